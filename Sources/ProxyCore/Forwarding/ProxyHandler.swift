@@ -1,0 +1,360 @@
+public import Logging
+public import NIOCore
+public import NIOHTTP1
+
+/// Forwards each client request to a target of the matching route and streams the response
+/// back, with backpressure both ways.
+///
+/// The last handler of a client connection's pipeline, after ``RequestGuardHandler`` (so every
+/// request it sees is valid and alone in flight). Upstream connections come from the event
+/// loop's ``UpstreamPool``; body parts move as they arrive and are never accumulated: when the
+/// target is not writable the client is no longer read, and when the client is not writable the
+/// target is no longer read.
+public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    public typealias InboundIn = HTTPServerRequestPart
+    public typealias OutboundIn = HTTPServerResponsePart
+    public typealias OutboundOut = HTTPServerResponsePart
+
+    private let settings: ListenerSettings
+    private let pool: UpstreamPool
+    private let connectionInfo: ClientConnectionInfo
+    private let accessLogger: Logger
+    private let logger: Logger
+    private let requestRewriter: RequestHeaderRewriter
+    private let responseRewriter: ResponseHeaderRewriter
+
+    private var machine = ForwardingStateMachine()
+    private var context: ChannelHandlerContext?
+    private var upstream: UpstreamConnection?
+    private var targetGroup: TargetGroup?
+    private var target: Target?
+    private var responseTimer: Scheduled<Void>?
+    private var timerGeneration = 0
+    private var readPending = false
+    private var upstreamNeedsFlush = false
+    private var clientNeedsFlush = false
+
+    // Access-log facts of the request in flight.
+    private var clientHead: HTTPRequestHead?
+    private var clientAddress = "-"
+    private var requestStart = NIODeadline.now()
+    private var upstreamStart: NIODeadline?
+    private var responseStatus: UInt = 0
+    private var responseBytes = 0
+
+    public init(
+        settings: ListenerSettings,
+        pool: UpstreamPool,
+        connectionInfo: ClientConnectionInfo = ClientConnectionInfo(),
+        logger: Logger,
+        accessLogger: Logger
+    ) {
+        self.settings = settings
+        self.pool = pool
+        self.connectionInfo = connectionInfo
+        self.logger = logger
+        self.accessLogger = accessLogger
+        self.requestRewriter = RequestHeaderRewriter(scheme: settings.scheme, isTrustedProxy: settings.isTrustedProxy)
+        self.responseRewriter = ResponseHeaderRewriter(
+            stripResponseHeaders: settings.stripResponseHeaders,
+            serverHeader: settings.serverHeader
+        )
+    }
+
+    public func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    public func handlerRemoved(context: ChannelHandlerContext) {
+        self.perform(self.machine.clientGone(), context: context)
+        self.context = nil
+    }
+
+    // MARK: Client → proxy
+
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch Self.unwrapInboundIn(data) {
+        case .head(let head):
+            self.startRequest(head, context: context)
+        case .body(let buffer):
+            self.perform(self.machine.requestBody(.body(.byteBuffer(buffer)), byteCount: buffer.readableBytes), context: context)
+        case .end:
+            self.perform(self.machine.requestEnd(), context: context)
+        }
+    }
+
+    public func channelReadComplete(context: ChannelHandlerContext) {
+        if self.upstreamNeedsFlush {
+            self.upstreamNeedsFlush = false
+            self.upstream?.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    public func channelInactive(context: ChannelHandlerContext) {
+        self.perform(self.machine.clientGone(), context: context)
+        context.fireChannelInactive()
+    }
+
+    public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let aborted = event as? RequestAbortedEvent {
+            self.responseStatus = UInt(aborted.rejection.status.code)
+            self.perform(self.machine.requestAborted(), context: context)
+            self.writeAccessLog(error: aborted.rejection.reason)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    public func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            self.upstream?.resumeReading()
+        } else {
+            self.upstream?.pauseReading()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    public func read(context: ChannelHandlerContext) {
+        if self.machine.connectBufferFull || (self.upstream.map { !$0.isWritable } ?? false) {
+            self.readPending = true
+            return
+        }
+        context.read()
+    }
+
+    private func startRequest(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        self.clientHead = head
+        self.requestStart = .now()
+        self.upstreamStart = nil
+        self.responseStatus = 0
+        self.responseBytes = 0
+        self.target = nil
+        let peer = context.channel.remoteAddress?.ipAddress
+        let rewritten = self.requestRewriter.rewrite(head, peerAddress: peer)
+        self.clientAddress = rewritten.clientAddress
+        self.targetGroup = self.settings.router.route(host: head.headers.first(name: "host"), uri: head.uri)?.targetGroup
+        self.perform(self.machine.requestHead(rewritten.head), context: context)
+    }
+
+    // MARK: Carrying out decisions
+
+    private func perform(_ action: ForwardingStateMachine.Action, context: ChannelHandlerContext) {
+        switch action {
+        case .none:
+            break
+        case .lease, .retryOnNewConnection:
+            self.leaseUpstream(context: context)
+        case .sendUpstream(let parts, let startTimer):
+            guard let upstream = self.upstream else { return }
+            for part in parts {
+                upstream.send(part)
+            }
+            upstream.flush()
+            self.upstreamNeedsFlush = false
+            if startTimer {
+                self.startResponseTimer(context: context)
+            }
+            self.resumeClientReadsIfPossible(context: context)
+        case .sendUpstreamLater(let part):
+            self.upstream?.send(part)
+            self.upstreamNeedsFlush = true
+        case .forwardResponseHead(let head):
+            self.cancelResponseTimer()
+            self.responseStatus = head.status.code
+            let clientVersion = self.clientHead?.version ?? .http1_1
+            let rewritten = self.responseRewriter.rewrite(head, clientVersion: clientVersion)
+            context.write(Self.wrapOutboundOut(.head(rewritten)), promise: nil)
+            self.clientNeedsFlush = true
+        case .forwardResponseBody:
+            break  // written by the caller, which holds the buffer
+        case .finishResponse(let reuse):
+            let upstream = self.upstream
+            self.upstream = nil
+            context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
+            self.clientNeedsFlush = false
+            if let upstream {
+                upstream.delegate = nil
+                self.pool.release(upstream, reusable: reuse, settings: self.targetGroup?.upstream ?? UpstreamSettings())
+            }
+            self.writeAccessLog(error: nil)
+            self.resumeClientReadsIfPossible(context: context)
+        case .respondWithError(let error):
+            self.cancelResponseTimer()
+            self.dropUpstream()
+            self.respond(with: error, context: context)
+        case .closeClient(let error):
+            self.cancelResponseTimer()
+            self.dropUpstream()
+            self.responseStatus = UInt(error.httpStatus.code)
+            self.writeAccessLog(error: error.description)
+            context.close(promise: nil)
+        case .abandonUpstream:
+            self.cancelResponseTimer()
+            self.dropUpstream()
+            self.resumeClientReadsIfPossible(context: context)
+        }
+    }
+
+    private func leaseUpstream(context: ChannelHandlerContext) {
+        guard let group = self.targetGroup, let target = self.pool.pickTarget(in: group) else {
+            let detail = self.targetGroup.map { "target group \($0.name) has no targets" } ?? "no route matches"
+            self.perform(self.machine.leaseFailed(.noTarget(detail)), context: context)
+            return
+        }
+        self.target = target
+        self.upstreamStart = .now()
+        self.pool.lease(to: target, settings: group.upstream) { result in
+            guard let context = self.context else {
+                if case .success(let connection) = result { connection.close() }
+                return
+            }
+            switch result {
+            case .success(let connection):
+                guard self.machine.isWaitingForUpstream else {
+                    self.pool.release(connection, reusable: false, settings: group.upstream)
+                    return
+                }
+                connection.delegate = self
+                if !context.channel.isWritable { connection.pauseReading() }
+                self.upstream = connection
+                self.perform(self.machine.leased(reused: connection.requestCount > 1), context: context)
+            case .failure(let error):
+                self.perform(self.machine.leaseFailed(error), context: context)
+            }
+        }
+    }
+
+    private func respond(with error: UpstreamError, context: ChannelHandlerContext) {
+        let status = error.httpStatus
+        self.responseStatus = UInt(status.code)
+        let body = ErrorResponses.body(status, allocator: context.channel.allocator)
+        let head = ErrorResponses.head(
+            status,
+            version: self.clientHead?.version ?? .http1_1,
+            close: false,
+            serverHeader: self.settings.serverHeader,
+            bodyLength: body.readableBytes
+        )
+        self.responseBytes = body.readableBytes
+        context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
+        context.write(Self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
+        self.logger.notice(
+            "upstream failure",
+            metadata: [
+                "status": "\(status.code)", "error": "\(error)", "client": "\(self.clientAddress)",
+                "listener": "\(self.settings.name)",
+            ]
+        )
+        self.writeAccessLog(error: nil)
+        self.resumeClientReadsIfPossible(context: context)
+    }
+
+    private func dropUpstream() {
+        guard let upstream = self.upstream else { return }
+        self.upstream = nil
+        upstream.delegate = nil
+        upstream.close()
+    }
+
+    private func resumeClientReadsIfPossible(context: ChannelHandlerContext) {
+        guard self.readPending else { return }
+        if self.machine.connectBufferFull || (self.upstream.map { !$0.isWritable } ?? false) {
+            return
+        }
+        self.readPending = false
+        context.read()
+    }
+
+    private func startResponseTimer(context: ChannelHandlerContext) {
+        guard let group = self.targetGroup, let target = self.target else { return }
+        self.cancelResponseTimer()
+        let generation = self.timerGeneration
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        self.responseTimer = context.eventLoop.scheduleTask(in: group.upstream.responseTimeout) {
+            let (handler, context) = loopBound.value
+            guard handler.timerGeneration == generation else { return }
+            handler.perform(handler.machine.responseTimedOut(.responseTimedOut(target)), context: context)
+        }
+    }
+
+    private func cancelResponseTimer() {
+        self.timerGeneration &+= 1
+        self.responseTimer?.cancel()
+        self.responseTimer = nil
+    }
+
+    private func writeAccessLog(error: String?) {
+        guard self.settings.accessLog, let head = self.clientHead else { return }
+        self.clientHead = nil
+        let now = NIODeadline.now()
+        let totalMs = Double((now - self.requestStart).nanoseconds) / 1_000_000
+        var line = "\(self.clientAddress) \"\(head.method.rawValue) \(head.uri) HTTP/\(head.version.major).\(head.version.minor)\" "
+        line += "\(self.responseStatus) \(self.responseBytes)"
+        line += " target=\(self.target.map { "\(self.targetGroup?.name ?? "-")/\($0.id)" } ?? "-")"
+        if let upstreamStart = self.upstreamStart {
+            let upstreamMs = Double((now - upstreamStart).nanoseconds) / 1_000_000
+            line += " upstream_ms=\(Self.format(upstreamMs))"
+        }
+        line += " total_ms=\(Self.format(totalMs)) tls=\(self.connectionInfo.tlsVersion ?? "-")"
+        if let error {
+            line += " error=\"\(error)\""
+        }
+        self.accessLogger.info("\(line)")
+    }
+
+    private static func format(_ milliseconds: Double) -> String {
+        let hundredths = Int((milliseconds * 100).rounded())
+        let fraction = hundredths % 100
+        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+    }
+}
+
+extension ProxyHandler: UpstreamConnectionDelegate {
+    func upstream(_ connection: UpstreamConnection, received part: HTTPClientResponsePart) {
+        guard let context = self.context, connection === self.upstream else { return }
+        switch part {
+        case .head(let head):
+            self.perform(self.machine.responseHead(head), context: context)
+        case .body(let buffer):
+            if case .forwardResponseBody = self.machine.responseBody() {
+                self.responseBytes += buffer.readableBytes
+                context.write(Self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+                self.clientNeedsFlush = true
+            }
+        case .end:
+            self.perform(self.machine.responseEnd(), context: context)
+        }
+    }
+
+    func upstreamReadComplete(_ connection: UpstreamConnection) {
+        guard let context = self.context, self.clientNeedsFlush else { return }
+        self.clientNeedsFlush = false
+        context.flush()
+    }
+
+    func upstreamWritabilityChanged(_ connection: UpstreamConnection, isWritable: Bool) {
+        guard let context = self.context, isWritable else { return }
+        self.resumeClientReadsIfPossible(context: context)
+    }
+
+    func upstream(_ connection: UpstreamConnection, closedWith error: (any Error)?) {
+        guard let context = self.context, connection === self.upstream, let target = connection.target as Target? else {
+            return
+        }
+        self.upstream = nil
+        let why = error.map { "\($0)" } ?? "connection closed"
+        let state = self.machine.state
+        let failure: UpstreamError
+        if case .exchanging(let exchange) = state, exchange.response == .streaming {
+            failure = .closedDuringResponse(target, why)
+        } else {
+            failure = .closedBeforeResponse(target, why)
+        }
+        self.perform(self.machine.upstreamClosed(failure), context: context)
+    }
+}
+
+@available(*, unavailable)
+extension ProxyHandler: Sendable {}

@@ -1,0 +1,104 @@
+public import NIOCore
+import NIOHTTP1
+
+/// Enforces the header timeout (408 and close for a slow request head) and the keep-alive idle
+/// timeout (quiet close) on a client connection.
+///
+/// Sits below the HTTP decoder and sees raw bytes, so it knows when the first byte of a request
+/// arrives; ``RequestGuardHandler`` tells it about request heads and finished responses through
+/// ``RequestPhaseEvent`` outbound user events.
+public final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    public typealias InboundIn = ByteBuffer
+    public typealias InboundOut = ByteBuffer
+    public typealias OutboundIn = ByteBuffer
+    public typealias OutboundOut = ByteBuffer
+
+    private let headerTimeout: TimeAmount
+    private let idleTimeout: TimeAmount
+    private let serverHeader: String?
+    private var machine = ConnectionTimeoutStateMachine()
+    private var timer: Scheduled<Void>?
+    private var timerGeneration = 0
+
+    public init(headerTimeout: TimeAmount, idleTimeout: TimeAmount, serverHeader: String?) {
+        self.headerTimeout = headerTimeout
+        self.idleTimeout = idleTimeout
+        self.serverHeader = serverHeader
+    }
+
+    public func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive {
+            self.perform(self.machine.connectionStarted(), context: context)
+        }
+    }
+
+    public func channelActive(context: ChannelHandlerContext) {
+        self.perform(self.machine.connectionStarted(), context: context)
+        context.fireChannelActive()
+    }
+
+    public func handlerRemoved(context: ChannelHandlerContext) {
+        self.cancelTimer()
+    }
+
+    public func channelInactive(context: ChannelHandlerContext) {
+        self.cancelTimer()
+        context.fireChannelInactive()
+    }
+
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        self.perform(self.machine.bytesReceived(), context: context)
+        context.fireChannelRead(data)
+    }
+
+    public func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+        guard let phase = event as? RequestPhaseEvent else {
+            context.triggerUserOutboundEvent(event, promise: promise)
+            return
+        }
+        switch phase {
+        case .headReceived:
+            self.perform(self.machine.headReceived(), context: context)
+        case .responseCompleted:
+            self.perform(self.machine.responseCompleted(), context: context)
+        }
+        promise?.succeed(())
+    }
+
+    private func perform(_ action: ConnectionTimeoutStateMachine.Action, context: ChannelHandlerContext) {
+        switch action {
+        case .none:
+            break
+        case .cancelTimer:
+            self.cancelTimer()
+        case .startTimer(let which):
+            self.cancelTimer()
+            let delay = which == .header ? self.headerTimeout : self.idleTimeout
+            let generation = self.timerGeneration
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            self.timer = context.eventLoop.scheduleTask(in: delay) {
+                let (handler, context) = loopBound.value
+                guard handler.timerGeneration == generation else { return }
+                handler.perform(handler.machine.timerFired(which), context: context)
+            }
+        case .requestTimeout:
+            self.cancelTimer()
+            let response = ErrorResponses.raw(.requestTimeout, serverHeader: self.serverHeader, allocator: context.channel.allocator)
+            context.writeAndFlush(self.wrapOutboundOut(response)).assumeIsolated().whenComplete { _ in
+                context.close(promise: nil)
+            }
+        case .closeIdle:
+            self.cancelTimer()
+            context.close(promise: nil)
+        }
+    }
+
+    private func cancelTimer() {
+        self.timerGeneration &+= 1
+        self.timer?.cancel()
+        self.timer = nil
+    }
+}
+
+@available(*, unavailable)
+extension ConnectionTimeoutHandler: Sendable {}

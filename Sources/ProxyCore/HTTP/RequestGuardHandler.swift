@@ -1,0 +1,195 @@
+public import NIOCore
+public import NIOHTTP1
+
+/// Stands between the HTTP/1 codec and the proxy: lets only valid requests through, one at a
+/// time, and owns the client connection's keep-alive decisions.
+///
+/// - Validates each request head (``RequestValidator``) and answers `400`/`413`/`417` itself;
+///   parser failures become `400` (or `431` for an oversized head). A refused request is never
+///   passed on; one refused part-way (body over the limit) is abandoned with a
+///   ``RequestAbortedEvent`` so the proxy never completes it upstream.
+/// - Answers `Expect: 100-continue` itself.
+/// - Holds back pipelined requests until the current response is complete.
+/// - Adds `Connection: close` and closes after the response when the client asked for it, the
+///   request was not fully read, or the server is shutting down (`ChannelShouldQuiesceEvent`).
+/// - Tells the ``ConnectionTimeoutHandler`` below the codec about request phases.
+public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    public typealias InboundIn = HTTPServerRequestPart
+    public typealias InboundOut = HTTPServerRequestPart
+    public typealias OutboundIn = HTTPServerResponsePart
+    public typealias OutboundOut = HTTPServerResponsePart
+
+    private var machine: RequestGuardStateMachine
+    private let serverHeader: String?
+    private var buffered = CircularBuffer<HTTPServerRequestPart>()
+    private var readPending = false
+    private var replaying = false
+
+    public init(maxBodyBytes: Int?, serverHeader: String?) {
+        self.machine = RequestGuardStateMachine(maxBodyBytes: maxBodyBytes)
+        self.serverHeader = serverHeader
+    }
+
+    // MARK: Inbound
+
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = Self.unwrapInboundIn(data)
+        if !self.buffered.isEmpty && !self.replaying {
+            self.buffered.append(part)
+            return
+        }
+        self.handle(part, context: context)
+    }
+
+    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        let action: RequestGuardStateMachine.InboundAction
+        switch part {
+        case .head(let head): action = self.machine.requestHead(head)
+        case .body(let buffer): action = self.machine.requestBody(byteCount: buffer.readableBytes)
+        case .end: action = self.machine.requestEnd()
+        }
+        switch action {
+        case .forward:
+            if case .head = part {
+                context.triggerUserOutboundEvent(RequestPhaseEvent.headReceived, promise: nil)
+            }
+            context.fireChannelRead(Self.wrapInboundOut(part))
+        case .forwardHeadSendingContinue:
+            context.triggerUserOutboundEvent(RequestPhaseEvent.headReceived, promise: nil)
+            let continueHead = HTTPResponseHead(version: .http1_1, status: .continue)
+            context.writeAndFlush(Self.wrapOutboundOut(.head(continueHead)), promise: nil)
+            context.fireChannelRead(Self.wrapInboundOut(part))
+        case .buffer:
+            self.buffered.append(part)
+        case .drop:
+            break
+        case .reject(let rejection, let abortProxy):
+            self.reject(rejection, abortProxy: abortProxy, context: context)
+        case .close:
+            context.fireUserInboundEventTriggered(RequestAbortedEvent(rejection: RequestRejection(.badRequest, "aborted")))
+            context.close(promise: nil)
+        }
+    }
+
+    public func channelReadComplete(context: ChannelHandlerContext) {
+        context.fireChannelReadComplete()
+    }
+
+    public func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let parserError = error as? HTTPParserError else {
+            context.fireErrorCaught(error)
+            return
+        }
+        let rejection: RequestRejection
+        switch parserError {
+        case .headerOverflow:
+            rejection = RequestRejection(.requestHeaderFieldsTooLarge, "request head too large")
+        default:
+            rejection = RequestRejection(.badRequest, "malformed request: \(parserError)")
+        }
+        switch self.machine.parserError(rejection) {
+        case .reject(let rejection, let abortProxy):
+            self.reject(rejection, abortProxy: abortProxy, context: context)
+        case .close:
+            context.fireUserInboundEventTriggered(RequestAbortedEvent(rejection: rejection))
+            context.close(promise: nil)
+        default:
+            break
+        }
+    }
+
+    public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent {
+            if self.machine.quiesce() && self.buffered.isEmpty {
+                context.close(promise: nil)
+            }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    public func channelInactive(context: ChannelHandlerContext) {
+        self.machine.closed()
+        self.buffered.removeAll()
+        context.fireChannelInactive()
+    }
+
+    // MARK: Outbound
+
+    public func read(context: ChannelHandlerContext) {
+        if self.machine.isHoldingReads || !self.buffered.isEmpty {
+            self.readPending = true
+            return
+        }
+        context.read()
+    }
+
+    public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch Self.unwrapOutboundIn(data) {
+        case .head(var head):
+            switch self.machine.responseHead(head) {
+            case .write(let connectionHeader):
+                if let connectionHeader {
+                    head.headers.replaceOrAdd(name: "connection", value: connectionHeader)
+                }
+            }
+            context.write(Self.wrapOutboundOut(.head(head)), promise: promise)
+        case .body:
+            context.write(data, promise: promise)
+        case .end:
+            let action = self.machine.responseEnd()
+            context.write(data, promise: promise)
+            context.triggerUserOutboundEvent(RequestPhaseEvent.responseCompleted, promise: nil)
+            switch action {
+            case .closeAfterWrite:
+                self.buffered.removeAll()
+                context.flush()
+                context.close(promise: nil)
+            case .nextRequest:
+                self.resume(context: context)
+            }
+        }
+    }
+
+    // MARK: Helpers
+
+    /// Replays parts of a pipelined request that arrived early, then reads on.
+    private func resume(context: ChannelHandlerContext) {
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        // After the current write call returns, so the response is written in order.
+        context.eventLoop.execute {
+            let (handler, context) = loopBound.value
+            handler.replaying = true
+            while !handler.machine.isHoldingReads, let part = handler.buffered.popFirst() {
+                handler.handle(part, context: context)
+            }
+            handler.replaying = false
+            if handler.readPending && !handler.machine.isHoldingReads && handler.buffered.isEmpty {
+                handler.readPending = false
+                context.read()
+            }
+        }
+    }
+
+    private func reject(_ rejection: RequestRejection, abortProxy: Bool, context: ChannelHandlerContext) {
+        if abortProxy {
+            context.fireUserInboundEventTriggered(RequestAbortedEvent(rejection: rejection))
+        }
+        self.buffered.removeAll()
+        let body = ErrorResponses.body(rejection.status, allocator: context.channel.allocator)
+        let head = ErrorResponses.head(
+            rejection.status,
+            close: true,
+            serverHeader: self.serverHeader,
+            bodyLength: body.readableBytes
+        )
+        context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
+        context.write(Self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        context.writeAndFlush(Self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
+    }
+}
+
+@available(*, unavailable)
+extension RequestGuardHandler: Sendable {}

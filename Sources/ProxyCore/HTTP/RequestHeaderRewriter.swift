@@ -1,0 +1,125 @@
+public import NIOHTTP1
+
+/// Rewrites a client's request head into the head sent to a target, in one pass over the headers.
+///
+/// - Removes hop-by-hop fields (`Connection` and the fields it names, `Keep-Alive`, `TE`, `Trailer`,
+///   `Transfer-Encoding`, `Upgrade`, `Proxy-*`) and `Expect` (the proxy answers `100-continue` itself).
+/// - Re-frames the body: keeps `Content-Length`, or sends `Transfer-Encoding: chunked` when the client
+///   used chunked coding, so the body can never be misread by the target.
+/// - Sets `X-Forwarded-For`, `X-Forwarded-Proto`, `X-Forwarded-Host` and RFC 7239 `Forwarded`. What
+///   the client sent in them is dropped, unless the peer is a trusted proxy, in which case its
+///   `X-Forwarded-For` and `Forwarded` chains are kept and extended.
+public struct RequestHeaderRewriter: Sendable {
+    public var scheme: String
+    public var isTrustedProxy: @Sendable (String) -> Bool
+
+    public init(scheme: String, isTrustedProxy: @escaping @Sendable (String) -> Bool = { _ in false }) {
+        self.scheme = scheme
+        self.isTrustedProxy = isTrustedProxy
+    }
+
+    public struct Result {
+        public var head: HTTPRequestHead
+        /// The address we believe the request came from: the peer, or (behind trusted proxies)
+        /// the right-most untrusted entry of `X-Forwarded-For`.
+        public var clientAddress: String
+    }
+
+    /// - Parameters:
+    ///   - head: The request head as the client sent it (already validated).
+    ///   - peerAddress: The TCP peer's IP address, or `nil` if unknown.
+    public func rewrite(_ head: HTTPRequestHead, peerAddress: String?) -> Result {
+        let peer = peerAddress ?? "unknown"
+        let trusted = peerAddress.map(self.isTrustedProxy) ?? false
+        let connectionTokens = HopByHop.namedByConnection(head.headers)
+
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(head.headers.count + 4)
+        var forwardedFor: [Substring] = []
+        var forwarded: [String] = []
+        var host: String?
+        var chunked = false
+        for (name, value) in head.headers {
+            let lower = name.lowercased()
+            switch lower {
+            case "x-forwarded-for":
+                if trusted {
+                    forwardedFor.append(contentsOf: value.split(separator: ",").map { $0.trimmingSpaces() })
+                }
+                continue
+            case "forwarded":
+                if trusted { forwarded.append(value) }
+                continue
+            case "x-forwarded-proto", "x-forwarded-host", "expect":
+                continue
+            case "transfer-encoding":
+                chunked = true  // validated earlier: the last coding is `chunked`
+                continue
+            case "host":
+                host = value
+            default:
+                break
+            }
+            if HopByHop.isHopByHop(lower, namedByConnection: connectionTokens) {
+                continue
+            }
+            headers.add(name: name, value: value)
+        }
+
+        var clientAddress = peer
+        if trusted {
+            // Walk the chain right to left: the first address that is not one of our proxies is the client.
+            for entry in forwardedFor.reversed() {
+                let address = String(entry)
+                clientAddress = address
+                if !self.isTrustedProxy(address) { break }
+            }
+        }
+        forwardedFor.append(Substring(peer))
+        headers.add(name: "X-Forwarded-For", value: forwardedFor.joined(separator: ", "))
+        headers.add(name: "X-Forwarded-Proto", value: self.scheme)
+        if let host {
+            headers.add(name: "X-Forwarded-Host", value: host)
+        }
+        var element = "for=\(Self.forwardedNode(peer))"
+        if let host {
+            element += ";host=\(Self.quotedIfNeeded(host))"
+        }
+        element += ";proto=\(self.scheme)"
+        forwarded.append(element)
+        headers.add(name: "Forwarded", value: forwarded.joined(separator: ", "))
+        if chunked {
+            headers.add(name: "Transfer-Encoding", value: "chunked")
+        }
+
+        var upstream = HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri)
+        upstream.headers = headers
+        return Result(head: upstream, clientAddress: clientAddress)
+    }
+
+    /// RFC 7239 §6: IPv6 addresses are bracketed and quoted; unknown stays a token.
+    static func forwardedNode(_ address: String) -> String {
+        address.contains(":") ? "\"[\(address)]\"" : address
+    }
+
+    static func quotedIfNeeded(_ value: String) -> String {
+        let tokenSafe = value.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == 0x2D || byte == 0x2E || byte == 0x5F || byte == 0x7E
+        }
+        if tokenSafe { return value }
+        return "\"" + value.replacingBackslashesAndQuotes() + "\""
+    }
+}
+
+extension String {
+    fileprivate func replacingBackslashesAndQuotes() -> String {
+        var out = ""
+        out.reserveCapacity(self.utf8.count)
+        for character in self {
+            if character == "\"" || character == "\\" { out.append("\\") }
+            out.append(character)
+        }
+        return out
+    }
+}

@@ -1,0 +1,126 @@
+public import NIOHTTP1
+
+/// Why a request is refused before anything of it is forwarded.
+public struct RequestRejection: Error, Hashable, Sendable, CustomStringConvertible {
+    public var status: HTTPResponseStatus
+    /// For logs; never sent to the client beyond the status line's reason phrase.
+    public var reason: String
+
+    public init(_ status: HTTPResponseStatus, _ reason: String) {
+        self.status = status
+        self.reason = reason
+    }
+
+    public var description: String { "\(self.status.code) \(self.reason)" }
+}
+
+/// What a validated request head says about its body.
+public enum RequestBodyFraming: Hashable, Sendable {
+    case none
+    case contentLength(Int)
+    case chunked
+}
+
+/// Checks a decoded request head for the ambiguities that enable request smuggling and for
+/// what HTTP/1.1 requires, on top of NIO's own strict parser.
+///
+/// A pure function: the ``RequestGuardHandler`` turns a rejection into a response and a close.
+public enum RequestValidator {
+    /// - Returns: How the body is framed.
+    /// - Throws: ``RequestRejection`` with `400`, `413` or `417`.
+    public static func validate(_ head: HTTPRequestHead, maxBodyBytes: Int?) throws(RequestRejection) -> RequestBodyFraming {
+        guard head.version.major == 1, head.version.minor <= 1, head.version.minor >= 0 else {
+            throw RequestRejection(.badRequest, "unsupported HTTP version \(head.version)")
+        }
+        if head.version.minor == 0, head.version.major == 1 {
+            // HTTP/1.0 is fine; HTTP/0.9 never reaches here (the parser refuses it).
+        }
+        guard !head.uri.isEmpty, head.uri.utf8.allSatisfy({ $0 > 0x20 && $0 != 0x7F }) else {
+            throw RequestRejection(.badRequest, "invalid request target")
+        }
+        var hostCount = 0
+        var contentLengths: [Substring] = []
+        var transferCodings: [Substring] = []
+        var expect: String?
+        for (name, value) in head.headers {
+            guard Self.isToken(name) else {
+                throw RequestRejection(.badRequest, "invalid header name")
+            }
+            guard Self.isFieldValue(value) else {
+                throw RequestRejection(.badRequest, "control character in header \(name)")
+            }
+            switch name.lowercased() {
+            case "host":
+                hostCount += 1
+            case "content-length":
+                contentLengths.append(contentsOf: value.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingSpaces() })
+            case "transfer-encoding":
+                transferCodings.append(contentsOf: value.split(separator: ",").map { $0.trimmingSpaces() }.filter { !$0.isEmpty })
+            case "expect":
+                expect = value
+            default:
+                break
+            }
+        }
+        if head.version == .http1_1 && hostCount == 0 {
+            throw RequestRejection(.badRequest, "missing Host header")
+        }
+        if hostCount > 1 {
+            throw RequestRejection(.badRequest, "more than one Host header")
+        }
+        if let expect, expect.lowercased() != "100-continue" {
+            throw RequestRejection(.expectationFailed, "unsupported Expect: \(expect)")
+        }
+
+        var framing = RequestBodyFraming.none
+        if !transferCodings.isEmpty {
+            guard contentLengths.isEmpty else {
+                throw RequestRejection(.badRequest, "both Content-Length and Transfer-Encoding")
+            }
+            guard head.version == .http1_1 else {
+                throw RequestRejection(.badRequest, "Transfer-Encoding in an HTTP/1.0 request")
+            }
+            guard transferCodings.last?.lowercased() == "chunked",
+                transferCodings.dropLast().allSatisfy({ $0.lowercased() != "chunked" })
+            else {
+                throw RequestRejection(.badRequest, "Transfer-Encoding does not end in chunked")
+            }
+            framing = .chunked
+        } else if let first = contentLengths.first {
+            guard contentLengths.allSatisfy({ $0 == first }) else {
+                throw RequestRejection(.badRequest, "conflicting Content-Length values")
+            }
+            guard !first.isEmpty, first.utf8.count <= 18, first.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+                let length = Int(first)
+            else {
+                throw RequestRejection(.badRequest, "invalid Content-Length")
+            }
+            framing = length == 0 ? .none : .contentLength(length)
+            if let maxBodyBytes, length > maxBodyBytes {
+                throw RequestRejection(.payloadTooLarge, "Content-Length \(length) exceeds \(maxBodyBytes)")
+            }
+        }
+        return framing
+    }
+
+    /// RFC 9110 `token`: visible ASCII except delimiters.
+    static func isToken(_ text: String) -> Bool {
+        guard !text.isEmpty else { return false }
+        return text.utf8.allSatisfy { byte in
+            switch byte {
+            case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true
+            case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
+                UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
+                UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+                return true
+            default: return false
+            }
+        }
+    }
+
+    /// RFC 9110 `field-value`: no control characters except horizontal tab (so no CR, LF or NUL,
+    /// which also rules out obs-fold continuation lines).
+    static func isFieldValue(_ text: String) -> Bool {
+        text.utf8.allSatisfy { byte in byte == 0x09 || (byte >= 0x20 && byte != 0x7F) }
+    }
+}

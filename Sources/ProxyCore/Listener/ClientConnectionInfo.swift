@@ -1,0 +1,20 @@
+/// Facts about one client connection that the request path logs and forwards.
+///
+/// Filled in by the composition root (for example the TLS version once the handshake is done)
+/// and read by ``ProxyHandler``.
+///
+/// > Important: Event-loop bound: create one per connection, touch it only on that connection's loop.
+public final class ClientConnectionInfo {
+    /// Negotiated TLS version such as `TLSv1.3`, or `nil` on plain-HTTP listeners.
+    public var tlsVersion: String?
+    /// The SNI server name the client sent, if any.
+    public var serverName: String?
+
+    public init(tlsVersion: String? = nil, serverName: String? = nil) {
+        self.tlsVersion = tlsVersion
+        self.serverName = serverName
+    }
+}
+
+@available(*, unavailable)
+extension ClientConnectionInfo: Sendable {}

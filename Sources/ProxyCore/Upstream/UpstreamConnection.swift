@@ -1,0 +1,125 @@
+import NIOCore
+import NIOHTTP1
+
+/// One keep-alive HTTP/1.1 connection to a target: the last handler of the upstream pipeline.
+///
+/// While leased, everything the target sends goes to the ``UpstreamConnectionDelegate`` (the
+/// client connection's ``ProxyHandler``); while idle in the ``UpstreamPool`` nothing is expected,
+/// and anything that arrives closes it.
+///
+/// > Important: Event-loop bound. The pool hands it only to handlers on the same loop.
+final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundIn = HTTPClientRequestPart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    let target: Target
+    let channel: any Channel
+    weak var delegate: (any UpstreamConnectionDelegate)?
+    weak var pool: UpstreamPool?
+    /// How many requests this connection has carried; `> 1` means it was reused.
+    var requestCount = 0
+    private(set) var isClosed = false
+    private var context: ChannelHandlerContext?
+    private var holdReads = false
+    private var readPending = false
+    var idleGeneration = 0
+    var idleTimer: Scheduled<Void>?
+
+    init(target: Target, channel: any Channel) {
+        self.target = target
+        self.channel = channel
+    }
+
+    var isWritable: Bool { self.channel.isWritable }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    // MARK: Used by the proxy
+
+    func send(_ part: HTTPClientRequestPart, promise: EventLoopPromise<Void>? = nil) {
+        guard let context = self.context else {
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        context.write(Self.wrapOutboundOut(part), promise: promise)
+    }
+
+    func flush() {
+        self.context?.flush()
+    }
+
+    /// Stops reading from the target until ``resumeReading()``: the client is not keeping up.
+    func pauseReading() {
+        self.holdReads = true
+    }
+
+    func resumeReading() {
+        self.holdReads = false
+        if self.readPending, let context = self.context {
+            self.readPending = false
+            context.read()
+        }
+    }
+
+    func close() {
+        guard !self.isClosed else { return }
+        self.channel.close(promise: nil)
+    }
+
+    // MARK: ChannelHandler
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = Self.unwrapInboundIn(data)
+        guard let delegate = self.delegate else {
+            // Bytes on an idle connection: the target is confused or closing. Never reuse it.
+            context.close(promise: nil)
+            return
+        }
+        delegate.upstream(self, received: part)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        self.delegate?.upstreamReadComplete(self)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        self.delegate?.upstreamWritabilityChanged(self, isWritable: context.channel.isWritable)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.markClosed(error: nil)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        self.markClosed(error: error)
+        context.close(promise: nil)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if self.holdReads {
+            self.readPending = true
+        } else {
+            context.read()
+        }
+    }
+
+    private func markClosed(error: (any Error)?) {
+        guard !self.isClosed else { return }
+        self.isClosed = true
+        self.idleTimer?.cancel()
+        self.pool?.connectionClosed(self)
+        let delegate = self.delegate
+        self.delegate = nil
+        delegate?.upstream(self, closedWith: error)
+    }
+}
+
+@available(*, unavailable)
+extension UpstreamConnection: Sendable {}

@@ -1,0 +1,117 @@
+public import NIOCore
+import NIOHTTP1
+
+/// The keep-alive connections of one event loop to every target: reuses idle connections and
+/// keeps at most ``UpstreamSettings/maxIdlePerTarget`` of them per target.
+///
+/// One pool per event loop, like nginx's per-worker `keepalive` cache: a client connection only
+/// ever borrows connections on its own loop, so the pool needs no locks.
+///
+/// > Important: Call only on ``eventLoop``. Its state is confined to that loop (checked in debug
+/// > builds), which is why it can be `@unchecked Sendable` and be handed around at setup time.
+public final class UpstreamPool: @unchecked Sendable {
+    public let eventLoop: any EventLoop
+    private let connector: any UpstreamConnector
+    private var idle: [Target: [UpstreamConnection]] = [:]
+    private var pickers: [String: RoundRobinPicker] = [:]
+    /// Connections currently open (idle or leased), for tests and stats.
+    public private(set) var openConnections = 0
+
+    public init(eventLoop: any EventLoop, connector: any UpstreamConnector) {
+        self.eventLoop = eventLoop
+        self.connector = connector
+    }
+
+    /// Idle connections kept for `target`.
+    public func idleCount(for target: Target) -> Int {
+        self.eventLoop.preconditionInEventLoop()
+        return self.idle[target]?.count ?? 0
+    }
+
+    /// Picks the target of `group` for the next request.
+    func pickTarget(in group: TargetGroup) -> Target? {
+        self.pickers[group.name, default: RoundRobinPicker()].pick(from: group.targets)
+    }
+
+    /// Lends an idle connection to `target`, or opens a new one.
+    ///
+    /// - Parameter completion: Called on this loop with the connection, or with an
+    ///   ``UpstreamError`` (`connectFailed` / `connectTimedOut`).
+    func lease(
+        to target: Target,
+        settings: UpstreamSettings,
+        completion: @escaping (Result<UpstreamConnection, UpstreamError>) -> Void
+    ) {
+        self.eventLoop.assertInEventLoop()
+        while var connections = self.idle[target], let connection = connections.popLast() {
+            self.idle[target] = connections.isEmpty ? nil : connections
+            if connection.isClosed || !connection.channel.isActive { continue }
+            connection.idleGeneration &+= 1
+            connection.idleTimer?.cancel()
+            connection.idleTimer = nil
+            connection.requestCount += 1
+            completion(.success(connection))
+            return
+        }
+        self.connector.connect(to: target, on: self.eventLoop, timeout: settings.connectTimeout)
+            .assumeIsolated()
+            .whenComplete { result in
+                switch result {
+                case .success(let channel):
+                    do {
+                        let connection = UpstreamConnection(target: target, channel: channel)
+                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                        try channel.pipeline.syncOperations.addHandler(connection)
+                        connection.pool = self
+                        connection.requestCount = 1
+                        self.openConnections += 1
+                        completion(.success(connection))
+                    } catch {
+                        channel.close(promise: nil)
+                        completion(.failure(.connectFailed(target, error)))
+                    }
+                case .failure(let error):
+                    if case ChannelError.connectTimeout = error {
+                        completion(.failure(.connectTimedOut(target)))
+                    } else {
+                        completion(.failure(.connectFailed(target, error)))
+                    }
+                }
+            }
+    }
+
+    /// Takes a connection back after a complete exchange.
+    ///
+    /// - Parameter reusable: `false` after any error or when either side asked to close; the
+    ///   connection is then closed instead of kept.
+    func release(_ connection: UpstreamConnection, reusable: Bool, settings: UpstreamSettings) {
+        self.eventLoop.assertInEventLoop()
+        connection.delegate = nil
+        connection.resumeReading()
+        var connections = self.idle[connection.target] ?? []
+        guard reusable, !connection.isClosed, connection.channel.isActive,
+            connections.count < settings.maxIdlePerTarget
+        else {
+            connection.close()
+            return
+        }
+        connections.append(connection)
+        self.idle[connection.target] = connections
+        connection.idleGeneration &+= 1
+        let generation = connection.idleGeneration
+        let loopBound = NIOLoopBound(connection, eventLoop: self.eventLoop)
+        connection.idleTimer = self.eventLoop.scheduleTask(in: settings.idleTimeout) {
+            let connection = loopBound.value
+            if connection.idleGeneration == generation && connection.delegate == nil {
+                connection.close()
+            }
+        }
+    }
+
+    func connectionClosed(_ connection: UpstreamConnection) {
+        self.openConnections -= 1
+        guard var connections = self.idle[connection.target] else { return }
+        connections.removeAll { $0 === connection }
+        self.idle[connection.target] = connections.isEmpty ? nil : connections
+    }
+}
