@@ -89,7 +89,10 @@ static inline uint64_t CSSL_SSL_OP_NO_TICKET(void) { return SSL_OP_NO_TICKET; }
 static inline uint64_t CSSL_SSL_OP_NO_SSLv3(void) { return SSL_OP_NO_SSLv3; }
 static inline uint64_t CSSL_SSL_OP_NO_TLSv1(void) { return SSL_OP_NO_TLSv1; }
 static inline uint64_t CSSL_SSL_OP_NO_TLSv1_1(void) { return SSL_OP_NO_TLSv1_1; }
+// SSL_OP_NO_CLIENT_RENEGOTIATION is missing from OpenSSL 3.0 headers (it arrived in 3.1).
+#ifdef SSL_OP_NO_CLIENT_RENEGOTIATION
 static inline uint64_t CSSL_SSL_OP_NO_CLIENT_RENEGOTIATION(void) { return SSL_OP_NO_CLIENT_RENEGOTIATION; }
+#endif
 static inline uint64_t CSSL_SSL_OP_IGNORE_UNEXPECTED_EOF(void) { return SSL_OP_IGNORE_UNEXPECTED_EOF; }
 static inline uint64_t CSSL_SSL_OP_PRIORITIZE_CHACHA(void) { return SSL_OP_PRIORITIZE_CHACHA; }
 static inline uint64_t CSSL_SSL_OP_NO_ANTI_REPLAY(void) { return SSL_OP_NO_ANTI_REPLAY; }
@@ -123,5 +126,17 @@ static inline GENERAL_NAME *CSSL_sk_GENERAL_NAME_value(const STACK_OF(GENERAL_NA
     return sk_GENERAL_NAME_value(stack, i);
 }
 static inline void CSSL_GENERAL_NAMES_free(STACK_OF(GENERAL_NAME) *names) { GENERAL_NAMES_free(names); }
+
+// Key generation macros (EVP_PKEY_Q_keygen is variadic, so Swift cannot call it directly)
+static inline EVP_PKEY *CSSL_EVP_EC_gen(const char *curve) { return EVP_EC_gen(curve); }
+static inline EVP_PKEY *CSSL_EVP_RSA_gen(unsigned int bits) { return EVP_RSA_gen(bits); }
+
+// Client session cache mode constants (composite macros)
+static inline long CSSL_SSL_SESS_CACHE_OFF(void) { return SSL_SESS_CACHE_OFF; }
+static inline long CSSL_SSL_SESS_CACHE_CLIENT(void) { return SSL_SESS_CACHE_CLIENT; }
+static inline long CSSL_SSL_SESS_CACHE_NO_INTERNAL(void) { return SSL_SESS_CACHE_NO_INTERNAL; }
+
+// X509 name and string constants
+static inline int CSSL_MBSTRING_UTF8(void) { return MBSTRING_UTF8; }
 
 #endif

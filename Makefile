@@ -1,0 +1,52 @@
+# Portcullis — build, test and run. Every target installs what it needs when it is missing.
+SHELL := /bin/bash
+SWIFT ?= swift
+SWIFT_FLAGS ?= -Xswiftc -warnings-as-errors
+RELEASE_FLAGS ?= -c release $(SWIFT_FLAGS)
+APT_PACKAGES ?= libssl-dev pkg-config curl openssl ca-certificates
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+CERTS_DIR ?= certs
+BIN := .build/release/portcullis
+
+.PHONY: all deps build build-debug test run certs check clean fmt
+
+all: build
+
+## deps: install missing system packages (libssl-dev, pkg-config, curl, openssl) through apt
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@command -v $(SWIFT) >/dev/null || { echo "swift not found: install Swift 6.x (https://swift.org/install)"; exit 1; }
+
+## build: release build of the portcullis executable
+build: deps
+	$(SWIFT) build $(RELEASE_FLAGS) --product portcullis
+
+## certs: make a local CA (kept and reused) and a localhost certificate in certs/
+certs: build
+	$(BIN) certs --out $(CERTS_DIR)
+
+$(CERTS_DIR)/localhost.pem:
+	$(MAKE) certs
+
+## run: build, make dev certificates when absent, run with the embedded default (HTTPS :443 → 127.0.0.1:8080)
+run: build $(CERTS_DIR)/localhost.pem
+	$(BIN) run --certs-dir $(CERTS_DIR)
+
+## test: build and run the whole suite (unit, TLS in memory, loopback integration)
+test: deps
+	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
+	$(SWIFT) test --skip-build
+
+## check FILE=portcullis.yaml: validate a configuration file
+check: build
+	$(BIN) check $(FILE)
+
+clean:
+	rm -rf .build

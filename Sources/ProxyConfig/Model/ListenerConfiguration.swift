@@ -1,0 +1,63 @@
+/// One listening socket and what to do with the requests that arrive on it.
+///
+/// Configuration keys:
+/// - `name` (string, default `<protocol>-<port>`): unique; used in logs.
+/// - `bind` (`host:port`, required): `0.0.0.0:443`, `[::]:443`, `127.0.0.1:8080`; `*:443` or
+///   `:443` listens on all interfaces.
+/// - `protocol` (`http` or `https`, default `https` when a `tls` block is present, else `http`).
+/// - `tls` (mapping, required for `https`, not allowed for `http`): see ``ListenerTLS``.
+/// - `trusted_proxies` (list of CIDRs, default empty): peers whose `X-Forwarded-For` is believed.
+/// - `server_header` (string or `false`, default `portcullis`): the `Server` response header;
+///   `false`, `null` or `""` sends none.
+/// - `strip_response_headers` (list of header names, default
+///   `[Server, X-Powered-By, X-AspNet-Version, X-AspNetMvc-Version]`): removed from upstream responses.
+/// - `limits` (mapping): see ``ListenerLimits``.
+/// - `routes` (list, required, at least one): see ``RouteConfiguration``.
+public struct ListenerConfiguration: Sendable, Equatable {
+    /// The response headers removed by default: they tell attackers what runs behind the proxy.
+    public static let defaultStrippedResponseHeaders = ["Server", "X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version"]
+    /// The `Server` header sent by default.
+    public static let defaultServerHeader = "portcullis"
+
+    public var name: String
+    public var bind: BindAddress
+    public var `protocol`: ListenerProtocol
+    /// Present exactly when ``protocol`` is ``ListenerProtocol/https``.
+    public var tls: ListenerTLS?
+    public var trustedProxies: [CIDR]
+    /// `nil` means the proxy sends no `Server` header.
+    public var serverHeader: String?
+    /// Header names as written, compare case-insensitively.
+    public var stripResponseHeaders: [String]
+    public var limits: ListenerLimits
+    /// In match order: the first matching route wins.
+    public var routes: [RouteConfiguration]
+
+    public init(
+        name: String,
+        bind: BindAddress,
+        protocol: ListenerProtocol,
+        tls: ListenerTLS? = nil,
+        trustedProxies: [CIDR] = [],
+        serverHeader: String? = ListenerConfiguration.defaultServerHeader,
+        stripResponseHeaders: [String] = ListenerConfiguration.defaultStrippedResponseHeaders,
+        limits: ListenerLimits = ListenerLimits(),
+        routes: [RouteConfiguration]
+    ) {
+        self.name = name
+        self.bind = bind
+        self.protocol = `protocol`
+        self.tls = tls
+        self.trustedProxies = trustedProxies
+        self.serverHeader = serverHeader
+        self.stripResponseHeaders = stripResponseHeaders
+        self.limits = limits
+        self.routes = routes
+    }
+
+    /// The route that receives requests no other route claims: the first route without
+    /// conditions, or the first route when every route has conditions.
+    public var defaultRoute: RouteConfiguration? {
+        self.routes.first(where: \.isCatchAll) ?? self.routes.first
+    }
+}

@@ -1,0 +1,32 @@
+/// The `tls` block of an `https` listener.
+///
+/// Configuration keys:
+/// - `certificates` (list of `{cert, key}`, required, at least one): picked by SNI; the first
+///   is used when the client sends no SNI or no certificate matches.
+/// - `min_version` (`"1.2"` or `"1.3"`, default `"1.2"`).
+/// - `session_tickets` (bool, default `true`): offer stateless session resumption.
+/// - `ticket_key_rotation` (duration, default `1h`): how often the ticket key is replaced.
+/// - `handshake_timeout` (duration, default `10s`): close connections that have not completed
+///   the handshake by then.
+public struct ListenerTLS: Sendable, Equatable {
+    public var certificates: [CertificatePair]
+    /// `"1.2"` or `"1.3"`.
+    public var minimumVersion: String
+    public var sessionTickets: Bool
+    public var ticketKeyRotation: Duration
+    public var handshakeTimeout: Duration
+
+    public init(
+        certificates: [CertificatePair],
+        minimumVersion: String = "1.2",
+        sessionTickets: Bool = true,
+        ticketKeyRotation: Duration = .seconds(3600),
+        handshakeTimeout: Duration = .seconds(10)
+    ) {
+        self.certificates = certificates
+        self.minimumVersion = minimumVersion
+        self.sessionTickets = sessionTickets
+        self.ticketKeyRotation = ticketKeyRotation
+        self.handshakeTimeout = handshakeTimeout
+    }
+}

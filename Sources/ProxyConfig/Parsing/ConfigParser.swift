@@ -1,0 +1,103 @@
+/// Turns a YAML document into a ``ProxyConfiguration``, collecting every problem on the way.
+///
+/// The parser reads each section, reports what is wrong with it and substitutes the default for a
+/// bad value, so that later sections, and the cross-section checks in `Validation/`, still run.
+/// The result is only handed out when no error was found.
+struct ConfigParser {
+    var problems: DiagnosticCollector
+    /// Relative certificate paths are resolved against this directory.
+    let baseDirectory: String
+    /// Whether certificate and key files must exist and be readable.
+    let checkFilesExist: Bool
+
+    /// The listeners as parsed, with the places of the values that cross-section checks point at.
+    var parsedListeners: [ParsedListener] = []
+    /// Target group names, where they were written.
+    var parsedTargetGroupNames: [Located<String>] = []
+
+    init(file: String, baseDirectory: String, checkFilesExist: Bool) {
+        self.problems = DiagnosticCollector(file: file)
+        self.baseDirectory = baseDirectory
+        self.checkFilesExist = checkFilesExist
+    }
+
+    /// Parses and validates one document.
+    ///
+    /// - Returns: The configuration, or `nil` when ``problems`` holds an error.
+    mutating func parse(yaml: String) -> ProxyConfiguration? {
+        let root: ConfigNode?
+        do {
+            root = try ConfigNode.parse(yaml: yaml, file: self.problems.file)
+        } catch {
+            self.problems.append(error)
+            return nil
+        }
+        guard let root, !root.isNull else {
+            self.problems.report("", line: 0, column: 0, "the configuration is empty; it needs \"listeners\" and \"target_groups\"")
+            return nil
+        }
+        guard let fields = self.fields(of: root, key: "", allowed: ["global", "listeners", "target_groups"]) else {
+            return nil
+        }
+
+        let global = fields["global"].map { self.global($0, key: fields.key("global")) } ?? GlobalSettings()
+
+        var targetGroups: [TargetGroupConfiguration] = []
+        if let node = fields["target_groups"] {
+            targetGroups = self.targetGroups(node, key: fields.key("target_groups"))
+        } else {
+            self.reportMissing("target_groups", in: fields)
+        }
+
+        var listeners: [ListenerConfiguration] = []
+        if let node = fields["listeners"] {
+            listeners = self.listeners(node, key: fields.key("listeners"))
+        } else {
+            self.reportMissing("listeners", in: fields)
+        }
+
+        let validator = CrossSectionValidator(listeners: self.parsedListeners, targetGroupNames: self.parsedTargetGroupNames)
+        validator.validate(into: &self.problems)
+
+        guard !self.problems.hasErrors else { return nil }
+        return ProxyConfiguration(
+            global: global,
+            listeners: listeners,
+            targetGroups: targetGroups,
+            sourceFile: self.problems.file,
+            warnings: self.problems.sorted.filter { $0.severity == .warning }
+        )
+    }
+
+    // MARK: global
+
+    private mutating func global(_ node: ConfigNode, key: String) -> GlobalSettings {
+        var settings = GlobalSettings()
+        guard let fields = self.fields(of: node, key: key, allowed: ["event_loops", "shutdown_grace", "log_level", "access_log"]) else {
+            return settings
+        }
+        if let node = fields["event_loops"] {
+            if node.scalar?.text == "auto" {
+                settings.eventLoops = .automatic
+            } else if case .integer = node.scalar?.kind,
+                      let count = self.integer(node, key: fields.key("event_loops"), in: 1...1024) {
+                settings.eventLoops = .fixed(count)
+            } else if case .integer = node.scalar?.kind {
+                // Out of range; already reported.
+            } else {
+                self.problems.report(fields.key("event_loops"), at: node, "must be \"auto\" or an integer in 1...1024 (got \(node.quotedDescription))")
+            }
+        }
+        if let node = fields["shutdown_grace"],
+           let grace = self.duration(node, key: fields.key("shutdown_grace"), allowsZero: true) {
+            settings.shutdownGrace = grace
+        }
+        if let node = fields["log_level"], let level = self.choice(node, key: fields.key("log_level"), of: LogLevel.self, noun: "log level") {
+            settings.logLevel = level
+        }
+        if let node = fields["access_log"], let value = self.bool(node, key: fields.key("access_log")) {
+            settings.accessLog = value
+        }
+        return settings
+    }
+}

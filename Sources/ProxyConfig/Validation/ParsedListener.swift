@@ -1,0 +1,16 @@
+/// A listener as parsed, with the places of the values that cross-section checks point at.
+struct ParsedListener {
+    /// The listener's name; located at the `name` value, or at the listener when it was defaulted.
+    var name: Located<String>
+    /// `nil` when the bind was missing or malformed (already reported).
+    var bind: Located<BindAddress>?
+    var routes: [ParsedRoute]
+}
+
+/// A route as parsed.
+struct ParsedRoute {
+    /// Located at the route's mapping, keyed `listeners[i].routes[j]`.
+    var route: Located<RouteConfiguration>
+    /// The `forward` value; `nil` when it was missing or malformed (already reported).
+    var forward: Located<String>?
+}

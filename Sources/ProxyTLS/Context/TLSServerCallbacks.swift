@@ -1,0 +1,106 @@
+internal import CSSL
+
+// OpenSSL callbacks of the server contexts. C function pointers cannot capture, so each
+// callback finds its TLSServerContext through the SSL_CTX app data (see TLSServerContext.init).
+// They run synchronously inside SSL_do_handshake, on the connection's event loop.
+
+/// SNI: moves the connection to the `SSL_CTX` whose certificate serves the requested name.
+/// Unknown or absent names stay on the default context. Never aborts the handshake.
+func tlsServerNameCallback(_ ssl: OpaquePointer?, _ alert: UnsafeMutablePointer<CInt>?, _ arg: UnsafeMutableRawPointer?)
+    -> CInt
+{
+    guard let ssl, let owner = TLSServerContext.owner(of: ssl) else { return SSL_TLSEXT_ERR_OK }
+    let requested = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name).map { String(cString: $0) }
+    guard let index = owner.serverNames.certificateIndex(for: requested), index != 0 else {
+        return SSL_TLSEXT_ERR_OK
+    }
+    _ = SSL_set_SSL_CTX(ssl, owner.contexts[index].pointer)
+    return SSL_TLSEXT_ERR_OK
+}
+
+/// ALPN: picks the first protocol in *our* list that the client also offers. Without overlap
+/// the handshake continues without ALPN (`SSL_TLSEXT_ERR_NOACK`) rather than failing.
+func tlsALPNSelectCallback(
+    _ ssl: OpaquePointer?,
+    _ out: UnsafeMutablePointer<UnsafePointer<UInt8>?>?,
+    _ outLength: UnsafeMutablePointer<UInt8>?,
+    _ offered: UnsafePointer<UInt8>?,
+    _ offeredLength: CUnsignedInt,
+    _ arg: UnsafeMutableRawPointer?
+) -> CInt {
+    guard let owner = TLSServerContext.owner(of: ssl), let out, let outLength, let offered else {
+        return SSL_TLSEXT_ERR_NOACK
+    }
+    let client = UnsafeBufferPointer(start: offered, count: Int(offeredLength))
+    for wanted in owner.applicationProtocols {
+        var index = 0
+        while index < client.count {
+            let length = Int(client[index])
+            let start = index + 1
+            guard start + length <= client.count else { break }
+            if length == wanted.count && client[start..<(start + length)].elementsEqual(wanted) {
+                // Point into the client's list: it outlives the callback, our arrays might not.
+                out.pointee = offered + start
+                outLength.pointee = UInt8(length)
+                return SSL_TLSEXT_ERR_OK
+            }
+            index = start + length
+        }
+    }
+    return SSL_TLSEXT_ERR_NOACK
+}
+
+/// Session tickets: seals with the newest key of the ring, opens with any key still in it.
+///
+/// Returns 1 (ticket sealed, or opened with the newest key), 2 (opened with an older key:
+/// resume and issue a fresh ticket), 0 (unknown key: full handshake) or -1 (error).
+func tlsTicketKeyCallback(
+    _ ssl: OpaquePointer?,
+    _ keyName: UnsafeMutablePointer<UInt8>?,
+    _ iv: UnsafeMutablePointer<UInt8>?,
+    _ cipherContext: OpaquePointer?,
+    _ macContext: OpaquePointer?,
+    _ encrypt: CInt
+) -> CInt {
+    guard let owner = TLSServerContext.owner(of: ssl), let ring = owner.ticketKeys,
+        let keyName, let iv, let cipherContext, let macContext
+    else { return -1 }
+    let cipher = EVP_aes_256_cbc()
+    let ivLength = Int(EVP_CIPHER_get_iv_length(cipher))
+
+    if encrypt == 1 {
+        let key = ring.newest
+        guard RAND_bytes(iv, CInt(ivLength)) == 1 else { return -1 }
+        key.name.withUnsafeBufferPointer { keyName.update(from: $0.baseAddress!, count: TLSTicketKey.nameLength) }
+        let ok = key.aesKey.withUnsafeBufferPointer { EVP_EncryptInit_ex(cipherContext, cipher, nil, $0.baseAddress, iv) }
+        guard ok == 1, setHMACKey(macContext, key.hmacKey) else { return -1 }
+        return 1
+    }
+
+    let name = UnsafeRawBufferPointer(start: keyName, count: TLSTicketKey.nameLength)
+    guard let (key, isNewest) = ring.key(named: name) else { return 0 }
+    let ok = key.aesKey.withUnsafeBufferPointer { EVP_DecryptInit_ex(cipherContext, cipher, nil, $0.baseAddress, iv) }
+    guard ok == 1, setHMACKey(macContext, key.hmacKey) else { return -1 }
+    return isNewest ? 1 : 2
+}
+
+/// Keys an `EVP_MAC_CTX` for HMAC-SHA256.
+private func setHMACKey(_ macContext: OpaquePointer, _ key: [UInt8]) -> Bool {
+    // OSSL_PARAM keeps pointers, so every string must outlive the set_params call: static literals do.
+    let keyParameter: StaticString = "key"
+    let digestParameter: StaticString = "digest"
+    let digest: StaticString = "SHA256"
+    var bytes = key
+    return bytes.withUnsafeMutableBytes { raw in
+        var parameters = [
+            OSSL_PARAM_construct_octet_string(cString(keyParameter), raw.baseAddress, raw.count),
+            OSSL_PARAM_construct_utf8_string(cString(digestParameter), UnsafeMutablePointer(mutating: cString(digest)), 0),
+            OSSL_PARAM_construct_end(),
+        ]
+        return EVP_MAC_CTX_set_params(macContext, &parameters) == 1
+    }
+}
+
+private func cString(_ literal: StaticString) -> UnsafePointer<CChar> {
+    UnsafeRawPointer(literal.utf8Start).assumingMemoryBound(to: CChar.self)
+}

@@ -1,0 +1,26 @@
+/// How a TLS listener terminates connections.
+///
+/// Configuration keys (with defaults):
+/// - `certificates` (required, at least one): certificate/key pairs. The first one is the
+///   default, served when the client sends no SNI name or one that matches no certificate.
+/// - `minimumVersion` (`.tls12`): `.tls12` or `.tls13`. TLS 1.0 and 1.1 are always refused.
+/// - `applicationProtocols` (`["http/1.1"]`): ALPN names in server preference order. When the
+///   client offers none of them the handshake continues without ALPN.
+/// - `sessionTickets` (`true`): issue TLS 1.2 and 1.3 session tickets for resumption.
+/// - `ticketKeyRotationInterval` (1 hour): how often the caller should call
+///   ``TLSServerContext/rotateTicketKeys()``. The context itself runs no timer.
+/// - `ticketKeyRetention` (2): how many previous ticket keys still decrypt tickets, 0...16.
+/// - `handshakeTimeout` (10 s): connections that have not finished the handshake by then are closed.
+public struct TLSServerConfiguration: Sendable {
+    public var certificates: [TLSCertificateSource]
+    public var minimumVersion: TLSProtocolVersion = .tls12
+    public var applicationProtocols: [String] = ["http/1.1"]
+    public var sessionTickets: Bool = true
+    public var ticketKeyRotationInterval: Duration = .seconds(3600)
+    public var ticketKeyRetention: Int = 2
+    public var handshakeTimeout: Duration = .seconds(10)
+
+    public init(certificates: [TLSCertificateSource]) {
+        self.certificates = certificates
+    }
+}

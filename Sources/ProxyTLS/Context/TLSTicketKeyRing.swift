@@ -1,0 +1,72 @@
+internal import CSSL
+import NIOConcurrencyHelpers
+
+/// One session-ticket key: a public 16-byte name plus secret AES-256 and HMAC-SHA256 keys.
+struct TLSTicketKey: Sendable {
+    static let nameLength = 16
+
+    let name: [UInt8]
+    let aesKey: [UInt8]
+    let hmacKey: [UInt8]
+
+    static func random() throws(OpenSSLError) -> TLSTicketKey {
+        TLSTicketKey(
+            name: try randomBytes(Self.nameLength),
+            aesKey: try randomBytes(32),
+            hmacKey: try randomBytes(32)
+        )
+    }
+}
+
+/// Fills a new array with `count` bytes from OpenSSL's CSPRNG.
+func randomBytes(_ count: Int) throws(OpenSSLError) -> [UInt8] {
+    var bytes = [UInt8](repeating: 0, count: count)
+    try requireSuccess("generating random bytes") {
+        bytes.withUnsafeMutableBufferPointer { RAND_bytes($0.baseAddress, CInt(count)) }
+    }
+    return bytes
+}
+
+/// The session-ticket keys of one listener: the newest encrypts, all decrypt.
+///
+/// Holds the newest key plus up to `retention` previous keys. Tickets sealed with a previous
+/// key still resume, and the client gets a fresh ticket under the newest key. ``rotate()``
+/// pushes a new key and forgets the oldest one beyond `retention`, so a ticket survives
+/// between `retention` and `retention + 1` rotations.
+///
+/// > Important: OpenSSL calls the ticket callback on whichever event loop runs the handshake,
+/// > so every access goes through a lock.
+final class TLSTicketKeyRing: Sendable {
+    /// Newest first.
+    private let keys: NIOLockedValueBox<[TLSTicketKey]>
+    let retention: Int
+
+    init(retention: Int) throws(OpenSSLError) {
+        self.retention = retention
+        self.keys = NIOLockedValueBox([try TLSTicketKey.random()])
+    }
+
+    /// Makes a new key the encryption key and drops keys older than the retention allows.
+    func rotate() throws(OpenSSLError) {
+        let fresh = try TLSTicketKey.random()
+        self.keys.withLockedValue { keys in
+            keys.insert(fresh, at: 0)
+            if keys.count > self.retention + 1 { keys.removeLast(keys.count - self.retention - 1) }
+        }
+    }
+
+    /// The key that seals new tickets.
+    var newest: TLSTicketKey {
+        self.keys.withLockedValue { $0[0] }
+    }
+
+    /// Finds the key a ticket names. `isNewest` is `false` when the ticket should be renewed.
+    func key(named name: UnsafeRawBufferPointer) -> (key: TLSTicketKey, isNewest: Bool)? {
+        self.keys.withLockedValue { keys in
+            guard let index = keys.firstIndex(where: { $0.name.elementsEqual(name) }) else { return nil }
+            return (keys[index], index == 0)
+        }
+    }
+
+    var count: Int { self.keys.withLockedValue { $0.count } }
+}

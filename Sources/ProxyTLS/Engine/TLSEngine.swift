@@ -1,0 +1,202 @@
+internal import CSSL
+import NIOCore
+
+/// One TLS session run entirely in memory.
+///
+/// Ciphertext goes in and out through two memory BIOs, so the channel handler that owns the
+/// engine decides when the socket is read or written. The engine does no I/O, never blocks,
+/// and is confined to one event loop.
+final class TLSEngine {
+    enum Role {
+        case server
+        case client
+    }
+
+    let role: Role
+    /// Owned `SSL *`. After `SSL_set_bio` it also owns both BIOs.
+    private let ssl: OpaquePointer
+    /// Borrowed from `ssl`: ciphertext received from the peer.
+    private let fromNetwork: OpaquePointer
+    /// Borrowed from `ssl`: ciphertext waiting to be sent to the peer.
+    private let toNetwork: OpaquePointer
+    /// Keeps the `SSL_CTX` owners alive: their callbacks reach them through unretained pointers.
+    private let contextOwner: AnyObject
+    /// Client role: the newest session the server issued (set by the new-session callback).
+    var receivedSession: TLSSession?
+
+    /// Largest plaintext one `SSL_read_ex` can return (one TLS record).
+    private static let recordSize = 16_384
+
+    private init(role: Role, sslContext: OpaquePointer, owner: AnyObject) throws(OpenSSLError) {
+        let ssl = try requirePointer("creating a TLS session") { SSL_new(sslContext) }
+        let rbio = BIO_new(BIO_s_mem())
+        let wbio = BIO_new(BIO_s_mem())
+        guard let rbio, let wbio else {
+            BIO_free(rbio)
+            BIO_free(wbio)
+            SSL_free(ssl)
+            throw OpenSSLError.drain(while: "allocating memory BIOs")
+        }
+        SSL_set_bio(ssl, rbio, wbio)  // ownership of both BIOs moves to `ssl`
+        self.role = role
+        self.ssl = ssl
+        self.fromNetwork = rbio
+        self.toNetwork = wbio
+        self.contextOwner = owner
+        // Unretained: `ssl` never outlives this object (deinit frees it).
+        _ = CSSL_SSL_set_app_data(ssl, Unmanaged.passUnretained(self).toOpaque())
+        switch role {
+        case .server: SSL_set_accept_state(ssl)
+        case .client: SSL_set_connect_state(ssl)
+        }
+    }
+
+    convenience init(server context: TLSServerContext) throws(OpenSSLError) {
+        try self.init(role: .server, sslContext: context.defaultContext.pointer, owner: context)
+    }
+
+    convenience init(client context: TLSClientContext, resuming session: TLSSession?) throws(OpenSSLError) {
+        try self.init(role: .client, sslContext: context.context.pointer, owner: context)
+        let configuration = context.configuration
+        if let name = configuration.serverName {
+            let isIPAddress = IPAddressText.isIPAddress(name)
+            if !isIPAddress {
+                try requireSuccess("setting the SNI name \(name)") { CInt(CSSL_SSL_set_tlsext_host_name(self.ssl, name)) }
+            }
+            if configuration.trustRootsPEMPath != nil && configuration.verifiesHostname {
+                if isIPAddress {
+                    try requireSuccess("setting the expected IP address \(name)") {
+                        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(self.ssl), name)
+                    }
+                } else {
+                    try requireSuccess("setting the expected host name \(name)") { SSL_set1_host(self.ssl, name) }
+                }
+            }
+        }
+        if let session {
+            ERR_clear_error()
+            guard session.withSessionPointer({ SSL_set_session(self.ssl, $0) }) == 1 else {
+                throw OpenSSLError.drain(while: "offering a saved session")
+            }
+        }
+    }
+
+    deinit {
+        SSL_free(self.ssl)  // also frees both BIOs
+    }
+
+    /// Finds the engine of an `SSL *` from inside an OpenSSL callback.
+    static func owner(of ssl: OpaquePointer) -> TLSEngine? {
+        guard let raw = CSSL_SSL_get_app_data(ssl) else { return nil }
+        return Unmanaged<TLSEngine>.fromOpaque(raw).takeUnretainedValue()
+    }
+
+    // MARK: Ciphertext
+
+    /// Hands ciphertext read from the socket to OpenSSL. Consumes all of `ciphertext`.
+    func receive(_ ciphertext: inout ByteBuffer) {
+        let count = ciphertext.readableBytes
+        guard count > 0 else { return }
+        let written = ciphertext.withUnsafeReadableBytes { bytes in
+            BIO_write(self.fromNetwork, bytes.baseAddress, CInt(bytes.count))
+        }
+        // A memory BIO grows as needed, so a short write means memory is exhausted.
+        precondition(written == count, "memory BIO refused ciphertext")
+        ciphertext.moveReaderIndex(forwardBy: count)
+    }
+
+    /// Takes the ciphertext OpenSSL has produced so far, or returns `nil` if there is none.
+    func pendingCiphertext(allocator: ByteBufferAllocator) -> ByteBuffer? {
+        let pending = BIO_ctrl_pending(self.toNetwork)
+        guard pending > 0 else { return nil }
+        var out = allocator.buffer(capacity: pending)
+        out.writeWithUnsafeMutableBytes(minimumWritableBytes: pending) { space in
+            Int(BIO_read(self.toNetwork, space.baseAddress, CInt(pending)))
+        }
+        return out
+    }
+
+    // MARK: Steps
+
+    /// Advances the handshake as far as the ciphertext received so far allows.
+    func handshake() -> TLSStep {
+        ERR_clear_error()
+        let rc = SSL_do_handshake(self.ssl)
+        return rc == 1 ? .done : self.classify(rc, while: "performing the TLS handshake")
+    }
+
+    /// Decrypts every complete record received so far and appends the plaintext to `plaintext`.
+    ///
+    /// Returns `.needsIO` once OpenSSL wants more ciphertext, `.closed` when the peer's
+    /// close_notify arrived (plaintext before it is already in `plaintext`), `.failed` otherwise.
+    func read(into plaintext: inout ByteBuffer) -> TLSStep {
+        while true {
+            ERR_clear_error()
+            var rc: CInt = 0
+            plaintext.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.recordSize) { space in
+                var count = 0
+                rc = SSL_read_ex(self.ssl, space.baseAddress, space.count, &count)
+                return rc == 1 ? count : 0
+            }
+            guard rc == 1 else {
+                return self.classify(rc, while: "reading application data")
+            }
+        }
+    }
+
+    /// Encrypts all of `plaintext`. With memory BIOs a write never stops half-way.
+    func write(_ plaintext: ByteBuffer) -> TLSStep {
+        guard plaintext.readableBytes > 0 else { return .done }
+        ERR_clear_error()
+        var written = 0
+        let rc = plaintext.withUnsafeReadableBytes { bytes in
+            SSL_write_ex(self.ssl, bytes.baseAddress, bytes.count, &written)
+        }
+        guard rc == 1 else { return self.classify(rc, while: "writing application data") }
+        precondition(written == plaintext.readableBytes, "SSL_write_ex wrote part of the plaintext")
+        return .done
+    }
+
+    /// Queues our close_notify. `.done` means it is ready in ``pendingCiphertext(allocator:)``.
+    func shutdown() -> TLSStep {
+        ERR_clear_error()
+        let rc = SSL_shutdown(self.ssl)
+        return rc >= 0 ? .done : self.classify(rc, while: "sending close_notify")
+    }
+
+    private func classify(_ rc: CInt, while operation: String) -> TLSStep {
+        switch SSL_get_error(self.ssl, rc) {
+        case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
+            return .needsIO
+        case SSL_ERROR_ZERO_RETURN:
+            return .closed
+        default:
+            return .failed(.drain(while: operation))
+        }
+    }
+
+    // MARK: What was negotiated
+
+    var negotiatedProtocol: String? {
+        var data: UnsafePointer<UInt8>? = nil
+        var length: CUnsignedInt = 0
+        SSL_get0_alpn_selected(self.ssl, &data, &length)
+        guard let data, length > 0 else { return nil }
+        return String(decoding: UnsafeBufferPointer(start: data, count: Int(length)), as: UTF8.self)
+    }
+
+    var summary: TLSHandshakeSummary {
+        TLSHandshakeSummary(
+            version: String(cString: SSL_get_version(self.ssl)),
+            cipher: SSL_get_current_cipher(self.ssl).flatMap { SSL_CIPHER_get_name($0) }.map { String(cString: $0) } ?? "",
+            serverName: SSL_get_servername(self.ssl, TLSEXT_NAMETYPE_host_name).map { String(cString: $0) },
+            applicationProtocol: self.negotiatedProtocol,
+            resumed: SSL_session_reused(self.ssl) == 1
+        )
+    }
+
+    /// The certificate the peer presented, if any.
+    var peerCertificate: TLSCertificate? {
+        SSL_get0_peer_certificate(self.ssl).map { TLSCertificate(retaining: $0) }
+    }
+}

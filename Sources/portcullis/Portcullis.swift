@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct Portcullis: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "portcullis",
+        abstract: "A TLS-terminating edge proxy and HTTP load balancer.",
+        subcommands: [RunCommand.self, CheckCommand.self, CertsCommand.self],
+        defaultSubcommand: RunCommand.self
+    )
+}

@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ProxyConfig
+import ProxyServer
+import ProxyTLS
+import ServiceLifecycle
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the proxy (with the embedded default configuration when no file is given)."
+    )
+
+    @Option(name: [.short, .customLong("config")], help: "Configuration file (YAML).")
+    var config: String?
+
+    @Option(name: .customLong("listen"), help: "Bind address of the first listener, e.g. 0.0.0.0:8443 or http://127.0.0.1:8080.")
+    var listen: [String] = []
+
+    @Option(name: .customLong("to"), help: "Target (host:port) of the default route; repeat for several.")
+    var to: [String] = []
+
+    @Option(name: .customLong("cert"), help: "Certificate chain (PEM) of the first listener.")
+    var cert: String?
+
+    @Option(name: .customLong("key"), help: "Private key (PEM) for --cert.")
+    var key: String?
+
+    @Option(name: .customLong("event-loops"), help: "Event loops (threads); default one per core.")
+    var eventLoops: Int?
+
+    @Option(name: .customLong("certs-dir"), help: "Where the embedded default finds (and creates) its dev certificates.")
+    var certsDirectory: String = "certs"
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String?
+
+    func run() async throws {
+        var overrides = CommandLineOverrides()
+        overrides.listen = self.listen
+        overrides.to = self.to
+        overrides.certificate = self.cert
+        overrides.privateKey = self.key
+        overrides.eventLoops = self.eventLoops
+
+        let configuration: ProxyConfiguration
+        do {
+            if let path = self.config {
+                configuration = try ProxyConfiguration.load(path: path).applying(overrides)
+            } else {
+                if self.cert == nil {
+                    // The dev-proxy promise: nothing to configure. Make a local CA and a
+                    // localhost certificate the first time, reuse them afterwards.
+                    let leaf = "\(self.certsDirectory)/localhost.pem"
+                    let leafKey = "\(self.certsDirectory)/localhost-key.pem"
+                    if !FileManager.default.fileExists(atPath: leaf) || !FileManager.default.fileExists(atPath: leafKey) {
+                        let paths = try DevCertificateAuthority.ensure(directory: self.certsDirectory)
+                        FileHandle.standardError.write(Data("created dev certificate \(paths.certificate) (trust \(paths.caCertificate))\n".utf8))
+                    }
+                    overrides.certificate = leaf
+                    overrides.privateKey = leafKey
+                }
+                let base = FileManager.default.currentDirectoryPath
+                configuration = try ProxyConfiguration.embeddedDefault(baseDirectory: base).applying(overrides)
+            }
+        } catch let error as ConfigValidationError {
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            throw ExitCode(2)
+        }
+
+        let level = Logger.Level(rawValue: self.logLevel ?? configuration.global.logLevel.rawValue) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "portcullis")
+        let server: ProxyServer
+        do {
+            server = try ProxyServer(configuration: configuration, logger: logger)
+        } catch {
+            logger.critical("cannot start: \(error)")
+            throw ExitCode(2)
+        }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: server)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+    }
+}
