@@ -4,7 +4,6 @@ import Logging
 import ProxyConfig
 import ProxyServer
 import ProxyTLS
-import ServiceLifecycle
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -76,20 +75,13 @@ struct RunCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "portcullis")
-        let server: ProxyServer
         do {
-            server = try ProxyServer(configuration: configuration, logger: logger)
+            try await ProxyServer.runUntilSignalled(configuration: configuration, logger: logger)
+        } catch let error as ExitCode {
+            throw error
         } catch {
             logger.critical("cannot start: \(error)")
             throw ExitCode(2)
         }
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: server)],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
-        )
-        try await group.run()
     }
 }

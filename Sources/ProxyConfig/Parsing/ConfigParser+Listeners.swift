@@ -36,8 +36,12 @@ extension ConfigParser {
             key: fields.key("name"),
             at: fields.node
         )
-        if let node = fields["name"], let value = self.name(node, key: fields.key("name")) {
-            name = Located(value, key: fields.key("name"), at: node)
+        var nameIsDefault = true
+        if let node = fields["name"] {
+            nameIsDefault = false
+            if let value = self.name(node, key: fields.key("name")) {
+                name = Located(value, key: fields.key("name"), at: node)
+            }
         }
 
         var tls: ListenerTLS?
@@ -83,7 +87,7 @@ extension ConfigParser {
             self.reportMissing("routes", in: fields, " (a listener needs at least one route)")
         }
 
-        self.parsedListeners.append(ParsedListener(name: name, bind: bind, routes: routes))
+        self.parsedListeners.append(ParsedListener(name: name, nameIsDefault: nameIsDefault, bind: bind, routes: routes))
         return ListenerConfiguration(
             name: name.value,
             bind: bind?.value ?? BindAddress(host: "0.0.0.0", port: 1),

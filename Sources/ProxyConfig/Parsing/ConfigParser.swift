@@ -42,18 +42,18 @@ struct ConfigParser {
 
         let global = fields["global"].map { self.global($0, key: fields.key("global")) } ?? GlobalSettings()
 
-        var targetGroups: [TargetGroupConfiguration] = []
-        if let node = fields["target_groups"] {
-            targetGroups = self.targetGroups(node, key: fields.key("target_groups"))
-        } else {
-            self.reportMissing("target_groups", in: fields)
-        }
-
         var listeners: [ListenerConfiguration] = []
         if let node = fields["listeners"] {
             listeners = self.listeners(node, key: fields.key("listeners"))
         } else {
             self.reportMissing("listeners", in: fields)
+        }
+
+        var targetGroups: [TargetGroupConfiguration] = []
+        if let node = fields["target_groups"] {
+            targetGroups = self.targetGroups(node, key: fields.key("target_groups"))
+        } else {
+            self.reportMissing("target_groups", in: fields)
         }
 
         let validator = CrossSectionValidator(listeners: self.parsedListeners, targetGroupNames: self.parsedTargetGroupNames)

@@ -33,7 +33,11 @@ struct CrossSectionValidator {
         var seen: [String: Located<String>] = [:]
         for listener in self.listeners {
             if let first = seen[listener.name.value] {
-                problems.report(at: listener.name, "duplicate listener name \"\(listener.name.value)\" (first used on line \(first.line))")
+                let hint = listener.nameIsDefault ? "; the name is made from protocol and port, add a \"name\" to tell them apart" : ""
+                problems.report(
+                    at: listener.name,
+                    "duplicate listener name \"\(listener.name.value)\" (first used on line \(first.line))\(hint)"
+                )
             } else {
                 seen[listener.name.value] = listener.name
             }

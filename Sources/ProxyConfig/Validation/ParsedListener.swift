@@ -2,6 +2,8 @@
 struct ParsedListener {
     /// The listener's name; located at the `name` value, or at the listener when it was defaulted.
     var name: Located<String>
+    /// Whether the name was made up from protocol and port because the file gave none.
+    var nameIsDefault: Bool
     /// `nil` when the bind was missing or malformed (already reported).
     var bind: Located<BindAddress>?
     var routes: [ParsedRoute]

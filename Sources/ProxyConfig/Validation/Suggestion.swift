@@ -3,15 +3,18 @@ enum Suggestion {
     /// The candidate most like `word`, if one is close enough to be a likely typo.
     ///
     /// A candidate is close enough when its edit distance is at most a third of the word's length
-    /// (at least 2), or when one of the underscore- or hyphen-separated parts of `word` is the
-    /// candidate itself, as in `tls_cert` for `tls`.
+    /// (at least 2), when one of the underscore- or hyphen-separated parts of `word` is the
+    /// candidate itself, as in `tls_cert` for `tls`, or when `word` is an abbreviation of the
+    /// candidate of at least three letters, as in `addr` for `address`.
     static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
         let lowered = word.lowercased()
         let parts = Set(lowered.split(whereSeparator: { $0 == "_" || $0 == "-" }).map(String.init))
         var best: (candidate: String, distance: Int)?
         for candidate in candidates {
             let distance = Self.editDistance(lowered, candidate.lowercased())
-            let isClose = distance <= max(2, lowered.count / 3) || parts.contains(candidate.lowercased())
+            let isClose = distance <= max(2, lowered.count / 3)
+                || parts.contains(candidate.lowercased())
+                || (lowered.count >= 3 && candidate.lowercased().hasPrefix(lowered))
             if isClose, distance < best?.distance ?? .max {
                 best = (candidate, distance)
             }

@@ -220,7 +220,13 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 self.upstream = connection
                 self.perform(self.machine.leased(reused: connection.requestCount > 1), context: context)
             case .failure(let error):
-                self.perform(self.machine.leaseFailed(error), context: context)
+                // Answer after the rest of the current read (the request's end, usually) is in,
+                // so a failed GET does not needlessly cost the client its keep-alive connection.
+                let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                context.eventLoop.execute {
+                    let (handler, context) = loopBound.value
+                    handler.perform(handler.machine.leaseFailed(error), context: context)
+                }
             }
         }
     }

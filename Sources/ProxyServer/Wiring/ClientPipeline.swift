@@ -39,6 +39,7 @@ enum ClientPipeline {
         try pipeline.configureHTTPServerPipeline(
             withPipeliningAssistance: false,
             withErrorHandling: false,
+            withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
             withDecoderLimitConfiguration: limits
         )
         try pipeline.addHandler(RequestGuardHandler(maxBodyBytes: settings.limits.bodyBytes, serverHeader: settings.serverHeader))

@@ -1,0 +1,120 @@
+import Logging
+import NIOCore
+import NIOEmbedded
+import NIOHTTP1
+
+@testable import ProxyCore
+
+/// Everything written outbound so far, as text.
+func drainOutbound(_ channel: EmbeddedChannel) throws -> String {
+    var text = ""
+    while let data = try channel.readOutbound(as: IOData.self) {
+        switch data {
+        case .byteBuffer(let buffer): text += String(buffer: buffer)
+        case .fileRegion: break
+        }
+    }
+    return text
+}
+
+/// A connector whose connections are `EmbeddedChannel`s on the test's loop.
+final class EmbeddedConnector: UpstreamConnector, @unchecked Sendable {
+    // Only touched on the single embedded loop of the test.
+    let loop: EmbeddedEventLoop
+    var channels: [EmbeddedChannel] = []
+    var failure: (any Error)?
+    var attempts = 0
+
+    init(loop: EmbeddedEventLoop) {
+        self.loop = loop
+    }
+
+    func connect(to target: Target, on eventLoop: any EventLoop, timeout: TimeAmount) -> EventLoopFuture<any Channel> {
+        self.attempts += 1
+        if let failure = self.failure {
+            return eventLoop.makeFailedFuture(failure)
+        }
+        let channel = EmbeddedChannel(loop: self.loop)
+        self.channels.append(channel)
+        return channel.connect(to: try! SocketAddress(ipAddress: "127.0.0.1", port: target.port)).map { channel }
+    }
+}
+
+/// A client connection's full pipeline (timeouts, HTTP codec, guard, proxy) on an
+/// `EmbeddedChannel`, forwarding to targets that are `EmbeddedChannel`s too.
+struct ProxyHarness {
+    let loop = EmbeddedEventLoop()
+    let client: EmbeddedChannel
+    let connector: EmbeddedConnector
+    let pool: UpstreamPool
+
+    init(
+        limits: RequestLimits = RequestLimits(headerBytes: 1024, bodyBytes: 4096),
+        upstream: UpstreamSettings = UpstreamSettings(responseTimeout: .seconds(5)),
+        serverHeader: String? = "portcullis",
+        trusted: @escaping @Sendable (String) -> Bool = { _ in false },
+        targets: [Target] = [Target(host: "10.1.2.3", port: 8080)]
+    ) throws {
+        self.client = EmbeddedChannel(loop: self.loop)
+        self.connector = EmbeddedConnector(loop: self.loop)
+        self.pool = UpstreamPool(eventLoop: self.loop, connector: self.connector)
+        let group = TargetGroup(name: "web", targets: targets, upstream: upstream)
+        let settings = ListenerSettings(
+            name: "test",
+            scheme: "https",
+            isTrustedProxy: trusted,
+            serverHeader: serverHeader,
+            limits: limits,
+            router: Router(routes: [Route(name: "default", targetGroup: group)]),
+            accessLog: true
+        )
+        let sync = self.client.pipeline.syncOperations
+        try sync.addHandler(
+            ConnectionTimeoutHandler(headerTimeout: limits.headerTimeout, idleTimeout: limits.idleTimeout, serverHeader: serverHeader)
+        )
+        var decoderLimits = NIOHTTPDecoderLimitConfiguration()
+        decoderLimits.maxHeaderListSize = limits.headerBytes
+        decoderLimits.maxHeaderFieldSize = limits.headerBytes
+        try sync.configureHTTPServerPipeline(
+            withPipeliningAssistance: false,
+            withErrorHandling: false,
+            withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
+            withDecoderLimitConfiguration: decoderLimits
+        )
+        try sync.addHandler(RequestGuardHandler(maxBodyBytes: limits.bodyBytes, serverHeader: serverHeader))
+        try sync.addHandler(
+            ProxyHandler(
+                settings: settings,
+                pool: self.pool,
+                logger: Logger(label: "test"),
+                accessLogger: Logger(label: "test.access")
+            )
+        )
+        try self.client.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 443)).wait()
+        self.client.remoteAddress = try SocketAddress(ipAddress: "203.0.113.7", port: 50_000)
+    }
+
+    func send(_ text: String) throws {
+        try self.client.writeInbound(ByteBuffer(string: text))
+        self.loop.run()
+    }
+
+    func clientReceived() throws -> String {
+        self.loop.run()
+        return try drainOutbound(self.client)
+    }
+
+    var upstream: EmbeddedChannel? { self.connector.channels.last }
+
+    func upstreamReceived(_ index: Int? = nil) throws -> String {
+        self.loop.run()
+        guard let channel = index.map({ self.connector.channels[$0] }) ?? self.upstream else { return "" }
+        return try drainOutbound(channel)
+    }
+
+    func respond(_ text: String, index: Int? = nil) throws {
+        guard let channel = index.map({ self.connector.channels[$0] }) ?? self.upstream else { return }
+        try channel.writeInbound(ByteBuffer(string: text))
+        self.loop.run()
+    }
+}

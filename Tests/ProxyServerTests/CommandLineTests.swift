@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+
+/// The `portcullis` binary itself: `check` on good and bad files.
+struct CommandLineTests {
+    private var binary: String { packageRoot + "/.build/debug/portcullis" }
+
+    @Test func checkAcceptsAGoodFileAndReportsEveryProblemOfABadOne() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let good = directory + "/good.yaml"
+        try """
+            listeners:
+              - name: plain
+                bind: "127.0.0.1:8081"
+                protocol: http
+                routes:
+                  - forward: web
+            target_groups:
+              web:
+                targets: ["127.0.0.1:8080"]
+            """.write(toFile: good, atomically: true, encoding: .utf8)
+        let ok = try run(self.binary, ["check", good])
+        #expect(ok.status == 0, "\(ok.stdout) \(ok.stderr)")
+
+        let bad = directory + "/bad.yaml"
+        try """
+            listeners:
+              - name: plain
+                bind: "127.0.0.1:99999"
+                protocol: htp
+                routes:
+                  - forward: webb
+            target_groups:
+              web:
+                policy: roundrobin
+                targets: ["127.0.0.1:8080"]
+            """.write(toFile: bad, atomically: true, encoding: .utf8)
+        let failed = try run(self.binary, ["check", bad])
+        #expect(failed.status == 1)
+        let lines = failed.stdout.split(separator: "\n")
+        #expect(lines.count >= 4, "\(failed.stdout)")
+        #expect(failed.stdout.contains("bad.yaml:3:"))
+        #expect(failed.stdout.contains("listeners[0].bind"))
+        #expect(failed.stdout.contains("bad.yaml:4:"))
+        #expect(failed.stdout.contains("listeners[0].protocol"))
+        #expect(failed.stdout.contains("listeners[0].routes[0].forward"))
+        #expect(failed.stdout.contains("target_groups.web.policy"))
+    }
+
+    @Test func certsCreatesCAAndLeafWithPrivateKeys() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let first = try run(self.binary, ["certs", "--out", directory, "--host", "dev.example"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let ca = try String(contentsOfFile: directory + "/portcullis-ca.pem", encoding: .utf8)
+        let second = try run(self.binary, ["certs", "--out", directory])
+        #expect(second.status == 0)
+        #expect(try String(contentsOfFile: directory + "/portcullis-ca.pem", encoding: .utf8) == ca)  // the CA is kept
+        let attributes = try FileManager.default.attributesOfItem(atPath: directory + "/localhost-key.pem")
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        if let openssl = which("openssl") {
+            let verify = try run(openssl, ["verify", "-CAfile", directory + "/portcullis-ca.pem", directory + "/localhost.pem"])
+            #expect(verify.stdout.contains(": OK"), "\(verify.stdout) \(verify.stderr)")
+        }
+    }
+}

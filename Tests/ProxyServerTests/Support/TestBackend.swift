@@ -1,0 +1,131 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// An in-process HTTP/1.1 target on 127.0.0.1 with a few endpoints the integration tests need.
+///
+/// - `GET /` → `hello`, with `Server` and `X-Powered-By` headers that the proxy must strip.
+/// - `POST|PUT /echo` → the request body's length and a hash, plus how it was framed.
+/// - `GET /headers` → the request head as the target saw it.
+/// - `GET /big?bytes=N` → N bytes streamed in 64 KiB chunks, respecting writability.
+final class TestBackend: Sendable {
+    let group: MultiThreadedEventLoopGroup
+    let channel: any Channel
+    private let stats = NIOLockedValueBox((connections: 0, requests: 0))
+
+    var port: Int { self.channel.localAddress!.port! }
+    var connectionsAccepted: Int { self.stats.withLockedValue { $0.connections } }
+    var requestsServed: Int { self.stats.withLockedValue { $0.requests } }
+
+    init() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let stats = self.stats
+        self.group = group
+        self.channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                stats.withLockedValue { $0.connections += 1 }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(BackendHandler(stats: stats))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0)
+            .get()
+    }
+
+    func stop() async {
+        try? await self.channel.close()
+        try? await self.group.shutdownGracefully()
+    }
+}
+
+private final class BackendHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let stats: NIOLockedValueBox<(connections: Int, requests: Int)>
+    var head: HTTPRequestHead?
+    var bodyBytes = 0
+    var checksum: UInt64 = 1469598103934665603
+    var remaining = 0
+    var streaming = false
+
+    init(stats: NIOLockedValueBox<(connections: Int, requests: Int)>) {
+        self.stats = stats
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch Self.unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+            self.bodyBytes = 0
+            self.checksum = 1469598103934665603
+        case .body(let buffer):
+            self.bodyBytes += buffer.readableBytes
+            for byte in buffer.readableBytesView {
+                self.checksum = (self.checksum ^ UInt64(byte)) &* 1099511628211
+            }
+        case .end:
+            self.stats.withLockedValue { $0.requests += 1 }
+            self.respond(context: context)
+        }
+    }
+
+    private func respond(context: ChannelHandlerContext) {
+        guard let head = self.head else { return }
+        let path = head.uri.split(separator: "?").first.map(String.init) ?? head.uri
+        switch path {
+        case "/echo":
+            let framing = head.headers.contains(name: "transfer-encoding") ? "chunked" : "length"
+            self.send(context, "bytes=\(self.bodyBytes) fnv=\(self.checksum) framing=\(framing)")
+        case "/headers":
+            var text = "\(head.method) \(head.uri) \(head.version)\n"
+            for (name, value) in head.headers { text += "\(name): \(value)\n" }
+            self.send(context, text)
+        case "/big":
+            let query = head.uri.split(separator: "=").last.flatMap { Int($0) } ?? 0
+            self.remaining = query
+            var headers = HTTPHeaders()
+            headers.add(name: "Content-Length", value: String(query))
+            headers.add(name: "Server", value: "BackendServer/1.0")
+            context.write(Self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+            self.streaming = true
+            self.pump(context: context)
+        default:
+            self.send(context, "hello")
+        }
+    }
+
+    private func send(_ context: ChannelHandlerContext, _ text: String) {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Length", value: String(text.utf8.count))
+        headers.add(name: "Server", value: "BackendServer/1.0 (Debian) 10.9.8.7:8080")
+        headers.add(name: "X-Powered-By", value: "Express")
+        headers.add(name: "X-AspNet-Version", value: "4.0")
+        context.write(Self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+        context.write(Self.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: text)))), promise: nil)
+        context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
+    }
+
+    private func pump(context: ChannelHandlerContext) {
+        while self.streaming && context.channel.isWritable && self.remaining > 0 {
+            let size = min(self.remaining, 64 * 1024)
+            self.remaining -= size
+            let chunk = ByteBuffer(repeating: UInt8(ascii: "x"), count: size)
+            context.writeAndFlush(Self.wrapOutboundOut(.body(.byteBuffer(chunk))), promise: nil)
+        }
+        if self.streaming && self.remaining == 0 {
+            self.streaming = false
+            context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            self.pump(context: context)
+        }
+        context.fireChannelWritabilityChanged()
+    }
+}

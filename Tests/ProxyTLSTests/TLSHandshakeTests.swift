@@ -1,0 +1,98 @@
+import NIOCore
+import NIOEmbedded
+import NIOTLS
+import ProxyTLS
+import Testing
+
+struct TLSHandshakeTests {
+    let fixture = TLSFixture.shared
+
+    @Test func handshakeThenDataBothWays() throws {
+        let pair = try TLSPair(server: try self.fixture.serverContext(), client: try self.fixture.clientContext())
+        defer { pair.finish() }
+        try pair.connect()
+
+        let summary = try #require(pair.serverRecorder.summaries.first)
+        #expect(summary.version == "TLSv1.3")
+        #expect(summary.serverName == "localhost")
+        #expect(summary.resumed == false)
+        #expect(!summary.cipher.isEmpty)
+        #expect(pair.serverRecorder.tlsEvents.first == .handshakeCompleted(negotiatedProtocol: nil))
+        #expect(pair.clientRecorder.summaries.first?.version == "TLSv1.3")
+        #expect(pair.serverHandler.handshakeSummary == summary)
+
+        pair.send("GET / HTTP/1.1\r\n\r\n", from: pair.client)
+        #expect(pair.serverRecorder.receivedString == "GET / HTTP/1.1\r\n\r\n")
+        #expect(pair.serverRecorder.readCompletes >= 1)
+
+        pair.send("HTTP/1.1 200 OK\r\n\r\n", from: pair.server)
+        #expect(pair.clientRecorder.receivedString == "HTTP/1.1 200 OK\r\n\r\n")
+        #expect(pair.server.isActive && pair.client.isActive)
+    }
+
+    @Test func tls12HandshakeUsesAnECDHEAEADSuite() throws {
+        let client = try self.fixture.clientContext { $0.maximumVersion = .tls12 }
+        let pair = try TLSPair(server: try self.fixture.serverContext(), client: client)
+        defer { pair.finish() }
+        try pair.connect()
+
+        let summary = try #require(pair.serverRecorder.summaries.first)
+        #expect(summary.version == "TLSv1.2")
+        #expect(summary.cipher.hasPrefix("ECDHE-ECDSA-"))
+        pair.send("hello", from: pair.client)
+        #expect(pair.serverRecorder.receivedString == "hello")
+    }
+
+    @Test func rsaCertificateServesTLS12AndTLS13() throws {
+        let server = try TLSServerContext(configuration: TLSServerConfiguration(certificates: [self.fixture.rsa2048]))
+        for maximum in [TLSProtocolVersion.tls12, .tls13] {
+            let client = try self.fixture.clientContext {
+                $0.serverName = "rsa.example.com"
+                $0.maximumVersion = maximum
+            }
+            let pair = try TLSPair(server: server, client: client)
+            defer { pair.finish() }
+            try pair.connect()
+            #expect(pair.clientHandler.handshakeSummary != nil)
+            if maximum == .tls12 { #expect(pair.clientHandler.handshakeSummary?.cipher.hasPrefix("ECDHE-RSA-") == true) }
+        }
+    }
+
+    @Test func writesBeforeTheHandshakeAreSentAfterIt() throws {
+        let pair = try TLSPair(server: try self.fixture.serverContext(), client: try self.fixture.clientContext())
+        defer { pair.finish() }
+        try pair.server.connect(to: SocketAddress(ipAddress: "198.51.100.7", port: 50_000)).wait()
+        try pair.client.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 443)).wait()
+
+        let first = pair.client.eventLoop.makePromise(of: Void.self)
+        let second = pair.client.eventLoop.makePromise(of: Void.self)
+        pair.client.write(ByteBuffer(string: "early "), promise: first)
+        pair.client.writeAndFlush(ByteBuffer(string: "bird"), promise: second)
+        pair.shuttle()
+
+        #expect(pair.serverRecorder.receivedString == "early bird")
+        try first.futureResult.wait()
+        try second.futureResult.wait()
+    }
+
+    @Test func coalescesPendingWritesIntoOneCiphertextWrite() throws {
+        let pair = try TLSPair(server: try self.fixture.serverContext(), client: try self.fixture.clientContext())
+        defer { pair.finish() }
+        try pair.connect()
+
+        for part in ["a", "b", "c"] { pair.server.write(ByteBuffer(string: part), promise: nil) }
+        pair.server.flush()
+        #expect(try pair.server.readOutbound(as: ByteBuffer.self) != nil)
+        #expect(try pair.server.readOutbound(as: ByteBuffer.self) == nil)  // one write per flush
+    }
+
+    @Test func largeBodiesSurviveTheRoundTrip() throws {
+        let pair = try TLSPair(server: try self.fixture.serverContext(), client: try self.fixture.clientContext())
+        defer { pair.finish() }
+        try pair.connect()
+
+        let body = String(repeating: "0123456789abcdef", count: 10_000)  // 160 KB, many records
+        pair.send(body, from: pair.client)
+        #expect(pair.serverRecorder.receivedString == body)
+    }
+}
