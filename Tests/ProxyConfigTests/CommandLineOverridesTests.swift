@@ -51,9 +51,11 @@ import Testing
         #expect(result.listeners[0].tls == nil)
 
         overrides.listen = ["https://localhost:8443", "https://:8080"]
-        #expect(self.errors(configuration, overrides) == [
-            "<command line>: --listen: listener \"plain\" is now https but has no certificates; add --cert and --key"
-        ])
+        #expect(
+            self.errors(configuration, overrides) == [
+                "<command line>: --listen: listener \"plain\" is now https but has no certificates; add --cert and --key"
+            ]
+        )
     }
 
     @Test func toReplacesTheTargetsOfTheDefaultRoute() throws {
@@ -62,10 +64,12 @@ import Testing
         var overrides = CommandLineOverrides()
         overrides.to = ["127.0.0.1:3000", "http://[::1]:3001"]
         let result = try configuration.applying(overrides)
-        #expect(result.targetGroup(named: "web")?.targets == [
-            TargetConfiguration(host: "127.0.0.1", port: 3000),
-            TargetConfiguration(host: "::1", port: 3001),
-        ])
+        #expect(
+            result.targetGroup(named: "web")?.targets == [
+                TargetConfiguration(host: "127.0.0.1", port: 3000),
+                TargetConfiguration(host: "::1", port: 3001),
+            ]
+        )
         #expect(result.targetGroup(named: "admin") == configuration.targetGroup(named: "admin"))
     }
 
@@ -79,7 +83,11 @@ import Testing
         overrides.privateKey = key
         overrides.eventLoops = 2
         let result = try configuration.applying(overrides)
-        #expect(result.listeners[0].tls?.certificates == [CertificatePair(certificatePath: certificate, privateKeyPath: key)])
+        #expect(
+            result.listeners[0].tls?.certificates == [
+                CertificatePair(certificatePath: certificate, privateKeyPath: key)
+            ]
+        )
         #expect(result.listeners[0].tls?.minimumVersion == "1.2")
         #expect(result.global.eventLoops == .fixed(2))
     }
@@ -89,11 +97,19 @@ import Testing
         let configuration = try fixture.parse(Self.yaml)
         var overrides = CommandLineOverrides()
         overrides.certificate = fixture.directory + "/certs/localhost.pem"
-        #expect(self.errors(configuration, overrides) == ["<command line>: --key: --cert needs --key (the private key of the certificate)"])
+        #expect(
+            self.errors(configuration, overrides) == [
+                "<command line>: --key: --cert needs --key (the private key of the certificate)"
+            ]
+        )
 
         overrides = CommandLineOverrides()
         overrides.privateKey = fixture.directory + "/certs/localhost-key.pem"
-        #expect(self.errors(configuration, overrides) == ["<command line>: --cert: --key needs --cert (the certificate chain for the key)"])
+        #expect(
+            self.errors(configuration, overrides) == [
+                "<command line>: --cert: --key needs --cert (the certificate chain for the key)"
+            ]
+        )
     }
 
     @Test func reportsEveryBadOptionAtOnce() throws {
@@ -105,31 +121,37 @@ import Testing
         overrides.certificate = "/no/such/cert.pem"
         overrides.privateKey = fixture.directory + "/certs/localhost-key.pem"
         overrides.eventLoops = 0
-        #expect(self.errors(configuration, overrides) == [
-            "<command line>: --event-loops: must be in 1...1024 (got 0)",
-            "<command line>: --listen: given 3 times, but the configuration has 2 listener(s)",
-            "<command line>: --listen: unsupported scheme \"ftp\" in \"ftp://0.0.0.0:21\" (expected http:// or https://)",
-            "<command line>: --cert: file not found: /no/such/cert.pem",
-            "<command line>: --listen: listener \"public\" already binds 0.0.0.0:443",
-            "<command line>: --to: missing port in \"nowhere\" (expected host:port, such as 127.0.0.1:8080 or [::1]:8080)",
-            "<command line>: --to: duplicate target 127.0.0.1:3000",
-        ])
+        #expect(
+            self.errors(configuration, overrides) == [
+                "<command line>: --event-loops: must be in 1...1024 (got 0)",
+                "<command line>: --listen: given 3 times, but the configuration has 2 listener(s)",
+                "<command line>: --listen: unsupported scheme \"ftp\" in \"ftp://0.0.0.0:21\" (expected http:// or https://)",
+                "<command line>: --cert: file not found: /no/such/cert.pem",
+                "<command line>: --listen: listener \"public\" already binds 0.0.0.0:443",
+                "<command line>: --to: missing port in \"nowhere\" (expected host:port, such as 127.0.0.1:8080 or [::1]:8080)",
+                "<command line>: --to: duplicate target 127.0.0.1:3000",
+            ]
+        )
     }
 
     @Test func certOnAnHTTPListenerIsAnError() throws {
         let fixture = try ConfigFixture()
-        let configuration = try fixture.parse("""
+        let configuration = try fixture.parse(
+            """
             listeners:
               - {name: plain, bind: ":80", routes: [{forward: web}]}
             target_groups:
               web: {targets: ["127.0.0.1:8080"]}
-            """)
+            """
+        )
         var overrides = CommandLineOverrides()
         overrides.certificate = fixture.directory + "/certs/localhost.pem"
         overrides.privateKey = fixture.directory + "/certs/localhost-key.pem"
-        #expect(self.errors(configuration, overrides) == [
-            "<command line>: --cert: the first listener \"plain\" is http; use --listen https://host:port to serve https"
-        ])
+        #expect(
+            self.errors(configuration, overrides) == [
+                "<command line>: --cert: the first listener \"plain\" is http; use --listen https://host:port to serve https"
+            ]
+        )
         overrides.listen = ["https://:8443"]
         let result = try configuration.applying(overrides)
         #expect(result.listeners[0].protocol == .https)

@@ -5,7 +5,8 @@ import Testing
 @Suite struct ConfigDiagnosticsTests {
     @Test func reportsEveryMistakeInOneGo() throws {
         let fixture = try ConfigFixture()
-        let errors = fixture.errors("""
+        let errors = fixture.errors(
+            """
             listeners:
               - name: public-https
                 bind: "0.0.0.0:443"
@@ -25,38 +26,45 @@ import Testing
                 policy: roundrobin
                 targets: []
                 health_check: {interval: 1s, unhealthy_threshold: 11}
-            """)
-        #expect(errors == [
-            "test.yaml:4:5: listeners[0].tls_cert: unknown key \"tls_cert\" (did you mean \"tls\"?)",
-            "test.yaml:5:15: listeners[0].tls: an https listener needs a \"tls\" block with at least one certificate",
-            "test.yaml:8:18: listeners[0].routes[0].forward: no target group named \"wbe\" (did you mean \"web\"?)",
-            "test.yaml:9:11: listeners[1].name: duplicate listener name \"public-https\" (first used on line 2)",
-            "test.yaml:10:11: listeners[1].bind: duplicate bind 0.0.0.0:443: listener \"public-https\" (line 3) already binds it",
-            "test.yaml:12:21: listeners[1].limits.header_bytes: invalid size \"16 KB?\" (expected a whole number of bytes with an optional unit, such as 512, 16KiB, 1MiB, 2GiB or 10KB)",
-            "test.yaml:13:21: listeners[1].limits.idle_timeout: must be greater than 0 (got 0)",
-            "test.yaml:17:13: target_groups.web.policy: unknown policy \"roundrobin\" (expected one of: round_robin, least_connections, ip_hash, random_two)",
-            "test.yaml:18:14: target_groups.web.targets: needs at least one target (\"host:port\")",
-            "test.yaml:19:30: target_groups.web.health_check.interval: must be longer than timeout (5s)",
-            "test.yaml:19:55: target_groups.web.health_check.unhealthy_threshold: must be in 1...10 (got 11)",
-        ])
+            """
+        )
+        #expect(
+            errors == [
+                "test.yaml:4:5: listeners[0].tls_cert: unknown key \"tls_cert\" (did you mean \"tls\"?)",
+                "test.yaml:5:15: listeners[0].tls: an https listener needs a \"tls\" block with at least one certificate",
+                "test.yaml:8:18: listeners[0].routes[0].forward: no target group named \"wbe\" (did you mean \"web\"?)",
+                "test.yaml:9:11: listeners[1].name: duplicate listener name \"public-https\" (first used on line 2)",
+                "test.yaml:10:11: listeners[1].bind: duplicate bind 0.0.0.0:443: listener \"public-https\" (line 3) already binds it",
+                "test.yaml:12:21: listeners[1].limits.header_bytes: invalid size \"16 KB?\" (expected a whole number of bytes with an optional unit, such as 512, 16KiB, 1MiB, 2GiB or 10KB)",
+                "test.yaml:13:21: listeners[1].limits.idle_timeout: must be greater than 0 (got 0)",
+                "test.yaml:17:13: target_groups.web.policy: unknown policy \"roundrobin\" (expected one of: round_robin, least_connections, ip_hash, random_two)",
+                "test.yaml:18:14: target_groups.web.targets: needs at least one target (\"host:port\")",
+                "test.yaml:19:30: target_groups.web.health_check.interval: must be longer than timeout (5s)",
+                "test.yaml:19:55: target_groups.web.health_check.unhealthy_threshold: must be in 1...10 (got 11)",
+            ]
+        )
     }
 
     @Test func validationErrorPrintsOneDiagnosticPerLine() throws {
         let fixture = try ConfigFixture()
         do {
-            _ = try fixture.parse("""
+            _ = try fixture.parse(
+                """
                 listeners:
                   - bind: "0.0.0.0:99999"
                     routes: [{forward: web}]
                 target_groups:
                   web: {targets: ["127.0.0.1"]}
-                """)
+                """
+            )
             Issue.record("expected an error")
         } catch {
-            #expect(error.description == """
-                test.yaml:2:11: listeners[0].bind: port must be a number in 1...65535 (got "99999")
-                test.yaml:5:19: target_groups.web.targets[0]: missing port in "127.0.0.1" (expected host:port, such as 127.0.0.1:8080 or [::1]:8080)
-                """)
+            #expect(
+                error.description == """
+                    test.yaml:2:11: listeners[0].bind: port must be a number in 0...65535 (got "99999")
+                    test.yaml:5:19: target_groups.web.targets[0]: missing port in "127.0.0.1" (expected host:port, such as 127.0.0.1:8080 or [::1]:8080)
+                    """
+            )
             #expect(error.diagnostics.allSatisfy { $0.severity == .error })
             #expect(error.diagnostics[0].key == "listeners[0].bind")
             #expect(error.diagnostics[0].line == 2)
@@ -175,7 +183,9 @@ import Testing
         ),
         (
             "{}",
-            ["test.yaml:4:10: listeners[0].tls.certificates: missing required key \"certificates\" (a list of {cert, key} pairs)"]
+            [
+                "test.yaml:4:10: listeners[0].tls.certificates: missing required key \"certificates\" (a list of {cert, key} pairs)"
+            ]
         ),
         (
             "{certificates: [{cert: certs/localhost.pem}], ticket_key_rotation: 1s}",
@@ -200,8 +210,12 @@ import Testing
 
     @Test func reportsMissingAndUnreadableCertificateFiles() throws {
         let fixture = try ConfigFixture()
-        try FileManager.default.createDirectory(atPath: fixture.directory + "/certs/dir.pem", withIntermediateDirectories: true)
-        let errors = fixture.errors("""
+        try FileManager.default.createDirectory(
+            atPath: fixture.directory + "/certs/dir.pem",
+            withIntermediateDirectories: true
+        )
+        let errors = fixture.errors(
+            """
             listeners:
               - bind: "0.0.0.0:443"
                 tls:
@@ -214,12 +228,15 @@ import Testing
                 routes: [{forward: web}]
             target_groups:
               web: {targets: ["127.0.0.1:8080"]}
-            """)
-        #expect(errors == [
-            "test.yaml:7:17: listeners[0].tls.certificates[1].cert: file not found: \(fixture.directory)/certs/shop.pem",
-            "test.yaml:8:16: listeners[0].tls.certificates[1].key: file not found: /etc/portcullis/shop-key.pem",
-            "test.yaml:9:18: listeners[0].tls.certificates[2].cert: is a directory, not a file: \(fixture.directory)/certs/dir.pem",
-        ])
+            """
+        )
+        #expect(
+            errors == [
+                "test.yaml:7:17: listeners[0].tls.certificates[1].cert: file not found: \(fixture.directory)/certs/shop.pem",
+                "test.yaml:8:16: listeners[0].tls.certificates[1].key: file not found: /etc/portcullis/shop-key.pem",
+                "test.yaml:9:18: listeners[0].tls.certificates[2].cert: is a directory, not a file: \(fixture.directory)/certs/dir.pem",
+            ]
+        )
     }
 
     @Test(.enabled(if: getuid() != 0, "root can read every file"))
@@ -227,29 +244,35 @@ import Testing
         let fixture = try ConfigFixture()
         let path = try fixture.writeFile("secret-key.pem", "x")
         try FileManager.default.setAttributes([.posixPermissions: 0o000], ofItemAtPath: path)
-        let errors = fixture.errors("""
+        let errors = fixture.errors(
+            """
             listeners:
               - bind: "0.0.0.0:443"
                 tls: {certificates: [{cert: certs/localhost.pem, key: secret-key.pem}]}
                 routes: [{forward: web}]
             target_groups:
               web: {targets: ["127.0.0.1:8080"]}
-            """)
+            """
+        )
         #expect(errors == ["test.yaml:3:59: listeners[0].tls.certificates[0].key: file is not readable: \(path)"])
     }
 
     @Test func explainsClashingDefaultListenerNames() throws {
         let fixture = try ConfigFixture()
-        let errors = fixture.errors("""
+        let errors = fixture.errors(
+            """
             listeners:
               - {bind: "127.0.0.1:80", routes: [{forward: web}]}
               - {bind: "127.0.0.2:80", routes: [{forward: web}]}
             target_groups:
               web: {targets: ["127.0.0.1:8080"]}
-            """)
-        #expect(errors == [
-            "test.yaml:3:5: listeners[1].name: duplicate listener name \"http-80\" (first used on line 2); the name is made from protocol and port, add a \"name\" to tell them apart"
-        ])
+            """
+        )
+        #expect(
+            errors == [
+                "test.yaml:3:5: listeners[1].name: duplicate listener name \"http-80\" (first used on line 2); the name is made from protocol and port, add a \"name\" to tell them apart"
+            ]
+        )
     }
 
     @Test func skipsFileChecksWhenAskedTo() throws {
@@ -266,14 +289,17 @@ import Testing
             baseDirectory: "/opt/proxy",
             checkFilesExist: false
         )
-        #expect(configuration.listeners[0].tls?.certificates == [
-            CertificatePair(certificatePath: "/opt/proxy/nowhere.pem", privateKeyPath: "/opt/proxy/nowhere-key.pem")
-        ])
+        #expect(
+            configuration.listeners[0].tls?.certificates == [
+                CertificatePair(certificatePath: "/opt/proxy/nowhere.pem", privateKeyPath: "/opt/proxy/nowhere-key.pem")
+            ]
+        )
     }
 
     @Test func suggestsTheClosestKnownKey() throws {
         let fixture = try ConfigFixture()
-        let errors = fixture.errors("""
+        let errors = fixture.errors(
+            """
             listeners:
               - bind: ":80"
                 rotues: [{forward: web}]
@@ -282,18 +308,22 @@ import Testing
                 targets: ["127.0.0.1:8080"]
                 helth_check: {}
                 upstream: {conect_timeout: 1s}
-            """)
-        #expect(errors == [
-            "test.yaml:2:5: listeners[0].routes: missing required key \"routes\" (a listener needs at least one route)",
-            "test.yaml:3:5: listeners[0].rotues: unknown key \"rotues\" (did you mean \"routes\"?)",
-            "test.yaml:7:5: target_groups.web.helth_check: unknown key \"helth_check\" (did you mean \"health_check\"?)",
-            "test.yaml:8:16: target_groups.web.upstream.conect_timeout: unknown key \"conect_timeout\" (did you mean \"connect_timeout\"?)",
-        ])
+            """
+        )
+        #expect(
+            errors == [
+                "test.yaml:2:5: listeners[0].routes: missing required key \"routes\" (a listener needs at least one route)",
+                "test.yaml:3:5: listeners[0].rotues: unknown key \"rotues\" (did you mean \"routes\"?)",
+                "test.yaml:7:5: target_groups.web.helth_check: unknown key \"helth_check\" (did you mean \"health_check\"?)",
+                "test.yaml:8:16: target_groups.web.upstream.conect_timeout: unknown key \"conect_timeout\" (did you mean \"connect_timeout\"?)",
+            ]
+        )
     }
 
     @Test func namesUnknownTargetGroupsAtTheReferringLine() throws {
         let fixture = try ConfigFixture()
-        let errors = fixture.errors("""
+        let errors = fixture.errors(
+            """
             listeners:
               - bind: ":80"
                 routes:
@@ -303,16 +333,20 @@ import Testing
             target_groups:
               internal-admin: {targets: ["127.0.0.1:9090"]}
               web: {targets: ["127.0.0.1:8080"]}
-            """)
-        #expect(errors == [
-            "test.yaml:5:18: listeners[0].routes[0].forward: no target group named \"internal-admn\" (did you mean \"internal-admin\"?)",
-            "test.yaml:6:18: listeners[0].routes[1].forward: no target group named \"zzz\" (target groups: internal-admin, web)",
-        ])
+            """
+        )
+        #expect(
+            errors == [
+                "test.yaml:5:18: listeners[0].routes[0].forward: no target group named \"internal-admn\" (did you mean \"internal-admin\"?)",
+                "test.yaml:6:18: listeners[0].routes[1].forward: no target group named \"zzz\" (target groups: internal-admin, web)",
+            ]
+        )
     }
 
     @Test func reportsDuplicateAndOverlappingBinds() throws {
         let fixture = try ConfigFixture()
-        let errors = fixture.errors("""
+        let errors = fixture.errors(
+            """
             listeners:
               - {name: a, bind: "0.0.0.0:8080", routes: [{forward: web}]}
               - {name: b, bind: "*:8080", routes: [{forward: web}]}
@@ -322,17 +356,21 @@ import Testing
               - {name: f, bind: "127.0.0.1:8081", routes: [{forward: web}]}
             target_groups:
               web: {targets: ["127.0.0.1:9000"]}
-            """)
-        #expect(errors == [
-            "test.yaml:3:21: listeners[1].bind: duplicate bind 0.0.0.0:8080: listener \"a\" (line 2) already binds it",
-            "test.yaml:4:21: listeners[2].bind: bind 127.0.0.1:8080 overlaps listener \"a\" (0.0.0.0:8080, line 2)",
-            "test.yaml:6:21: listeners[4].bind: bind [::]:8080 overlaps listener \"a\" (0.0.0.0:8080, line 2)",
-        ])
+            """
+        )
+        #expect(
+            errors == [
+                "test.yaml:3:21: listeners[1].bind: duplicate bind 0.0.0.0:8080: listener \"a\" (line 2) already binds it",
+                "test.yaml:4:21: listeners[2].bind: bind 127.0.0.1:8080 overlaps listener \"a\" (0.0.0.0:8080, line 2)",
+                "test.yaml:6:21: listeners[4].bind: bind [::]:8080 overlaps listener \"a\" (0.0.0.0:8080, line 2)",
+            ]
+        )
     }
 
     @Test func reportsTargetGroupMistakes() throws {
         let fixture = try ConfigFixture()
-        let errors = fixture.errors("""
+        let errors = fixture.errors(
+            """
             listeners:
               - bind: ":80"
                 routes: [{forward: web}]
@@ -352,26 +390,30 @@ import Testing
                   expect_status: 200-99
                 upstream: {max_idle_per_target: -1, response_timeout: forever}
               "bad name": {targets: ["127.0.0.1:1"]}
-            """)
-        #expect(errors == [
-            "test.yaml:8:19: target_groups.web.targets[1]: duplicate target 127.0.0.1:8080 (first listed on line 7)",
-            "test.yaml:8:45: target_groups.web.targets[1].weight: must be in 1...1000 (got 0)",
-            "test.yaml:9:9: target_groups.web.targets[2].address: missing required key \"address\" (\"host:port\")",
-            "test.yaml:9:10: target_groups.web.targets[2].addr: unknown key \"addr\" (did you mean \"address\"?)",
-            "test.yaml:10:9: target_groups.web.targets[3]: missing \"]\" after the IPv6 address in \"[::1:8083\"",
-            "test.yaml:13:13: target_groups.web.health_check.path: must start with \"/\" and contain no spaces (got \"health\")",
-            "test.yaml:14:13: target_groups.web.health_check.port: must be \"traffic-port\" or a port in 1...65535 (got \"traffic\")",
-            "test.yaml:15:17: target_groups.web.health_check.interval: must be in 1s...1h (got 2h)",
-            "test.yaml:17:22: target_groups.web.health_check.expect_status: invalid status list \"200-99\" (expected status codes and ranges in 100...599, such as 200, 200-299 or \"200,204,300-399\")",
-            "test.yaml:18:37: target_groups.web.upstream.max_idle_per_target: must be in 0...10000 (got -1)",
-            "test.yaml:18:59: target_groups.web.upstream.response_timeout: invalid duration \"forever\" (expected a whole number with a unit, such as 500ms, 10s, 5m, 1h or 1h30m; a bare number means seconds)",
-            "test.yaml:19:3: target_groups.bad name: names may contain only letters, digits, \"-\", \"_\" and \".\" (got \"bad name\")",
-        ])
+            """
+        )
+        #expect(
+            errors == [
+                "test.yaml:8:19: target_groups.web.targets[1]: duplicate target 127.0.0.1:8080 (first listed on line 7)",
+                "test.yaml:8:45: target_groups.web.targets[1].weight: must be in 1...1000 (got 0)",
+                "test.yaml:9:9: target_groups.web.targets[2].address: missing required key \"address\" (\"host:port\")",
+                "test.yaml:9:10: target_groups.web.targets[2].addr: unknown key \"addr\" (did you mean \"address\"?)",
+                "test.yaml:10:9: target_groups.web.targets[3]: missing \"]\" after the IPv6 address in \"[::1:8083\"",
+                "test.yaml:13:13: target_groups.web.health_check.path: must start with \"/\" and contain no spaces (got \"health\")",
+                "test.yaml:14:13: target_groups.web.health_check.port: must be \"traffic-port\" or a port in 1...65535 (got \"traffic\")",
+                "test.yaml:15:17: target_groups.web.health_check.interval: must be in 1s...1h (got 2h)",
+                "test.yaml:17:22: target_groups.web.health_check.expect_status: invalid status list \"200-99\" (expected status codes and ranges in 100...599, such as 200, 200-299 or \"200,204,300-399\")",
+                "test.yaml:18:37: target_groups.web.upstream.max_idle_per_target: must be in 0...10000 (got -1)",
+                "test.yaml:18:59: target_groups.web.upstream.response_timeout: invalid duration \"forever\" (expected a whole number with a unit, such as 500ms, 10s, 5m, 1h or 1h30m; a bare number means seconds)",
+                "test.yaml:19:3: target_groups.bad name: names may contain only letters, digits, \"-\", \"_\" and \".\" (got \"bad name\")",
+            ]
+        )
     }
 
     @Test func reportsRouteMistakes() throws {
         let fixture = try ConfigFixture()
-        let errors = fixture.errors("""
+        let errors = fixture.errors(
+            """
             listeners:
               - bind: ":80"
                 routes:
@@ -385,34 +427,47 @@ import Testing
                   - name: other
             target_groups:
               web: {targets: ["127.0.0.1:8080"]}
-            """)
-        #expect(errors == [
-            "test.yaml:5:23: listeners[0].routes[0].match.host: must be a host name without port (got \"example.com:8080\")",
-            "test.yaml:5:56: listeners[0].routes[0].match.path_prefix: must start with \"/\" (got \"api\")",
-            "test.yaml:7:9: listeners[0].routes[1].name: duplicate route name \"api\" (first used on line 4)",
-            "test.yaml:8:17: listeners[0].routes[1].match.hots: unknown key \"hots\" (did you mean \"host\"?)",
-            "test.yaml:10:9: listeners[0].routes[2].forward: missing required key \"forward\" (the name of a target group)",
-            "test.yaml:10:30: listeners[0].routes[2].match.path_prefix: must be a path without query, fragment or spaces (got \"/a b\")",
-            "test.yaml:11:9: listeners[0].routes[3].forward: missing required key \"forward\" (the name of a target group)",
-        ])
+            """
+        )
+        #expect(
+            errors == [
+                "test.yaml:5:23: listeners[0].routes[0].match.host: must be a host name without port (got \"example.com:8080\")",
+                "test.yaml:5:56: listeners[0].routes[0].match.path_prefix: must start with \"/\" (got \"api\")",
+                "test.yaml:7:9: listeners[0].routes[1].name: duplicate route name \"api\" (first used on line 4)",
+                "test.yaml:8:17: listeners[0].routes[1].match.hots: unknown key \"hots\" (did you mean \"host\"?)",
+                "test.yaml:10:9: listeners[0].routes[2].forward: missing required key \"forward\" (the name of a target group)",
+                "test.yaml:10:30: listeners[0].routes[2].match.path_prefix: must be a path without query, fragment or spaces (got \"/a b\")",
+                "test.yaml:11:9: listeners[0].routes[3].forward: missing required key \"forward\" (the name of a target group)",
+            ]
+        )
     }
 
     @Test func reportsStructuralMistakes() throws {
         let fixture = try ConfigFixture()
-        #expect(fixture.errors("") == ["test.yaml: the configuration is empty; it needs \"listeners\" and \"target_groups\""])
+        #expect(
+            fixture.errors("") == [
+                "test.yaml: the configuration is empty; it needs \"listeners\" and \"target_groups\""
+            ]
+        )
         #expect(fixture.errors("- 1") == ["test.yaml:1:1: expected a mapping, got a list"])
-        #expect(fixture.errors("global: {}") == [
-            "test.yaml:1:1: listeners: missing required key \"listeners\"",
-            "test.yaml:1:1: target_groups: missing required key \"target_groups\"",
-        ])
-        #expect(fixture.errors("listeners: []\ntarget_groups: {}") == [
-            "test.yaml:1:12: listeners: needs at least one listener",
-            "test.yaml:2:16: target_groups: needs at least one target group",
-        ])
-        #expect(fixture.errors("listeners: {a: 1}\ntarget_groups: [web]") == [
-            "test.yaml:1:12: listeners: expected a list, got a mapping",
-            "test.yaml:2:16: target_groups: expected a mapping from target group names to target groups, got a list",
-        ])
+        #expect(
+            fixture.errors("global: {}") == [
+                "test.yaml:1:1: listeners: missing required key \"listeners\"",
+                "test.yaml:1:1: target_groups: missing required key \"target_groups\"",
+            ]
+        )
+        #expect(
+            fixture.errors("listeners: []\ntarget_groups: {}") == [
+                "test.yaml:1:12: listeners: needs at least one listener",
+                "test.yaml:2:16: target_groups: needs at least one target group",
+            ]
+        )
+        #expect(
+            fixture.errors("listeners: {a: 1}\ntarget_groups: [web]") == [
+                "test.yaml:1:12: listeners: expected a list, got a mapping",
+                "test.yaml:2:16: target_groups: expected a mapping from target group names to target groups, got a list",
+            ]
+        )
     }
 
     @Test func reportsYAMLSyntaxErrorsWithTheirPosition() throws {

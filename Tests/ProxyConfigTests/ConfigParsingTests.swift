@@ -51,31 +51,60 @@ import Testing
 
         #expect(configuration.sourceFile == "test.yaml")
         #expect(configuration.warnings.isEmpty)
-        #expect(configuration.global == GlobalSettings(eventLoops: .fixed(4), shutdownGrace: .seconds(45), logLevel: .debug, accessLog: false))
+        #expect(
+            configuration.global
+                == GlobalSettings(
+                    eventLoops: .fixed(4),
+                    shutdownGrace: .seconds(45),
+                    logLevel: .debug,
+                    accessLog: false
+                )
+        )
 
         #expect(configuration.listeners.count == 2)
         let https = configuration.listeners[0]
         #expect(https.name == "public-https")
         #expect(https.bind == BindAddress(host: "0.0.0.0", port: 443))
         #expect(https.protocol == .https)
-        #expect(https.tls == ListenerTLS(
-            certificates: [CertificatePair(
-                certificatePath: fixture.directory + "/certs/localhost.pem",
-                privateKeyPath: fixture.directory + "/certs/localhost-key.pem"
-            )],
-            minimumVersion: "1.3",
-            sessionTickets: false,
-            ticketKeyRotation: .seconds(7200),
-            handshakeTimeout: .seconds(5)
-        ))
+        #expect(
+            https.tls
+                == ListenerTLS(
+                    certificates: [
+                        CertificatePair(
+                            certificatePath: fixture.directory + "/certs/localhost.pem",
+                            privateKeyPath: fixture.directory + "/certs/localhost-key.pem"
+                        )
+                    ],
+                    minimumVersion: "1.3",
+                    sessionTickets: false,
+                    ticketKeyRotation: .seconds(7200),
+                    handshakeTimeout: .seconds(5)
+                )
+        )
         #expect(https.trustedProxies.map(\.description) == ["10.0.0.0/8", "fd00::/8", "192.0.2.1/32"])
         #expect(https.serverHeader == nil)
         #expect(https.stripResponseHeaders == ["X-Powered-By"])
-        #expect(https.limits == ListenerLimits(headerBytes: 32 * 1024, bodyBytes: nil, headerTimeout: .seconds(5), idleTimeout: .seconds(120)))
-        #expect(https.routes == [
-            RouteConfiguration(name: "api", host: "*.example.com", pathPrefix: "/api", targetGroup: "api", line: 25),
-            RouteConfiguration(name: "default", targetGroup: "web", line: 28),
-        ])
+        #expect(
+            https.limits
+                == ListenerLimits(
+                    headerBytes: 32 * 1024,
+                    bodyBytes: nil,
+                    headerTimeout: .seconds(5),
+                    idleTimeout: .seconds(120)
+                )
+        )
+        #expect(
+            https.routes == [
+                RouteConfiguration(
+                    name: "api",
+                    host: "*.example.com",
+                    pathPrefix: "/api",
+                    targetGroup: "api",
+                    line: 25
+                ),
+                RouteConfiguration(name: "default", targetGroup: "web", line: 28),
+            ]
+        )
         #expect(https.defaultRoute?.name == "default")
 
         let plain = configuration.listeners[1]
@@ -92,24 +121,37 @@ import Testing
         #expect(configuration.targetGroups.map(\.name) == ["web", "api"])
         let web = try #require(configuration.targetGroup(named: "web"))
         #expect(web.policy == .leastConnections)
-        #expect(web.targets == [
-            TargetConfiguration(host: "127.0.0.1", port: 8080, weight: 1),
-            TargetConfiguration(host: "127.0.0.1", port: 8081, weight: 2),
-        ])
-        #expect(web.healthCheck == HealthCheckConfiguration(
-            enabled: true,
-            protocol: .http,
-            path: "/healthz",
-            port: .fixed(9000),
-            interval: .seconds(10),
-            timeout: .seconds(2),
-            healthyThreshold: 3,
-            unhealthyThreshold: 4,
-            expectStatus: [200...200, 204...204, 300...399]
-        ))
+        #expect(
+            web.targets == [
+                TargetConfiguration(host: "127.0.0.1", port: 8080, weight: 1),
+                TargetConfiguration(host: "127.0.0.1", port: 8081, weight: 2),
+            ]
+        )
+        #expect(
+            web.healthCheck
+                == HealthCheckConfiguration(
+                    enabled: true,
+                    protocol: .http,
+                    path: "/healthz",
+                    port: .fixed(9000),
+                    interval: .seconds(10),
+                    timeout: .seconds(2),
+                    healthyThreshold: 3,
+                    unhealthyThreshold: 4,
+                    expectStatus: [200...200, 204...204, 300...399]
+                )
+        )
         #expect(web.healthCheck.accepts(status: 204))
         #expect(!web.healthCheck.accepts(status: 201))
-        #expect(web.upstream == UpstreamSettings(connectTimeout: .seconds(1), responseTimeout: .seconds(30), maxIdlePerTarget: 8, idleTimeout: .seconds(90)))
+        #expect(
+            web.upstream
+                == UpstreamSettings(
+                    connectTimeout: .seconds(1),
+                    responseTimeout: .seconds(30),
+                    maxIdlePerTarget: 8,
+                    idleTimeout: .seconds(90)
+                )
+        )
 
         let api = try #require(configuration.targetGroup(named: "api"))
         #expect(api.policy == .roundRobin)
@@ -121,32 +163,64 @@ import Testing
 
     @Test func appliesTheDocumentedDefaults() throws {
         let fixture = try ConfigFixture()
-        let configuration = try fixture.parse("""
+        let configuration = try fixture.parse(
+            """
             listeners:
               - bind: ":80"
                 routes: [{forward: web}]
             target_groups:
               web: {targets: ["app.internal:8080"]}
-            """)
-        #expect(configuration.global == GlobalSettings(eventLoops: .automatic, shutdownGrace: .seconds(30), logLevel: .info, accessLog: true))
+            """
+        )
+        #expect(
+            configuration.global
+                == GlobalSettings(eventLoops: .automatic, shutdownGrace: .seconds(30), logLevel: .info, accessLog: true)
+        )
         let listener = configuration.listeners[0]
         #expect(listener.name == "http-80")
         #expect(listener.bind == BindAddress(host: "0.0.0.0", port: 80))
-        #expect(listener.limits == ListenerLimits(headerBytes: 16_384, bodyBytes: 1 << 30, headerTimeout: .seconds(10), idleTimeout: .seconds(60)))
+        #expect(
+            listener.limits
+                == ListenerLimits(
+                    headerBytes: 16_384,
+                    bodyBytes: 1 << 30,
+                    headerTimeout: .seconds(10),
+                    idleTimeout: .seconds(60)
+                )
+        )
         #expect(listener.trustedProxies.isEmpty)
         let group = try #require(configuration.targetGroup(named: "web"))
-        #expect(group.healthCheck == HealthCheckConfiguration(
-            enabled: true, protocol: .http, path: "/", port: .trafficPort, interval: .seconds(30), timeout: .seconds(5),
-            healthyThreshold: 2, unhealthyThreshold: 2, expectStatus: [200...399]
-        ))
-        #expect(group.upstream == UpstreamSettings(connectTimeout: .seconds(5), responseTimeout: .seconds(60), maxIdlePerTarget: 32, idleTimeout: .seconds(60)))
+        #expect(
+            group.healthCheck
+                == HealthCheckConfiguration(
+                    enabled: true,
+                    protocol: .http,
+                    path: "/",
+                    port: .trafficPort,
+                    interval: .seconds(30),
+                    timeout: .seconds(5),
+                    healthyThreshold: 2,
+                    unhealthyThreshold: 2,
+                    expectStatus: [200...399]
+                )
+        )
+        #expect(
+            group.upstream
+                == UpstreamSettings(
+                    connectTimeout: .seconds(5),
+                    responseTimeout: .seconds(60),
+                    maxIdlePerTarget: 32,
+                    idleTimeout: .seconds(60)
+                )
+        )
         #expect(group.targets == [TargetConfiguration(host: "app.internal", port: 8080, weight: 1)])
     }
 
     @Test func tlsDefaultsAndAbsoluteCertificatePaths() throws {
         let fixture = try ConfigFixture()
         let absolute = try fixture.writeFile("other.pem", "x")
-        let configuration = try fixture.parse("""
+        let configuration = try fixture.parse(
+            """
             listeners:
               - bind: "127.0.0.1:8443"
                 tls:
@@ -156,35 +230,48 @@ import Testing
                 routes: [{forward: web}]
             target_groups:
               web: {targets: ["127.0.0.1:8080"]}
-            """)
+            """
+        )
         let listener = configuration.listeners[0]
         #expect(listener.protocol == .https)
         #expect(listener.name == "https-8443")
-        #expect(listener.tls == ListenerTLS(
-            certificates: [
-                CertificatePair(certificatePath: fixture.directory + "/certs/localhost.pem", privateKeyPath: fixture.directory + "/certs/localhost-key.pem"),
-                CertificatePair(certificatePath: absolute, privateKeyPath: absolute),
-            ],
-            minimumVersion: "1.2",
-            sessionTickets: true,
-            ticketKeyRotation: .seconds(3600),
-            handshakeTimeout: .seconds(10)
-        ))
+        #expect(
+            listener.tls
+                == ListenerTLS(
+                    certificates: [
+                        CertificatePair(
+                            certificatePath: fixture.directory + "/certs/localhost.pem",
+                            privateKeyPath: fixture.directory + "/certs/localhost-key.pem"
+                        ),
+                        CertificatePair(certificatePath: absolute, privateKeyPath: absolute),
+                    ],
+                    minimumVersion: "1.2",
+                    sessionTickets: true,
+                    ticketKeyRotation: .seconds(3600),
+                    handshakeTimeout: .seconds(10)
+                )
+        )
     }
 
     @Test func loadsFromFileRelativeToItsDirectory() throws {
         let fixture = try ConfigFixture()
-        let path = try fixture.writeFile("portcullis.yaml", """
+        let path = try fixture.writeFile(
+            "portcullis.yaml",
+            """
             listeners:
               - bind: "0.0.0.0:443"
                 tls: {certificates: [{cert: certs/localhost.pem, key: certs/localhost-key.pem}]}
                 routes: [{forward: web}]
             target_groups:
               web: {targets: ["127.0.0.1:8080"]}
-            """)
+            """
+        )
         let configuration = try ProxyConfiguration.load(path: path)
         #expect(configuration.sourceFile == path)
-        #expect(configuration.listeners[0].tls?.certificates[0].certificatePath == fixture.directory + "/certs/localhost.pem")
+        #expect(
+            configuration.listeners[0].tls?.certificates[0].certificatePath == fixture.directory
+                + "/certs/localhost.pem"
+        )
 
         let checked = ProxyConfiguration.check(path: path)
         #expect(checked.configuration == configuration)
@@ -213,9 +300,14 @@ import Testing
         #expect(configuration.listeners.count == 1)
         #expect(listener.bind == BindAddress(host: "0.0.0.0", port: 443))
         #expect(listener.protocol == .https)
-        #expect(listener.tls?.certificates == [
-            CertificatePair(certificatePath: "/srv/portcullis/certs/localhost.pem", privateKeyPath: "/srv/portcullis/certs/localhost-key.pem")
-        ])
+        #expect(
+            listener.tls?.certificates == [
+                CertificatePair(
+                    certificatePath: "/srv/portcullis/certs/localhost.pem",
+                    privateKeyPath: "/srv/portcullis/certs/localhost-key.pem"
+                )
+            ]
+        )
         let group = try #require(configuration.targetGroup(named: listener.routes[0].targetGroup))
         #expect(group.targets == [TargetConfiguration(host: "127.0.0.1", port: 8080)])
     }

@@ -1,4 +1,5 @@
 import Foundation
+import ProxyTLS
 import Testing
 
 /// End to end over loopback: curl and openssl s_client (independent of our TLS code) talk to the
@@ -34,7 +35,7 @@ struct ProxyIntegrationTests {
         let fixture = try await ProxyFixture.start()
         let payload = fixture.directory + "/payload.bin"
         let bytes = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
-        FileManager.default.createFile(atPath: payload, contents: Data(bytes))
+        try Data(bytes).write(to: URL(fileURLWithPath: payload))
         var fnv: UInt64 = 1469598103934665603
         for byte in bytes { fnv = (fnv ^ UInt64(byte)) &* 1099511628211 }
 

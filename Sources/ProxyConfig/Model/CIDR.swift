@@ -17,7 +17,7 @@ public struct CIDR: Sendable, Hashable, CustomStringConvertible {
         if parts.count == 2 {
             let digits = parts[1]
             guard (1...3).contains(digits.count), digits.allSatisfy({ $0.isASCII && $0.isNumber }),
-                  let value = Int(digits), value <= maximum
+                let value = Int(digits), value <= maximum
             else { return nil }
             prefixLength = value
         }

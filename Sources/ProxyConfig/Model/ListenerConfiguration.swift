@@ -15,7 +15,9 @@
 /// - `routes` (list, required, at least one): see ``RouteConfiguration``.
 public struct ListenerConfiguration: Sendable, Equatable {
     /// The response headers removed by default: they tell attackers what runs behind the proxy.
-    public static let defaultStrippedResponseHeaders = ["Server", "X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version"]
+    public static let defaultStrippedResponseHeaders = [
+        "Server", "X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version",
+    ]
     /// The `Server` header sent by default.
     public static let defaultServerHeader = "portcullis"
 

@@ -34,6 +34,11 @@ extension ProxyConfiguration {
     ///
     /// - Parameter baseDirectory: The directory that holds `certs/`, usually the current directory.
     public static func embeddedDefault(baseDirectory: String) throws(ConfigValidationError) -> ProxyConfiguration {
-        try Self.parse(yaml: Self.embeddedDefaultYAML, file: "<embedded default>", baseDirectory: baseDirectory, checkFilesExist: false)
+        try Self.parse(
+            yaml: Self.embeddedDefaultYAML,
+            file: "<embedded default>",
+            baseDirectory: baseDirectory,
+            checkFilesExist: false
+        )
     }
 }

@@ -36,8 +36,10 @@ enum AddressSyntax {
                 return .failure(SyntaxProblem("IPv6 addresses need brackets, as in [\(host)]:\(portText)"))
             }
         }
-        guard let port = Self.port(portText) else {
-            return .failure(SyntaxProblem("port must be a number in 1...65535 (got \"\(portText)\")"))
+        // A bind may use port 0: the kernel picks a free port (tests, ephemeral listeners).
+        guard let port = Self.port(portText) ?? (allowsWildcard && portText == "0" ? 0 : nil) else {
+            let range = allowsWildcard ? "0...65535" : "1...65535"
+            return .failure(SyntaxProblem("port must be a number in \(range) (got \"\(portText)\")"))
         }
         if host.isEmpty || host == "*" {
             guard allowsWildcard else {
@@ -53,7 +55,9 @@ enum AddressSyntax {
 
     /// Parses a port number in 1...65535.
     static func port(_ text: some StringProtocol) -> Int? {
-        guard (1...5).contains(text.count), text.allSatisfy(\.isASCIIDigit), let port = Int(text), (1...65535).contains(port) else {
+        guard (1...5).contains(text.count), text.allSatisfy(\.isASCIIDigit), let port = Int(text),
+            (1...65535).contains(port)
+        else {
             return nil
         }
         return port

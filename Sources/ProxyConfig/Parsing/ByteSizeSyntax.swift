@@ -3,7 +3,8 @@
 /// `KB`, `MB`, `GB`, `TB` are powers of 1000; `KiB`, `MiB`, `GiB`, `TiB` are powers of 1024;
 /// `B` or no unit means bytes. Units are case-insensitive and may follow a space: `16 KiB`.
 enum ByteSizeSyntax {
-    static let expectation = "expected a whole number of bytes with an optional unit, such as 512, 16KiB, 1MiB, 2GiB or 10KB"
+    static let expectation =
+        "expected a whole number of bytes with an optional unit, such as 512, 16KiB, 1MiB, 2GiB or 10KB"
 
     private static let units: [String: Int] = [
         "": 1, "b": 1,

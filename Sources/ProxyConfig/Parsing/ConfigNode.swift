@@ -94,8 +94,8 @@ extension ConfigNode {
         }
         switch error {
         case .scanner(let context, let problem, let mark, _),
-             .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
+            .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
             let contextText = context.map { "\($0.text) (line \($0.mark.line)), " } ?? ""
             return located(mark, "invalid YAML: \(contextText)\(problem)")
         case .duplicatedKeysInMapping(let duplicates, let context):

@@ -1,6 +1,7 @@
 extension ConfigParser {
     private static let listenerKeys = [
-        "name", "bind", "protocol", "tls", "trusted_proxies", "server_header", "strip_response_headers", "limits", "routes",
+        "name", "bind", "protocol", "tls", "trusted_proxies", "server_header", "strip_response_headers", "limits",
+        "routes",
     ]
 
     mutating func listeners(_ node: ConfigNode, key: String) -> [ListenerConfiguration] {
@@ -27,7 +28,8 @@ extension ConfigParser {
         let tlsNode = fields["tls"]
         var listenerProtocol: ListenerProtocol = tlsNode == nil ? .http : .https
         if let node = fields["protocol"],
-           let value = self.choice(node, key: fields.key("protocol"), of: ListenerProtocol.self, noun: "protocol") {
+            let value = self.choice(node, key: fields.key("protocol"), of: ListenerProtocol.self, noun: "protocol")
+        {
             listenerProtocol = value
         }
 
@@ -55,7 +57,11 @@ extension ConfigParser {
                 "an https listener needs a \"tls\" block with at least one certificate"
             )
         case (.http, let tlsNode?):
-            self.problems.report(fields.key("tls"), at: tlsNode, "\"tls\" is only allowed when protocol is https (this listener is http)")
+            self.problems.report(
+                fields.key("tls"),
+                at: tlsNode,
+                "\"tls\" is only allowed when protocol is https (this listener is http)"
+            )
         case (.http, nil):
             break
         }
@@ -87,7 +93,9 @@ extension ConfigParser {
             self.reportMissing("routes", in: fields, " (a listener needs at least one route)")
         }
 
-        self.parsedListeners.append(ParsedListener(name: name, nameIsDefault: nameIsDefault, bind: bind, routes: routes))
+        self.parsedListeners.append(
+            ParsedListener(name: name, nameIsDefault: nameIsDefault, bind: bind, routes: routes)
+        )
         return ListenerConfiguration(
             name: name.value,
             bind: bind?.value ?? BindAddress(host: "0.0.0.0", port: 1),
@@ -137,17 +145,27 @@ extension ConfigParser {
             if ["1.2", "1.3"].contains(text) && !node.isNull {
                 tls.minimumVersion = text
             } else {
-                self.problems.report(fields.key("min_version"), at: node, "must be \"1.2\" or \"1.3\" (got \(node.quotedDescription))")
+                self.problems.report(
+                    fields.key("min_version"),
+                    at: node,
+                    "must be \"1.2\" or \"1.3\" (got \(node.quotedDescription))"
+                )
             }
         }
         if let node = fields["session_tickets"], let value = self.bool(node, key: fields.key("session_tickets")) {
             tls.sessionTickets = value
         }
         if let node = fields["ticket_key_rotation"],
-           let value = self.duration(node, key: fields.key("ticket_key_rotation"), in: .seconds(60)...Duration.seconds(7 * 24 * 3600)) {
+            let value = self.duration(
+                node,
+                key: fields.key("ticket_key_rotation"),
+                in: .seconds(60)...Duration.seconds(7 * 24 * 3600)
+            )
+        {
             tls.ticketKeyRotation = value
         }
-        if let node = fields["handshake_timeout"], let value = self.duration(node, key: fields.key("handshake_timeout")) {
+        if let node = fields["handshake_timeout"], let value = self.duration(node, key: fields.key("handshake_timeout"))
+        {
             tls.handshakeTimeout = value
         }
         return tls
@@ -158,7 +176,11 @@ extension ConfigParser {
         var paths: [String] = []
         for name in ["cert", "key"] {
             guard let node = fields[name] else {
-                self.reportMissing(name, in: fields, name == "cert" ? " (path of a PEM certificate chain)" : " (path of a PEM private key)")
+                self.reportMissing(
+                    name,
+                    in: fields,
+                    name == "cert" ? " (path of a PEM certificate chain)" : " (path of a PEM private key)"
+                )
                 continue
             }
             guard let path = self.string(node, key: fields.key(name)) else { continue }
@@ -181,7 +203,11 @@ extension ConfigParser {
             let itemKey = "\(key)[\(index)]"
             guard let text = self.string(item, key: itemKey) else { return nil }
             guard let cidr = CIDR(text) else {
-                self.problems.report(itemKey, at: item, "\"\(text)\" is not an IP address or CIDR (such as 10.0.0.0/8 or fd00::/8)")
+                self.problems.report(
+                    itemKey,
+                    at: item,
+                    "\"\(text)\" is not an IP address or CIDR (such as 10.0.0.0/8 or fd00::/8)"
+                )
                 return nil
             }
             return cidr
@@ -190,7 +216,11 @@ extension ConfigParser {
 
     private mutating func serverHeader(_ node: ConfigNode, key: String) -> String? {
         guard let scalar = node.scalar else {
-            self.problems.report(key, at: node, "expected a string, or false for no Server header; got \(node.typeName)")
+            self.problems.report(
+                key,
+                at: node,
+                "expected a string, or false for no Server header; got \(node.typeName)"
+            )
             return ListenerConfiguration.defaultServerHeader
         }
         switch scalar.kind {
@@ -204,7 +234,11 @@ extension ConfigParser {
                 return nil
             }
             guard HTTPSyntax.isValidFieldValue(scalar.text) else {
-                self.problems.report(key, at: node, "must be printable ASCII without line breaks (got \"\(scalar.text)\")")
+                self.problems.report(
+                    key,
+                    at: node,
+                    "must be printable ASCII without line breaks (got \"\(scalar.text)\")"
+                )
                 return ListenerConfiguration.defaultServerHeader
             }
             return scalar.text
@@ -230,14 +264,20 @@ extension ConfigParser {
         var limits = ListenerLimits()
         let allowed = ["header_bytes", "body_bytes", "header_timeout", "idle_timeout"]
         guard let fields = self.fields(of: node, key: key, allowed: allowed) else { return limits }
-        if let node = fields["header_bytes"], let value = self.size(node, key: fields.key("header_bytes"), in: 1024...(1 << 20)) {
+        if let node = fields["header_bytes"],
+            let value = self.size(node, key: fields.key("header_bytes"), in: 1024...(1 << 20))
+        {
             limits.headerBytes = value
         }
         if let node = fields["body_bytes"] {
             if node.scalar?.text == "unlimited" {
                 limits.bodyBytes = nil
             } else if node.scalar.flatMap({ ByteSizeSyntax.parse($0.text) }) == 0 {
-                self.problems.report(fields.key("body_bytes"), at: node, "must be at least 1 byte; write \"unlimited\" for no limit")
+                self.problems.report(
+                    fields.key("body_bytes"),
+                    at: node,
+                    "must be at least 1 byte; write \"unlimited\" for no limit"
+                )
             } else if let value = self.size(node, key: fields.key("body_bytes"), in: 1...Int.max) {
                 limits.bodyBytes = value
             }

@@ -31,7 +31,9 @@ extension ConfigParser {
         if let node = fields["name"], let name = self.name(node, key: fields.key("name")) {
             route.name = name
         }
-        if let node = fields["match"], let match = self.fields(of: node, key: fields.key("match"), allowed: ["host", "path_prefix"]) {
+        if let node = fields["match"],
+            let match = self.fields(of: node, key: fields.key("match"), allowed: ["host", "path_prefix"])
+        {
             if let node = match["host"] {
                 route.host = self.routeHost(node, key: match.key("host"))
             }
@@ -60,7 +62,11 @@ extension ConfigParser {
         }
         let name = host.hasPrefix("*.") ? host.dropFirst(2) : host[...]
         guard AddressSyntax.isValidHostName(name) else {
-            self.problems.report(key, at: node, "must be a host name such as example.com or *.example.com (got \"\(text)\")")
+            self.problems.report(
+                key,
+                at: node,
+                "must be a host name such as example.com or *.example.com (got \"\(text)\")"
+            )
             return nil
         }
         return host

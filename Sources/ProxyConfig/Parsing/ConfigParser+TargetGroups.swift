@@ -1,7 +1,11 @@
 extension ConfigParser {
     mutating func targetGroups(_ node: ConfigNode, key: String) -> [TargetGroupConfiguration] {
         guard case .mapping(let entries) = node.content else {
-            self.problems.report(key, at: node, "expected a mapping from target group names to target groups, got \(node.typeName)")
+            self.problems.report(
+                key,
+                at: node,
+                "expected a mapping from target group names to target groups, got \(node.typeName)"
+            )
             return []
         }
         guard !entries.isEmpty else {
@@ -21,11 +25,14 @@ extension ConfigParser {
     }
 
     private mutating func targetGroup(_ node: ConfigNode, name: String, key: String) -> TargetGroupConfiguration? {
-        guard let fields = self.fields(of: node, key: key, allowed: ["policy", "targets", "health_check", "upstream"]) else {
+        guard let fields = self.fields(of: node, key: key, allowed: ["policy", "targets", "health_check", "upstream"])
+        else {
             return nil
         }
         var group = TargetGroupConfiguration(name: name, targets: [])
-        if let node = fields["policy"], let policy = self.choice(node, key: fields.key("policy"), of: BalancingPolicyName.self, noun: "policy") {
+        if let node = fields["policy"],
+            let policy = self.choice(node, key: fields.key("policy"), of: BalancingPolicyName.self, noun: "policy")
+        {
             group.policy = policy
         }
         if let node = fields["targets"] {
@@ -57,7 +64,11 @@ extension ConfigParser {
             guard let (target, addressNode) = self.target(item, key: itemKey) else { continue }
             let address = BindAddress(host: target.host, port: target.port)
             if let firstLine = seen[address] {
-                self.problems.report(itemKey, at: addressNode, "duplicate target \(address) (first listed on line \(firstLine))")
+                self.problems.report(
+                    itemKey,
+                    at: addressNode,
+                    "duplicate target \(address) (first listed on line \(firstLine))"
+                )
                 continue
             }
             seen[address] = addressNode.line
@@ -84,7 +95,11 @@ extension ConfigParser {
             addressKey = fields.key("address")
         }
         guard let scalar = addressNode.scalar, !addressNode.isNull else {
-            self.problems.report(addressKey, at: addressNode, "expected \"host:port\" or {address, weight}, got \(addressNode.typeName)")
+            self.problems.report(
+                addressKey,
+                at: addressNode,
+                "expected \"host:port\" or {address, weight}, got \(addressNode.typeName)"
+            )
             return nil
         }
         switch AddressSyntax.parse(scalar.text, allowsWildcard: false) {
@@ -101,23 +116,39 @@ extension ConfigParser {
     private mutating func healthCheck(_ node: ConfigNode, key: String) -> HealthCheckConfiguration {
         var check = HealthCheckConfiguration()
         let allowed = [
-            "enabled", "protocol", "path", "port", "interval", "timeout", "healthy_threshold", "unhealthy_threshold", "expect_status",
+            "enabled", "protocol", "path", "port", "interval", "timeout", "healthy_threshold", "unhealthy_threshold",
+            "expect_status",
         ]
         guard let fields = self.fields(of: node, key: key, allowed: allowed) else { return check }
         if let node = fields["enabled"], let value = self.bool(node, key: fields.key("enabled")) {
             check.enabled = value
         }
         if let node = fields["protocol"],
-           let value = self.choice(node, key: fields.key("protocol"), of: HealthCheckProtocol.self, noun: "health check protocol") {
+            let value = self.choice(
+                node,
+                key: fields.key("protocol"),
+                of: HealthCheckProtocol.self,
+                noun: "health check protocol"
+            )
+        {
             check.protocol = value
         }
         if let node = fields["path"], let path = self.string(node, key: fields.key("path")) {
             if !path.hasPrefix("/") || path.contains(where: \.isWhitespace) {
-                self.problems.report(fields.key("path"), at: node, "must start with \"/\" and contain no spaces (got \"\(path)\")")
+                self.problems.report(
+                    fields.key("path"),
+                    at: node,
+                    "must start with \"/\" and contain no spaces (got \"\(path)\")"
+                )
             } else {
                 check.path = path
                 if check.protocol == .tcp {
-                    self.problems.warn(fields.key("path"), line: node.line, column: node.column, "is ignored because protocol is tcp")
+                    self.problems.warn(
+                        fields.key("path"),
+                        line: node.line,
+                        column: node.column,
+                        "is ignored because protocol is tcp"
+                    )
                 }
             }
         }
@@ -127,11 +158,16 @@ extension ConfigParser {
             } else if case .integer(let port) = node.scalar?.kind, (1...65535).contains(port) {
                 check.port = .fixed(port)
             } else {
-                self.problems.report(fields.key("port"), at: node, "must be \"traffic-port\" or a port in 1...65535 (got \(node.quotedDescription))")
+                self.problems.report(
+                    fields.key("port"),
+                    at: node,
+                    "must be \"traffic-port\" or a port in 1...65535 (got \(node.quotedDescription))"
+                )
             }
         }
         if let node = fields["interval"],
-           let value = self.duration(node, key: fields.key("interval"), in: .seconds(1)...Duration.seconds(3600)) {
+            let value = self.duration(node, key: fields.key("interval"), in: .seconds(1)...Duration.seconds(3600))
+        {
             check.interval = value
         }
         if let node = fields["timeout"], let value = self.duration(node, key: fields.key("timeout")) {
@@ -152,7 +188,9 @@ extension ConfigParser {
             )
         }
         for name in ["healthy_threshold", "unhealthy_threshold"] {
-            guard let node = fields[name], let value = self.integer(node, key: fields.key(name), in: 1...10) else { continue }
+            guard let node = fields[name], let value = self.integer(node, key: fields.key(name), in: 1...10) else {
+                continue
+            }
             if name == "healthy_threshold" {
                 check.healthyThreshold = value
             } else {
@@ -173,10 +211,12 @@ extension ConfigParser {
         }
         var ranges: [ClosedRange<Int>] = []
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
-            let bounds = part.split(separator: "-", omittingEmptySubsequences: false).map { String($0).trimmingSpaces() }
+            let bounds = part.split(separator: "-", omittingEmptySubsequences: false).map {
+                String($0).trimmingSpaces()
+            }
             let codes = bounds.compactMap { $0.count == 3 && $0.allSatisfy(\.isASCIIDigit) ? Int($0) : nil }
             guard (1...2).contains(bounds.count), codes.count == bounds.count,
-                  codes.allSatisfy({ (100...599).contains($0) }), codes[0] <= codes[codes.count - 1]
+                codes.allSatisfy({ (100...599).contains($0) }), codes[0] <= codes[codes.count - 1]
             else {
                 self.problems.report(key, at: node, "invalid status list \"\(text)\" (\(problem))")
                 return nil
@@ -198,7 +238,9 @@ extension ConfigParser {
         if let node = fields["response_timeout"], let value = self.duration(node, key: fields.key("response_timeout")) {
             settings.responseTimeout = value
         }
-        if let node = fields["max_idle_per_target"], let value = self.integer(node, key: fields.key("max_idle_per_target"), in: 0...10000) {
+        if let node = fields["max_idle_per_target"],
+            let value = self.integer(node, key: fields.key("max_idle_per_target"), in: 0...10000)
+        {
             settings.maxIdlePerTarget = value
         }
         if let node = fields["idle_timeout"], let value = self.duration(node, key: fields.key("idle_timeout")) {

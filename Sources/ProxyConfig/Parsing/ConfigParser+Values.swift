@@ -17,8 +17,13 @@ extension ConfigParser {
     /// Reads a name: letters, digits, `-`, `_` and `.`.
     mutating func name(_ node: ConfigNode, key: String) -> String? {
         guard let text = self.string(node, key: key) else { return nil }
-        guard text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }) else {
-            self.problems.report(key, at: node, "names may contain only letters, digits, \"-\", \"_\" and \".\" (got \"\(text)\")")
+        guard text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") })
+        else {
+            self.problems.report(
+                key,
+                at: node,
+                "names may contain only letters, digits, \"-\", \"_\" and \".\" (got \"\(text)\")"
+            )
             return nil
         }
         return text
@@ -52,7 +57,11 @@ extension ConfigParser {
         in range: ClosedRange<Duration>? = nil
     ) -> Duration? {
         guard let scalar = node.scalar, !node.isNull else {
-            self.problems.report(key, at: node, "expected a duration, got \(node.typeName) (\(DurationSyntax.expectation))")
+            self.problems.report(
+                key,
+                at: node,
+                "expected a duration, got \(node.typeName) (\(DurationSyntax.expectation))"
+            )
             return nil
         }
         guard let duration = DurationSyntax.parse(scalar.text) else {

@@ -33,7 +33,12 @@ struct ConfigParser {
             return nil
         }
         guard let root, !root.isNull else {
-            self.problems.report("", line: 0, column: 0, "the configuration is empty; it needs \"listeners\" and \"target_groups\"")
+            self.problems.report(
+                "",
+                line: 0,
+                column: 0,
+                "the configuration is empty; it needs \"listeners\" and \"target_groups\""
+            )
             return nil
         }
         guard let fields = self.fields(of: root, key: "", allowed: ["global", "listeners", "target_groups"]) else {
@@ -56,7 +61,10 @@ struct ConfigParser {
             self.reportMissing("target_groups", in: fields)
         }
 
-        let validator = CrossSectionValidator(listeners: self.parsedListeners, targetGroupNames: self.parsedTargetGroupNames)
+        let validator = CrossSectionValidator(
+            listeners: self.parsedListeners,
+            targetGroupNames: self.parsedTargetGroupNames
+        )
         validator.validate(into: &self.problems)
 
         guard !self.problems.hasErrors else { return nil }
@@ -73,26 +81,40 @@ struct ConfigParser {
 
     private mutating func global(_ node: ConfigNode, key: String) -> GlobalSettings {
         var settings = GlobalSettings()
-        guard let fields = self.fields(of: node, key: key, allowed: ["event_loops", "shutdown_grace", "log_level", "access_log"]) else {
+        guard
+            let fields = self.fields(
+                of: node,
+                key: key,
+                allowed: ["event_loops", "shutdown_grace", "log_level", "access_log"]
+            )
+        else {
             return settings
         }
         if let node = fields["event_loops"] {
             if node.scalar?.text == "auto" {
                 settings.eventLoops = .automatic
             } else if case .integer = node.scalar?.kind,
-                      let count = self.integer(node, key: fields.key("event_loops"), in: 1...1024) {
+                let count = self.integer(node, key: fields.key("event_loops"), in: 1...1024)
+            {
                 settings.eventLoops = .fixed(count)
             } else if case .integer = node.scalar?.kind {
                 // Out of range; already reported.
             } else {
-                self.problems.report(fields.key("event_loops"), at: node, "must be \"auto\" or an integer in 1...1024 (got \(node.quotedDescription))")
+                self.problems.report(
+                    fields.key("event_loops"),
+                    at: node,
+                    "must be \"auto\" or an integer in 1...1024 (got \(node.quotedDescription))"
+                )
             }
         }
         if let node = fields["shutdown_grace"],
-           let grace = self.duration(node, key: fields.key("shutdown_grace"), allowsZero: true) {
+            let grace = self.duration(node, key: fields.key("shutdown_grace"), allowsZero: true)
+        {
             settings.shutdownGrace = grace
         }
-        if let node = fields["log_level"], let level = self.choice(node, key: fields.key("log_level"), of: LogLevel.self, noun: "log level") {
+        if let node = fields["log_level"],
+            let level = self.choice(node, key: fields.key("log_level"), of: LogLevel.self, noun: "log level")
+        {
             settings.logLevel = level
         }
         if let node = fields["access_log"], let value = self.bool(node, key: fields.key("access_log")) {

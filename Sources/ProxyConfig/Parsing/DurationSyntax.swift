@@ -1,7 +1,8 @@
 /// The duration syntax of the configuration file: `500ms`, `10s`, `5m`, `1h`, `1h30m`, or a bare
 /// integer meaning seconds.
 enum DurationSyntax {
-    static let expectation = "expected a whole number with a unit, such as 500ms, 10s, 5m, 1h or 1h30m; a bare number means seconds"
+    static let expectation =
+        "expected a whole number with a unit, such as 500ms, 10s, 5m, 1h or 1h30m; a bare number means seconds"
 
     /// Parses `text`, or returns `nil` when it is not a duration.
     ///
@@ -57,7 +58,7 @@ extension String {
     func trimmingSpaces() -> String {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
         guard let start = self.firstIndex(where: { !isSpace($0) }),
-              let end = self.lastIndex(where: { !isSpace($0) })
+            let end = self.lastIndex(where: { !isSpace($0) })
         else { return "" }
         return String(self[start...end])
     }

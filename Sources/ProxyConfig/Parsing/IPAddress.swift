@@ -23,7 +23,8 @@ struct IPAddress: Hashable, Sendable, CustomStringConvertible {
 
     /// For an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`), the IPv4 address; otherwise `nil`.
     var unmappedIPv4: IPAddress? {
-        guard self.isIPv6, self.bytes[0..<10].allSatisfy({ $0 == 0 }), self.bytes[10] == 0xff, self.bytes[11] == 0xff else {
+        guard self.isIPv6, self.bytes[0..<10].allSatisfy({ $0 == 0 }), self.bytes[10] == 0xff, self.bytes[11] == 0xff
+        else {
             return nil
         }
         return IPAddress(bytes: Array(self.bytes[12..<16]))
@@ -69,9 +70,9 @@ struct IPAddress: Hashable, Sendable, CustomStringConvertible {
         var bytes: [UInt8] = []
         for part in parts {
             guard (1...3).contains(part.count),
-                  part.allSatisfy({ $0.isASCII && $0.isNumber }),
-                  part.count == 1 || part.first != "0",
-                  let value = UInt8(part)
+                part.allSatisfy({ $0.isASCII && $0.isNumber }),
+                part.count == 1 || part.first != "0",
+                let value = UInt8(part)
             else { return nil }
             bytes.append(value)
         }
@@ -93,7 +94,9 @@ struct IPAddress: Hashable, Sendable, CustomStringConvertible {
                     result.append(UInt16(ipv4[2]) << 8 | UInt16(ipv4[3]))
                     continue
                 }
-                guard (1...4).contains(piece.count), piece.allSatisfy(\.isHexDigit), let value = UInt16(piece, radix: 16) else {
+                guard (1...4).contains(piece.count), piece.allSatisfy(\.isHexDigit),
+                    let value = UInt16(piece, radix: 16)
+                else {
                     return nil
                 }
                 result.append(value)
@@ -104,8 +107,8 @@ struct IPAddress: Hashable, Sendable, CustomStringConvertible {
         let allGroups: [UInt16]
         if halves.count == 2 {
             guard let head = groups(halves[0], allowIPv4Tail: false),
-                  let tail = groups(halves[1], allowIPv4Tail: true),
-                  head.count + tail.count <= 7
+                let tail = groups(halves[1], allowIPv4Tail: true),
+                head.count + tail.count <= 7
             else { return nil }
             allGroups = head + Array(repeating: 0, count: 8 - head.count - tail.count) + tail
         } else {

@@ -27,7 +27,10 @@ extension ProxyConfiguration {
         }
 
         if overrides.listen.count > result.listeners.count {
-            report("--listen", "given \(overrides.listen.count) times, but the configuration has \(result.listeners.count) listener(s)")
+            report(
+                "--listen",
+                "given \(overrides.listen.count) times, but the configuration has \(result.listeners.count) listener(s)"
+            )
         }
         var changedBinds: [Int] = []
         for (index, value) in zip(result.listeners.indices, overrides.listen) {
@@ -62,7 +65,10 @@ extension ProxyConfiguration {
                 }
             }
             if let first = result.listeners.first, first.protocol == .http {
-                report("--cert", "the first listener \"\(first.name)\" is http; use --listen https://host:port to serve https")
+                report(
+                    "--cert",
+                    "the first listener \"\(first.name)\" is http; use --listen https://host:port to serve https"
+                )
             } else if !result.listeners.isEmpty {
                 var tls = result.listeners[0].tls ?? ListenerTLS(certificates: [])
                 tls.certificates = [CertificatePair(certificatePath: certificatePath, privateKeyPath: privateKeyPath)]
@@ -70,8 +76,12 @@ extension ProxyConfiguration {
             }
         }
 
-        for listener in result.listeners where listener.protocol == .https && listener.tls?.certificates.isEmpty ?? true {
-            report("--listen", "listener \"\(listener.name)\" is now https but has no certificates; add --cert and --key")
+        for listener in result.listeners where listener.protocol == .https && listener.tls?.certificates.isEmpty ?? true
+        {
+            report(
+                "--listen",
+                "listener \"\(listener.name)\" is now https but has no certificates; add --cert and --key"
+            )
         }
 
         for index in changedBinds {
@@ -100,7 +110,7 @@ extension ProxyConfiguration {
 
     private mutating func applyTargets(_ values: [String], report: (String, String) -> Void) {
         guard let route = self.listeners.first?.defaultRoute,
-              let groupIndex = self.targetGroups.firstIndex(where: { $0.name == route.targetGroup })
+            let groupIndex = self.targetGroups.firstIndex(where: { $0.name == route.targetGroup })
         else {
             report("--to", "the first listener has no route to a target group")
             return
@@ -136,7 +146,9 @@ extension ProxyConfiguration {
         if let schemeEnd = text.firstRange(of: "://") {
             let scheme = text[..<schemeEnd.lowerBound].lowercased()
             guard let parsed = ListenerProtocol(rawValue: scheme) else {
-                return .failure(SyntaxProblem("unsupported scheme \"\(scheme)\" in \"\(value)\" (expected http:// or https://)"))
+                return .failure(
+                    SyntaxProblem("unsupported scheme \"\(scheme)\" in \"\(value)\" (expected http:// or https://)")
+                )
             }
             listenerProtocol = parsed
             text = text[schemeEnd.upperBound...]

@@ -22,7 +22,10 @@ struct CrossSectionValidator {
         var seen: [String: Located<String>] = [:]
         for name in self.targetGroupNames {
             if let first = seen[name.value.lowercased()] {
-                problems.report(at: name, "target group \"\(name.value)\" differs from \"\(first.value)\" (line \(first.line)) only in case")
+                problems.report(
+                    at: name,
+                    "target group \"\(name.value)\" differs from \"\(first.value)\" (line \(first.line)) only in case"
+                )
             } else {
                 seen[name.value.lowercased()] = name
             }
@@ -33,7 +36,9 @@ struct CrossSectionValidator {
         var seen: [String: Located<String>] = [:]
         for listener in self.listeners {
             if let first = seen[listener.name.value] {
-                let hint = listener.nameIsDefault ? "; the name is made from protocol and port, add a \"name\" to tell them apart" : ""
+                let hint =
+                    listener.nameIsDefault
+                    ? "; the name is made from protocol and port, add a \"name\" to tell them apart" : ""
                 problems.report(
                     at: listener.name,
                     "duplicate listener name \"\(listener.name.value)\" (first used on line \(first.line))\(hint)"

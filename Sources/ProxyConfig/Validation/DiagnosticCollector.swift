@@ -16,9 +16,22 @@ struct DiagnosticCollector {
         self.report(key, line: node.line, column: node.column, message)
     }
 
-    mutating func report(_ key: String, line: Int, column: Int, _ message: String, severity: ConfigDiagnostic.Severity = .error) {
+    mutating func report(
+        _ key: String,
+        line: Int,
+        column: Int,
+        _ message: String,
+        severity: ConfigDiagnostic.Severity = .error
+    ) {
         self.diagnostics.append(
-            ConfigDiagnostic(file: self.file, line: line, column: column, key: key, message: message, severity: severity)
+            ConfigDiagnostic(
+                file: self.file,
+                line: line,
+                column: column,
+                key: key,
+                message: message,
+                severity: severity
+            )
         )
     }
 
@@ -33,7 +46,9 @@ struct DiagnosticCollector {
     /// The diagnostics in file order; problems found at the same spot keep the order they were found in.
     var sorted: [ConfigDiagnostic] {
         self.diagnostics.enumerated()
-            .sorted { ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset) }
+            .sorted {
+                ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset)
+            }
             .map(\.element)
     }
 }

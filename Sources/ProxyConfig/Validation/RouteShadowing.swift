@@ -9,7 +9,8 @@ enum RouteShadowing {
             guard let earlier = routes[..<index].first(where: { Self.covers($0.route.value, later.route.value) }) else {
                 continue
             }
-            let reason = earlier.route.value.isCatchAll
+            let reason =
+                earlier.route.value.isCatchAll
                 ? "it has no match conditions and matches every request"
                 : "it matches every request this route would"
             problems.warn(

@@ -12,7 +12,8 @@ enum Suggestion {
         var best: (candidate: String, distance: Int)?
         for candidate in candidates {
             let distance = Self.editDistance(lowered, candidate.lowercased())
-            let isClose = distance <= max(2, lowered.count / 3)
+            let isClose =
+                distance <= max(2, lowered.count / 3)
                 || parts.contains(candidate.lowercased())
                 || (lowered.count >= 3 && candidate.lowercased().hasPrefix(lowered))
             if isClose, distance < best?.distance ?? .max {

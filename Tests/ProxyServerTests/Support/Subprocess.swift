@@ -24,13 +24,14 @@ func run(_ executable: String, _ arguments: [String], timeout: TimeInterval = 60
     }
     try? input.fileHandleForWriting.close()
     // Read both pipes concurrently so a chatty child cannot block on a full pipe.
-    let outData = NSMutableData()
-    let errData = NSMutableData()
+    let outData = PipeSink()
+    let errData = PipeSink()
     let reader = DispatchGroup()
     for (pipe, sink) in [(out, outData), (err, errData)] {
         reader.enter()
+        let handle = pipe.fileHandleForReading
         DispatchQueue.global().async {
-            sink.append(pipe.fileHandleForReading.readDataToEndOfFile())
+            sink.set(handle.readDataToEndOfFile())
             reader.leave()
         }
     }
@@ -45,8 +46,8 @@ func run(_ executable: String, _ arguments: [String], timeout: TimeInterval = 60
     reader.wait()
     return ProcessResult(
         status: process.terminationStatus,
-        stdout: String(decoding: outData as Data, as: UTF8.self),
-        stderr: String(decoding: errData as Data, as: UTF8.self)
+        stdout: String(decoding: outData.data, as: UTF8.self),
+        stderr: String(decoding: errData.data, as: UTF8.self)
     )
 }
 
@@ -81,4 +82,12 @@ func makeTemporaryDirectory() throws -> String {
     let path = NSTemporaryDirectory() + "portcullis-test-" + UUID().uuidString
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
+}
+
+/// Collects what one pipe produced; written once by its reader thread.
+private final class PipeSink: @unchecked Sendable {
+    private let lock = NSLock()
+    private var bytes = Data()
+    func set(_ data: Data) { self.lock.lock(); self.bytes = data; self.lock.unlock() }
+    var data: Data { self.lock.lock(); defer { self.lock.unlock() }; return self.bytes }
 }
