@@ -88,7 +88,8 @@ public final class ProxyServer: Service, Sendable {
             self.logger.info(
                 "listener started",
                 metadata: [
-                    "listener": "\(plan.name)", "address": "\(address)",
+                    "listener": "\(plan.name)",
+                    "address": "\(address.ipAddress.map { $0.contains(":") ? "[\($0)]" : $0 } ?? plan.host):\(address.port ?? plan.port)",
                     "protocol": "\(plan.tls == nil ? "http" : "https")",
                 ]
             )
