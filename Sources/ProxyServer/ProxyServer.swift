@@ -3,7 +3,7 @@ import NIOConcurrencyHelpers
 public import NIOCore
 import NIOPosix
 public import ProxyConfig
-import ProxyCore
+public import ProxyCore
 import ProxyTLS
 public import ServiceLifecycle
 
@@ -36,7 +36,8 @@ public final class ProxyServer: Service, Sendable {
     private let logger: Logger
     private let accessLogger: Logger
     private let group: MultiThreadedEventLoopGroup
-    private let pools: [ObjectIdentifier: UpstreamPool]
+    private let loops: [ObjectIdentifier: ProxyLoop]
+    private let monitors: [TargetGroupMonitor]
     private let registry = ConnectionRegistry()
     private let state = NIOLockedValueBox(State())
 
@@ -54,17 +55,46 @@ public final class ProxyServer: Service, Sendable {
         case .automatic: threads = System.coreCount
         case .fixed(let count): threads = max(1, count)
         }
-        self.group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        self.group = eventLoopGroup
         let connector = SocketUpstreamConnector()
-        var pools: [ObjectIdentifier: UpstreamPool] = [:]
-        for loop in self.group.makeIterator() {
-            pools[ObjectIdentifier(loop)] = UpstreamPool(eventLoop: loop, connector: connector)
+        let signer = HMACCookieSigner()
+        let prober = SocketHealthProber()
+        let monitors = configuration.targetGroups.map { group in
+            TargetGroupMonitor(
+                group: ListenerPlan.targetGroup(from: group),
+                home: eventLoopGroup.next(),
+                prober: prober,
+                logger: logger
+            )
         }
-        self.pools = pools
+        var loops: [ObjectIdentifier: ProxyLoop] = [:]
+        for eventLoop in eventLoopGroup.makeIterator() {
+            let loop = ProxyLoop(
+                eventLoop: eventLoop,
+                pool: UpstreamPool(eventLoop: eventLoop, connector: connector),
+                cookieSigner: signer
+            )
+            for monitor in monitors {
+                loop.add(monitor.makeLoopState(on: eventLoop))
+            }
+            loops[ObjectIdentifier(eventLoop)] = loop
+        }
+        self.loops = loops
+        self.monitors = monitors
     }
 
     /// Number of event loops serving connections.
-    public var eventLoopCount: Int { self.pools.count }
+    public var eventLoopCount: Int { self.loops.count }
+
+    /// The health and state of every target, by target group name. Safe from any thread.
+    public func targetStatus() -> [String: [TargetStatus]] {
+        var result: [String: [TargetStatus]] = [:]
+        for monitor in self.monitors {
+            result[monitor.group.name] = monitor.status()
+        }
+        return result
+    }
 
     /// Open client connections right now.
     public var openConnectionCount: Int { self.registry.count }
@@ -80,6 +110,9 @@ public final class ProxyServer: Service, Sendable {
         }
         if alreadyStarted { return self.state.withLockedValue { $0.bound } }
 
+        for monitor in self.monitors {
+            monitor.start()
+        }
         var bound: [BoundListener] = []
         for plan in self.plans {
             let channel = try await self.bind(plan)
@@ -110,7 +143,7 @@ public final class ProxyServer: Service, Sendable {
     }
 
     private func bind(_ plan: ListenerPlan) async throws -> any Channel {
-        let pools = self.pools
+        let loops = self.loops
         let registry = self.registry
         let logger = self.logger
         let accessLogger = self.accessLogger
@@ -120,13 +153,13 @@ public final class ProxyServer: Service, Sendable {
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    guard let pool = pools[ObjectIdentifier(channel.eventLoop)] else {
+                    guard let loop = loops[ObjectIdentifier(channel.eventLoop)] else {
                         throw ChannelError.ioOnClosedChannel
                     }
                     try ClientPipeline.configure(
                         channel: channel,
                         plan: plan,
-                        pool: pool,
+                        loop: loop,
                         logger: logger,
                         accessLogger: accessLogger
                     )
@@ -154,6 +187,7 @@ public final class ProxyServer: Service, Sendable {
         }
         if alreadyStopped { return }
         for task in tasks { task.cancel() }
+        for monitor in self.monitors { monitor.stop() }
         for channel in channels {
             try? await channel.close()
         }

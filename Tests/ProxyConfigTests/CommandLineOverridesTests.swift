@@ -66,8 +66,8 @@ import Testing
         let result = try configuration.applying(overrides)
         #expect(
             result.targetGroup(named: "web")?.targets == [
-                TargetConfiguration(host: "127.0.0.1", port: 3000),
-                TargetConfiguration(host: "::1", port: 3001),
+                TargetConfiguration(host: "127.0.0.1", port: 3000, name: "t1"),
+                TargetConfiguration(host: "::1", port: 3001, name: "t2"),
             ]
         )
         #expect(result.targetGroup(named: "admin") == configuration.targetGroup(named: "admin"))
@@ -156,5 +156,131 @@ import Testing
         let result = try configuration.applying(overrides)
         #expect(result.listeners[0].protocol == .https)
         #expect(result.listeners[0].tls?.certificates.count == 1)
+    }
+
+    @Test func toNamesTheNewTargetsByPosition() throws {
+        let fixture = try ConfigFixture()
+        let configuration = try fixture.parse(
+            """
+            listeners:
+              - {bind: ":80", routes: [{forward: web}]}
+            target_groups:
+              web:
+                targets: [{address: "127.0.0.1:8080", name: blue, max_connections: 10}]
+            """
+        )
+        var overrides = CommandLineOverrides()
+        overrides.to = ["127.0.0.1:3000", "127.0.0.1:3001", "127.0.0.1:3002"]
+        let result = try configuration.applying(overrides)
+        let targets = try #require(result.targetGroup(named: "web")?.targets)
+        #expect(targets.map(\.name) == ["t1", "t2", "t3"])
+        #expect(targets.map(\.port) == [3000, 3001, 3002])
+        #expect(targets.allSatisfy { $0.maxConnections == nil && $0.weight == 1 })
+    }
+
+    @Test func policyAndHealthCheckOptionsChangeTheDefaultRoutesGroup() throws {
+        let fixture = try ConfigFixture()
+        let configuration = try fixture.parse(Self.yaml)
+        var overrides = CommandLineOverrides()
+        overrides.policy = "least_connections"
+        overrides.healthPath = "/healthz"
+        overrides.healthInterval = "10s"
+        let result = try configuration.applying(overrides)
+        let web = try #require(result.targetGroup(named: "web"))
+        #expect(web.policy == .leastConnections)
+        #expect(web.healthCheck.path == "/healthz")
+        #expect(web.healthCheck.protocol == .http)
+        #expect(web.healthCheck.enabled)
+        #expect(web.healthCheck.interval == .seconds(10))
+        #expect(web.healthCheck.timeout == .seconds(5))
+        #expect(result.targetGroup(named: "admin") == configuration.targetGroup(named: "admin"))
+    }
+
+    @Test func healthPathSwitchesTheEmbeddedDefaultToHTTP() throws {
+        let configuration = try ProxyConfiguration.embeddedDefault(baseDirectory: "/srv/portcullis")
+        #expect(configuration.targetGroups[0].healthCheck.protocol == .tcp)
+
+        var overrides = CommandLineOverrides()
+        overrides.healthInterval = "1m"
+        let intervalOnly = try configuration.applying(overrides)
+        #expect(intervalOnly.targetGroups[0].healthCheck.protocol == .tcp)
+        #expect(intervalOnly.targetGroups[0].healthCheck.interval == .seconds(60))
+
+        overrides.healthPath = "/status?full=1"
+        let result = try configuration.applying(overrides)
+        #expect(
+            result.targetGroups[0].healthCheck
+                == HealthCheckConfiguration(enabled: true, protocol: .http, path: "/status?full=1", interval: .seconds(60))
+        )
+    }
+
+    @Test func healthPathEnablesADisabledCheck() throws {
+        let fixture = try ConfigFixture()
+        let configuration = try fixture.parse(
+            """
+            listeners:
+              - {bind: ":80", routes: [{forward: web}]}
+            target_groups:
+              web: {targets: ["127.0.0.1:8080"], health_check: {enabled: false, protocol: tcp}}
+            """
+        )
+        var overrides = CommandLineOverrides()
+        overrides.healthPath = "/"
+        let check = try #require(try configuration.applying(overrides).targetGroups.first?.healthCheck)
+        #expect(check.enabled)
+        #expect(check.protocol == .http)
+        #expect(check.path == "/")
+    }
+
+    @Test(arguments: [
+        ("roundrobin", "<command line>: --policy: unknown policy \"roundrobin\" (did you mean \"round_robin\"?)"),
+        ("least_conn", "<command line>: --policy: unknown policy \"least_conn\" (did you mean \"least_connections\"?)"),
+        (
+            "fastest",
+            "<command line>: --policy: unknown policy \"fastest\" (expected one of: round_robin, least_connections, ip_hash, random_two)"
+        ),
+        ("", "<command line>: --policy: unknown policy \"\" (expected one of: round_robin, least_connections, ip_hash, random_two)"),
+    ])
+    func rejectsUnknownPolicies(policy: String, expected: String) throws {
+        let fixture = try ConfigFixture()
+        let configuration = try fixture.parse(Self.yaml)
+        var overrides = CommandLineOverrides()
+        overrides.policy = policy
+        #expect(self.errors(configuration, overrides) == [expected])
+    }
+
+    @Test(arguments: [
+        (
+            "healthz",
+            "10s",
+            [
+                "<command line>: --health-path: must start with \"/\" and contain no spaces (got \"healthz\")",
+            ]
+        ),
+        (
+            "/a b",
+            "10 s",
+            [
+                "<command line>: --health-path: must start with \"/\" and contain no spaces (got \"/a b\")",
+                "<command line>: --health-interval: invalid duration \"10 s\" (expected a whole number with a unit, such as 500ms, 10s, 5m, 1h or 1h30m; a bare number means seconds)",
+            ]
+        ),
+        ("/", "2h", ["<command line>: --health-interval: must be in 1s...1h (got 2h)"]),
+        ("/", "500ms", ["<command line>: --health-interval: must be in 1s...1h (got 500ms)"]),
+        (
+            "/",
+            "5s",
+            [
+                "<command line>: --health-interval: must be longer than the health check timeout of target group \"web\" (5s); got 5s"
+            ]
+        ),
+    ])
+    func rejectsBadHealthCheckOptions(path: String, interval: String, expected: [String]) throws {
+        let fixture = try ConfigFixture()
+        let configuration = try fixture.parse(Self.yaml)
+        var overrides = CommandLineOverrides()
+        overrides.healthPath = path
+        overrides.healthInterval = interval
+        #expect(self.errors(configuration, overrides) == expected)
     }
 }

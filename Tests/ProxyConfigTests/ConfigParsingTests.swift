@@ -123,8 +123,8 @@ import Testing
         #expect(web.policy == .leastConnections)
         #expect(
             web.targets == [
-                TargetConfiguration(host: "127.0.0.1", port: 8080, weight: 1),
-                TargetConfiguration(host: "127.0.0.1", port: 8081, weight: 2),
+                TargetConfiguration(host: "127.0.0.1", port: 8080, weight: 1, name: "t1"),
+                TargetConfiguration(host: "127.0.0.1", port: 8081, weight: 2, name: "t2"),
             ]
         )
         #expect(
@@ -155,7 +155,7 @@ import Testing
 
         let api = try #require(configuration.targetGroup(named: "api"))
         #expect(api.policy == .roundRobin)
-        #expect(api.targets == [TargetConfiguration(host: "::1", port: 9000)])
+        #expect(api.targets == [TargetConfiguration(host: "::1", port: 9000, name: "t1")])
         #expect(api.healthCheck == HealthCheckConfiguration())
         #expect(api.upstream == UpstreamSettings())
         #expect(configuration.targetGroup(named: "nope") == nil)
@@ -213,7 +213,20 @@ import Testing
                     idleTimeout: .seconds(60)
                 )
         )
-        #expect(group.targets == [TargetConfiguration(host: "app.internal", port: 8080, weight: 1)])
+        #expect(group.targets == [TargetConfiguration(host: "app.internal", port: 8080, weight: 1, name: "t1")])
+        #expect(group.stickiness == StickinessConfiguration(enabled: false, cookieName: "portcullis_sticky", ttl: .seconds(3600)))
+        #expect(group.slowStart == .zero)
+        #expect(group.allUnhealthy == .failOpen)
+        #expect(group.retries == RetryConfiguration(maxTries: 2, budgetPercent: 20, retryOnTimeout: false))
+        #expect(
+            group.outlierDetection
+                == OutlierDetectionConfiguration(
+                    enabled: true,
+                    consecutiveFailures: 5,
+                    baseEjectionTime: .seconds(30),
+                    maxEjectionPercent: 50
+                )
+        )
     }
 
     @Test func tlsDefaultsAndAbsoluteCertificatePaths() throws {
@@ -309,7 +322,8 @@ import Testing
             ]
         )
         let group = try #require(configuration.targetGroup(named: listener.routes[0].targetGroup))
-        #expect(group.targets == [TargetConfiguration(host: "127.0.0.1", port: 8080)])
+        #expect(group.targets == [TargetConfiguration(host: "127.0.0.1", port: 8080, name: "t1")])
+        #expect(group.healthCheck.protocol == .tcp)
     }
 
     @Test func embeddedDefaultValidatesWithFileChecksWhenCertificatesExist() throws {

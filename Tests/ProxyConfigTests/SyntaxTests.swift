@@ -118,3 +118,32 @@ import Testing
         #expect(Suggestion.editDistance("same", "same") == 0)
     }
 }
+
+@Suite struct PercentSyntaxTests {
+    @Test(arguments: [("20", 20.0), ("20%", 20), (" 20 % ", 20), ("0", 0), ("100", 100), ("12.5%", 12.5), ("150", 150)])
+    func parses(text: String, expected: Double) {
+        #expect(PercentSyntax.parse(text, wholeOnly: false) == expected)
+    }
+
+    @Test(arguments: ["", "%", "-5", "1e2", "nan", "inf", ".5", "5.", "20%%", "twenty", "0x10", "1234567890"])
+    func rejects(text: String) {
+        #expect(PercentSyntax.parse(text, wholeOnly: false) == nil)
+    }
+
+    @Test func wholeOnlyRejectsFractions() {
+        #expect(PercentSyntax.parse("50%", wholeOnly: true) == 50)
+        #expect(PercentSyntax.parse("12.5", wholeOnly: true) == nil)
+    }
+}
+
+@Suite struct HTTPSyntaxTests {
+    @Test(arguments: ["portcullis_sticky", "SESSION", "a-b.c", "x!#$%&'*+^`|~"])
+    func acceptsCookieNames(name: String) {
+        #expect(HTTPSyntax.isValidCookieName(name))
+    }
+
+    @Test(arguments: ["", "a b", "a=b", "a;b", "a,b", "\"a\"", "a(b)", "é", "a/b", "a@b"])
+    func rejectsCookieNames(name: String) {
+        #expect(!HTTPSyntax.isValidCookieName(name))
+    }
+}

@@ -52,6 +52,12 @@ struct ConfigNode: Sendable {
     var isNull: Bool {
         if case .null = self.scalar?.kind { true } else { false }
     }
+
+    /// The value of the entry `key` when this is a mapping that has it.
+    func value(forKey key: String) -> ConfigNode? {
+        guard case .mapping(let entries) = self.content else { return nil }
+        return entries.first { $0.key.scalar?.text == key && !$0.key.isNull }?.value
+    }
 }
 
 extension ConfigNode {

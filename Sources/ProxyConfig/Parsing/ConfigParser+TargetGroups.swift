@@ -24,9 +24,13 @@ extension ConfigParser {
         return groups
     }
 
+    private static let targetGroupKeys = [
+        "policy", "targets", "health_check", "upstream", "stickiness", "slow_start", "all_unhealthy", "retries",
+        "outlier_detection",
+    ]
+
     private mutating func targetGroup(_ node: ConfigNode, name: String, key: String) -> TargetGroupConfiguration? {
-        guard let fields = self.fields(of: node, key: key, allowed: ["policy", "targets", "health_check", "upstream"])
-        else {
+        guard let fields = self.fields(of: node, key: key, allowed: Self.targetGroupKeys) else {
             return nil
         }
         var group = TargetGroupConfiguration(name: name, targets: [])
@@ -46,69 +50,37 @@ extension ConfigParser {
         if let node = fields["upstream"] {
             group.upstream = self.upstream(node, key: fields.key("upstream"))
         }
-        return group
-    }
-
-    // MARK: targets
-
-    private mutating func targets(_ node: ConfigNode, key: String) -> [TargetConfiguration] {
-        guard let items = self.list(node, key: key) else { return [] }
-        guard !items.isEmpty else {
-            self.problems.report(key, at: node, "needs at least one target (\"host:port\")")
-            return []
+        if let node = fields["stickiness"] {
+            group.stickiness = self.stickiness(node, key: fields.key("stickiness"))
         }
-        var targets: [TargetConfiguration] = []
-        var seen: [BindAddress: Int] = [:]
-        for (index, item) in items.enumerated() {
-            let itemKey = "\(key)[\(index)]"
-            guard let (target, addressNode) = self.target(item, key: itemKey) else { continue }
-            let address = BindAddress(host: target.host, port: target.port)
-            if let firstLine = seen[address] {
-                self.problems.report(
-                    itemKey,
-                    at: addressNode,
-                    "duplicate target \(address) (first listed on line \(firstLine))"
-                )
-                continue
-            }
-            seen[address] = addressNode.line
-            targets.append(target)
-        }
-        return targets
-    }
-
-    /// Reads `"host:port"` or `{address: "host:port", weight: n}`; returns the target and the address node.
-    private mutating func target(_ node: ConfigNode, key: String) -> (TargetConfiguration, ConfigNode)? {
-        var addressNode = node
-        var addressKey = key
-        var weight = 1
-        if case .mapping = node.content {
-            guard let fields = self.fields(of: node, key: key, allowed: ["address", "weight"]) else { return nil }
-            if let node = fields["weight"], let value = self.integer(node, key: fields.key("weight"), in: 1...1000) {
-                weight = value
-            }
-            guard let node = fields["address"] else {
-                self.reportMissing("address", in: fields, " (\"host:port\")")
-                return nil
-            }
-            addressNode = node
-            addressKey = fields.key("address")
-        }
-        guard let scalar = addressNode.scalar, !addressNode.isNull else {
-            self.problems.report(
-                addressKey,
-                at: addressNode,
-                "expected \"host:port\" or {address, weight}, got \(addressNode.typeName)"
+        if let node = fields["slow_start"],
+            let value = self.duration(
+                node,
+                key: fields.key("slow_start"),
+                allowsZero: true,
+                in: .zero...TargetGroupConfiguration.maximumSlowStart
             )
-            return nil
+        {
+            group.slowStart = value
         }
-        switch AddressSyntax.parse(scalar.text, allowsWildcard: false) {
-        case .success(let address):
-            return (TargetConfiguration(host: address.host, port: address.port, weight: weight), addressNode)
-        case .failure(let problem):
-            self.problems.report(addressKey, at: addressNode, problem.message)
-            return nil
+        if let node = fields["all_unhealthy"],
+            let value = self.choice(
+                node,
+                key: fields.key("all_unhealthy"),
+                of: AllUnhealthyBehaviour.self,
+                noun: "all_unhealthy behaviour"
+            )
+        {
+            group.allUnhealthy = value
         }
+        if let node = fields["retries"] {
+            group.retries = self.retries(node, key: fields.key("retries"))
+        }
+        if let node = fields["outlier_detection"] {
+            group.outlierDetection = self.outlierDetection(node, key: fields.key("outlier_detection"))
+        }
+        self.warnAboutIgnoredBalancingKeys(group, fields: fields)
+        return group
     }
 
     // MARK: health_check

@@ -98,6 +98,24 @@ extension ConfigParser {
         return bytes
     }
 
+    /// Reads a percentage in 0...100, written `20`, `20%` or (unless `wholeOnly`) `12.5%`.
+    mutating func percent(_ node: ConfigNode, key: String, wholeOnly: Bool = false) -> Double? {
+        let expectation = PercentSyntax.expectation(wholeOnly: wholeOnly)
+        guard let scalar = node.scalar, !node.isNull else {
+            self.problems.report(key, at: node, "expected a percentage, got \(node.typeName) (\(expectation))")
+            return nil
+        }
+        guard let value = PercentSyntax.parse(scalar.text, wholeOnly: wholeOnly) else {
+            self.problems.report(key, at: node, "invalid percentage \"\(scalar.text)\" (\(expectation))")
+            return nil
+        }
+        guard (0...100).contains(value) else {
+            self.problems.report(key, at: node, "must be in 0...100 (got \(scalar.text))")
+            return nil
+        }
+        return value
+    }
+
     /// Reads one of the raw values of `Choice`.
     mutating func choice<Choice: RawRepresentable & CaseIterable>(
         _ node: ConfigNode,

@@ -1,9 +1,20 @@
-/// The little HTTP syntax the configuration needs to check (RFC 9110).
+/// The little HTTP syntax the configuration needs to check (RFC 9110, RFC 6265).
 enum HTTPSyntax {
     /// Whether `name` is a field name: one or more token characters.
     static func isValidFieldName(_ name: String) -> Bool {
-        !name.isEmpty
-            && name.unicodeScalars.allSatisfy { scalar in
+        Self.isToken(name)
+    }
+
+    /// Whether `name` can be a cookie name: a token (RFC 6265, section 4.1.1).
+    static func isValidCookieName(_ name: String) -> Bool {
+        Self.isToken(name)
+    }
+
+    /// Whether `text` is a token: one or more visible ASCII characters other than separators
+    /// (`tchar` in RFC 9110, section 5.6.2).
+    static func isToken(_ text: String) -> Bool {
+        !text.isEmpty
+            && text.unicodeScalars.allSatisfy { scalar in
                 scalar.isASCII
                     && (("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
                         || "!#$%&'*+-.^_`|~".unicodeScalars.contains(scalar))

@@ -8,6 +8,9 @@ extension ProxyConfiguration {
     /// - `--cert` and `--key`: together replace the first listener's certificates with one pair,
     ///   resolved against the current directory. The files must be readable.
     /// - `--event-loops`: replaces `global.event_loops`.
+    /// - `--policy`, `--health-path`, `--health-interval`: change the policy and health check of
+    ///   the same target group as `--to`. `--health-path` also makes the check an enabled `http`
+    ///   check.
     ///
     /// - Throws: ``ConfigValidationError`` whose diagnostics have file `<command line>` and the
     ///   option as key, such as `<command line>: --key: --cert needs --key`.
@@ -98,8 +101,18 @@ extension ProxyConfiguration {
             }
         }
 
-        if !overrides.to.isEmpty {
-            result.applyTargets(overrides.to, report: report)
+        if !overrides.to.isEmpty, let groupIndex = result.defaultTargetGroupIndex(option: "--to", report: report) {
+            result.targetGroups[groupIndex].targets = Self.targets(overrides.to, report: report)
+        }
+
+        let groupOptions: [(option: String, value: String?)] = [
+            ("--policy", overrides.policy), ("--health-path", overrides.healthPath),
+            ("--health-interval", overrides.healthInterval),
+        ]
+        if let option = groupOptions.first(where: { $0.value != nil })?.option,
+            let groupIndex = result.defaultTargetGroupIndex(option: option, report: report)
+        {
+            result.targetGroups[groupIndex].apply(overrides, report: report)
         }
 
         guard !problems.hasErrors else {
@@ -108,15 +121,21 @@ extension ProxyConfiguration {
         return result
     }
 
-    private mutating func applyTargets(_ values: [String], report: (String, String) -> Void) {
+    /// The index of the target group that the first listener's default route forwards to.
+    private func defaultTargetGroupIndex(option: String, report: (String, String) -> Void) -> Int? {
         guard let route = self.listeners.first?.defaultRoute,
             let groupIndex = self.targetGroups.firstIndex(where: { $0.name == route.targetGroup })
         else {
-            report("--to", "the first listener has no route to a target group")
-            return
+            report(option, "the first listener has no route to a target group")
+            return nil
         }
+        return groupIndex
+    }
+
+    /// The `--to` values as targets named `t1`, `t2`, … in order.
+    private static func targets(_ values: [String], report: (String, String) -> Void) -> [TargetConfiguration] {
         var targets: [TargetConfiguration] = []
-        for value in values {
+        for (index, value) in values.enumerated() {
             var text = Substring(value)
             if text.lowercased().hasPrefix("http://") {
                 text = text.dropFirst("http://".count)
@@ -126,17 +145,17 @@ extension ProxyConfiguration {
             }
             switch AddressSyntax.parse(String(text), allowsWildcard: false) {
             case .success(let address):
-                let target = TargetConfiguration(host: address.host, port: address.port)
-                if targets.contains(target) {
-                    report("--to", "duplicate target \(target)")
+                if targets.contains(where: { $0.host == address.host && $0.port == address.port }) {
+                    report("--to", "duplicate target \(address)")
                 } else {
-                    targets.append(target)
+                    let name = TargetConfiguration.defaultName(position: index + 1)
+                    targets.append(TargetConfiguration(host: address.host, port: address.port, name: name))
                 }
             case .failure(let problem):
                 report("--to", problem.message)
             }
         }
-        self.targetGroups[groupIndex].targets = targets
+        return targets
     }
 
     /// Parses `host:port`, `http://host:port` or `https://host:port`.
@@ -159,5 +178,48 @@ extension ProxyConfiguration {
         return AddressSyntax.parse(String(text), allowsWildcard: true)
             .map { (listenerProtocol, $0) }
             .mapError { SyntaxProblem("\($0.message) in \"\(value)\"") }
+    }
+}
+
+extension TargetGroupConfiguration {
+    /// Applies `--policy`, `--health-path` and `--health-interval`.
+    fileprivate mutating func apply(_ overrides: CommandLineOverrides, report: (String, String) -> Void) {
+        if let text = overrides.policy {
+            if let policy = BalancingPolicyName(rawValue: text) {
+                self.policy = policy
+            } else {
+                let names = BalancingPolicyName.allCases.map(\.rawValue)
+                let hint =
+                    Suggestion.closest(to: text, in: names).map { "did you mean \"\($0)\"?" }
+                    ?? "expected one of: \(names.joined(separator: ", "))"
+                report("--policy", "unknown policy \"\(text)\" (\(hint))")
+            }
+        }
+        if let path = overrides.healthPath {
+            if !path.hasPrefix("/") || path.contains(where: \.isWhitespace) {
+                report("--health-path", "must start with \"/\" and contain no spaces (got \"\(path)\")")
+            } else {
+                self.healthCheck.enabled = true
+                self.healthCheck.protocol = .http
+                self.healthCheck.path = path
+            }
+        }
+        if let text = overrides.healthInterval {
+            let range = Duration.seconds(1)...Duration.seconds(3600)
+            if let interval = DurationSyntax.parse(text) {
+                if !range.contains(interval) {
+                    report("--health-interval", "must be in 1s...1h (got \(text))")
+                } else if interval <= self.healthCheck.timeout {
+                    report(
+                        "--health-interval",
+                        "must be longer than the health check timeout of target group \"\(self.name)\" (\(DurationSyntax.format(self.healthCheck.timeout))); got \(text)"
+                    )
+                } else {
+                    self.healthCheck.interval = interval
+                }
+            } else {
+                report("--health-interval", "invalid duration \"\(text)\" (\(DurationSyntax.expectation))")
+            }
+        }
     }
 }

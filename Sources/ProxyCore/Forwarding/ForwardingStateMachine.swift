@@ -1,14 +1,21 @@
 import NIOHTTP1
 
-/// Decides what happens to one client request on its way to a target and back. Pure: no
-/// channels and no clock; ``ProxyHandler`` owns the connections and timers and carries out the
-/// returned actions.
+/// Decides what happens to one client request on its way to a target and back, including
+/// whether a failed attempt may be tried again. Pure: no channels and no clock; ``ProxyHandler``
+/// owns the connections, timers and budgets and carries out the returned actions.
 ///
 /// ```
 /// idle ──head──▶ connecting ──leased──▶ exchanging ──response end──▶ idle
-///                    │                      │
-///                    └─lease failed─▶ error response (502/503/504) ─▶ idle / draining
+///                  ▲    │                    │
+///                  └────┴── retry ◀──────────┤ (never reached the target, or safe to resend)
+///                       └─▶ error response (502/503/504) ─▶ idle / draining
 /// ```
+///
+/// Retry rules: a request that never reached a target (the connect failed) may go to another
+/// target whatever its method. One that was sent may be sent again only when it is idempotent
+/// (GET, HEAD, OPTIONS, PUT, DELETE, TRACE) or carries `Idempotency-Key`, and only while every
+/// body byte sent so far is still held (at most ``replayLimit`` bytes). At most `maxTries`
+/// tries; the handler also checks the retry budget and that another target exists.
 struct ForwardingStateMachine {
     enum ResponseProgress: Equatable {
         case awaitingHead
@@ -16,16 +23,32 @@ struct ForwardingStateMachine {
         case complete
     }
 
+    struct RetryPolicy: Equatable {
+        var maxTries: Int
+        /// Idempotent method or `Idempotency-Key` present: may be re-sent after it was sent.
+        var resendable: Bool
+        var retryOnTimeout: Bool
+
+        static let none = RetryPolicy(maxTries: 1, resendable: false, retryOnTimeout: false)
+    }
+
     struct Exchange {
         var head: HTTPRequestHead
+        var policy: RetryPolicy
+        /// Parts received but not yet written to the current connection.
         var buffered: [HTTPClientRequestPart] = []
         var bufferedBytes = 0
+        /// Every body part of the request so far, while they fit in ``replayLimit``.
+        var replay: [HTTPClientRequestPart] = []
+        var replayBytes = 0
+        var replayable = true
         var requestEnded = false
         var bodySent = false
         var response = ResponseProgress.awaitingHead
         var upstreamKeepAlive = true
         var reusedConnection = false
-        var retried = false
+        var retriedStale = false
+        var tries = 1
     }
 
     enum State {
@@ -51,9 +74,12 @@ struct ForwardingStateMachine {
         case finishResponse(reuseUpstream: Bool)
         /// Answer the client ourselves, closing the upstream connection if one is leased.
         case respondWithError(UpstreamError)
-        /// Lease a fresh connection and send the request again: a reused keep-alive connection
-        /// was closed by the target before it read anything.
+        /// A reused keep-alive connection was closed by the target before it answered: send the
+        /// request again on a fresh connection to the same target. Not counted as a try.
         case retryOnNewConnection
+        /// Drop the current connection (if any) and send the request to another target, if the
+        /// budget allows; otherwise call ``retryDenied(_:)``.
+        case tryAnotherTarget(UpstreamError)
         /// The response was cut half-way: close the client connection, it cannot be repaired.
         case closeClient(UpstreamError)
         /// Close the upstream connection (if any) and forget the exchange.
@@ -64,6 +90,8 @@ struct ForwardingStateMachine {
 
     /// Buffered request bytes while connecting above which the client is no longer read.
     static let connectBufferLimit = 256 * 1024
+    /// Body bytes kept for a possible resend.
+    static let replayLimit = 64 * 1024
 
     var isWaitingForUpstream: Bool {
         if case .connecting = self.state { return true }
@@ -75,35 +103,48 @@ struct ForwardingStateMachine {
         return false
     }
 
-    var pendingRequestHead: HTTPRequestHead? {
+    var tries: Int {
         switch self.state {
-        case .connecting(let exchange), .exchanging(let exchange): return exchange.head
-        default: return nil
+        case .connecting(let exchange), .exchanging(let exchange): return exchange.tries
+        default: return 0
         }
     }
 
     // MARK: Client side
 
-    mutating func requestHead(_ upstreamHead: HTTPRequestHead) -> Action {
+    mutating func requestHead(_ upstreamHead: HTTPRequestHead, policy: RetryPolicy = .none) -> Action {
         guard case .idle = self.state else { return .none }
-        self.state = .connecting(Exchange(head: upstreamHead))
+        self.state = .connecting(Exchange(head: upstreamHead, policy: policy))
         return .lease
     }
 
-    mutating func requestBody(_ buffer: HTTPClientRequestPart, byteCount: Int) -> Action {
+    mutating func requestBody(_ part: HTTPClientRequestPart, byteCount: Int) -> Action {
         switch self.state {
         case .connecting(var exchange):
-            exchange.buffered.append(buffer)
+            exchange.buffered.append(part)
             exchange.bufferedBytes += byteCount
+            Self.keepForReplay(part, byteCount: byteCount, in: &exchange)
             self.state = .connecting(exchange)
             return .none
         case .exchanging(var exchange):
             guard exchange.response != .complete else { return .none }
             exchange.bodySent = true
+            Self.keepForReplay(part, byteCount: byteCount, in: &exchange)
             self.state = .exchanging(exchange)
-            return .sendUpstreamLater(buffer)
+            return .sendUpstreamLater(part)
         case .idle, .draining, .closed:
             return .none
+        }
+    }
+
+    private static func keepForReplay(_ part: HTTPClientRequestPart, byteCount: Int, in exchange: inout Exchange) {
+        guard exchange.replayable else { return }
+        exchange.replayBytes += byteCount
+        if exchange.replayBytes > Self.replayLimit {
+            exchange.replayable = false
+            exchange.replay = []
+        } else {
+            exchange.replay.append(part)
         }
     }
 
@@ -130,7 +171,7 @@ struct ForwardingStateMachine {
         }
     }
 
-    /// The guard refused the request part-way, or the client connection closed.
+    /// The client connection closed.
     mutating func clientGone() -> Action {
         switch self.state {
         case .connecting, .exchanging:
@@ -142,6 +183,7 @@ struct ForwardingStateMachine {
         }
     }
 
+    /// The guard refused the request part-way.
     mutating func requestAborted() -> Action {
         switch self.state {
         case .connecting, .exchanging:
@@ -165,8 +207,29 @@ struct ForwardingStateMachine {
         return .sendUpstream(parts, startResponseTimer: exchange.requestEnded)
     }
 
+    /// No connection could be made to the chosen target: nothing reached it.
     mutating func leaseFailed(_ error: UpstreamError) -> Action {
         guard case .connecting(let exchange) = self.state else { return .none }
+        if exchange.tries < exchange.policy.maxTries {
+            return .tryAnotherTarget(error)
+        }
+        return self.giveUp(error, exchange: exchange)
+    }
+
+    /// The handler is trying another target (after ``Action/tryAnotherTarget(_:)``).
+    mutating func retrying() {
+        guard case .connecting(var exchange) = self.state else { return }
+        exchange.tries += 1
+        self.state = .connecting(exchange)
+    }
+
+    /// No retry after all (no budget, no other target): answer with `error`.
+    mutating func retryDenied(_ error: UpstreamError) -> Action {
+        guard case .connecting(let exchange) = self.state else { return .none }
+        return self.giveUp(error, exchange: exchange)
+    }
+
+    private mutating func giveUp(_ error: UpstreamError, exchange: Exchange) -> Action {
         self.state = exchange.requestEnded ? .idle : .draining
         return .respondWithError(error)
     }
@@ -180,6 +243,7 @@ struct ForwardingStateMachine {
         }
         exchange.response = .streaming
         exchange.upstreamKeepAlive = head.isKeepAlive
+        exchange.replay = []
         self.state = .exchanging(exchange)
         return .forwardResponseHead(head)
     }
@@ -202,16 +266,18 @@ struct ForwardingStateMachine {
         guard case .exchanging(var exchange) = self.state else { return .none }
         switch exchange.response {
         case .awaitingHead:
-            let replayable = exchange.head.method.isIdempotent && !exchange.bodySent && exchange.requestEnded
-            if exchange.reusedConnection && !exchange.retried && replayable {
-                exchange.retried = true
-                exchange.reusedConnection = false
-                exchange.buffered = [.end(nil)]
-                self.state = .connecting(exchange)
+            if exchange.reusedConnection && !exchange.retriedStale && exchange.replayable
+                && (exchange.head.method.isIdempotent || exchange.policy.resendable)
+            {
+                exchange.retriedStale = true
+                self.prepareResend(&exchange)
                 return .retryOnNewConnection
             }
-            self.state = exchange.requestEnded ? .idle : .draining
-            return .respondWithError(why)
+            if exchange.policy.resendable && exchange.replayable && exchange.tries < exchange.policy.maxTries {
+                self.prepareResend(&exchange)
+                return .tryAnotherTarget(why)
+            }
+            return self.giveUp(why, exchange: exchange)
         case .streaming:
             self.state = .closed
             return .closeClient(why)
@@ -221,9 +287,23 @@ struct ForwardingStateMachine {
     }
 
     mutating func responseTimedOut(_ error: UpstreamError) -> Action {
-        guard case .exchanging(let exchange) = self.state, exchange.response == .awaitingHead else { return .none }
-        self.state = exchange.requestEnded ? .idle : .draining
-        return .respondWithError(error)
+        guard case .exchanging(var exchange) = self.state, exchange.response == .awaitingHead else { return .none }
+        if exchange.policy.retryOnTimeout && exchange.policy.resendable && exchange.replayable
+            && exchange.tries < exchange.policy.maxTries
+        {
+            self.prepareResend(&exchange)
+            return .tryAnotherTarget(error)
+        }
+        return self.giveUp(error, exchange: exchange)
+    }
+
+    /// Back to connecting, with everything received so far queued for the next connection.
+    private mutating func prepareResend(_ exchange: inout Exchange) {
+        exchange.reusedConnection = false
+        exchange.buffered = exchange.replay + (exchange.requestEnded ? [.end(nil)] : [])
+        exchange.bufferedBytes = exchange.replayBytes
+        exchange.bodySent = false
+        self.state = .connecting(exchange)
     }
 }
 

@@ -16,7 +16,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     public typealias OutboundOut = HTTPServerResponsePart
 
     private let settings: ListenerSettings
-    private let pool: UpstreamPool
+    private let loop: ProxyLoop
     private let connectionInfo: ClientConnectionInfo
     private let accessLogger: Logger
     private let logger: Logger
@@ -27,7 +27,14 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var context: ChannelHandlerContext?
     private var upstream: UpstreamConnection?
     private var targetGroup: TargetGroup?
+    private var groupState: TargetGroupLoopState?
+    /// The target of the current try, counted in its in-flight requests until the try ends.
     private var target: Target?
+    private var targetInFlight = false
+    private var triedTargets: Set<String> = []
+    private var requestKey = RequestKey(clientAddress: "-")
+    private var stickyTargetName: String?
+    private var setStickyCookie = false
     private var responseTimer: Scheduled<Void>?
     private var timerGeneration = 0
     private var readPending = false
@@ -44,13 +51,13 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     public init(
         settings: ListenerSettings,
-        pool: UpstreamPool,
+        loop: ProxyLoop,
         connectionInfo: ClientConnectionInfo = ClientConnectionInfo(),
         logger: Logger,
         accessLogger: Logger
     ) {
         self.settings = settings
-        self.pool = pool
+        self.loop = loop
         self.connectionInfo = connectionInfo
         self.logger = logger
         self.accessLogger = accessLogger
@@ -130,11 +137,57 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.responseStatus = 0
         self.responseBytes = 0
         self.target = nil
+        self.triedTargets.removeAll(keepingCapacity: true)
+        self.setStickyCookie = false
         let peer = context.channel.remoteAddress?.ipAddress
         let rewritten = self.requestRewriter.rewrite(head, peerAddress: peer)
         self.clientAddress = rewritten.clientAddress
-        self.targetGroup = self.settings.router.route(host: head.headers.first(name: "host"), uri: head.uri)?.targetGroup
-        self.perform(self.machine.requestHead(rewritten.head), context: context)
+        self.requestKey = RequestKey(clientAddress: rewritten.clientAddress)
+        let group = self.settings.router.route(host: head.headers.first(name: "host"), uri: head.uri)?.targetGroup
+        self.targetGroup = group
+        self.groupState = group.flatMap { self.loop.targetGroups[$0.name] }
+        var policy = ForwardingStateMachine.RetryPolicy.none
+        if let group, let state = self.groupState {
+            state.recordRequest()
+            policy = ForwardingStateMachine.RetryPolicy(
+                maxTries: max(1, group.retries.maxTries),
+                resendable: head.method.isIdempotent || head.headers.contains(name: "idempotency-key"),
+                retryOnTimeout: group.retries.retryOnTimeout
+            )
+            self.stickyTargetName = group.stickiness.flatMap { self.stickyTarget(in: head.headers, group: group, cookie: $0) }
+        }
+        self.perform(self.machine.requestHead(rewritten.head, policy: policy), context: context)
+    }
+
+    // MARK: Stickiness
+
+    /// The target named by a valid stickiness cookie, if any.
+    private func stickyTarget(in headers: HTTPHeaders, group: TargetGroup, cookie: StickinessSettings) -> String? {
+        guard let signer = self.loop.cookieSigner else { return nil }
+        for header in headers[canonicalForm: "cookie"] {
+            for pair in header.split(separator: ";") {
+                let trimmed = pair.trimmingSpaces()
+                guard trimmed.hasPrefix(cookie.cookieName + "=") else { continue }
+                let value = trimmed.dropFirst(cookie.cookieName.utf8.count + 1)
+                guard let dot = value.lastIndex(of: ".") else { return nil }
+                let name = String(value[..<dot])
+                let signature = value[value.index(after: dot)...]
+                return signature == signer.signature(for: "\(group.name)/\(name)") ? name : nil
+            }
+        }
+        return nil
+    }
+
+    private func stickyCookieHeader(for target: Target, group: TargetGroup, cookie: StickinessSettings) -> String? {
+        guard let signer = self.loop.cookieSigner else { return nil }
+        var value = "\(cookie.cookieName)=\(target.name).\(signer.signature(for: "\(group.name)/\(target.name)")); Path=/; HttpOnly; SameSite=Lax"
+        if self.settings.scheme == "https" {
+            value += "; Secure"
+        }
+        if let ttl = cookie.ttl {
+            value += "; Max-Age=\(ttl.components.seconds)"
+        }
+        return value
     }
 
     // MARK: Carrying out decisions
@@ -143,8 +196,26 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch action {
         case .none:
             break
-        case .lease, .retryOnNewConnection:
-            self.leaseUpstream(context: context)
+        case .lease:
+            self.leaseUpstream(context: context, freshConnectionTo: nil)
+        case .retryOnNewConnection:
+            // The same target, on a new connection: a reused one went stale under us.
+            self.dropUpstream()
+            self.leaseUpstream(context: context, freshConnectionTo: self.target)
+        case .tryAnotherTarget(let error):
+            self.cancelResponseTimer()
+            self.dropUpstream()
+            self.finishTarget(success: false)
+            if let state = self.groupState, state.hasAlternative(excluding: self.triedTargets), state.tryConsumeRetry() {
+                self.logger.info(
+                    "retrying on another target",
+                    metadata: ["error": "\(error)", "target_group": "\(state.group.name)", "try": "\(self.machine.tries + 1)"]
+                )
+                self.machine.retrying()
+                self.leaseUpstream(context: context, freshConnectionTo: nil)
+            } else {
+                self.perform(self.machine.retryDenied(error), context: context)
+            }
         case .sendUpstream(let parts, let startTimer):
             guard let upstream = self.upstream else { return }
             for part in parts {
@@ -163,7 +234,12 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.cancelResponseTimer()
             self.responseStatus = head.status.code
             let clientVersion = self.clientHead?.version ?? .http1_1
-            let rewritten = self.responseRewriter.rewrite(head, clientVersion: clientVersion)
+            var rewritten = self.responseRewriter.rewrite(head, clientVersion: clientVersion)
+            if self.setStickyCookie, let group = self.targetGroup, let cookie = group.stickiness, let target = self.target,
+                let header = self.stickyCookieHeader(for: target, group: group, cookie: cookie)
+            {
+                rewritten.headers.add(name: "Set-Cookie", value: header)
+            }
             context.write(Self.wrapOutboundOut(.head(rewritten)), promise: nil)
             self.clientNeedsFlush = true
         case .forwardResponseBody:
@@ -175,44 +251,69 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.clientNeedsFlush = false
             if let upstream {
                 upstream.delegate = nil
-                self.pool.release(upstream, reusable: reuse, settings: self.targetGroup?.upstream ?? UpstreamSettings())
+                self.loop.pool.release(upstream, reusable: reuse, settings: self.targetGroup?.upstream ?? UpstreamSettings())
             }
+            self.finishTarget(success: self.responseStatus < 500)
             self.writeAccessLog(error: nil)
             self.resumeClientReadsIfPossible(context: context)
         case .respondWithError(let error):
             self.cancelResponseTimer()
             self.dropUpstream()
+            self.finishTarget(success: false)
             self.respond(with: error, context: context)
         case .closeClient(let error):
             self.cancelResponseTimer()
             self.dropUpstream()
+            self.finishTarget(success: false)
             self.responseStatus = UInt(error.httpStatus.code)
             self.writeAccessLog(error: error.description)
             context.close(promise: nil)
         case .abandonUpstream:
             self.cancelResponseTimer()
             self.dropUpstream()
+            self.finishTarget(success: nil)
             self.resumeClientReadsIfPossible(context: context)
         }
     }
 
-    private func leaseUpstream(context: ChannelHandlerContext) {
-        guard let group = self.targetGroup, let target = self.pool.pickTarget(in: group) else {
-            let detail = self.targetGroup.map { "target group \($0.name) has no targets" } ?? "no route matches"
-            self.perform(self.machine.leaseFailed(.noTarget(detail)), context: context)
+    /// Picks a target (or takes `freshConnectionTo`) and leases a connection to it.
+    private func leaseUpstream(context: ChannelHandlerContext, freshConnectionTo sameTarget: Target?) {
+        guard let group = self.targetGroup, let state = self.groupState else {
+            let detail = "no route matches"
+            self.perform(self.machine.retryDenied(.noTarget(detail)), context: context)
             return
         }
+        let target: Target
+        if let sameTarget {
+            target = sameTarget
+        } else if let sticky = self.stickyTargetName, !self.triedTargets.contains(sticky),
+            let stickyTarget = state.servingTarget(named: sticky), !self.triedTargets.contains(stickyTarget.id)
+        {
+            target = stickyTarget
+        } else if let picked = state.pick(for: self.requestKey, excluding: self.triedTargets) {
+            target = picked
+            self.setStickyCookie = group.stickiness != nil
+        } else {
+            let detail = "target group \(group.name) has no available target"
+            self.perform(self.machine.retryDenied(.noTarget(detail)), context: context)
+            return
+        }
+        if !self.targetInFlight {
+            state.begin(target)
+            self.targetInFlight = true
+        }
         self.target = target
-        self.upstreamStart = .now()
-        self.pool.lease(to: target, settings: group.upstream) { result in
+        self.triedTargets.insert(target.id)
+        self.upstreamStart = self.upstreamStart ?? .now()
+        self.loop.pool.lease(to: target, settings: group.upstream, forceNewConnection: sameTarget != nil) { result in
             guard let context = self.context else {
                 if case .success(let connection) = result { connection.close() }
                 return
             }
             switch result {
             case .success(let connection):
-                guard self.machine.isWaitingForUpstream else {
-                    self.pool.release(connection, reusable: false, settings: group.upstream)
+                guard self.machine.isWaitingForUpstream, self.target == target else {
+                    self.loop.pool.release(connection, reusable: false, settings: group.upstream)
                     return
                 }
                 connection.delegate = self
@@ -225,10 +326,19 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
                 context.eventLoop.execute {
                     let (handler, context) = loopBound.value
+                    guard handler.target == target else { return }
                     handler.perform(handler.machine.leaseFailed(error), context: context)
                 }
             }
         }
+    }
+
+    /// Ends the current try's in-flight accounting. `success` feeds passive health; `nil` when
+    /// the outcome says nothing about the target.
+    private func finishTarget(success: Bool?) {
+        guard self.targetInFlight, let target = self.target else { return }
+        self.targetInFlight = false
+        self.groupState?.end(target, success: success)
     }
 
     private func respond(with error: UpstreamError, context: ChannelHandlerContext) {

@@ -13,7 +13,6 @@ public final class UpstreamPool: @unchecked Sendable {
     public let eventLoop: any EventLoop
     private let connector: any UpstreamConnector
     private var idle: [Target: [UpstreamConnection]] = [:]
-    private var pickers: [String: RoundRobinPicker] = [:]
     /// Connections currently open (idle or leased), for tests and stats.
     public private(set) var openConnections = 0
 
@@ -28,22 +27,20 @@ public final class UpstreamPool: @unchecked Sendable {
         return self.idle[target]?.count ?? 0
     }
 
-    /// Picks the target of `group` for the next request.
-    func pickTarget(in group: TargetGroup) -> Target? {
-        self.pickers[group.name, default: RoundRobinPicker()].pick(from: group.targets)
-    }
-
     /// Lends an idle connection to `target`, or opens a new one.
     ///
+    /// - Parameter forceNewConnection: Open a new connection even if an idle one exists (after a
+    ///   reused one turned out stale).
     /// - Parameter completion: Called on this loop with the connection, or with an
     ///   ``UpstreamError`` (`connectFailed` / `connectTimedOut`).
     func lease(
         to target: Target,
         settings: UpstreamSettings,
+        forceNewConnection: Bool = false,
         completion: @escaping (Result<UpstreamConnection, UpstreamError>) -> Void
     ) {
         self.eventLoop.assertInEventLoop()
-        while var connections = self.idle[target], let connection = connections.popLast() {
+        while !forceNewConnection, var connections = self.idle[target], let connection = connections.popLast() {
             self.idle[target] = connections.isEmpty ? nil : connections
             if connection.isClosed || !connection.channel.isActive { continue }
             connection.idleGeneration &+= 1

@@ -14,7 +14,7 @@ enum ClientPipeline {
     static func configure(
         channel: any Channel,
         plan: ListenerPlan,
-        pool: UpstreamPool,
+        loop: ProxyLoop,
         logger: Logger,
         accessLogger: Logger
     ) throws {
@@ -44,7 +44,7 @@ enum ClientPipeline {
         )
         try pipeline.addHandler(RequestGuardHandler(maxBodyBytes: settings.limits.bodyBytes, serverHeader: settings.serverHeader))
         try pipeline.addHandler(
-            ProxyHandler(settings: settings, pool: pool, connectionInfo: info, logger: logger, accessLogger: accessLogger)
+            ProxyHandler(settings: settings, loop: loop, connectionInfo: info, logger: logger, accessLogger: accessLogger)
         )
     }
 }

@@ -16,17 +16,7 @@ struct ListenerPlan: Sendable {
 
     /// - Throws: ``TLSConfigurationError`` (naming the file) when a certificate cannot be loaded.
     static func make(from configuration: ProxyConfiguration) throws -> [ListenerPlan] {
-        var groups: [String: TargetGroup] = [:]
-        for group in configuration.targetGroups {
-            let targets = group.targets.map { Target(host: $0.host, port: $0.port, weight: $0.weight) }
-            let upstream = ProxyCore.UpstreamSettings(
-                connectTimeout: TimeAmount(group.upstream.connectTimeout),
-                responseTimeout: TimeAmount(group.upstream.responseTimeout),
-                maxIdlePerTarget: group.upstream.maxIdlePerTarget,
-                idleTimeout: TimeAmount(group.upstream.idleTimeout)
-            )
-            groups[group.name] = TargetGroup(name: group.name, targets: targets, upstream: upstream)
-        }
+        let groups = Self.targetGroups(from: configuration)
         return try configuration.listeners.map { listener in
             let routes = listener.routes.compactMap { route -> Route? in
                 guard let group = groups[route.targetGroup] else { return nil }  // validated earlier
@@ -72,6 +62,88 @@ struct ListenerPlan: Sendable {
                 settings: settings,
                 headerBytes: listener.limits.headerBytes
             )
+        }
+    }
+
+    /// The runtime form of every target group, by name.
+    static func targetGroups(from configuration: ProxyConfiguration) -> [String: TargetGroup] {
+        var groups: [String: TargetGroup] = [:]
+        for group in configuration.targetGroups {
+            groups[group.name] = Self.targetGroup(from: group)
+        }
+        return groups
+    }
+
+    static func targetGroup(from group: TargetGroupConfiguration) -> TargetGroup {
+        let targets = group.targets.map {
+            Target(host: $0.host, port: $0.port, weight: $0.weight, name: $0.name, maxConnections: $0.maxConnections)
+        }
+        let upstream = ProxyCore.UpstreamSettings(
+            connectTimeout: TimeAmount(group.upstream.connectTimeout),
+            responseTimeout: TimeAmount(group.upstream.responseTimeout),
+            maxIdlePerTarget: group.upstream.maxIdlePerTarget,
+            idleTimeout: TimeAmount(group.upstream.idleTimeout)
+        )
+        var healthCheck: HealthCheckSettings?
+        if group.healthCheck.enabled {
+            let check = group.healthCheck
+            let kind: HealthCheckSettings.Kind
+            switch check.protocol {
+            case .http: kind = .http(path: check.path)
+            case .tcp: kind = .tcp
+            }
+            let port: Int?
+            switch check.port {
+            case .trafficPort: port = nil
+            case .fixed(let fixed): port = fixed
+            }
+            healthCheck = HealthCheckSettings(
+                kind: kind,
+                port: port,
+                interval: TimeAmount(check.interval),
+                timeout: TimeAmount(check.timeout),
+                healthyThreshold: check.healthyThreshold,
+                unhealthyThreshold: check.unhealthyThreshold,
+                expectedStatus: check.expectStatus
+            )
+        }
+        let allUnhealthy: ProxyCore.AllUnhealthyBehaviour
+        switch group.allUnhealthy {
+        case .failOpen: allUnhealthy = .failOpen
+        case .reject: allUnhealthy = .reject
+        }
+        return TargetGroup(
+            name: group.name,
+            targets: targets,
+            upstream: upstream,
+            policy: Self.policy(group.policy),
+            healthCheck: healthCheck,
+            outlierDetection: OutlierDetector.Settings(
+                consecutiveFailures: group.outlierDetection.consecutiveFailures,
+                baseEjectionTime: group.outlierDetection.baseEjectionTime,
+                maxEjectionPercent: group.outlierDetection.maxEjectionPercent,
+                enabled: group.outlierDetection.enabled
+            ),
+            allUnhealthy: allUnhealthy,
+            retries: RetrySettings(
+                maxTries: group.retries.maxTries,
+                budgetPercent: group.retries.budgetPercent,
+                retryOnTimeout: group.retries.retryOnTimeout
+            ),
+            stickiness: group.stickiness.enabled
+                ? StickinessSettings(cookieName: group.stickiness.cookieName, ttl: group.stickiness.ttl) : nil,
+            slowStart: SlowStart(duration: group.slowStart)
+        )
+    }
+
+    /// The one place a configured policy name becomes a balancing policy: adding a policy to the
+    /// configuration language fails to compile here until it has an implementation.
+    static func policy(_ name: BalancingPolicyName) -> BalancingPolicy {
+        switch name {
+        case .roundRobin: .roundRobin
+        case .leastConnections: .leastConnections
+        case .ipHash: .ipHash
+        case .randomTwo: .randomTwo
         }
     }
 }

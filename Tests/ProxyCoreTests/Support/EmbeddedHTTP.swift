@@ -47,18 +47,33 @@ struct ProxyHarness {
     let client: EmbeddedChannel
     let connector: EmbeddedConnector
     let pool: UpstreamPool
+    let proxyLoop: ProxyLoop
+    let monitor: TargetGroupMonitor
 
     init(
         limits: RequestLimits = RequestLimits(headerBytes: 1024, bodyBytes: 4096),
         upstream: UpstreamSettings = UpstreamSettings(responseTimeout: .seconds(5)),
         serverHeader: String? = "portcullis",
         trusted: @escaping @Sendable (String) -> Bool = { _ in false },
-        targets: [Target] = [Target(host: "10.1.2.3", port: 8080)]
+        targets: [Target] = [Target(host: "10.1.2.3", port: 8080)],
+        retries: RetrySettings = RetrySettings(maxTries: 1),
+        stickiness: StickinessSettings? = nil,
+        policy: BalancingPolicy = .roundRobin
     ) throws {
         self.client = EmbeddedChannel(loop: self.loop)
         self.connector = EmbeddedConnector(loop: self.loop)
         self.pool = UpstreamPool(eventLoop: self.loop, connector: self.connector)
-        let group = TargetGroup(name: "web", targets: targets, upstream: upstream)
+        let group = TargetGroup(
+            name: "web",
+            targets: targets,
+            upstream: upstream,
+            policy: policy,
+            retries: retries,
+            stickiness: stickiness
+        )
+        self.monitor = TargetGroupMonitor(group: group, home: self.loop, prober: nil, logger: Logger(label: "test"))
+        self.proxyLoop = ProxyLoop(eventLoop: self.loop, pool: self.pool, cookieSigner: TestSigner())
+        self.proxyLoop.add(self.monitor.makeLoopState(on: self.loop))
         let settings = ListenerSettings(
             name: "test",
             scheme: "https",
@@ -85,7 +100,7 @@ struct ProxyHarness {
         try sync.addHandler(
             ProxyHandler(
                 settings: settings,
-                pool: self.pool,
+                loop: self.proxyLoop,
                 logger: Logger(label: "test"),
                 accessLogger: Logger(label: "test.access")
             )
@@ -116,5 +131,12 @@ struct ProxyHarness {
         guard let channel = index.map({ self.connector.channels[$0] }) ?? self.upstream else { return }
         try channel.writeInbound(ByteBuffer(string: text))
         self.loop.run()
+    }
+}
+
+/// A deterministic stand-in for the HMAC signer.
+struct TestSigner: CookieSigner {
+    func signature(for value: String) -> String {
+        String(UInt64(truncatingIfNeeded: value.utf8.reduce(14_695_981_039_346_656_037) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }), radix: 16)
     }
 }

@@ -38,6 +38,8 @@ struct ProxyFixture {
             target_groups:
               web:
                 targets: ["127.0.0.1:\(targetPort ?? backend.port)"]
+                health_check:
+                  enabled: false
                 upstream:
                   connect_timeout: 2s
                   response_timeout: 5s

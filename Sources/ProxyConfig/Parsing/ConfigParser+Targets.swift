@@ -1,0 +1,112 @@
+extension ConfigParser {
+    private static let targetKeys = ["address", "weight", "name", "max_connections"]
+
+    /// Reads the `targets` list of a group: each target named (`t<position>` by default), no two
+    /// with the same address or name.
+    mutating func targets(_ node: ConfigNode, key: String) -> [TargetConfiguration] {
+        guard let items = self.list(node, key: key) else { return [] }
+        guard !items.isEmpty else {
+            self.problems.report(key, at: node, "needs at least one target (\"host:port\")")
+            return []
+        }
+        var targets: [TargetConfiguration] = []
+        var seenAddresses: [BindAddress: Int] = [:]
+        var seenNames: [String: (line: Int, isDefault: Bool)] = [:]
+        for (index, item) in items.enumerated() {
+            let itemKey = "\(key)[\(index)]"
+            guard let parsed = self.target(item, key: itemKey, position: index + 1) else { continue }
+            let address = BindAddress(host: parsed.target.host, port: parsed.target.port)
+            if let firstLine = seenAddresses[address] {
+                self.problems.report(
+                    itemKey,
+                    at: parsed.address,
+                    "duplicate target \(address) (first listed on line \(firstLine))"
+                )
+                continue
+            }
+            seenAddresses[address] = parsed.address.line
+            if let name = parsed.name {
+                if let first = seenNames[name.value] {
+                    let hint =
+                        first.isDefault || parsed.nameIsDefault
+                        ? "; targets without a \"name\" are called t1, t2, … by position" : ""
+                    self.problems.report(
+                        at: name,
+                        "duplicate target name \"\(name.value)\" (first used on line \(first.line))\(hint)"
+                    )
+                    continue
+                }
+                seenNames[name.value] = (name.line, parsed.nameIsDefault)
+            }
+            targets.append(parsed.target)
+        }
+        return targets
+    }
+
+    /// Reads `"host:port"` or `{address, weight, name, max_connections}`.
+    ///
+    /// - Parameter position: The 1-based position in the list, for the default name.
+    private mutating func target(_ node: ConfigNode, key: String, position: Int) -> ParsedTarget? {
+        var addressNode = node
+        var addressKey = key
+        var target = TargetConfiguration(host: "", port: 0, name: TargetConfiguration.defaultName(position: position))
+        var name: Located<String>? = Located(target.name, key: "\(key).name", at: node)
+        var nameIsDefault = true
+        if case .mapping = node.content {
+            guard let fields = self.fields(of: node, key: key, allowed: Self.targetKeys) else { return nil }
+            if let node = fields["weight"], let value = self.integer(node, key: fields.key("weight"), in: 1...1000) {
+                target.weight = value
+            }
+            if let node = fields["name"] {
+                nameIsDefault = false
+                name = nil
+                if let value = self.name(node, key: fields.key("name")) {
+                    target.name = value
+                    name = Located(value, key: fields.key("name"), at: node)
+                }
+            }
+            if let node = fields["max_connections"] {
+                target.maxConnections = self.maxConnections(node, key: fields.key("max_connections"))
+            }
+            guard let node = fields["address"] else {
+                self.reportMissing("address", in: fields, " (\"host:port\")")
+                return nil
+            }
+            addressNode = node
+            addressKey = fields.key("address")
+        }
+        guard let scalar = addressNode.scalar, !addressNode.isNull else {
+            self.problems.report(
+                addressKey,
+                at: addressNode,
+                "expected \"host:port\" or {address, weight}, got \(addressNode.typeName)"
+            )
+            return nil
+        }
+        switch AddressSyntax.parse(scalar.text, allowsWildcard: false) {
+        case .success(let address):
+            target.host = address.host
+            target.port = address.port
+            return ParsedTarget(target: target, address: addressNode, name: name, nameIsDefault: nameIsDefault)
+        case .failure(let problem):
+            self.problems.report(addressKey, at: addressNode, problem.message)
+            return nil
+        }
+    }
+
+    /// Reads an integer ≥ 1, or null for no limit.
+    private mutating func maxConnections(_ node: ConfigNode, key: String) -> Int? {
+        if node.isNull {
+            return nil
+        }
+        guard case .integer(let value) = node.scalar?.kind, value >= 1 else {
+            self.problems.report(
+                key,
+                at: node,
+                "must be an integer ≥ 1, or null for no limit (got \(node.quotedDescription))"
+            )
+            return nil
+        }
+        return value
+    }
+}

@@ -1,0 +1,25 @@
+/// Why one health probe failed.
+///
+/// ``description`` is the text for logs, such as `status 503` or `connection refused`.
+public enum ProbeFailure: Sendable, Hashable, CustomStringConvertible {
+    /// The target answered with a status code outside `expect_status`.
+    case status(Int)
+    /// No answer within the health check's `timeout`.
+    case timeout
+    /// The TCP connection was refused.
+    case refused
+    /// The connection was reset or closed before a complete response.
+    case reset
+    /// Any other failure, described for the log.
+    case error(String)
+
+    public var description: String {
+        switch self {
+        case .status(let code): "status \(code)"
+        case .timeout: "timeout"
+        case .refused: "connection refused"
+        case .reset: "connection reset"
+        case .error(let message): message
+        }
+    }
+}

@@ -1,0 +1,30 @@
+public import NIOCore
+
+/// Signs stickiness cookie values. The composition root implements it with HMAC-SHA256.
+public protocol CookieSigner: Sendable {
+    /// A signature for `value`; the same value always gets the same signature.
+    func signature(for value: String) -> String
+}
+
+/// Everything one event loop owns for proxying: its upstream connection pool and its view of
+/// every target group.
+///
+/// > Important: Built once at startup, then touched only on ``eventLoop``.
+public final class ProxyLoop: @unchecked Sendable {
+    // Confined to `eventLoop` after setup, which is single-threaded.
+    public let eventLoop: any EventLoop
+    public let pool: UpstreamPool
+    public private(set) var targetGroups: [String: TargetGroupLoopState] = [:]
+    public let cookieSigner: (any CookieSigner)?
+
+    public init(eventLoop: any EventLoop, pool: UpstreamPool, cookieSigner: (any CookieSigner)? = nil) {
+        self.eventLoop = eventLoop
+        self.pool = pool
+        self.cookieSigner = cookieSigner
+    }
+
+    /// Adds this loop's view of a target group. Setup only.
+    public func add(_ state: TargetGroupLoopState) {
+        self.targetGroups[state.group.name] = state
+    }
+}

@@ -1,0 +1,127 @@
+public import NIOCore
+
+/// One event loop's view of a target group: the published target statuses, this loop's
+/// balancing policy instance, in-flight counts and retry budget.
+///
+/// Everything here is touched only on ``eventLoop``, so picking a target takes no lock.
+/// In-flight counts and `max_connections` are per event loop (like nginx workers without a
+/// shared zone); with one loop per core that is per core.
+public final class TargetGroupLoopState: @unchecked Sendable {
+    // Confined to `eventLoop` after setup; see the type comment.
+    public let group: TargetGroup
+    public let eventLoop: any EventLoop
+    private weak var monitor: TargetGroupMonitor?
+    private(set) var statuses: [TargetStatus]
+    private var picker: any TargetPicker
+    private var inFlight: [String: Int] = [:]
+    private var failureStreak: [String: Int] = [:]
+    private var retryBudget: RetryBudget
+
+    init(monitor: TargetGroupMonitor, eventLoop: any EventLoop, statuses: [TargetStatus]) {
+        self.group = monitor.group
+        self.monitor = monitor
+        self.eventLoop = eventLoop
+        self.statuses = statuses
+        self.picker = monitor.group.policy.makePicker()
+        self.retryBudget = RetryBudget(percent: monitor.group.retries.budgetPercent)
+    }
+
+    /// Replaces the statuses with a newer publication from the monitor.
+    func update(_ statuses: [TargetStatus]) {
+        self.statuses = statuses
+    }
+
+    /// Requests in flight to `target` from this loop.
+    public func inFlight(to target: Target) -> Int {
+        self.inFlight[target.id] ?? 0
+    }
+
+    /// Picks the target for a request.
+    ///
+    /// Candidates are serving targets (healthy or not yet probed, not ejected) below their
+    /// `max_connections`, minus `excluded` (targets already tried for this request). When none
+    /// is serving, `all_unhealthy: fail_open` falls back to every target; `reject` gives `nil`.
+    func pick(for request: RequestKey, excluding excluded: Set<String> = []) -> Target? {
+        let now = NIODeadline.now()
+        var candidates: [BalancingCandidate] = []
+        candidates.reserveCapacity(self.statuses.count)
+        for status in self.statuses where status.isServing && !excluded.contains(status.target.id) {
+            if let candidate = self.candidate(status, now: now) {
+                candidates.append(candidate)
+            }
+        }
+        if candidates.isEmpty && self.group.allUnhealthy == .failOpen
+            && !self.statuses.contains(where: { $0.isServing })
+        {
+            for status in self.statuses where status.health != .draining && !excluded.contains(status.target.id) {
+                if let candidate = self.candidate(status, now: now) {
+                    candidates.append(candidate)
+                }
+            }
+        }
+        return self.picker.pick(from: candidates, for: request)
+    }
+
+    private func candidate(_ status: TargetStatus, now: NIODeadline) -> BalancingCandidate? {
+        let load = self.inFlight[status.target.id] ?? 0
+        if let limit = status.target.maxConnections, load >= limit {
+            return nil
+        }
+        let since = status.healthySince.map { Duration.nanoseconds(Int64((now - $0).nanoseconds)) }
+        let weight = self.group.slowStart.effectiveWeight(status.target.weight, sinceHealthy: since)
+        return BalancingCandidate(target: status.target, weight: weight, inFlight: load)
+    }
+
+    /// The serving target whose name is `name`, for stickiness.
+    func servingTarget(named name: String) -> Target? {
+        guard let status = self.statuses.first(where: { $0.target.name == name }), status.isServing else { return nil }
+        if let limit = status.target.maxConnections, (self.inFlight[status.target.id] ?? 0) >= limit {
+            return nil
+        }
+        return status.target
+    }
+
+    /// Whether another target than those in `excluded` could take a retry.
+    func hasAlternative(excluding excluded: Set<String>) -> Bool {
+        self.statuses.contains { !excluded.contains($0.target.id) && $0.health != .draining }
+    }
+
+    func recordRequest() {
+        self.retryBudget.recordRequest()
+    }
+
+    func tryConsumeRetry() -> Bool {
+        self.retryBudget.tryConsumeRetry()
+    }
+
+    /// A request to `target` started.
+    func begin(_ target: Target) {
+        self.inFlight[target.id, default: 0] += 1
+    }
+
+    /// A request to `target` ended. `success` is `nil` when the outcome says nothing about the
+    /// target (the client went away), else whether the target answered without a 5xx.
+    func end(_ target: Target, success: Bool?) {
+        if let count = self.inFlight[target.id] {
+            self.inFlight[target.id] = count > 1 ? count - 1 : nil
+        }
+        guard let success else { return }
+        self.recordOutcome(of: target, success: success)
+    }
+
+    /// A connect to `target` failed (no request was in flight there).
+    func connectFailed(_ target: Target) {
+        self.recordOutcome(of: target, success: false)
+    }
+
+    private func recordOutcome(of target: Target, success: Bool) {
+        if success {
+            if self.failureStreak.removeValue(forKey: target.id) != nil {
+                self.monitor?.reportOutcome(of: target, success: true)
+            }
+        } else {
+            self.failureStreak[target.id, default: 0] += 1
+            self.monitor?.reportOutcome(of: target, success: false)
+        }
+    }
+}
