@@ -207,6 +207,12 @@ public final class ProxyServer: Service, Sendable {
         for channel in remaining {
             channel.close(promise: nil)
         }
+        // Give the closes (close_notify included) a moment to finish while the loops still run
+        // their timers.
+        let closeDeadline = ContinuousClock.now + .seconds(3)
+        while self.registry.count > 0 && ContinuousClock.now < closeDeadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
         try? await self.group.shutdownGracefully()
         self.logger.info("stopped")
     }

@@ -26,6 +26,15 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("key"), help: "Private key (PEM) for --cert.")
     var key: String?
 
+    @Option(name: .customLong("policy"), help: "Balancing policy for --to targets: round_robin, least_connections, ip_hash, random_two.")
+    var policy: String?
+
+    @Option(name: .customLong("health-path"), help: "HTTP health check path for the --to targets, e.g. /healthz.")
+    var healthPath: String?
+
+    @Option(name: .customLong("health-interval"), help: "Health check interval, e.g. 5s.")
+    var healthInterval: String?
+
     @Option(name: .customLong("event-loops"), help: "Event loops (threads); default one per core.")
     var eventLoops: Int?
 
@@ -42,6 +51,9 @@ struct RunCommand: AsyncParsableCommand {
         overrides.certificate = self.cert
         overrides.privateKey = self.key
         overrides.eventLoops = self.eventLoops
+        overrides.policy = self.policy
+        overrides.healthPath = self.healthPath
+        overrides.healthInterval = self.healthInterval
 
         let configuration: ProxyConfiguration
         do {

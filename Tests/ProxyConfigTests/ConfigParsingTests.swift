@@ -321,7 +321,8 @@ import Testing
                 )
             ]
         )
-        let group = try #require(configuration.targetGroup(named: listener.routes[0].targetGroup))
+        let name = try #require(listener.routes[0].targetGroup)
+        let group = try #require(configuration.targetGroup(named: name))
         #expect(group.targets == [TargetConfiguration(host: "127.0.0.1", port: 8080, name: "t1")])
         #expect(group.healthCheck.protocol == .tcp)
     }

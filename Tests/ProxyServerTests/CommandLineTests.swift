@@ -5,7 +5,7 @@ import Testing
 struct CommandLineTests {
     private var binary: String { packageRoot + "/.build/debug/portcullis" }
 
-    @Test func checkAcceptsAGoodFileAndReportsEveryProblemOfABadOne() throws {
+    @Test func checkAcceptsAGoodFileAndReportsEveryProblemOfABadOne() async throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let good = directory + "/good.yaml"
@@ -20,7 +20,7 @@ struct CommandLineTests {
               web:
                 targets: ["127.0.0.1:8080"]
             """.write(toFile: good, atomically: true, encoding: .utf8)
-        let ok = try run(self.binary, ["check", good])
+        let ok = try await run(self.binary, ["check", good])
         #expect(ok.status == 0, "\(ok.stdout) \(ok.stderr)")
 
         let bad = directory + "/bad.yaml"
@@ -36,7 +36,7 @@ struct CommandLineTests {
                 policy: roundrobin
                 targets: ["127.0.0.1:8080"]
             """.write(toFile: bad, atomically: true, encoding: .utf8)
-        let failed = try run(self.binary, ["check", bad])
+        let failed = try await run(self.binary, ["check", bad])
         #expect(failed.status == 1)
         let lines = failed.stdout.split(separator: "\n")
         #expect(lines.count >= 4, "\(failed.stdout)")
@@ -48,19 +48,19 @@ struct CommandLineTests {
         #expect(failed.stdout.contains("target_groups.web.policy"))
     }
 
-    @Test func certsCreatesCAAndLeafWithPrivateKeys() throws {
+    @Test func certsCreatesCAAndLeafWithPrivateKeys() async throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let first = try run(self.binary, ["certs", "--out", directory, "--host", "dev.example"])
+        let first = try await run(self.binary, ["certs", "--out", directory, "--host", "dev.example"])
         #expect(first.status == 0, "\(first.stderr)")
         let ca = try String(contentsOfFile: directory + "/portcullis-ca.pem", encoding: .utf8)
-        let second = try run(self.binary, ["certs", "--out", directory])
+        let second = try await run(self.binary, ["certs", "--out", directory])
         #expect(second.status == 0)
         #expect(try String(contentsOfFile: directory + "/portcullis-ca.pem", encoding: .utf8) == ca)  // the CA is kept
         let attributes = try FileManager.default.attributesOfItem(atPath: directory + "/localhost-key.pem")
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         if let openssl = which("openssl") {
-            let verify = try run(openssl, ["verify", "-CAfile", directory + "/portcullis-ca.pem", directory + "/localhost.pem"])
+            let verify = try await run(openssl, ["verify", "-CAfile", directory + "/portcullis-ca.pem", directory + "/localhost.pem"])
             #expect(verify.stdout.contains(": OK"), "\(verify.stdout) \(verify.stderr)")
         }
     }

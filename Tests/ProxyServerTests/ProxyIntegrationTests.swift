@@ -8,7 +8,7 @@ import Testing
 struct ProxyIntegrationTests {
     @Test func getPassesThroughAndBackendIdentityIsGone() async throws {
         let fixture = try await ProxyFixture.start()
-        let result = try fixture.curl(["--include", "\(fixture.url)/"])
+        let result = try await fixture.curl(["--include", "\(fixture.url)/"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.hasPrefix("HTTP/1.1 200"))
         #expect(result.stdout.hasSuffix("\r\n\r\nhello"))
@@ -22,7 +22,7 @@ struct ProxyIntegrationTests {
 
     @Test func forwardedHeadersReachTheBackend() async throws {
         let fixture = try await ProxyFixture.start()
-        let result = try fixture.curl(["-H", "X-Forwarded-For: 6.6.6.6", "\(fixture.url)/headers"])
+        let result = try await fixture.curl(["-H", "X-Forwarded-For: 6.6.6.6", "\(fixture.url)/headers"])
         #expect(result.stdout.contains("X-Forwarded-For: 127.0.0.1\n"))
         #expect(!result.stdout.contains("6.6.6.6"))
         #expect(result.stdout.contains("X-Forwarded-Proto: https\n"))
@@ -39,10 +39,10 @@ struct ProxyIntegrationTests {
         var fnv: UInt64 = 1469598103934665603
         for byte in bytes { fnv = (fnv ^ UInt64(byte)) &* 1099511628211 }
 
-        let sized = try fixture.curl(["--data-binary", "@\(payload)", "\(fixture.url)/echo"])
+        let sized = try await fixture.curl(["--data-binary", "@\(payload)", "\(fixture.url)/echo"])
         #expect(sized.stdout == "bytes=300000 fnv=\(fnv) framing=length", "\(sized.stderr)")
 
-        let chunked = try fixture.curl(["-H", "Transfer-Encoding: chunked", "--data-binary", "@\(payload)", "\(fixture.url)/echo"])
+        let chunked = try await fixture.curl(["-H", "Transfer-Encoding: chunked", "--data-binary", "@\(payload)", "\(fixture.url)/echo"])
         #expect(chunked.stdout == "bytes=300000 fnv=\(fnv) framing=chunked", "\(chunked.stderr)")
         await fixture.stop()
     }
@@ -59,7 +59,7 @@ struct ProxyIntegrationTests {
             }
         }
         // A slow reader (~32 MB/s): without backpressure the proxy would queue most of the body.
-        let result = try fixture.curl(
+        let result = try await fixture.curl(
             ["--limit-rate", "32M", "--output", "/dev/null", "--write-out", "%{size_download} %{http_code}", "\(fixture.url)/big?bytes=\(size)"],
             timeout: 120
         )
@@ -73,7 +73,7 @@ struct ProxyIntegrationTests {
     @Test func sequentialRequestsOnOneClientConnectionUseOneUpstreamConnection() async throws {
         let fixture = try await ProxyFixture.start()
         let urls = (0..<10).map { "\(fixture.url)/?n=\($0)" }
-        let result = try fixture.curl(urls.flatMap { ["--output", "/dev/null", $0] })
+        let result = try await fixture.curl(urls.flatMap { ["--output", "/dev/null", $0] })
         #expect(result.status == 0, "\(result.stderr)")
         #expect(fixture.backend.requestsServed == 10)
         #expect(fixture.backend.connectionsAccepted == 1)
@@ -83,7 +83,7 @@ struct ProxyIntegrationTests {
     @Test func deadBackendIs502WithoutAddress() async throws {
         let deadPort = try unusedPort()
         let fixture = try await ProxyFixture.start(targetPort: deadPort)
-        let result = try fixture.curl(["--include", "\(fixture.url)/"])
+        let result = try await fixture.curl(["--include", "\(fixture.url)/"])
         #expect(result.stdout.hasPrefix("HTTP/1.1 502"))
         #expect(!result.stdout.contains("127.0.0.1"))
         #expect(!result.stdout.contains(String(deadPort)))
@@ -94,7 +94,7 @@ struct ProxyIntegrationTests {
         let openssl = try require(which("openssl"), "openssl")
         let fixture = try await ProxyFixture.start()
         // SECLEVEL=0 so the client really offers TLS 1.1 and it is our server that says no.
-        let old = try run(
+        let old = try await run(
             openssl,
             ["s_client", "-connect", "127.0.0.1:\(fixture.port)", "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0", "-servername", "localhost"],
             timeout: 20,
@@ -102,7 +102,7 @@ struct ProxyIntegrationTests {
         )
         #expect(old.status != 0)
         #expect((old.stdout + old.stderr).contains("alert protocol version"), "\(old.stderr)")
-        let modern = try run(
+        let modern = try await run(
             openssl,
             ["s_client", "-connect", "127.0.0.1:\(fixture.port)", "-tls1_2", "-servername", "localhost", "-CAfile", fixture.certificates.caCertificate],
             timeout: 20,
@@ -117,7 +117,7 @@ struct ProxyIntegrationTests {
         let fixture = try await ProxyFixture.start()
         let openssl = try require(which("openssl"), "openssl")
         let smuggle = "POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
-        let result = try run(
+        let result = try await run(
             openssl,
             ["s_client", "-quiet", "-connect", "127.0.0.1:\(fixture.port)", "-servername", "localhost", "-CAfile", fixture.certificates.caCertificate],
             timeout: 20,

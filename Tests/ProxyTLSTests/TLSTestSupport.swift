@@ -58,7 +58,7 @@ func makeTemporaryDirectory() -> String {
 }
 
 let testLogger: Logger = {
-    var logger = Logger(label: "proxytls.tests")
+    var logger = Logger(label: "proxytls.tests", factory: { _ in SwiftLogNoOpLogHandler() })
     logger.logLevel = .critical
     return logger
 }()

@@ -32,7 +32,8 @@ public struct ListenerConfiguration: Sendable, Equatable {
     /// Header names as written, compare case-insensitively.
     public var stripResponseHeaders: [String]
     public var limits: ListenerLimits
-    /// In match order: the first matching route wins.
+    /// In evaluation order: by ``RouteConfiguration/priority`` (routes without one last), ties in
+    /// file order. The first matching route wins; a request that matches none gets 404.
     public var routes: [RouteConfiguration]
 
     public init(
@@ -57,8 +58,8 @@ public struct ListenerConfiguration: Sendable, Equatable {
         self.routes = routes
     }
 
-    /// The route that receives requests no other route claims: the first route without
-    /// conditions, or the first route when every route has conditions.
+    /// The route that receives requests no other route claims: the first route (in evaluation
+    /// order) without conditions, or the first route when every route has conditions.
     public var defaultRoute: RouteConfiguration? {
         self.routes.first(where: \.isCatchAll) ?? self.routes.first
     }

@@ -1,32 +1,85 @@
-/// One rule of a listener: which requests go to which target group.
+/// One rule of a listener: which requests it matches, and what to do with them.
 ///
 /// A route matches when every condition it has matches; a route without conditions matches every
-/// request. The listener tries its routes in file order and uses the first that matches.
+/// request. The listener evaluates its routes by ``priority`` (lowest first; routes without one
+/// after all that have one), ties in file order, and uses the first that matches. A request that
+/// matches no route gets 404.
 ///
 /// Configuration keys:
 /// - `name` (string, default `route-<index>`): used in logs; unique within the listener.
-/// - `match` (mapping, optional): `host` (exact `example.com` or wildcard `*.example.com`,
-///   compared case-insensitively, port ignored) and `path_prefix` (starts with `/`, compared as
-///   a plain, case-sensitive string prefix).
-/// - `forward` (string, required): the name of a target group.
-public struct RouteConfiguration: Sendable, Equatable {
+/// - `priority` (integer 1...50000, optional): unique within the listener.
+/// - `match` (mapping, optional):
+///   - `host`: exact `example.com` or wildcard `*.example.com`, compared case-insensitively, port
+///     ignored.
+///   - `path_prefix`: starts with `/`, compared as a plain, case-sensitive string prefix.
+///   - `path`: starts with `/`, the whole path must equal it (the query is ignored). Not together
+///     with `path_prefix`.
+///   - `methods`: a method or a list of methods, uppercased.
+///   - `headers`: a mapping from header name to the exact value, or to `true` or `"*"` for "present".
+/// - exactly one action: `forward` (the name of a target group), `redirect` (see
+///   ``RedirectConfiguration``) or `fixed_response` (see ``FixedResponseConfiguration``).
+public struct RouteConfiguration: Sendable, Hashable {
+    /// The range of ``priority``.
+    public static let priorityRange = 1...50000
+
     public var name: String
     /// Lowercased. `*.example.com` matches any name ending in `.example.com`, not `example.com` itself.
     public var host: String?
     public var pathPrefix: String?
-    /// The name of the target group that receives the matching requests.
-    public var targetGroup: String
+    /// The exact path to match, without query. Never set together with ``pathPrefix``.
+    public var path: String?
+    /// Uppercased method tokens in file order; empty matches every method.
+    public var methods: [String]
+    /// Every condition must hold; empty matches every request.
+    public var headers: [HeaderCondition]
+    /// Lower is evaluated first; `nil` after every route with a priority.
+    public var priority: Int?
+    public var action: RouteAction
     /// The line of the route in the configuration file, for logs.
     public var line: Int
 
-    public init(name: String, host: String? = nil, pathPrefix: String? = nil, targetGroup: String, line: Int = 0) {
+    public init(
+        name: String,
+        host: String? = nil,
+        pathPrefix: String? = nil,
+        path: String? = nil,
+        methods: [String] = [],
+        headers: [HeaderCondition] = [],
+        priority: Int? = nil,
+        action: RouteAction,
+        line: Int = 0
+    ) {
         self.name = name
         self.host = host
         self.pathPrefix = pathPrefix
-        self.targetGroup = targetGroup
+        self.path = path
+        self.methods = methods
+        self.headers = headers
+        self.priority = priority
+        self.action = action
         self.line = line
     }
 
+    /// A route that forwards to `targetGroup`.
+    public init(name: String, host: String? = nil, pathPrefix: String? = nil, targetGroup: String, line: Int = 0) {
+        self.init(
+            name: name,
+            host: host,
+            pathPrefix: pathPrefix,
+            action: .forward(targetGroup: targetGroup),
+            line: line
+        )
+    }
+
+    /// The name of the target group that receives the matching requests, or `nil` when the route
+    /// redirects or answers itself.
+    public var targetGroup: String? {
+        if case .forward(let targetGroup) = self.action { targetGroup } else { nil }
+    }
+
     /// Whether this route has no conditions and so matches every request.
-    public var isCatchAll: Bool { self.host == nil && self.pathPrefix == nil }
+    public var isCatchAll: Bool {
+        self.host == nil && self.pathPrefix == nil && self.path == nil && self.methods.isEmpty
+            && self.headers.isEmpty
+    }
 }

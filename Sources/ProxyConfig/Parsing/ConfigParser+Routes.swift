@@ -1,4 +1,8 @@
 extension ConfigParser {
+    private static let routeKeys = ["name", "priority", "match"] + RouteAction.keys
+
+    /// Reads a listener's routes and returns them in evaluation order: by priority (routes without
+    /// one last), ties in file order.
     mutating func routes(_ node: ConfigNode, key: String) -> [ParsedRoute] {
         guard let items = self.list(node, key: key) else { return [] }
         guard !items.isEmpty else {
@@ -7,6 +11,7 @@ extension ConfigParser {
         }
         var routes: [ParsedRoute] = []
         var seenNames: [String: Int] = [:]
+        var seenPriorities: [Int: (name: String, line: Int)] = [:]
         for (index, item) in items.enumerated() {
             guard let route = self.route(item, key: "\(key)[\(index)]", index: index) else { continue }
             let name = route.route.value.name
@@ -20,68 +25,54 @@ extension ConfigParser {
             } else {
                 seenNames[name] = route.route.line
             }
+            if let priority = route.priority {
+                if let first = seenPriorities[priority.value] {
+                    self.problems.report(
+                        at: priority,
+                        "duplicate priority \(priority.value) (first used by route \"\(first.name)\" on line \(first.line))"
+                    )
+                } else {
+                    seenPriorities[priority.value] = (name, priority.line)
+                }
+            }
             routes.append(route)
         }
-        return routes
+        if !routes.isEmpty, !routes.contains(where: \.route.value.isCatchAll) {
+            self.problems.warn(
+                key,
+                line: node.line,
+                column: node.column,
+                "no default route (a route without match); requests that match no route get 404"
+            )
+        }
+        return Self.evaluationOrder(routes)
+    }
+
+    /// `routes` sorted by priority, routes without one last; equal priorities keep their order.
+    static func evaluationOrder(_ routes: [ParsedRoute]) -> [ParsedRoute] {
+        func rank(_ entry: (offset: Int, element: ParsedRoute)) -> (Int, Int) {
+            (entry.element.route.value.priority ?? .max, entry.offset)
+        }
+        return routes.enumerated().sorted { rank($0) < rank($1) }.map(\.element)
     }
 
     private mutating func route(_ node: ConfigNode, key: String, index: Int) -> ParsedRoute? {
-        guard let fields = self.fields(of: node, key: key, allowed: ["name", "match", "forward"]) else { return nil }
-        var route = RouteConfiguration(name: "route-\(index)", targetGroup: "", line: node.line)
-        if let node = fields["name"], let name = self.name(node, key: fields.key("name")) {
-            route.name = name
+        guard let fields = self.fields(of: node, key: key, allowed: Self.routeKeys) else { return nil }
+        var name = "route-\(index)"
+        if let node = fields["name"], let value = self.name(node, key: fields.key("name")) {
+            name = value
         }
-        if let node = fields["match"],
-            let match = self.fields(of: node, key: fields.key("match"), allowed: ["host", "path_prefix"])
+        var priority: Located<Int>?
+        if let node = fields["priority"],
+            let value = self.integer(node, key: fields.key("priority"), in: RouteConfiguration.priorityRange)
         {
-            if let node = match["host"] {
-                route.host = self.routeHost(node, key: match.key("host"))
-            }
-            if let node = match["path_prefix"] {
-                route.pathPrefix = self.pathPrefix(node, key: match.key("path_prefix"))
-            }
+            priority = Located(value, key: fields.key("priority"), at: node)
         }
-        var forward: Located<String>?
-        if let node = fields["forward"] {
-            if let name = self.string(node, key: fields.key("forward")) {
-                forward = Located(name, key: fields.key("forward"), at: node)
-                route.targetGroup = name
-            }
-        } else {
-            self.reportMissing("forward", in: fields, " (the name of a target group)")
+        let (action, forward) = self.routeAction(fields, routeName: name)
+        var route = RouteConfiguration(name: name, priority: priority?.value, action: action, line: node.line)
+        if let node = fields["match"] {
+            self.routeMatch(node, key: fields.key("match"), into: &route)
         }
-        return ParsedRoute(route: Located(route, key: key, at: node), forward: forward)
-    }
-
-    private mutating func routeHost(_ node: ConfigNode, key: String) -> String? {
-        guard let text = self.string(node, key: key) else { return nil }
-        let host = text.lowercased()
-        if host.contains(":") {
-            self.problems.report(key, at: node, "must be a host name without port (got \"\(text)\")")
-            return nil
-        }
-        let name = host.hasPrefix("*.") ? host.dropFirst(2) : host[...]
-        guard AddressSyntax.isValidHostName(name) else {
-            self.problems.report(
-                key,
-                at: node,
-                "must be a host name such as example.com or *.example.com (got \"\(text)\")"
-            )
-            return nil
-        }
-        return host
-    }
-
-    private mutating func pathPrefix(_ node: ConfigNode, key: String) -> String? {
-        guard let text = self.string(node, key: key) else { return nil }
-        guard text.hasPrefix("/") else {
-            self.problems.report(key, at: node, "must start with \"/\" (got \"\(text)\")")
-            return nil
-        }
-        guard !text.contains(where: { $0 == "?" || $0 == "#" || $0.isWhitespace }) else {
-            self.problems.report(key, at: node, "must be a path without query, fragment or spaces (got \"\(text)\")")
-            return nil
-        }
-        return text
+        return ParsedRoute(route: Located(route, key: key, at: node), forward: forward, priority: priority)
     }
 }

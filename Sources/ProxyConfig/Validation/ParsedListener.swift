@@ -6,6 +6,7 @@ struct ParsedListener {
     var nameIsDefault: Bool
     /// `nil` when the bind was missing or malformed (already reported).
     var bind: Located<BindAddress>?
+    /// In evaluation order, like ``ListenerConfiguration/routes``.
     var routes: [ParsedRoute]
 }
 
@@ -13,6 +14,9 @@ struct ParsedListener {
 struct ParsedRoute {
     /// Located at the route's mapping, keyed `listeners[i].routes[j]`.
     var route: Located<RouteConfiguration>
-    /// The `forward` value; `nil` when it was missing or malformed (already reported).
+    /// The `forward` value; `nil` when the route has another action, or when it was missing or
+    /// malformed (already reported).
     var forward: Located<String>?
+    /// The `priority` value; `nil` when there is none or it was malformed (already reported).
+    var priority: Located<Int>?
 }

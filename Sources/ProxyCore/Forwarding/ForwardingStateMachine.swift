@@ -57,6 +57,9 @@ struct ForwardingStateMachine {
         case exchanging(Exchange)
         /// The response is done (or was an error) but the request body still arrives: drop it.
         case draining
+        /// The route answers itself (fixed response, redirect, no route): read the request to
+        /// its end, then answer, so keep-alive survives.
+        case answeringLocally
         case closed
     }
 
@@ -80,6 +83,8 @@ struct ForwardingStateMachine {
         /// Drop the current connection (if any) and send the request to another target, if the
         /// budget allows; otherwise call ``retryDenied(_:)``.
         case tryAnotherTarget(UpstreamError)
+        /// Write the route's own response (fixed response, redirect, 404).
+        case respondLocally
         /// The response was cut half-way: close the client connection, it cannot be repaired.
         case closeClient(UpstreamError)
         /// Close the upstream connection (if any) and forget the exchange.
@@ -118,6 +123,13 @@ struct ForwardingStateMachine {
         return .lease
     }
 
+    /// The request's route answers it without a target.
+    mutating func requestHeadAnsweredLocally() -> Action {
+        guard case .idle = self.state else { return .none }
+        self.state = .answeringLocally
+        return .none
+    }
+
     mutating func requestBody(_ part: HTTPClientRequestPart, byteCount: Int) -> Action {
         switch self.state {
         case .connecting(var exchange):
@@ -132,7 +144,7 @@ struct ForwardingStateMachine {
             Self.keepForReplay(part, byteCount: byteCount, in: &exchange)
             self.state = .exchanging(exchange)
             return .sendUpstreamLater(part)
-        case .idle, .draining, .closed:
+        case .idle, .draining, .closed, .answeringLocally:
             return .none
         }
     }
@@ -166,6 +178,9 @@ struct ForwardingStateMachine {
         case .draining:
             self.state = .idle
             return .none
+        case .answeringLocally:
+            self.state = .idle
+            return .respondLocally
         case .idle, .closed:
             return .none
         }

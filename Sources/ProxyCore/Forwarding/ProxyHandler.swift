@@ -35,6 +35,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var requestKey = RequestKey(clientAddress: "-")
     private var stickyTargetName: String?
     private var setStickyCookie = false
+    private var localResponse: (head: HTTPResponseHead, body: String)?
     private var responseTimer: Scheduled<Void>?
     private var timerGeneration = 0
     private var readPending = false
@@ -143,9 +144,15 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let rewritten = self.requestRewriter.rewrite(head, peerAddress: peer)
         self.clientAddress = rewritten.clientAddress
         self.requestKey = RequestKey(clientAddress: rewritten.clientAddress)
-        let group = self.settings.router.route(host: head.headers.first(name: "host"), uri: head.uri)?.targetGroup
+        let route = self.settings.router.route(for: head)
+        let group = route?.targetGroup
         self.targetGroup = group
         self.groupState = group.flatMap { self.loop.targetGroups[$0.name] }
+        if group == nil {
+            self.localResponse = self.localResponse(for: route?.action, head: head)
+            self.perform(self.machine.requestHeadAnsweredLocally(), context: context)
+            return
+        }
         var policy = ForwardingStateMachine.RetryPolicy.none
         if let group, let state = self.groupState {
             state.recordRequest()
@@ -157,6 +164,38 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.stickyTargetName = group.stickiness.flatMap { self.stickyTarget(in: head.headers, group: group, cookie: $0) }
         }
         self.perform(self.machine.requestHead(rewritten.head, policy: policy), context: context)
+    }
+
+    /// The response of a route that answers itself, or `404` when no route matched.
+    private func localResponse(for action: RouteAction?, head: HTTPRequestHead) -> (head: HTTPResponseHead, body: String) {
+        var headers = HTTPHeaders()
+        if let server = self.settings.serverHeader, !server.isEmpty {
+            headers.add(name: "Server", value: server)
+        }
+        let status: HTTPResponseStatus
+        let body: String
+        switch action {
+        case .fixedResponse(let fixedStatus, let fixedBody, let contentType):
+            status = fixedStatus
+            body = fixedBody
+            headers.add(name: "Content-Type", value: contentType)
+        case .redirect(let rule):
+            status = rule.status
+            let location = rule.location(
+                requestScheme: self.settings.scheme,
+                requestHost: head.headers.first(name: "host"),
+                uri: head.uri
+            )
+            headers.add(name: "Location", value: location)
+            headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
+            body = "\(status.code) \(status.reasonPhrase)\n"
+        case .forward, .none:
+            status = .notFound
+            headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
+            body = "404 Not Found\n"
+        }
+        headers.add(name: "Content-Length", value: String(body.utf8.count))
+        return (HTTPResponseHead(version: head.version, status: status, headers: headers), body)
     }
 
     // MARK: Stickiness
@@ -261,6 +300,17 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.dropUpstream()
             self.finishTarget(success: false)
             self.respond(with: error, context: context)
+        case .respondLocally:
+            guard let (head, body) = self.localResponse else { return }
+            self.localResponse = nil
+            self.responseStatus = head.status.code
+            self.responseBytes = body.utf8.count
+            context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
+            if !body.isEmpty && self.clientHead?.method != .HEAD {
+                context.write(Self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
+            }
+            context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
+            self.writeAccessLog(error: nil)
         case .closeClient(let error):
             self.cancelResponseTimer()
             self.dropUpstream()

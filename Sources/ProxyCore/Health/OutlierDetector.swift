@@ -130,4 +130,16 @@ public struct OutlierDetector: Sendable {
         }
         return ended.map { .unejected(targetID: $0) }
     }
+
+    /// Ends `targetID`'s ejection now, because stronger evidence says it is back: an active
+    /// health check just saw it become healthy again. Its ejection count is kept, so a relapse
+    /// is ejected for longer.
+    ///
+    /// - Returns: ``Action/unejected(targetID:)`` if it was ejected, else ``Action/none``.
+    public mutating func clear(_ targetID: String) -> Action {
+        guard self.records[targetID]?.ejectedUntil != nil else { return .none }
+        self.records[targetID]?.ejectedUntil = nil
+        self.records[targetID]?.failureStreak = 0
+        return .unejected(targetID: targetID)
+    }
 }

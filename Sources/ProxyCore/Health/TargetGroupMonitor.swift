@@ -25,7 +25,9 @@ public final class TargetGroupMonitor: @unchecked Sendable {
     private var probeTask: RepeatedTask?
     private var ejectionTimer: Scheduled<Void>?
     private var probing: Set<String> = []
-    private var stopped = false
+    /// Set once by ``stop()``; read from any loop so nothing is scheduled on loops that are
+    /// shutting down.
+    private let stopped = NIOLockedValueBox(false)
     private let published: NIOLockedValueBox<[TargetStatus]>
 
     public init(group: TargetGroup, home: any EventLoop, prober: (any HealthProber)?, logger: Logger) {
@@ -77,8 +79,8 @@ public final class TargetGroupMonitor: @unchecked Sendable {
     }
 
     public func stop() {
+        self.stopped.withLockedValue { $0 = true }
         self.home.execute {
-            self.stopped = true
             self.probeTask?.cancel()
             self.ejectionTimer?.cancel()
         }
@@ -87,7 +89,7 @@ public final class TargetGroupMonitor: @unchecked Sendable {
     // MARK: Active health checks
 
     private func probeAll() {
-        guard !self.stopped, let check = self.group.healthCheck, let prober = self.prober else { return }
+        guard !self.isStopped, let check = self.group.healthCheck, let prober = self.prober else { return }
         for target in self.group.targets where !self.probing.contains(target.id) {
             self.probing.insert(target.id)
             prober.probe(target, settings: check, on: self.home).assumeIsolated().whenComplete { result in
@@ -121,6 +123,10 @@ public final class TargetGroupMonitor: @unchecked Sendable {
         case .becameHealthy:
             // A target that was serving optimistically from startup needs no ramp.
             status.healthySince = old == .unknown ? nil : .now()
+            // Passing active checks outweighs the passive ejection of its dead past.
+            if case .unejected = self.outliers.clear(target.id) {
+                status.ejectedUntil = nil
+            }
         case .becameUnhealthy:
             status.healthySince = nil
         }
@@ -134,7 +140,7 @@ public final class TargetGroupMonitor: @unchecked Sendable {
     /// Called (on any loop) when a request to `target` succeeded or failed. Loops report
     /// failures, and successes only right after failures, so this is not a per-request hop.
     func reportOutcome(of target: Target, success: Bool) {
-        guard self.group.outlierDetection.enabled else { return }
+        guard self.group.outlierDetection.enabled, !self.isStopped else { return }
         self.home.execute {
             let now = Duration.nanoseconds(Int64(NIODeadline.now().uptimeNanoseconds))
             let action = self.outliers.record(
@@ -192,9 +198,12 @@ public final class TargetGroupMonitor: @unchecked Sendable {
         self.published.withLockedValue { $0 = ordered }
     }
 
+    private var isStopped: Bool { self.stopped.withLockedValue { $0 } }
+
     private func publish() {
         let ordered = self.orderedStatuses()
         self.published.withLockedValue { $0 = ordered }
+        guard !self.isStopped else { return }
         for state in self.loopStates {
             state.eventLoop.execute { state.update(ordered) }
         }

@@ -1,6 +1,9 @@
-/// Picks the route for a request: the first route, in order, whose conditions all match.
+public import NIOHTTP1
+
+/// Picks the route for a request: the first route, in evaluation order, whose conditions all
+/// match. The configuration stores routes already sorted (priority, then file order).
 ///
-/// A pure function of the request's host and path, so it is tested without any channel.
+/// A pure function of the request head, so it is tested without any channel.
 public struct Router: Sendable {
     public var routes: [Route]
 
@@ -8,15 +11,23 @@ public struct Router: Sendable {
         self.routes = routes
     }
 
-    /// Returns the first matching route, or `nil` when none matches (answered with `404`... by the caller).
-    ///
-    /// - Parameters:
-    ///   - host: The `Host` header as sent; the port and letter case are ignored.
-    ///   - uri: The request target; the query string is ignored.
+    /// Returns the first matching route, or `nil` when none matches (the caller answers `404`).
+    public func route(for head: HTTPRequestHead) -> Route? {
+        let host = head.headers.first(name: "host").map(Self.normalizedHost(_:))
+        let path = Self.path(of: head.uri)
+        return self.routes.first { $0.matches(host: host, path: path, method: head.method, headers: head.headers) }
+    }
+
+    /// Convenience for tests: a GET with this host and URI.
     public func route(host: String?, uri: String) -> Route? {
-        let hostName = host.map(Self.normalizedHost(_:))
-        let path = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? uri
-        return self.routes.first { $0.matches(host: hostName, path: path) }
+        var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: uri)
+        if let host { head.headers.add(name: "Host", value: host) }
+        return self.route(for: head)
+    }
+
+    static func path(of uri: String) -> String {
+        guard let mark = uri.firstIndex(of: "?") else { return uri }
+        return String(uri[..<mark])
     }
 
     /// `Example.COM:443` → `example.com`; `[::1]:8443` → `[::1]`.

@@ -1,4 +1,5 @@
 import NIOCore
+import NIOHTTP1
 import ProxyConfig
 import ProxyCore
 import ProxyTLS
@@ -18,10 +19,7 @@ struct ListenerPlan: Sendable {
     static func make(from configuration: ProxyConfiguration) throws -> [ListenerPlan] {
         let groups = Self.targetGroups(from: configuration)
         return try configuration.listeners.map { listener in
-            let routes = listener.routes.compactMap { route -> Route? in
-                guard let group = groups[route.targetGroup] else { return nil }  // validated earlier
-                return Route(name: route.name, host: route.host, pathPrefix: route.pathPrefix, targetGroup: group)
-            }
+            let routes = listener.routes.compactMap { Self.route(from: $0, groups: groups) }
             var tlsContext: TLSServerContext?
             var rotation = TimeAmount.hours(1)
             if listener.protocol == .https, let tls = listener.tls {
@@ -63,6 +61,42 @@ struct ListenerPlan: Sendable {
                 headerBytes: listener.limits.headerBytes
             )
         }
+    }
+
+    /// The runtime form of a route; `nil` only for a forward to an unknown group, which
+    /// validation has already refused.
+    static func route(from route: RouteConfiguration, groups: [String: TargetGroup]) -> Route? {
+        let action: ProxyCore.RouteAction
+        switch route.action {
+        case .forward(let name):
+            guard let group = groups[name] else { return nil }
+            action = .forward(group)
+        case .fixedResponse(let fixed):
+            action = .fixedResponse(
+                status: HTTPResponseStatus(statusCode: fixed.status),
+                body: fixed.body,
+                contentType: fixed.contentType
+            )
+        case .redirect(let redirect):
+            action = .redirect(
+                RedirectRule(
+                    scheme: redirect.scheme,
+                    host: redirect.host,
+                    port: redirect.port,
+                    path: redirect.path,
+                    status: HTTPResponseStatus(statusCode: redirect.status)
+                )
+            )
+        }
+        return Route(
+            name: route.name,
+            host: route.host,
+            pathPrefix: route.pathPrefix,
+            path: route.path,
+            methods: route.methods.map { HTTPMethod(rawValue: $0) },
+            headers: route.headers.map { HeaderMatch(name: $0.name, value: $0.value) },
+            action: action
+        )
     }
 
     /// The runtime form of every target group, by name.

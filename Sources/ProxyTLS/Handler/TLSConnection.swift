@@ -349,9 +349,17 @@ final class TLSConnection {
             self.closeChannel(context: context)
             return
         }
-        self.closeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: Self.closeGracePeriod) {
+        let timer = context.eventLoop.assumeIsolated().scheduleTask(in: Self.closeGracePeriod) {
             self.closeChannel(context: context)
         }
+        // A loop that is shutting down refuses new timers; then close at once, or the channel
+        // (and the loop's shutdown) would wait forever for a peer that does not read.
+        timer.futureResult.assumeIsolated().whenFailure { error in
+            if case EventLoopError.shutdown = error {
+                self.closeChannel(context: context)
+            }
+        }
+        self.closeTimer = timer
         written.assumeIsolated().whenComplete { _ in
             self.closeChannel(context: context)
         }

@@ -23,7 +23,13 @@ final class EmbeddedConnector: UpstreamConnector, @unchecked Sendable {
     let loop: EmbeddedEventLoop
     var channels: [EmbeddedChannel] = []
     var failure: (any Error)?
+    /// Ports whose connects are refused.
+    var refusedPorts: Set<Int> = []
     var attempts = 0
+    /// The target of each connect attempt, in order.
+    var attemptedTargets: [Target] = []
+    /// The target of each entry of `channels`.
+    var channelTargets: [Target] = []
 
     init(loop: EmbeddedEventLoop) {
         self.loop = loop
@@ -31,11 +37,16 @@ final class EmbeddedConnector: UpstreamConnector, @unchecked Sendable {
 
     func connect(to target: Target, on eventLoop: any EventLoop, timeout: TimeAmount) -> EventLoopFuture<any Channel> {
         self.attempts += 1
+        self.attemptedTargets.append(target)
         if let failure = self.failure {
             return eventLoop.makeFailedFuture(failure)
         }
+        if self.refusedPorts.contains(target.port) {
+            return eventLoop.makeFailedFuture(IOError(errnoCode: 111, reason: "connect"))
+        }
         let channel = EmbeddedChannel(loop: self.loop)
         self.channels.append(channel)
+        self.channelTargets.append(target)
         return channel.connect(to: try! SocketAddress(ipAddress: "127.0.0.1", port: target.port)).map { channel }
     }
 }
@@ -71,7 +82,7 @@ struct ProxyHarness {
             retries: retries,
             stickiness: stickiness
         )
-        self.monitor = TargetGroupMonitor(group: group, home: self.loop, prober: nil, logger: Logger(label: "test"))
+        self.monitor = TargetGroupMonitor(group: group, home: self.loop, prober: nil, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         self.proxyLoop = ProxyLoop(eventLoop: self.loop, pool: self.pool, cookieSigner: TestSigner())
         self.proxyLoop.add(self.monitor.makeLoopState(on: self.loop))
         let settings = ListenerSettings(
@@ -101,8 +112,8 @@ struct ProxyHarness {
             ProxyHandler(
                 settings: settings,
                 loop: self.proxyLoop,
-                logger: Logger(label: "test"),
-                accessLogger: Logger(label: "test.access")
+                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+                accessLogger: Logger(label: "test.access", factory: { _ in SwiftLogNoOpLogHandler() })
             )
         )
         try self.client.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 443)).wait()

@@ -45,7 +45,7 @@ struct ProxyFixture {
                   response_timeout: 5s
             """
         let configuration = try ProxyConfiguration.parse(yaml: yaml, file: "test.yaml", baseDirectory: directory)
-        var logger = Logger(label: "portcullis.test")
+        var logger = Logger(label: "portcullis.test", factory: { _ in SwiftLogNoOpLogHandler() })
         logger.logLevel = .warning
         let server = try ProxyServer(configuration: configuration, logger: logger, accessLogger: logger)
         let listeners = try await server.start()
@@ -61,9 +61,9 @@ struct ProxyFixture {
     var url: String { "https://localhost:\(self.port)" }
 
     /// Runs curl against the proxy, trusting only the fixture's CA.
-    func curl(_ arguments: [String], timeout: TimeInterval = 60) throws -> ProcessResult {
+    func curl(_ arguments: [String], timeout: TimeInterval = 60) async throws -> ProcessResult {
         let curl = try require(which("curl"), "curl")
-        return try run(curl, ["--silent", "--show-error", "--cacert", self.certificates.caCertificate] + arguments, timeout: timeout)
+        return try await run(curl, ["--silent", "--show-error", "--cacert", self.certificates.caCertificate] + arguments, timeout: timeout)
     }
 }
 

@@ -8,47 +8,104 @@ struct ProcessResult {
 }
 
 /// Runs `executable` with `arguments` and waits, with a hard time limit.
-func run(_ executable: String, _ arguments: [String], timeout: TimeInterval = 60, stdin: String? = nil) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    let input = Pipe()
-    process.standardInput = input
-    try process.run()
-    if let stdin {
-        input.fileHandleForWriting.write(Data(stdin.utf8))
+///
+/// The waiting happens on a thread of its own, never on Swift's cooperative pool (two threads
+/// on a two-core machine): a test that waits for curl must not starve the other tests.
+func run(_ executable: String, _ arguments: [String], timeout: TimeInterval = 60, stdin: String? = nil) async throws -> ProcessResult {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread {
+            do {
+                continuation.resume(returning: try runBlocking(executable, arguments, timeout: timeout, stdin: stdin))
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        }
+        thread.start()
     }
-    try? input.fileHandleForWriting.close()
-    // Read both pipes concurrently so a chatty child cannot block on a full pipe.
+}
+
+/// posix_spawn + waitpid, not Foundation's `Process`: `Process` learns of the child's exit
+/// through a libdispatch source, which never fires while the test runner's threads are busy,
+/// and then `waitUntilExit` hangs.
+private func runBlocking(_ executable: String, _ arguments: [String], timeout: TimeInterval, stdin: String?) throws -> ProcessResult {
+    var stdinPipe: [Int32] = [0, 0]
+    var stdoutPipe: [Int32] = [0, 0]
+    var stderrPipe: [Int32] = [0, 0]
+    guard pipe(&stdinPipe) == 0, pipe(&stdoutPipe) == 0, pipe(&stderrPipe) == 0 else {
+        throw SubprocessError(description: "pipe failed: errno \(errno)")
+    }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], 0)
+    posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
+    posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
+    for fd in stdinPipe + stdoutPipe + stderrPipe {
+        posix_spawn_file_actions_addclose(&actions, fd)
+    }
+    let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+    defer { for pointer in argv { free(pointer) } }
+    var pid: pid_t = 0
+    let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+    close(stdinPipe[0])
+    close(stdoutPipe[1])
+    close(stderrPipe[1])
+    guard spawned == 0 else {
+        close(stdinPipe[1]); close(stdoutPipe[0]); close(stderrPipe[0])
+        throw SubprocessError(description: "cannot run \(executable): errno \(spawned)")
+    }
+    if let stdin {
+        let bytes = Array(stdin.utf8)
+        _ = bytes.withUnsafeBytes { write(stdinPipe[1], $0.baseAddress, $0.count) }
+    }
+    close(stdinPipe[1])
+
     let outData = PipeSink()
     let errData = PipeSink()
-    let reader = DispatchGroup()
-    for (pipe, sink) in [(out, outData), (err, errData)] {
-        reader.enter()
-        let handle = pipe.fileHandleForReading
-        DispatchQueue.global().async {
-            sink.set(handle.readDataToEndOfFile())
-            reader.leave()
-        }
+    let done = DispatchSemaphore(value: 0)
+    for (fd, sink) in [(stdoutPipe[0], outData), (stderrPipe[0], errData)] {
+        Thread {
+            var collected = [UInt8]()
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if count > 0 {
+                    collected.append(contentsOf: buffer[0..<count])
+                } else if count < 0 && errno == EINTR {
+                    continue
+                } else {
+                    break
+                }
+            }
+            close(fd)
+            sink.set(Data(collected))
+            done.signal()
+        }.start()
     }
     let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning && Date() < deadline {
-        usleep(10_000)
+    var status: Int32 = 0
+    while true {
+        let result = waitpid(pid, &status, WNOHANG)
+        if result == pid { break }
+        if Date() >= deadline {
+            kill(pid, SIGKILL)
+            _ = waitpid(pid, &status, 0)
+            break
+        }
+        usleep(5_000)
     }
-    if process.isRunning {
-        process.terminate()
-    }
-    process.waitUntilExit()
-    reader.wait()
+    done.wait()
+    done.wait()
+    let exitCode: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     return ProcessResult(
-        status: process.terminationStatus,
+        status: exitCode,
         stdout: String(decoding: outData.data, as: UTF8.self),
         stderr: String(decoding: errData.data, as: UTF8.self)
     )
+}
+
+struct SubprocessError: Error, CustomStringConvertible {
+    var description: String
 }
 
 /// Finds a program on PATH.

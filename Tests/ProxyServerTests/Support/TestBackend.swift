@@ -13,12 +13,16 @@ final class TestBackend: Sendable {
     let group: MultiThreadedEventLoopGroup
     let channel: any Channel
     private let stats = NIOLockedValueBox((connections: 0, requests: 0))
+    private let stopped = NIOLockedValueBox(false)
 
     var port: Int { self.channel.localAddress!.port! }
     var connectionsAccepted: Int { self.stats.withLockedValue { $0.connections } }
     var requestsServed: Int { self.stats.withLockedValue { $0.requests } }
 
-    init() async throws {
+    /// - Parameters:
+    ///   - name: Answered by `GET /whoami`.
+    ///   - port: `0` for any free port; a fixed one to restart a stopped backend in place.
+    init(name: String = "backend", port: Int = 0) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let stats = self.stats
         self.group = group
@@ -28,14 +32,21 @@ final class TestBackend: Sendable {
                 stats.withLockedValue { $0.connections += 1 }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(BackendHandler(stats: stats))
+                    try channel.pipeline.syncOperations.addHandler(BackendHandler(stats: stats, name: name))
                 }
             }
-            .bind(host: "127.0.0.1", port: 0)
+            .bind(host: "127.0.0.1", port: port)
             .get()
     }
 
+    /// Stops the backend; a second call does nothing (a second `shutdownGracefully` of the
+    /// same group never returns).
     func stop() async {
+        let first = self.stopped.withLockedValue { stopped -> Bool in
+            defer { stopped = true }
+            return !stopped
+        }
+        guard first else { return }
         try? await self.channel.close()
         try? await self.group.shutdownGracefully()
     }
@@ -46,14 +57,16 @@ private final class BackendHandler: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     let stats: NIOLockedValueBox<(connections: Int, requests: Int)>
+    let name: String
     var head: HTTPRequestHead?
     var bodyBytes = 0
     var checksum: UInt64 = 1469598103934665603
     var remaining = 0
     var streaming = false
 
-    init(stats: NIOLockedValueBox<(connections: Int, requests: Int)>) {
+    init(stats: NIOLockedValueBox<(connections: Int, requests: Int)>, name: String) {
         self.stats = stats
+        self.name = name
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -68,7 +81,9 @@ private final class BackendHandler: ChannelInboundHandler {
                 self.checksum = (self.checksum ^ UInt64(byte)) &* 1099511628211
             }
         case .end:
-            self.stats.withLockedValue { $0.requests += 1 }
+            if self.head?.headers.first(name: "user-agent") != "portcullis-health-check" {
+                self.stats.withLockedValue { $0.requests += 1 }
+            }
             self.respond(context: context)
         }
     }
@@ -80,6 +95,10 @@ private final class BackendHandler: ChannelInboundHandler {
         case "/echo":
             let framing = head.headers.contains(name: "transfer-encoding") ? "chunked" : "length"
             self.send(context, "bytes=\(self.bodyBytes) fnv=\(self.checksum) framing=\(framing)")
+        case "/whoami":
+            self.send(context, self.name)
+        case "/healthz":
+            self.send(context, "ok")
         case "/headers":
             var text = "\(head.method) \(head.uri) \(head.version)\n"
             for (name, value) in head.headers { text += "\(name): \(value)\n" }

@@ -1,0 +1,13 @@
+/// What a route does with the requests it matches. Each route has exactly one action, written as
+/// one of the keys `forward`, `redirect` or `fixed_response`.
+public enum RouteAction: Sendable, Hashable {
+    /// Proxy the request to a target group (`forward: <name>`).
+    case forward(targetGroup: String)
+    /// Answer with a redirect (`redirect: {...}`).
+    case redirect(RedirectConfiguration)
+    /// Answer with a response the proxy makes itself (`fixed_response: {...}`).
+    case fixedResponse(FixedResponseConfiguration)
+
+    /// The configuration keys of the actions, in the order they are documented.
+    static let keys = ["forward", "redirect", "fixed_response"]
+}

@@ -1,0 +1,133 @@
+import Logging
+import NIOCore
+import NIOEmbedded
+import NIOHTTP1
+import Testing
+
+@testable import ProxyCore
+
+/// Retries, stickiness and route actions through the whole client pipeline on EmbeddedChannels.
+struct LoadBalancingHandlerTests {
+    static let three = [
+        Target(host: "10.0.0.1", port: 8001, name: "t1"),
+        Target(host: "10.0.0.2", port: 8002, name: "t2"),
+        Target(host: "10.0.0.3", port: 8003, name: "t3"),
+    ]
+
+    @Test func postWithConnectRefusedIsRetriedOnceOnAnotherTarget() throws {
+        let harness = try ProxyHarness(targets: Self.three, retries: RetrySettings(maxTries: 2))
+        harness.connector.refusedPorts = [8001]
+        try harness.send("POST /orders HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc")
+        #expect(harness.connector.attemptedTargets.map(\.port) == [8001, 8002])
+        let request = try harness.upstreamReceived()
+        #expect(request.hasPrefix("POST /orders HTTP/1.1"))
+        #expect(request.hasSuffix("\r\n\r\nabc"))
+        try harness.respond("HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n")
+        #expect(try harness.clientReceived().hasPrefix("HTTP/1.1 201 Created"))
+    }
+
+    @Test func connectRefusedEverywhereStopsAtMaxTries() throws {
+        let harness = try ProxyHarness(targets: Self.three, retries: RetrySettings(maxTries: 2))
+        harness.connector.refusedPorts = [8001, 8002, 8003]
+        try harness.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        #expect(harness.connector.attempts == 2)
+        #expect(try harness.clientReceived().hasPrefix("HTTP/1.1 502 Bad Gateway"))
+    }
+
+    @Test func postWhoseTargetResetAfterReceivingItIsNotRetried() throws {
+        let harness = try ProxyHarness(targets: Self.three, retries: RetrySettings(maxTries: 3))
+        try harness.send("POST /pay HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc")
+        #expect(try harness.upstreamReceived().hasSuffix("abc"))
+        try harness.upstream?.close().wait()
+        harness.loop.run()
+        #expect(try harness.clientReceived().hasPrefix("HTTP/1.1 502 Bad Gateway"))
+        #expect(harness.connector.attempts == 1)  // a POST is never sent twice
+    }
+
+    @Test func getWhoseTargetResetIsRetriedOnAnotherTarget() throws {
+        let harness = try ProxyHarness(targets: Self.three, retries: RetrySettings(maxTries: 2))
+        try harness.send("GET /page HTTP/1.1\r\nHost: a\r\n\r\n")
+        _ = try harness.upstreamReceived()
+        let first = harness.connector.channelTargets[0]
+        try harness.upstream?.close().wait()
+        harness.loop.run()
+        #expect(harness.connector.attempts == 2)
+        #expect(harness.connector.channelTargets[1] != first)
+        #expect(try harness.upstreamReceived(1).hasPrefix("GET /page"))
+        try harness.respond("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", index: 1)
+        #expect(try harness.clientReceived().hasSuffix("ok"))
+    }
+
+    @Test func postWithIdempotencyKeyIsRetriedAfterReset() throws {
+        let harness = try ProxyHarness(targets: Self.three, retries: RetrySettings(maxTries: 2))
+        try harness.send("POST /pay HTTP/1.1\r\nHost: a\r\nIdempotency-Key: k-1\r\nContent-Length: 3\r\n\r\nabc")
+        _ = try harness.upstreamReceived()
+        try harness.upstream?.close().wait()
+        harness.loop.run()
+        #expect(harness.connector.attempts == 2)
+        #expect(try harness.upstreamReceived(1).hasSuffix("\r\n\r\nabc"))
+    }
+
+    @Test func stickinessCookieKeepsAClientOnItsTarget() throws {
+        let harness = try ProxyHarness(targets: Self.three, stickiness: StickinessSettings(cookieName: "pc", ttl: .seconds(60)))
+        try harness.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        _ = try harness.upstreamReceived()
+        try harness.respond("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        let response = try harness.clientReceived()
+        let setCookie = try #require(response.split(separator: "\r\n").first { $0.hasPrefix("Set-Cookie: pc=") })
+        #expect(setCookie.contains("HttpOnly") && setCookie.contains("Secure") && setCookie.contains("Max-Age=60"))
+        #expect(!setCookie.contains("10.0.0."))  // names the target, not its address
+        let value = setCookie.dropFirst("Set-Cookie: ".count).split(separator: ";")[0]
+        let stuck = harness.connector.channelTargets[0]
+
+        for _ in 0..<4 {
+            try harness.send("GET / HTTP/1.1\r\nHost: a\r\nCookie: other=1; \(value)\r\n\r\n")
+            _ = try harness.upstreamReceived()
+            try harness.respond("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+            #expect(!(try harness.clientReceived().contains("Set-Cookie")))
+        }
+        #expect(Set(harness.connector.channelTargets) == [stuck])
+
+        // A forged cookie is ignored.
+        try harness.send("GET / HTTP/1.1\r\nHost: a\r\nCookie: pc=t3.0000\r\n\r\n")
+        _ = try harness.upstreamReceived()
+        try harness.respond("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        #expect(try harness.clientReceived().contains("Set-Cookie: pc="))
+    }
+
+    @Test func rejectWhenAllUnhealthyAnswers503() throws {
+        let loop = EmbeddedEventLoop()
+        let group = TargetGroup(
+            name: "web",
+            targets: Self.three,
+            healthCheck: HealthCheckSettings(kind: .tcp, interval: .seconds(10), timeout: .seconds(1)),
+            allUnhealthy: .reject
+        )
+        let prober = FakeProber(loop: loop)
+        prober.failing = Set(Self.three.map(\.id))
+        let monitor = TargetGroupMonitor(group: group, home: loop, prober: prober, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let state = monitor.makeLoopState(on: loop)
+        monitor.start()
+        loop.run()
+        #expect(monitor.status().allSatisfy { $0.health == .unhealthy })
+        #expect(state.pick(for: RequestKey(clientAddress: "1.2.3.4")) == nil)
+    }
+}
+
+/// Probe results chosen by the test.
+final class FakeProber: HealthProber, @unchecked Sendable {
+    // Only touched on the test's single embedded loop.
+    let loop: EmbeddedEventLoop
+    var failing: Set<String> = []
+    var probes: [String] = []
+
+    init(loop: EmbeddedEventLoop) {
+        self.loop = loop
+    }
+
+    func probe(_ target: Target, settings: HealthCheckSettings, on eventLoop: any EventLoop) -> EventLoopFuture<ProbeResult> {
+        self.probes.append(target.id)
+        let result: ProbeResult = self.failing.contains(target.id) ? .failed(reason: .refused) : .passed(status: 200)
+        return eventLoop.makeSucceededFuture(result)
+    }
+}
