@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CERTS_DIR ?= certs
 BIN := .build/release/portcullis
 
-.PHONY: all deps build build-debug test run certs check clean fmt
+.PHONY: all deps build build-debug test run certs check clean fmt leak-check
 
 all: build
 
@@ -47,6 +47,10 @@ test: deps
 ## check FILE=portcullis.yaml: validate a configuration file
 check: build
 	$(BIN) check $(FILE)
+
+## leak-check: AddressSanitizer/LeakSanitizer build over >= 10,000 TLS handshakes (docs/leak-check.md)
+leak-check: deps
+	scripts/leak-check.sh
 
 clean:
 	rm -rf .build
