@@ -54,3 +54,26 @@ leak-check: deps
 
 clean:
 	rm -rf .build
+
+## bench-deps: install the peers and load tools for the benchmark (nginx, haproxy, wrk, h2load) through apt
+BENCH_APT_PACKAGES ?= nginx haproxy wrk nghttp2-client openssl python3
+bench-deps:
+	@missing=""; for p in $(BENCH_APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+# BENCH_SKIP_BUILD=1 measures the existing $(BIN) without rebuilding it.
+BENCH_BUILD := $(if $(BENCH_SKIP_BUILD),,build)
+
+## bench: Portcullis, nginx and HAProxy side by side on loopback (3 repetitions, ~15 min); writes docs/benchmarks.md
+bench: bench-deps $(BENCH_BUILD)
+	python3 bench/bench.py --mode full
+
+## bench-quick: the same scenarios once, with short runs (~4 min), to check the harness
+bench-quick: bench-deps $(BENCH_BUILD)
+	python3 bench/bench.py --mode quick

@@ -47,6 +47,19 @@ struct ProxyHandlerTests {
         #expect(harness.pool.idleCount(for: Target(host: "10.1.2.3", port: 8080)) == 1)
     }
 
+    @Test func idlePooledConnectionIsClosedAfterItsIdleTimeout() throws {
+        let harness = try ProxyHarness(upstream: UpstreamSettings(responseTimeout: .seconds(5), idleTimeout: .seconds(30)))
+        try harness.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        _ = try harness.upstreamReceived()
+        try harness.respond("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        _ = try harness.clientReceived()
+        harness.loop.advanceTime(by: .seconds(29))
+        #expect(harness.upstream?.isActive == true)
+        harness.loop.advanceTime(by: .seconds(2))
+        #expect(harness.upstream?.isActive == false)
+        #expect(harness.pool.idleCount(for: Target(host: "10.1.2.3", port: 8080)) == 0)
+    }
+
     @Test func upstreamAskingToCloseIsNotReused() throws {
         let harness = try ProxyHarness()
         try harness.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")

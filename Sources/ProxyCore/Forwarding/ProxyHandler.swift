@@ -36,8 +36,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var stickyTargetName: String?
     private var setStickyCookie = false
     private var localResponse: (head: HTTPResponseHead, body: String)?
-    private var responseTimer: Scheduled<Void>?
-    private var timerGeneration = 0
+    private var responseTimer: LazyTimer?
     private var readPending = false
     private var upstreamNeedsFlush = false
     private var clientNeedsFlush = false
@@ -71,10 +70,15 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     public func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        self.responseTimer = LazyTimer(eventLoop: context.eventLoop) { [unowned self] in
+            guard let context = self.context, let target = self.target else { return }
+            self.perform(self.machine.responseTimedOut(.responseTimedOut(target)), context: context)
+        }
     }
 
     public func handlerRemoved(context: ChannelHandlerContext) {
         self.perform(self.machine.clientGone(), context: context)
+        self.responseTimer?.cancel()
         self.context = nil
     }
 
@@ -434,21 +438,12 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func startResponseTimer(context: ChannelHandlerContext) {
-        guard let group = self.targetGroup, let target = self.target else { return }
-        self.cancelResponseTimer()
-        let generation = self.timerGeneration
-        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        self.responseTimer = context.eventLoop.scheduleTask(in: group.upstream.responseTimeout) {
-            let (handler, context) = loopBound.value
-            guard handler.timerGeneration == generation else { return }
-            handler.perform(handler.machine.responseTimedOut(.responseTimedOut(target)), context: context)
-        }
+        guard let group = self.targetGroup else { return }
+        self.responseTimer?.arm(in: group.upstream.responseTimeout)
     }
 
     private func cancelResponseTimer() {
-        self.timerGeneration &+= 1
-        self.responseTimer?.cancel()
-        self.responseTimer = nil
+        self.responseTimer?.disarm()
     }
 
     private func writeAccessLog(error: String?) {

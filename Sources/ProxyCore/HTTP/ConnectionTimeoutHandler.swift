@@ -17,8 +17,9 @@ public final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChan
     private let idleTimeout: TimeAmount
     private let serverHeader: String?
     private var machine = ConnectionTimeoutStateMachine()
-    private var timer: Scheduled<Void>?
-    private var timerGeneration = 0
+    private var timer: LazyTimer?
+    private var armed = ConnectionTimeoutStateMachine.Timer.header
+    private var context: ChannelHandlerContext?
 
     public init(headerTimeout: TimeAmount, idleTimeout: TimeAmount, serverHeader: String?) {
         self.headerTimeout = headerTimeout
@@ -27,6 +28,11 @@ public final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChan
     }
 
     public func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        self.timer = LazyTimer(eventLoop: context.eventLoop) { [unowned self] in
+            guard let context = self.context else { return }
+            self.perform(self.machine.timerFired(self.armed), context: context)
+        }
         if context.channel.isActive {
             self.perform(self.machine.connectionStarted(), context: context)
         }
@@ -38,11 +44,12 @@ public final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChan
     }
 
     public func handlerRemoved(context: ChannelHandlerContext) {
-        self.cancelTimer()
+        self.timer?.cancel()
+        self.context = nil
     }
 
     public func channelInactive(context: ChannelHandlerContext) {
-        self.cancelTimer()
+        self.timer?.cancel()
         context.fireChannelInactive()
     }
 
@@ -70,33 +77,20 @@ public final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChan
         case .none:
             break
         case .cancelTimer:
-            self.cancelTimer()
+            self.timer?.disarm()
         case .startTimer(let which):
-            self.cancelTimer()
-            let delay = which == .header ? self.headerTimeout : self.idleTimeout
-            let generation = self.timerGeneration
-            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            self.timer = context.eventLoop.scheduleTask(in: delay) {
-                let (handler, context) = loopBound.value
-                guard handler.timerGeneration == generation else { return }
-                handler.perform(handler.machine.timerFired(which), context: context)
-            }
+            self.armed = which
+            self.timer?.arm(in: which == .header ? self.headerTimeout : self.idleTimeout)
         case .requestTimeout:
-            self.cancelTimer()
+            self.timer?.cancel()
             let response = ErrorResponses.raw(.requestTimeout, serverHeader: self.serverHeader, allocator: context.channel.allocator)
             context.writeAndFlush(self.wrapOutboundOut(response)).assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)
             }
         case .closeIdle:
-            self.cancelTimer()
+            self.timer?.cancel()
             context.close(promise: nil)
         }
-    }
-
-    private func cancelTimer() {
-        self.timerGeneration &+= 1
-        self.timer?.cancel()
-        self.timer = nil
     }
 }
 

@@ -23,8 +23,8 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     private var context: ChannelHandlerContext?
     private var holdReads = false
     private var readPending = false
-    var idleGeneration = 0
-    var idleTimer: Scheduled<Void>?
+    /// While idle in the pool: when it is closed for having been idle too long.
+    var idleDeadline = NIODeadline.distantFuture
 
     init(target: Target, channel: any Channel) {
         self.target = target
@@ -113,7 +113,6 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     private func markClosed(error: (any Error)?) {
         guard !self.isClosed else { return }
         self.isClosed = true
-        self.idleTimer?.cancel()
         self.pool?.connectionClosed(self)
         let delegate = self.delegate
         self.delegate = nil

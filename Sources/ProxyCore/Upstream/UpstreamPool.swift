@@ -15,6 +15,7 @@ public final class UpstreamPool: @unchecked Sendable {
     private var idle: [Target: [UpstreamConnection]] = [:]
     /// Connections currently open (idle or leased), for tests and stats.
     public private(set) var openConnections = 0
+    private var sweepScheduled = false
 
     public init(eventLoop: any EventLoop, connector: any UpstreamConnector) {
         self.eventLoop = eventLoop
@@ -43,9 +44,6 @@ public final class UpstreamPool: @unchecked Sendable {
         while !forceNewConnection, var connections = self.idle[target], let connection = connections.popLast() {
             self.idle[target] = connections.isEmpty ? nil : connections
             if connection.isClosed || !connection.channel.isActive { continue }
-            connection.idleGeneration &+= 1
-            connection.idleTimer?.cancel()
-            connection.idleTimer = nil
             connection.requestCount += 1
             completion(.success(connection))
             return
@@ -94,13 +92,25 @@ public final class UpstreamPool: @unchecked Sendable {
         }
         connections.append(connection)
         self.idle[connection.target] = connections
-        connection.idleGeneration &+= 1
-        let generation = connection.idleGeneration
-        let loopBound = NIOLoopBound(connection, eventLoop: self.eventLoop)
-        connection.idleTimer = self.eventLoop.scheduleTask(in: settings.idleTimeout) {
-            let connection = loopBound.value
-            if connection.idleGeneration == generation && connection.delegate == nil {
-                connection.close()
+        connection.idleDeadline = self.eventLoop.now + settings.idleTimeout
+        self.scheduleSweep()
+    }
+
+    /// One sweep a second closes idle connections past their deadline, instead of a timer per
+    /// released connection (which would be scheduled and cancelled on every request).
+    private func scheduleSweep() {
+        guard !self.sweepScheduled else { return }
+        self.sweepScheduled = true
+        self.eventLoop.assumeIsolated().scheduleTask(in: .seconds(1)) {
+            self.sweepScheduled = false
+            let now = self.eventLoop.now
+            for connections in self.idle.values {
+                for connection in connections where connection.idleDeadline <= now {
+                    connection.close()
+                }
+            }
+            if !self.idle.isEmpty {
+                self.scheduleSweep()
             }
         }
     }
