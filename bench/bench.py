@@ -521,8 +521,8 @@ def h2load(url: str, requests: int, timeout: float) -> dict:
             "-H", "Connection: close", url]
     r = run(argv, timeout=timeout)
     out = r.stdout
-    res = {"tool": " ".join(argv[:-1]).replace("Connection: close", "'Connection: close'"),
-           "ok": r.returncode == 0}
+    tool = " ".join(argv[:-1]).replace("Connection: close", "'Connection: close'")
+    res = {"tool": tool.replace(f"-n {requests}", "-n N"), "n": requests, "ok": r.returncode == 0}
     m = re.search(r"finished in ([\d.]+)(us|ms|s|m), ([\d.]+) req/s", out)
     m2 = re.search(r"requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, "
                    r"(\d+) errored, (\d+) timeout", out)
@@ -781,7 +781,8 @@ SCENARIO_ROWS = [
 
 
 def values(results, workers, scenario, target, field):
-    out = []
+    """The field's value in each repetition, and whether any of those runs was flagged busy."""
+    out, busy = [], False
     for r in results:
         if r["workers"] == workers and r["scenario"] == scenario and r["target"] == target:
             v = r.get(field)
@@ -789,16 +790,20 @@ def values(results, workers, scenario, target, field):
                 v = r["requests"] * ONE_MIB / r["seconds"] / 1e6
             if v is not None and v == v and r.get("ok", True):
                 out.append(v)
-    return out
+                busy = busy or bool(r.get("busy"))
+    return out, busy
 
 
-def cell(vals, fmt):
+def cell(vals_busy, fmt):
+    vals, busy = vals_busy
     if not vals:
         return "—", None
     med = statistics.median(vals)
     text = fmt.format(med)
     if len(vals) > 1 and med:
         text += f" ±{(max(vals) - min(vals)) / 2 / abs(med) * 100:.0f}%"
+    if busy:
+        text += " *"
     return text, med
 
 
@@ -828,7 +833,8 @@ def render(bench: Bench, info: dict, speed: dict, started: str, elapsed: float) 
         L.append(f"- Negotiated at {w} worker(s): {neg}.")
     if bench.busy_runs:
         L.append(f"- **Warning: {bench.busy_runs} of {len(bench.results)} runs saw more than "
-                 f"{OTHER_CPU_WARN:.2f} cores used by other processes (or steal); those numbers are noisy.**")
+                 f"{OTHER_CPU_WARN:.2f} cores used by other processes (or steal); cells with such a run "
+                 f"are marked \\*, and their req/s and latency are noisy.**")
     else:
         L.append(f"- Machine quiet: no run saw more than {OTHER_CPU_WARN:.2f} cores used by other processes.")
     for note in bench.notes:
