@@ -554,6 +554,7 @@ class Bench:
         self.backend = None
         self.proxies = {}
         self.busy_runs = 0
+        self.before = {}        # workers -> how busy the machine was just before
 
     # A timed run: CPU of the proxy (all its processes), of the backend, of the client, and of
     # the whole machine, before and after.
@@ -575,11 +576,12 @@ class Bench:
         client = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
         proxy_s = (c1 - c0) / CLK_TCK
         busy = (s1[0] - s0[0]) / CLK_TCK
-        other = max(0.0, busy - (o1 - o0) / CLK_TCK - client) / wall if wall else 0.0
+        other_raw = (busy - (o1 - o0) / CLK_TCK - client) / wall if wall else 0.0
+        other = max(0.0, other_raw)
         steal = (s1[1] - s0[1]) / CLK_TCK / wall if wall else 0.0
         res.update(workers=workers, rep=rep, scenario=scenario, target=target, wall=wall,
                    cpu_s=proxy_s, backend_cpu_s=(b1 - b0) / CLK_TCK, client_cpu_s=client,
-                   other_cores=other, steal_cores=steal)
+                   other_cores=other, other_cores_raw=other_raw, steal_cores=steal)
         n = res.get("requests") or 0
         res["cpu_us_per_req"] = proxy_s / n * 1e6 if n else float("nan")
         if other > OTHER_CPU_WARN or steal > 0.05:
@@ -623,6 +625,7 @@ class Bench:
         cfg = self.cfg
         log(f"\n== {workers} worker(s): starting proxies (load average {loadavg()})")
         busy = machine_busy_sample(2.0)
+        self.before[workers] = f"load average {loadavg()}, {busy:.2f} cores busy over 2 s"
         if busy > OTHER_CPU_WARN:
             msg = (f"machine busy before the {workers}-worker runs: {busy:.2f} cores in use "
                    f"with nothing of ours loaded (load average {loadavg()})")
@@ -831,6 +834,9 @@ def render(bench: Bench, info: dict, speed: dict, started: str, elapsed: float) 
         neg = "; ".join(f"{LABEL[n]} {c.get('version')} {c.get('cipher')} {c.get('group')}"
                         for n, c in checks.items())
         L.append(f"- Negotiated at {w} worker(s): {neg}.")
+    if bench.before:
+        L.append("- Machine before each worker count (nothing loaded): " + "; ".join(
+            f"{w} worker(s): {text}" for w, text in sorted(bench.before.items())) + ".")
     if bench.busy_runs:
         L.append(f"- **Warning: {bench.busy_runs} of {len(bench.results)} runs saw more than "
                  f"{OTHER_CPU_WARN:.2f} cores used by other processes (or steal); cells with such a run "
@@ -931,7 +937,8 @@ def render(bench: Bench, info: dict, speed: dict, started: str, elapsed: float) 
             parts.append(f"{name}: {'**met**' if met else 'missed'} ({r:.2f}×)")
         L.append(f"Targets (issue 3) at {workers} worker{'s' if workers > 1 else ''}: " + "; ".join(parts) + ".")
         L.append("")
-    L.append("Client settings: " + "; ".join(sorted({r["tool"] for r in bench.results if r.get("tool")})) + ".")
+    L.append("Client settings: " + "; ".join(sorted({r["tool"] for r in bench.results if r.get("tool")})) +
+             f" (h2load's N is sized from the last measured rate to last about {cfg['duration']} s).")
     return "\n".join(L)
 
 
@@ -982,6 +989,11 @@ def main() -> int:
     if busy_ports:
         log(f"ports in use on 127.0.0.1: {busy_ports}; stop whatever holds them")
         return 2
+
+    def stop_on_signal(signum, _frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+    signal.signal(signal.SIGTERM, stop_on_signal)
+    signal.signal(signal.SIGHUP, stop_on_signal)
 
     started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     t_start = time.monotonic()
@@ -1041,7 +1053,7 @@ def main() -> int:
     for path in (os.path.join(OUT, f"results-{stamp}.json"), os.path.join(OUT, "last.json")):
         with open(path, "w") as f:
             json.dump(raw, f, indent=1, default=str)
-    if not args.no_doc and bench.results:
+    if not args.no_doc and bench.results and status != 130:
         write_doc(section)
         log(f"wrote {os.path.relpath(DOC, ROOT)} and bench/out/results-{stamp}.json ({elapsed / 60:.1f} min)")
     return status

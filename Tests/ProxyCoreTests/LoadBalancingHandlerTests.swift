@@ -131,3 +131,44 @@ final class FakeProber: HealthProber, @unchecked Sendable {
         return eventLoop.makeSucceededFuture(result)
     }
 }
+
+struct LocalResponseTests {
+    @Test func fixedResponseAndRedirectAndNoRouteAreAnsweredWithoutATarget() throws {
+        // No catch-all route: a request that matches nothing gets 404.
+        let loop = EmbeddedEventLoop()
+        let channel = EmbeddedChannel(loop: loop)
+        let pool = UpstreamPool(eventLoop: loop, connector: EmbeddedConnector(loop: loop))
+        let proxyLoop = ProxyLoop(eventLoop: loop, pool: pool)
+        let settings = ListenerSettings(
+            name: "t",
+            scheme: "http",
+            router: Router(routes: [
+                Route(name: "ok", path: "/healthz", action: .fixedResponse(status: .ok, body: "ok\n", contentType: "text/plain")),
+                Route(name: "https", pathPrefix: "/secure", action: .redirect(RedirectRule(scheme: "https"))),
+            ]),
+            accessLog: false
+        )
+        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: false)
+        try channel.pipeline.syncOperations.addHandler(RequestGuardHandler(maxBodyBytes: nil, serverHeader: nil))
+        try channel.pipeline.syncOperations.addHandler(
+            ProxyHandler(
+                settings: settings,
+                loop: proxyLoop,
+                logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }),
+                accessLogger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() })
+            )
+        )
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 80)).wait()
+        try channel.writeInbound(ByteBuffer(string: "GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n"))
+        var response = try drainOutbound(channel)
+        #expect(response.hasPrefix("HTTP/1.1 200 OK\r\n") && response.hasSuffix("\r\n\r\nok\n"))
+        try channel.writeInbound(ByteBuffer(string: "GET /secure/x?y=1 HTTP/1.1\r\nHost: a.example\r\n\r\n"))
+        response = try drainOutbound(channel)
+        #expect(response.hasPrefix("HTTP/1.1 301 Moved Permanently\r\n"))
+        #expect(response.contains("Location: https://a.example/secure/x?y=1\r\n"))
+        try channel.writeInbound(ByteBuffer(string: "GET /nothing HTTP/1.1\r\nHost: a\r\n\r\n"))
+        response = try drainOutbound(channel)
+        #expect(response.hasPrefix("HTTP/1.1 404 Not Found\r\n"))
+        #expect(channel.isActive)  // answered locally, keep-alive intact
+    }
+}

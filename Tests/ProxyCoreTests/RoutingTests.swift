@@ -1,3 +1,4 @@
+import NIOHTTP1
 import Testing
 
 @testable import ProxyCore
@@ -23,5 +24,38 @@ struct RoutingTests {
     @Test func noMatchingRouteIsNil() {
         let router = Router(routes: [Route(name: "only", host: "a.example", targetGroup: self.web)])
         #expect(router.route(host: "b.example", uri: "/") == nil)
+    }
+}
+
+struct RouteConditionTests {
+    private let web = TargetGroup(name: "web", targets: [Target(host: "127.0.0.1", port: 1)])
+
+    private func head(_ method: HTTPMethod, _ uri: String, _ headers: [(String, String)] = []) -> HTTPRequestHead {
+        HTTPRequestHead(version: .http1_1, method: method, uri: uri, headers: HTTPHeaders([("Host", "shop.example")] + headers))
+    }
+
+    @Test func methodsHeadersAndExactPathsMustAllMatch() {
+        let router = Router(routes: [
+            Route(name: "writes", pathPrefix: "/api", methods: [.POST, .PUT], action: .forward(self.web)),
+            Route(name: "canary", headers: [HeaderMatch(name: "X-Canary", value: "1")], action: .forward(self.web)),
+            Route(name: "authed", headers: [HeaderMatch(name: "Authorization")], action: .forward(self.web)),
+            Route(name: "login", path: "/login", action: .fixedResponse(status: .ok, body: "ok", contentType: "text/plain")),
+        ])
+        #expect(router.route(for: self.head(.POST, "/api/orders"))?.name == "writes")
+        #expect(router.route(for: self.head(.GET, "/api/orders")) == nil)
+        #expect(router.route(for: self.head(.GET, "/", [("x-canary", "1")]))?.name == "canary")
+        #expect(router.route(for: self.head(.GET, "/", [("X-Canary", "2")])) == nil)
+        #expect(router.route(for: self.head(.GET, "/", [("Authorization", "Bearer x")]))?.name == "authed")
+        #expect(router.route(for: self.head(.GET, "/login?next=/"))?.name == "login")
+        #expect(router.route(for: self.head(.GET, "/login/again")) == nil)
+    }
+
+    @Test func redirectKeepsWhatItDoesNotReplace() {
+        let toHTTPS = RedirectRule(scheme: "https", status: .movedPermanently)
+        #expect(toHTTPS.location(requestScheme: "http", requestHost: "shop.example:80", uri: "/a?b=1") == "https://shop.example/a?b=1")
+        let moved = RedirectRule(host: "new.example", path: "/new", status: .temporaryRedirect)
+        #expect(moved.location(requestScheme: "https", requestHost: "old.example", uri: "/old?q=2") == "https://new.example/new?q=2")
+        let port = RedirectRule(port: 8443)
+        #expect(port.location(requestScheme: "https", requestHost: "a.example", uri: "/") == "https://a.example:8443/")
     }
 }
