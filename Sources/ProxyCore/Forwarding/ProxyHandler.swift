@@ -35,6 +35,8 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var requestKey = RequestKey(clientAddress: "-")
     private var stickyTargetName: String?
     private var setStickyCookie = false
+    /// Why the current retry is happening; answered instead of 503 when no other target can be picked.
+    private var retryCause: UpstreamError?
     private var localResponse: (head: HTTPResponseHead, body: String)?
     private var responseTimer: LazyTimer?
     private var readPending = false
@@ -144,6 +146,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.target = nil
         self.triedTargets.removeAll(keepingCapacity: true)
         self.setStickyCookie = false
+        self.retryCause = nil
         let peer = context.channel.remoteAddress?.ipAddress
         let rewritten = self.requestRewriter.rewrite(head, peerAddress: peer)
         self.clientAddress = rewritten.clientAddress
@@ -255,6 +258,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     metadata: ["error": "\(error)", "target_group": "\(state.group.name)", "try": "\(self.machine.tries + 1)"]
                 )
                 self.machine.retrying()
+                self.retryCause = error
                 self.leaseUpstream(context: context, freshConnectionTo: nil)
             } else {
                 self.perform(self.machine.retryDenied(error), context: context)
@@ -349,7 +353,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.setStickyCookie = group.stickiness != nil
         } else {
             let detail = "target group \(group.name) has no available target"
-            self.perform(self.machine.retryDenied(.noTarget(detail)), context: context)
+            self.perform(self.machine.retryDenied(self.retryCause ?? .noTarget(detail)), context: context)
             return
         }
         if !self.targetInFlight {
