@@ -35,6 +35,18 @@ struct ProxyHandlerTests {
         #expect(harness.client.isActive)
     }
 
+    @Test func connectionHeaderCannotStripTheBodyFraming() throws {
+        let harness = try ProxyHarness()
+        let smuggled = "GET /admin HTTP/1.1\r\nHost: a\r\n\r\n"
+        try harness.send(
+            "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: \(smuggled.utf8.count)\r\nConnection: keep-alive, content-length, host\r\n\r\n\(smuggled)"
+        )
+        let request = try harness.upstreamReceived()
+        #expect(request.contains("Content-Length: \(smuggled.utf8.count)\r\n"))
+        #expect(request.contains("Host: a\r\n"))
+        #expect(request.hasSuffix("\r\n\r\n\(smuggled)"))  // the body stays a body
+    }
+
     @Test func sequentialRequestsReuseOneUpstreamConnection() throws {
         let harness = try ProxyHarness()
         for index in 0..<3 {

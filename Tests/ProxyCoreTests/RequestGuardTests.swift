@@ -24,6 +24,7 @@ struct RequestGuardTests {
         ("garbage", "\u{16}\u{03}\u{01}\u{02}\u{00}\r\n\r\n", "400"),
         ("unsupported expectation", "PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nExpect: magic\r\n\r\n", "417"),
         ("oversized head", "GET / HTTP/1.1\r\nHost: a\r\nX-Big: \(String(repeating: "b", count: 2000))\r\n\r\n", "431"),
+        ("trace with a body", "TRACE / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello", "400"),
         ("oversized declared body", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\n\r\n", "413"),
     ]
 

@@ -9,13 +9,19 @@ enum HopByHop {
         "proxy-connection", "proxy-authenticate", "proxy-authorization",
     ]
 
-    /// Lowercased field names listed in `Connection` (for example `Connection: close, X-Foo`).
+    /// Fields that frame or route the message. A `Connection` header may not make us drop them:
+    /// `Connection: content-length` would otherwise strip the body's framing on the way to the
+    /// target, and the body would be read there as a second request (request smuggling).
+    static let neverNamedByConnection: Set<String> = ["content-length", "transfer-encoding", "host"]
+
+    /// Lowercased field names listed in `Connection` (for example `Connection: close, X-Foo`),
+    /// except the framing and routing fields in ``neverNamedByConnection``.
     static func namedByConnection(_ headers: HTTPHeaders) -> Set<String> {
         var names: Set<String> = []
         for (name, value) in headers where name.utf8.count == 10 && name.lowercased() == "connection" {
             for token in value.split(separator: ",") {
                 let trimmed = token.trimmingSpaces().lowercased()
-                if !trimmed.isEmpty { names.insert(trimmed) }
+                if !trimmed.isEmpty && !neverNamedByConnection.contains(trimmed) { names.insert(trimmed) }
             }
         }
         return names

@@ -160,10 +160,16 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
         context.eventLoop.execute {
             let (handler, context) = loopBound.value
             handler.replaying = true
+            var replayed = false
             while !handler.machine.isHoldingReads, let part = handler.buffered.popFirst() {
                 handler.handle(part, context: context)
+                replayed = true
             }
             handler.replaying = false
+            if replayed {
+                // Like the end of a socket read: lets the proxy flush what it forwarded.
+                context.fireChannelReadComplete()
+            }
             if handler.readPending && !handler.machine.isHoldingReads && handler.buffered.isEmpty {
                 handler.readPending = false
                 context.read()

@@ -100,6 +100,11 @@ public enum RequestValidator {
                 throw RequestRejection(.payloadTooLarge, "Content-Length \(length) exceeds \(maxBodyBytes)")
             }
         }
+        if head.method == .TRACE && framing != .none {
+            // RFC 9110 §9.3.8: a TRACE request must not have content, and the HTTP encoder
+            // drops its framing headers, so a body would reach the target unframed.
+            throw RequestRejection(.badRequest, "TRACE with a body")
+        }
         return framing
     }
 
