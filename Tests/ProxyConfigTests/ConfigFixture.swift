@@ -1,7 +1,10 @@
 import Foundation
 import ProxyConfig
 
-/// A temporary directory with a development certificate pair in `certs/`, removed on deinit.
+/// A temporary directory with stand-in certificate files in `certs/`, removed on deinit.
+///
+/// ProxyConfig only checks that certificate and key files exist and are readable (ProxyTLS loads
+/// them), so the files hold a placeholder line, not PEM: no key material is in the repository.
 final class ConfigFixture {
     let directory: String
 
@@ -9,8 +12,8 @@ final class ConfigFixture {
         let base = FileManager.default.temporaryDirectory.path
         self.directory = base + "/portcullis-config-tests-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: self.directory + "/certs", withIntermediateDirectories: true)
-        try self.writeFile("certs/localhost.pem", "-----BEGIN CERTIFICATE-----\n")
-        try self.writeFile("certs/localhost-key.pem", "-----BEGIN PRIVATE KEY-----\n")
+        try self.writeFile("certs/localhost.pem", "placeholder certificate file for configuration tests\n")
+        try self.writeFile("certs/localhost-key.pem", "placeholder key file for configuration tests\n")
     }
 
     deinit {
