@@ -4,11 +4,16 @@ import ServiceLifecycle
 import UnixSignals
 
 extension ProxyServer {
-    /// Runs `configuration` until SIGTERM or SIGINT, then shuts down gracefully.
+    /// Runs `configuration` until SIGTERM or SIGINT, then shuts down gracefully. SIGHUP reloads
+    /// through `configurationSource`; SIGUSR1 reopens the access log.
     ///
     /// This is all `portcullis run` does after parsing its arguments.
-    public static func runUntilSignalled(configuration: ProxyConfiguration, logger: Logger) async throws {
-        let server = try ProxyServer(configuration: configuration, logger: logger)
+    public static func runUntilSignalled(
+        configuration: ProxyConfiguration,
+        logger: Logger,
+        configurationSource: (@Sendable () throws -> ProxyConfiguration)? = nil
+    ) async throws {
+        let server = try ProxyServer(configuration: configuration, logger: logger, configurationSource: configurationSource)
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: server)],
@@ -17,5 +22,26 @@ extension ProxyServer {
             )
         )
         try await group.run()
+    }
+
+    /// SIGHUP: reload. SIGUSR1: reopen the access log (log rotation). Until cancelled.
+    func handleSignals() async {
+        let signals = await UnixSignalsSequence(trapping: .sighup, .sigusr1)
+        for await signal in signals {
+            switch signal {
+            case .sighup:
+                self.logger.info("SIGHUP: reloading the configuration")
+                _ = try? await self.reload()
+            case .sigusr1:
+                do {
+                    try self.accessLog.reopen()
+                    self.logger.info("SIGUSR1: access log reopened")
+                } catch {
+                    self.logger.error("SIGUSR1: cannot reopen the access log", metadata: ["error": "\(error)"])
+                }
+            default:
+                break
+            }
+        }
     }
 }

@@ -11,9 +11,11 @@ public import ServiceLifecycle
 /// and pipelines, and runs them until a graceful shutdown.
 ///
 /// Owns the event loop group (one loop per core unless configured), one ``UpstreamPool`` per
-/// loop, and every socket. As a `Service`, it stops accepting on SIGTERM/SIGINT (through its
-/// `ServiceGroup`), lets requests in flight finish up to `global.shutdown_grace`, then closes
-/// what is left.
+/// loop, one ``TargetGroupMonitor`` per target group, the admin API, and every socket. As a
+/// `Service`, on SIGTERM/SIGINT (through its `ServiceGroup`) it fails `/ready`, waits
+/// `global.shutdown_delay`, stops accepting, lets requests in flight finish up to
+/// `global.shutdown_grace`, then closes what is left. A reload (``reload()``, SIGHUP,
+/// `POST /reload`) applies a new configuration in place.
 public final class ProxyServer: Service, Sendable {
     /// A listener that is accepting connections.
     public struct BoundListener: Sendable {
@@ -23,33 +25,50 @@ public final class ProxyServer: Service, Sendable {
         public var port: Int { self.address.port ?? 0 }
     }
 
-    private struct State {
-        var serverChannels: [any Channel] = []
-        var bound: [BoundListener] = []
+    struct State {
+        var configuration: ProxyConfiguration
+        var listeners: [RunningListener] = []
+        /// In configuration order.
+        var monitors: [TargetGroupMonitor]
+        var adminChannel: (any Channel)?
         var repeatedTasks: [RepeatedTask] = []
         var started = false
+        var ready = false
         var stopped = false
+        var reloads = 0
+        var lastReloadError: String?
     }
 
-    private let configuration: ProxyConfiguration
-    private let plans: [ListenerPlan]
-    private let logger: Logger
-    private let accessLogger: Logger
-    private let group: MultiThreadedEventLoopGroup
-    private let loops: [ObjectIdentifier: ProxyLoop]
-    private let monitors: [TargetGroupMonitor]
-    private let registry = ConnectionRegistry()
-    private let state = NIOLockedValueBox(State())
+    let logger: Logger
+    let group: MultiThreadedEventLoopGroup
+    let loops: [ObjectIdentifier: ProxyLoop]
+    let registry = ConnectionRegistry()
+    let metrics = ServerMetrics()
+    let accessLog: AccessLogWriter
+    let prober: any HealthProber
+    let state: NIOLockedValueBox<State>
+    /// Reads the configuration again for a reload; `nil` when the server was given a fixed one.
+    let configurationSource: (@Sendable () throws -> ProxyConfiguration)?
+    let reloading = NIOLockedValueBox(false)
+    let startedAt = ContinuousClock.now
 
     /// Loads every certificate and prepares the runtime. Does blocking file I/O: call it before
     /// serving, not on an event loop.
     ///
-    /// - Throws: A ``TLSConfigurationError`` naming the file when a certificate or key cannot be used.
-    public init(configuration: ProxyConfiguration, logger: Logger, accessLogger: Logger? = nil) throws {
-        self.configuration = configuration
+    /// - Parameter configurationSource: How to read the configuration again on reload (the
+    ///   file plus command-line overrides). Without it, reload answers with an error.
+    /// - Throws: A ``TLSConfigurationError`` naming the file when a certificate or key cannot be
+    ///   used; an ``AccessLogError`` when the access log file cannot be opened.
+    public init(
+        configuration: ProxyConfiguration,
+        logger: Logger,
+        configurationSource: (@Sendable () throws -> ProxyConfiguration)? = nil
+    ) throws {
         self.logger = logger
-        self.accessLogger = accessLogger ?? Logger(label: "portcullis.access")
-        self.plans = try ListenerPlan.make(from: configuration)
+        self.configurationSource = configurationSource
+        // Fail on certificates before starting any thread.
+        _ = try ListenerPlan.make(from: configuration)
+        self.accessLog = try AccessLogWriter(settings: Self.accessLogSettings(configuration.global))
         let threads: Int
         switch configuration.global.eventLoops {
         case .automatic: threads = System.coreCount
@@ -60,6 +79,7 @@ public final class ProxyServer: Service, Sendable {
         let connector = SocketUpstreamConnector()
         let signer = HMACCookieSigner()
         let prober = SocketHealthProber()
+        self.prober = prober
         let monitors = configuration.targetGroups.map { group in
             TargetGroupMonitor(
                 group: ListenerPlan.targetGroup(from: group),
@@ -75,17 +95,33 @@ public final class ProxyServer: Service, Sendable {
                 pool: UpstreamPool(eventLoop: eventLoop, connector: connector),
                 cookieSigner: signer
             )
+            loop.observer = LoopObserver(metrics: self.metrics, accessLog: self.accessLog)
             for monitor in monitors {
                 loop.add(monitor.makeLoopState(on: eventLoop))
             }
             loops[ObjectIdentifier(eventLoop)] = loop
         }
         self.loops = loops
-        self.monitors = monitors
+        self.state = NIOLockedValueBox(State(configuration: configuration, monitors: monitors))
+    }
+
+    static func accessLogSettings(_ global: GlobalSettings) -> AccessLogWriter.Settings {
+        let format: AccessLogFormatter.Format
+        switch global.accessLogFormat {
+        case .text: format = .text
+        case .json: format = .json
+        case .combined: format = .combined
+        }
+        return AccessLogWriter.Settings(enabled: global.accessLog, format: format, path: global.accessLogPath)
     }
 
     /// Number of event loops serving connections.
     public var eventLoopCount: Int { self.loops.count }
+
+    /// The configuration in effect (the last one applied).
+    public var configuration: ProxyConfiguration { self.state.withLockedValue { $0.configuration } }
+
+    var monitors: [TargetGroupMonitor] { self.state.withLockedValue { $0.monitors } }
 
     /// The health and state of every target, by target group name. Safe from any thread.
     public func targetStatus() -> [String: [TargetStatus]] {
@@ -99,55 +135,61 @@ public final class ProxyServer: Service, Sendable {
     /// Open client connections right now.
     public var openConnectionCount: Int { self.registry.count }
 
-    /// Binds every listener and starts accepting.
+    /// Whether `/ready` answers 200: started and not shutting down.
+    public var isReady: Bool { self.state.withLockedValue { $0.ready } }
+
+    /// The listeners accepting now, in configuration order.
+    public var boundListeners: [BoundListener] {
+        self.state.withLockedValue { $0.listeners.map { BoundListener(name: $0.name, address: $0.address) } }
+    }
+
+    /// Where the admin API listens, when it is enabled and started.
+    public var adminAddress: SocketAddress? {
+        self.state.withLockedValue { $0.adminChannel?.localAddress }
+    }
+
+    /// Binds every listener and the admin API, and starts accepting.
     ///
     /// - Returns: The bound listeners, in configuration order, with their real ports.
     @discardableResult
     public func start() async throws -> [BoundListener] {
-        let alreadyStarted = self.state.withLockedValue { state -> Bool in
+        let (alreadyStarted, configuration, monitors) = self.state.withLockedValue { state in
             defer { state.started = true }
-            return state.started
+            return (state.started, state.configuration, state.monitors)
         }
-        if alreadyStarted { return self.state.withLockedValue { $0.bound } }
+        if alreadyStarted { return self.boundListeners }
 
-        for monitor in self.monitors {
+        for monitor in monitors {
             monitor.start()
         }
-        var bound: [BoundListener] = []
-        for plan in self.plans {
-            let channel = try await self.bind(plan)
-            guard let address = channel.localAddress else { continue }
-            bound.append(BoundListener(name: plan.name, address: address))
-            self.logger.info(
-                "listener started",
-                metadata: [
-                    "listener": "\(plan.name)",
-                    "address": "\(address.ipAddress.map { $0.contains(":") ? "[\($0)]" : $0 } ?? plan.host):\(address.port ?? plan.port)",
-                    "protocol": "\(plan.tls == nil ? "http" : "https")",
-                ]
-            )
-            self.state.withLockedValue { $0.serverChannels.append(channel) }
-            if let tls = plan.tls {
-                let task = self.group.next().scheduleRepeatedTask(
-                    initialDelay: plan.ticketKeyRotation,
-                    delay: plan.ticketKeyRotation
-                ) { [logger] _ in
-                    tls.rotateTicketKeys()
-                    logger.debug("rotated TLS session ticket keys", metadata: ["listener": "\(plan.name)"])
-                }
-                self.state.withLockedValue { $0.repeatedTasks.append(task) }
-            }
+        let plans = try ListenerPlan.make(from: configuration)
+        for (plan, listenerConfiguration) in zip(plans, configuration.listeners) {
+            let listener = try await self.bind(plan, configuration: listenerConfiguration)
+            self.state.withLockedValue { $0.listeners.append(listener) }
         }
-        self.state.withLockedValue { $0.bound = bound }
-        return bound
+        if configuration.admin.enabled {
+            let channel = try await self.bindAdmin(configuration.admin)
+            self.state.withLockedValue { $0.adminChannel = channel }
+        }
+        let flush = self.group.next().scheduleRepeatedTask(initialDelay: .milliseconds(200), delay: .milliseconds(200)) {
+            [accessLog] _ in accessLog.flush()
+        }
+        self.state.withLockedValue {
+            $0.repeatedTasks.append(flush)
+            $0.ready = true
+        }
+        return self.boundListeners
     }
 
-    private func bind(_ plan: ListenerPlan) async throws -> any Channel {
+    /// Binds one listener and schedules its ticket key rotation.
+    func bind(_ plan: ListenerPlan, configuration: ListenerConfiguration) async throws -> RunningListener {
         let loops = self.loops
         let registry = self.registry
         let logger = self.logger
-        let accessLogger = self.accessLogger
-        return try await ServerBootstrap(group: self.group)
+        let metrics = self.metrics
+        let box = NIOLockedValueBox(plan)
+        let name = plan.name
+        let channel = try await ServerBootstrap(group: self.group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
@@ -158,45 +200,89 @@ public final class ProxyServer: Service, Sendable {
                     }
                     try ClientPipeline.configure(
                         channel: channel,
-                        plan: plan,
+                        plan: box.withLockedValue { $0 },
                         loop: loop,
                         logger: logger,
-                        accessLogger: accessLogger
+                        metrics: metrics
                     )
-                    registry.add(channel)
+                    registry.add(channel, listener: name)
                 }
             }
             .bind(host: plan.host, port: plan.port)
             .get()
+        let address = try channel.localAddress ?? SocketAddress(ipAddress: "0.0.0.0", port: plan.port)
+        let listener = RunningListener(configuration: configuration, plan: box, channel: channel, address: address)
+        if plan.tls != nil {
+            let task = self.group.next().scheduleRepeatedTask(
+                initialDelay: plan.ticketKeyRotation,
+                delay: plan.ticketKeyRotation
+            ) { [logger] _ in
+                listener.plan.tls?.rotateTicketKeys()
+                logger.debug("rotated TLS session ticket keys", metadata: ["listener": "\(name)"])
+            }
+            listener.ticketRotation.withLockedValue { $0 = task }
+        }
+        self.logger.info(
+            "listener started",
+            metadata: [
+                "listener": "\(plan.name)",
+                "address": "\(Self.describe(address, fallbackHost: plan.host))",
+                "protocol": "\(plan.tls == nil ? "http" : "https")",
+            ]
+        )
+        return listener
+    }
+
+    static func describe(_ address: SocketAddress, fallbackHost: String) -> String {
+        let host = address.ipAddress.map { $0.contains(":") ? "[\($0)]" : $0 } ?? fallbackHost
+        return "\(host):\(address.port ?? 0)"
     }
 
     /// Runs until graceful shutdown is requested (SIGTERM/SIGINT through the `ServiceGroup`), then
-    /// drains.
+    /// drains. SIGHUP reloads the configuration; SIGUSR1 reopens the access log.
     public func run() async throws {
         try await self.start()
-        try? await gracefulShutdown()
+        await withTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { await self.handleSignals() }
+            try? await gracefulShutdown()
+            tasks.cancelAll()
+        }
         await self.shutdown()
     }
 
-    /// Stops accepting, lets requests in flight finish up to the configured grace period, closes
-    /// what is left and stops the event loops. Safe to call more than once.
+    /// Stops being ready, waits `shutdown_delay` so an outer load balancer notices, stops
+    /// accepting, lets requests in flight finish up to the grace period, closes what is left and
+    /// stops the event loops. Safe to call more than once.
     public func shutdown() async {
-        let (channels, tasks, alreadyStopped) = self.state.withLockedValue { state in
-            defer { state.stopped = true }
-            return (state.serverChannels, state.repeatedTasks, state.stopped)
+        let (configuration, alreadyStopped) = self.state.withLockedValue { state in
+            defer {
+                state.ready = false
+                state.stopped = true
+            }
+            return (state.configuration, state.stopped)
         }
         if alreadyStopped { return }
+        if configuration.global.shutdownDelay > .zero {
+            self.logger.info("not ready; waiting before closing listeners", metadata: ["delay": "\(configuration.global.shutdownDelay)"])
+            try? await Task.sleep(for: configuration.global.shutdownDelay)
+        }
+        let (listeners, admin, tasks, monitors) = self.state.withLockedValue { state in
+            (state.listeners, state.adminChannel, state.repeatedTasks, state.monitors)
+        }
         for task in tasks { task.cancel() }
-        for monitor in self.monitors { monitor.stop() }
-        for channel in channels {
-            try? await channel.close()
+        for listener in listeners {
+            listener.ticketRotation.withLockedValue { $0?.cancel() }
+        }
+        for monitor in monitors { monitor.stop() }
+        for listener in listeners {
+            try? await listener.channel.close()
         }
         let open = self.registry.all
         self.logger.info("shutting down", metadata: ["open_connections": "\(open.count)"])
         for channel in open {
             channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
         }
-        let deadline = ContinuousClock.now + self.configuration.global.shutdownGrace
+        let deadline = ContinuousClock.now + configuration.global.shutdownGrace
         while self.registry.count > 0 && ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(50))
         }
@@ -213,6 +299,8 @@ public final class ProxyServer: Service, Sendable {
         while self.registry.count > 0 && ContinuousClock.now < closeDeadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
+        try? await admin?.close()
+        self.accessLog.close()
         try? await self.group.shutdownGracefully()
         self.logger.info("stopped")
     }

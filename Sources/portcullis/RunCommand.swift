@@ -55,26 +55,28 @@ struct RunCommand: AsyncParsableCommand {
         overrides.healthPath = self.healthPath
         overrides.healthInterval = self.healthInterval
 
+        let load: @Sendable () throws -> ProxyConfiguration
+        if let path = self.config {
+            load = { [overrides] in try ProxyConfiguration.load(path: path).applying(overrides) }
+        } else {
+            if self.cert == nil {
+                // The dev-proxy promise: nothing to configure. Make a local CA and a
+                // localhost certificate the first time, reuse them afterwards.
+                let leaf = "\(self.certsDirectory)/localhost.pem"
+                let leafKey = "\(self.certsDirectory)/localhost-key.pem"
+                if !FileManager.default.fileExists(atPath: leaf) || !FileManager.default.fileExists(atPath: leafKey) {
+                    let paths = try DevCertificateAuthority.ensure(directory: self.certsDirectory)
+                    FileHandle.standardError.write(Data("created dev certificate \(paths.certificate) (trust \(paths.caCertificate))\n".utf8))
+                }
+                overrides.certificate = leaf
+                overrides.privateKey = leafKey
+            }
+            let base = FileManager.default.currentDirectoryPath
+            load = { [overrides] in try ProxyConfiguration.embeddedDefault(baseDirectory: base).applying(overrides) }
+        }
         let configuration: ProxyConfiguration
         do {
-            if let path = self.config {
-                configuration = try ProxyConfiguration.load(path: path).applying(overrides)
-            } else {
-                if self.cert == nil {
-                    // The dev-proxy promise: nothing to configure. Make a local CA and a
-                    // localhost certificate the first time, reuse them afterwards.
-                    let leaf = "\(self.certsDirectory)/localhost.pem"
-                    let leafKey = "\(self.certsDirectory)/localhost-key.pem"
-                    if !FileManager.default.fileExists(atPath: leaf) || !FileManager.default.fileExists(atPath: leafKey) {
-                        let paths = try DevCertificateAuthority.ensure(directory: self.certsDirectory)
-                        FileHandle.standardError.write(Data("created dev certificate \(paths.certificate) (trust \(paths.caCertificate))\n".utf8))
-                    }
-                    overrides.certificate = leaf
-                    overrides.privateKey = leafKey
-                }
-                let base = FileManager.default.currentDirectoryPath
-                configuration = try ProxyConfiguration.embeddedDefault(baseDirectory: base).applying(overrides)
-            }
+            configuration = try load()
         } catch let error as ConfigValidationError {
             FileHandle.standardError.write(Data((error.description + "\n").utf8))
             throw ExitCode(2)
@@ -88,7 +90,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "portcullis")
         do {
-            try await ProxyServer.runUntilSignalled(configuration: configuration, logger: logger)
+            try await ProxyServer.runUntilSignalled(configuration: configuration, logger: logger, configurationSource: load)
         } catch let error as ExitCode {
             throw error
         } catch {

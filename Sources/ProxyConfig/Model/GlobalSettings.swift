@@ -5,24 +5,38 @@
 ///   `auto` means one per CPU core.
 /// - `shutdown_grace` (duration, default `30s`): how long to wait for in-flight requests to
 ///   finish after SIGTERM or SIGINT before connections are closed.
+/// - `shutdown_delay` (duration, default `0s`): after SIGTERM, how long `/ready` fails while
+///   the listeners still accept, so an outer load balancer stops sending first.
 /// - `log_level` (`trace`…`critical`, default `info`).
-/// - `access_log` (bool, default `true`): log one line per request.
+/// - `access_log` (bool, or a mapping with `enabled`, `format` and `path`; default `true`): one
+///   line per request. `format`: `text` (default), `json` or `combined`; `path`: a file
+///   (reopened on SIGUSR1 for log rotation) or `-` for standard output (the default).
 public struct GlobalSettings: Sendable, Equatable {
     public var eventLoops: EventLoopCount
     public var shutdownGrace: Duration
+    public var shutdownDelay: Duration
     public var logLevel: LogLevel
     public var accessLog: Bool
+    public var accessLogFormat: AccessLogFormat
+    /// Absolute path of the access-log file; `nil` for standard output.
+    public var accessLogPath: String?
 
     public init(
         eventLoops: EventLoopCount = .automatic,
         shutdownGrace: Duration = .seconds(30),
+        shutdownDelay: Duration = .zero,
         logLevel: LogLevel = .info,
-        accessLog: Bool = true
+        accessLog: Bool = true,
+        accessLogFormat: AccessLogFormat = .text,
+        accessLogPath: String? = nil
     ) {
         self.eventLoops = eventLoops
         self.shutdownGrace = shutdownGrace
+        self.shutdownDelay = shutdownDelay
         self.logLevel = logLevel
         self.accessLog = accessLog
+        self.accessLogFormat = accessLogFormat
+        self.accessLogPath = accessLogPath
     }
 }
 

@@ -9,8 +9,10 @@
 /// - `global` (mapping, optional): see ``GlobalSettings``.
 /// - `listeners` (list, required, at least one): see ``ListenerConfiguration``.
 /// - `target_groups` (mapping from name to group, required): see ``TargetGroupConfiguration``.
+/// - `admin` (mapping, optional): see ``AdminConfiguration``.
 public struct ProxyConfiguration: Sendable, Equatable {
     public var global: GlobalSettings
+    public var admin: AdminConfiguration
     public var listeners: [ListenerConfiguration]
     /// In file order.
     public var targetGroups: [TargetGroupConfiguration]
@@ -22,12 +24,14 @@ public struct ProxyConfiguration: Sendable, Equatable {
 
     public init(
         global: GlobalSettings = GlobalSettings(),
+        admin: AdminConfiguration = AdminConfiguration(),
         listeners: [ListenerConfiguration],
         targetGroups: [TargetGroupConfiguration],
         sourceFile: String,
         warnings: [ConfigDiagnostic] = []
     ) {
         self.global = global
+        self.admin = admin
         self.listeners = listeners
         self.targetGroups = targetGroups
         self.sourceFile = sourceFile

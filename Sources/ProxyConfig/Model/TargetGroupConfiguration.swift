@@ -12,6 +12,7 @@
 /// - `all_unhealthy` (``AllUnhealthyBehaviour``, default `fail_open`).
 /// - `retries` (mapping): see ``RetryConfiguration``.
 /// - `outlier_detection` (mapping): see ``OutlierDetectionConfiguration``.
+/// - `scaling` (list, default empty): threshold rules that run hooks; see ``ScalingRuleConfiguration``.
 public struct TargetGroupConfiguration: Sendable, Equatable {
     /// The longest `slow_start` accepted.
     public static let maximumSlowStart = Duration.seconds(3600)
@@ -28,6 +29,8 @@ public struct TargetGroupConfiguration: Sendable, Equatable {
     public var allUnhealthy: AllUnhealthyBehaviour
     public var retries: RetryConfiguration
     public var outlierDetection: OutlierDetectionConfiguration
+    /// Rule names are unique within the group.
+    public var scaling: [ScalingRuleConfiguration] = []
 
     /// Targets with an empty ``TargetConfiguration/name`` are named `t<position>` (`t1`, `t2`, …).
     public init(

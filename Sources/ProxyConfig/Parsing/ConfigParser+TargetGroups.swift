@@ -26,7 +26,7 @@ extension ConfigParser {
 
     private static let targetGroupKeys = [
         "policy", "targets", "health_check", "upstream", "stickiness", "slow_start", "all_unhealthy", "retries",
-        "outlier_detection",
+        "outlier_detection", "scaling",
     ]
 
     private mutating func targetGroup(_ node: ConfigNode, name: String, key: String) -> TargetGroupConfiguration? {
@@ -78,6 +78,9 @@ extension ConfigParser {
         }
         if let node = fields["outlier_detection"] {
             group.outlierDetection = self.outlierDetection(node, key: fields.key("outlier_detection"))
+        }
+        if let node = fields["scaling"] {
+            group.scaling = self.scalingRules(node, key: fields.key("scaling"))
         }
         self.warnAboutIgnoredBalancingKeys(group, fields: fields)
         return group

@@ -41,11 +41,12 @@ struct ConfigParser {
             )
             return nil
         }
-        guard let fields = self.fields(of: root, key: "", allowed: ["global", "listeners", "target_groups"]) else {
+        guard let fields = self.fields(of: root, key: "", allowed: ["global", "listeners", "target_groups", "admin"]) else {
             return nil
         }
 
         let global = fields["global"].map { self.global($0, key: fields.key("global")) } ?? GlobalSettings()
+        let admin = fields["admin"].map { self.admin($0, key: fields.key("admin")) } ?? AdminConfiguration()
 
         var listeners: [ListenerConfiguration] = []
         if let node = fields["listeners"] {
@@ -70,6 +71,7 @@ struct ConfigParser {
         guard !self.problems.hasErrors else { return nil }
         return ProxyConfiguration(
             global: global,
+            admin: admin,
             listeners: listeners,
             targetGroups: targetGroups,
             sourceFile: self.problems.file,
@@ -85,7 +87,7 @@ struct ConfigParser {
             let fields = self.fields(
                 of: node,
                 key: key,
-                allowed: ["event_loops", "shutdown_grace", "log_level", "access_log"]
+                allowed: ["event_loops", "shutdown_grace", "shutdown_delay", "log_level", "access_log"]
             )
         else {
             return settings
@@ -112,13 +114,18 @@ struct ConfigParser {
         {
             settings.shutdownGrace = grace
         }
+        if let node = fields["shutdown_delay"],
+            let delay = self.duration(node, key: fields.key("shutdown_delay"), allowsZero: true)
+        {
+            settings.shutdownDelay = delay
+        }
         if let node = fields["log_level"],
             let level = self.choice(node, key: fields.key("log_level"), of: LogLevel.self, noun: "log level")
         {
             settings.logLevel = level
         }
-        if let node = fields["access_log"], let value = self.bool(node, key: fields.key("access_log")) {
-            settings.accessLog = value
+        if let node = fields["access_log"] {
+            self.accessLog(node, key: fields.key("access_log"), into: &settings)
         }
         return settings
     }

@@ -15,13 +15,12 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     public typealias OutboundIn = HTTPServerResponsePart
     public typealias OutboundOut = HTTPServerResponsePart
 
-    private let settings: ListenerSettings
+    private var settings: ListenerSettings
     private let loop: ProxyLoop
     private let connectionInfo: ClientConnectionInfo
-    private let accessLogger: Logger
     private let logger: Logger
-    private let requestRewriter: RequestHeaderRewriter
-    private let responseRewriter: ResponseHeaderRewriter
+    private var requestRewriter: RequestHeaderRewriter
+    private var responseRewriter: ResponseHeaderRewriter
 
     private var machine = ForwardingStateMachine()
     private var context: ChannelHandlerContext?
@@ -45,6 +44,9 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     // Access-log facts of the request in flight.
     private var clientHead: HTTPRequestHead?
+    private var routeName: String?
+    private var requestBytes = 0
+    private var retries = 0
     private var clientAddress = "-"
     private var requestStart = NIODeadline.now()
     private var upstreamStart: NIODeadline?
@@ -55,14 +57,12 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         settings: ListenerSettings,
         loop: ProxyLoop,
         connectionInfo: ClientConnectionInfo = ClientConnectionInfo(),
-        logger: Logger,
-        accessLogger: Logger
+        logger: Logger
     ) {
         self.settings = settings
         self.loop = loop
         self.connectionInfo = connectionInfo
         self.logger = logger
-        self.accessLogger = accessLogger
         self.requestRewriter = RequestHeaderRewriter(scheme: settings.scheme, isTrustedProxy: settings.isTrustedProxy)
         self.responseRewriter = ResponseHeaderRewriter(
             stripResponseHeaders: settings.stripResponseHeaders,
@@ -91,6 +91,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .head(let head):
             self.startRequest(head, context: context)
         case .body(let buffer):
+            self.requestBytes += buffer.readableBytes
             self.perform(self.machine.requestBody(.body(.byteBuffer(buffer)), byteCount: buffer.readableBytes), context: context)
         case .end:
             self.perform(self.machine.requestEnd(), context: context)
@@ -117,6 +118,10 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.writeAccessLog(error: aborted.rejection.reason)
             return
         }
+        if let reloaded = event as? ListenerReloadedEvent {
+            self.apply(reloaded, context: context)
+            return
+        }
         context.fireUserInboundEventTriggered(event)
     }
 
@@ -137,8 +142,27 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.read()
     }
 
+    /// A configuration reload: the next requests follow the new settings; a request in flight on
+    /// a route that changed lets its response finish, then the connection closes.
+    private func apply(_ reloaded: ListenerReloadedEvent, context: ChannelHandlerContext) {
+        self.settings = reloaded.settings
+        self.requestRewriter = RequestHeaderRewriter(scheme: reloaded.settings.scheme, isTrustedProxy: reloaded.settings.isTrustedProxy)
+        self.responseRewriter = ResponseHeaderRewriter(
+            stripResponseHeaders: reloaded.settings.stripResponseHeaders,
+            serverHeader: reloaded.settings.serverHeader
+        )
+        guard self.clientHead != nil else { return }
+        if let route = self.routeName, reloaded.unchangedRoutes.contains(route) {
+            return
+        }
+        // Through the whole pipeline, so RequestGuardHandler closes after this response.
+        context.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+    }
+
     private func startRequest(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         self.clientHead = head
+        self.requestBytes = 0
+        self.retries = 0
         self.requestStart = .now()
         self.upstreamStart = nil
         self.responseStatus = 0
@@ -152,6 +176,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.clientAddress = rewritten.clientAddress
         self.requestKey = RequestKey(clientAddress: rewritten.clientAddress)
         let route = self.settings.router.route(for: head)
+        self.routeName = route?.name
         let group = route?.targetGroup
         self.targetGroup = group
         self.groupState = group.flatMap { self.loop.targetGroups[$0.name] }
@@ -258,6 +283,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     metadata: ["error": "\(error)", "target_group": "\(state.group.name)", "try": "\(self.machine.tries + 1)"]
                 )
                 self.machine.retrying()
+                self.retries += 1
                 self.retryCause = error
                 self.leaseUpstream(context: context, freshConnectionTo: nil)
             } else {
@@ -450,29 +476,34 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.responseTimer?.disarm()
     }
 
+    /// Hands the finished request's record to the loop's observer (access log, metrics).
     private func writeAccessLog(error: String?) {
-        guard self.settings.accessLog, let head = self.clientHead else { return }
+        guard let head = self.clientHead else { return }
         self.clientHead = nil
+        guard let observer = self.loop.observer else { return }
         let now = NIODeadline.now()
-        let totalMs = Double((now - self.requestStart).nanoseconds) / 1_000_000
-        var line = "\(self.clientAddress) \"\(head.method.rawValue) \(head.uri) HTTP/\(head.version.major).\(head.version.minor)\" "
-        line += "\(self.responseStatus) \(self.responseBytes)"
-        line += " target=\(self.target.map { "\(self.targetGroup?.name ?? "-")/\($0.id)" } ?? "-")"
-        if let upstreamStart = self.upstreamStart {
-            let upstreamMs = Double((now - upstreamStart).nanoseconds) / 1_000_000
-            line += " upstream_ms=\(Self.format(upstreamMs))"
-        }
-        line += " total_ms=\(Self.format(totalMs)) tls=\(self.connectionInfo.tlsVersion ?? "-")"
-        if let error {
-            line += " error=\"\(error)\""
-        }
-        self.accessLogger.info("\(line)")
-    }
-
-    private static func format(_ milliseconds: Double) -> String {
-        let hundredths = Int((milliseconds * 100).rounded())
-        let fraction = hundredths % 100
-        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+        let record = RequestRecord(
+            listener: self.settings.name,
+            route: self.routeName,
+            targetGroup: self.targetGroup?.name,
+            target: self.target?.id,
+            clientAddress: self.clientAddress,
+            method: head.method,
+            uri: head.uri,
+            version: head.version,
+            host: head.headers.first(name: "host"),
+            userAgent: head.headers.first(name: "user-agent"),
+            referer: head.headers.first(name: "referer"),
+            status: self.responseStatus,
+            requestBytes: self.requestBytes,
+            responseBytes: self.responseBytes,
+            totalNanoseconds: (now - self.requestStart).nanoseconds,
+            upstreamNanoseconds: self.upstreamStart.map { (now - $0).nanoseconds },
+            retries: self.retries,
+            tlsVersion: self.connectionInfo.tlsVersion,
+            error: error
+        )
+        observer.requestCompleted(record)
     }
 }
 

@@ -86,4 +86,19 @@ public struct HealthStateMachine: Sendable {
             return .none
         }
     }
+
+    /// Forgets the passes so far: the target is ``TargetHealth/unhealthy`` until it passes
+    /// `healthyThreshold` probes in a row again. Used when a target is attached or rechecked after
+    /// a restart, so its old record does not vouch for the new process.
+    public mutating func requireFreshPasses() {
+        self.health = .unhealthy
+        self.consecutivePasses = 0
+        self.consecutiveFailures = 0
+    }
+
+    /// Declares the target healthy without waiting for probes (an operator's "attach now").
+    public mutating func markHealthy() {
+        self.health = .healthy
+        self.consecutiveFailures = 0
+    }
 }

@@ -3,8 +3,9 @@ import NIOConcurrencyHelpers
 public import NIOCore
 
 /// Keeps the health of one target group's targets: runs the active health checks, applies
-/// passive outlier ejection, logs every transition, and publishes the result to each event
-/// loop's ``TargetGroupLoopState``.
+/// passive outlier ejection, carries out operator changes (register, deregister, weight, drain,
+/// attach), logs every transition, and publishes the result to each event loop's
+/// ``TargetGroupLoopState``.
 ///
 /// Runs on one "home" event loop. The event loops serving requests never wait for it: they read
 /// the last published statuses, which it pushes to them with `execute` on every change, so the
@@ -14,40 +15,70 @@ public import NIOCore
 public final class TargetGroupMonitor: @unchecked Sendable {
     // Mutable state is confined to `home` (checked in debug builds); setup (before `start`) is
     // single-threaded. That is why the type can be @unchecked Sendable.
+    /// The group's settings. Its `targets` are those it started with; the live list is
+    /// ``status()``.
     public let group: TargetGroup
-    private let home: any EventLoop
-    private let prober: (any HealthProber)?
-    private let logger: Logger
-    private var loopStates: [TargetGroupLoopState] = []
-    private var machines: [String: HealthStateMachine] = [:]
-    private var statuses: [String: TargetStatus] = [:]
-    private var outliers: OutlierDetector
+    let home: any EventLoop
+    let prober: (any HealthProber)?
+    let logger: Logger
+    var targets: [Target]
+    var loopStates: [TargetGroupLoopState] = []
+    var machines: [String: HealthStateMachine] = [:]
+    var statuses: [String: TargetStatus] = [:]
+    var outliers: OutlierDetector
     private var probeTask: RepeatedTask?
-    private var ejectionTimer: Scheduled<Void>?
+    private var recheckTask: RepeatedTask?
+    var ejectionTimer: Scheduled<Void>?
     private var probing: Set<String> = []
+    /// Targets probed every second until they pass: attached or rechecked after a restart.
+    var rechecking: Set<String> = []
     /// Set once by ``stop()``; read from any loop so nothing is scheduled on loops that are
     /// shutting down.
     private let stopped = NIOLockedValueBox(false)
     private let published: NIOLockedValueBox<[TargetStatus]>
 
-    public init(group: TargetGroup, home: any EventLoop, prober: (any HealthProber)?, logger: Logger) {
+    /// - Parameter previous: Statuses from the monitor this one replaces (a configuration
+    ///   reload); targets that remain keep their health and draining state.
+    public init(
+        group: TargetGroup,
+        home: any EventLoop,
+        prober: (any HealthProber)?,
+        logger: Logger,
+        carryingOver previous: [TargetStatus] = []
+    ) {
         self.group = group
         self.home = home
         self.prober = group.healthCheck == nil ? nil : prober
         self.logger = logger
+        self.targets = group.targets
         self.outliers = OutlierDetector(settings: group.outlierDetection)
+        let previousByID = Dictionary(previous.map { ($0.target.id, $0) }, uniquingKeysWith: { first, _ in first })
         var initial: [TargetStatus] = []
         for target in group.targets {
-            let status: TargetStatus
+            var status: TargetStatus
             if let check = group.healthCheck, self.prober != nil {
-                self.machines[target.id] = HealthStateMachine(
+                var machine = HealthStateMachine(
                     healthyThreshold: check.healthyThreshold,
                     unhealthyThreshold: check.unhealthyThreshold,
                     atStartup: true
                 )
                 status = TargetStatus(target: target, health: .unknown)
+                if let old = previousByID[target.id] {
+                    switch old.checkHealth {
+                    case .healthy: machine.markHealthy()
+                    case .unhealthy: machine.requireFreshPasses()
+                    case .unknown, .draining: break
+                    }
+                    status.checkHealth = machine.health
+                    status.health = old.health == .draining ? .draining : machine.health
+                    status.lastProbe = old.lastProbe
+                }
+                self.machines[target.id] = machine
             } else {
                 status = TargetStatus(target: target, health: .healthy)
+                if previousByID[target.id]?.health == .draining {
+                    status.health = .draining
+                }
             }
             self.statuses[target.id] = status
             initial.append(status)
@@ -62,6 +93,11 @@ public final class TargetGroupMonitor: @unchecked Sendable {
         return state
     }
 
+    /// The loop state made for `eventLoop` by ``makeLoopState(on:)``.
+    public func loopState(on eventLoop: any EventLoop) -> TargetGroupLoopState? {
+        self.loopStates.first { $0.eventLoop === eventLoop }
+    }
+
     /// Every target's status, in group order. Safe from any thread.
     public func status() -> [TargetStatus] {
         self.published.withLockedValue { $0 }
@@ -70,10 +106,14 @@ public final class TargetGroupMonitor: @unchecked Sendable {
     /// Probes every target at once, then every `interval`.
     public func start() {
         guard let check = self.group.healthCheck, self.prober != nil else { return }
+        let recheckInterval = min(check.interval, .seconds(1))
         self.home.execute {
             self.probeAll()
             self.probeTask = self.home.scheduleRepeatedTask(initialDelay: check.interval, delay: check.interval) { _ in
                 self.probeAll()
+            }
+            self.recheckTask = self.home.scheduleRepeatedTask(initialDelay: recheckInterval, delay: recheckInterval) { _ in
+                self.probe(self.targets.filter { self.rechecking.contains($0.id) })
             }
         }
     }
@@ -82,15 +122,22 @@ public final class TargetGroupMonitor: @unchecked Sendable {
         self.stopped.withLockedValue { $0 = true }
         self.home.execute {
             self.probeTask?.cancel()
+            self.recheckTask?.cancel()
             self.ejectionTimer?.cancel()
         }
     }
 
+    var isStopped: Bool { self.stopped.withLockedValue { $0 } }
+
     // MARK: Active health checks
 
     private func probeAll() {
+        self.probe(self.targets)
+    }
+
+    func probe(_ targets: [Target]) {
         guard !self.isStopped, let check = self.group.healthCheck, let prober = self.prober else { return }
-        for target in self.group.targets where !self.probing.contains(target.id) {
+        for target in targets where !self.probing.contains(target.id) {
             self.probing.insert(target.id)
             prober.probe(target, settings: check, on: self.home).assumeIsolated().whenComplete { result in
                 self.probing.remove(target.id)
@@ -110,8 +157,18 @@ public final class TargetGroupMonitor: @unchecked Sendable {
         status.lastProbe = result
         status.consecutivePasses = machine.consecutivePasses
         status.consecutiveFailures = machine.consecutiveFailures
+        status.checkHealth = machine.health
+        if machine.health == .healthy {
+            self.rechecking.remove(target.id)
+        }
         guard status.health != .draining else {
             self.statuses[target.id] = status
+            if action == .none {
+                self.publishStatusOnly()
+            } else {
+                self.logTransition(target, from: old, to: machine.health, reason: "\(result) (draining)")
+                self.publishStatusOnly()
+            }
             return
         }
         status.health = machine.health
@@ -147,7 +204,7 @@ public final class TargetGroupMonitor: @unchecked Sendable {
                 targetID: target.id,
                 success: success,
                 now: now,
-                groupSize: self.group.targets.count
+                groupSize: self.targets.count
             )
             guard case .eject(let id, let until, let count) = action, var status = self.statuses[id] else { return }
             let deadline = NIODeadline.uptimeNanoseconds(UInt64(max(0, until.components.seconds * 1_000_000_000 + until.components.attoseconds / 1_000_000_000)))
@@ -188,19 +245,17 @@ public final class TargetGroupMonitor: @unchecked Sendable {
 
     // MARK: Publishing
 
-    private func orderedStatuses() -> [TargetStatus] {
-        self.group.targets.compactMap { self.statuses[$0.id] }
+    func orderedStatuses() -> [TargetStatus] {
+        self.targets.compactMap { self.statuses[$0.id] }
     }
 
     /// Counters and last probe changed, serving set did not: only the status view needs it.
-    private func publishStatusOnly() {
+    func publishStatusOnly() {
         let ordered = self.orderedStatuses()
         self.published.withLockedValue { $0 = ordered }
     }
 
-    private var isStopped: Bool { self.stopped.withLockedValue { $0 } }
-
-    private func publish() {
+    func publish() {
         let ordered = self.orderedStatuses()
         self.published.withLockedValue { $0 = ordered }
         guard !self.isStopped else { return }
@@ -209,7 +264,7 @@ public final class TargetGroupMonitor: @unchecked Sendable {
         }
     }
 
-    private func logTransition(_ target: Target, from old: TargetHealth, to new: TargetHealth, reason: String) {
+    func logTransition(_ target: Target, from old: TargetHealth, to new: TargetHealth, reason: String) {
         let level: Logger.Level = new == .unhealthy ? .warning : .notice
         self.logger.log(
             level: level,

@@ -5,7 +5,12 @@ public import NIOCore
 /// Published by the ``TargetGroupMonitor`` to every event loop, and shown by `status` views.
 public struct TargetStatus: Sendable {
     public var target: Target
+    /// The state that decides routing: the health check's verdict, or ``TargetHealth/draining``
+    /// while an operator has taken the target out of rotation.
     public var health: TargetHealth
+    /// The health check's own verdict, kept up to date while draining too, so a rolling deploy
+    /// can see a restarted target pass its checks before attaching it.
+    public var checkHealth: TargetHealth
     public var lastProbe: ProbeResult?
     public var consecutivePasses: Int
     public var consecutiveFailures: Int
@@ -17,6 +22,7 @@ public struct TargetStatus: Sendable {
     public init(target: Target, health: TargetHealth) {
         self.target = target
         self.health = health
+        self.checkHealth = health
         self.consecutivePasses = 0
         self.consecutiveFailures = 0
     }

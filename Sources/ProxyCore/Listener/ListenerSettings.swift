@@ -45,8 +45,6 @@ public struct ListenerSettings: Sendable {
     public var limits: RequestLimits
     /// Picks the target group for each request.
     public var router: Router
-    /// Whether to write one access-log line per request.
-    public var accessLog: Bool
 
     public init(
         name: String,
@@ -55,8 +53,7 @@ public struct ListenerSettings: Sendable {
         serverHeader: String? = "portcullis",
         stripResponseHeaders: [String] = ListenerSettings.defaultStrippedResponseHeaders,
         limits: RequestLimits = RequestLimits(),
-        router: Router,
-        accessLog: Bool = true
+        router: Router
     ) {
         self.name = name
         self.scheme = scheme
@@ -65,7 +62,6 @@ public struct ListenerSettings: Sendable {
         self.stripResponseHeaders = stripResponseHeaders
         self.limits = limits
         self.router = router
-        self.accessLog = accessLog
     }
 
     /// Headers that reveal what software a backend runs.

@@ -16,6 +16,8 @@ public final class ProxyLoop: @unchecked Sendable {
     public let pool: UpstreamPool
     public private(set) var targetGroups: [String: TargetGroupLoopState] = [:]
     public let cookieSigner: (any CookieSigner)?
+    /// Sees every finished request of this loop (metrics, access log). Set during setup.
+    public var observer: (any ProxyObserver)?
 
     public init(eventLoop: any EventLoop, pool: UpstreamPool, cookieSigner: (any CookieSigner)? = nil) {
         self.eventLoop = eventLoop
@@ -26,5 +28,11 @@ public final class ProxyLoop: @unchecked Sendable {
     /// Adds this loop's view of a target group. Setup only.
     public func add(_ state: TargetGroupLoopState) {
         self.targetGroups[state.group.name] = state
+    }
+
+    /// Swaps in the target groups of a reloaded configuration, all at once. Call on ``eventLoop``.
+    public func replaceTargetGroups(_ states: [TargetGroupLoopState]) {
+        self.eventLoop.preconditionInEventLoop()
+        self.targetGroups = Dictionary(states.map { ($0.group.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 }

@@ -31,6 +31,9 @@ public final class TargetGroupLoopState: @unchecked Sendable {
         self.statuses = statuses
     }
 
+    /// Requests in flight from this loop, by target id.
+    public var inFlightCounts: [String: Int] { self.inFlight }
+
     /// Requests in flight to `target` from this loop.
     public func inFlight(to target: Target) -> Int {
         self.inFlight[target.id] ?? 0

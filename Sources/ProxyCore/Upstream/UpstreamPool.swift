@@ -23,6 +23,11 @@ public final class UpstreamPool: @unchecked Sendable {
     }
 
     /// Idle connections kept for `target`.
+    /// Idle connections to every target. Call on ``eventLoop``.
+    public var idleTotal: Int {
+        self.idle.values.reduce(0) { $0 + $1.count }
+    }
+
     public func idleCount(for target: Target) -> Int {
         self.eventLoop.preconditionInEventLoop()
         return self.idle[target]?.count ?? 0

@@ -16,13 +16,13 @@ enum ClientPipeline {
         plan: ListenerPlan,
         loop: ProxyLoop,
         logger: Logger,
-        accessLogger: Logger
+        metrics: ServerMetrics
     ) throws {
         let pipeline = channel.pipeline.syncOperations
         let info = ClientConnectionInfo()
         if let tls = plan.tls {
             try pipeline.addHandler(TLSServerHandler(context: tls, logger: logger))
-            try pipeline.addHandler(TLSDetailsRecorder(info: info))
+            try pipeline.addHandler(TLSDetailsRecorder(info: info, metrics: metrics, listener: plan.name))
         }
         let settings = plan.settings
         try pipeline.addHandler(
@@ -44,7 +44,7 @@ enum ClientPipeline {
         )
         try pipeline.addHandler(RequestGuardHandler(maxBodyBytes: settings.limits.bodyBytes, serverHeader: settings.serverHeader))
         try pipeline.addHandler(
-            ProxyHandler(settings: settings, loop: loop, connectionInfo: info, logger: logger, accessLogger: accessLogger)
+            ProxyHandler(settings: settings, loop: loop, connectionInfo: info, logger: logger)
         )
     }
 }

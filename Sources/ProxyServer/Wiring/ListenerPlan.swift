@@ -48,8 +48,7 @@ struct ListenerPlan: Sendable {
                     headerTimeout: TimeAmount(listener.limits.headerTimeout),
                     idleTimeout: TimeAmount(listener.limits.idleTimeout)
                 ),
-                router: Router(routes: routes),
-                accessLog: configuration.global.accessLog
+                router: Router(routes: routes)
             )
             return ListenerPlan(
                 name: listener.name,

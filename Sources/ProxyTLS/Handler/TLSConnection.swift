@@ -384,6 +384,9 @@ final class TLSConnection {
             metadata: self.peerMetadata(context).merging(["timeout": "\(self.handshakeTimeout)"]) { $1 }
         )
         self.failPendingWrites(ChannelError.ioOnClosedChannel)
+        if !self.isClient {
+            context.fireUserInboundEventTriggered(TLSHandshakeFailedEvent(reason: "timed out"))
+        }
         self.closeChannel(context: context)
     }
 
@@ -405,6 +408,8 @@ final class TLSConnection {
         self.failPendingWrites(error)
         if self.isClient {
             context.fireErrorCaught(error)
+        } else if duringHandshake {
+            context.fireUserInboundEventTriggered(TLSHandshakeFailedEvent(reason: error.entries.isEmpty ? error.description : error.reasons))
         }
         self.flushThenClose(context: context)
     }

@@ -1,0 +1,85 @@
+public import NIOHTTP1
+
+/// The facts of one finished request: what the access log writes and the metrics count.
+public struct RequestRecord: Sendable {
+    public var listener: String
+    /// The route that matched, or `nil` when none did.
+    public var route: String?
+    public var targetGroup: String?
+    /// The last target tried (`host:port`), or `nil` when the request never reached one.
+    public var target: String?
+    public var clientAddress: String
+    public var method: HTTPMethod
+    public var uri: String
+    public var version: HTTPVersion
+    public var host: String?
+    public var userAgent: String?
+    public var referer: String?
+    public var status: UInt
+    /// Request body bytes received from the client.
+    public var requestBytes: Int
+    /// Response body bytes sent to the client.
+    public var responseBytes: Int
+    /// From the request head to the end of the response.
+    public var totalNanoseconds: Int64
+    /// From the first upstream lease to the end of the response, when a target was tried.
+    public var upstreamNanoseconds: Int64?
+    /// Tries beyond the first.
+    public var retries: Int
+    public var tlsVersion: String?
+    /// Why the request failed without a response from a target, if it did.
+    public var error: String?
+
+    public init(
+        listener: String,
+        route: String? = nil,
+        targetGroup: String? = nil,
+        target: String? = nil,
+        clientAddress: String = "-",
+        method: HTTPMethod = .GET,
+        uri: String = "/",
+        version: HTTPVersion = .http1_1,
+        host: String? = nil,
+        userAgent: String? = nil,
+        referer: String? = nil,
+        status: UInt = 0,
+        requestBytes: Int = 0,
+        responseBytes: Int = 0,
+        totalNanoseconds: Int64 = 0,
+        upstreamNanoseconds: Int64? = nil,
+        retries: Int = 0,
+        tlsVersion: String? = nil,
+        error: String? = nil
+    ) {
+        self.listener = listener
+        self.route = route
+        self.targetGroup = targetGroup
+        self.target = target
+        self.clientAddress = clientAddress
+        self.method = method
+        self.uri = uri
+        self.version = version
+        self.host = host
+        self.userAgent = userAgent
+        self.referer = referer
+        self.status = status
+        self.requestBytes = requestBytes
+        self.responseBytes = responseBytes
+        self.totalNanoseconds = totalNanoseconds
+        self.upstreamNanoseconds = upstreamNanoseconds
+        self.retries = retries
+        self.tlsVersion = tlsVersion
+        self.error = error
+    }
+
+    /// `1xx` … `5xx`.
+    public var statusClass: String {
+        switch self.status {
+        case 100..<200: "1xx"
+        case 200..<300: "2xx"
+        case 300..<400: "3xx"
+        case 400..<500: "4xx"
+        default: "5xx"
+        }
+    }
+}

@@ -1,0 +1,303 @@
+import CoreMetrics
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import ProxyConfig
+import ProxyCore
+
+extension ProxyServer: AdminResponder {
+    func respond(to request: AdminRequest) async -> AdminResponse {
+        let route: AdminRoute
+        switch AdminRoute.match(method: request.method, path: request.path) {
+        case .success(let matched):
+            route = matched
+        case .failure(.notFound):
+            return .problem(404, "no such endpoint: \(request.method) \(request.path) (see docs/admin-api.md)")
+        case .failure(.methodNotAllowed(let allowed)):
+            var response = AdminResponse.problem(405, "\(request.path) accepts \(allowed.joined(separator: ", "))")
+            response.headers.append(("Allow", allowed.joined(separator: ", ")))
+            return response
+        }
+        if let token = self.configuration.admin.token, !route.isPublic, request.authorization != "Bearer \(token)" {
+            var response = AdminResponse.problem(401, "missing or wrong bearer token")
+            response.headers.append(("WWW-Authenticate", "Bearer"))
+            return response
+        }
+        do {
+            return try await self.perform(route, body: request.body)
+        } catch let error as TargetOperationError {
+            switch error {
+            case .unknownTarget: return .problem(404, error.description)
+            case .alreadyRegistered: return .problem(409, error.description)
+            case .invalid: return .problem(400, error.description)
+            }
+        } catch let error as AdminBadRequest {
+            return .problem(400, error.message)
+        } catch let error as AdminNotFound {
+            return .problem(404, error.message)
+        } catch let error as ReloadError {
+            switch error {
+            case .inProgress: return .problem(409, error.description)
+            case .stopped: return .problem(503, error.description)
+            case .noSource, .invalid, .failed: return .problem(422, error.description)
+            }
+        } catch {
+            return .problem(500, "\(error)")
+        }
+    }
+
+    private func perform(_ route: AdminRoute, body: [UInt8]) async throws -> AdminResponse {
+        switch route {
+        case .healthz:
+            return .text(200, "ok\n")
+        case .ready:
+            return self.isReady ? .text(200, "ready\n") : .text(503, "not ready\n")
+        case .metrics:
+            await self.refreshGauges()
+            return .text(200, self.metrics.emit(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        case .config:
+            return .json(200, ConfigurationJSON.render(self.configuration))
+        case .status:
+            return try Self.encode(await self.statusDocument())
+        case .reload:
+            let summary = try await self.reload()
+            return try Self.encode(AdminModels.Reloaded(reloaded: true, summary: summary))
+        case .listTargets(let group):
+            let monitor = try self.monitor(group)
+            return try Self.encode(await self.targetViews(monitor))
+        case .register(let group):
+            let monitor = try self.monitor(group)
+            let request = try Self.decode(AdminModels.RegisterRequest.self, body)
+            let target = try Self.target(from: request)
+            _ = try await monitor.register(target)
+            return try Self.encode(await self.view(of: target.id, in: monitor), status: 201)
+        case .deregister(let group, let reference):
+            let target = try await self.monitor(group).deregister(reference)
+            return try Self.encode(AdminModels.Deregistered(deregistered: target.id))
+        case .weight(let group, let reference):
+            let monitor = try self.monitor(group)
+            let request = try Self.decode(AdminModels.WeightRequest.self, body)
+            let status = try await monitor.setWeight(reference, weight: request.weight)
+            return try Self.encode(await self.view(of: status.target.id, in: monitor))
+        case .drain(let group, let reference):
+            let monitor = try self.monitor(group)
+            let request = body.isEmpty ? AdminModels.DrainRequest() : try Self.decode(AdminModels.DrainRequest.self, body)
+            let status = try await monitor.drain(reference)
+            let started = ContinuousClock.now
+            var outcome = "draining"
+            var inFlight = await monitor.inFlight()[status.target.id] ?? 0
+            if request.wait == true {
+                let timeout = request.timeoutSeconds ?? 300
+                guard timeout >= 0, timeout <= 86_400 else {
+                    throw AdminBadRequest(message: "timeout_seconds must be in 0...86400")
+                }
+                switch try await monitor.waitUntilIdle(status.target.id, deadline: started + .milliseconds(Int64(timeout * 1000))) {
+                case .drained:
+                    outcome = "drained"
+                    inFlight = 0
+                case .timedOut(let remaining):
+                    outcome = "timed_out"
+                    inFlight = remaining
+                }
+            }
+            let waited = started.duration(to: .now)
+            return try Self.encode(
+                AdminModels.DrainResult(
+                    target: await self.view(of: status.target.id, in: monitor),
+                    outcome: outcome,
+                    inFlight: inFlight,
+                    waitedSeconds: Double(waited.components.seconds) + Double(waited.components.attoseconds) / 1e18
+                )
+            )
+        case .attach(let group, let reference):
+            let monitor = try self.monitor(group)
+            let request = body.isEmpty ? AdminModels.AttachRequest() : try Self.decode(AdminModels.AttachRequest.self, body)
+            let status = try await monitor.attach(reference, immediately: request.immediately ?? false)
+            return try Self.encode(await self.view(of: status.target.id, in: monitor))
+        case .recheck(let group, let reference):
+            let monitor = try self.monitor(group)
+            let status = try await monitor.recheck(reference)
+            return try Self.encode(await self.view(of: status.target.id, in: monitor))
+        }
+    }
+
+    // MARK: Documents
+
+    func statusDocument() async -> AdminModels.Status {
+        let (configuration, listeners, monitors, reloads, lastError, ready) = self.state.withLockedValue {
+            ($0.configuration, $0.listeners, $0.monitors, $0.reloads, $0.lastReloadError, $0.ready)
+        }
+        let counts = self.registry.countsByListener()
+        var groups: [AdminModels.TargetGroup] = []
+        for monitor in monitors {
+            let targets = await self.targetViews(monitor)
+            let check = monitor.group.healthCheck.map { check -> String in
+                switch check.kind {
+                case .http(let path): "http \(path) every \(check.interval)"
+                case .tcp: "tcp every \(check.interval)"
+                }
+            }
+            groups.append(
+                AdminModels.TargetGroup(
+                    name: monitor.group.name,
+                    policy: configuration.targetGroup(named: monitor.group.name)?.policy.rawValue ?? "\(monitor.group.policy)",
+                    healthCheck: check,
+                    healthyTargets: targets.filter(\.serving).count,
+                    targets: targets
+                )
+            )
+        }
+        let uptime = self.startedAt.duration(to: .now)
+        return AdminModels.Status(
+            ready: ready,
+            uptimeSeconds: Double(uptime.components.seconds),
+            openConnections: self.registry.count,
+            reloads: reloads,
+            lastReloadError: lastError,
+            listeners: listeners.map { listener in
+                AdminModels.Listener(
+                    name: listener.name,
+                    address: Self.describe(listener.address, fallbackHost: listener.configuration.bind.host),
+                    protocol: listener.configuration.protocol.rawValue,
+                    openConnections: counts[listener.name] ?? 0,
+                    routes: configuration.listeners.first { $0.name == listener.name }?.routes.map(\.name) ?? []
+                )
+            },
+            targetGroups: groups
+        )
+    }
+
+    func targetViews(_ monitor: TargetGroupMonitor) async -> [AdminModels.Target] {
+        let inFlight = await monitor.inFlight()
+        return monitor.status().map { Self.view($0, inFlight: inFlight[$0.target.id] ?? 0) }
+    }
+
+    private func view(of id: String, in monitor: TargetGroupMonitor) async -> AdminModels.Target {
+        let views = await self.targetViews(monitor)
+        return views.first { $0.id == id } ?? AdminModels.Target(
+            id: id, name: id, host: "", port: 0, weight: 0, state: "unknown", health: "unknown", serving: false,
+            inFlight: 0, lastProbe: nil, consecutivePasses: 0, consecutiveFailures: 0, ejected: false, maxConnections: nil
+        )
+    }
+
+    static func view(_ status: TargetStatus, inFlight: Int) -> AdminModels.Target {
+        let probe: String?
+        switch status.lastProbe {
+        case .passed(let code?)?: probe = "passed: status \(code)"
+        case .passed(nil)?: probe = "passed"
+        case .failed(let reason)?: probe = "failed: \(reason)"
+        case nil: probe = nil
+        }
+        return AdminModels.Target(
+            id: status.target.id,
+            name: status.target.name,
+            host: status.target.host,
+            port: status.target.port,
+            weight: status.target.weight,
+            state: status.health.rawValue,
+            health: status.checkHealth.rawValue,
+            serving: status.isServing,
+            inFlight: inFlight,
+            lastProbe: probe,
+            consecutivePasses: status.consecutivePasses,
+            consecutiveFailures: status.consecutiveFailures,
+            ejected: status.ejectedUntil != nil,
+            maxConnections: status.target.maxConnections
+        )
+    }
+
+    // MARK: Helpers
+
+    private func monitor(_ name: String) throws -> TargetGroupMonitor {
+        guard let monitor = self.monitors.first(where: { $0.group.name == name }) else {
+            let known = self.monitors.map { "\"\($0.group.name)\"" }.joined(separator: ", ")
+            throw AdminNotFound(message: "no target group \"\(name)\" (target groups: \(known))")
+        }
+        return monitor
+    }
+
+    private static func target(from request: AdminModels.RegisterRequest) throws -> Target {
+        let address = request.address
+        let host: String
+        let portText: Substring
+        if address.hasPrefix("["), let close = address.firstIndex(of: "]") {
+            host = String(address[address.index(after: address.startIndex)..<close])
+            portText = address[address.index(after: close)...].dropFirst()
+        } else if let colon = address.lastIndex(of: ":") {
+            host = String(address[..<colon])
+            portText = address[address.index(after: colon)...]
+        } else {
+            throw AdminBadRequest(message: "address must be host:port (got \"\(address)\")")
+        }
+        guard !host.isEmpty, let port = Int(portText), (1...65535).contains(port) else {
+            throw AdminBadRequest(message: "address must be host:port with a port in 1...65535 (got \"\(address)\")")
+        }
+        let weight = request.weight ?? 1
+        guard (1...1000).contains(weight) else {
+            throw AdminBadRequest(message: "weight must be an integer in 1...1000 (got \(weight))")
+        }
+        if let limit = request.maxConnections, limit < 1 {
+            throw AdminBadRequest(message: "max_connections must be at least 1")
+        }
+        return Target(host: host, port: port, weight: weight, name: request.name, maxConnections: request.maxConnections)
+    }
+
+    static func decode<Value: Decodable>(_ type: Value.Type, _ body: [UInt8]) throws -> Value {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        do {
+            return try decoder.decode(type, from: Data(body))
+        } catch DecodingError.keyNotFound(let key, _) {
+            throw AdminBadRequest(message: "bad JSON body: missing \"\(ConfigurationJSON.snakeCase(key.stringValue))\"")
+        } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context) {
+            let path = context.codingPath.map { ConfigurationJSON.snakeCase($0.stringValue) }.joined(separator: ".")
+            throw AdminBadRequest(message: "bad JSON body: wrong type for \"\(path)\"")
+        } catch {
+            throw AdminBadRequest(message: "bad JSON body: expected a JSON object (see docs/admin-api.md)")
+        }
+    }
+
+    static func encode<Value: Encodable>(_ value: Value, status: Int = 200) throws -> AdminResponse {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        var data = try encoder.encode(value)
+        data.append(UInt8(ascii: "\n"))
+        return AdminResponse(status: status, contentType: "application/json", body: Array(data))
+    }
+
+    /// Gauges that are read, not counted: set just before each scrape.
+    func refreshGauges() async {
+        let counts = self.registry.countsByListener()
+        for listener in self.boundListeners {
+            self.metrics.gauge("portcullis_active_connections", [("listener", listener.name)]).record(counts[listener.name] ?? 0)
+        }
+        for monitor in self.monitors {
+            for status in monitor.status() {
+                for state in ["healthy", "unhealthy", "unknown", "draining"] {
+                    self.metrics.gauge(
+                        "portcullis_target_health",
+                        [("target_group", monitor.group.name), ("target", status.target.id), ("state", state)]
+                    ).record(status.health.rawValue == state ? 1 : 0)
+                }
+            }
+        }
+        var idle = 0
+        var open = 0
+        for loop in self.loops.values {
+            let counts = try? await loop.eventLoop.submit { (loop.pool.idleTotal, loop.pool.openConnections) }.get()
+            idle += counts?.0 ?? 0
+            open += counts?.1 ?? 0
+        }
+        self.metrics.gauge("portcullis_upstream_pool_connections", [("state", "idle")]).record(idle)
+        self.metrics.gauge("portcullis_upstream_pool_connections", [("state", "open")]).record(open)
+    }
+}
+
+struct AdminBadRequest: Error {
+    var message: String
+}
+
+struct AdminNotFound: Error {
+    var message: String
+}

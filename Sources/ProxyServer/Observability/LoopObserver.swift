@@ -1,0 +1,106 @@
+import CoreMetrics
+import Metrics
+import NIOConcurrencyHelpers
+import ProxyCore
+
+/// The ``ProxyObserver`` of one event loop: counts each request in the metrics, keeps the
+/// per-target-group totals scaling rules read, and hands the record to the access log.
+///
+/// Confined to its event loop, so its caches need no lock; the metric objects it caches are
+/// thread-safe and shared with every other loop through the registry.
+final class LoopObserver: ProxyObserver, @unchecked Sendable {
+    private struct RequestKey: Hashable {
+        var listener: String
+        var route: String
+        var targetGroup: String
+        var target: String
+        var statusClass: String
+    }
+
+    private struct LatencyKey: Hashable {
+        var listener: String
+        var targetGroup: String
+    }
+
+    private let metrics: ServerMetrics
+    private let accessLog: AccessLogWriter
+    private var requestCounters: [RequestKey: CoreMetrics.Counter] = [:]
+    private var latencyTimers: [LatencyKey: Metrics.Timer] = [:]
+    private var retryCounters: [String: CoreMetrics.Counter] = [:]
+    private var bytesIn: [String: CoreMetrics.Counter] = [:]
+    private var bytesOut: [String: CoreMetrics.Counter] = [:]
+    /// Confined to the loop; read by ``traffic()`` on the loop.
+    private(set) var groupTraffic: [String: GroupTraffic] = [:]
+
+    init(metrics: ServerMetrics, accessLog: AccessLogWriter) {
+        self.metrics = metrics
+        self.accessLog = accessLog
+    }
+
+    func requestCompleted(_ record: RequestRecord) {
+        let group = record.targetGroup ?? "-"
+        let key = RequestKey(
+            listener: record.listener,
+            route: record.route ?? "-",
+            targetGroup: group,
+            target: record.target ?? "-",
+            statusClass: record.statusClass
+        )
+        let counter: CoreMetrics.Counter
+        if let cached = self.requestCounters[key] {
+            counter = cached
+        } else {
+            counter = self.metrics.counter(
+                "portcullis_requests_total",
+                [
+                    ("listener", key.listener), ("route", key.route), ("target_group", key.targetGroup),
+                    ("target", key.target), ("status_class", key.statusClass),
+                ]
+            )
+            self.requestCounters[key] = counter
+        }
+        counter.increment()
+
+        let latencyKey = LatencyKey(listener: record.listener, targetGroup: group)
+        let timer: Metrics.Timer
+        if let cached = self.latencyTimers[latencyKey] {
+            timer = cached
+        } else {
+            timer = self.metrics.timer(
+                "portcullis_request_duration_seconds",
+                [("listener", latencyKey.listener), ("target_group", latencyKey.targetGroup)]
+            )
+            self.latencyTimers[latencyKey] = timer
+        }
+        timer.recordNanoseconds(record.totalNanoseconds)
+
+        if record.retries > 0 {
+            self.cached(&self.retryCounters, group, "portcullis_retries_total", [("target_group", group)])
+                .increment(by: Int64(record.retries))
+        }
+        if record.requestBytes > 0 {
+            self.cached(&self.bytesIn, record.listener, "portcullis_received_bytes_total", [("listener", record.listener)])
+                .increment(by: Int64(record.requestBytes))
+        }
+        if record.responseBytes > 0 {
+            self.cached(&self.bytesOut, record.listener, "portcullis_sent_bytes_total", [("listener", record.listener)])
+                .increment(by: Int64(record.responseBytes))
+        }
+        if let targetGroup = record.targetGroup {
+            self.groupTraffic[targetGroup, default: GroupTraffic()].record(nanoseconds: record.totalNanoseconds)
+        }
+        self.accessLog.write(record)
+    }
+
+    private func cached(
+        _ cache: inout [String: CoreMetrics.Counter],
+        _ key: String,
+        _ label: String,
+        _ dimensions: [(String, String)]
+    ) -> CoreMetrics.Counter {
+        if let counter = cache[key] { return counter }
+        let counter = self.metrics.counter(label, dimensions)
+        cache[key] = counter
+        return counter
+    }
+}

@@ -1,0 +1,181 @@
+/// A rolling deployment of one target group through the admin API, the loop every operator
+/// otherwise scripts by hand: for each target (at most `maxUnavailable` at a time) drain it and
+/// wait for its requests in flight, run the deploy step (deploy and restart), wait until it
+/// passes fresh health checks and an optional sanity request, attach it, go on.
+///
+/// It stops at the first target that fails: that target stays out of rotation (drained) so a
+/// broken version takes no traffic, and the targets not reached yet are left untouched and
+/// attached.
+public struct RollingDeploy: Sendable {
+    public struct Options: Sendable {
+        public var group: String
+        /// Targets out of rotation at the same time.
+        public var maxUnavailable: Int = 1
+        /// A path requested straight from the target before it is attached.
+        public var checkPath: String?
+        public var expectStatus: ClosedRange<Int> = 200...399
+        /// How long to wait for requests in flight to finish.
+        public var drainTimeout: Duration = .seconds(300)
+        /// How long a restarted target may take to pass its health checks.
+        public var healthTimeout: Duration = .seconds(120)
+
+        public init(group: String) {
+            self.group = group
+        }
+    }
+
+    /// What the deploy step is given.
+    public struct Step: Sendable {
+        /// `host:port`.
+        public var target: String
+        public var host: String
+        public var port: Int
+    }
+
+    public let admin: AdminClient
+    public let options: Options
+    /// Deploys and restarts one target; throws (or the command exits non-zero) on failure.
+    public let deploy: @Sendable (Step) async throws -> Void
+    /// One line of progress for people.
+    public let progress: @Sendable (String) -> Void
+
+    public init(
+        admin: AdminClient,
+        options: Options,
+        deploy: @escaping @Sendable (Step) async throws -> Void,
+        progress: @escaping @Sendable (String) -> Void
+    ) {
+        self.admin = admin
+        self.options = options
+        self.deploy = deploy
+        self.progress = progress
+    }
+
+    /// Runs the deployment. Returns the targets deployed, in order.
+    ///
+    /// - Throws: ``RollingDeployError`` naming the target that failed and why.
+    @discardableResult
+    public func run() async throws -> [String] {
+        let targets = try self.admin.decode(
+            [AdminModels.Target].self,
+            try await self.admin.call("GET", AdminClient.path(self.options.group))
+        )
+        guard !targets.isEmpty else {
+            throw RollingDeployError(target: nil, message: "target group \(self.options.group) has no targets")
+        }
+        guard self.options.maxUnavailable >= 1 else {
+            throw RollingDeployError(target: nil, message: "--max-unavailable must be at least 1")
+        }
+        if targets.count > 1 && self.options.maxUnavailable >= targets.count {
+            throw RollingDeployError(
+                target: nil,
+                message: "--max-unavailable \(self.options.maxUnavailable) would take all \(targets.count) targets of \(self.options.group) out at once"
+            )
+        }
+        let serving = targets.filter(\.serving).count
+        if serving - min(self.options.maxUnavailable, serving) < 1 && targets.count > 1 {
+            self.progress("warning: only \(serving) of \(targets.count) targets are serving; requests may fail during the deploy")
+        }
+        self.progress("deploying \(targets.count) target(s) of \(self.options.group), \(self.options.maxUnavailable) at a time")
+        var done: [String] = []
+        var index = 0
+        while index < targets.count {
+            let batch = Array(targets[index..<min(index + self.options.maxUnavailable, targets.count)])
+            try await withThrowingTaskGroup(of: String.self) { tasks in
+                for target in batch {
+                    tasks.addTask { try await self.roll(target) }
+                }
+                for try await id in tasks {
+                    done.append(id)
+                }
+            }
+            index += batch.count
+            self.progress("\(done.count)/\(targets.count) done")
+        }
+        return done
+    }
+
+    private func roll(_ target: AdminModels.Target) async throws -> String {
+        let id = target.id
+        let group = self.options.group
+        func fail(_ message: String) -> RollingDeployError {
+            RollingDeployError(target: id, message: message)
+        }
+
+        self.progress("\(id): draining")
+        let drainBody = "{\"wait\": true, \"timeout_seconds\": \(Self.seconds(self.options.drainTimeout))}"
+        let drained = try self.admin.decode(
+            AdminModels.DrainResult.self,
+            try await self.admin.call(
+                "POST",
+                AdminClient.path(group, id, "drain"),
+                json: drainBody,
+                timeout: self.options.drainTimeout + .seconds(10)
+            )
+        )
+        guard drained.outcome == "drained" else {
+            // Not restarted: it still runs the old version, so it may serve again.
+            _ = try? await self.admin.call("POST", AdminClient.path(group, id, "attach"), json: "{\"immediately\": true}")
+            throw fail("\(drained.inFlight) request(s) still in flight after \(Self.seconds(self.options.drainTimeout))s; re-attached it, not deployed")
+        }
+        self.progress("\(id): drained in \(AdminClient.seconds(drained.waitedSeconds)); deploying")
+
+        do {
+            try await self.deploy(Step(target: id, host: target.host, port: target.port))
+        } catch {
+            throw fail("deploy step failed: \(error); left drained")
+        }
+
+        self.progress("\(id): deployed; waiting for health checks")
+        _ = try await self.admin.call("POST", AdminClient.path(group, id, "recheck"))
+        let deadline = ContinuousClock.now + self.options.healthTimeout
+        var last = "unknown"
+        while true {
+            let targets = try self.admin.decode([AdminModels.Target].self, try await self.admin.call("GET", AdminClient.path(group)))
+            guard let current = targets.first(where: { $0.id == id }) else {
+                throw fail("it was deregistered during the deploy")
+            }
+            last = current.lastProbe ?? current.health
+            if current.health == "healthy" { break }
+            if ContinuousClock.now >= deadline {
+                throw fail("not healthy after \(Self.seconds(self.options.healthTimeout))s (last probe: \(last)); left drained")
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+
+        if let path = self.options.checkPath {
+            let client = PlainHTTPClient(host: target.host, port: target.port, timeout: .seconds(5))
+            do {
+                let response = try await client.request("GET", path)
+                guard self.options.expectStatus.contains(response.status) else {
+                    throw fail("check GET \(path) answered \(response.status), expected \(self.options.expectStatus.lowerBound)-\(self.options.expectStatus.upperBound); left drained")
+                }
+            } catch let error as RollingDeployError {
+                throw error
+            } catch {
+                throw fail("check GET \(path) failed: \(error); left drained")
+            }
+            self.progress("\(id): healthy, GET \(path) passed; attaching")
+        } else {
+            self.progress("\(id): healthy; attaching")
+        }
+        _ = try await self.admin.call("POST", AdminClient.path(group, id, "attach"), json: "{\"immediately\": true}")
+        self.progress("\(id): attached")
+        return id
+    }
+
+    static func seconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds
+    }
+}
+
+/// A rolling deploy stopped.
+public struct RollingDeployError: Error, CustomStringConvertible {
+    /// The target that failed, or `nil` when the deploy could not start.
+    public var target: String?
+    public var message: String
+
+    public var description: String {
+        self.target.map { "\($0): \(self.message)" } ?? self.message
+    }
+}

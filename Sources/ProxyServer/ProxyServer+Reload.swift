@@ -1,0 +1,256 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+public import ProxyConfig
+import ProxyCore
+
+/// What a reload changed.
+public struct ReloadSummary: Sendable, Codable, Equatable {
+    public var listenersAdded: [String] = []
+    public var listenersRemoved: [String] = []
+    public var listenersUpdated: [String] = []
+    public var targetGroupsAdded: [String] = []
+    public var targetGroupsRemoved: [String] = []
+    public var targetGroupsReplaced: [String] = []
+    /// Settings that only take effect on restart (event loops, the admin listener).
+    public var needsRestart: [String] = []
+}
+
+/// Why a reload changed nothing.
+public enum ReloadError: Error, CustomStringConvertible {
+    /// The server has no way to read its configuration again.
+    case noSource
+    /// Another reload is running.
+    case inProgress
+    /// The new configuration is invalid; every problem is in the message.
+    case invalid(String)
+    /// The new configuration is valid but could not be applied (a certificate, a bind).
+    case failed(String)
+    /// The server is shutting down.
+    case stopped
+
+    public var description: String {
+        switch self {
+        case .noSource: "this server was started without a configuration file to reload"
+        case .inProgress: "a reload is already in progress"
+        case .invalid(let message): message
+        case .failed(let message): message
+        case .stopped: "the server is shutting down"
+        }
+    }
+}
+
+extension ProxyServer {
+    /// Reads the configuration again and applies it (see ``apply(_:)``). An invalid file changes
+    /// nothing.
+    @discardableResult
+    public func reload() async throws -> ReloadSummary {
+        guard let source = self.configurationSource else {
+            throw ReloadError.noSource
+        }
+        let configuration: ProxyConfiguration
+        do {
+            configuration = try source()
+        } catch {
+            self.recordReloadFailure("\(error)")
+            throw ReloadError.invalid("\(error)")
+        }
+        return try await self.apply(configuration)
+    }
+
+    /// Applies a validated configuration in place:
+    ///
+    /// - certificates are read again and every new TLS context is built first; any failure
+    ///   changes nothing;
+    /// - listeners are added, removed, or re-bound when their address or protocol changed; the
+    ///   others keep their socket;
+    /// - target groups whose settings are unchanged keep their monitor (and runtime changes made
+    ///   through the admin API); the others get a new monitor that keeps the health and drain
+    ///   state of the targets that remain;
+    /// - every event loop swaps its target groups at once, and every open connection takes the
+    ///   new routes for its next request. A request in flight on an unchanged route (same rules,
+    ///   same target group settings) goes on and its connection stays open; on a changed route
+    ///   the connection closes after that response.
+    @discardableResult
+    public func apply(_ configuration: ProxyConfiguration) async throws -> ReloadSummary {
+        let busy = self.reloading.withLockedValue { reloading -> Bool in
+            defer { reloading = true }
+            return reloading
+        }
+        guard !busy else { throw ReloadError.inProgress }
+        defer { self.reloading.withLockedValue { $0 = false } }
+        do {
+            let summary = try await self.applyExclusively(configuration)
+            self.state.withLockedValue {
+                $0.reloads += 1
+                $0.lastReloadError = nil
+            }
+            self.logger.notice(
+                "configuration reloaded",
+                metadata: [
+                    "listeners_added": "\(summary.listenersAdded)", "listeners_removed": "\(summary.listenersRemoved)",
+                    "target_groups_replaced": "\(summary.targetGroupsReplaced)",
+                    "target_groups_added": "\(summary.targetGroupsAdded)",
+                    "target_groups_removed": "\(summary.targetGroupsRemoved)",
+                ]
+            )
+            return summary
+        } catch let error as ReloadError {
+            self.recordReloadFailure(error.description)
+            throw error
+        } catch {
+            self.recordReloadFailure("\(error)")
+            throw ReloadError.failed("\(error)")
+        }
+    }
+
+    private func recordReloadFailure(_ message: String) {
+        self.state.withLockedValue { $0.lastReloadError = message }
+        self.logger.error("reload failed; the running configuration is unchanged", metadata: ["error": "\(message)"])
+    }
+
+    private func applyExclusively(_ new: ProxyConfiguration) async throws -> ReloadSummary {
+        let (old, oldListeners, oldMonitors, stopped) = self.state.withLockedValue {
+            ($0.configuration, $0.listeners, $0.monitors, $0.stopped)
+        }
+        guard !stopped else { throw ReloadError.stopped }
+        var summary = ReloadSummary()
+        if new.global.eventLoops != old.global.eventLoops { summary.needsRestart.append("global.event_loops") }
+        if new.admin != old.admin { summary.needsRestart.append("admin") }
+
+        // 1. Everything that can fail, before anything changes: TLS contexts, the access log.
+        let plans = try ListenerPlan.make(from: new)
+        let accessLogSettings = Self.accessLogSettings(new.global)
+
+        // 2. Target groups: keep, replace (carrying health over) or add.
+        var monitors: [TargetGroupMonitor] = []
+        var fresh: [TargetGroupMonitor] = []
+        for groupConfiguration in new.targetGroups {
+            let previous = oldMonitors.first { $0.group.name == groupConfiguration.name }
+            let previousConfiguration = old.targetGroup(named: groupConfiguration.name)
+            if let previous, previousConfiguration == groupConfiguration {
+                monitors.append(previous)
+                continue
+            }
+            let monitor = TargetGroupMonitor(
+                group: ListenerPlan.targetGroup(from: groupConfiguration),
+                home: self.group.next(),
+                prober: self.prober,
+                logger: self.logger,
+                carryingOver: previous?.status() ?? []
+            )
+            for loop in self.loops.values {
+                _ = monitor.makeLoopState(on: loop.eventLoop)
+            }
+            monitors.append(monitor)
+            fresh.append(monitor)
+            if previous == nil {
+                summary.targetGroupsAdded.append(groupConfiguration.name)
+            } else {
+                summary.targetGroupsReplaced.append(groupConfiguration.name)
+            }
+        }
+        let retired = oldMonitors.filter { old in !monitors.contains { $0 === old } }
+        summary.targetGroupsRemoved = retired.map(\.group.name).filter { name in !new.targetGroups.contains { $0.name == name } }
+
+        // 3. Listeners: bind the new ones first, so a bind failure changes nothing.
+        var listeners: [RunningListener] = []
+        var bound: [RunningListener] = []
+        var kept: [(RunningListener, ListenerPlan, ListenerConfiguration)] = []
+        do {
+            for (plan, listenerConfiguration) in zip(plans, new.listeners) {
+                if let existing = oldListeners.first(where: { $0.name == plan.name }), existing.canKeepSocket(for: listenerConfiguration) {
+                    listeners.append(existing)
+                    kept.append((existing, plan, listenerConfiguration))
+                    continue
+                }
+                // A listener moving to an address it already holds (renamed) keeps working:
+                // the old socket closes below, after the new one is bound with SO_REUSEADDR.
+                let listener = try await self.bind(plan, configuration: listenerConfiguration)
+                listeners.append(listener)
+                bound.append(listener)
+                summary.listenersAdded.append(plan.name)
+            }
+        } catch {
+            for listener in bound {
+                listener.ticketRotation.withLockedValue { $0?.cancel() }
+                try? await listener.channel.close()
+            }
+            throw ReloadError.failed("cannot bind: \(error)")
+        }
+        try self.accessLog.configure(accessLogSettings)
+
+        // 4. Commit. Each loop swaps its target groups in one step.
+        for loop in self.loops.values {
+            let states = monitors.compactMap { $0.loopState(on: loop.eventLoop) }
+            try? await loop.eventLoop.submit { loop.replaceTargetGroups(states) }.get()
+        }
+        for monitor in fresh { monitor.start() }
+        for monitor in retired { monitor.stop() }
+        let removed = oldListeners.filter { old in !listeners.contains { $0 === old } }
+        self.state.withLockedValue { state in
+            state.configuration = new
+            state.listeners = listeners
+            state.monitors = monitors
+        }
+
+        // 5. Open connections of kept listeners learn the new settings.
+        for (listener, plan, listenerConfiguration) in kept {
+            listener.replacePlan(plan)
+            let unchanged = Self.unchangedRoutes(
+                old: old.listeners.first { $0.name == listener.name },
+                new: listenerConfiguration,
+                oldConfiguration: old,
+                newConfiguration: new
+            )
+            if unchanged.count != listenerConfiguration.routes.count || old.listeners.first(where: { $0.name == listener.name }) != listenerConfiguration {
+                summary.listenersUpdated.append(listener.name)
+            }
+            let event = ListenerReloadedEvent(settings: plan.settings, unchangedRoutes: unchanged)
+            for channel in self.registry.channels(of: listener.name) {
+                channel.pipeline.fireUserInboundEventTriggered(event)
+            }
+        }
+
+        // 6. Removed (or re-bound) listeners stop accepting; their connections finish the
+        //    request in flight and close.
+        for listener in removed {
+            listener.ticketRotation.withLockedValue { $0?.cancel() }
+            try? await listener.channel.close()
+            for channel in self.registry.channels(of: listener.name) where !listeners.contains(where: { $0.name == listener.name }) {
+                channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+            }
+            if !new.listeners.contains(where: { $0.name == listener.name }) {
+                summary.listenersRemoved.append(listener.name)
+            }
+            self.logger.info("listener stopped", metadata: ["listener": "\(listener.name)"])
+        }
+        return summary
+    }
+
+    /// Names of the routes of a listener whose rules and target group settings (targets aside:
+    /// those changes keep connections) are the same in both configurations.
+    static func unchangedRoutes(
+        old: ListenerConfiguration?,
+        new: ListenerConfiguration,
+        oldConfiguration: ProxyConfiguration,
+        newConfiguration: ProxyConfiguration
+    ) -> Set<String> {
+        guard let old else { return [] }
+        var result: Set<String> = []
+        for route in new.routes {
+            guard let previous = old.routes.first(where: { $0.name == route.name }), previous == route else { continue }
+            if case .forward(let name) = route.action {
+                guard var before = oldConfiguration.targetGroup(named: name), var after = newConfiguration.targetGroup(named: name) else {
+                    continue
+                }
+                before.targets = []
+                after.targets = []
+                guard before == after else { continue }
+            }
+            result.insert(route.name)
+        }
+        return result
+    }
+}
