@@ -80,3 +80,10 @@ bench: bench-deps $(BENCH_BUILD)
 ## bench-quick: the same scenarios once, with short runs (~3.5 min), to check the harness
 bench-quick: bench-deps $(BENCH_BUILD)
 	python3 bench/bench.py --mode quick
+
+.PHONY: demo
+## demo: 3 demo backends behind Portcullis, load + a rolling `portcullis deploy`; prints the demo: line
+demo: deps
+	$(SWIFT) build $(RELEASE_FLAGS) --product portcullis
+	$(SWIFT) build $(RELEASE_FLAGS) --product portcullis-demo
+	python3 demo/demo.py --portcullis .build/release/portcullis --backend .build/release/portcullis-demo

@@ -195,6 +195,8 @@ extension ProxyServer {
             state.monitors = monitors
         }
 
+        self.startScaling(new)
+
         // 5. Open connections of kept listeners learn the new settings.
         for (listener, plan, listenerConfiguration) in kept {
             listener.replacePlan(plan)
@@ -240,7 +242,10 @@ extension ProxyServer {
         guard let old else { return [] }
         var result: Set<String> = []
         for route in new.routes {
-            guard let previous = old.routes.first(where: { $0.name == route.name }), previous == route else { continue }
+            // The same rules: where the route is written in the file does not matter.
+            guard var previous = old.routes.first(where: { $0.name == route.name }) else { continue }
+            previous.line = route.line
+            guard previous == route else { continue }
             if case .forward(let name) = route.action {
                 guard var before = oldConfiguration.targetGroup(named: name), var after = newConfiguration.targetGroup(named: name) else {
                     continue

@@ -37,6 +37,7 @@ public final class ProxyServer: Service, Sendable {
         var stopped = false
         var reloads = 0
         var lastReloadError: String?
+        var scalingTask: Task<Void, Never>?
     }
 
     let logger: Logger
@@ -178,6 +179,7 @@ public final class ProxyServer: Service, Sendable {
             $0.repeatedTasks.append(flush)
             $0.ready = true
         }
+        self.startScaling(configuration)
         return self.boundListeners
     }
 
@@ -270,6 +272,7 @@ public final class ProxyServer: Service, Sendable {
             (state.listeners, state.adminChannel, state.repeatedTasks, state.monitors)
         }
         for task in tasks { task.cancel() }
+        self.stopScaling()
         for listener in listeners {
             listener.ticketRotation.withLockedValue { $0?.cancel() }
         }

@@ -47,7 +47,10 @@ struct DeployCommand: AsyncParsableCommand {
             admin: try self.admin.client(),
             options: options,
             deploy: RollingDeploy.shellStep(self.command),
-            progress: { line in print("deploy: \(line)") }
+            progress: { line in
+                // Unbuffered: progress is for watching, also through a pipe.
+                FileHandle.standardOutput.write(Data("deploy: \(line)\n".utf8))
+            }
         )
         do {
             let done = try await deploy.run()

@@ -99,8 +99,8 @@ import Testing
             "test.yaml:1:9: global: expected a mapping, got a list"
         ),
         (
-            "admin: {bind: \"127.0.0.1:9901\"}",
-            "test.yaml:1:1: admin: unknown key \"admin\""
+            "admin: {bind: \"127.0.0.1:99999\"}",
+            "test.yaml:1:15: admin.bind: port must be a number in 0...65535 (got \"99999\")"
         ),
     ])
     func reportsGlobalMistakes(section: String, expected: String) throws {

@@ -174,7 +174,7 @@ import Testing
         )
         #expect(
             configuration.global
-                == GlobalSettings(eventLoops: .automatic, shutdownGrace: .seconds(30), logLevel: .info, accessLog: true)
+                == GlobalSettings(eventLoops: .automatic, shutdownGrace: .seconds(30), shutdownDelay: .zero, logLevel: .info, accessLog: true)
         )
         let listener = configuration.listeners[0]
         #expect(listener.name == "http-80")

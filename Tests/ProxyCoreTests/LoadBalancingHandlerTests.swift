@@ -145,8 +145,7 @@ struct LocalResponseTests {
             router: Router(routes: [
                 Route(name: "ok", path: "/healthz", action: .fixedResponse(status: .ok, body: "ok\n", contentType: "text/plain")),
                 Route(name: "https", pathPrefix: "/secure", action: .redirect(RedirectRule(scheme: "https"))),
-            ]),
-            accessLog: false
+            ])
         )
         try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: false)
         try channel.pipeline.syncOperations.addHandler(RequestGuardHandler(maxBodyBytes: nil, serverHeader: nil))
@@ -154,8 +153,7 @@ struct LocalResponseTests {
             ProxyHandler(
                 settings: settings,
                 loop: proxyLoop,
-                logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }),
-                accessLogger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() })
+                logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() })
             )
         )
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 80)).wait()

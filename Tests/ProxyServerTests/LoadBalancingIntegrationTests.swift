@@ -31,6 +31,8 @@ struct LoadBalancingIntegrationTests {
                   event_loops: 1
                   shutdown_grace: 1s
                   access_log: false
+                admin:
+                  bind: "127.0.0.1:0"
                 listeners:
                   - name: lb
                     bind: "127.0.0.1:0"
@@ -58,7 +60,7 @@ struct LoadBalancingIntegrationTests {
                 verbose ? StreamLogHandler.standardError(label: label) as any LogHandler : SwiftLogNoOpLogHandler()
             })
             logger.logLevel = verbose ? Logger.Level.debug : Logger.Level.error
-            let server = try ProxyServer(configuration: configuration, logger: logger, accessLogger: logger)
+            let server = try ProxyServer(configuration: configuration, logger: logger)
             let listeners = try await server.start()
             return Fleet(backends: backends, ports: ports, server: server, port: listeners[0].port, directory: directory)
         }

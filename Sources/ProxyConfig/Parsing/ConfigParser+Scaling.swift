@@ -54,7 +54,8 @@ extension ConfigParser {
             self.reportMissing("when", in: fields, " (such as \"requests_per_target_per_second > 200\")")
         }
 
-        let durations = Duration.zero...ScalingRuleConfiguration.maximumDuration
+        let longest = ScalingRuleConfiguration.maximumDuration
+        let durations = Duration.zero...longest
         var holdFor = parsed?.holdFor ?? .zero
         if let node = fields["for"] {
             if let inline = parsed?.holdFor {
@@ -66,11 +67,11 @@ extension ConfigParser {
             } else if let value = self.duration(node, key: fields.key("for"), allowsZero: true, in: durations) {
                 holdFor = value
             }
-        } else if let inline = parsed?.holdFor, inline > ScalingRuleConfiguration.maximumDuration, let node = fields["when"] {
+        } else if let inline = parsed?.holdFor, inline > longest, let node = fields["when"] {
             self.problems.report(
                 fields.key("when"),
                 at: node,
-                "the duration after \"for\" must be at most \(DurationSyntax.format(ScalingRuleConfiguration.maximumDuration))"
+                "the duration after \"for\" must be at most \(DurationSyntax.format(longest))"
             )
         }
 

@@ -38,7 +38,8 @@ enum ScalingConditionSyntax {
         let metricNames = ScalingCondition.Metric.allCases.map(\.rawValue)
         guard let metric = ScalingCondition.Metric(rawValue: String(metricName)) else {
             let hint = Suggestion.closest(to: String(metricName), in: metricNames)
-            let detail = hint.map { "did you mean \"\($0)\"?" } ?? "expected one of: \(metricNames.joined(separator: ", "))"
+            let choices = "expected one of: \(metricNames.joined(separator: ", "))"
+            let detail = hint.map { "did you mean \"\($0)\"?" } ?? choices
             return .failure(SyntaxProblem("unknown metric \"\(metricName)\" (\(detail))"))
         }
 
@@ -60,9 +61,8 @@ enum ScalingConditionSyntax {
         if threshold == 0, comparison == .lessThan {
             return .failure(SyntaxProblem("\(metric.rawValue) < 0 can never hold: metrics are never negative"))
         }
-        return .success(
-            Parsed(condition: ScalingCondition(metric: metric, comparison: comparison, threshold: threshold), holdFor: holdFor)
-        )
+        let parsed = ScalingCondition(metric: metric, comparison: comparison, threshold: threshold)
+        return .success(Parsed(condition: parsed, holdFor: holdFor))
     }
 
     /// Parses a threshold in the unit of `metric`.

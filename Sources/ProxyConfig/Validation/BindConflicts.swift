@@ -38,7 +38,8 @@ enum BindConflicts {
 
     /// How binding both `first` and `second` would fail, or `nil` when it would not.
     static func conflict(_ first: BindAddress, _ second: BindAddress) -> Conflict? {
-        guard first.port == second.port else { return nil }
+        // Port 0 asks the system for a free port each time: never a conflict.
+        guard first.port == second.port, first.port != 0 else { return nil }
         if first.host == second.host {
             return .same
         }

@@ -118,6 +118,10 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.writeAccessLog(error: aborted.rejection.reason)
             return
         }
+        if let rejected = event as? RequestRejectedEvent {
+            self.recordRejection(rejected.rejection, context: context)
+            return
+        }
         if let reloaded = event as? ListenerReloadedEvent {
             self.apply(reloaded, context: context)
             return
@@ -474,6 +478,22 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func cancelResponseTimer() {
         self.responseTimer?.disarm()
+    }
+
+    /// A request the guard refused before it reached us: recorded, never forwarded.
+    private func recordRejection(_ rejection: RequestRejection, context: ChannelHandlerContext) {
+        guard let observer = self.loop.observer else { return }
+        var record = RequestRecord(
+            listener: self.settings.name,
+            clientAddress: context.channel.remoteAddress?.ipAddress ?? "-",
+            method: .RAW(value: "-"),
+            uri: "-",
+            status: UInt(rejection.status.code),
+            tlsVersion: self.connectionInfo.tlsVersion,
+            error: rejection.reason
+        )
+        record.totalNanoseconds = 0
+        observer.requestCompleted(record)
     }
 
     /// Hands the finished request's record to the loop's observer (access log, metrics).

@@ -8,3 +8,14 @@ public struct RequestAbortedEvent: Hashable, Sendable {
         self.rejection = rejection
     }
 }
+
+/// Inbound user event from ``RequestGuardHandler``: a request was refused before any part of it
+/// reached the proxy (malformed, too large, missing `Host`…). The guard answers the client; the
+/// proxy only records it (access log, metrics).
+public struct RequestRejectedEvent: Hashable, Sendable {
+    public var rejection: RequestRejection
+
+    public init(rejection: RequestRejection) {
+        self.rejection = rejection
+    }
+}

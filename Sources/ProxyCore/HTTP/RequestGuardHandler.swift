@@ -180,6 +180,8 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
     private func reject(_ rejection: RequestRejection, abortProxy: Bool, context: ChannelHandlerContext) {
         if abortProxy {
             context.fireUserInboundEventTriggered(RequestAbortedEvent(rejection: rejection))
+        } else {
+            context.fireUserInboundEventTriggered(RequestRejectedEvent(rejection: rejection))
         }
         self.buffered.removeAll()
         let body = ErrorResponses.body(rejection.status, allocator: context.channel.allocator)

@@ -109,7 +109,8 @@ public actor ScalingSupervisor {
             if values[group] == nil, let current = samples[group] {
                 let previous = self.previous[group]
                 let window = previous.map { now - $0.at } ?? .zero
-                values[group] = (ScalingMetricValues(previous: previous?.sample, current: current, elapsed: window), current)
+                let metrics = ScalingMetricValues(previous: previous?.sample, current: current, elapsed: window)
+                values[group] = (metrics, current)
                 self.previous[group] = (current, now)
             }
             guard let (metrics, current) = values[group] else { continue }

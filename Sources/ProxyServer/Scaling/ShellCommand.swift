@@ -108,12 +108,11 @@ struct ShellCommand: Sendable {
     #if !canImport(Darwin)
     /// `posix_spawn_file_actions_addclosefrom_np` (glibc 2.34 and later), looked up at run time:
     /// the Glibc module Swift imports does not declare GNU extensions.
-    private static let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, CInt) -> CInt)? = {
+    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, CInt) -> CInt
+
+    private static let addCloseFrom: AddCloseFrom? = {
         guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
-        return unsafeBitCast(
-            symbol,
-            to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, CInt) -> CInt).self
-        )
+        return unsafeBitCast(symbol, to: AddCloseFrom.self)
     }()
 
     /// Adds actions that close every descriptor above standard error in the child: one

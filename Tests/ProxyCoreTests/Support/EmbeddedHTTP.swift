@@ -91,8 +91,7 @@ struct ProxyHarness {
             isTrustedProxy: trusted,
             serverHeader: serverHeader,
             limits: limits,
-            router: Router(routes: [Route(name: "default", targetGroup: group)]),
-            accessLog: true
+            router: Router(routes: [Route(name: "default", targetGroup: group)])
         )
         let sync = self.client.pipeline.syncOperations
         try sync.addHandler(
@@ -112,8 +111,7 @@ struct ProxyHarness {
             ProxyHandler(
                 settings: settings,
                 loop: self.proxyLoop,
-                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
-                accessLogger: Logger(label: "test.access", factory: { _ in SwiftLogNoOpLogHandler() })
+                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
             )
         )
         try self.client.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 443)).wait()

@@ -23,6 +23,8 @@ struct ProxyFixture {
               event_loops: 2
               shutdown_grace: 2s
               access_log: false
+            admin:
+              bind: "127.0.0.1:0"
             listeners:
               - name: test
                 bind: "127.0.0.1:0"
@@ -47,7 +49,7 @@ struct ProxyFixture {
         let configuration = try ProxyConfiguration.parse(yaml: yaml, file: "test.yaml", baseDirectory: directory)
         var logger = Logger(label: "portcullis.test", factory: { _ in SwiftLogNoOpLogHandler() })
         logger.logLevel = .warning
-        let server = try ProxyServer(configuration: configuration, logger: logger, accessLogger: logger)
+        let server = try ProxyServer(configuration: configuration, logger: logger)
         let listeners = try await server.start()
         return ProxyFixture(directory: directory, certificates: certificates, backend: backend, server: server, port: listeners[0].port)
     }

@@ -24,6 +24,13 @@ func run(_ executable: String, _ arguments: [String], timeout: TimeInterval = 60
     }
 }
 
+/// `posix_spawn_file_actions_addclosefrom_np` (glibc 2.34+), looked up at run time because the
+/// Glibc module does not declare GNU extensions.
+private let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, CInt) -> CInt)? = {
+    guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+    return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, CInt) -> CInt).self)
+}()
+
 /// posix_spawn + waitpid, not Foundation's `Process`: `Process` learns of the child's exit
 /// through a libdispatch source, which never fires while the test runner's threads are busy,
 /// and then `waitUntilExit` hangs.
@@ -42,6 +49,12 @@ private func runBlocking(_ executable: String, _ arguments: [String], timeout: T
     posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
     for fd in stdinPipe + stdoutPipe + stderrPipe {
         posix_spawn_file_actions_addclose(&actions, fd)
+    }
+    // NIO's sockets are not close-on-exec: without this, a curl started while a test backend
+    // listens keeps its listening socket (the port stays taken after the backend stops), and
+    // one child can hold another's pipe open.
+    if let closeFrom = addCloseFrom {
+        _ = closeFrom(&actions, 3)
     }
     let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
     defer { for pointer in argv { free(pointer) } }

@@ -9,13 +9,16 @@ import NIOPosix
 /// - `POST|PUT /echo` → the request body's length and a hash, plus how it was framed.
 /// - `GET /headers` → the request head as the target saw it.
 /// - `GET /big?bytes=N` → N bytes streamed in 64 KiB chunks, respecting writability.
+/// - `GET /slow?ms=N` → `slow` after N milliseconds.
+/// - `GET /trickle?ms=N` → a 10-byte body, one byte every N milliseconds.
 final class TestBackend: Sendable {
     let group: MultiThreadedEventLoopGroup
     let channel: any Channel
     private let stats = NIOLockedValueBox((connections: 0, requests: 0))
     private let stopped = NIOLockedValueBox(false)
 
-    var port: Int { self.channel.localAddress!.port! }
+    /// The bound port (kept after ``stop()``).
+    let port: Int
     var connectionsAccepted: Int { self.stats.withLockedValue { $0.connections } }
     var requestsServed: Int { self.stats.withLockedValue { $0.requests } }
 
@@ -37,6 +40,7 @@ final class TestBackend: Sendable {
             }
             .bind(host: "127.0.0.1", port: port)
             .get()
+        self.port = self.channel.localAddress?.port ?? port
     }
 
     /// Stops the backend; a second call does nothing (a second `shutdownGracefully` of the
@@ -103,6 +107,19 @@ private final class BackendHandler: ChannelInboundHandler {
             var text = "\(head.method) \(head.uri) \(head.version)\n"
             for (name, value) in head.headers { text += "\(name): \(value)\n" }
             self.send(context, text)
+        case "/slow":
+            let delay = Self.number(in: head.uri) ?? 100
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            context.eventLoop.scheduleTask(in: .milliseconds(Int64(delay))) {
+                let (handler, context) = loopBound.value
+                handler.send(context, "slow")
+            }
+        case "/trickle":
+            let delay = Self.number(in: head.uri) ?? 100
+            var headers = HTTPHeaders()
+            headers.add(name: "Content-Length", value: "10")
+            context.writeAndFlush(Self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+            self.trickle(context: context, left: 10, delay: delay)
         case "/big":
             let query = head.uri.split(separator: "=").last.flatMap { Int($0) } ?? 0
             self.remaining = query
@@ -114,6 +131,25 @@ private final class BackendHandler: ChannelInboundHandler {
             self.pump(context: context)
         default:
             self.send(context, "hello")
+        }
+    }
+
+    private static func number(in uri: String) -> Int? {
+        uri.split(separator: "=").last.flatMap { Int($0) }
+    }
+
+    private func trickle(context: ChannelHandlerContext, left: Int, delay: Int) {
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: .milliseconds(Int64(delay))) {
+            let (handler, context) = loopBound.value
+            guard context.channel.isActive else { return }
+            let digit = UInt8(ascii: "0") + UInt8(10 - left)
+            context.writeAndFlush(Self.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: [digit])))), promise: nil)
+            if left > 1 {
+                handler.trickle(context: context, left: left - 1, delay: delay)
+            } else {
+                context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
+            }
         }
     }
 

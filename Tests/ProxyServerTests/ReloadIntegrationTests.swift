@@ -1,0 +1,168 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import ProxyServer
+import Testing
+
+/// Hot reload over real sockets: a bad file changes nothing; listeners come and go; an open
+/// connection on an unchanged route survives.
+struct ReloadIntegrationTests {
+    static func yaml(extraRoute: String = "", extraListener: String = "") -> String {
+        """
+        global:
+          event_loops: 1
+          shutdown_grace: 2s
+          access_log: false
+        admin:
+          bind: "127.0.0.1:0"
+        listeners:
+          - name: plain
+            bind: "127.0.0.1:0"
+            protocol: http
+            routes:
+        \(extraRoute)
+              - name: stream
+                forward: web
+        \(extraListener)
+        target_groups:
+          web:
+            targets: ["127.0.0.1:{B0}"]
+            health_check:
+              enabled: false
+          other:
+            targets: ["127.0.0.1:{B1}"]
+            health_check:
+              enabled: false
+        """
+    }
+
+    @Test func anInvalidFileChangesNothingAndAValidOneApplies() async throws {
+        let fixture = try await AdminFixture.start(yaml: Self.yaml())
+        defer { Task { await fixture.stop() } }
+        let curl = try require(which("curl"), "curl")
+
+        try "listeners: [\n".write(toFile: fixture.configPath, atomically: true, encoding: .utf8)
+        let broken = try await fixture.adminCall("POST", "/reload")
+        #expect(broken.status == 422)
+        #expect(broken.body.contains("portcullis.yaml:"))
+        try fixture.rewrite(Self.yaml().replacingOccurrences(of: "forward: web", with: "forward: nowhere"))
+        let invalid = try await fixture.adminCall("POST", "/reload")
+        #expect(invalid.status == 422)
+        #expect(invalid.body.contains("no target group named"))
+        let still = try await run(curl, ["-s", fixture.url + "/whoami"])
+        #expect(still.stdout == "b0")
+        let status = try await fixture.adminCall("GET", "/status")
+        #expect(status.body.contains("\"reloads\" : 0"))
+        #expect(status.body.contains("\"last_reload_error\""))
+
+        // A valid change applies: a new route to the other group, and a new listener.
+        try fixture.rewrite(
+            Self.yaml(
+                extraRoute: """
+                          - name: other
+                            match: { host: other.test }
+                            forward: other
+                    """,
+                extraListener: """
+                      - name: second
+                        bind: "127.0.0.1:0"
+                        protocol: http
+                        routes:
+                          - forward: other
+                    """
+            )
+        )
+        let applied = try await fixture.adminCall("POST", "/reload")
+        #expect(applied.status == 200, "\(applied.body)")
+        #expect(applied.body.contains("\"second\""), "\(applied.body)")
+        let routed = try await run(curl, ["-s", "-H", "Host: other.test", fixture.url + "/whoami"])
+        #expect(routed.stdout == "b1")
+        let second = try #require(fixture.server.boundListeners.first { $0.name == "second" })
+        let viaSecond = try await run(curl, ["-s", "http://127.0.0.1:\(second.port)/whoami"])
+        #expect(viaSecond.stdout == "b1")
+
+        // And removing it again closes that listener.
+        try fixture.rewrite(Self.yaml())
+        #expect(try await fixture.adminCall("POST", "/reload").status == 200)
+        let gone = try await run(curl, ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(second.port)/whoami"])
+        #expect(gone.stdout == "000")
+    }
+
+    @Test func aDownloadOnAnUnchangedRouteSurvivesAReloadAndItsConnectionStaysOpen() async throws {
+        let fixture = try await AdminFixture.start(yaml: Self.yaml())
+        defer { Task { await fixture.stop() } }
+        let client = try await RawHTTPConnection(port: fixture.port)
+        defer { client.close() }
+        try await client.send("GET /trickle?ms=150 HTTP/1.1\r\nHost: a\r\n\r\n")
+        // The head and the first bytes arrive; the download takes ~1.5 s.
+        let start = try await client.read(until: { $0.contains("\r\n\r\n0") })
+        #expect(start.hasPrefix("HTTP/1.1 200"))
+
+        // Reload while it streams: another route is added, this one is unchanged.
+        try fixture.rewrite(
+            Self.yaml(
+                extraRoute: """
+                          - name: other
+                            match: { host: other.test }
+                            forward: other
+                    """
+            )
+        )
+        let reload = try await fixture.adminCall("POST", "/reload")
+        #expect(reload.status == 200)
+        let rest = try await client.read(until: { $0.hasSuffix("9") })
+        #expect((start + rest).hasSuffix("\r\n\r\n0123456789"))
+
+        // Same connection, next request: served, with the new routes.
+        try await client.send("GET /whoami HTTP/1.1\r\nHost: other.test\r\n\r\n")
+        let next = try await client.read(until: { $0.hasSuffix("b1") })
+        #expect(next.hasSuffix("b1"))
+    }
+}
+
+/// A plain TCP connection for tests that need to hold one connection across events.
+final class RawHTTPConnection: Sendable {
+    private final class Collector: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        let received = NIOLockedValueBox("")
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let buffer = Self.unwrapInboundIn(data)
+            self.received.withLockedValue { $0 += String(buffer: buffer) }
+        }
+    }
+
+    private let channel: any Channel
+    private let collector = Collector()
+
+    init(port: Int) async throws {
+        let collector = self.collector
+        self.channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) }
+            }
+            .connect(host: "127.0.0.1", port: port)
+            .get()
+    }
+
+    func send(_ text: String) async throws {
+        try await self.channel.writeAndFlush(ByteBuffer(string: text))
+    }
+
+    /// Everything received since the last read, once `done` holds for it (at most 10 s).
+    func read(until done: (String) -> Bool) async throws -> String {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !done(self.collector.received.withLockedValue { $0 }) && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return self.collector.received.withLockedValue { text in
+            defer { text = "" }
+            return text
+        }
+    }
+
+    func close() {
+        self.channel.close(promise: nil)
+    }
+}
