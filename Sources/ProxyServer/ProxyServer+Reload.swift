@@ -120,7 +120,7 @@ extension ProxyServer {
         if new.admin != old.admin { summary.needsRestart.append("admin") }
 
         // 1. Everything that can fail, before anything changes: TLS contexts, the access log.
-        let plans = try ListenerPlan.make(from: new)
+        let plans = try ListenerPlan.make(from: new, previous: oldListeners.map(\.plan))
         let accessLogSettings = Self.accessLogSettings(new.global)
 
         // 2. Target groups: keep, replace (carrying health over) or add.

@@ -1,6 +1,7 @@
+import Foundation
 import NIOCore
 import NIOEmbedded
-import ProxyTLS
+@testable import ProxyTLS
 import Testing
 
 struct TLSResumptionTests {
@@ -75,5 +76,56 @@ struct TLSResumptionTests {
         defer { first.finish() }
         #expect(first.clientHandler.handshakeSummary != nil)
         #expect(saved == nil || saved?.isResumable == false)
+    }
+
+    @Test(arguments: [TLSProtocolVersion.tls13, .tls12])
+    func sharedTicketKeyFilesResumeAcrossInstances(version: TLSProtocolVersion) throws {
+        let directory = makeTemporaryDirectory()
+        let current = directory + "/current.key"
+        let previous = directory + "/previous.key"
+        _ = FileManager.default.createFile(atPath: current, contents: Data((0..<80).map { UInt8($0) }))
+        _ = FileManager.default.createFile(atPath: previous, contents: Data((0..<80).map { UInt8(255 - $0) }))
+        let client = try self.fixture.clientContext { $0.maximumVersion = version }
+
+        // A ticket from instance A opens on instance B, which shares the key files.
+        let instanceA = try self.fixture.serverContext { $0.ticketKeyFiles = [current, previous] }
+        let instanceB = try self.fixture.serverContext { $0.ticketKeyFiles = [current, previous] }
+        #expect(try self.resumesElsewhere(sealedBy: instanceA, openedBy: instanceB, client: client))
+
+        // After the files rotate (the old current key becomes the previous one), a ticket sealed
+        // before still opens.
+        let rotated = try self.fixture.serverContext { $0.ticketKeyFiles = [previous, current] }
+        #expect(try self.resumesElsewhere(sealedBy: instanceA, openedBy: rotated, client: client))
+        // Rotation in process leaves shared keys alone.
+        instanceA.rotateTicketKeys()
+    }
+
+    private func resumesElsewhere(sealedBy first: TLSServerContext, openedBy second: TLSServerContext, client: TLSClientContext) throws -> Bool {
+        let (pair, saved) = try handshakeAndSaveSession(server: first, client: client)
+        pair.finish()
+        let session = try #require(saved)
+        let next = try TLSPair(server: second, client: client, resuming: session)
+        defer { next.finish() }
+        try next.connect()
+        return next.serverRecorder.summaries.first?.resumed == true
+    }
+
+    @Test func aReloadedContextKeepsTheTicketKeysOfTheOneItReplaces() throws {
+        let client = try self.fixture.clientContext()
+        let before = try self.fixture.serverContext()
+        let after = try TLSServerContext(configuration: before.configuration, replacing: before)
+        #expect(try self.resumesElsewhere(sealedBy: before, openedBy: after, client: client))
+        let unrelated = try TLSServerContext(configuration: before.configuration)
+        #expect(!(try self.resumesElsewhere(sealedBy: before, openedBy: unrelated, client: client)))
+    }
+
+    @Test func aTicketKeyFileOfTheWrongSizeIsRefusedNamingTheFile() throws {
+        let path = makeTemporaryDirectory() + "/short.key"
+        _ = FileManager.default.createFile(atPath: path, contents: Data(repeating: 1, count: 48))
+        #expect {
+            try self.fixture.serverContext { $0.ticketKeyFiles = [path] }
+        } throws: { error in
+            "\(error)".contains(path) && "\(error)".contains("80 bytes")
+        }
     }
 }

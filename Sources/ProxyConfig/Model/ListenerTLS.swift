@@ -8,6 +8,10 @@
 /// - `ticket_key_rotation` (duration, default `1h`): how often the ticket key is replaced.
 /// - `handshake_timeout` (duration, default `10s`): close connections that have not completed
 ///   the handshake by then.
+/// - `ticket_key_files` (list of paths, default none): session-ticket keys shared by several
+///   Portcullis instances (80 bytes each, as nginx's `ssl_session_ticket_key`: make one with
+///   `openssl rand 80`). The first seals new tickets, all open them. Replaces the in-process keys
+///   and their rotation; rotate by replacing the files on every instance and reloading.
 public struct ListenerTLS: Sendable, Equatable {
     public var certificates: [CertificatePair]
     /// `"1.2"` or `"1.3"`.
@@ -15,18 +19,22 @@ public struct ListenerTLS: Sendable, Equatable {
     public var sessionTickets: Bool
     public var ticketKeyRotation: Duration
     public var handshakeTimeout: Duration
+    /// Absolute paths; empty for in-process keys.
+    public var ticketKeyFiles: [String]
 
     public init(
         certificates: [CertificatePair],
         minimumVersion: String = "1.2",
         sessionTickets: Bool = true,
         ticketKeyRotation: Duration = .seconds(3600),
-        handshakeTimeout: Duration = .seconds(10)
+        handshakeTimeout: Duration = .seconds(10),
+        ticketKeyFiles: [String] = []
     ) {
         self.certificates = certificates
         self.minimumVersion = minimumVersion
         self.sessionTickets = sessionTickets
         self.ticketKeyRotation = ticketKeyRotation
         self.handshakeTimeout = handshakeTimeout
+        self.ticketKeyFiles = ticketKeyFiles
     }
 }

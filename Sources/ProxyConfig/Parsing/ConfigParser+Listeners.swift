@@ -123,7 +123,9 @@ extension ConfigParser {
     // MARK: tls
 
     private mutating func listenerTLS(_ node: ConfigNode, key: String) -> ListenerTLS? {
-        let allowed = ["certificates", "min_version", "session_tickets", "ticket_key_rotation", "handshake_timeout"]
+        let allowed = [
+            "certificates", "min_version", "session_tickets", "ticket_key_rotation", "handshake_timeout", "ticket_key_files",
+        ]
         guard let fields = self.fields(of: node, key: key, allowed: allowed) else { return nil }
         var tls = ListenerTLS(certificates: [])
 
@@ -167,6 +169,18 @@ extension ConfigParser {
         if let node = fields["handshake_timeout"], let value = self.duration(node, key: fields.key("handshake_timeout"))
         {
             tls.handshakeTimeout = value
+        }
+        if let node = fields["ticket_key_files"], let items = self.list(node, key: fields.key("ticket_key_files")) {
+            for (index, item) in items.enumerated() {
+                let itemKey = "\(fields.key("ticket_key_files"))[\(index)]"
+                guard let path = self.string(item, key: itemKey) else { continue }
+                let resolved = FilePaths.resolve(path, relativeTo: self.baseDirectory)
+                if self.checkFilesExist, let problem = FilePaths.readProblem(resolved) {
+                    self.problems.report(itemKey, at: item, problem)
+                    continue
+                }
+                tls.ticketKeyFiles.append(resolved)
+            }
         }
         return tls
     }

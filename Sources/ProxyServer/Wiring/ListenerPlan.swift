@@ -16,7 +16,9 @@ struct ListenerPlan: Sendable {
     var headerBytes: Int
 
     /// - Throws: ``TLSConfigurationError`` (naming the file) when a certificate cannot be loaded.
-    static func make(from configuration: ProxyConfiguration) throws -> [ListenerPlan] {
+    /// - Parameter previous: The plans being replaced (a reload); a listener of the same name
+    ///   keeps its in-process session-ticket keys.
+    static func make(from configuration: ProxyConfiguration, previous: [ListenerPlan] = []) throws -> [ListenerPlan] {
         let groups = Self.targetGroups(from: configuration)
         return try configuration.listeners.map { listener in
             let routes = listener.routes.compactMap { Self.route(from: $0, groups: groups) }
@@ -32,7 +34,11 @@ struct ListenerPlan: Sendable {
                 tlsConfiguration.sessionTickets = tls.sessionTickets
                 tlsConfiguration.ticketKeyRotationInterval = tls.ticketKeyRotation
                 tlsConfiguration.handshakeTimeout = tls.handshakeTimeout
-                tlsContext = try TLSServerContext(configuration: tlsConfiguration)
+                tlsConfiguration.ticketKeyFiles = tls.ticketKeyFiles
+                tlsContext = try TLSServerContext(
+                    configuration: tlsConfiguration,
+                    replacing: previous.first { $0.name == listener.name }?.tls
+                )
                 rotation = TimeAmount(tls.ticketKeyRotation)
             }
             let trusted = listener.trustedProxies

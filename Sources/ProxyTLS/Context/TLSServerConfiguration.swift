@@ -19,6 +19,10 @@ public struct TLSServerConfiguration: Sendable {
     public var ticketKeyRotationInterval: Duration = .seconds(3600)
     public var ticketKeyRetention: Int = 2
     public var handshakeTimeout: Duration = .seconds(10)
+    /// Shared session-ticket key files (80 bytes each: name, HMAC secret, AES key, as nginx's
+    /// `ssl_session_ticket_key`). The first seals new tickets; all open them. Empty: random keys
+    /// made in process and rotated by ``TLSServerContext/rotateTicketKeys()``.
+    public var ticketKeyFiles: [String] = []
 
     public init(certificates: [TLSCertificateSource]) {
         self.certificates = certificates

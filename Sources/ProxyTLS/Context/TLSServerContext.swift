@@ -36,7 +36,9 @@ public final class TLSServerContext: @unchecked Sendable {
     ///   is out of range.
     ///
     /// > Important: Does blocking disk I/O. Don't call it on an event loop.
-    public init(configuration: TLSServerConfiguration) throws {
+    /// - Parameter previous: The context this one replaces (a configuration reload). Its
+    ///   in-process ticket keys carry over, so tickets issued before the reload still resume.
+    public init(configuration: TLSServerConfiguration, replacing previous: TLSServerContext? = nil) throws {
         guard !configuration.certificates.isEmpty else {
             throw TLSConfigurationError.invalidSetting("certificates", "at least one certificate is required")
         }
@@ -63,7 +65,18 @@ public final class TLSServerContext: @unchecked Sendable {
         let keys = try configuration.certificates.map { source throws(TLSConfigurationError) in
             try TLSCertifiedKey.load(source)
         }
-        let ring = configuration.sessionTickets ? try TLSTicketKeyRing(retention: configuration.ticketKeyRetention) : nil
+        let ring: TLSTicketKeyRing?
+        if !configuration.sessionTickets {
+            ring = nil
+        } else if !configuration.ticketKeyFiles.isEmpty {
+            ring = TLSTicketKeyRing(
+                shared: try configuration.ticketKeyFiles.map { path throws(TLSConfigurationError) in try TLSTicketKey.load(path) }
+            )
+        } else if let inherited = previous?.ticketKeys, !inherited.isShared {
+            ring = inherited
+        } else {
+            ring = try TLSTicketKeyRing(retention: configuration.ticketKeyRetention)
+        }
 
         self.certifiedKeys = keys
         self.contexts = try keys.map { key throws(TLSConfigurationError) in

@@ -9,6 +9,16 @@ struct TLSTicketKey: Sendable {
     let aesKey: [UInt8]
     let hmacKey: [UInt8]
 
+    /// Reads an 80-byte key file: 16 bytes of name, 32 of HMAC secret, 32 of AES key (the layout
+    /// of nginx's `ssl_session_ticket_key`, so one file can serve both during a migration).
+    static func load(_ path: String) throws(TLSConfigurationError) -> TLSTicketKey {
+        let bytes = try PEMFile.read(path)
+        guard bytes.count == 80 else {
+            throw TLSConfigurationError.invalidTicketKey(path, size: bytes.count)
+        }
+        return TLSTicketKey(name: Array(bytes[0..<16]), aesKey: Array(bytes[48..<80]), hmacKey: Array(bytes[16..<48]))
+    }
+
     static func random() throws(OpenSSLError) -> TLSTicketKey {
         TLSTicketKey(
             name: try randomBytes(Self.nameLength),
@@ -41,13 +51,27 @@ final class TLSTicketKeyRing: Sendable {
     private let keys: NIOLockedValueBox<[TLSTicketKey]>
     let retention: Int
 
+    /// Keys read from files are shared with other instances: they never rotate in process.
+    let isShared: Bool
+
     init(retention: Int) throws(OpenSSLError) {
         self.retention = retention
         self.keys = NIOLockedValueBox([try TLSTicketKey.random()])
+        self.isShared = false
+    }
+
+    /// A ring of keys shared with other instances, newest (the sealing key) first.
+    init(shared keys: [TLSTicketKey]) {
+        precondition(!keys.isEmpty)
+        self.retention = keys.count - 1
+        self.keys = NIOLockedValueBox(keys)
+        self.isShared = true
     }
 
     /// Makes a new key the encryption key and drops keys older than the retention allows.
+    /// Shared keys are left alone: they change when their files do (and the server reloads).
     func rotate() throws(OpenSSLError) {
+        guard !self.isShared else { return }
         let fresh = try TLSTicketKey.random()
         self.keys.withLockedValue { keys in
             keys.insert(fresh, at: 0)

@@ -83,6 +83,10 @@ public struct TLSConfigurationError: Error, Hashable, Sendable, CustomStringConv
         Self(.invalidSetting, file: setting, detail)
     }
 
+    static func invalidTicketKey(_ path: String, size: Int) -> Self {
+        Self(.invalidSetting, file: path, "a session ticket key file must hold exactly 80 bytes (got \(size)); make one with: openssl rand 80 > \(path)")
+    }
+
     static func openSSL(_ path: String, _ error: OpenSSLError) -> Self {
         Self(.openSSL, file: path, error.description)
     }
