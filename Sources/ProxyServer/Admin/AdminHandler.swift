@@ -51,6 +51,8 @@ final class AdminHandler: ChannelInboundHandler, RemovableChannelHandler {
             promise.completeWithTask { await responder.respond(to: request) }
             promise.futureResult.whenSuccess { response in
                 let (handler, context) = loopBound.value
+                // The client may have gone while a drain was waiting.
+                guard context.channel.isActive else { return }
                 handler.write(response, version: head.version, keepAlive: keepAlive, context: context)
             }
         }
