@@ -9,7 +9,10 @@ public import NIOHTTP1
 ///   passed on; one refused part-way (body over the limit) is abandoned with a
 ///   ``RequestAbortedEvent`` so the proxy never completes it upstream.
 /// - Answers `Expect: 100-continue` itself.
-/// - Holds back pipelined requests until the current response is complete.
+/// - Holds back pipelined requests until the current response is complete. It keeps reading the
+///   socket meanwhile (up to 64 KiB of pipelined data), so a keep-alive connection does not
+///   unregister and re-register its read interest around every request (two `epoll_ctl` calls
+///   each time); past that bound it stops reading.
 /// - Adds `Connection: close` and closes after the response when the client asked for it, the
 ///   request was not fully read, or the server is shutting down (`ChannelShouldQuiesceEvent`).
 /// - Tells the ``ConnectionTimeoutHandler`` below the codec about request phases.
@@ -21,8 +24,13 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
 
     private var machine: RequestGuardStateMachine
     private let serverHeader: String?
-    private var buffered = CircularBuffer<HTTPServerRequestPart>()
+    private var buffered = CircularBuffer<HTTPServerRequestPart>() {
+        didSet { if self.buffered.isEmpty { self.bufferedBytes = 0 } }
+    }
+    /// Roughly what `buffered` holds: body bytes plus a fixed cost per head.
+    private var bufferedBytes = 0
     private var readPending = false
+    static let maxBufferedBytes = 64 * 1024
     private var replaying = false
 
     public init(maxBodyBytes: Int?, serverHeader: String?) {
@@ -35,7 +43,7 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = Self.unwrapInboundIn(data)
         if !self.buffered.isEmpty && !self.replaying {
-            self.buffered.append(part)
+            self.enqueue(part)
             return
         }
         self.handle(part, context: context)
@@ -60,7 +68,7 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
             context.writeAndFlush(Self.wrapOutboundOut(.head(continueHead)), promise: nil)
             context.fireChannelRead(Self.wrapInboundOut(part))
         case .buffer:
-            self.buffered.append(part)
+            self.enqueue(part)
         case .drop:
             break
         case .reject(let rejection, let abortProxy):
@@ -117,11 +125,30 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
     // MARK: Outbound
 
     public func read(context: ChannelHandlerContext) {
-        if self.machine.isHoldingReads || !self.buffered.isEmpty {
+        if self.bufferedBytes >= Self.maxBufferedBytes {
             self.readPending = true
             return
         }
         context.read()
+    }
+
+    private func enqueue(_ part: HTTPServerRequestPart) {
+        self.bufferedBytes += Self.cost(of: part)
+        self.buffered.append(part)
+    }
+
+    private func dequeue() -> HTTPServerRequestPart? {
+        guard let part = self.buffered.popFirst() else { return nil }
+        self.bufferedBytes = max(0, self.bufferedBytes - Self.cost(of: part))
+        return part
+    }
+
+    private static func cost(of part: HTTPServerRequestPart) -> Int {
+        switch part {
+        case .head(let head): 256 + head.uri.utf8.count
+        case .body(let buffer): buffer.readableBytes
+        case .end: 16
+        }
     }
 
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -161,7 +188,7 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
             let (handler, context) = loopBound.value
             handler.replaying = true
             var replayed = false
-            while !handler.machine.isHoldingReads, let part = handler.buffered.popFirst() {
+            while !handler.machine.isHoldingReads, let part = handler.dequeue() {
                 handler.handle(part, context: context)
                 replayed = true
             }
@@ -170,7 +197,7 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
                 // Like the end of a socket read: lets the proxy flush what it forwarded.
                 context.fireChannelReadComplete()
             }
-            if handler.readPending && !handler.machine.isHoldingReads && handler.buffered.isEmpty {
+            if handler.readPending && handler.bufferedBytes < Self.maxBufferedBytes {
                 handler.readPending = false
                 context.read()
             }

@@ -12,7 +12,8 @@ import NIOHTTP1
 public final class UpstreamPool: @unchecked Sendable {
     public let eventLoop: any EventLoop
     private let connector: any UpstreamConnector
-    private var idle: [Target: [UpstreamConnection]] = [:]
+    /// By target id (`host:port`), so a weight change at run time keeps the target's connections.
+    private var idle: [String: [UpstreamConnection]] = [:]
     /// Connections currently open (idle or leased), for tests and stats.
     public private(set) var openConnections = 0
     private var sweepScheduled = false
@@ -30,7 +31,7 @@ public final class UpstreamPool: @unchecked Sendable {
 
     public func idleCount(for target: Target) -> Int {
         self.eventLoop.preconditionInEventLoop()
-        return self.idle[target]?.count ?? 0
+        return self.idle[target.id]?.count ?? 0
     }
 
     /// Lends an idle connection to `target`, or opens a new one.
@@ -46,8 +47,9 @@ public final class UpstreamPool: @unchecked Sendable {
         completion: @escaping (Result<UpstreamConnection, UpstreamError>) -> Void
     ) {
         self.eventLoop.assertInEventLoop()
-        while !forceNewConnection, var connections = self.idle[target], let connection = connections.popLast() {
-            self.idle[target] = connections.isEmpty ? nil : connections
+        // Mutated in place: a copy of the array per request would allocate.
+        while !forceNewConnection, let connection = self.idle[target.id]?.popLast() {
+            if self.idle[target.id]?.isEmpty == true { self.idle[target.id] = nil }
             if connection.isClosed || !connection.channel.isActive { continue }
             connection.requestCount += 1
             completion(.success(connection))
@@ -88,15 +90,14 @@ public final class UpstreamPool: @unchecked Sendable {
         self.eventLoop.assertInEventLoop()
         connection.delegate = nil
         connection.resumeReading()
-        var connections = self.idle[connection.target] ?? []
+        let id = connection.target.id
         guard reusable, !connection.isClosed, connection.channel.isActive,
-            connections.count < settings.maxIdlePerTarget
+            (self.idle[id]?.count ?? 0) < settings.maxIdlePerTarget
         else {
             connection.close()
             return
         }
-        connections.append(connection)
-        self.idle[connection.target] = connections
+        self.idle[id, default: []].append(connection)
         connection.idleDeadline = self.eventLoop.now + settings.idleTimeout
         self.scheduleSweep()
     }
@@ -122,8 +123,9 @@ public final class UpstreamPool: @unchecked Sendable {
 
     func connectionClosed(_ connection: UpstreamConnection) {
         self.openConnections -= 1
-        guard var connections = self.idle[connection.target] else { return }
-        connections.removeAll { $0 === connection }
-        self.idle[connection.target] = connections.isEmpty ? nil : connections
+        let id = connection.target.id
+        guard self.idle[id] != nil else { return }
+        self.idle[id]?.removeAll { $0 === connection }
+        if self.idle[id]?.isEmpty == true { self.idle[id] = nil }
     }
 }

@@ -25,6 +25,10 @@ final class LoopObserver: ProxyObserver, @unchecked Sendable {
     private let metrics: ServerMetrics
     private let accessLog: AccessLogWriter
     private var requestCounters: [RequestKey: CoreMetrics.Counter] = [:]
+    /// The last few keys used, checked before hashing five strings: keep-alive traffic repeats
+    /// the same route and targets, and equal strings from the same storage compare in O(1).
+    private var recentCounters: [(key: RequestKey, counter: CoreMetrics.Counter)] = []
+    private var recentTimer: (key: LatencyKey, timer: Metrics.Timer)?
     private var latencyTimers: [LatencyKey: Metrics.Timer] = [:]
     private var retryCounters: [String: CoreMetrics.Counter] = [:]
     private var bytesIn: [String: CoreMetrics.Counter] = [:]
@@ -47,8 +51,11 @@ final class LoopObserver: ProxyObserver, @unchecked Sendable {
             statusClass: record.statusClass
         )
         let counter: CoreMetrics.Counter
-        if let cached = self.requestCounters[key] {
+        if let recent = self.recentCounters.first(where: { $0.key == key }) {
+            counter = recent.counter
+        } else if let cached = self.requestCounters[key] {
             counter = cached
+            self.remember(key, counter)
         } else {
             counter = self.metrics.counter(
                 "portcullis_requests_total",
@@ -58,19 +65,24 @@ final class LoopObserver: ProxyObserver, @unchecked Sendable {
                 ]
             )
             self.requestCounters[key] = counter
+            self.remember(key, counter)
         }
         counter.increment()
 
         let latencyKey = LatencyKey(listener: record.listener, targetGroup: group)
         let timer: Metrics.Timer
-        if let cached = self.latencyTimers[latencyKey] {
+        if let recent = self.recentTimer, recent.key == latencyKey {
+            timer = recent.timer
+        } else if let cached = self.latencyTimers[latencyKey] {
             timer = cached
+            self.recentTimer = (latencyKey, cached)
         } else {
             timer = self.metrics.timer(
                 "portcullis_request_duration_seconds",
                 [("listener", latencyKey.listener), ("target_group", latencyKey.targetGroup)]
             )
             self.latencyTimers[latencyKey] = timer
+            self.recentTimer = (latencyKey, timer)
         }
         timer.recordNanoseconds(record.totalNanoseconds)
 
@@ -90,6 +102,11 @@ final class LoopObserver: ProxyObserver, @unchecked Sendable {
             self.groupTraffic[targetGroup, default: GroupTraffic()].record(nanoseconds: record.totalNanoseconds)
         }
         self.accessLog.write(record)
+    }
+
+    private func remember(_ key: RequestKey, _ counter: CoreMetrics.Counter) {
+        if self.recentCounters.count >= 8 { self.recentCounters.removeFirst() }
+        self.recentCounters.append((key, counter))
     }
 
     private func cached(
