@@ -1,8 +1,11 @@
 import Foundation
+import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import ProxyConfig
 import ProxyServer
+import ProxyTLS
 import Testing
 
 /// Hot reload over real sockets: a bad file changes nothing; listeners come and go; an open
@@ -164,5 +167,53 @@ final class RawHTTPConnection: Sendable {
 
     func close() {
         self.channel.close(promise: nil)
+    }
+}
+
+/// Certificates are read again on reload: a renewed certificate serves new connections without
+/// a restart.
+struct CertificateReloadTests {
+    @Test func aRenewedCertificateIsServedAfterReload() async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let certificates = try DevCertificateAuthority.ensure(directory: directory)
+        let backend = try await TestBackend()
+        let configPath = directory + "/portcullis.yaml"
+        try """
+            global: { event_loops: 1, shutdown_grace: 1s, access_log: false }
+            admin: { bind: "127.0.0.1:0" }
+            listeners:
+              - name: tls
+                bind: "127.0.0.1:0"
+                protocol: https
+                tls:
+                  certificates:
+                    - cert: \(certificates.certificate)
+                      key: \(certificates.privateKey)
+                routes:
+                  - forward: web
+            target_groups:
+              web:
+                targets: ["127.0.0.1:\(backend.port)"]
+                health_check: { enabled: false }
+            """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let server = try ProxyServer(
+            configuration: try ProxyConfiguration.load(path: configPath),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+            configurationSource: { try ProxyConfiguration.load(path: configPath) }
+        )
+        let port = try await server.start()[0].port
+        let curl = try require(which("curl"), "curl")
+        let arguments = ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", certificates.caCertificate,
+                         "--resolve", "renewed.test:\(port):127.0.0.1", "https://renewed.test:\(port)/"]
+        // The first certificate does not name renewed.test: curl refuses it.
+        #expect(try await run(curl, arguments).stdout == "000")
+
+        // Renew in place (same files, same CA, one more name), then reload.
+        _ = try DevCertificateAuthority.ensure(directory: directory, hosts: ["renewed.test"])
+        _ = try await server.reload()
+        #expect(try await run(curl, arguments).stdout == "200")
+        await server.shutdown()
+        await backend.stop()
     }
 }
