@@ -115,11 +115,14 @@ extension ProxyServer {
             ($0.configuration, $0.listeners, $0.monitors, $0.stopped)
         }
         guard !stopped else { throw ReloadError.stopped }
+        Self.logWarnings(of: new, logger: self.logger)
         var summary = ReloadSummary()
         if new.global.eventLoops != old.global.eventLoops { summary.needsRestart.append("global.event_loops") }
         if new.admin != old.admin { summary.needsRestart.append("admin") }
+        if new.global.logLevel != old.global.logLevel { summary.needsRestart.append("global.log_level") }
 
-        // 1. Everything that can fail, before anything changes: TLS contexts, the access log.
+        // 1. Certificates and TLS contexts, before anything changes (binds and the access log
+        //    follow in step 3, undone if they fail).
         let plans = try ListenerPlan.make(from: new, previous: oldListeners.map(\.plan))
         let accessLogSettings = Self.accessLogSettings(new.global)
 
@@ -129,7 +132,7 @@ extension ProxyServer {
         for groupConfiguration in new.targetGroups {
             let previous = oldMonitors.first { $0.group.name == groupConfiguration.name }
             let previousConfiguration = old.targetGroup(named: groupConfiguration.name)
-            if let previous, previousConfiguration == groupConfiguration {
+            if let previous, let previousConfiguration, Self.sameTraffic(previousConfiguration, groupConfiguration) {
                 monitors.append(previous)
                 continue
             }
@@ -172,14 +175,15 @@ extension ProxyServer {
                 bound.append(listener)
                 summary.listenersAdded.append(plan.name)
             }
+            // Last step that can fail: after it, nothing is undone.
+            try self.accessLog.configure(accessLogSettings)
         } catch {
             for listener in bound {
                 listener.ticketRotation.withLockedValue { $0?.cancel() }
                 try? await listener.channel.close()
             }
-            throw ReloadError.failed("cannot bind: \(error)")
+            throw ReloadError.failed(error is AccessLogError ? "\(error)" : "cannot bind: \(error)")
         }
-        try self.accessLog.configure(accessLogSettings)
 
         // 4. Commit. Each loop swaps its target groups in one step.
         for loop in self.loops.values {
@@ -200,6 +204,7 @@ extension ProxyServer {
         // 5. Open connections of kept listeners learn the new settings.
         for (listener, plan, listenerConfiguration) in kept {
             listener.replacePlan(plan)
+            self.scheduleTicketRotation(listener)
             let unchanged = Self.unchangedRoutes(
                 old: old.listeners.first { $0.name == listener.name },
                 new: listenerConfiguration,
@@ -210,7 +215,7 @@ extension ProxyServer {
                 summary.listenersUpdated.append(listener.name)
             }
             let event = ListenerReloadedEvent(settings: plan.settings, unchangedRoutes: unchanged)
-            for channel in self.registry.channels(of: listener.name) {
+            for channel in self.registry.channels(acceptedBy: listener.socketID) {
                 channel.pipeline.fireUserInboundEventTriggered(event)
             }
         }
@@ -220,7 +225,7 @@ extension ProxyServer {
         for listener in removed {
             listener.ticketRotation.withLockedValue { $0?.cancel() }
             try? await listener.channel.close()
-            for channel in self.registry.channels(of: listener.name) where !listeners.contains(where: { $0.name == listener.name }) {
+            for channel in self.registry.channels(acceptedBy: listener.socketID) {
                 channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
             }
             if !new.listeners.contains(where: { $0.name == listener.name }) {
@@ -229,6 +234,17 @@ extension ProxyServer {
             self.logger.info("listener stopped", metadata: ["listener": "\(listener.name)"])
         }
         return summary
+    }
+
+    /// Whether two configurations of a target group send traffic the same way: scaling rules
+    /// aside (they only watch), so editing a threshold keeps the group's monitor and runtime
+    /// changes.
+    static func sameTraffic(_ first: TargetGroupConfiguration, _ second: TargetGroupConfiguration) -> Bool {
+        var first = first
+        var second = second
+        first.scaling = []
+        second.scaling = []
+        return first == second
     }
 
     /// Names of the routes of a listener whose rules and target group settings (targets aside:
@@ -252,7 +268,7 @@ extension ProxyServer {
                 }
                 before.targets = []
                 after.targets = []
-                guard before == after else { continue }
+                guard Self.sameTraffic(before, after) else { continue }
             }
             result.insert(route.name)
         }

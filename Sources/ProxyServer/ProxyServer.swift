@@ -160,6 +160,7 @@ public final class ProxyServer: Service, Sendable {
         }
         if alreadyStarted { return self.boundListeners }
 
+        Self.logWarnings(of: configuration, logger: self.logger)
         for monitor in monitors {
             monitor.start()
         }
@@ -191,6 +192,8 @@ public final class ProxyServer: Service, Sendable {
         let metrics = self.metrics
         let box = NIOLockedValueBox(plan)
         let name = plan.name
+        let socket = RunningListener.Socket()
+        let socketID = ObjectIdentifier(socket)
         let channel = try await ServerBootstrap(group: self.group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -207,23 +210,14 @@ public final class ProxyServer: Service, Sendable {
                         logger: logger,
                         metrics: metrics
                     )
-                    registry.add(channel, listener: name)
+                    registry.add(channel, listener: name, socket: socketID)
                 }
             }
             .bind(host: plan.host, port: plan.port)
             .get()
         let address = try channel.localAddress ?? SocketAddress(ipAddress: "0.0.0.0", port: plan.port)
-        let listener = RunningListener(configuration: configuration, plan: box, channel: channel, address: address)
-        if plan.tls != nil {
-            let task = self.group.next().scheduleRepeatedTask(
-                initialDelay: plan.ticketKeyRotation,
-                delay: plan.ticketKeyRotation
-            ) { [logger] _ in
-                listener.plan.tls?.rotateTicketKeys()
-                logger.debug("rotated TLS session ticket keys", metadata: ["listener": "\(name)"])
-            }
-            listener.ticketRotation.withLockedValue { $0 = task }
-        }
+        let listener = RunningListener(configuration: configuration, socket: socket, plan: box, channel: channel, address: address)
+        self.scheduleTicketRotation(listener)
         self.logger.info(
             "listener started",
             metadata: [
@@ -233,6 +227,33 @@ public final class ProxyServer: Service, Sendable {
             ]
         )
         return listener
+    }
+
+    /// The configuration's warnings (`portcullis check` prints the same), once per start or reload.
+    static func logWarnings(of configuration: ProxyConfiguration, logger: Logger) {
+        for warning in configuration.warnings {
+            logger.warning("configuration: \(warning.description)")
+        }
+    }
+
+    /// (Re)starts the ticket key rotation of a listener's current plan.
+    func scheduleTicketRotation(_ listener: RunningListener) {
+        let plan = listener.plan
+        var task: RepeatedTask?
+        if plan.tls != nil {
+            task = self.group.next().scheduleRepeatedTask(
+                initialDelay: plan.ticketKeyRotation,
+                delay: plan.ticketKeyRotation
+            ) { [logger] _ in
+                listener.plan.tls?.rotateTicketKeys()
+                logger.debug("rotated TLS session ticket keys", metadata: ["listener": "\(listener.name)"])
+            }
+        }
+        let previous = listener.ticketRotation.withLockedValue { current in
+            defer { current = task }
+            return current
+        }
+        previous?.cancel()
     }
 
     static func describe(_ address: SocketAddress, fallbackHost: String) -> String {
@@ -271,7 +292,6 @@ public final class ProxyServer: Service, Sendable {
         let (listeners, admin, tasks, monitors) = self.state.withLockedValue { state in
             (state.listeners, state.adminChannel, state.repeatedTasks, state.monitors)
         }
-        for task in tasks { task.cancel() }
         self.stopScaling()
         for listener in listeners {
             listener.ticketRotation.withLockedValue { $0?.cancel() }
@@ -303,6 +323,7 @@ public final class ProxyServer: Service, Sendable {
             try? await Task.sleep(for: .milliseconds(20))
         }
         try? await admin?.close()
+        for task in tasks { task.cancel() }
         self.accessLog.close()
         try? await self.group.shutdownGracefully()
         self.logger.info("stopped")

@@ -24,8 +24,8 @@ struct OperationsConfigTests {
 
     @Test func parsesTheOperationsKeys() throws {
         let fixture = try ConfigFixture()
-        try fixture.writeFile("certs/ticket-1.key", "x")
-        try fixture.writeFile("certs/ticket-0.key", "y")
+        try fixture.writeFile("certs/ticket-1.key", String(repeating: "x", count: 80))
+        try fixture.writeFile("certs/ticket-0.key", String(repeating: "y", count: 80))
         let configuration = try fixture.parse(
             """
             global:
@@ -74,10 +74,19 @@ struct OperationsConfigTests {
         #expect(errors.contains { $0.contains("listeners[0].tls.ticket_key_files[0]") && $0.contains("ticket-1.key") })
     }
 
+    @Test func aTicketKeyFileOfTheWrongSizeIsReportedByCheck() throws {
+        let fixture = try ConfigFixture()
+        try fixture.writeFile("certs/ticket-1.key", "short")
+        try fixture.writeFile("certs/ticket-0.key", String(repeating: "y", count: 80))
+        let errors = fixture.errors(Self.rest)
+        #expect(errors.count == 1)
+        #expect(errors.first?.contains("listeners[0].tls.ticket_key_files[0]: a session ticket key file holds exactly 80 bytes") == true)
+    }
+
     @Test func aPublicAdminWithoutTokenIsWarnedAbout() throws {
         let fixture = try ConfigFixture()
-        try fixture.writeFile("certs/ticket-1.key", "x")
-        try fixture.writeFile("certs/ticket-0.key", "y")
+        try fixture.writeFile("certs/ticket-1.key", String(repeating: "x", count: 80))
+        try fixture.writeFile("certs/ticket-0.key", String(repeating: "y", count: 80))
         let configuration = try fixture.parse("admin: { bind: \"0.0.0.0:9901\" }\n" + Self.rest)
         #expect(configuration.warnings.contains { $0.description.contains("admin.bind") && $0.description.contains("no token") })
     }

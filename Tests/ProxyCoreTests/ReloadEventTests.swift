@@ -122,7 +122,7 @@ struct AccessLogFormatterTests {
 
     @Test func text() {
         let line = AccessLogFormatter(format: .text).line(for: self.record, unixMilliseconds: self.time)
-        #expect(line == #"203.0.113.7 "GET /a\"b HTTP/1.1" 200 1234 listener=public target=app/127.0.0.1:8080 upstream_ms=2.00 total_ms=2.35 tls=TLSv1.3"#)
+        #expect(line == #"2026-11-27T09:00:00.123Z 203.0.113.7 "GET /a\"b HTTP/1.1" 200 1234 listener=public target=app/127.0.0.1:8080 upstream_ms=2.00 total_ms=2.35 tls=TLSv1.3"#)
     }
 
     @Test func combined() {

@@ -46,6 +46,8 @@ struct AdminAPITests {
 
         #expect(try await fixture.adminCall("GET", "/healthz").status == 200)
         #expect(try await fixture.adminCall("GET", "/ready").status == 200)
+        let head = try await run(try require(which("curl"), "curl"), ["-s", "-I", "-o", "/dev/null", "-w", "%{http_code}", "-m", "5", fixture.admin + "/ready"])
+        #expect(head.stdout == "200")
         let metrics = try await fixture.adminCall("GET", "/metrics")
         #expect(metrics.status == 200)
         #expect(metrics.body.contains(#"portcullis_requests_total{listener="plain",route="site",target_group="web""#))
@@ -107,6 +109,9 @@ struct AdminAPITests {
         }
         #expect(served, "the registered target took no traffic after passing its checks")
 
+        #expect(registered.body.contains("\"name\" : \"t3\""))  // a short name, never the address, for cookies
+        let before = try await fixture.adminCall("GET", "/metrics", headers: auth)
+        #expect(before.body.contains("target=\"\(third)\""))
         let weighted = try await fixture.adminCall("PUT", "/target-groups/web/targets/\(third)/weight", json: "{\"weight\": 5}", headers: auth)
         #expect(weighted.status == 200)
         #expect(weighted.body.contains("\"weight\" : 5"))
@@ -114,6 +119,12 @@ struct AdminAPITests {
         #expect(removed.status == 200)
         let list = try await fixture.adminCall("GET", "/target-groups/web/targets", headers: auth)
         #expect(!list.body.contains(third))
+        let after = try await fixture.adminCall("GET", "/metrics", headers: auth)
+        #expect(!after.body.contains("portcullis_target_health{target_group=\"web\",target=\"\(third)\""))
+        let badName = try await fixture.adminCall(
+            "POST", "/target-groups/web/targets", json: "{\"address\": \"\(third)\", \"name\": \"a; Path=/x\"}", headers: auth
+        )
+        #expect(badName.status == 400)
     }
 
     @Test func drainWithWaitReturnsOnlyAfterInFlightReachesZero() async throws {

@@ -179,6 +179,14 @@ extension ConfigParser {
                     self.problems.report(itemKey, at: item, problem)
                     continue
                 }
+                if self.checkFilesExist, let size = FilePaths.size(of: resolved), size != 80 {
+                    self.problems.report(
+                        itemKey,
+                        at: item,
+                        "a session ticket key file holds exactly 80 bytes (\(resolved) has \(size)); make one with: openssl rand 80 > FILE"
+                    )
+                    continue
+                }
                 tls.ticketKeyFiles.append(resolved)
             }
         }

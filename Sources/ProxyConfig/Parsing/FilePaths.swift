@@ -19,6 +19,11 @@ enum FilePaths {
         return Self.normalize(absoluteBase + "/" + path)
     }
 
+    /// The size of a regular file in bytes, or `nil` when it cannot be read.
+    static func size(of path: String) -> Int? {
+        (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+    }
+
     /// The directory part of `path`: `"."` when it has none.
     static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }

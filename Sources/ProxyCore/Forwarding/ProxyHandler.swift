@@ -451,7 +451,8 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 "listener": "\(self.settings.name)",
             ]
         )
-        self.writeAccessLog(error: nil)
+        // The access log is for operators: the reason may name the target.
+        self.writeAccessLog(error: "\(error)")
         self.resumeClientReadsIfPossible(context: context)
     }
 

@@ -7,9 +7,22 @@ extension TargetGroupMonitor {
     /// Adds a target. With health checks it starts unhealthy and serves once it has passed
     /// `healthy_threshold` probes (probed every second until then); without, it serves at once.
     public func register(_ target: Target) async throws -> TargetStatus {
-        try await self.onHome {
+        guard Self.isValidName(target.name) || target.name == target.id else {
+            throw TargetOperationError.invalid(
+                "name must be 1...64 letters, digits, '-', '_' or '.' (got \"\(target.name)\")"
+            )
+        }
+        return try await self.onHome {
+            var target = target
             if self.find(target.id) != nil || self.find(target.name) != nil {
                 throw TargetOperationError.alreadyRegistered(group: self.group.name, target: target.id)
+            }
+            if target.name == target.id {
+                // Like targets from the file: a short name, so stickiness cookies never carry
+                // an address.
+                var index = self.targets.count + 1
+                while self.find("t\(index)") != nil { index += 1 }
+                target.name = "t\(index)"
             }
             var status = TargetStatus(target: target, health: .healthy)
             if let check = self.group.healthCheck, self.prober != nil {
@@ -99,6 +112,9 @@ extension TargetGroupMonitor {
     public func attach(_ reference: String, immediately: Bool) async throws -> TargetStatus {
         try await self.onHome {
             let target = try self.resolve(reference)
+            if !immediately, let current = self.statuses[target.id], current.health != .draining, current.isServing {
+                return current  // Already in rotation: nothing to attach.
+            }
             let status = self.update(target) { status in
                 let old = status.health
                 if immediately || self.machines[target.id] == nil {
@@ -159,6 +175,15 @@ extension TargetGroupMonitor {
             }
         }
         return total
+    }
+
+    /// Names go into stickiness cookies: keep them to a safe alphabet.
+    static func isValidName(_ name: String) -> Bool {
+        (1...64).contains(name.utf8.count)
+            && name.utf8.allSatisfy { byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                    || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
+            }
     }
 
     // MARK: Helpers (on home)

@@ -5,7 +5,8 @@ import NIOHTTP1
 /// Pure: the caller passes the wall-clock time, so every format is tested with fixed input.
 public struct AccessLogFormatter: Sendable {
     public enum Format: String, Sendable, Hashable {
-        /// `client "GET / HTTP/1.1" 200 123 key=value…`: readable, greppable, the default.
+        /// `2026-11-27T09:00:00.123Z client "GET / HTTP/1.1" 200 123 key=value…`: readable,
+        /// greppable, the default.
         case text
         /// One JSON object per line.
         case json
@@ -22,7 +23,7 @@ public struct AccessLogFormatter: Sendable {
     /// - Parameter unixMilliseconds: When the request finished, in milliseconds since 1970 (UTC).
     public func line(for record: RequestRecord, unixMilliseconds: Int64) -> String {
         switch self.format {
-        case .text: Self.text(record)
+        case .text: Timestamp(unixMilliseconds: unixMilliseconds).rfc3339 + " " + Self.text(record)
         case .json: Self.json(record, unixMilliseconds: unixMilliseconds)
         case .combined: Self.combined(record, unixMilliseconds: unixMilliseconds)
         }

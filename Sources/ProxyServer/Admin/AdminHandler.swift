@@ -53,7 +53,7 @@ final class AdminHandler: ChannelInboundHandler, RemovableChannelHandler {
                 let (handler, context) = loopBound.value
                 // The client may have gone while a drain was waiting.
                 guard context.channel.isActive else { return }
-                handler.write(response, version: head.version, keepAlive: keepAlive, context: context)
+                handler.write(response, version: head.version, keepAlive: keepAlive, headOnly: head.method == .HEAD, context: context)
             }
         }
     }
@@ -67,7 +67,13 @@ final class AdminHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.close(promise: nil)
     }
 
-    private func write(_ response: AdminResponse, version: HTTPVersion, keepAlive: Bool, context: ChannelHandlerContext) {
+    private func write(
+        _ response: AdminResponse,
+        version: HTTPVersion,
+        keepAlive: Bool,
+        headOnly: Bool = false,
+        context: ChannelHandlerContext
+    ) {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: response.contentType)
         headers.add(name: "Content-Length", value: String(response.body.count))
@@ -80,7 +86,7 @@ final class AdminHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
         context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
-        if !response.body.isEmpty {
+        if !response.body.isEmpty && !headOnly {
             context.write(Self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))), promise: nil)
         }
         if keepAlive {

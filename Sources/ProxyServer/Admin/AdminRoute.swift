@@ -42,8 +42,8 @@ enum AdminRoute: Equatable, Sendable {
             switch segments[0] {
             case "status": return only("GET", .status)
             case "config": return only("GET", .config)
-            case "healthz": return only("GET", .healthz)
-            case "ready": return only("GET", .ready)
+            case "healthz": return method == "HEAD" ? .success(.healthz) : only("GET", .healthz)
+            case "ready": return method == "HEAD" ? .success(.ready) : only("GET", .ready)
             case "metrics": return only("GET", .metrics)
             case "reload": return only("POST", .reload)
             default: return .failure(.notFound)

@@ -18,7 +18,9 @@ extension ProxyServer: AdminResponder {
             response.headers.append(("Allow", allowed.joined(separator: ", ")))
             return response
         }
-        if let token = self.configuration.admin.token, !route.isPublic, request.authorization != "Bearer \(token)" {
+        if let token = self.configuration.admin.token, !route.isPublic,
+            !Self.constantTimeEquals(request.authorization ?? "", "Bearer \(token)")
+        {
             var response = AdminResponse.problem(401, "missing or wrong bearer token")
             response.headers.append(("WWW-Authenticate", "Bearer"))
             return response
@@ -216,6 +218,17 @@ extension ProxyServer: AdminResponder {
         return monitor
     }
 
+    /// Compares without an early exit, so response time says nothing about the token.
+    static func constantTimeEquals(_ first: String, _ second: String) -> Bool {
+        let a = Array(first.utf8)
+        let b = Array(second.utf8)
+        var difference = UInt8(truncatingIfNeeded: a.count ^ b.count)
+        for index in 0..<max(a.count, b.count) {
+            difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)
+        }
+        return difference == 0
+    }
+
     private static func target(from request: AdminModels.RegisterRequest) throws -> Target {
         let address = request.address
         let host: String
@@ -229,7 +242,11 @@ extension ProxyServer: AdminResponder {
         } else {
             throw AdminBadRequest(message: "address must be host:port (got \"\(address)\")")
         }
-        guard !host.isEmpty, let port = Int(portText), (1...65535).contains(port) else {
+        let hostAllowed = host.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: ":")
+        }
+        guard !host.isEmpty, hostAllowed, let port = Int(portText), (1...65535).contains(port) else {
             throw AdminBadRequest(message: "address must be host:port with a port in 1...65535 (got \"\(address)\")")
         }
         let weight = request.weight ?? 1
@@ -268,17 +285,19 @@ extension ProxyServer: AdminResponder {
 
     /// Gauges that are read, not counted: set just before each scrape.
     func refreshGauges() async {
+        var gauges: [(label: String, dimensions: [(String, String)], value: Double)] = []
         let counts = self.registry.countsByListener()
         for listener in self.boundListeners {
-            self.metrics.gauge("portcullis_active_connections", [("listener", listener.name)]).record(counts[listener.name] ?? 0)
+            gauges.append(("portcullis_active_connections", [("listener", listener.name)], Double(counts[listener.name] ?? 0)))
         }
         for monitor in self.monitors {
             for status in monitor.status() {
                 for state in ["healthy", "unhealthy", "unknown", "draining"] {
-                    self.metrics.gauge(
+                    gauges.append((
                         "portcullis_target_health",
-                        [("target_group", monitor.group.name), ("target", status.target.id), ("state", state)]
-                    ).record(status.health.rawValue == state ? 1 : 0)
+                        [("target_group", monitor.group.name), ("target", status.target.id), ("state", state)],
+                        status.health.rawValue == state ? 1 : 0
+                    ))
                 }
             }
         }
@@ -289,8 +308,9 @@ extension ProxyServer: AdminResponder {
             idle += counts?.0 ?? 0
             open += counts?.1 ?? 0
         }
-        self.metrics.gauge("portcullis_upstream_pool_connections", [("state", "idle")]).record(idle)
-        self.metrics.gauge("portcullis_upstream_pool_connections", [("state", "open")]).record(open)
+        gauges.append(("portcullis_upstream_pool_connections", [("state", "idle")], Double(idle)))
+        gauges.append(("portcullis_upstream_pool_connections", [("state", "open")], Double(open)))
+        self.metrics.replaceGauges(gauges)
     }
 }
 

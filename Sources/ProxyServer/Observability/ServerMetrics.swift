@@ -9,6 +9,14 @@ import Prometheus
 final class ServerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     let factory: PrometheusMetricsFactory
+    /// Label sets of the read-at-scrape gauges last exported, so those of deregistered targets
+    /// and removed listeners disappear instead of repeating their last value forever.
+    private let exportedGauges = NIOLockedValueBox<Set<GaugeKey>>([])
+
+    struct GaugeKey: Hashable, Sendable {
+        var label: String
+        var dimensions: [String]
+    }
 
     /// Upper bounds of the request latency histogram.
     static let latencyBuckets: [Duration] = [
@@ -33,6 +41,29 @@ final class ServerMetrics: Sendable {
 
     func gauge(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Gauge {
         CoreMetrics.Gauge(label: label, dimensions: dimensions, factory: self.factory)
+    }
+
+    /// Sets the gauges read at scrape time to `values`, and removes those of the last scrape that
+    /// are no longer there.
+    func replaceGauges(_ values: [(label: String, dimensions: [(String, String)], value: Double)]) {
+        var current: Set<GaugeKey> = []
+        for entry in values {
+            self.gauge(entry.label, entry.dimensions).record(entry.value)
+            current.insert(GaugeKey(label: entry.label, dimensions: entry.dimensions.flatMap { [$0.0, $0.1] }))
+        }
+        let stale = self.exportedGauges.withLockedValue { exported in
+            defer { exported = current }
+            return exported.subtracting(current)
+        }
+        for key in stale {
+            var dimensions: [(String, String)] = []
+            var index = 0
+            while index + 1 < key.dimensions.count {
+                dimensions.append((key.dimensions[index], key.dimensions[index + 1]))
+                index += 2
+            }
+            self.gauge(key.label, dimensions).destroy()
+        }
     }
 
     /// TLS handshakes, counted from any loop.

@@ -114,8 +114,9 @@ public struct RollingDeploy: Sendable {
             )
         )
         guard drained.outcome == "drained" else {
-            // Not restarted: it still runs the old version, so it may serve again.
-            _ = try? await self.admin.call("POST", AdminClient.path(group, id, "attach"), json: "{\"immediately\": true}")
+            // Not restarted: it still runs the old version, so it may serve again once its
+            // health checks pass.
+            _ = try? await self.admin.call("POST", AdminClient.path(group, id, "attach"), json: "{\"immediately\": false}")
             throw fail("\(drained.inFlight) request(s) still in flight after \(Self.seconds(self.options.drainTimeout))s; re-attached it, not deployed")
         }
         self.progress("\(id): drained in \(AdminClient.seconds(drained.waitedSeconds)); deploying")

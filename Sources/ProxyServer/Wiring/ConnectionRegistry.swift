@@ -7,13 +7,15 @@ final class ConnectionRegistry: Sendable {
     private struct Entry {
         var channel: any Channel
         var listener: String
+        /// The listening socket that accepted it (a listener re-bound by a reload has a new one).
+        var socket: ObjectIdentifier
     }
 
     private let channels = NIOLockedValueBox<[ObjectIdentifier: Entry]>([:])
 
-    func add(_ channel: any Channel, listener: String) {
+    func add(_ channel: any Channel, listener: String, socket: ObjectIdentifier) {
         let id = ObjectIdentifier(channel)
-        self.channels.withLockedValue { $0[id] = Entry(channel: channel, listener: listener) }
+        self.channels.withLockedValue { $0[id] = Entry(channel: channel, listener: listener, socket: socket) }
         channel.closeFuture.whenComplete { _ in
             self.channels.withLockedValue { _ = $0.removeValue(forKey: id) }
         }
@@ -23,9 +25,9 @@ final class ConnectionRegistry: Sendable {
 
     var all: [any Channel] { self.channels.withLockedValue { $0.values.map(\.channel) } }
 
-    /// The open connections of `listener`.
-    func channels(of listener: String) -> [any Channel] {
-        self.channels.withLockedValue { $0.values.filter { $0.listener == listener }.map(\.channel) }
+    /// The open connections accepted by one listening socket.
+    func channels(acceptedBy socket: ObjectIdentifier) -> [any Channel] {
+        self.channels.withLockedValue { $0.values.filter { $0.socket == socket }.map(\.channel) }
     }
 
     /// Open connections by listener name.
