@@ -95,4 +95,20 @@ struct TLSHandshakeTests {
         pair.send(body, from: pair.client)
         #expect(pair.serverRecorder.receivedString == body)
     }
+
+    @Test(arguments: [1, 7, 300])
+    func ciphertextInSmallPiecesStillMakesWholeRecords(chunk: Int) throws {
+        let fixture = TLSFixture.shared
+        let pair = try TLSPair(server: try fixture.serverContext(), client: try fixture.clientContext())
+        pair.deliveryChunk = chunk
+        defer { pair.finish() }
+        try pair.connect()
+        #expect(pair.serverRecorder.summaries.count == 1)
+        let large = String(repeating: "0123456789abcdef", count: 2048)  // 32 KiB: several records
+        pair.send(large, from: pair.client)
+        #expect(pair.serverRecorder.receivedString == large)
+        pair.send("reply", from: pair.server)
+        #expect(pair.clientRecorder.receivedString == "reply")
+        #expect(pair.shuttleErrors.isEmpty)
+    }
 }

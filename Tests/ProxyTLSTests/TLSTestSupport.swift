@@ -104,6 +104,8 @@ final class TLSPair {
     let clientRecorder = Recorder()
     /// Errors thrown while moving bytes (e.g. writing into a closed channel).
     var shuttleErrors: [any Error] = []
+    /// Deliver ciphertext in pieces of at most this many bytes (partial records), or whole.
+    var deliveryChunk: Int?
 
     init(server serverContext: TLSServerContext, client clientContext: TLSClientContext, resuming session: TLSSession? = nil)
         throws
@@ -152,7 +154,14 @@ final class TLSPair {
 
     private func deliver(_ bytes: ByteBuffer, to channel: EmbeddedChannel) {
         do {
-            try channel.writeInbound(bytes)
+            if let chunk = self.deliveryChunk {
+                var rest = bytes
+                while let piece = rest.readSlice(length: min(chunk, rest.readableBytes)), piece.readableBytes > 0 {
+                    try channel.writeInbound(piece)
+                }
+            } else {
+                try channel.writeInbound(bytes)
+            }
         } catch {
             self.shuttleErrors.append(error)
         }

@@ -24,7 +24,8 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
 
     private var machine: RequestGuardStateMachine
     private let serverHeader: String?
-    private var buffered = CircularBuffer<HTTPServerRequestPart>() {
+    /// Pipelined parts; usually none, so it starts small (every idle connection has one).
+    private var buffered = CircularBuffer<HTTPServerRequestPart>(initialCapacity: 1) {
         didSet { if self.buffered.isEmpty { self.bufferedBytes = 0 } }
     }
     /// Roughly what `buffered` holds: body bytes plus a fixed cost per head.

@@ -3,8 +3,9 @@ import NIOCore
 
 /// One TLS session run entirely in memory.
 ///
-/// Ciphertext goes in and out through two memory BIOs, so the channel handler that owns the
-/// engine decides when the socket is read or written. The engine does no I/O, never blocks,
+/// Ciphertext goes in and out through ``CiphertextBuffers`` (a custom BIO over `ByteBuffer`s), so
+/// the channel handler that owns the engine decides when the socket is read or written. The
+/// engine does no I/O, never blocks,
 /// and is confined to one event loop.
 final class TLSEngine {
     enum Role {
@@ -13,12 +14,10 @@ final class TLSEngine {
     }
 
     let role: Role
-    /// Owned `SSL *`. After `SSL_set_bio` it also owns both BIOs.
+    /// Owned `SSL *`. After `SSL_set_bio` it also owns the BIO.
     private let ssl: OpaquePointer
-    /// Borrowed from `ssl`: ciphertext received from the peer.
-    private let fromNetwork: OpaquePointer
-    /// Borrowed from `ssl`: ciphertext waiting to be sent to the peer.
-    private let toNetwork: OpaquePointer
+    /// Ciphertext both ways; the `SSL`'s BIO points at it.
+    private let ciphertext: CiphertextBuffers
     /// Keeps the `SSL_CTX` owners alive: their callbacks reach them through unretained pointers.
     private let contextOwner: AnyObject
     /// Client role: the newest session the server issued (set by the new-session callback).
@@ -29,19 +28,15 @@ final class TLSEngine {
 
     private init(role: Role, sslContext: OpaquePointer, owner: AnyObject) throws(OpenSSLError) {
         let ssl = try requirePointer("creating a TLS session") { SSL_new(sslContext) }
-        let rbio = BIO_new(BIO_s_mem())
-        let wbio = BIO_new(BIO_s_mem())
-        guard let rbio, let wbio else {
-            BIO_free(rbio)
-            BIO_free(wbio)
+        let buffers = CiphertextBuffers(allocator: ByteBufferAllocator())
+        guard let bio = CiphertextBIO.make(over: buffers) else {
             SSL_free(ssl)
-            throw OpenSSLError.drain(while: "allocating memory BIOs")
+            throw OpenSSLError.drain(while: "allocating the ciphertext BIO")
         }
-        SSL_set_bio(ssl, rbio, wbio)  // ownership of both BIOs moves to `ssl`
+        SSL_set_bio(ssl, bio, bio)  // one BIO both ways: its one reference moves to `ssl`
         self.role = role
         self.ssl = ssl
-        self.fromNetwork = rbio
-        self.toNetwork = wbio
+        self.ciphertext = buffers
         self.contextOwner = owner
         // Unretained: `ssl` never outlives this object (deinit frees it).
         _ = CSSL_SSL_set_app_data(ssl, Unmanaged.passUnretained(self).toOpaque())
@@ -82,7 +77,7 @@ final class TLSEngine {
     }
 
     deinit {
-        SSL_free(self.ssl)  // also frees both BIOs
+        SSL_free(self.ssl)  // also frees the BIO, before `ciphertext` goes
     }
 
     /// Finds the engine of an `SSL *` from inside an OpenSSL callback.
@@ -93,26 +88,22 @@ final class TLSEngine {
 
     // MARK: Ciphertext
 
-    /// Hands ciphertext read from the socket to OpenSSL. Consumes all of `ciphertext`.
+    /// Hands ciphertext read from the socket to OpenSSL. Consumes all of `ciphertext` (kept as
+    /// it is, not copied, until OpenSSL has read it).
     func receive(_ ciphertext: inout ByteBuffer) {
-        let count = ciphertext.readableBytes
-        guard count > 0 else { return }
-        let written = ciphertext.withUnsafeReadableBytes { bytes in
-            BIO_write(self.fromNetwork, bytes.baseAddress, CInt(bytes.count))
+        guard ciphertext.readableBytes > 0 else { return }
+        if self.ciphertext.inbound == nil {
+            self.ciphertext.inbound = ciphertext
+        } else {
+            self.ciphertext.inbound!.writeImmutableBuffer(ciphertext)
         }
-        // A memory BIO grows as needed, so a short write means memory is exhausted.
-        precondition(written == count, "memory BIO refused ciphertext")
-        ciphertext.moveReaderIndex(forwardBy: count)
+        ciphertext.moveReaderIndex(to: ciphertext.writerIndex)
     }
 
     /// Takes the ciphertext OpenSSL has produced so far, or returns `nil` if there is none.
     func pendingCiphertext(allocator: ByteBufferAllocator) -> ByteBuffer? {
-        let pending = BIO_ctrl_pending(self.toNetwork)
-        guard pending > 0 else { return nil }
-        var out = allocator.buffer(capacity: pending)
-        out.writeWithUnsafeMutableBytes(minimumWritableBytes: pending) { space in
-            Int(BIO_read(self.toNetwork, space.baseAddress, CInt(pending)))
-        }
+        let out = self.ciphertext.outbound
+        self.ciphertext.outbound = nil
         return out
     }
 
