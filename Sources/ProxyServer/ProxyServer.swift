@@ -198,10 +198,11 @@ public final class ProxyServer: Service, Sendable {
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
-            // NIO keeps each connection's last receive buffer for reuse; starting at 512 bytes
-            // (not 2 KiB) keeps an idle keep-alive connection small, and the allocator still
-            // grows for bigger reads.
-            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536))
+            // NIO keeps each connection's last receive buffer for reuse, for as long as the
+            // connection lives. Starting at 256 bytes (not NIO's 2 KiB) keeps idle keep-alive
+            // connections small (nginx frees its buffers between requests); one full read makes
+            // the allocator jump to a much larger size, so big requests cost one extra read once.
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65536))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     guard let loop = loops[ObjectIdentifier(channel.eventLoop)] else {

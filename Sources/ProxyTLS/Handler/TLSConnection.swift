@@ -256,8 +256,10 @@ final class TLSConnection {
             context.flush()
             return
         }
+        // Taken, not emptied in place: emptying a shared array would allocate a new one of the
+        // same capacity, and keep it for the life of the connection.
         let writes = self.pendingWrites
-        self.pendingWrites.removeAll(keepingCapacity: true)
+        self.pendingWrites = []
         var plaintext: ByteBuffer
         if writes.count == 1 {
             plaintext = writes[0].data
