@@ -100,6 +100,19 @@ struct ObserverTests {
     }
 }
 
+extension ObserverTests {
+    @Test func aSlowHeadIsRecordedAs408() throws {
+        let harness = try ProxyHarness()
+        let recorder = Recorder()
+        harness.proxyLoop.observer = recorder
+        try harness.send("GET / HTTP/1.1\r\nHost: a\r\n")  // never finished
+        harness.loop.advanceTime(by: .seconds(11))
+        #expect(try harness.clientReceived().hasPrefix("HTTP/1.1 408"))
+        #expect(recorder.records.map(\.status) == [408])
+        #expect(recorder.records.first?.error == "request head not received in time")
+    }
+}
+
 struct AccessLogFormatterTests {
     private let record = RequestRecord(
         listener: "public",

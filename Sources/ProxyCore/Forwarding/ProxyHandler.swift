@@ -44,6 +44,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     // Access-log facts of the request in flight.
     private var clientHead: HTTPRequestHead?
+    private var rejectionRecorded = false
     private var routeName: String?
     private var requestBytes = 0
     private var retries = 0
@@ -483,7 +484,10 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// A request the guard refused before it reached us: recorded, never forwarded.
     private func recordRejection(_ rejection: RequestRejection, context: ChannelHandlerContext) {
-        guard let observer = self.loop.observer else { return }
+        // A rejection closes the connection: what the codec says while it closes (an
+        // unfinished head after a 408) is the same request, not another one.
+        guard !self.rejectionRecorded, let observer = self.loop.observer else { return }
+        self.rejectionRecorded = true
         var record = RequestRecord(
             listener: self.settings.name,
             clientAddress: context.channel.remoteAddress?.ipAddress ?? "-",

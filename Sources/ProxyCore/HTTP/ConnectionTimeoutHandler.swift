@@ -83,6 +83,10 @@ public final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChan
             self.timer?.arm(in: which == .header ? self.headerTimeout : self.idleTimeout)
         case .requestTimeout:
             self.timer?.cancel()
+            // Recorded by the proxy handler (access log, metrics); the answer is written here.
+            context.fireUserInboundEventTriggered(
+                RequestRejectedEvent(rejection: RequestRejection(.requestTimeout, "request head not received in time"))
+            )
             let response = ErrorResponses.raw(.requestTimeout, serverHeader: self.serverHeader, allocator: context.channel.allocator)
             context.writeAndFlush(self.wrapOutboundOut(response)).assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)

@@ -81,13 +81,26 @@ public struct RollingDeploy: Sendable {
         var index = 0
         while index < targets.count {
             let batch = Array(targets[index..<min(index + self.options.maxUnavailable, targets.count)])
-            try await withThrowingTaskGroup(of: String.self) { tasks in
+            // Every target of the batch finishes its own steps (a failure elsewhere does not
+            // cancel them half-way, which would leave them drained); then a failure stops the deploy.
+            let outcomes = await withTaskGroup(of: Result<String, any Error>.self) { tasks in
                 for target in batch {
-                    tasks.addTask { try await self.roll(target) }
+                    tasks.addTask {
+                        do { return .success(try await self.roll(target)) } catch { return .failure(error) }
+                    }
                 }
-                for try await id in tasks {
-                    done.append(id)
-                }
+                var outcomes: [Result<String, any Error>] = []
+                for await outcome in tasks { outcomes.append(outcome) }
+                return outcomes
+            }
+            for outcome in outcomes {
+                if case .success(let id) = outcome { done.append(id) }
+            }
+            if let failure = outcomes.lazy.compactMap({ outcome -> (any Error)? in
+                if case .failure(let error) = outcome { return error }
+                return nil
+            }).first {
+                throw failure
             }
             index += batch.count
             self.progress("\(done.count)/\(targets.count) done")
