@@ -81,7 +81,7 @@ extension ProxyServer {
         guard !busy else { throw ReloadError.inProgress }
         defer { self.reloading.withLockedValue { $0 = false } }
         do {
-            let summary = try await self.applyExclusively(configuration)
+            let summary = try await self.operations.withExclusive { try await self.applyExclusively(configuration) }
             self.state.withLockedValue {
                 $0.reloads += 1
                 $0.lastReloadError = nil

@@ -38,6 +38,8 @@ public final class ProxyServer: Service, Sendable {
         var reloads = 0
         var lastReloadError: String?
         var scalingTask: Task<Void, Never>?
+        /// The admin settings the admin listener runs with; a reload does not change them.
+        var admin: AdminConfiguration
     }
 
     let logger: Logger
@@ -51,6 +53,8 @@ public final class ProxyServer: Service, Sendable {
     /// Reads the configuration again for a reload; `nil` when the server was given a fixed one.
     let configurationSource: (@Sendable () throws -> ProxyConfiguration)?
     let reloading = NIOLockedValueBox(false)
+    /// Serializes reloads, operator changes to targets and the start of shutdown.
+    let operations = AsyncGate()
     let startedAt = ContinuousClock.now
 
     /// Loads every certificate and prepares the runtime. Does blocking file I/O: call it before
@@ -103,7 +107,7 @@ public final class ProxyServer: Service, Sendable {
             loops[ObjectIdentifier(eventLoop)] = loop
         }
         self.loops = loops
-        self.state = NIOLockedValueBox(State(configuration: configuration, monitors: monitors))
+        self.state = NIOLockedValueBox(State(configuration: configuration, monitors: monitors, admin: configuration.admin))
     }
 
     static func accessLogSettings(_ global: GlobalSettings) -> AccessLogWriter.Settings {
@@ -198,6 +202,9 @@ public final class ProxyServer: Service, Sendable {
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            // A client that sends its request and then shuts its side down (`nc -N`, some
+            // health checkers) still gets the response: RequestGuardHandler closes after it.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             // NIO keeps each connection's last receive buffer for reuse, for as long as the
             // connection lives. Starting at 256 bytes (not NIO's 2 KiB) keeps idle keep-alive
             // connections small (nginx frees its buffers between requests); one full read makes
@@ -282,12 +289,15 @@ public final class ProxyServer: Service, Sendable {
     /// accepting, lets requests in flight finish up to the grace period, closes what is left and
     /// stops the event loops. Safe to call more than once.
     public func shutdown() async {
-        let (configuration, alreadyStopped) = self.state.withLockedValue { state in
-            defer {
-                state.ready = false
-                state.stopped = true
+        // Through the gate: a reload in progress finishes first, and none starts after.
+        let (configuration, alreadyStopped) = await self.operations.withExclusive {
+            self.state.withLockedValue { state in
+                defer {
+                    state.ready = false
+                    state.stopped = true
+                }
+                return (state.configuration, state.stopped)
             }
-            return (state.configuration, state.stopped)
         }
         if alreadyStopped { return }
         if configuration.global.shutdownDelay > .zero {

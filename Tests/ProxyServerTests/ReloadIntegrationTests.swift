@@ -92,6 +92,18 @@ struct ReloadIntegrationTests {
         #expect(gone.stdout == "000")
     }
 
+    @Test func aClientThatHalfClosesAfterItsRequestStillGetsTheResponse() async throws {
+        let fixture = try await AdminFixture.start(yaml: Self.yaml())
+        defer { Task { await fixture.stop() } }
+        let client = try await RawHTTPConnection(port: fixture.port)
+        defer { client.close() }
+        try await client.send("GET /slow?ms=300 HTTP/1.1\r\nHost: a\r\n\r\n")
+        try await client.shutdownOutput()
+        let response = try await client.read(until: { $0.hasSuffix("slow") })
+        #expect(response.hasPrefix("HTTP/1.1 200"))
+        #expect(response.hasSuffix("slow"))
+    }
+
     @Test func aDownloadOnAnUnchangedRouteSurvivesAReloadAndItsConnectionStaysOpen() async throws {
         let fixture = try await AdminFixture.start(yaml: Self.yaml())
         defer { Task { await fixture.stop() } }
@@ -167,6 +179,11 @@ final class RawHTTPConnection: Sendable {
 
     func close() {
         self.channel.close(promise: nil)
+    }
+
+    /// Sends FIN: no more requests from us, but we still read.
+    func shutdownOutput() async throws {
+        try await self.channel.close(mode: .output)
     }
 }
 

@@ -108,7 +108,9 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
     }
 
     public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is ChannelShouldQuiesceEvent {
+        // The client sent its last byte (half-close): answer what is in flight, then close;
+        // an idle connection closes now. Like a server shutdown, seen from one connection.
+        if event is ChannelShouldQuiesceEvent || (event as? ChannelEvent) == .inputClosed {
             if self.machine.quiesce() && self.buffered.isEmpty {
                 context.close(promise: nil)
             }
@@ -146,7 +148,7 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
 
     private static func cost(of part: HTTPServerRequestPart) -> Int {
         switch part {
-        case .head(let head): 256 + head.uri.utf8.count
+        case .head(let head): 64 + head.uri.utf8.count + head.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
         case .body(let buffer): buffer.readableBytes
         case .end: 16
         }

@@ -18,7 +18,9 @@ extension ProxyServer: AdminResponder {
             response.headers.append(("Allow", allowed.joined(separator: ", ")))
             return response
         }
-        if let token = self.configuration.admin.token, !route.isPublic,
+        // The token the admin listener started with: a reload does not move the listener, so
+        // it does not change who may use it either (both take a restart).
+        if let token = self.state.withLockedValue({ $0.admin.token }), !route.isPublic,
             !Self.constantTimeEquals(request.authorization ?? "", "Bearer \(token)")
         {
             var response = AdminResponse.problem(401, "missing or wrong bearer token")
@@ -68,23 +70,30 @@ extension ProxyServer: AdminResponder {
             let monitor = try self.monitor(group)
             return try Self.encode(await self.targetViews(monitor))
         case .register(let group):
-            let monitor = try self.monitor(group)
             let request = try Self.decode(AdminModels.RegisterRequest.self, body)
             let target = try Self.target(from: request)
-            _ = try await monitor.register(target)
+            let monitor = try await self.operations.withExclusive {
+                let monitor = try self.monitor(group)
+                _ = try await monitor.register(target)
+                return monitor
+            }
             return try Self.encode(await self.view(of: target.id, in: monitor), status: 201)
         case .deregister(let group, let reference):
-            let target = try await self.monitor(group).deregister(reference)
+            let target = try await self.operations.withExclusive { try await self.monitor(group).deregister(reference) }
             return try Self.encode(AdminModels.Deregistered(deregistered: target.id))
         case .weight(let group, let reference):
-            let monitor = try self.monitor(group)
             let request = try Self.decode(AdminModels.WeightRequest.self, body)
-            let status = try await monitor.setWeight(reference, weight: request.weight)
+            let (monitor, status) = try await self.operations.withExclusive {
+                let monitor = try self.monitor(group)
+                return (monitor, try await monitor.setWeight(reference, weight: request.weight))
+            }
             return try Self.encode(await self.view(of: status.target.id, in: monitor))
         case .drain(let group, let reference):
-            let monitor = try self.monitor(group)
             let request = body.isEmpty ? AdminModels.DrainRequest() : try Self.decode(AdminModels.DrainRequest.self, body)
-            let status = try await monitor.drain(reference)
+            let (monitor, status) = try await self.operations.withExclusive {
+                let monitor = try self.monitor(group)
+                return (monitor, try await monitor.drain(reference))
+            }
             let started = ContinuousClock.now
             var outcome = "draining"
             var inFlight = await monitor.inFlight()[status.target.id] ?? 0
@@ -112,13 +121,17 @@ extension ProxyServer: AdminResponder {
                 )
             )
         case .attach(let group, let reference):
-            let monitor = try self.monitor(group)
             let request = body.isEmpty ? AdminModels.AttachRequest() : try Self.decode(AdminModels.AttachRequest.self, body)
-            let status = try await monitor.attach(reference, immediately: request.immediately ?? false)
+            let (monitor, status) = try await self.operations.withExclusive {
+                let monitor = try self.monitor(group)
+                return (monitor, try await monitor.attach(reference, immediately: request.immediately ?? false))
+            }
             return try Self.encode(await self.view(of: status.target.id, in: monitor))
         case .recheck(let group, let reference):
-            let monitor = try self.monitor(group)
-            let status = try await monitor.recheck(reference)
+            let (monitor, status) = try await self.operations.withExclusive {
+                let monitor = try self.monitor(group)
+                return (monitor, try await monitor.recheck(reference))
+            }
             return try Self.encode(await self.view(of: status.target.id, in: monitor))
         }
     }

@@ -26,7 +26,9 @@ final class CiphertextBuffers {
 enum CiphertextBIO {
     /// Made once per process; `BIO_METHOD`s are never freed (OpenSSL's own are static).
     nonisolated(unsafe) private static let method: OpaquePointer? = {
-        let type = BIO_get_new_index() | BIO_TYPE_SOURCE_SINK
+        let index = BIO_get_new_index()
+        guard index > 0 else { return nil }
+        let type = index | BIO_TYPE_SOURCE_SINK
         guard let method = BIO_meth_new(type, "portcullis ciphertext") else { return nil }
         BIO_meth_set_write_ex(method, ciphertextWrite)
         BIO_meth_set_read_ex(method, ciphertextRead)
@@ -116,7 +118,7 @@ private func ciphertextControl(_ bio: OpaquePointer?, _ command: CInt, _ argumen
         return buffers?.inbound?.readableBytes ?? 0
     case BIO_CTRL_WPENDING:
         return buffers?.outbound?.readableBytes ?? 0
-    case BIO_CTRL_FLUSH, BIO_CTRL_DUP:
+    case BIO_CTRL_FLUSH:
         return 1
     default:
         return 0
