@@ -161,6 +161,9 @@ extension ProxyServer {
         var listeners: [RunningListener] = []
         var bound: [RunningListener] = []
         var kept: [(RunningListener, ListenerPlan, ListenerConfiguration)] = []
+        /// Old sockets closed before their address could be bound again (a renamed listener,
+        /// http ↔ https on the same port): reopened if the reload fails.
+        var closedEarly: [RunningListener] = []
         do {
             for (plan, listenerConfiguration) in zip(plans, new.listeners) {
                 if let existing = oldListeners.first(where: { $0.name == plan.name }), existing.canKeepSocket(for: listenerConfiguration) {
@@ -168,8 +171,16 @@ extension ProxyServer {
                     kept.append((existing, plan, listenerConfiguration))
                     continue
                 }
-                // A listener moving to an address it already holds (renamed) keeps working:
-                // the old socket closes below, after the new one is bound with SO_REUSEADDR.
+                // The address is still held by a listener that goes away: it stops accepting
+                // first (connections it accepted go on), for the moment the new bind takes.
+                for old in oldListeners
+                where Self.overlap(old.configuration.bind, listenerConfiguration.bind)
+                    && !closedEarly.contains(where: { $0 === old }) && !listeners.contains(where: { $0 === old })
+                {
+                    old.ticketRotation.withLockedValue { $0?.cancel() }
+                    try? await old.channel.close()
+                    closedEarly.append(old)
+                }
                 let listener = try await self.bind(plan, configuration: listenerConfiguration)
                 listeners.append(listener)
                 bound.append(listener)
@@ -181,6 +192,15 @@ extension ProxyServer {
             for listener in bound {
                 listener.ticketRotation.withLockedValue { $0?.cancel() }
                 try? await listener.channel.close()
+            }
+            for old in closedEarly {
+                guard let reopened = try? await self.bind(old.plan, configuration: old.configuration) else {
+                    self.logger.error("cannot reopen a listener after a failed reload", metadata: ["listener": "\(old.name)"])
+                    continue
+                }
+                self.state.withLockedValue { state in
+                    state.listeners = state.listeners.map { $0 === old ? reopened : $0 }
+                }
             }
             throw ReloadError.failed(error is AccessLogError ? "\(error)" : "cannot bind: \(error)")
         }
@@ -234,6 +254,14 @@ extension ProxyServer {
             self.logger.info("listener stopped", metadata: ["listener": "\(listener.name)"])
         }
         return summary
+    }
+
+    /// Whether binding both addresses at once would fail: the same port, and the same host or a
+    /// wildcard. Port 0 never overlaps.
+    static func overlap(_ first: BindAddress, _ second: BindAddress) -> Bool {
+        guard first.port == second.port, first.port != 0 else { return false }
+        let wildcards: Set<String> = ["0.0.0.0", "::", "*", ""]
+        return first.host == second.host || wildcards.contains(first.host) || wildcards.contains(second.host)
     }
 
     /// Whether two configurations of a target group send traffic the same way: scaling rules

@@ -92,6 +92,23 @@ struct ReloadIntegrationTests {
         #expect(gone.stdout == "000")
     }
 
+    @Test func aListenerRenamedOnTheSameAddressIsBoundAgain() async throws {
+        // A free port, found by binding port 0 and letting it go.
+        let probe = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        let port = try #require(probe.localAddress?.port)
+        try await probe.close()
+        let fixed = Self.yaml().replacingOccurrences(of: "  - name: plain\n    bind: \"127.0.0.1:0\"", with: "  - name: plain\n    bind: \"127.0.0.1:\(port)\"")
+        let fixture = try await AdminFixture.start(yaml: fixed)
+        defer { Task { await fixture.stop() } }
+        #expect(fixture.port == port)
+        try fixture.rewrite(fixed.replacingOccurrences(of: "name: plain", with: "name: renamed"))
+        let reload = try await fixture.adminCall("POST", "/reload")
+        #expect(reload.status == 200, "\(reload.body)")
+        #expect(fixture.server.boundListeners.map(\.name) == ["renamed"])
+        let curl = try require(which("curl"), "curl")
+        #expect(try await run(curl, ["-s", "http://127.0.0.1:\(port)/whoami"]).stdout == "b0")
+    }
+
     @Test func aClientThatHalfClosesAfterItsRequestStillGetsTheResponse() async throws {
         let fixture = try await AdminFixture.start(yaml: Self.yaml())
         defer { Task { await fixture.stop() } }

@@ -3,15 +3,20 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
+import Dispatch
 import NIOConcurrencyHelpers
 import ProxyCore
 
 /// Writes access-log lines to standard output or a file, buffered like nginx's `access_log …
-/// buffer=64k flush=…`: lines collect in memory and are written when 64 KiB have gathered or at
-/// the next ``flush()`` (the server calls it every 200 ms), so a request never waits for a disk.
+/// buffer=64k flush=…`: event loops only append formatted lines to memory; a serial queue of its
+/// own writes them out when 64 KiB have gathered or at the next ``flush()`` (the server asks
+/// every 200 ms). An event loop therefore never waits for a disk or for a stalled reader of
+/// standard output; if the writer falls more than 16 MiB behind, new lines are dropped and
+/// counted instead of growing memory without bound.
 ///
 /// ``reopen()`` closes and reopens the file: log rotation moves the file away, then sends
 /// SIGUSR1. ``configure(_:)`` switches format, destination or on/off (configuration reload).
+/// Both run on the writer's queue, so no write ever races a file being closed.
 final class AccessLogWriter: Sendable {
     struct Settings: Sendable, Equatable {
         var enabled: Bool
@@ -20,84 +25,107 @@ final class AccessLogWriter: Sendable {
         var path: String?
     }
 
-    private struct State {
+    /// What event loops touch, under the lock.
+    private struct Pending {
         var settings: Settings
         var formatter: AccessLogFormatter
-        var descriptor: Int32 = STDOUT_FILENO
         var buffer: [UInt8] = []
-        var lastError: String?
+        var flushScheduled = false
+        var dropped = 0
     }
 
     private static let flushThreshold = 64 * 1024
-    private let state: NIOLockedValueBox<State>
+    private static let maximumBuffered = 16 * 1024 * 1024
+    private let pending: NIOLockedValueBox<Pending>
+    /// The file descriptor; read and changed only on `queue`.
+    private let descriptor = NIOLockedValueBox<Int32>(STDOUT_FILENO)
+    private let queue = DispatchQueue(label: "portcullis.access-log")
 
     /// - Throws: ``AccessLogError`` when the file cannot be opened.
     init(settings: Settings) throws {
-        self.state = NIOLockedValueBox(State(settings: settings, formatter: AccessLogFormatter(format: settings.format)))
-        try self.configure(settings)
+        self.pending = NIOLockedValueBox(Pending(settings: settings, formatter: AccessLogFormatter(format: settings.format)))
+        if let path = settings.path {
+            let descriptor = try Self.open(path)
+            self.descriptor.withLockedValue { $0 = descriptor }
+        }
     }
+
+    var isEnabled: Bool { self.pending.withLockedValue { $0.settings.enabled } }
+
+    /// Lines dropped because the writer fell behind.
+    var droppedLines: Int { self.pending.withLockedValue { $0.dropped } }
 
     /// Applies new settings; the file is (re)opened when the path changed.
     func configure(_ settings: Settings) throws {
-        try self.state.withLockedValue { state in
-            Self.writeOut(&state)
-            if settings.path != state.settings.path || (settings.path != nil && state.descriptor == STDOUT_FILENO) {
+        try self.queue.sync {
+            self.writeOut()
+            let current = self.pending.withLockedValue { $0.settings }
+            if settings.path != current.path {
                 let descriptor = try settings.path.map(Self.open) ?? STDOUT_FILENO
-                if state.descriptor != STDOUT_FILENO { _ = Glibc.close(state.descriptor) }
-                state.descriptor = descriptor
+                self.replaceDescriptor(with: descriptor)
             }
-            state.settings = settings
-            state.formatter = AccessLogFormatter(format: settings.format)
+            self.pending.withLockedValue {
+                $0.settings = settings
+                $0.formatter = AccessLogFormatter(format: settings.format)
+            }
         }
     }
 
     /// Reopens the file (after log rotation). Standard output is left alone.
     func reopen() throws {
-        try self.state.withLockedValue { state in
-            Self.writeOut(&state)
-            guard let path = state.settings.path else { return }
-            let descriptor = try Self.open(path)
-            if state.descriptor != STDOUT_FILENO { _ = Glibc.close(state.descriptor) }
-            state.descriptor = descriptor
+        try self.queue.sync {
+            self.writeOut()
+            guard let path = self.pending.withLockedValue({ $0.settings.path }) else { return }
+            self.replaceDescriptor(with: try Self.open(path))
         }
     }
 
-    var isEnabled: Bool { self.state.withLockedValue { $0.settings.enabled } }
-
+    /// Called on event loops: formats and buffers; never writes.
     func write(_ record: RequestRecord) {
         let now = Self.unixMilliseconds()
-        self.state.withLockedValue { state in
-            guard state.settings.enabled else { return }
-            state.buffer.append(contentsOf: state.formatter.line(for: record, unixMilliseconds: now).utf8)
-            state.buffer.append(UInt8(ascii: "\n"))
-            if state.buffer.count >= Self.flushThreshold {
-                Self.writeOut(&state)
+        let scheduleFlush = self.pending.withLockedValue { pending -> Bool in
+            guard pending.settings.enabled else { return false }
+            guard pending.buffer.count < Self.maximumBuffered else {
+                pending.dropped += 1
+                return false
             }
+            pending.buffer.append(contentsOf: pending.formatter.line(for: record, unixMilliseconds: now).utf8)
+            pending.buffer.append(UInt8(ascii: "\n"))
+            guard pending.buffer.count >= Self.flushThreshold, !pending.flushScheduled else { return false }
+            pending.flushScheduled = true
+            return true
+        }
+        if scheduleFlush {
+            self.queue.async { self.writeOut() }
         }
     }
 
-    /// Writes what is buffered.
+    /// Asks the writer to write what is buffered (without waiting).
     func flush() {
-        self.state.withLockedValue { Self.writeOut(&$0) }
+        self.queue.async { self.writeOut() }
     }
 
+    /// Writes what is buffered, waits for it, and closes the file.
     func close() {
-        self.state.withLockedValue { state in
-            Self.writeOut(&state)
-            if state.descriptor != STDOUT_FILENO {
-                _ = Glibc.close(state.descriptor)
-                state.descriptor = STDOUT_FILENO
-            }
+        self.queue.sync {
+            self.writeOut()
+            self.replaceDescriptor(with: STDOUT_FILENO)
         }
     }
 
-    private static func writeOut(_ state: inout State) {
-        guard !state.buffer.isEmpty else { return }
-        let descriptor = state.descriptor
-        state.buffer.withUnsafeBytes { bytes in
+    /// On `queue`.
+    private func writeOut() {
+        let bytes = self.pending.withLockedValue { pending -> [UInt8] in
+            pending.flushScheduled = false
+            defer { pending.buffer = [] }
+            return pending.buffer
+        }
+        guard !bytes.isEmpty else { return }
+        let descriptor = self.descriptor.withLockedValue { $0 }
+        bytes.withUnsafeBytes { raw in
             var offset = 0
-            while offset < bytes.count {
-                let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            while offset < raw.count {
+                let written = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
                     break  // A full disk must not take the proxy down; the lines are lost.
@@ -105,7 +133,15 @@ final class AccessLogWriter: Sendable {
                 offset += written
             }
         }
-        state.buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// On `queue`.
+    private func replaceDescriptor(with descriptor: Int32) {
+        let old = self.descriptor.withLockedValue { current in
+            defer { current = descriptor }
+            return current
+        }
+        if old != STDOUT_FILENO && old != descriptor { _ = Glibc.close(old) }
     }
 
     private static func open(_ path: String) throws -> Int32 {
