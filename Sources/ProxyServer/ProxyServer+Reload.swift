@@ -141,7 +141,8 @@ extension ProxyServer {
                 home: self.group.next(),
                 prober: self.prober,
                 logger: self.logger,
-                carryingOver: previous?.status() ?? []
+                carryingOver: previous?.status() ?? [],
+                predecessor: previous
             )
             for loop in self.loops.values {
                 _ = monitor.makeLoopState(on: loop.eventLoop)

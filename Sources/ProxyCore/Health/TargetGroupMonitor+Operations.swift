@@ -164,10 +164,18 @@ extension TargetGroupMonitor {
         }
     }
 
-    /// Requests in flight per target id, summed over every event loop.
+    /// Requests in flight per target id, summed over every event loop (and over the monitor
+    /// this one replaced, while requests it counted are still running).
     public func inFlight() async -> [String: Int] {
-        let states = (try? await self.home.submit { self.loopStates }.get()) ?? []
+        let (states, predecessor) = (try? await self.home.submit { (self.loopStates, self.predecessor) }.get()) ?? ([], nil)
         var total: [String: Int] = [:]
+        if let predecessor {
+            let earlier = await predecessor.inFlight()
+            if earlier.isEmpty {
+                self.home.execute { if self.predecessor === predecessor { self.predecessor = nil } }
+            }
+            total = earlier
+        }
         for state in states {
             let counts = try? await state.eventLoop.submit { state.inFlightCounts }.get()
             for (id, count) in counts ?? [:] {

@@ -32,6 +32,9 @@ public final class TargetGroupMonitor: @unchecked Sendable {
     private var probing: Set<String> = []
     /// Targets probed every second until they pass: attached or rechecked after a restart.
     var rechecking: Set<String> = []
+    /// The monitor this one replaced (a reload), until the requests it counted have finished:
+    /// its loop states still count them, and a drain must wait for them too.
+    var predecessor: TargetGroupMonitor?
     /// Set once by ``stop()``; read from any loop so nothing is scheduled on loops that are
     /// shutting down.
     private let stopped = NIOLockedValueBox(false)
@@ -44,8 +47,10 @@ public final class TargetGroupMonitor: @unchecked Sendable {
         home: any EventLoop,
         prober: (any HealthProber)?,
         logger: Logger,
-        carryingOver previous: [TargetStatus] = []
+        carryingOver previous: [TargetStatus] = [],
+        predecessor: TargetGroupMonitor? = nil
     ) {
+        self.predecessor = predecessor
         self.group = group
         self.home = home
         self.prober = group.healthCheck == nil ? nil : prober

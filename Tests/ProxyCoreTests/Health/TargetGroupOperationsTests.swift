@@ -156,6 +156,27 @@ struct TargetGroupOperationsTests {
         }
     }
 
+    @Test func aReplacementMonitorCountsTheRequestsItsPredecessorStarted() async throws {
+        try await self.withLoop { loop in
+            let (monitor, state) = self.make(loop, healthCheck: false)
+            let target = self.targets[0]
+            try await loop.submit { state.begin(target) }.get()
+            let next = TargetGroupMonitor(
+                group: monitor.group,
+                home: loop,
+                prober: nil,
+                logger: Self.logger,
+                carryingOver: monitor.status(),
+                predecessor: monitor
+            )
+            _ = next.makeLoopState(on: loop)
+            #expect(await next.inFlight()["10.0.0.1:1"] == 1)  // started before the reload
+            #expect(try await next.waitUntilIdle("a", deadline: .now + .milliseconds(50)) == .timedOut(inFlight: 1))
+            try await loop.submit { state.end(target, success: true) }.get()
+            #expect(try await next.waitUntilIdle("a", deadline: .now + .seconds(5)) == .drained)
+        }
+    }
+
     private func eventually(_ condition: @escaping @Sendable () -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(10)
         while !condition() {
