@@ -51,6 +51,10 @@ public final class TargetGroupMonitor: @unchecked Sendable {
         predecessor: TargetGroupMonitor? = nil
     ) {
         self.predecessor = predecessor
+        // One generation back is kept, not a chain growing with every reload.
+        if let predecessor {
+            predecessor.home.execute { predecessor.predecessor = nil }
+        }
         self.group = group
         self.home = home
         self.prober = group.healthCheck == nil ? nil : prober
