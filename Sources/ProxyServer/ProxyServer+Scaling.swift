@@ -13,7 +13,12 @@ extension ProxyServer {
             sample: { [weak self] in await self?.scalingSamples() ?? [:] },
             logger: self.logger
         )
-        let task: Task<Void, Never>? = supervisor.hasRules ? Task { await supervisor.run() } : nil
+        let tracking = supervisor.hasRules
+        for loop in self.loops.values {
+            guard let observer = loop.observer as? LoopObserver else { continue }
+            loop.eventLoop.execute { observer.tracksGroupTraffic = tracking }
+        }
+        let task: Task<Void, Never>? = tracking ? Task { await supervisor.run() } : nil
         let previous = self.state.withLockedValue { state in
             defer { state.scalingTask = task }
             return state.scalingTask

@@ -6,29 +6,11 @@ import Testing
 /// `portcullis deploy`'s engine across 3 in-process backends that restart (stop, a boot delay,
 /// start again on the same port) while curl keeps sending requests: none may fail.
 struct DeployIntegrationTests {
-    static let yaml = """
-        global:
-          event_loops: 2
-          shutdown_grace: 2s
-          access_log: false
-        admin:
-          bind: "127.0.0.1:0"
-        listeners:
-          - name: plain
-            bind: "127.0.0.1:0"
-            protocol: http
-            routes:
-              - name: site
-                forward: web
-        target_groups:
-          web:
-            targets: ["127.0.0.1:{B0}", "127.0.0.1:{B1}", "127.0.0.1:{B2}"]
-            health_check:
-              protocol: http
-              path: /healthz
-              interval: 1s
-              timeout: 500ms
-        """
+    /// The admin tests' configuration, with three targets.
+    static let yaml = AdminAPITests.yaml.replacingOccurrences(
+        of: #"targets: ["127.0.0.1:{B0}", "127.0.0.1:{B1}"]"#,
+        with: #"targets: ["127.0.0.1:{B0}", "127.0.0.1:{B1}", "127.0.0.1:{B2}"]"#
+    )
 
     @Test(.timeLimit(.minutes(2)))
     func rollingDeployUnderLoadFailsNoRequest() async throws {

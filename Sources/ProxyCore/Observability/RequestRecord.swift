@@ -12,9 +12,12 @@ public struct RequestRecord: Sendable {
     public var method: HTTPMethod
     public var uri: String
     public var version: HTTPVersion
-    public var host: String?
-    public var userAgent: String?
-    public var referer: String?
+    /// The request's headers, kept as they are (a reference, not a copy): `host`, `userAgent`
+    /// and `referer` are looked up only when an access-log line is written, not per request.
+    public var headers: HTTPHeaders
+    public var host: String? { self.headers.first(name: "host") }
+    public var userAgent: String? { self.headers.first(name: "user-agent") }
+    public var referer: String? { self.headers.first(name: "referer") }
     public var status: UInt
     /// Request body bytes received from the client.
     public var requestBytes: Int
@@ -39,6 +42,7 @@ public struct RequestRecord: Sendable {
         method: HTTPMethod = .GET,
         uri: String = "/",
         version: HTTPVersion = .http1_1,
+        headers: HTTPHeaders = HTTPHeaders(),
         host: String? = nil,
         userAgent: String? = nil,
         referer: String? = nil,
@@ -59,9 +63,11 @@ public struct RequestRecord: Sendable {
         self.method = method
         self.uri = uri
         self.version = version
-        self.host = host
-        self.userAgent = userAgent
-        self.referer = referer
+        var headers = headers
+        if let host { headers.replaceOrAdd(name: "Host", value: host) }
+        if let userAgent { headers.replaceOrAdd(name: "User-Agent", value: userAgent) }
+        if let referer { headers.replaceOrAdd(name: "Referer", value: referer) }
+        self.headers = headers
         self.status = status
         self.requestBytes = requestBytes
         self.responseBytes = responseBytes

@@ -13,6 +13,12 @@ public struct Timestamp: Sendable, Hashable {
         return "\(year)-\(Self.pad(month))-\(Self.pad(day))T\(Self.pad(hour)):\(Self.pad(minute)):\(Self.pad(second)).\(Self.pad(millis, width: 3))Z"
     }
 
+    /// `2026-11-27T09:00:00Z`: RFC 3339 in whole seconds.
+    public var rfc3339Seconds: String {
+        let (year, month, day, hour, minute, second) = self.components
+        return "\(Self.pad(year, width: 4))-\(Self.pad(month))-\(Self.pad(day))T\(Self.pad(hour)):\(Self.pad(minute)):\(Self.pad(second))Z"
+    }
+
     /// `27/Nov/2026:09:00:00 +0000`, the common log format's time.
     public var commonLog: String {
         let (year, month, day, hour, minute, second) = self.components

@@ -1,3 +1,5 @@
+import ProxyCore
+
 /// Renders any configuration value as JSON by reflection, with snake_case keys, so `GET /config`
 /// shows every setting in effect without a hand-written encoder per type that could fall
 /// behind. Secrets (the admin token) are replaced by `"<redacted>"`.
@@ -110,23 +112,6 @@ enum ConfigurationJSON {
     }
 
     static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result + "\""
+        JSONText.quoted(text)
     }
 }

@@ -243,24 +243,10 @@ extension ProxyServer: AdminResponder {
     }
 
     private static func target(from request: AdminModels.RegisterRequest) throws -> Target {
-        let address = request.address
-        let host: String
-        let portText: Substring
-        if address.hasPrefix("["), let close = address.firstIndex(of: "]") {
-            host = String(address[address.index(after: address.startIndex)..<close])
-            portText = address[address.index(after: close)...].dropFirst()
-        } else if let colon = address.lastIndex(of: ":") {
-            host = String(address[..<colon])
-            portText = address[address.index(after: colon)...]
-        } else {
-            throw AdminBadRequest(message: "address must be host:port (got \"\(address)\")")
-        }
-        let hostAllowed = host.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: ":")
-        }
-        guard !host.isEmpty, hostAllowed, let port = Int(portText), (1...65535).contains(port) else {
-            throw AdminBadRequest(message: "address must be host:port with a port in 1...65535 (got \"\(address)\")")
+        let address: BindAddress
+        switch BindAddress.parseTarget(request.address) {
+        case .success(let parsed): address = parsed
+        case .failure(let problem): throw AdminBadRequest(message: "address: \(problem.message)")
         }
         let weight = request.weight ?? 1
         guard (1...1000).contains(weight) else {
@@ -269,7 +255,13 @@ extension ProxyServer: AdminResponder {
         if let limit = request.maxConnections, limit < 1 {
             throw AdminBadRequest(message: "max_connections must be at least 1")
         }
-        return Target(host: host, port: port, weight: weight, name: request.name, maxConnections: request.maxConnections)
+        return Target(
+            host: address.host,
+            port: address.port,
+            weight: weight,
+            name: request.name,
+            maxConnections: request.maxConnections
+        )
     }
 
     static func decode<Value: Decodable>(_ type: Value.Type, _ body: [UInt8]) throws -> Value {
@@ -323,6 +315,7 @@ extension ProxyServer: AdminResponder {
         }
         gauges.append(("portcullis_upstream_pool_connections", [("state", "idle")], Double(idle)))
         gauges.append(("portcullis_upstream_pool_connections", [("state", "open")], Double(open)))
+        gauges.append(("portcullis_access_log_dropped_lines", [], Double(self.accessLog.droppedLines)))
         self.metrics.replaceGauges(gauges)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ProxyConfig
 
 /// Talks to a running Portcullis's admin API: what `portcullis targets`, `reload` and `deploy`
 /// use. Every call is one request; errors carry the API's own message.
@@ -13,23 +14,15 @@ public struct AdminClient: Sendable {
         var text = Substring(address)
         if text.hasPrefix("http://") { text = text.dropFirst("http://".count) }
         if text.hasSuffix("/") { text = text.dropLast() }
-        let host: Substring
-        let port: Substring
-        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
-            host = text[text.index(after: text.startIndex)..<close]
-            port = text[text.index(after: close)...].dropFirst()
-        } else if let colon = text.lastIndex(of: ":") {
-            host = text[..<colon]
-            port = text[text.index(after: colon)...]
-        } else {
-            host = text
-            port = "9901"
+        // A bare host (no port) means the default admin port.
+        let hasPort = text.hasPrefix("[") ? text.contains("]:") : text.contains(":")
+        switch BindAddress.parseTarget(hasPort ? String(text) : "\(text):9901") {
+        case .success(let parsed):
+            self.host = parsed.host
+            self.port = parsed.port
+        case .failure(let problem):
+            throw AdminClientError(message: "bad admin address \"\(address)\": \(problem.message)")
         }
-        guard !host.isEmpty, let number = Int(port), (1...65535).contains(number) else {
-            throw AdminClientError(message: "bad admin address \"\(address)\" (expected host:port, such as 127.0.0.1:9901)")
-        }
-        self.host = String(host)
-        self.port = number
         self.token = token
         self.timeout = timeout
     }

@@ -14,10 +14,6 @@ public struct PlainHTTPClient: Sendable {
         public var body: [UInt8]
 
         public var text: String { String(decoding: self.body, as: UTF8.self) }
-
-        public func header(_ name: String) -> String? {
-            self.headers.first { $0.0.lowercased() == name.lowercased() }?.1
-        }
     }
 
     public var host: String

@@ -50,8 +50,6 @@ final class AccessLogWriter: Sendable {
         }
     }
 
-    var isEnabled: Bool { self.pending.withLockedValue { $0.settings.enabled } }
-
     /// Lines dropped because the writer fell behind.
     var droppedLines: Int { self.pending.withLockedValue { $0.dropped } }
 

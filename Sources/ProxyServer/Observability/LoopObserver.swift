@@ -33,8 +33,10 @@ final class LoopObserver: ProxyObserver, @unchecked Sendable {
     private var retryCounters: [String: CoreMetrics.Counter] = [:]
     private var bytesIn: [String: CoreMetrics.Counter] = [:]
     private var bytesOut: [String: CoreMetrics.Counter] = [:]
-    /// Confined to the loop; read by ``traffic()`` on the loop.
+    /// Per target group totals for scaling rules; kept only while some rule needs them (set on
+    /// the loop by the server). Confined to the loop.
     private(set) var groupTraffic: [String: GroupTraffic] = [:]
+    var tracksGroupTraffic = false
 
     init(metrics: ServerMetrics, accessLog: AccessLogWriter) {
         self.metrics = metrics
@@ -98,7 +100,7 @@ final class LoopObserver: ProxyObserver, @unchecked Sendable {
             self.cached(&self.bytesOut, record.listener, "portcullis_sent_bytes_total", [("listener", record.listener)])
                 .increment(by: Int64(record.responseBytes))
         }
-        if let targetGroup = record.targetGroup {
+        if self.tracksGroupTraffic, let targetGroup = record.targetGroup {
             self.groupTraffic[targetGroup, default: GroupTraffic()].record(nanoseconds: record.totalNanoseconds)
         }
         self.accessLog.write(record)
