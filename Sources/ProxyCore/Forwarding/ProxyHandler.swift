@@ -53,6 +53,8 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var upstreamStart: NIODeadline?
     private var responseStatus: UInt = 0
     private var responseBytes = 0
+    /// The TCP peer's IP address, formatted once per connection (`nil` inside: not looked up yet).
+    private var cachedPeerAddress: String??
 
     public init(
         settings: ListenerSettings,
@@ -176,7 +178,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.triedTargets.removeAll(keepingCapacity: true)
         self.setStickyCookie = false
         self.retryCause = nil
-        let peer = context.channel.remoteAddress?.ipAddress
+        let peer = self.peerAddress(context: context)
         let rewritten = self.requestRewriter.rewrite(head, peerAddress: peer)
         self.clientAddress = rewritten.clientAddress
         self.requestKey = RequestKey(clientAddress: rewritten.clientAddress)
@@ -201,6 +203,13 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.stickyTargetName = group.stickiness.flatMap { self.stickyTarget(in: head.headers, group: group, cookie: $0) }
         }
         self.perform(self.machine.requestHead(rewritten.head, policy: policy), context: context)
+    }
+
+    private func peerAddress(context: ChannelHandlerContext) -> String? {
+        if let cached = self.cachedPeerAddress { return cached }
+        let address = context.channel.remoteAddress?.ipAddress
+        self.cachedPeerAddress = .some(address)
+        return address
     }
 
     /// The response of a route that answers itself, or `404` when no route matched.
@@ -490,7 +499,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.rejectionRecorded = true
         var record = RequestRecord(
             listener: self.settings.name,
-            clientAddress: context.channel.remoteAddress?.ipAddress ?? "-",
+            clientAddress: self.peerAddress(context: context) ?? "-",
             method: .RAW(value: "-"),
             uri: "-",
             status: UInt(rejection.status.code),

@@ -185,6 +185,8 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
 
     /// Replays parts of a pipelined request that arrived early, then reads on.
     private func resume(context: ChannelHandlerContext) {
+        // The usual keep-alive case: nothing arrived early and reading never stopped.
+        guard !self.buffered.isEmpty || self.readPending else { return }
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         // After the current write call returns, so the response is written in order.
         context.eventLoop.execute {

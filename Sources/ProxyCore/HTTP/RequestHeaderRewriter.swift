@@ -40,27 +40,28 @@ public struct RequestHeaderRewriter: Sendable {
         var host: String?
         var chunked = false
         for (name, value) in head.headers {
-            let lower = name.lowercased()
-            switch lower {
-            case "x-forwarded-for":
+            if HeaderName.equals(name, "x-forwarded-for") {
                 if trusted {
                     forwardedFor.append(contentsOf: value.split(separator: ",").map { $0.trimmingSpaces() })
                 }
                 continue
-            case "forwarded":
+            }
+            if HeaderName.equals(name, "forwarded") {
                 if trusted { forwarded.append(value) }
                 continue
-            case "x-forwarded-proto", "x-forwarded-host", "expect":
+            }
+            if HeaderName.equals(name, "x-forwarded-proto") || HeaderName.equals(name, "x-forwarded-host")
+                || HeaderName.equals(name, "expect")
+            {
                 continue
-            case "transfer-encoding":
+            }
+            if HeaderName.equals(name, "transfer-encoding") {
                 chunked = true  // validated earlier: the last coding is `chunked`
                 continue
-            case "host":
-                host = value
-            default:
-                break
             }
-            if HopByHop.isHopByHop(lower, namedByConnection: connectionTokens) {
+            if HeaderName.equals(name, "host") {
+                host = value
+            } else if HopByHop.isHopByHop(name, namedByConnection: connectionTokens) {
                 continue
             }
             headers.add(name: name, value: value)
@@ -75,8 +76,12 @@ public struct RequestHeaderRewriter: Sendable {
                 if !self.isTrustedProxy(address) { break }
             }
         }
-        forwardedFor.append(Substring(peer))
-        headers.add(name: "X-Forwarded-For", value: forwardedFor.joined(separator: ", "))
+        if forwardedFor.isEmpty {
+            headers.add(name: "X-Forwarded-For", value: peer)
+        } else {
+            forwardedFor.append(Substring(peer))
+            headers.add(name: "X-Forwarded-For", value: forwardedFor.joined(separator: ", "))
+        }
         headers.add(name: "X-Forwarded-Proto", value: self.scheme)
         if let host {
             headers.add(name: "X-Forwarded-Host", value: host)
@@ -86,8 +91,12 @@ public struct RequestHeaderRewriter: Sendable {
             element += ";host=\(Self.quotedIfNeeded(host))"
         }
         element += ";proto=\(self.scheme)"
-        forwarded.append(element)
-        headers.add(name: "Forwarded", value: forwarded.joined(separator: ", "))
+        if forwarded.isEmpty {
+            headers.add(name: "Forwarded", value: element)
+        } else {
+            forwarded.append(element)
+            headers.add(name: "Forwarded", value: forwarded.joined(separator: ", "))
+        }
         if chunked {
             headers.add(name: "Transfer-Encoding", value: "chunked")
         }

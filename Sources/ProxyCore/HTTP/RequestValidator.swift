@@ -49,17 +49,14 @@ public enum RequestValidator {
             guard Self.isFieldValue(value) else {
                 throw RequestRejection(.badRequest, "control character in header \(name)")
             }
-            switch name.lowercased() {
-            case "host":
+            if HeaderName.equals(name, "host") {
                 hostCount += 1
-            case "content-length":
+            } else if HeaderName.equals(name, "content-length") {
                 contentLengths.append(contentsOf: value.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingSpaces() })
-            case "transfer-encoding":
+            } else if HeaderName.equals(name, "transfer-encoding") {
                 transferCodings.append(contentsOf: value.split(separator: ",").map { $0.trimmingSpaces() }.filter { !$0.isEmpty })
-            case "expect":
+            } else if HeaderName.equals(name, "expect") {
                 expect = value
-            default:
-                break
             }
         }
         if head.version == .http1_1 && hostCount == 0 {

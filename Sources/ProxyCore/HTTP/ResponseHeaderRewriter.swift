@@ -6,11 +6,11 @@ public import NIOHTTP1
 /// `X-Powered-By`, … — configurable), and sets our own `Server` header when one is configured.
 /// `Content-Length` is end-to-end and kept; otherwise the client side re-frames the body.
 public struct ResponseHeaderRewriter: Sendable {
-    private let stripped: Set<String>
+    private let stripped: [String]
     public var serverHeader: String?
 
     public init(stripResponseHeaders: [String], serverHeader: String?) {
-        self.stripped = Set(stripResponseHeaders.map { $0.lowercased() })
+        self.stripped = stripResponseHeaders.map { $0.lowercased() }
         self.serverHeader = serverHeader
     }
 
@@ -22,8 +22,9 @@ public struct ResponseHeaderRewriter: Sendable {
         var headers = HTTPHeaders()
         headers.reserveCapacity(head.headers.count + 2)
         for (name, value) in head.headers {
-            let lower = name.lowercased()
-            if self.stripped.contains(lower) || HopByHop.isHopByHop(lower, namedByConnection: connectionTokens) {
+            if self.stripped.contains(where: { HeaderName.equals(name, $0) })
+                || HopByHop.isHopByHop(name, namedByConnection: connectionTokens)
+            {
                 continue
             }
             headers.add(name: name, value: value)

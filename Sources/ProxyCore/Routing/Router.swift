@@ -5,16 +5,28 @@ public import NIOHTTP1
 ///
 /// A pure function of the request head, so it is tested without any channel.
 public struct Router: Sendable {
-    public var routes: [Route]
+    public var routes: [Route] {
+        didSet { self.computeNeeds() }
+    }
+    /// Whether any route looks at the host or the path: when none does (a single catch-all
+    /// route, the common case), they are not worked out for every request.
+    private var needsHost = false
+    private var needsPath = false
 
     public init(routes: [Route]) {
         self.routes = routes
+        self.computeNeeds()
+    }
+
+    private mutating func computeNeeds() {
+        self.needsHost = self.routes.contains { $0.host != nil }
+        self.needsPath = self.routes.contains { $0.pathPrefix != nil || $0.path != nil }
     }
 
     /// Returns the first matching route, or `nil` when none matches (the caller answers `404`).
     public func route(for head: HTTPRequestHead) -> Route? {
-        let host = head.headers.first(name: "host").map(Self.normalizedHost(_:))
-        let path = Self.path(of: head.uri)
+        let host = self.needsHost ? head.headers.first(name: "host").map(Self.normalizedHost(_:)) : nil
+        let path = self.needsPath ? Self.path(of: head.uri) : ""
         return self.routes.first { $0.matches(host: host, path: path, method: head.method, headers: head.headers) }
     }
 

@@ -62,7 +62,8 @@ public final class UpstreamPool: @unchecked Sendable {
                 case .success(let channel):
                     do {
                         let connection = UpstreamConnection(target: target, channel: channel)
-                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                        // Request heads were validated on the way in (decision 0007).
+                        try channel.pipeline.syncOperations.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
                         try channel.pipeline.syncOperations.addHandler(connection)
                         connection.pool = self
                         connection.requestCount = 1

@@ -39,6 +39,10 @@ enum ClientPipeline {
         try pipeline.configureHTTPServerPipeline(
             withPipeliningAssistance: false,
             withErrorHandling: false,
+            // Every header written here was validated on the way in (RequestValidator for
+            // requests, the strict parser for responses) or in the configuration; see
+            // docs/decisions/0007-no-outbound-header-revalidation.md.
+            withOutboundHeaderValidation: false,
             withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
             withDecoderLimitConfiguration: limits
         )

@@ -1,0 +1,44 @@
+/// Case-insensitive comparison of header field names without allocating.
+///
+/// Field names are ASCII tokens (``RequestValidator`` refuses anything else, and the parser refuses
+/// it in responses), so comparing bytes with the ASCII case bit folded is exact. `String.lowercased()`
+/// plus a `Set` lookup cost an allocation and a hash per header on every request; this costs a
+/// length check and, rarely, a short byte loop.
+enum HeaderName {
+    /// Whether `name` equals `lowercased` (which must be lowercase ASCII) ignoring ASCII case.
+    @inline(__always)
+    static func equals(_ name: String, _ lowercased: String) -> Bool {
+        var name = name
+        var lowercased = lowercased
+        guard name.utf8.count == lowercased.utf8.count else { return false }
+        return name.withUTF8 { a in
+            lowercased.withUTF8 { b in
+                for index in 0..<a.count where Self.folded(a[index]) != b[index] {
+                    return false
+                }
+                return true
+            }
+        }
+    }
+
+    /// Whether `name` starts with `lowercasedPrefix` (lowercase ASCII) ignoring ASCII case.
+    static func hasPrefix(_ name: String, _ lowercasedPrefix: String) -> Bool {
+        var name = name
+        var prefix = lowercasedPrefix
+        guard name.utf8.count >= prefix.utf8.count else { return false }
+        return name.withUTF8 { a in
+            prefix.withUTF8 { b in
+                for index in 0..<b.count where Self.folded(a[index]) != b[index] {
+                    return false
+                }
+                return true
+            }
+        }
+    }
+
+    /// `byte` with ASCII upper case letters made lower case.
+    @inline(__always)
+    static func folded(_ byte: UInt8) -> UInt8 {
+        byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+    }
+}
