@@ -28,7 +28,7 @@ final class ConnectionTracker: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let connection = Self.unwrapInboundIn(data)
+        let connection = self.unwrapInboundIn(data)
         if quiescing {
             // Accepted in the instant before the listener closed: not ours to serve any more.
             connection.close(promise: nil)

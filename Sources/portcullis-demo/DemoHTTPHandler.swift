@@ -27,7 +27,7 @@ final class DemoHTTPHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch Self.unwrapInboundIn(data) {
+        switch self.unwrapInboundIn(data) {
         case .head(let head):
             requestHead = head
             body.removeAll(keepingCapacity: true)
@@ -111,10 +111,10 @@ final class DemoHTTPHandler: ChannelInboundHandler {
             headers.add(name: "Connection", value: "close")
         }
         let head = HTTPResponseHead(version: request.version, status: response.status, headers: headers)
-        context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
+        context.write(self.wrapOutboundOut(.head(head)), promise: nil)
         let body = context.channel.allocator.buffer(string: response.body)
-        context.write(Self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        let written = context.writeAndFlush(Self.wrapOutboundOut(.end(nil)))
+        context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        let written = context.writeAndFlush(self.wrapOutboundOut(.end(nil)))
         if !keepAlive {
             written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         }

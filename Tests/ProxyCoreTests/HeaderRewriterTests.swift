@@ -82,4 +82,54 @@ struct HeaderRewriterTests {
         let old = HTTPRequestHead(version: .http1_0, method: .GET, uri: "/", headers: HTTPHeaders())
         #expect(try RequestValidator.validate(old, maxBodyBytes: 100) == .none)
     }
+
+    /// The outbound pipelines do not re-validate headers (decision 0007): the validator must
+    /// refuse what the parser might let through, on a head built without any parser.
+    @Test(arguments: [
+        ("X-Bad", "a\r\nInjected: 1"), ("X-Bad", "a\nb"), ("X-Bad", "a\u{0}b"), ("X-Bad", "a\u{7F}b"),
+        ("X Bad", "a"), ("X-Bad:", "a"), ("", "a"), ("X-B\u{E9}d", "a"),
+    ])
+    func validatorRefusesInvalidNamesAndValues(name: String, value: String) {
+        let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/", headers: HTTPHeaders([("Host", "a"), (name, value)]))
+        #expect(throws: RequestRejection.self) { try RequestValidator.validate(head, maxBodyBytes: nil) }
+    }
+
+    @Test func validatorFindsFramingHeadersInAnyCase() {
+        let twoHosts = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/", headers: HTTPHeaders([("HOST", "a"), ("host", "b")]))
+        #expect(throws: RequestRejection.self) { try RequestValidator.validate(twoHosts, maxBodyBytes: nil) }
+        let both = HTTPRequestHead(
+            version: .http1_1, method: .POST, uri: "/",
+            headers: HTTPHeaders([("Host", "a"), ("CONTENT-LENGTH", "3"), ("transfer-ENCODING", "chunked")])
+        )
+        #expect(throws: RequestRejection.self) { try RequestValidator.validate(both, maxBodyBytes: nil) }
+    }
+
+    @Test func headerNamesCompareIgnoringASCIICaseOnly() {
+        #expect(HeaderName.equals("Content-Length", "content-length"))
+        #expect(HeaderName.equals("CONTENT-LENGTH", "content-length"))
+        #expect(!HeaderName.equals("Content-Lengt", "content-length"))
+        #expect(!HeaderName.equals("Content-Lengthx", "content-length"))
+        #expect(!HeaderName.equals("Content_Length", "content-length"))
+        // Only letters fold: '[' (0x5B) is not '{' (0x7B), '@' is not '`'.
+        #expect(!HeaderName.equals("[", "{"))
+        #expect(!HeaderName.equals("@", "`"))
+        #expect(HeaderName.hasPrefix("Proxy-Authorization", "proxy-"))
+        #expect(!HeaderName.hasPrefix("Proxy", "proxy-"))
+    }
+
+    @Test func connectionTokensAreCollectedExceptFramingAndRouting() {
+        let headers = HTTPHeaders([("connection", "Keep-Alive"), ("Connection", " X-One ,x-two, Content-Length, HOST,,"), ("CONNECTION", "close")])
+        #expect(HopByHop.namedByConnection(headers) == ["x-one", "x-two"])
+        #expect(HopByHop.isHopByHop("X-ONE", namedByConnection: ["x-one"]))
+        #expect(HopByHop.isHopByHop("Proxy-Anything", namedByConnection: []))
+        #expect(HopByHop.isHopByHop("Transfer-Encoding", namedByConnection: []))
+        #expect(!HopByHop.isHopByHop("Content-Length", namedByConnection: []))
+    }
+
+    @Test func forwardedHostWithPortIsQuotedAndEscaped() {
+        let rewriter = RequestHeaderRewriter(scheme: "http")
+        let plain = rewriter.rewrite(self.head([("Host", "a.example:8080")]), peerAddress: "192.0.2.1")
+        #expect(plain.head.headers["Forwarded"] == ["for=192.0.2.1;host=\"a.example:8080\";proto=http"])
+        #expect(RequestHeaderRewriter.quotedIfNeeded("a\"b\\c") == "\"a\\\"b\\\\c\"")
+    }
 }

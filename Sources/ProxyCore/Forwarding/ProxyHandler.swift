@@ -90,7 +90,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: Client → proxy
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch Self.unwrapInboundIn(data) {
+        switch self.unwrapInboundIn(data) {
         case .head(let head):
             self.startRequest(head, context: context)
         case .body(let buffer):
@@ -327,14 +327,14 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             {
                 rewritten.headers.add(name: "Set-Cookie", value: header)
             }
-            context.write(Self.wrapOutboundOut(.head(rewritten)), promise: nil)
+            context.write(self.wrapOutboundOut(.head(rewritten)), promise: nil)
             self.clientNeedsFlush = true
         case .forwardResponseBody:
             break  // written by the caller, which holds the buffer
         case .finishResponse(let reuse):
             let upstream = self.upstream
             self.upstream = nil
-            context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
+            context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
             self.clientNeedsFlush = false
             if let upstream {
                 upstream.delegate = nil
@@ -353,11 +353,11 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.localResponse = nil
             self.responseStatus = head.status.code
             self.responseBytes = body.utf8.count
-            context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
+            context.write(self.wrapOutboundOut(.head(head)), promise: nil)
             if !body.isEmpty && self.clientHead?.method != .HEAD {
-                context.write(Self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
+                context.write(self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
             }
-            context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
+            context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
             self.writeAccessLog(error: nil)
         case .closeClient(let error):
             self.cancelResponseTimer()
@@ -451,9 +451,9 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             bodyLength: body.readableBytes
         )
         self.responseBytes = body.readableBytes
-        context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
-        context.write(Self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
+        context.write(self.wrapOutboundOut(.head(head)), promise: nil)
+        context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
         self.logger.notice(
             "upstream failure",
             metadata: [
@@ -548,7 +548,7 @@ extension ProxyHandler: UpstreamConnectionDelegate {
         case .body(let buffer):
             if case .forwardResponseBody = self.machine.responseBody() {
                 self.responseBytes += buffer.readableBytes
-                context.write(Self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+                context.write(self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
                 self.clientNeedsFlush = true
             }
         case .end:

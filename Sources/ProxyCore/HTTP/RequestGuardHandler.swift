@@ -42,7 +42,7 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
     // MARK: Inbound
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = Self.unwrapInboundIn(data)
+        let part = self.unwrapInboundIn(data)
         if !self.buffered.isEmpty && !self.replaying {
             self.enqueue(part)
             return
@@ -62,12 +62,12 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
             if case .head = part {
                 context.triggerUserOutboundEvent(RequestPhaseEvent.headReceived, promise: nil)
             }
-            context.fireChannelRead(Self.wrapInboundOut(part))
+            context.fireChannelRead(self.wrapInboundOut(part))
         case .forwardHeadSendingContinue:
             context.triggerUserOutboundEvent(RequestPhaseEvent.headReceived, promise: nil)
             let continueHead = HTTPResponseHead(version: .http1_1, status: .continue)
-            context.writeAndFlush(Self.wrapOutboundOut(.head(continueHead)), promise: nil)
-            context.fireChannelRead(Self.wrapInboundOut(part))
+            context.writeAndFlush(self.wrapOutboundOut(.head(continueHead)), promise: nil)
+            context.fireChannelRead(self.wrapInboundOut(part))
         case .buffer:
             self.enqueue(part)
         case .drop:
@@ -155,7 +155,7 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
     }
 
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        switch Self.unwrapOutboundIn(data) {
+        switch self.unwrapOutboundIn(data) {
         case .head(var head):
             switch self.machine.responseHead(head) {
             case .write(let connectionHeader):
@@ -163,7 +163,7 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
                     head.headers.replaceOrAdd(name: "connection", value: connectionHeader)
                 }
             }
-            context.write(Self.wrapOutboundOut(.head(head)), promise: promise)
+            context.write(self.wrapOutboundOut(.head(head)), promise: promise)
         case .body:
             context.write(data, promise: promise)
         case .end:
@@ -223,9 +223,9 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
             serverHeader: self.serverHeader,
             bodyLength: body.readableBytes
         )
-        context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
-        context.write(Self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        context.writeAndFlush(Self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+        context.write(self.wrapOutboundOut(.head(head)), promise: nil)
+        context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        context.writeAndFlush(self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)
         }
     }

@@ -117,7 +117,8 @@ public struct RequestHeaderRewriter: Sendable {
                 || byte == 0x2D || byte == 0x2E || byte == 0x5F || byte == 0x7E
         }
         if tokenSafe { return value }
-        return "\"" + value.replacingBackslashesAndQuotes() + "\""
+        let needsEscapes = value.utf8.contains { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+        return "\"" + (needsEscapes ? value.replacingBackslashesAndQuotes() : value) + "\""
     }
 }
 

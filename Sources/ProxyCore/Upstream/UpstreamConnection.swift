@@ -48,7 +48,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
-        context.write(Self.wrapOutboundOut(part), promise: promise)
+        context.write(self.wrapOutboundOut(part), promise: promise)
     }
 
     func flush() {
@@ -76,7 +76,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: ChannelHandler
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = Self.unwrapInboundIn(data)
+        let part = self.unwrapInboundIn(data)
         guard let delegate = self.delegate else {
             // Bytes on an idle connection: the target is confused or closing. Never reuse it.
             context.close(promise: nil)

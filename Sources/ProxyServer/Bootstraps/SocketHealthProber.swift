@@ -79,13 +79,13 @@ private final class HealthProbeHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        context.write(Self.wrapOutboundOut(.head(self.head)), promise: nil)
-        context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
+        context.write(self.wrapOutboundOut(.head(self.head)), promise: nil)
+        context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
         context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard case .head(let response) = Self.unwrapInboundIn(data) else { return }
+        guard case .head(let response) = self.unwrapInboundIn(data) else { return }
         let status = Int(response.status.code)
         self.promise.succeed(self.settings.accepts(status: status) ? .passed(status: status) : .failed(reason: .status(status)))
         context.close(promise: nil)

@@ -46,13 +46,14 @@ public final class TLSClientHandler: ChannelDuplexHandler, RemovableChannelHandl
     public func channelActive(context: ChannelHandlerContext) { self.connection.channelActive(context: context) }
     public func channelInactive(context: ChannelHandlerContext) { self.connection.channelInactive(context: context) }
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        self.connection.channelRead(context: context, data: data)
+        // The instance form: the static one is not specialized by the compiler (a generic call per read).
+        self.connection.channelRead(context: context, ciphertext: self.unwrapInboundIn(data))
     }
     public func channelReadComplete(context: ChannelHandlerContext) {
         self.connection.channelReadComplete(context: context)
     }
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        self.connection.write(context: context, data: data, promise: promise)
+        self.connection.write(context: context, plaintext: self.unwrapOutboundIn(data), promise: promise)
     }
     public func flush(context: ChannelHandlerContext) { self.connection.flush(context: context) }
     public func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {

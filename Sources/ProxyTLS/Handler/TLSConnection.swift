@@ -118,9 +118,9 @@ final class TLSConnection {
 
     // MARK: Inbound
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    func channelRead(context: ChannelHandlerContext, ciphertext: ByteBuffer) {
         guard let engine = self.engine else { return }
-        var ciphertext = TLSServerHandler.unwrapInboundIn(data)
+        var ciphertext = ciphertext
         switch self.machine.state {
         case .handshaking:
             engine.receive(&ciphertext)
@@ -231,12 +231,12 @@ final class TLSConnection {
 
     // MARK: Outbound
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+    func write(context: ChannelHandlerContext, plaintext: ByteBuffer, promise: EventLoopPromise<Void>?) {
         guard self.machine.acceptsWrites else {
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
-        self.pendingWrites.append((TLSServerHandler.unwrapOutboundIn(data), promise))
+        self.pendingWrites.append((plaintext, promise))
     }
 
     func flush(context: ChannelHandlerContext) {
