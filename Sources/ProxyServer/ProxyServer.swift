@@ -189,6 +189,8 @@ public final class ProxyServer: Service, Sendable {
     }
 
     /// Binds one listener and schedules its ticket key rotation.
+    static let clientReceiveAllocator = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65536)
+
     func bind(_ plan: ListenerPlan, configuration: ListenerConfiguration) async throws -> RunningListener {
         let loops = self.loops
         let registry = self.registry
@@ -201,19 +203,25 @@ public final class ProxyServer: Service, Sendable {
         let channel = try await ServerBootstrap(group: self.group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
-            // A client that sends its request and then shuts its side down (`nc -N`, some
-            // health checkers) still gets the response: RequestGuardHandler closes after it.
-            .childChannelOption(.allowRemoteHalfClosure, value: true)
-            // NIO keeps each connection's last receive buffer for reuse, for as long as the
-            // connection lives. Starting at 256 bytes (not NIO's 2 KiB) keeps idle keep-alive
-            // connections small (nginx frees its buffers between requests); one full read makes
-            // the allocator jump to a much larger size, so big requests cost one extra read once.
-            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65536))
+            // Child options are set synchronously in the initializer: the bootstrap's
+            // `childChannelOption` applies each one through a chain of futures per connection.
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     guard let loop = loops[ObjectIdentifier(channel.eventLoop)] else {
                         throw ChannelError.ioOnClosedChannel
+                    }
+                    if let options = channel.syncOptions {
+                        try options.setOption(.tcpOption(.tcp_nodelay), value: 1)
+                        // A client that sends its request and then shuts its side down (`nc -N`,
+                        // some health checkers) still gets the response: RequestGuardHandler
+                        // closes after it.
+                        try options.setOption(.allowRemoteHalfClosure, value: true)
+                        // NIO keeps each connection's last receive buffer for reuse, for as long
+                        // as the connection lives. Starting at 256 bytes (not NIO's 2 KiB) keeps
+                        // idle keep-alive connections small (nginx frees its buffers between
+                        // requests); one full read makes the allocator jump to a much larger
+                        // size, so big requests cost one extra read once.
+                        try options.setOption(.recvAllocator, value: Self.clientReceiveAllocator)
                     }
                     try ClientPipeline.configure(
                         channel: channel,

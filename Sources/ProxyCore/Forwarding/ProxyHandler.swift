@@ -25,12 +25,17 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var machine = ForwardingStateMachine()
     private var context: ChannelHandlerContext?
     private var upstream: UpstreamConnection?
-    private var targetGroup: TargetGroup?
+    /// The target group of the request's route, by name: the group itself is read in place
+    /// through ``groupState`` (it is a large value; copying it per request costs a retain and a
+    /// release of each of its fields).
+    private var targetGroupName: String?
     private var groupState: TargetGroupLoopState?
     /// The target of the current try, counted in its in-flight requests until the try ends.
     private var target: Target?
     private var targetInFlight = false
-    private var triedTargets: Set<String> = []
+    /// Ids of the targets this request tried, in order. A handful at most (`max_tries`), so an
+    /// array: no hashing per request, and nothing kept while the connection is idle.
+    private var triedTargets: [String] = []
     private var requestKey = RequestKey(clientAddress: "-")
     private var stickyTargetName: String?
     private var setStickyCookie = false
@@ -67,10 +72,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.connectionInfo = connectionInfo
         self.logger = logger
         self.requestRewriter = RequestHeaderRewriter(scheme: settings.scheme, isTrustedProxy: settings.isTrustedProxy)
-        self.responseRewriter = ResponseHeaderRewriter(
-            stripResponseHeaders: settings.stripResponseHeaders,
-            serverHeader: settings.serverHeader
-        )
+        self.responseRewriter = ResponseHeaderRewriter(settings: settings)
     }
 
     public func handlerAdded(context: ChannelHandlerContext) {
@@ -154,10 +156,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func apply(_ reloaded: ListenerReloadedEvent, context: ChannelHandlerContext) {
         self.settings = reloaded.settings
         self.requestRewriter = RequestHeaderRewriter(scheme: reloaded.settings.scheme, isTrustedProxy: reloaded.settings.isTrustedProxy)
-        self.responseRewriter = ResponseHeaderRewriter(
-            stripResponseHeaders: reloaded.settings.stripResponseHeaders,
-            serverHeader: reloaded.settings.serverHeader
-        )
+        self.responseRewriter = ResponseHeaderRewriter(settings: reloaded.settings)
         guard self.clientHead != nil else { return }
         if let route = self.routeName, reloaded.unchangedRoutes.contains(route) {
             return
@@ -175,32 +174,38 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.responseStatus = 0
         self.responseBytes = 0
         self.target = nil
-        self.triedTargets.removeAll(keepingCapacity: true)
+        self.triedTargets.removeAll()
         self.setStickyCookie = false
         self.retryCause = nil
         let peer = self.peerAddress(context: context)
         let rewritten = self.requestRewriter.rewrite(head, peerAddress: peer)
         self.clientAddress = rewritten.clientAddress
         self.requestKey = RequestKey(clientAddress: rewritten.clientAddress)
-        let route = self.settings.router.route(for: head)
-        self.routeName = route?.name
-        let group = route?.targetGroup
-        self.targetGroup = group
-        self.groupState = group.flatMap { self.loop.targetGroups[$0.name] }
-        if group == nil {
-            self.localResponse = self.localResponse(for: route?.action, head: head)
+        let routes = self.settings.router.routes
+        let routeIndex = self.settings.router.routeIndex(for: head)
+        self.routeName = routeIndex.map { routes[$0].name }
+        let groupName = routeIndex.flatMap { routes[$0].targetGroupName }
+        self.targetGroupName = groupName
+        self.groupState = groupName.flatMap { self.loop.targetGroups[$0] }
+        if groupName == nil {
+            self.localResponse = self.localResponse(for: routeIndex.map { routes[$0].action }, head: head)
             self.perform(self.machine.requestHeadAnsweredLocally(), context: context)
             return
         }
         var policy = ForwardingStateMachine.RetryPolicy.none
-        if let group, let state = self.groupState {
+        if let state = self.groupState {
             state.recordRequest()
+            let retries = state.group.retries
             policy = ForwardingStateMachine.RetryPolicy(
-                maxTries: max(1, group.retries.maxTries),
+                maxTries: max(1, retries.maxTries),
                 resendable: head.method.isIdempotent || head.headers.contains(name: "idempotency-key"),
-                retryOnTimeout: group.retries.retryOnTimeout
+                retryOnTimeout: retries.retryOnTimeout
             )
-            self.stickyTargetName = group.stickiness.flatMap { self.stickyTarget(in: head.headers, group: group, cookie: $0) }
+            if let cookie = state.group.stickiness {
+                self.stickyTargetName = self.stickyTarget(in: head.headers, group: state.group, cookie: cookie)
+            } else {
+                self.stickyTargetName = nil
+            }
         }
         self.perform(self.machine.requestHead(rewritten.head, policy: policy), context: context)
     }
@@ -322,7 +327,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.responseStatus = head.status.code
             let clientVersion = self.clientHead?.version ?? .http1_1
             var rewritten = self.responseRewriter.rewrite(head, clientVersion: clientVersion)
-            if self.setStickyCookie, let group = self.targetGroup, let cookie = group.stickiness, let target = self.target,
+            if self.setStickyCookie, let group = self.groupState?.group, let cookie = group.stickiness, let target = self.target,
                 let header = self.stickyCookieHeader(for: target, group: group, cookie: cookie)
             {
                 rewritten.headers.add(name: "Set-Cookie", value: header)
@@ -338,7 +343,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.clientNeedsFlush = false
             if let upstream {
                 upstream.delegate = nil
-                self.loop.pool.release(upstream, reusable: reuse, settings: self.targetGroup?.upstream ?? UpstreamSettings())
+                self.loop.pool.release(upstream, reusable: reuse, settings: self.groupState?.group.upstream ?? UpstreamSettings())
             }
             self.finishTarget(success: self.responseStatus < 500)
             self.writeAccessLog(error: nil)
@@ -376,11 +381,12 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Picks a target (or takes `freshConnectionTo`) and leases a connection to it.
     private func leaseUpstream(context: ChannelHandlerContext, freshConnectionTo sameTarget: Target?) {
-        guard let group = self.targetGroup, let state = self.groupState else {
+        guard let state = self.groupState else {
             let detail = "no route matches"
             self.perform(self.machine.retryDenied(.noTarget(detail)), context: context)
             return
         }
+        let upstreamSettings = state.group.upstream
         let target: Target
         if let sameTarget {
             target = sameTarget
@@ -390,9 +396,9 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             target = stickyTarget
         } else if let picked = state.pick(for: self.requestKey, excluding: self.triedTargets) {
             target = picked
-            self.setStickyCookie = group.stickiness != nil
+            self.setStickyCookie = state.group.stickiness != nil
         } else {
-            let detail = "target group \(group.name) has no available target"
+            let detail = "target group \(state.group.name) has no available target"
             self.perform(self.machine.retryDenied(self.retryCause ?? .noTarget(detail)), context: context)
             return
         }
@@ -401,9 +407,9 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.targetInFlight = true
         }
         self.target = target
-        self.triedTargets.insert(target.id)
+        if !self.triedTargets.contains(target.id) { self.triedTargets.append(target.id) }
         self.upstreamStart = self.upstreamStart ?? .now()
-        self.loop.pool.lease(to: target, settings: group.upstream, forceNewConnection: sameTarget != nil) { result in
+        self.loop.pool.lease(to: target, settings: upstreamSettings, forceNewConnection: sameTarget != nil) { result in
             guard let context = self.context else {
                 if case .success(let connection) = result { connection.close() }
                 return
@@ -411,7 +417,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             switch result {
             case .success(let connection):
                 guard self.machine.isWaitingForUpstream, self.target == target else {
-                    self.loop.pool.release(connection, reusable: false, settings: group.upstream)
+                    self.loop.pool.release(connection, reusable: false, settings: upstreamSettings)
                     return
                 }
                 connection.delegate = self
@@ -483,8 +489,8 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func startResponseTimer(context: ChannelHandlerContext) {
-        guard let group = self.targetGroup else { return }
-        self.responseTimer?.arm(in: group.upstream.responseTimeout)
+        guard let state = self.groupState else { return }
+        self.responseTimer?.arm(in: state.group.upstream.responseTimeout)
     }
 
     private func cancelResponseTimer() {
@@ -519,7 +525,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let record = RequestRecord(
             listener: self.settings.name,
             route: self.routeName,
-            targetGroup: self.targetGroup?.name,
+            targetGroup: self.targetGroupName,
             target: self.target?.id,
             clientAddress: self.clientAddress,
             method: head.method,

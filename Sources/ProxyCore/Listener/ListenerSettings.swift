@@ -41,7 +41,11 @@ public struct ListenerSettings: Sendable {
     /// Our own `Server` response header, or `nil` to send none.
     public var serverHeader: String?
     /// Response headers removed so backends stay anonymous. Compared case-insensitively.
-    public var stripResponseHeaders: [String]
+    public var stripResponseHeaders: [String] {
+        didSet { self.lowercasedStripResponseHeaders = self.stripResponseHeaders.map { $0.lowercased() } }
+    }
+    /// ``stripResponseHeaders`` lowercased once for the listener, not once per connection.
+    public private(set) var lowercasedStripResponseHeaders: [String]
     public var limits: RequestLimits
     /// Picks the target group for each request.
     public var router: Router
@@ -60,6 +64,7 @@ public struct ListenerSettings: Sendable {
         self.isTrustedProxy = isTrustedProxy
         self.serverHeader = serverHeader
         self.stripResponseHeaders = stripResponseHeaders
+        self.lowercasedStripResponseHeaders = stripResponseHeaders.map { $0.lowercased() }
         self.limits = limits
         self.router = router
     }

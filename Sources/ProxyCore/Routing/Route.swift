@@ -10,6 +10,13 @@ public enum RouteAction: Sendable {
     case redirect(RedirectRule)
 }
 
+extension RouteAction {
+    var targetGroupName: String? {
+        if case .forward(let group) = self { return group.name }
+        return nil
+    }
+}
+
 /// Where a redirect route sends clients.
 public struct RedirectRule: Sendable, Hashable {
     public var scheme: String?
@@ -80,7 +87,12 @@ public struct Route: Sendable {
     /// Allowed methods; empty matches any.
     public var methods: [HTTPMethod]
     public var headers: [HeaderMatch]
-    public var action: RouteAction
+    public var action: RouteAction {
+        didSet { self.targetGroupName = self.action.targetGroupName }
+    }
+    /// The name of the target group a forwarding route sends to (read per request without
+    /// copying the whole group).
+    public private(set) var targetGroupName: String?
 
     public init(
         name: String,
@@ -98,6 +110,7 @@ public struct Route: Sendable {
         self.methods = methods
         self.headers = headers
         self.action = action
+        self.targetGroupName = action.targetGroupName
     }
 
     public init(name: String, host: String? = nil, pathPrefix: String? = nil, targetGroup: TargetGroup) {

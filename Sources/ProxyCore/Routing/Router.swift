@@ -25,9 +25,15 @@ public struct Router: Sendable {
 
     /// Returns the first matching route, or `nil` when none matches (the caller answers `404`).
     public func route(for head: HTTPRequestHead) -> Route? {
+        self.routeIndex(for: head).map { self.routes[$0] }
+    }
+
+    /// The index in ``routes`` of the first matching route: the request path reads the few
+    /// fields it needs in place instead of copying the route and its target group.
+    public func routeIndex(for head: HTTPRequestHead) -> Int? {
         let host = self.needsHost ? head.headers.first(name: "host").map(Self.normalizedHost(_:)) : nil
         let path = self.needsPath ? Self.path(of: head.uri) : ""
-        return self.routes.first { $0.matches(host: host, path: path, method: head.method, headers: head.headers) }
+        return self.routes.firstIndex { $0.matches(host: host, path: path, method: head.method, headers: head.headers) }
     }
 
     /// Convenience for tests: a GET with this host and URI.

@@ -44,7 +44,7 @@ public final class TargetGroupLoopState: @unchecked Sendable {
     /// Candidates are serving targets (healthy or not yet probed, not ejected) below their
     /// `max_connections`, minus `excluded` (targets already tried for this request). When none
     /// is serving, `all_unhealthy: fail_open` falls back to every target; `reject` gives `nil`.
-    func pick(for request: RequestKey, excluding excluded: Set<String> = []) -> Target? {
+    func pick(for request: RequestKey, excluding excluded: [String] = []) -> Target? {
         let now = NIODeadline.now()
         var candidates: [BalancingCandidate] = []
         candidates.reserveCapacity(self.statuses.count)
@@ -85,7 +85,7 @@ public final class TargetGroupLoopState: @unchecked Sendable {
     }
 
     /// Whether another target than those in `excluded` could take a retry.
-    func hasAlternative(excluding excluded: Set<String>) -> Bool {
+    func hasAlternative(excluding excluded: [String]) -> Bool {
         self.statuses.contains { !excluded.contains($0.target.id) && $0.health != .draining }
     }
 
