@@ -132,4 +132,21 @@ struct HeaderRewriterTests {
         #expect(plain.head.headers["Forwarded"] == ["for=192.0.2.1;host=\"a.example:8080\";proto=http"])
         #expect(RequestHeaderRewriter.quotedIfNeeded("a\"b\\c") == "\"a\\\"b\\\\c\"")
     }
+
+    @Test func forwardedElementIsReusedOnlyForTheSamePeerAndHost() {
+        let rewriter = RequestHeaderRewriter(scheme: "https")
+        var cache = RequestHeaderRewriter.ForwardedCache()
+        let first = rewriter.rewrite(self.head([("Host", "a.example")]), peerAddress: "192.0.2.1", cache: &cache)
+        let again = rewriter.rewrite(self.head([("Host", "a.example")]), peerAddress: "192.0.2.1", cache: &cache)
+        let otherHost = rewriter.rewrite(self.head([("Host", "b.example")]), peerAddress: "192.0.2.1", cache: &cache)
+        let otherPeer = rewriter.rewrite(self.head([("Host", "b.example")]), peerAddress: "192.0.2.2", cache: &cache)
+        let noHost = rewriter.rewrite(
+            HTTPRequestHead(version: .http1_0, method: .GET, uri: "/", headers: HTTPHeaders()), peerAddress: "192.0.2.2", cache: &cache
+        )
+        #expect(first.head.headers["Forwarded"] == ["for=192.0.2.1;host=a.example;proto=https"])
+        #expect(again.head.headers["Forwarded"] == ["for=192.0.2.1;host=a.example;proto=https"])
+        #expect(otherHost.head.headers["Forwarded"] == ["for=192.0.2.1;host=b.example;proto=https"])
+        #expect(otherPeer.head.headers["Forwarded"] == ["for=192.0.2.2;host=b.example;proto=https"])
+        #expect(noHost.head.headers["Forwarded"] == ["for=192.0.2.2;proto=https"])
+    }
 }

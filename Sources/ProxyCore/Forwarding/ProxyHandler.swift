@@ -34,7 +34,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var target: Target?
     private var targetInFlight = false
     /// Ids of the targets this request tried, in order. A handful at most (`max_tries`), so an
-    /// array: no hashing per request, and nothing kept while the connection is idle.
+    /// array: no hashing per request.
     private var triedTargets: [String] = []
     private var requestKey = RequestKey(clientAddress: "-")
     private var stickyTargetName: String?
@@ -60,6 +60,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var responseBytes = 0
     /// The TCP peer's IP address, formatted once per connection (`nil` inside: not looked up yet).
     private var cachedPeerAddress: String??
+    private var forwardedCache = RequestHeaderRewriter.ForwardedCache()
 
     public init(
         settings: ListenerSettings,
@@ -174,11 +175,11 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.responseStatus = 0
         self.responseBytes = 0
         self.target = nil
-        self.triedTargets.removeAll()
+        self.triedTargets.removeAll(keepingCapacity: true)
         self.setStickyCookie = false
         self.retryCause = nil
         let peer = self.peerAddress(context: context)
-        let rewritten = self.requestRewriter.rewrite(head, peerAddress: peer)
+        let rewritten = self.requestRewriter.rewrite(head, peerAddress: peer, cache: &self.forwardedCache)
         self.clientAddress = rewritten.clientAddress
         self.requestKey = RequestKey(clientAddress: rewritten.clientAddress)
         let routes = self.settings.router.routes
@@ -409,30 +410,43 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.target = target
         if !self.triedTargets.contains(target.id) { self.triedTargets.append(target.id) }
         self.upstreamStart = self.upstreamStart ?? .now()
+        // An idle pooled connection is taken right here: no completion closure per request.
+        if sameTarget == nil, let connection = self.loop.pool.takeIdle(to: target) {
+            self.leaseCompleted(.success(connection), target: target, upstreamSettings: upstreamSettings)
+            return
+        }
         self.loop.pool.lease(to: target, settings: upstreamSettings, forceNewConnection: sameTarget != nil) { result in
-            guard let context = self.context else {
-                if case .success(let connection) = result { connection.close() }
+            self.leaseCompleted(result, target: target, upstreamSettings: upstreamSettings)
+        }
+    }
+
+    private func leaseCompleted(
+        _ result: Result<UpstreamConnection, UpstreamError>,
+        target: Target,
+        upstreamSettings: UpstreamSettings
+    ) {
+        guard let context = self.context else {
+            if case .success(let connection) = result { connection.close() }
+            return
+        }
+        switch result {
+        case .success(let connection):
+            guard self.machine.isWaitingForUpstream, self.target == target else {
+                self.loop.pool.release(connection, reusable: false, settings: upstreamSettings)
                 return
             }
-            switch result {
-            case .success(let connection):
-                guard self.machine.isWaitingForUpstream, self.target == target else {
-                    self.loop.pool.release(connection, reusable: false, settings: upstreamSettings)
-                    return
-                }
-                connection.delegate = self
-                if !context.channel.isWritable { connection.pauseReading() }
-                self.upstream = connection
-                self.perform(self.machine.leased(reused: connection.requestCount > 1), context: context)
-            case .failure(let error):
-                // Answer after the rest of the current read (the request's end, usually) is in,
-                // so a failed GET does not needlessly cost the client its keep-alive connection.
-                let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-                context.eventLoop.execute {
-                    let (handler, context) = loopBound.value
-                    guard handler.target == target else { return }
-                    handler.perform(handler.machine.leaseFailed(error), context: context)
-                }
+            connection.delegate = self
+            if !context.channel.isWritable { connection.pauseReading() }
+            self.upstream = connection
+            self.perform(self.machine.leased(reused: connection.requestCount > 1), context: context)
+        case .failure(let error):
+            // Answer after the rest of the current read (the request's end, usually) is in,
+            // so a failed GET does not needlessly cost the client its keep-alive connection.
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            context.eventLoop.execute {
+                let (handler, context) = loopBound.value
+                guard handler.target == target else { return }
+                handler.perform(handler.machine.leaseFailed(error), context: context)
             }
         }
     }

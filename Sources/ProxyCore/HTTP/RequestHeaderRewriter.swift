@@ -29,6 +29,28 @@ public struct RequestHeaderRewriter: Sendable {
     ///   - head: The request head as the client sent it (already validated).
     ///   - peerAddress: The TCP peer's IP address, or `nil` if unknown.
     public func rewrite(_ head: HTTPRequestHead, peerAddress: String?) -> Result {
+        var cache = ForwardedCache()
+        return self.rewrite(head, peerAddress: peerAddress, cache: &cache)
+    }
+
+    /// The `Forwarded` element built for the last request of a connection: the next request
+    /// usually has the same peer and `Host`, and then reuses it instead of building the string.
+    public struct ForwardedCache {
+        var peer: String?
+        var host: String?
+        var element: String?
+
+        public init() {}
+
+        init(peer: String, host: String?, element: String) {
+            self.peer = peer
+            self.host = host
+            self.element = element
+        }
+    }
+
+    /// ``rewrite(_:peerAddress:)`` for one connection's successive requests.
+    public func rewrite(_ head: HTTPRequestHead, peerAddress: String?, cache: inout ForwardedCache) -> Result {
         let peer = peerAddress ?? "unknown"
         let trusted = peerAddress.map(self.isTrustedProxy) ?? false
         let connectionTokens = HopByHop.namedByConnection(head.headers)
@@ -86,11 +108,18 @@ public struct RequestHeaderRewriter: Sendable {
         if let host {
             headers.add(name: "X-Forwarded-Host", value: host)
         }
-        var element = "for=\(Self.forwardedNode(peer))"
-        if let host {
-            element += ";host=\(Self.quotedIfNeeded(host))"
+        let element: String
+        if let cached = cache.element, cache.peer == peer, cache.host == host {
+            element = cached
+        } else {
+            var built = "for=\(Self.forwardedNode(peer))"
+            if let host {
+                built += ";host=\(Self.quotedIfNeeded(host))"
+            }
+            built += ";proto=\(self.scheme)"
+            element = built
+            cache = ForwardedCache(peer: peer, host: host, element: built)
         }
-        element += ";proto=\(self.scheme)"
         if forwarded.isEmpty {
             headers.add(name: "Forwarded", value: element)
         } else {

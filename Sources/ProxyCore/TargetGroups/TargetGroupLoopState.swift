@@ -44,9 +44,17 @@ public final class TargetGroupLoopState: @unchecked Sendable {
     /// Candidates are serving targets (healthy or not yet probed, not ejected) below their
     /// `max_connections`, minus `excluded` (targets already tried for this request). When none
     /// is serving, `all_unhealthy: fail_open` falls back to every target; `reject` gives `nil`.
+    private var candidateScratch: [BalancingCandidate] = []
+
     func pick(for request: RequestKey, excluding excluded: [String] = []) -> Target? {
         let now = NIODeadline.now()
-        var candidates: [BalancingCandidate] = []
+        // One array per group and loop, refilled per request (no allocation per pick).
+        var candidates = self.candidateScratch
+        self.candidateScratch = []
+        defer {
+            candidates.removeAll(keepingCapacity: true)
+            self.candidateScratch = candidates
+        }
         candidates.reserveCapacity(self.statuses.count)
         for status in self.statuses where status.isServing && !excluded.contains(status.target.id) {
             if let candidate = self.candidate(status, now: now) {

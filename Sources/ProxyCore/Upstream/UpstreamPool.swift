@@ -47,11 +47,7 @@ public final class UpstreamPool: @unchecked Sendable {
         completion: @escaping (Result<UpstreamConnection, UpstreamError>) -> Void
     ) {
         self.eventLoop.assertInEventLoop()
-        // Mutated in place: a copy of the array per request would allocate.
-        while !forceNewConnection, let connection = self.idle[target.id]?.popLast() {
-            if self.idle[target.id]?.isEmpty == true { self.idle[target.id] = nil }
-            if connection.isClosed || !connection.channel.isActive { continue }
-            connection.requestCount += 1
+        if !forceNewConnection, let connection = self.takeIdle(to: target) {
             completion(.success(connection))
             return
         }
@@ -81,6 +77,21 @@ public final class UpstreamPool: @unchecked Sendable {
                     }
                 }
             }
+    }
+
+    /// Lends an idle connection to `target`, if one is open.
+    ///
+    /// A target's (possibly empty) list stays in the pool: emptying and refilling it around
+    /// every request would allocate a new array each time.
+    func takeIdle(to target: Target) -> UpstreamConnection? {
+        self.eventLoop.assertInEventLoop()
+        // Mutated in place: a copy of the array per request would allocate.
+        while let connection = self.idle[target.id]?.popLast() {
+            if connection.isClosed || !connection.channel.isActive { continue }
+            connection.requestCount += 1
+            return connection
+        }
+        return nil
     }
 
     /// Takes a connection back after a complete exchange.
@@ -116,7 +127,7 @@ public final class UpstreamPool: @unchecked Sendable {
                     connection.close()
                 }
             }
-            if !self.idle.isEmpty {
+            if self.idle.values.contains(where: { !$0.isEmpty }) {
                 self.scheduleSweep()
             }
         }
@@ -127,6 +138,5 @@ public final class UpstreamPool: @unchecked Sendable {
         let id = connection.target.id
         guard self.idle[id] != nil else { return }
         self.idle[id]?.removeAll { $0 === connection }
-        if self.idle[id]?.isEmpty == true { self.idle[id] = nil }
     }
 }

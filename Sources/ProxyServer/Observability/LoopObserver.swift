@@ -115,10 +115,10 @@ final class LoopObserver: ProxyObserver, @unchecked Sendable {
         _ cache: inout [String: CoreMetrics.Counter],
         _ key: String,
         _ label: String,
-        _ dimensions: [(String, String)]
+        _ dimensions: @autoclosure () -> [(String, String)]
     ) -> CoreMetrics.Counter {
         if let counter = cache[key] { return counter }
-        let counter = self.metrics.counter(label, dimensions)
+        let counter = self.metrics.counter(label, dimensions())
         cache[key] = counter
         return counter
     }

@@ -256,18 +256,22 @@ final class TLSConnection {
             context.flush()
             return
         }
-        // Taken, not emptied in place: emptying a shared array would allocate a new one of the
-        // same capacity, and keep it for the life of the connection.
-        let writes = self.pendingWrites
-        self.pendingWrites = []
         var plaintext: ByteBuffer
-        if writes.count == 1 {
-            plaintext = writes[0].data
+        var promise: EventLoopPromise<Void>?
+        if self.pendingWrites.count == 1 {
+            (plaintext, promise) = self.pendingWrites[0]
         } else {
-            plaintext = context.channel.allocator.buffer(capacity: writes.reduce(0) { $0 + $1.data.readableBytes })
-            for write in writes { plaintext.writeImmutableBuffer(write.data) }
+            plaintext = context.channel.allocator.buffer(capacity: self.pendingWrites.reduce(0) { $0 + $1.data.readableBytes })
+            for write in self.pendingWrites {
+                plaintext.writeImmutableBuffer(write.data)
+                if let next = write.promise {
+                    if let promise { promise.futureResult.cascade(to: next) } else { promise = next }
+                }
+            }
         }
-        let promise = Self.combine(writes.compactMap(\.promise))
+        // Emptied in place (nothing else holds the array), keeping its few slots: a response is
+        // usually a head and a body, and this runs for every one of them.
+        self.pendingWrites.removeAll(keepingCapacity: self.pendingWrites.capacity <= 4)
         switch engine.write(plaintext) {
         case .done:
             if let ciphertext = engine.pendingCiphertext(allocator: context.channel.allocator) {
@@ -284,12 +288,6 @@ final class TLSConnection {
             promise?.fail(error)
             self.fail(context: context, error)
         }
-    }
-
-    private static func combine(_ promises: [EventLoopPromise<Void>]) -> EventLoopPromise<Void>? {
-        guard let first = promises.first else { return nil }
-        for other in promises.dropFirst() { first.futureResult.cascade(to: other) }
-        return first
     }
 
     /// Writes and flushes whatever ciphertext OpenSSL produced. Returns the write's future.
