@@ -86,6 +86,25 @@ struct TLSHandshakeTests {
         #expect(try pair.server.readOutbound(as: ByteBuffer.self) == nil)  // one write per flush
     }
 
+    @Test func largeFlushOfSeveralWritesIsOneCiphertextWriteInOrder() throws {
+        let pair = try TLSPair(server: try self.fixture.serverContext(), client: try self.fixture.clientContext())
+        defer { pair.finish() }
+        try pair.connect()
+
+        // Over one record's worth in total: each buffer is encrypted where it is (no coalescing
+        // copy), still one socket write, in order, every promise kept.
+        let parts = ["head\r\n", String(repeating: "a", count: 20_000), "middle", String(repeating: "b", count: 40_000)]
+        let promises = parts.map { _ in pair.server.eventLoop.makePromise(of: Void.self) }
+        for (part, promise) in zip(parts, promises) { pair.server.write(ByteBuffer(string: part), promise: promise) }
+        pair.server.flush()
+        let ciphertext = try #require(try pair.server.readOutbound(as: ByteBuffer.self))
+        #expect(try pair.server.readOutbound(as: ByteBuffer.self) == nil)
+        #expect(ciphertext.readableBytes > parts.reduce(0) { $0 + $1.utf8.count })
+        for promise in promises { #expect(throws: Never.self) { try promise.futureResult.wait() } }
+        try pair.client.writeInbound(ciphertext)
+        #expect(pair.clientRecorder.receivedString == parts.joined())
+    }
+
     @Test func largeBodiesSurviveTheRoundTrip() throws {
         let pair = try TLSPair(server: try self.fixture.serverContext(), client: try self.fixture.clientContext())
         defer { pair.finish() }

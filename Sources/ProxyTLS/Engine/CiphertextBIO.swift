@@ -13,6 +13,9 @@ final class CiphertextBuffers {
     var inbound: ByteBuffer?
     /// Produced by OpenSSL, not yet taken for the socket. `nil` when empty.
     var outbound: ByteBuffer?
+    /// How many ciphertext bytes the next writes are expected to produce: the first write
+    /// allocates that much at once, so a large flush does not grow (and copy) the buffer.
+    var outboundCapacityHint = 0
     let allocator: ByteBufferAllocator
 
     init(allocator: ByteBufferAllocator) {
@@ -101,7 +104,8 @@ private func ciphertextWrite(
     }
     let bytes = UnsafeRawBufferPointer(start: source, count: length)
     if buffers.outbound == nil {
-        var buffer = buffers.allocator.buffer(capacity: length)
+        var buffer = buffers.allocator.buffer(capacity: max(length, buffers.outboundCapacityHint))
+        buffers.outboundCapacityHint = 0
         buffer.writeBytes(bytes)
         buffers.outbound = buffer
     } else {

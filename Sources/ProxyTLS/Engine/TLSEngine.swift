@@ -136,6 +136,18 @@ final class TLSEngine {
     }
 
     /// Encrypts all of `plaintext`. With memory BIOs a write never stops half-way.
+    /// Sizes the buffer the next records go into for `plaintextBytes` of application data
+    /// (record headers and AEAD tags included), so it is allocated once.
+    func expectPlaintext(_ plaintextBytes: Int) {
+        let records = (plaintextBytes + Self.maxRecordPlaintext - 1) / Self.maxRecordPlaintext
+        self.ciphertext.outboundCapacityHint = plaintextBytes + records * Self.recordOverhead
+    }
+
+    /// TLS's largest record payload.
+    static let maxRecordPlaintext = 16 * 1024
+    /// Header (5), content type (1, TLS 1.3) and AEAD tag (16), with room for a TLS 1.2 nonce.
+    static let recordOverhead = 32
+
     func write(_ plaintext: ByteBuffer) -> TLSStep {
         guard plaintext.readableBytes > 0 else { return .done }
         ERR_clear_error()

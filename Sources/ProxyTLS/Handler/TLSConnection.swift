@@ -250,29 +250,41 @@ final class TLSConnection {
         }
     }
 
-    /// Encrypts every pending write with one `SSL_write_ex` and sends the result as one write.
+    /// Encrypts every pending write (small ones coalesced into one record) and sends all the
+    /// records as one write.
     private func encryptPending(context: ChannelHandlerContext) {
         guard let engine = self.engine, !self.pendingWrites.isEmpty else {
             context.flush()
             return
         }
-        var plaintext: ByteBuffer
         var promise: EventLoopPromise<Void>?
+        for write in self.pendingWrites {
+            if let next = write.promise {
+                if let promise { promise.futureResult.cascade(to: next) } else { promise = next }
+            }
+        }
+        let total = self.pendingWrites.reduce(0) { $0 + $1.data.readableBytes }
+        engine.expectPlaintext(total)
+        var step = TLSStep.done
         if self.pendingWrites.count == 1 {
-            (plaintext, promise) = self.pendingWrites[0]
+            step = engine.write(self.pendingWrites[0].data)
+        } else if total <= TLSEngine.maxRecordPlaintext {
+            // Small writes (a response head and a short body) go out as one record.
+            var plaintext = context.channel.allocator.buffer(capacity: total)
+            for write in self.pendingWrites { plaintext.writeImmutableBuffer(write.data) }
+            step = engine.write(plaintext)
         } else {
-            plaintext = context.channel.allocator.buffer(capacity: self.pendingWrites.reduce(0) { $0 + $1.data.readableBytes })
+            // Large flushes (a streamed body): each buffer is encrypted where it is, no copy
+            // into one; all the records still leave in one socket write.
             for write in self.pendingWrites {
-                plaintext.writeImmutableBuffer(write.data)
-                if let next = write.promise {
-                    if let promise { promise.futureResult.cascade(to: next) } else { promise = next }
-                }
+                step = engine.write(write.data)
+                guard case .done = step else { break }
             }
         }
         // Emptied in place (nothing else holds the array), keeping its few slots: a response is
         // usually a head and a body, and this runs for every one of them.
         self.pendingWrites.removeAll(keepingCapacity: self.pendingWrites.capacity <= 4)
-        switch engine.write(plaintext) {
+        switch step {
         case .done:
             if let ciphertext = engine.pendingCiphertext(allocator: context.channel.allocator) {
                 context.write(NIOAny(ciphertext), promise: promise)
