@@ -38,6 +38,23 @@ struct TLSFailureTests {
         _ = try? channel.finish(acceptAlreadyClosed: true)
     }
 
+    @Test func observerHearsOfTheFailedHandshake() throws {
+        final class Heard { var completed = 0; var failed: [String] = [] }
+        let heard = Heard()
+        let channel = EmbeddedChannel()
+        let observer = TLSHandshakeObserver(completed: { _ in heard.completed += 1 }, failed: { heard.failed.append($0) })
+        try channel.pipeline.syncOperations.addHandler(
+            TLSServerHandler(context: try self.fixture.serverContext(), logger: testLogger, observer: observer)
+        )
+        try channel.connect(to: SocketAddress(ipAddress: "198.51.100.7", port: 50_000)).wait()
+        try channel.writeInbound(ByteBuffer(bytes: [0x16, 0x03, 0x01, 0x00, 0x08, 0x01, 0x00, 0x00, 0x04, 0xde, 0xad, 0xbe, 0xef]))
+        channel.embeddedEventLoop.run()
+        #expect(heard.completed == 0)
+        #expect(heard.failed.count == 1)
+        #expect(heard.failed.first?.isEmpty == false)
+        _ = try? channel.finish(acceptAlreadyClosed: true)
+    }
+
     @Test func randomBytesCloseTheConnection() throws {
         let (channel, recorder) = try self.makeServerChannel()
         try channel.writeInbound(ByteBuffer(bytes: (0..<64).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }))

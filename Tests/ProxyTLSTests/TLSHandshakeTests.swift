@@ -105,6 +105,20 @@ struct TLSHandshakeTests {
         #expect(pair.clientRecorder.receivedString == parts.joined())
     }
 
+    @Test func observerHearsOfTheCompletedHandshakeOnce() throws {
+        final class Heard { var completed: [TLSHandshakeSummary] = []; var failed: [String] = [] }
+        let heard = Heard()
+        let observer = TLSHandshakeObserver(completed: { heard.completed.append($0) }, failed: { heard.failed.append($0) })
+        let pair = try TLSPair(server: try self.fixture.serverContext(), client: try self.fixture.clientContext(), serverObserver: observer)
+        defer { pair.finish() }
+        try pair.connect()
+        pair.send("hello", from: pair.client)
+        #expect(heard.completed.count == 1)
+        #expect(heard.completed.first?.version == "TLSv1.3")
+        #expect(heard.completed.first?.resumed == false)
+        #expect(heard.failed.isEmpty)
+    }
+
     @Test func largeBodiesSurviveTheRoundTrip() throws {
         let pair = try TLSPair(server: try self.fixture.serverContext(), client: try self.fixture.clientContext())
         defer { pair.finish() }

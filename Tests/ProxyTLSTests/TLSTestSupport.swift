@@ -107,10 +107,13 @@ final class TLSPair {
     /// Deliver ciphertext in pieces of at most this many bytes (partial records), or whole.
     var deliveryChunk: Int?
 
-    init(server serverContext: TLSServerContext, client clientContext: TLSClientContext, resuming session: TLSSession? = nil)
-        throws
-    {
-        self.serverHandler = TLSServerHandler(context: serverContext, logger: testLogger)
+    init(
+        server serverContext: TLSServerContext,
+        client clientContext: TLSClientContext,
+        resuming session: TLSSession? = nil,
+        serverObserver: TLSHandshakeObserver? = nil
+    ) throws {
+        self.serverHandler = TLSServerHandler(context: serverContext, logger: testLogger, observer: serverObserver)
         self.clientHandler = TLSClientHandler(context: clientContext, resuming: session, logger: testLogger)
         self.server = EmbeddedChannel()
         self.client = EmbeddedChannel()

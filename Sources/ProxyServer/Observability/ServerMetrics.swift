@@ -67,15 +67,37 @@ final class ServerMetrics: Sendable {
     }
 
     /// TLS handshakes, counted from any loop.
+    /// One counter per label set, made once: making one goes through the registry's lock and
+    /// hashes its labels, which every handshake would otherwise pay.
+    private let handshakeCounters = NIOLockedValueBox<[HandshakeKey: CoreMetrics.Counter]>([:])
+
+    private struct HandshakeKey: Hashable {
+        var listener: String
+        var version: String
+        var kind: String
+    }
+
     func handshake(listener: String, version: String, resumed: Bool) {
-        self.counter(
-            "portcullis_tls_handshakes_total",
-            [("listener", listener), ("version", version), ("kind", resumed ? "resumed" : "full")]
-        ).increment()
+        self.handshakeCounter(HandshakeKey(listener: listener, version: version, kind: resumed ? "resumed" : "full")).increment()
     }
 
     func handshakeFailed(listener: String) {
-        self.counter("portcullis_tls_handshake_failures_total", [("listener", listener)]).increment()
+        self.handshakeCounter(HandshakeKey(listener: listener, version: "", kind: "failed")).increment()
+    }
+
+    private func handshakeCounter(_ key: HandshakeKey) -> CoreMetrics.Counter {
+        self.handshakeCounters.withLockedValue { counters in
+            if let counter = counters[key] { return counter }
+            let counter =
+                key.kind == "failed"
+                ? self.counter("portcullis_tls_handshake_failures_total", [("listener", key.listener)])
+                : self.counter(
+                    "portcullis_tls_handshakes_total",
+                    [("listener", key.listener), ("version", key.version), ("kind", key.kind)]
+                )
+            counters[key] = counter
+            return counter
+        }
     }
 
     /// The Prometheus text exposition.

@@ -34,6 +34,7 @@ final class TLSConnection {
     private var closeIssued = false
 
     private(set) var summary: TLSHandshakeSummary?
+    private let observer: TLSHandshakeObserver?
     private(set) var peerCertificateSubject: String?
     private(set) var peerCertificateNames: [String] = []
     /// Kept when the engine is released, so a client can still read it after the channel closed.
@@ -42,9 +43,10 @@ final class TLSConnection {
     /// How long to wait for the write of our close_notify (or an alert) before closing anyway.
     static let closeGracePeriod = TimeAmount.seconds(2)
 
-    init(side: Side, logger: Logger) {
+    init(side: Side, logger: Logger, observer: TLSHandshakeObserver? = nil) {
         self.side = side
         self.logger = logger
+        self.observer = observer
         switch side {
         case .server(let context): self.handshakeTimeout = TimeAmount(context.handshakeTimeout)
         case .client(let context, _): self.handshakeTimeout = TimeAmount(context.configuration.handshakeTimeout)
@@ -187,6 +189,7 @@ final class TLSConnection {
                 "tls.resumed": "\(summary.resumed)",
             ]) { $1 }
         )
+        self.observer?.completed(summary)
         context.fireUserInboundEventTriggered(TLSUserEvent.handshakeCompleted(negotiatedProtocol: summary.applicationProtocol))
         context.fireUserInboundEventTriggered(summary)
         // Application data may have arrived in the same read as the last handshake message.
@@ -397,6 +400,7 @@ final class TLSConnection {
         )
         self.failPendingWrites(ChannelError.ioOnClosedChannel)
         if !self.isClient {
+            self.observer?.failed("timed out")
             context.fireUserInboundEventTriggered(TLSHandshakeFailedEvent(reason: "timed out"))
         }
         self.closeChannel(context: context)
@@ -421,7 +425,9 @@ final class TLSConnection {
         if self.isClient {
             context.fireErrorCaught(error)
         } else if duringHandshake {
-            context.fireUserInboundEventTriggered(TLSHandshakeFailedEvent(reason: error.entries.isEmpty ? error.description : error.reasons))
+            let reason = error.entries.isEmpty ? error.description : error.reasons
+            self.observer?.failed(reason)
+            context.fireUserInboundEventTriggered(TLSHandshakeFailedEvent(reason: reason))
         }
         self.flushThenClose(context: context)
     }

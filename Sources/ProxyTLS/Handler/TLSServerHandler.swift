@@ -28,8 +28,9 @@ public final class TLSServerHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// - Parameters:
     ///   - context: The listener's shared TLS context.
     ///   - logger: Receives handshake failures and timeouts, tagged with the client's address.
-    public init(context: TLSServerContext, logger: Logger) {
-        self.connection = TLSConnection(side: .server(context), logger: logger)
+    ///   - observer: Told when the handshake completes or fails (besides the user events).
+    public init(context: TLSServerContext, logger: Logger, observer: TLSHandshakeObserver? = nil) {
+        self.connection = TLSConnection(side: .server(context), logger: logger, observer: observer)
     }
 
     /// What the handshake negotiated, or `nil` before it completes.
