@@ -21,15 +21,20 @@ public final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChan
     private var armed = ConnectionTimeoutStateMachine.Timer.header
     private var context: ChannelHandlerContext?
 
-    public init(headerTimeout: TimeAmount, idleTimeout: TimeAmount, serverHeader: String?) {
+    private let timers: LoopTimers?
+
+    /// - Parameter timers: The event loop's shared timers (``ProxyLoop/timers``); `nil` makes a
+    ///   set for this connection alone.
+    public init(headerTimeout: TimeAmount, idleTimeout: TimeAmount, serverHeader: String?, timers: LoopTimers? = nil) {
         self.headerTimeout = headerTimeout
         self.idleTimeout = idleTimeout
         self.serverHeader = serverHeader
+        self.timers = timers
     }
 
     public func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        self.timer = LazyTimer(eventLoop: context.eventLoop) { [unowned self] in
+        self.timer = LazyTimer(timers: self.timers ?? LoopTimers(eventLoop: context.eventLoop)) { [unowned self] in
             guard let context = self.context else { return }
             self.perform(self.machine.timerFired(self.armed), context: context)
         }

@@ -1,68 +1,45 @@
 import NIOCore
 
-/// A one-shot timer that is cheap to move, for timeouts that are reset on every request.
+/// A one-shot timer that is cheap to arm, move and cancel, for timeouts that are reset on every
+/// request (header, idle, response).
 ///
-/// Arming only records a deadline. At most one task is scheduled on the event loop; when it
-/// wakes and the deadline has moved later, it goes back to sleep until the new deadline, so a
-/// keep-alive connection re-arming its timer on every request costs no scheduling (and no
-/// timer syscalls) on the hot path. Disarming just forgets the deadline.
+/// It lives in its event loop's ``LoopTimers`` heap: arming or moving it is an O(log n) sift
+/// with no allocation and no timer syscall, and the loop keeps one NIO task for all of its
+/// timers. The owner must ``cancel()`` it when it goes away (handlers do in `handlerRemoved`).
 ///
 /// > Important: Event-loop bound, like the handler that owns it.
 final class LazyTimer {
-    private let eventLoop: any EventLoop
+    private let timers: LoopTimers
     private let onFire: () -> Void
-    private var deadline: NIODeadline?
-    private var scheduledFor: NIODeadline?
-    private var task: Scheduled<Void>?
+    /// Set by ``LoopTimers``: when it fires, and where it sits in the heap (`nil`: not armed).
+    var deadline = NIODeadline.distantFuture
+    var heapIndex: Int?
 
     /// - Parameter onFire: Called on the event loop when an armed deadline passes.
-    init(eventLoop: any EventLoop, onFire: @escaping () -> Void) {
-        self.eventLoop = eventLoop
+    init(timers: LoopTimers, onFire: @escaping () -> Void) {
+        self.timers = timers
         self.onFire = onFire
     }
 
-    var isArmed: Bool { self.deadline != nil }
+    var isArmed: Bool { self.heapIndex != nil }
 
     /// Fires `onFire` after `delay`, replacing any earlier arming.
     func arm(in delay: TimeAmount) {
-        let deadline = self.eventLoop.now + delay
-        self.deadline = deadline
-        if let scheduled = self.scheduledFor, scheduled <= deadline {
-            return  // the sleeping task wakes first and re-arms for the rest
-        }
-        self.schedule(at: deadline)
+        self.timers.set(self, deadline: self.timers.eventLoop.now + delay)
     }
 
-    /// Forgets the deadline; a sleeping task wakes and finds nothing to do.
+    /// Forgets the deadline.
     func disarm() {
-        self.deadline = nil
+        self.timers.remove(self)
     }
 
-    /// Forgets the deadline and cancels the sleeping task (when the owner goes away).
+    /// Disarms for good (when the owner goes away).
     func cancel() {
-        self.deadline = nil
-        self.scheduledFor = nil
-        self.task?.cancel()
-        self.task = nil
+        self.timers.remove(self)
     }
 
-    private func schedule(at deadline: NIODeadline) {
-        self.task?.cancel()
-        self.scheduledFor = deadline
-        self.task = self.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
-            self.wake()
-        }
-    }
-
-    private func wake() {
-        self.scheduledFor = nil
-        self.task = nil
-        guard let deadline = self.deadline else { return }
-        if self.eventLoop.now < deadline {
-            self.schedule(at: deadline)
-        } else {
-            self.deadline = nil
-            self.onFire()
-        }
+    /// Called by ``LoopTimers`` once the deadline has passed (already out of the heap).
+    func fire() {
+        self.onFire()
     }
 }

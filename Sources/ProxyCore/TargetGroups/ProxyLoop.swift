@@ -16,6 +16,8 @@ public final class ProxyLoop: @unchecked Sendable {
     public let pool: UpstreamPool
     public private(set) var targetGroups: [String: TargetGroupLoopState] = [:]
     public let cookieSigner: (any CookieSigner)?
+    /// The connection timeouts (header, idle, response) of this loop.
+    public let timers: LoopTimers
     /// Sees every finished request of this loop (metrics, access log). Set during setup.
     public var observer: (any ProxyObserver)?
 
@@ -23,6 +25,7 @@ public final class ProxyLoop: @unchecked Sendable {
         self.eventLoop = eventLoop
         self.pool = pool
         self.cookieSigner = cookieSigner
+        self.timers = LoopTimers(eventLoop: eventLoop)
     }
 
     /// Adds this loop's view of a target group. Setup only.

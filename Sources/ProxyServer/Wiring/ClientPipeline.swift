@@ -44,7 +44,8 @@ enum ClientPipeline {
             ConnectionTimeoutHandler(
                 headerTimeout: settings.limits.headerTimeout,
                 idleTimeout: settings.limits.idleTimeout,
-                serverHeader: settings.serverHeader
+                serverHeader: settings.serverHeader,
+                timers: loop.timers
             )
         )
         var limits = NIOHTTPDecoderLimitConfiguration()
