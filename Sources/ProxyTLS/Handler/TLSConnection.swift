@@ -364,6 +364,12 @@ final class TLSConnection {
             self.closeChannel(context: context)
             return
         }
+        written.assumeIsolated().whenComplete { _ in
+            self.closeChannel(context: context)
+        }
+        // Usually the socket took the write at once and the channel is already closing: no
+        // timer to schedule (and cancel) for every connection.
+        guard !self.closeIssued else { return }
         let timer = context.eventLoop.assumeIsolated().scheduleTask(in: Self.closeGracePeriod) {
             self.closeChannel(context: context)
         }
@@ -375,9 +381,6 @@ final class TLSConnection {
             }
         }
         self.closeTimer = timer
-        written.assumeIsolated().whenComplete { _ in
-            self.closeChannel(context: context)
-        }
     }
 
     private func closeChannel(context: ChannelHandlerContext) {
