@@ -25,6 +25,7 @@ final class TLSEngine {
 
     /// Largest plaintext one `SSL_read_ex` can return (one TLS record).
     private static let recordSize = 16_384
+    private static let minimumReadRoom = 1_024
 
     private init(role: Role, sslContext: OpaquePointer, owner: AnyObject) throws(OpenSSLError) {
         let ssl = try requirePointer("creating a TLS session") { SSL_new(sslContext) }
@@ -121,10 +122,14 @@ final class TLSEngine {
     /// Returns `.needsIO` once OpenSSL wants more ciphertext, `.closed` when the peer's
     /// close_notify arrived (plaintext before it is already in `plaintext`), `.failed` otherwise.
     func read(into plaintext: inout ByteBuffer) -> TLSStep {
+        // Room for what the received ciphertext can hold (a small request is one small record),
+        // not a whole record's 16 KiB per read.
+        let expected = (self.ciphertext.inbound?.readableBytes ?? 0) + Int(SSL_pending(self.ssl))
+        let room = min(max(expected, Self.minimumReadRoom), Self.recordSize)
         while true {
             ERR_clear_error()
             var rc: CInt = 0
-            plaintext.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.recordSize) { space in
+            plaintext.writeWithUnsafeMutableBytes(minimumWritableBytes: room) { space in
                 var count = 0
                 rc = SSL_read_ex(self.ssl, space.baseAddress, space.count, &count)
                 return rc == 1 ? count : 0
@@ -135,7 +140,6 @@ final class TLSEngine {
         }
     }
 
-    /// Encrypts all of `plaintext`. With memory BIOs a write never stops half-way.
     /// Sizes the buffer the next records go into for `plaintextBytes` of application data
     /// (record headers and AEAD tags included), so it is allocated once.
     func expectPlaintext(_ plaintextBytes: Int) {
@@ -148,6 +152,7 @@ final class TLSEngine {
     /// Header (5), content type (1, TLS 1.3) and AEAD tag (16), with room for a TLS 1.2 nonce.
     static let recordOverhead = 32
 
+    /// Encrypts all of `plaintext`. With memory BIOs a write never stops half-way.
     func write(_ plaintext: ByteBuffer) -> TLSStep {
         guard plaintext.readableBytes > 0 else { return .done }
         ERR_clear_error()
