@@ -188,9 +188,9 @@ public final class ProxyServer: Service, Sendable {
         return self.boundListeners
     }
 
-    /// Binds one listener and schedules its ticket key rotation.
     static let clientReceiveAllocator = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65536)
 
+    /// Binds one listener and schedules its ticket key rotation.
     func bind(_ plan: ListenerPlan, configuration: ListenerConfiguration) async throws -> RunningListener {
         let loops = self.loops
         let registry = self.registry

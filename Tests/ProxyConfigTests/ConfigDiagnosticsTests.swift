@@ -172,6 +172,26 @@ import Testing
         #expect(fixture.errors(yaml) == [expected])
     }
 
+    /// A redirect path goes into `Location` as written; nothing checks headers on the way out.
+    @Test func redirectPathsMustBeVisibleASCII() throws {
+        let fixture = try ConfigFixture()
+        let yaml = """
+            listeners:
+              - bind: ":80"
+                routes:
+                  - {match: {path: "/old"}, redirect: {path: "/a\\u0000b"}}
+                  - {match: {path: "/x\\u001b"}, forward: web}
+                  - {forward: web}
+            target_groups:
+              web: {targets: ["127.0.0.1:8080"]}
+            """
+        let errors = fixture.errors(yaml)
+        #expect(errors.count == 2)
+        #expect(errors.allSatisfy { $0.contains("must be visible ASCII; percent-encode other characters") })
+        #expect(errors.first?.hasPrefix("test.yaml:4:") == true)
+        #expect(errors.last?.hasPrefix("test.yaml:5:") == true)
+    }
+
     @Test(arguments: [
         (
             "{min_version: \"1.1\", certificates: [{cert: certs/localhost.pem, key: certs/localhost-key.pem}]}",

@@ -119,6 +119,40 @@ struct TLSHandshakeTests {
         #expect(heard.failed.isEmpty)
     }
 
+    @Test func manySmallWritesInOneLargeFlushAreGatheredIntoFewRecords() throws {
+        let pair = try TLSPair(server: try self.fixture.serverContext(), client: try self.fixture.clientContext())
+        defer { pair.finish() }
+        try pair.connect()
+
+        // A chunked stream of short chunks: 3 small buffers per chunk, 40 KB in all.
+        var expected = ""
+        for index in 0..<700 {
+            let chunk = String(repeating: Character(UnicodeScalar(UInt8(97 + index % 26))), count: 50)
+            for part in ["32\r\n", chunk, "\r\n"] {
+                pair.server.write(ByteBuffer(string: part), promise: nil)
+                expected += part
+            }
+        }
+        pair.server.flush()
+        let ciphertext = try #require(try pair.server.readOutbound(as: ByteBuffer.self))
+        #expect(try pair.server.readOutbound(as: ByteBuffer.self) == nil)
+        #expect(Self.recordCount(ciphertext) <= 4)  // 40 KB in 16 KiB records, not 2,100 records
+        try pair.client.writeInbound(ciphertext)
+        #expect(pair.clientRecorder.receivedString == expected)
+    }
+
+    /// TLS records in `buffer` (5-byte headers with the length in bytes 3-4).
+    static func recordCount(_ buffer: ByteBuffer) -> Int {
+        var view = buffer
+        var count = 0
+        while let header = view.readBytes(length: 5) {
+            let length = Int(header[3]) << 8 | Int(header[4])
+            guard view.readBytes(length: length) != nil else { break }
+            count += 1
+        }
+        return count
+    }
+
     @Test func largeBodiesSurviveTheRoundTrip() throws {
         let pair = try TLSPair(server: try self.fixture.serverContext(), client: try self.fixture.clientContext())
         defer { pair.finish() }

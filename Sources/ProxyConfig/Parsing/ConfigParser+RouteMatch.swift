@@ -59,6 +59,15 @@ extension ConfigParser {
             self.problems.report(key, at: node, "must be a path without query, fragment or spaces (got \"\(text)\")")
             return nil
         }
+        // A redirect writes it into `Location` as it is; nothing re-checks headers on the way out.
+        guard text.unicodeScalars.allSatisfy({ ("!"..."~").contains($0) }) else {
+            self.problems.report(
+                key,
+                at: node,
+                "must be visible ASCII; percent-encode other characters (got \(text.debugDescription))"
+            )
+            return nil
+        }
         return text
     }
 

@@ -78,8 +78,8 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     public func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        self.responseTimer = LazyTimer(timers: self.loop.timers) { [unowned self] in
-            guard let context = self.context, let target = self.target else { return }
+        self.responseTimer = LazyTimer(timers: self.loop.timers) { [weak self] in
+            guard let self, let context = self.context, let target = self.target else { return }
             self.perform(self.machine.responseTimedOut(.responseTimedOut(target)), context: context)
         }
     }

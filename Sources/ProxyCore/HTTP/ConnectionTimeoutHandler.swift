@@ -34,8 +34,8 @@ public final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChan
 
     public func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        self.timer = LazyTimer(timers: self.timers ?? LoopTimers(eventLoop: context.eventLoop)) { [unowned self] in
-            guard let context = self.context else { return }
+        self.timer = LazyTimer(timers: self.timers ?? LoopTimers(eventLoop: context.eventLoop)) { [weak self] in
+            guard let self, let context = self.context else { return }
             self.perform(self.machine.timerFired(self.armed), context: context)
         }
         if context.channel.isActive {

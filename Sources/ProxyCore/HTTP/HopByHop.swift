@@ -18,8 +18,8 @@ enum HopByHop {
     static func namedByConnection(_ headers: HTTPHeaders) -> [String] {
         var names: [String] = []
         for (name, value) in headers where HeaderName.equals(name, "connection") {
-            // The usual values name nothing to remove beyond what always is.
-            if HeaderName.equals(value, "keep-alive") || HeaderName.equals(value, "close") { continue }
+            // The usual value names nothing to remove beyond what always is.
+            if HeaderName.equals(value, "keep-alive") { continue }
             for token in value.split(separator: ",") {
                 let trimmed = token.trimmingSpaces().lowercased()
                 if !trimmed.isEmpty && !neverNamedByConnection.contains(trimmed) && !names.contains(trimmed) {

@@ -5,7 +5,8 @@ import NIOCore
 ///
 /// It lives in its event loop's ``LoopTimers`` heap: arming or moving it is an O(log n) sift
 /// with no allocation and no timer syscall, and the loop keeps one NIO task for all of its
-/// timers. The owner must ``cancel()`` it when it goes away (handlers do in `handlerRemoved`).
+/// timers. The owner must ``cancel()`` it when it goes away (handlers do in `handlerRemoved`);
+/// until then the heap keeps it, so its callback should hold the owner weakly.
 ///
 /// > Important: Event-loop bound, like the handler that owns it.
 final class LazyTimer {

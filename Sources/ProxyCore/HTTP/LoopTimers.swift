@@ -14,6 +14,8 @@ public final class LoopTimers {
     private var heap: [LazyTimer] = []
     private var task: Scheduled<Void>?
     private var taskDeadline: NIODeadline?
+    /// Set while due timers run: timers they arm are scheduled once, after the last one.
+    private var firing = false
 
     public init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
@@ -48,7 +50,7 @@ public final class LoopTimers {
     }
 
     private func scheduleTask() {
-        guard let first = self.heap.first else { return }
+        guard !self.firing, let first = self.heap.first else { return }
         if let scheduled = self.taskDeadline, scheduled <= first.deadline { return }
         self.task?.cancel()
         self.taskDeadline = first.deadline
@@ -61,10 +63,12 @@ public final class LoopTimers {
         self.task = nil
         self.taskDeadline = nil
         let now = self.eventLoop.now
+        self.firing = true
         while let first = self.heap.first, first.deadline <= now {
             self.remove(first)
             first.fire()  // may arm this or another timer again
         }
+        self.firing = false
         self.scheduleTask()
     }
 

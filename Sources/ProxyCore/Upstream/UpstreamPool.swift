@@ -127,7 +127,10 @@ public final class UpstreamPool: @unchecked Sendable {
                     connection.close()
                 }
             }
-            if self.idle.values.contains(where: { !$0.isEmpty }) {
+            // Lists are kept while a target has traffic; those of targets gone quiet (or
+            // deregistered) are dropped here, so the map does not grow with every target ever seen.
+            self.idle = self.idle.filter { !$0.value.isEmpty }
+            if !self.idle.isEmpty {
                 self.scheduleSweep()
             }
         }

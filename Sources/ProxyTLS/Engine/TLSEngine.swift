@@ -124,8 +124,7 @@ final class TLSEngine {
     func read(into plaintext: inout ByteBuffer) -> TLSStep {
         // Room for what the received ciphertext can hold (a small request is one small record),
         // not a whole record's 16 KiB per read.
-        let expected = (self.ciphertext.inbound?.readableBytes ?? 0) + Int(SSL_pending(self.ssl))
-        let room = min(max(expected, Self.minimumReadRoom), Self.recordSize)
+        var room = min(max(self.bufferedInput, Self.minimumReadRoom), Self.recordSize)
         while true {
             ERR_clear_error()
             var rc: CInt = 0
@@ -137,14 +136,32 @@ final class TLSEngine {
             guard rc == 1 else {
                 return self.classify(rc, while: "reading application data")
             }
+            // Nothing received is left: another SSL_read would only say it wants more (and its
+            // room would grow the buffer for nothing).
+            let left = self.bufferedInput
+            if left == 0 && SSL_has_pending(self.ssl) == 0 { return .needsIO }
+            room = min(max(left, 1), Self.recordSize)
         }
+    }
+
+    /// Ciphertext received and not yet read by OpenSSL, plus plaintext it has decrypted and not
+    /// yet handed out.
+    private var bufferedInput: Int {
+        (self.ciphertext.inbound?.readableBytes ?? 0) + Int(SSL_pending(self.ssl))
     }
 
     /// Sizes the buffer the next records go into for `plaintextBytes` of application data
     /// (record headers and AEAD tags included), so it is allocated once.
-    func expectPlaintext(_ plaintextBytes: Int) {
-        let records = (plaintextBytes + Self.maxRecordPlaintext - 1) / Self.maxRecordPlaintext
+    /// `pieces` is how many writes the bytes come in (each may end a record early).
+    func expectPlaintext(_ plaintextBytes: Int, pieces: Int = 1) {
+        let records = plaintextBytes / Self.maxRecordPlaintext + pieces
         self.ciphertext.outboundCapacityHint = plaintextBytes + records * Self.recordOverhead
+    }
+
+    /// Drops an ``expectPlaintext(_:pieces:)`` the writes did not use (they failed early), so a
+    /// later alert or close_notify does not get a buffer of that size.
+    func forgetExpectedPlaintext() {
+        self.ciphertext.outboundCapacityHint = 0
     }
 
     /// TLS's largest record payload.

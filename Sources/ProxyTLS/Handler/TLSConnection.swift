@@ -267,7 +267,7 @@ final class TLSConnection {
             }
         }
         let total = self.pendingWrites.reduce(0) { $0 + $1.data.readableBytes }
-        engine.expectPlaintext(total)
+        engine.expectPlaintext(total, pieces: self.pendingWrites.count)
         var step = TLSStep.done
         if self.pendingWrites.count == 1 {
             step = engine.write(self.pendingWrites[0].data)
@@ -277,13 +277,9 @@ final class TLSConnection {
             for write in self.pendingWrites { plaintext.writeImmutableBuffer(write.data) }
             step = engine.write(plaintext)
         } else {
-            // Large flushes (a streamed body): each buffer is encrypted where it is, no copy
-            // into one; all the records still leave in one socket write.
-            for write in self.pendingWrites {
-                step = engine.write(write.data)
-                guard case .done = step else { break }
-            }
+            step = self.encryptLargeFlush(engine: engine, total: total, allocator: context.channel.allocator)
         }
+        engine.forgetExpectedPlaintext()
         // Emptied in place (nothing else holds the array), keeping its few slots: a response is
         // usually a head and a body, and this runs for every one of them.
         self.pendingWrites.removeAll(keepingCapacity: self.pendingWrites.capacity <= 4)
@@ -304,6 +300,42 @@ final class TLSConnection {
             self.fail(context: context, error)
         }
     }
+
+    /// A flush of more than a record's worth (a streamed body): large buffers are encrypted
+    /// where they are (no copy into one), runs of small ones (a chunked body's size lines and
+    /// short chunks) are gathered into records of up to 16 KiB first, so they do not become a
+    /// record each. All the records still leave in one socket write.
+    private func encryptLargeFlush(engine: TLSEngine, total: Int, allocator: ByteBufferAllocator) -> TLSStep {
+        var gathered: ByteBuffer?
+        func writeGathered() -> TLSStep {
+            guard let bytes = gathered?.readableBytes, bytes > 0 else { return .done }
+            let step = engine.write(gathered!)
+            gathered!.clear()  // reused for the next run
+            return step
+        }
+        for write in self.pendingWrites {
+            let size = write.data.readableBytes
+            if size >= Self.directEncryptionBytes {
+                let flushed = writeGathered()
+                guard case .done = flushed else { return flushed }
+                let step = engine.write(write.data)
+                guard case .done = step else { return step }
+                continue
+            }
+            if let run = gathered, run.readableBytes + size > TLSEngine.maxRecordPlaintext {
+                let flushed = writeGathered()
+                guard case .done = flushed else { return flushed }
+            }
+            if gathered == nil {
+                gathered = allocator.buffer(capacity: min(total, TLSEngine.maxRecordPlaintext))
+            }
+            gathered!.writeImmutableBuffer(write.data)
+        }
+        return writeGathered()
+    }
+
+    /// Buffers at least this large are encrypted in place rather than gathered with others.
+    static let directEncryptionBytes = 4096
 
     /// Writes and flushes whatever ciphertext OpenSSL produced. Returns the write's future.
     @discardableResult
