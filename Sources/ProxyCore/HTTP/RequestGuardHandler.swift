@@ -47,10 +47,12 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
             self.enqueue(part)
             return
         }
-        self.handle(part, context: context)
+        self.handle(part, wrapped: data, context: context)
     }
 
-    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+    /// - Parameter wrapped: `part` as it arrived, passed on as it is (wrapping a part again
+    ///   allocates a box); `nil` for a part replayed from the buffer.
+    private func handle(_ part: HTTPServerRequestPart, wrapped: NIOAny?, context: ChannelHandlerContext) {
         let action: RequestGuardStateMachine.InboundAction
         switch part {
         case .head(let head): action = self.machine.requestHead(head)
@@ -62,12 +64,12 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
             if case .head = part {
                 context.triggerUserOutboundEvent(RequestPhaseEvent.headReceived, promise: nil)
             }
-            context.fireChannelRead(self.wrapInboundOut(part))
+            context.fireChannelRead(wrapped ?? self.wrapInboundOut(part))
         case .forwardHeadSendingContinue:
             context.triggerUserOutboundEvent(RequestPhaseEvent.headReceived, promise: nil)
             let continueHead = HTTPResponseHead(version: .http1_1, status: .continue)
             context.writeAndFlush(self.wrapOutboundOut(.head(continueHead)), promise: nil)
-            context.fireChannelRead(self.wrapInboundOut(part))
+            context.fireChannelRead(wrapped ?? self.wrapInboundOut(part))
         case .buffer:
             self.enqueue(part)
         case .drop:
@@ -159,9 +161,11 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
         case .head(var head):
             switch self.machine.responseHead(head) {
             case .write(let connectionHeader):
-                if let connectionHeader {
-                    head.headers.replaceOrAdd(name: "connection", value: connectionHeader)
+                guard let connectionHeader else {
+                    context.write(data, promise: promise)  // as it came: no new box
+                    return
                 }
+                head.headers.replaceOrAdd(name: "connection", value: connectionHeader)
             }
             context.write(self.wrapOutboundOut(.head(head)), promise: promise)
         case .body:
@@ -194,7 +198,7 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
             handler.replaying = true
             var replayed = false
             while !handler.machine.isHoldingReads, let part = handler.dequeue() {
-                handler.handle(part, context: context)
+                handler.handle(part, wrapped: nil, context: context)
                 replayed = true
             }
             handler.replaying = false
