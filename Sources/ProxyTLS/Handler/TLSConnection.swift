@@ -322,7 +322,7 @@ final class TLSConnection {
                 guard case .done = step else { return step }
                 continue
             }
-            if let run = gathered, run.readableBytes + size > TLSEngine.maxRecordPlaintext {
+            if (gathered?.readableBytes ?? 0) + size > TLSEngine.maxRecordPlaintext {
                 let flushed = writeGathered()
                 guard case .done = flushed else { return flushed }
             }
