@@ -60,7 +60,7 @@ struct LoopTimersTests {
         #expect(count == 1)
         loop.advanceTime(by: .seconds(1))
         #expect(count == 2)
-        timer?.cancel()
+        timer?.disarm()
         loop.advanceTime(by: .seconds(5))
         #expect(count == 2)
         #expect(timers.count == 0)
@@ -72,7 +72,7 @@ struct LoopTimersTests {
         let fired = Fired()
         let all = (0..<1000).map { index in LazyTimer(timers: timers) { fired.order.append(index) } }
         for timer in all { timer.arm(in: .seconds(60)) }
-        for timer in all { timer.cancel() }
+        for timer in all { timer.disarm() }
         #expect(timers.count == 0)
         loop.advanceTime(by: .seconds(120))
         #expect(fired.order.isEmpty)

@@ -19,8 +19,6 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let loop: ProxyLoop
     private let connectionInfo: ClientConnectionInfo
     private let logger: Logger
-    private var requestRewriter: RequestHeaderRewriter
-    private var responseRewriter: ResponseHeaderRewriter
 
     private var machine = ForwardingStateMachine()
     private var context: ChannelHandlerContext?
@@ -72,8 +70,6 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.loop = loop
         self.connectionInfo = connectionInfo
         self.logger = logger
-        self.requestRewriter = RequestHeaderRewriter(scheme: settings.scheme, isTrustedProxy: settings.isTrustedProxy)
-        self.responseRewriter = ResponseHeaderRewriter(settings: settings)
     }
 
     public func handlerAdded(context: ChannelHandlerContext) {
@@ -86,7 +82,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     public func handlerRemoved(context: ChannelHandlerContext) {
         self.perform(self.machine.clientGone(), context: context)
-        self.responseTimer?.cancel()
+        self.responseTimer?.disarm()
         self.context = nil
     }
 
@@ -156,8 +152,6 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// a route that changed lets its response finish, then the connection closes.
     private func apply(_ reloaded: ListenerReloadedEvent, context: ChannelHandlerContext) {
         self.settings = reloaded.settings
-        self.requestRewriter = RequestHeaderRewriter(scheme: reloaded.settings.scheme, isTrustedProxy: reloaded.settings.isTrustedProxy)
-        self.responseRewriter = ResponseHeaderRewriter(settings: reloaded.settings)
         guard self.clientHead != nil else { return }
         if let route = self.routeName, reloaded.unchangedRoutes.contains(route) {
             return
@@ -179,7 +173,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.setStickyCookie = false
         self.retryCause = nil
         let peer = self.peerAddress(context: context)
-        let rewritten = self.requestRewriter.rewrite(head, peerAddress: peer, cache: &self.forwardedCache)
+        let rewritten = self.settings.requestRewriter.rewrite(head, peerAddress: peer, cache: &self.forwardedCache)
         self.clientAddress = rewritten.clientAddress
         self.requestKey = RequestKey(clientAddress: rewritten.clientAddress)
         let routes = self.settings.router.routes
@@ -327,7 +321,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.cancelResponseTimer()
             self.responseStatus = head.status.code
             let clientVersion = self.clientHead?.version ?? .http1_1
-            var rewritten = self.responseRewriter.rewrite(head, clientVersion: clientVersion)
+            var rewritten = self.settings.responseRewriter.rewrite(head, clientVersion: clientVersion)
             if self.setStickyCookie, let group = self.groupState?.group, let cookie = group.stickiness, let target = self.target,
                 let header = self.stickyCookieHeader(for: target, group: group, cookie: cookie)
             {

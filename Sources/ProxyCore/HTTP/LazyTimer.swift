@@ -5,7 +5,7 @@ import NIOCore
 ///
 /// It lives in its event loop's ``LoopTimers`` heap: arming or moving it is an O(log n) sift
 /// with no allocation and no timer syscall, and the loop keeps one NIO task for all of its
-/// timers. The owner must ``cancel()`` it when it goes away (handlers do in `handlerRemoved`);
+/// timers. The owner must ``disarm()`` it when it goes away (handlers do in `handlerRemoved`);
 /// until then the heap keeps it, so its callback should hold the owner weakly.
 ///
 /// > Important: Event-loop bound, like the handler that owns it.
@@ -29,13 +29,8 @@ final class LazyTimer {
         self.timers.set(self, deadline: self.timers.eventLoop.now + delay)
     }
 
-    /// Forgets the deadline.
+    /// Forgets the deadline (also what the owner does when it goes away).
     func disarm() {
-        self.timers.remove(self)
-    }
-
-    /// Disarms for good (when the owner goes away).
-    func cancel() {
         self.timers.remove(self)
     }
 

@@ -14,12 +14,6 @@ public struct ResponseHeaderRewriter: Sendable {
         self.serverHeader = serverHeader
     }
 
-    /// The rewriter of a listener's connections (shares the listener's lowercased names).
-    public init(settings: ListenerSettings) {
-        self.stripped = settings.lowercasedStripResponseHeaders
-        self.serverHeader = settings.serverHeader
-    }
-
     /// - Parameters:
     ///   - head: The response head from the target.
     ///   - clientVersion: The HTTP version of the client's request; the response uses it.

@@ -35,17 +35,25 @@ public struct ListenerSettings: Sendable {
     /// The listener's name, for logs.
     public var name: String
     /// `https` or `http`: how clients reached us. Sent upstream as `X-Forwarded-Proto`.
-    public var scheme: String
+    public var scheme: String {
+        didSet { self.makeRewriters() }
+    }
     /// Whether a peer address belongs to a trusted proxy whose `X-Forwarded-For` we believe.
-    public var isTrustedProxy: @Sendable (String) -> Bool
+    public var isTrustedProxy: @Sendable (String) -> Bool {
+        didSet { self.makeRewriters() }
+    }
     /// Our own `Server` response header, or `nil` to send none.
-    public var serverHeader: String?
+    public var serverHeader: String? {
+        didSet { self.makeRewriters() }
+    }
     /// Response headers removed so backends stay anonymous. Compared case-insensitively.
     public var stripResponseHeaders: [String] {
-        didSet { self.lowercasedStripResponseHeaders = self.stripResponseHeaders.map { $0.lowercased() } }
+        didSet { self.makeRewriters() }
     }
-    /// ``stripResponseHeaders`` lowercased once for the listener, not once per connection.
-    public private(set) var lowercasedStripResponseHeaders: [String]
+    /// The header rewriters of the listener's connections, made from the fields above once per
+    /// listener (not once per connection).
+    public private(set) var requestRewriter: RequestHeaderRewriter
+    public private(set) var responseRewriter: ResponseHeaderRewriter
     public var limits: RequestLimits
     /// Picks the target group for each request.
     public var router: Router
@@ -64,9 +72,15 @@ public struct ListenerSettings: Sendable {
         self.isTrustedProxy = isTrustedProxy
         self.serverHeader = serverHeader
         self.stripResponseHeaders = stripResponseHeaders
-        self.lowercasedStripResponseHeaders = stripResponseHeaders.map { $0.lowercased() }
         self.limits = limits
         self.router = router
+        self.requestRewriter = RequestHeaderRewriter(scheme: scheme, isTrustedProxy: isTrustedProxy)
+        self.responseRewriter = ResponseHeaderRewriter(stripResponseHeaders: stripResponseHeaders, serverHeader: serverHeader)
+    }
+
+    private mutating func makeRewriters() {
+        self.requestRewriter = RequestHeaderRewriter(scheme: self.scheme, isTrustedProxy: self.isTrustedProxy)
+        self.responseRewriter = ResponseHeaderRewriter(stripResponseHeaders: self.stripResponseHeaders, serverHeader: self.serverHeader)
     }
 
     /// Headers that reveal what software a backend runs.

@@ -39,17 +39,18 @@ public final class TargetGroupLoopState: @unchecked Sendable {
         self.inFlight[target.id] ?? 0
     }
 
+    /// One array per group and loop, refilled by every ``pick(for:excluding:)``.
+    private var candidateScratch: [BalancingCandidate] = []
+
     /// Picks the target for a request.
     ///
     /// Candidates are serving targets (healthy or not yet probed, not ejected) below their
     /// `max_connections`, minus `excluded` (targets already tried for this request). When none
     /// is serving, `all_unhealthy: fail_open` falls back to every target; `reject` gives `nil`.
-    private var candidateScratch: [BalancingCandidate] = []
 
     func pick(for request: RequestKey, excluding excluded: [String] = []) -> Target? {
         let now = NIODeadline.now()
-        // One array per group and loop, refilled per request (no allocation per pick).
-        var candidates = self.candidateScratch
+        var candidates = self.candidateScratch  // taken, so the picker borrows it while we own it
         self.candidateScratch = []
         defer {
             candidates.removeAll(keepingCapacity: true)

@@ -66,35 +66,38 @@ final class ServerMetrics: Sendable {
         }
     }
 
-    /// TLS handshakes, counted from any loop.
-    /// One counter per label set, made once: making one goes through the registry's lock and
-    /// hashes its labels, which every handshake would otherwise pay.
-    private let handshakeCounters = NIOLockedValueBox<[HandshakeKey: CoreMetrics.Counter]>([:])
+    /// TLS handshake counters, one per label set, made once: making one goes through the
+    /// registry's lock and hashes its labels, which every handshake would otherwise pay.
+    private let handshakeCounters = NIOLockedValueBox<[HandshakeCounter: CoreMetrics.Counter]>([:])
 
-    private struct HandshakeKey: Hashable {
-        var listener: String
-        var version: String
-        var kind: String
+    private enum HandshakeCounter: Hashable {
+        case completed(listener: String, version: String, resumed: Bool)
+        case failed(listener: String)
     }
 
+    /// A completed TLS handshake, counted from any loop.
     func handshake(listener: String, version: String, resumed: Bool) {
-        self.handshakeCounter(HandshakeKey(listener: listener, version: version, kind: resumed ? "resumed" : "full")).increment()
+        self.counter(for: .completed(listener: listener, version: version, resumed: resumed)).increment()
     }
 
+    /// A failed TLS handshake, counted from any loop.
     func handshakeFailed(listener: String) {
-        self.handshakeCounter(HandshakeKey(listener: listener, version: "", kind: "failed")).increment()
+        self.counter(for: .failed(listener: listener)).increment()
     }
 
-    private func handshakeCounter(_ key: HandshakeKey) -> CoreMetrics.Counter {
+    private func counter(for key: HandshakeCounter) -> CoreMetrics.Counter {
         self.handshakeCounters.withLockedValue { counters in
             if let counter = counters[key] { return counter }
-            let counter =
-                key.kind == "failed"
-                ? self.counter("portcullis_tls_handshake_failures_total", [("listener", key.listener)])
-                : self.counter(
+            let counter: CoreMetrics.Counter
+            switch key {
+            case .completed(let listener, let version, let resumed):
+                counter = self.counter(
                     "portcullis_tls_handshakes_total",
-                    [("listener", key.listener), ("version", key.version), ("kind", key.kind)]
+                    [("listener", listener), ("version", version), ("kind", resumed ? "resumed" : "full")]
                 )
+            case .failed(let listener):
+                counter = self.counter("portcullis_tls_handshake_failures_total", [("listener", listener)])
+            }
             counters[key] = counter
             return counter
         }

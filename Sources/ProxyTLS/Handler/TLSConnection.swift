@@ -253,8 +253,7 @@ final class TLSConnection {
         }
     }
 
-    /// Encrypts every pending write (small ones coalesced into one record) and sends all the
-    /// records as one write.
+    /// Encrypts every pending write and sends all the records as one write.
     private func encryptPending(context: ChannelHandlerContext) {
         guard let engine = self.engine, !self.pendingWrites.isEmpty else {
             context.flush()
@@ -268,17 +267,10 @@ final class TLSConnection {
         }
         let total = self.pendingWrites.reduce(0) { $0 + $1.data.readableBytes }
         engine.expectPlaintext(total, pieces: self.pendingWrites.count)
-        var step = TLSStep.done
-        if self.pendingWrites.count == 1 {
-            step = engine.write(self.pendingWrites[0].data)
-        } else if total <= TLSEngine.maxRecordPlaintext {
-            // Small writes (a response head and a short body) go out as one record.
-            var plaintext = context.channel.allocator.buffer(capacity: total)
-            for write in self.pendingWrites { plaintext.writeImmutableBuffer(write.data) }
-            step = engine.write(plaintext)
-        } else {
-            step = self.encryptLargeFlush(engine: engine, total: total, allocator: context.channel.allocator)
-        }
+        let step =
+            self.pendingWrites.count == 1
+            ? engine.write(self.pendingWrites[0].data)
+            : self.encryptGathered(engine: engine, total: total, allocator: context.channel.allocator)
         engine.forgetExpectedPlaintext()
         // Emptied in place (nothing else holds the array), keeping its few slots: a response is
         // usually a head and a body, and this runs for every one of them.
@@ -301,11 +293,12 @@ final class TLSConnection {
         }
     }
 
-    /// A flush of more than a record's worth (a streamed body): large buffers are encrypted
-    /// where they are (no copy into one), runs of small ones (a chunked body's size lines and
-    /// short chunks) are gathered into records of up to 16 KiB first, so they do not become a
-    /// record each. All the records still leave in one socket write.
-    private func encryptLargeFlush(engine: TLSEngine, total: Int, allocator: ByteBufferAllocator) -> TLSStep {
+    /// Several writes: when they fit one record (a response head and a short body) they are
+    /// gathered into it; otherwise buffers of 4 KiB or more are encrypted where they are (no
+    /// copy) and runs of smaller ones (a chunked body's size lines and short chunks) are
+    /// gathered into records of up to 16 KiB, so they do not become a record each. All the
+    /// records leave in one socket write.
+    private func encryptGathered(engine: TLSEngine, total: Int, allocator: ByteBufferAllocator) -> TLSStep {
         var gathered: ByteBuffer?
         func writeGathered() -> TLSStep {
             guard let bytes = gathered?.readableBytes, bytes > 0 else { return .done }
@@ -313,9 +306,11 @@ final class TLSConnection {
             gathered!.clear()  // reused for the next run
             return step
         }
+        // Everything fits one record: gather it all, whatever the sizes.
+        let gatherAll = total <= TLSEngine.maxRecordPlaintext
         for write in self.pendingWrites {
             let size = write.data.readableBytes
-            if size >= Self.directEncryptionBytes {
+            if !gatherAll && size >= Self.directEncryptionBytes {
                 let flushed = writeGathered()
                 guard case .done = flushed else { return flushed }
                 let step = engine.write(write.data)
