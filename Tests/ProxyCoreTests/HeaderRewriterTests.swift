@@ -30,6 +30,26 @@ struct HeaderRewriterTests {
         #expect(result.clientAddress == "203.0.113.5")
     }
 
+    /// A request the proxy answers itself is not rewritten; its client address must still be
+    /// the one a forwarded request would have had.
+    @Test func clientAddressAloneAgreesWithTheRewrite() {
+        let rewriter = RequestHeaderRewriter(scheme: "https", isTrustedProxy: { $0.hasPrefix("10.") })
+        let heads = [
+            self.head([("Host", "a"), ("X-Forwarded-For", "192.0.2.1, 203.0.113.5, 10.0.0.2")]),
+            self.head([("Host", "a"), ("X-Forwarded-For", "192.0.2.1"), ("x-forwarded-for", "10.0.0.7")]),
+            self.head([("Host", "a"), ("X-Forwarded-For", "10.0.0.1, 10.0.0.2")]),
+            self.head([("Host", "a")]),
+        ]
+        for head in heads {
+            for peer in ["10.0.0.3", "198.51.100.9", nil] {
+                let expected = rewriter.rewrite(head, peerAddress: peer).clientAddress
+                #expect(rewriter.clientAddress(of: head, peerAddress: peer) == expected)
+            }
+        }
+        #expect(rewriter.clientAddress(of: heads[1], peerAddress: "10.0.0.3") == "192.0.2.1")
+        #expect(rewriter.clientAddress(of: heads[0], peerAddress: "198.51.100.9") == "198.51.100.9")
+    }
+
     @Test func ipv6ForwardedNodeIsQuoted() {
         let result = RequestHeaderRewriter(scheme: "https").rewrite(self.head([("Host", "a")]), peerAddress: "2001:db8::1")
         #expect(result.head.headers["Forwarded"] == ["for=\"[2001:db8::1]\";host=a;proto=https"])

@@ -169,4 +169,29 @@ struct LocalResponseTests {
         #expect(response.hasPrefix("HTTP/1.1 404 Not Found\r\n"))
         #expect(channel.isActive)  // answered locally, keep-alive intact
     }
+
+    /// Fixed responses and the 404 are prepared once per listener and follow its settings.
+    @Test func preparedResponsesFollowTheServerHeaderAndRoutes() {
+        var settings = ListenerSettings(
+            name: "t",
+            scheme: "http",
+            router: Router(routes: [
+                Route(name: "go", path: "/go", action: .redirect(RedirectRule(scheme: "https"))),
+                Route(name: "ok", path: "/ok", action: .fixedResponse(status: .accepted, body: "fine\n", contentType: "text/x")),
+            ])
+        )
+        var ok = settings.localResponses.fixedResponse(route: 1)
+        #expect(settings.localResponses.fixedResponse(route: 0) == nil)
+        #expect(ok?.status == .accepted && ok?.body == ByteBuffer(string: "fine\n"))
+        #expect(ok?.headers["Server"] == ["portcullis"])
+        #expect(ok?.headers["Content-Type"] == ["text/x"] && ok?.headers["Content-Length"] == ["5"])
+        #expect(settings.localResponses.notFound.status == .notFound)
+        #expect(settings.localResponses.notFound.headers["Content-Length"] == ["14"])
+        settings.serverHeader = nil
+        ok = settings.localResponses.fixedResponse(route: 1)
+        #expect(ok?.headers["Server"] == [] && settings.localResponses.notFound.headers["Server"] == [])
+        settings.router = Router(routes: [Route(name: "other", path: "/", action: .fixedResponse(status: .ok, body: "", contentType: "text/plain"))])
+        #expect(settings.localResponses.fixedResponse(route: 0)?.headers["Content-Length"] == ["0"])
+        #expect(settings.localResponses.fixedResponse(route: 1) == nil)
+    }
 }

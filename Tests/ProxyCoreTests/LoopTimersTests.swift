@@ -66,15 +66,73 @@ struct LoopTimersTests {
         #expect(timers.count == 0)
     }
 
-    @Test func cancelledTimersLeaveNothingDueBehind() {
+    @Test func disarmedTimersFireNothingAndLeaveTheHeapWhenTheirOldPlaceComesDue() {
         let loop = EmbeddedEventLoop()
         let timers = LoopTimers(eventLoop: loop)
         let fired = Fired()
         let all = (0..<1000).map { index in LazyTimer(timers: timers) { fired.order.append(index) } }
         for timer in all { timer.arm(in: .seconds(60)) }
         for timer in all { timer.disarm() }
-        #expect(timers.count == 0)
+        #expect(all.allSatisfy { !$0.isArmed })
+        #expect(timers.count == 1000)  // lazily: no heap operation per disarm
         loop.advanceTime(by: .seconds(120))
         #expect(fired.order.isEmpty)
+        #expect(timers.count == 0)
+    }
+
+    @Test func cancelledTimersLeaveTheHeapAtOnce() {
+        let loop = EmbeddedEventLoop()
+        let timers = LoopTimers(eventLoop: loop)
+        let fired = Fired()
+        let all = (0..<100).map { index in LazyTimer(timers: timers) { fired.order.append(index) } }
+        for timer in all { timer.arm(in: .seconds(60)) }
+        for timer in all where timer !== all[7] { timer.cancel() }
+        #expect(timers.count == 1)
+        loop.advanceTime(by: .seconds(60))
+        #expect(fired.order == [7])
+        #expect(timers.count == 0)
+    }
+
+    /// The keep-alive pattern: header timeout armed and disarmed, idle timeout pushed later, on
+    /// every request. The timer keeps its first place and fires exactly when last wanted.
+    @Test func aTimerPushedLaterOnEveryRequestStaysPutAndFiresWhenLastWanted() {
+        let loop = EmbeddedEventLoop()
+        let timers = LoopTimers(eventLoop: loop)
+        var fires: [NIODeadline] = []
+        let timer = LazyTimer(timers: timers) { fires.append(loop.now) }
+        let start = loop.now
+        timer.arm(in: .seconds(10))
+        let place = timer.deadline
+        for _ in 0..<50 {
+            loop.advanceTime(by: .milliseconds(100))
+            timer.disarm()  // a head arrived
+            timer.arm(in: .seconds(30))  // its response was written: idle from now
+            #expect(timer.deadline == place)  // no heap operation
+        }
+        // 5 s in; the old place comes due at 10 s and the timer moves to its wanted deadline, 35 s.
+        loop.advanceTime(by: .seconds(10))
+        #expect(fires.isEmpty)
+        #expect(timer.isArmed && timers.count == 1)
+        loop.advanceTime(by: .milliseconds(19_999))
+        #expect(fires.isEmpty)
+        loop.advanceTime(by: .milliseconds(1))
+        #expect(fires == [start + .seconds(35)])
+        #expect(!timer.isArmed && timers.count == 0)
+    }
+
+    /// Armed earlier than its place, a timer moves at once.
+    @Test func aTimerArmedEarlierThanItsPlaceMovesAtOnce() {
+        let loop = EmbeddedEventLoop()
+        let timers = LoopTimers(eventLoop: loop)
+        var count = 0
+        let timer = LazyTimer(timers: timers) { count += 1 }
+        timer.arm(in: .seconds(300))
+        timer.disarm()
+        timer.arm(in: .seconds(5))
+        loop.advanceTime(by: .seconds(5))
+        #expect(count == 1)
+        loop.advanceTime(by: .seconds(300))
+        #expect(count == 1)
+        #expect(timers.count == 0)
     }
 }

@@ -51,10 +51,14 @@ struct ForwardingStateMachine {
         var tries = 1
     }
 
-    enum State {
+    /// Where the request is. The request itself (``Exchange``) is kept beside the state, not
+    /// inside it, while connecting or exchanging: an enum payload is copied out and written back
+    /// on every change, which copies the head and both part lists (retaining each field) several
+    /// times per request; a stored field is read and changed in place.
+    enum State: Equatable {
         case idle
-        case connecting(Exchange)
-        case exchanging(Exchange)
+        case connecting
+        case exchanging
         /// The response is done (or was an error) but the request body still arrives: drop it.
         case draining
         /// The route answers itself (fixed response, redirect, no route): read the request to
@@ -92,34 +96,37 @@ struct ForwardingStateMachine {
     }
 
     private(set) var state: State = .idle
+    /// The request in flight: set while ``state`` is `connecting` or `exchanging`.
+    private var exchange: Exchange?
 
     /// Buffered request bytes while connecting above which the client is no longer read.
     static let connectBufferLimit = 256 * 1024
     /// Body bytes kept for a possible resend.
     static let replayLimit = 64 * 1024
 
-    var isWaitingForUpstream: Bool {
-        if case .connecting = self.state { return true }
-        return false
-    }
+    var isWaitingForUpstream: Bool { self.state == .connecting }
 
     var connectBufferFull: Bool {
-        if case .connecting(let exchange) = self.state { return exchange.bufferedBytes >= Self.connectBufferLimit }
-        return false
+        self.state == .connecting && (self.exchange?.bufferedBytes ?? 0) >= Self.connectBufferLimit
     }
 
-    var tries: Int {
-        switch self.state {
-        case .connecting(let exchange), .exchanging(let exchange): return exchange.tries
-        default: return 0
-        }
+    var tries: Int { self.exchange?.tries ?? 0 }
+
+    /// Part of the response has been forwarded: a failure now cannot be answered cleanly.
+    var isStreamingResponse: Bool { self.state == .exchanging && self.exchange?.response == .streaming }
+
+    /// Leaves connecting/exchanging for `state`, forgetting the request.
+    private mutating func end(in state: State) {
+        self.state = state
+        self.exchange = nil
     }
 
     // MARK: Client side
 
     mutating func requestHead(_ upstreamHead: HTTPRequestHead, policy: RetryPolicy = .none) -> Action {
         guard case .idle = self.state else { return .none }
-        self.state = .connecting(Exchange(head: upstreamHead, policy: policy))
+        self.state = .connecting
+        self.exchange = Exchange(head: upstreamHead, policy: policy)
         return .lease
     }
 
@@ -132,17 +139,15 @@ struct ForwardingStateMachine {
 
     mutating func requestBody(_ part: HTTPClientRequestPart, byteCount: Int) -> Action {
         switch self.state {
-        case .connecting(var exchange):
-            exchange.buffered.append(part)
-            exchange.bufferedBytes += byteCount
-            Self.keepForReplay(part, byteCount: byteCount, in: &exchange)
-            self.state = .connecting(exchange)
+        case .connecting:
+            self.exchange!.buffered.append(part)
+            self.exchange!.bufferedBytes += byteCount
+            Self.keepForReplay(part, byteCount: byteCount, in: &self.exchange!)
             return .none
-        case .exchanging(var exchange):
-            guard exchange.response != .complete else { return .none }
-            exchange.bodySent = true
-            Self.keepForReplay(part, byteCount: byteCount, in: &exchange)
-            self.state = .exchanging(exchange)
+        case .exchanging:
+            guard self.exchange!.response != .complete else { return .none }
+            self.exchange!.bodySent = true
+            Self.keepForReplay(part, byteCount: byteCount, in: &self.exchange!)
             return .sendUpstreamLater(part)
         case .idle, .draining, .closed, .answeringLocally:
             return .none
@@ -162,19 +167,18 @@ struct ForwardingStateMachine {
 
     mutating func requestEnd() -> Action {
         switch self.state {
-        case .connecting(var exchange):
-            exchange.buffered.append(.end(nil))
-            exchange.requestEnded = true
-            self.state = .connecting(exchange)
+        case .connecting:
+            self.exchange!.buffered.append(.end(nil))
+            self.exchange!.requestEnded = true
             return .none
-        case .exchanging(var exchange):
-            exchange.requestEnded = true
-            if exchange.response == .complete {
-                self.state = .idle
+        case .exchanging:
+            self.exchange!.requestEnded = true
+            let response = self.exchange!.response
+            if response == .complete {
+                self.end(in: .idle)
                 return .none
             }
-            self.state = .exchanging(exchange)
-            return .sendUpstream([.end(nil)], startResponseTimer: exchange.response == .awaitingHead)
+            return .sendUpstream([.end(nil)], startResponseTimer: response == .awaitingHead)
         case .draining:
             self.state = .idle
             return .none
@@ -190,10 +194,10 @@ struct ForwardingStateMachine {
     mutating func clientGone() -> Action {
         switch self.state {
         case .connecting, .exchanging:
-            self.state = .closed
+            self.end(in: .closed)
             return .abandonUpstream
         default:
-            self.state = .closed
+            self.end(in: .closed)
             return .none
         }
     }
@@ -202,7 +206,7 @@ struct ForwardingStateMachine {
     mutating func requestAborted() -> Action {
         switch self.state {
         case .connecting, .exchanging:
-            self.state = .draining
+            self.end(in: .draining)
             return .abandonUpstream
         default:
             return .none
@@ -212,89 +216,88 @@ struct ForwardingStateMachine {
     // MARK: Upstream side
 
     mutating func leased(reused: Bool) -> Action {
-        guard case .connecting(var exchange) = self.state else { return .abandonUpstream }
-        let parts = [HTTPClientRequestPart.head(exchange.head)] + exchange.buffered
-        exchange.bodySent = exchange.buffered.contains { if case .body = $0 { true } else { false } }
-        exchange.buffered = []
-        exchange.bufferedBytes = 0
-        exchange.reusedConnection = reused
-        self.state = .exchanging(exchange)
-        return .sendUpstream(parts, startResponseTimer: exchange.requestEnded)
+        guard case .connecting = self.state else { return .abandonUpstream }
+        self.state = .exchanging
+        var parts = [HTTPClientRequestPart.head(self.exchange!.head)]
+        parts.append(contentsOf: self.exchange!.buffered)
+        self.exchange!.bodySent = self.exchange!.buffered.contains { if case .body = $0 { true } else { false } }
+        self.exchange!.buffered.removeAll()
+        self.exchange!.bufferedBytes = 0
+        self.exchange!.reusedConnection = reused
+        return .sendUpstream(parts, startResponseTimer: self.exchange!.requestEnded)
     }
 
     /// No connection could be made to the chosen target: nothing reached it.
     mutating func leaseFailed(_ error: UpstreamError) -> Action {
-        guard case .connecting(let exchange) = self.state else { return .none }
-        if exchange.tries < exchange.policy.maxTries {
+        guard case .connecting = self.state else { return .none }
+        if self.exchange!.tries < self.exchange!.policy.maxTries {
             return .tryAnotherTarget(error)
         }
-        return self.giveUp(error, exchange: exchange)
+        return self.giveUp(error)
     }
 
     /// The handler is trying another target (after ``Action/tryAnotherTarget(_:)``).
     mutating func retrying() {
-        guard case .connecting(var exchange) = self.state else { return }
-        exchange.tries += 1
-        self.state = .connecting(exchange)
+        guard case .connecting = self.state else { return }
+        self.exchange!.tries += 1
     }
 
     /// No retry after all (no budget, no other target): answer with `error`.
     mutating func retryDenied(_ error: UpstreamError) -> Action {
-        guard case .connecting(let exchange) = self.state else { return .none }
-        return self.giveUp(error, exchange: exchange)
+        guard case .connecting = self.state else { return .none }
+        return self.giveUp(error)
     }
 
-    private mutating func giveUp(_ error: UpstreamError, exchange: Exchange) -> Action {
-        self.state = exchange.requestEnded ? .idle : .draining
+    private mutating func giveUp(_ error: UpstreamError) -> Action {
+        self.end(in: self.exchange?.requestEnded == true ? .idle : .draining)
         return .respondWithError(error)
     }
 
     mutating func responseHead(_ head: HTTPResponseHead) -> Action {
-        guard case .exchanging(var exchange) = self.state, exchange.response == .awaitingHead else {
+        guard case .exchanging = self.state, self.exchange!.response == .awaitingHead else {
             return .none
         }
         if head.status.code < 200 {
             return .none  // informational responses are answered by us, not relayed
         }
-        exchange.response = .streaming
-        exchange.upstreamKeepAlive = head.isKeepAlive
-        exchange.replay = []
-        self.state = .exchanging(exchange)
+        self.exchange!.response = .streaming
+        self.exchange!.upstreamKeepAlive = head.isKeepAlive
+        self.exchange!.replay = []
         return .forwardResponseHead(head)
     }
 
     mutating func responseBody() -> Action {
-        guard case .exchanging(let exchange) = self.state, exchange.response == .streaming else { return .none }
+        guard self.isStreamingResponse else { return .none }
         return .forwardResponseBody
     }
 
     mutating func responseEnd() -> Action {
-        guard case .exchanging(var exchange) = self.state, exchange.response == .streaming else { return .none }
-        exchange.response = .complete
-        let reuse = exchange.requestEnded && exchange.upstreamKeepAlive
-        self.state = exchange.requestEnded ? .idle : .draining
+        guard self.isStreamingResponse else { return .none }
+        let requestEnded = self.exchange!.requestEnded
+        let reuse = requestEnded && self.exchange!.upstreamKeepAlive
+        self.end(in: requestEnded ? .idle : .draining)
         return .finishResponse(reuseUpstream: reuse)
     }
 
     /// The upstream connection closed or failed.
     mutating func upstreamClosed(_ why: UpstreamError) -> Action {
-        guard case .exchanging(var exchange) = self.state else { return .none }
+        guard case .exchanging = self.state, let exchange = self.exchange else { return .none }
         switch exchange.response {
         case .awaitingHead:
             if exchange.reusedConnection && !exchange.retriedStale && exchange.replayable
                 && (exchange.head.method.isIdempotent || exchange.policy.resendable)
             {
-                exchange.retriedStale = true
-                self.prepareResend(&exchange)
+                self.exchange!.retriedStale = true
+                self.prepareResend()
                 return .retryOnNewConnection
             }
             if exchange.policy.resendable && exchange.replayable && exchange.tries < exchange.policy.maxTries {
-                self.prepareResend(&exchange)
+                self.prepareResend()
                 return .tryAnotherTarget(why)
             }
-            return self.giveUp(why, exchange: exchange)
+            return self.giveUp(why)
         case .streaming:
-            self.state = .closed
+            self.end(in: .closed)
             return .closeClient(why)
         case .complete:
             return .none
@@ -302,23 +305,23 @@ struct ForwardingStateMachine {
     }
 
     mutating func responseTimedOut(_ error: UpstreamError) -> Action {
-        guard case .exchanging(var exchange) = self.state, exchange.response == .awaitingHead else { return .none }
+        guard case .exchanging = self.state, let exchange = self.exchange, exchange.response == .awaitingHead else { return .none }
         if exchange.policy.retryOnTimeout && exchange.policy.resendable && exchange.replayable
             && exchange.tries < exchange.policy.maxTries
         {
-            self.prepareResend(&exchange)
+            self.prepareResend()
             return .tryAnotherTarget(error)
         }
-        return self.giveUp(error, exchange: exchange)
+        return self.giveUp(error)
     }
 
     /// Back to connecting, with everything received so far queued for the next connection.
-    private mutating func prepareResend(_ exchange: inout Exchange) {
-        exchange.reusedConnection = false
-        exchange.buffered = exchange.replay + (exchange.requestEnded ? [.end(nil)] : [])
-        exchange.bufferedBytes = exchange.replayBytes
-        exchange.bodySent = false
-        self.state = .connecting(exchange)
+    private mutating func prepareResend() {
+        self.state = .connecting
+        self.exchange!.reusedConnection = false
+        self.exchange!.buffered = self.exchange!.replay + (self.exchange!.requestEnded ? [.end(nil)] : [])
+        self.exchange!.bufferedBytes = self.exchange!.replayBytes
+        self.exchange!.bodySent = false
     }
 }
 

@@ -39,7 +39,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var setStickyCookie = false
     /// Why the current retry is happening; answered instead of 503 when no other target can be picked.
     private var retryCause: UpstreamError?
-    private var localResponse: (head: HTTPResponseHead, body: String)?
+    private var localResponse: (head: HTTPResponseHead, body: ByteBuffer)?
     private var responseTimer: LazyTimer?
     private var readPending = false
     private var upstreamNeedsFlush = false
@@ -82,7 +82,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     public func handlerRemoved(context: ChannelHandlerContext) {
         self.perform(self.machine.clientGone(), context: context)
-        self.responseTimer?.disarm()
+        self.responseTimer?.cancel()
         self.context = nil
     }
 
@@ -173,20 +173,26 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.setStickyCookie = false
         self.retryCause = nil
         let peer = self.peerAddress(context: context)
-        let rewritten = self.settings.requestRewriter.rewrite(head, peerAddress: peer, cache: &self.forwardedCache)
-        self.clientAddress = rewritten.clientAddress
-        self.requestKey = RequestKey(clientAddress: rewritten.clientAddress)
-        let routes = self.settings.router.routes
         let routeIndex = self.settings.router.routeIndex(for: head)
-        self.routeName = routeIndex.map { routes[$0].name }
-        let groupName = routeIndex.flatMap { routes[$0].targetGroupName }
+        var groupName: String?
+        if let routeIndex {
+            self.routeName = self.settings.router.routeNames[routeIndex]
+            groupName = self.settings.router.targetGroupNames[routeIndex]
+        } else {
+            self.routeName = nil
+        }
         self.targetGroupName = groupName
         self.groupState = groupName.flatMap { self.loop.targetGroups[$0] }
         if groupName == nil {
-            self.localResponse = self.localResponse(for: routeIndex.map { routes[$0].action }, head: head)
+            // Answered here: nothing is forwarded, so no header is rewritten.
+            self.clientAddress = self.settings.requestRewriter.clientAddress(of: head, peerAddress: peer)
+            self.localResponse = self.localResponse(route: routeIndex, head: head)
             self.perform(self.machine.requestHeadAnsweredLocally(), context: context)
             return
         }
+        let rewritten = self.settings.requestRewriter.rewrite(head, peerAddress: peer, cache: &self.forwardedCache)
+        self.clientAddress = rewritten.clientAddress
+        self.requestKey = RequestKey(clientAddress: rewritten.clientAddress)
         var policy = ForwardingStateMachine.RetryPolicy.none
         if let state = self.groupState {
             state.recordRequest()
@@ -212,36 +218,34 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         return address
     }
 
-    /// The response of a route that answers itself, or `404` when no route matched.
-    private func localResponse(for action: RouteAction?, head: HTTPRequestHead) -> (head: HTTPResponseHead, body: String) {
+    /// The response of a route that answers itself, or `404` when no route matched: prepared
+    /// once per listener (``LocalResponses``) except a redirect's, whose `Location` follows the
+    /// request.
+    private func localResponse(route index: Int?, head: HTTPRequestHead) -> (head: HTTPResponseHead, body: ByteBuffer) {
+        let prepared: LocalResponses.Response
+        if let index, case .redirect(let rule) = self.settings.router.routes[index].action {
+            prepared = self.redirect(rule, head: head)
+        } else {
+            prepared = index.flatMap { self.settings.localResponses.fixedResponse(route: $0) } ?? self.settings.localResponses.notFound
+        }
+        return (HTTPResponseHead(version: head.version, status: prepared.status, headers: prepared.headers), prepared.body)
+    }
+
+    private func redirect(_ rule: RedirectRule, head: HTTPRequestHead) -> LocalResponses.Response {
         var headers = HTTPHeaders()
         if let server = self.settings.serverHeader, !server.isEmpty {
             headers.add(name: "Server", value: server)
         }
-        let status: HTTPResponseStatus
-        let body: String
-        switch action {
-        case .fixedResponse(let fixedStatus, let fixedBody, let contentType):
-            status = fixedStatus
-            body = fixedBody
-            headers.add(name: "Content-Type", value: contentType)
-        case .redirect(let rule):
-            status = rule.status
-            let location = rule.location(
-                requestScheme: self.settings.scheme,
-                requestHost: head.headers.first(name: "host"),
-                uri: head.uri
-            )
-            headers.add(name: "Location", value: location)
-            headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
-            body = "\(status.code) \(status.reasonPhrase)\n"
-        case .forward, .none:
-            status = .notFound
-            headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
-            body = "404 Not Found\n"
-        }
+        let location = rule.location(
+            requestScheme: self.settings.scheme,
+            requestHost: head.headers.first(name: "host"),
+            uri: head.uri
+        )
+        headers.add(name: "Location", value: location)
+        headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
+        let body = "\(rule.status.code) \(rule.status.reasonPhrase)\n"
         headers.add(name: "Content-Length", value: String(body.utf8.count))
-        return (HTTPResponseHead(version: head.version, status: status, headers: headers), body)
+        return LocalResponses.Response(status: rule.status, headers: headers, body: ByteBuffer(string: body))
     }
 
     // MARK: Stickiness
@@ -352,10 +356,10 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             guard let (head, body) = self.localResponse else { return }
             self.localResponse = nil
             self.responseStatus = head.status.code
-            self.responseBytes = body.utf8.count
+            self.responseBytes = body.readableBytes
             context.write(self.wrapOutboundOut(.head(head)), promise: nil)
-            if !body.isEmpty && self.clientHead?.method != .HEAD {
-                context.write(self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
+            if body.readableBytes > 0 && self.clientHead?.method != .HEAD {
+                context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
             }
             context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
             self.writeAccessLog(error: nil)
@@ -587,9 +591,8 @@ extension ProxyHandler: UpstreamConnectionDelegate {
         }
         self.upstream = nil
         let why = error.map { "\($0)" } ?? "connection closed"
-        let state = self.machine.state
         let failure: UpstreamError
-        if case .exchanging(let exchange) = state, exchange.response == .streaming {
+        if self.machine.isStreamingResponse {
             failure = .closedDuringResponse(target, why)
         } else {
             failure = .closedBeforeResponse(target, why)

@@ -49,12 +49,12 @@ public final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChan
     }
 
     public func handlerRemoved(context: ChannelHandlerContext) {
-        self.timer?.disarm()
+        self.timer?.cancel()
         self.context = nil
     }
 
     public func channelInactive(context: ChannelHandlerContext) {
-        self.timer?.disarm()
+        self.timer?.cancel()
         context.fireChannelInactive()
     }
 
@@ -87,7 +87,7 @@ public final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChan
             self.armed = which
             self.timer?.arm(in: which == .header ? self.headerTimeout : self.idleTimeout)
         case .requestTimeout:
-            self.timer?.disarm()
+            self.timer?.cancel()
             // Recorded by the proxy handler (access log, metrics); the answer is written here.
             context.fireUserInboundEventTriggered(
                 RequestRejectedEvent(rejection: RequestRejection(.requestTimeout, "request head not received in time"))
@@ -97,7 +97,7 @@ public final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChan
                 context.close(promise: nil)
             }
         case .closeIdle:
-            self.timer?.disarm()
+            self.timer?.cancel()
             context.close(promise: nil)
         }
     }

@@ -3,18 +3,22 @@ import NIOCore
 /// A one-shot timer that is cheap to arm, move and cancel, for timeouts that are reset on every
 /// request (header, idle, response).
 ///
-/// It lives in its event loop's ``LoopTimers`` heap: arming or moving it is an O(log n) sift
-/// with no allocation and no timer syscall, and the loop keeps one NIO task for all of its
-/// timers. The owner must ``disarm()`` it when it goes away (handlers do in `handlerRemoved`);
-/// until then the heap keeps it, so its callback should hold the owner weakly.
+/// It lives in its event loop's ``LoopTimers`` heap, lazily: pushing it later or disarming it
+/// only records the new wish (no heap operation, no allocation, no timer syscall); the heap
+/// catches up when the old deadline comes due. The owner must ``cancel()`` it when it goes away
+/// (handlers do in `handlerRemoved`); until then the heap keeps it, so its callback should hold
+/// the owner weakly.
 ///
 /// > Important: Event-loop bound, like the handler that owns it.
 final class LazyTimer {
     private let timers: LoopTimers
     private let onFire: () -> Void
-    /// Set by ``LoopTimers``: when it fires, and where it sits in the heap (`nil`: not armed).
+    /// Set by ``LoopTimers``: its place in the heap (`heapIndex` `nil`: not in the heap). The
+    /// place is never later than `wanted`.
     var deadline = NIODeadline.distantFuture
     var heapIndex: Int?
+    /// When it should fire; `nil`: disarmed.
+    var wanted: NIODeadline?
 
     /// - Parameter onFire: Called on the event loop when an armed deadline passes.
     init(timers: LoopTimers, onFire: @escaping () -> Void) {
@@ -22,19 +26,25 @@ final class LazyTimer {
         self.onFire = onFire
     }
 
-    var isArmed: Bool { self.heapIndex != nil }
+    var isArmed: Bool { self.wanted != nil }
 
     /// Fires `onFire` after `delay`, replacing any earlier arming.
     func arm(in delay: TimeAmount) {
-        self.timers.set(self, deadline: self.timers.eventLoop.now + delay)
+        self.timers.arm(self, at: self.timers.eventLoop.now + delay)
     }
 
-    /// Forgets the deadline (also what the owner does when it goes away).
+    /// Forgets the deadline; the heap drops the timer when its old place comes due.
     func disarm() {
+        self.wanted = nil
+    }
+
+    /// Disarms and leaves the heap now: what the owner does when it goes away.
+    func cancel() {
+        self.wanted = nil
         self.timers.remove(self)
     }
 
-    /// Called by ``LoopTimers`` once the deadline has passed (already out of the heap).
+    /// Called by ``LoopTimers`` once the wanted deadline has passed (already out of the heap).
     func fire() {
         self.onFire()
     }

@@ -4,9 +4,16 @@ public import NIOCore
 ///
 /// SwiftNIO cancels a scheduled task by scanning all of its loop's scheduled tasks, and each task
 /// costs a few allocations; with a task per connection timeout, 10,000 idle keep-alive
-/// connections made every open and close of a connection scan 10,000+ entries. Here arming,
-/// moving and cancelling a ``LazyTimer`` are O(log n) sifts in an array, allocate nothing, and
-/// the loop's single NIO task is moved only when the earliest deadline moves earlier.
+/// connections made every open and close of a connection scan 10,000+ entries. Here a
+/// ``LazyTimer`` sits in an array-backed heap (O(log n) sifts, no allocation), and the loop's
+/// single NIO task is moved only when the earliest deadline moves earlier.
+///
+/// Timers are lazy, like the kernel's and nginx's: a timer pushed later (the idle timeout after
+/// each keep-alive response) or disarmed (the header timeout once a head is in) keeps its place
+/// in the heap and only records when it is now wanted. When its old place comes due it is put
+/// back at the wanted deadline, or dropped when disarmed. A keep-alive connection thus costs
+/// one heap operation per timeout period instead of several per request; ``LazyTimer/cancel()``
+/// removes a timer at once, for owners that go away.
 ///
 /// > Important: Event-loop bound: touch it only on ``eventLoop``.
 public final class LoopTimers {
@@ -21,11 +28,19 @@ public final class LoopTimers {
         self.eventLoop = eventLoop
     }
 
-    /// Timers currently armed.
+    /// Timers in the heap: the armed ones, and disarmed ones whose old deadline has not passed.
     public var count: Int { self.heap.count }
 
-    /// Arms `timer` for `deadline`, or moves it there if it is armed.
-    func set(_ timer: LazyTimer, deadline: NIODeadline) {
+    /// Arms `timer` for `deadline`. A timer already in the heap at or before `deadline` stays
+    /// where it is (it is moved when that place comes due); a later or absent one is placed.
+    func arm(_ timer: LazyTimer, at deadline: NIODeadline) {
+        timer.wanted = deadline
+        if timer.heapIndex != nil && timer.deadline <= deadline { return }
+        self.set(timer, deadline: deadline)
+    }
+
+    /// Places `timer` in the heap at `deadline`, or moves it there.
+    private func set(_ timer: LazyTimer, deadline: NIODeadline) {
         timer.deadline = deadline
         if let index = timer.heapIndex {
             self.restore(at: index)
@@ -37,7 +52,8 @@ public final class LoopTimers {
         self.scheduleTask()
     }
 
-    /// Disarms `timer`. The loop's task may then wake early and find nothing due: harmless.
+    /// Takes `timer` out of the heap. The loop's task may then wake early and find nothing due:
+    /// harmless.
     func remove(_ timer: LazyTimer) {
         guard let index = timer.heapIndex else { return }
         timer.heapIndex = nil
@@ -65,7 +81,16 @@ public final class LoopTimers {
         let now = self.eventLoop.now
         self.firing = true
         while let first = self.heap.first, first.deadline <= now {
+            guard let wanted = first.wanted else {
+                self.remove(first)  // disarmed since it was placed
+                continue
+            }
+            if wanted > now {
+                self.set(first, deadline: wanted)  // pushed later since it was placed
+                continue
+            }
             self.remove(first)
+            first.wanted = nil
             first.fire()  // may arm this or another timer again
         }
         self.firing = false

@@ -55,8 +55,10 @@ public struct RequestHeaderRewriter: Sendable {
         let trusted = peerAddress.map(self.isTrustedProxy) ?? false
         let connectionTokens = HopByHop.namedByConnection(head.headers)
 
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(head.headers.count + 4)
+        // Collected as pairs and wrapped once: `HTTPHeaders.add` scans every name for
+        // non-ASCII bytes, and these names were validated when the request was parsed.
+        var headers: [(String, String)] = []
+        headers.reserveCapacity(head.headers.count + 5)
         var forwardedFor: [Substring] = []
         var forwarded: [String] = []
         var host: String?
@@ -86,27 +88,19 @@ public struct RequestHeaderRewriter: Sendable {
             } else if HopByHop.isHopByHop(name, namedByConnection: connectionTokens) {
                 continue
             }
-            headers.add(name: name, value: value)
+            headers.append((name, value))
         }
 
-        var clientAddress = peer
-        if trusted {
-            // Walk the chain right to left: the first address that is not one of our proxies is the client.
-            for entry in forwardedFor.reversed() {
-                let address = String(entry)
-                clientAddress = address
-                if !self.isTrustedProxy(address) { break }
-            }
-        }
+        let clientAddress = trusted ? self.clientAddress(chain: forwardedFor, peer: peer) : peer
         if forwardedFor.isEmpty {
-            headers.add(name: "X-Forwarded-For", value: peer)
+            headers.append(("X-Forwarded-For", peer))
         } else {
             forwardedFor.append(Substring(peer))
-            headers.add(name: "X-Forwarded-For", value: forwardedFor.joined(separator: ", "))
+            headers.append(("X-Forwarded-For", forwardedFor.joined(separator: ", ")))
         }
-        headers.add(name: "X-Forwarded-Proto", value: self.scheme)
+        headers.append(("X-Forwarded-Proto", self.scheme))
         if let host {
-            headers.add(name: "X-Forwarded-Host", value: host)
+            headers.append(("X-Forwarded-Host", host))
         }
         let element: String
         if let cached = cache.element, cache.peer == peer, cache.host == host {
@@ -121,18 +115,42 @@ public struct RequestHeaderRewriter: Sendable {
             cache = ForwardedCache(peer: peer, host: host, element: built)
         }
         if forwarded.isEmpty {
-            headers.add(name: "Forwarded", value: element)
+            headers.append(("Forwarded", element))
         } else {
             forwarded.append(element)
-            headers.add(name: "Forwarded", value: forwarded.joined(separator: ", "))
+            headers.append(("Forwarded", forwarded.joined(separator: ", ")))
         }
         if chunked {
-            headers.add(name: "Transfer-Encoding", value: "chunked")
+            headers.append(("Transfer-Encoding", "chunked"))
         }
 
         var upstream = HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri)
-        upstream.headers = headers
+        upstream.headers = HTTPHeaders(headers)
         return Result(head: upstream, clientAddress: clientAddress)
+    }
+
+    /// The client address alone, for a request the proxy answers itself (nothing is forwarded,
+    /// so nothing is rewritten): the same address ``rewrite(_:peerAddress:cache:)`` reports.
+    public func clientAddress(of head: HTTPRequestHead, peerAddress: String?) -> String {
+        guard let peerAddress else { return "unknown" }
+        guard self.isTrustedProxy(peerAddress) else { return peerAddress }
+        var chain: [Substring] = []
+        for (name, value) in head.headers where HeaderName.equals(name, "x-forwarded-for") {
+            chain.append(contentsOf: value.split(separator: ",").map { $0.trimmingSpaces() })
+        }
+        return self.clientAddress(chain: chain, peer: peerAddress)
+    }
+
+    /// Walks a trusted peer's `X-Forwarded-For` chain right to left: the first address that is
+    /// not one of our proxies is the client.
+    private func clientAddress(chain: [Substring], peer: String) -> String {
+        var clientAddress = peer
+        for entry in chain.reversed() {
+            let address = String(entry)
+            clientAddress = address
+            if !self.isTrustedProxy(address) { break }
+        }
+        return clientAddress
     }
 
     /// RFC 7239 §6: IPv6 addresses are bracketed and quoted; unknown stays a token.

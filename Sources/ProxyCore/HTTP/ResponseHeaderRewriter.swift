@@ -19,19 +19,21 @@ public struct ResponseHeaderRewriter: Sendable {
     ///   - clientVersion: The HTTP version of the client's request; the response uses it.
     public func rewrite(_ head: HTTPResponseHead, clientVersion: HTTPVersion) -> HTTPResponseHead {
         let connectionTokens = HopByHop.namedByConnection(head.headers)
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(head.headers.count + 2)
+        // Collected as pairs and wrapped once: `HTTPHeaders.add` scans every name for
+        // non-ASCII bytes, and these names were validated when the response was parsed.
+        var fields: [(String, String)] = []
+        fields.reserveCapacity(head.headers.count + 1)
         for (name, value) in head.headers {
             if self.stripped.contains(where: { HeaderName.equals(name, $0) })
                 || HopByHop.isHopByHop(name, namedByConnection: connectionTokens)
             {
                 continue
             }
-            headers.add(name: name, value: value)
+            fields.append((name, value))
         }
         if let serverHeader = self.serverHeader, !serverHeader.isEmpty {
-            headers.add(name: "Server", value: serverHeader)
+            fields.append(("Server", serverHeader))
         }
-        return HTTPResponseHead(version: clientVersion, status: head.status, headers: headers)
+        return HTTPResponseHead(version: clientVersion, status: head.status, headers: HTTPHeaders(fields))
     }
 }

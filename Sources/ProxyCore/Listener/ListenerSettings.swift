@@ -44,7 +44,10 @@ public struct ListenerSettings: Sendable {
     }
     /// Our own `Server` response header, or `nil` to send none.
     public var serverHeader: String? {
-        didSet { self.makeRewriters() }
+        didSet {
+            self.makeRewriters()
+            self.localResponses = LocalResponses(router: self.router, serverHeader: self.serverHeader)
+        }
     }
     /// Response headers removed so backends stay anonymous. Compared case-insensitively.
     public var stripResponseHeaders: [String] {
@@ -56,7 +59,11 @@ public struct ListenerSettings: Sendable {
     public private(set) var responseRewriter: ResponseHeaderRewriter
     public var limits: RequestLimits
     /// Picks the target group for each request.
-    public var router: Router
+    public var router: Router {
+        didSet { self.localResponses = LocalResponses(router: self.router, serverHeader: self.serverHeader) }
+    }
+    /// The fixed responses and the `404`, made once from ``router`` and ``serverHeader``.
+    public private(set) var localResponses: LocalResponses
 
     public init(
         name: String,
@@ -76,6 +83,7 @@ public struct ListenerSettings: Sendable {
         self.router = router
         self.requestRewriter = RequestHeaderRewriter(scheme: scheme, isTrustedProxy: isTrustedProxy)
         self.responseRewriter = ResponseHeaderRewriter(stripResponseHeaders: stripResponseHeaders, serverHeader: serverHeader)
+        self.localResponses = LocalResponses(router: router, serverHeader: serverHeader)
     }
 
     private mutating func makeRewriters() {

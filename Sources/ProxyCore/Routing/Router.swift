@@ -12,6 +12,10 @@ public struct Router: Sendable {
     /// route, the common case), they are not worked out for every request.
     private var needsHost = false
     private var needsPath = false
+    /// Each route's name and target group name, by index: read per request without copying the
+    /// route (a large value).
+    public private(set) var routeNames: [String] = []
+    public private(set) var targetGroupNames: [String?] = []
 
     public init(routes: [Route]) {
         self.routes = routes
@@ -21,6 +25,8 @@ public struct Router: Sendable {
     private mutating func computeNeeds() {
         self.needsHost = self.routes.contains { $0.host != nil }
         self.needsPath = self.routes.contains { $0.pathPrefix != nil || $0.path != nil }
+        self.routeNames = self.routes.map(\.name)
+        self.targetGroupNames = self.routes.map(\.targetGroupName)
     }
 
     /// Returns the first matching route, or `nil` when none matches (the caller answers `404`).

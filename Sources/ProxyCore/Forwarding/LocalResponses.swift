@@ -1,0 +1,42 @@
+public import NIOCore
+public import NIOHTTP1
+
+/// The responses a listener answers itself that do not depend on the request: each fixed
+/// response route's, and the `404` when no route matches. Made once per listener (and again when
+/// its routes or `Server` header change), so answering costs no header building, no string
+/// formatting and no body copy per request: a pure TLS-offload target answers from here.
+public struct LocalResponses: Sendable {
+    public struct Response: Sendable {
+        public var status: HTTPResponseStatus
+        /// `Server` (when configured), `Content-Type` and `Content-Length`.
+        public var headers: HTTPHeaders
+        public var body: ByteBuffer
+    }
+
+    /// By route index; `nil` for routes that forward or redirect.
+    private var byRoute: [Response?]
+    public private(set) var notFound: Response
+
+    public init(router: Router, serverHeader: String?) {
+        let allocator = ByteBufferAllocator()
+        func make(_ status: HTTPResponseStatus, _ body: String, _ contentType: String) -> Response {
+            var headers = HTTPHeaders()
+            if let serverHeader, !serverHeader.isEmpty {
+                headers.add(name: "Server", value: serverHeader)
+            }
+            headers.add(name: "Content-Type", value: contentType)
+            headers.add(name: "Content-Length", value: String(body.utf8.count))
+            return Response(status: status, headers: headers, body: allocator.buffer(string: body))
+        }
+        self.byRoute = router.routes.map { route in
+            guard case .fixedResponse(let status, let body, let contentType) = route.action else { return nil }
+            return make(status, body, contentType)
+        }
+        self.notFound = make(.notFound, "404 Not Found\n", "text/plain; charset=utf-8")
+    }
+
+    /// The prepared response of the route at `index`, if it is a fixed response route.
+    public func fixedResponse(route index: Int) -> Response? {
+        index < self.byRoute.count ? self.byRoute[index] : nil
+    }
+}
