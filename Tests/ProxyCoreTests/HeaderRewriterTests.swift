@@ -92,6 +92,23 @@ struct HeaderRewriterTests {
         #expect(result.head.headers["Transfer-Encoding"] == ["chunked"])
     }
 
+    /// The byte tables against RFC 9110's definitions, for every ASCII byte.
+    @Test func tokenAndFieldValueBytesFollowRFC9110() {
+        let tchars = Set("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
+        for byte in UInt8(0)..<0x80 {
+            let text = String(UnicodeScalar(byte))
+            #expect(RequestValidator.isToken(text) == tchars.contains(byte), "byte \(byte)")
+            #expect(RequestValidator.isToken("a\(text)b") == tchars.contains(byte), "byte \(byte)")
+            let fieldVChar = byte == 0x09 || (byte >= 0x20 && byte <= 0x7E)
+            #expect(RequestValidator.isFieldValue("x\(text)y") == fieldVChar, "byte \(byte)")
+        }
+        #expect(!RequestValidator.isToken(""))
+        #expect(RequestValidator.isFieldValue(""))
+        #expect(RequestValidator.isFieldValue("caf\u{E9} \u{1F600}"))  // obs-text: bytes >= 0x80
+        #expect(!RequestValidator.isToken("caf\u{E9}"))
+        #expect(!RequestValidator.isFieldValue(String(repeating: "long value ", count: 10) + "\r\n"))
+    }
+
     @Test func validatorAcceptsOrdinaryRequests() throws {
         let plain = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/", headers: HTTPHeaders([("Host", "a")]))
         #expect(try RequestValidator.validate(plain, maxBodyBytes: nil) == .none)

@@ -5,9 +5,9 @@ import NIOHTTP1
 /// timeout (quiet close) on a client connection.
 ///
 /// Sits below the HTTP decoder and sees raw bytes, so it knows when the first byte of a request
-/// arrives; ``RequestGuardHandler`` tells it about request heads and finished responses through
-/// ``RequestPhaseEvent`` outbound user events.
-public final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
+/// arrives; ``RequestGuardHandler`` tells it about request heads and finished responses (it is
+/// the guard's ``RequestPhaseObserver``).
+public final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler, RequestPhaseObserver {
     public typealias InboundIn = ByteBuffer
     public typealias InboundOut = ByteBuffer
     public typealias OutboundIn = ByteBuffer
@@ -63,18 +63,14 @@ public final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChan
         context.fireChannelRead(data)
     }
 
-    public func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
-        guard let phase = event as? RequestPhaseEvent else {
-            context.triggerUserOutboundEvent(event, promise: promise)
-            return
-        }
+    public func requestPhase(_ phase: RequestPhaseEvent) {
+        guard let context = self.context else { return }
         switch phase {
         case .headReceived:
             self.perform(self.machine.headReceived(), context: context)
         case .responseCompleted:
             self.perform(self.machine.responseCompleted(), context: context)
         }
-        promise?.succeed(())
     }
 
     private func perform(_ action: ConnectionTimeoutStateMachine.Action, context: ChannelHandlerContext) {

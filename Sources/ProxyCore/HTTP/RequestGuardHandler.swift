@@ -15,7 +15,8 @@ public import NIOHTTP1
 ///   each time); past that bound it stops reading.
 /// - Adds `Connection: close` and closes after the response when the client asked for it, the
 ///   request was not fully read, or the server is shutting down (`ChannelShouldQuiesceEvent`).
-/// - Tells the ``ConnectionTimeoutHandler`` below the codec about request phases.
+/// - Tells the ``ConnectionTimeoutHandler`` below the codec about request phases (its
+///   ``RequestPhaseObserver``).
 public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
     public typealias InboundIn = HTTPServerRequestPart
     public typealias InboundOut = HTTPServerRequestPart
@@ -24,6 +25,7 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
 
     private var machine: RequestGuardStateMachine
     private let serverHeader: String?
+    private let phaseObserver: (any RequestPhaseObserver)?
     /// Pipelined parts; usually none, so it starts small (every idle connection has one).
     private var buffered = CircularBuffer<HTTPServerRequestPart>(initialCapacity: 1) {
         didSet { if self.buffered.isEmpty { self.bufferedBytes = 0 } }
@@ -34,9 +36,12 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
     static let maxBufferedBytes = 64 * 1024
     private var replaying = false
 
-    public init(maxBodyBytes: Int?, serverHeader: String?) {
+    /// - Parameter phaseObserver: Told when each request's head is in and its response written:
+    ///   the connection's ``ConnectionTimeoutHandler``, or `nil` when there is none.
+    public init(maxBodyBytes: Int?, serverHeader: String?, phaseObserver: (any RequestPhaseObserver)? = nil) {
         self.machine = RequestGuardStateMachine(maxBodyBytes: maxBodyBytes)
         self.serverHeader = serverHeader
+        self.phaseObserver = phaseObserver
     }
 
     // MARK: Inbound
@@ -62,11 +67,11 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
         switch action {
         case .forward:
             if case .head = part {
-                context.triggerUserOutboundEvent(RequestPhaseEvent.headReceived, promise: nil)
+                self.phaseObserver?.requestPhase(.headReceived)
             }
             context.fireChannelRead(wrapped ?? self.wrapInboundOut(part))
         case .forwardHeadSendingContinue:
-            context.triggerUserOutboundEvent(RequestPhaseEvent.headReceived, promise: nil)
+            self.phaseObserver?.requestPhase(.headReceived)
             let continueHead = HTTPResponseHead(version: .http1_1, status: .continue)
             context.writeAndFlush(self.wrapOutboundOut(.head(continueHead)), promise: nil)
             context.fireChannelRead(wrapped ?? self.wrapInboundOut(part))
@@ -173,7 +178,7 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
         case .end:
             let action = self.machine.responseEnd()
             context.write(data, promise: promise)
-            context.triggerUserOutboundEvent(RequestPhaseEvent.responseCompleted, promise: nil)
+            self.phaseObserver?.requestPhase(.responseCompleted)
             switch action {
             case .closeAfterWrite:
                 self.buffered.removeAll()

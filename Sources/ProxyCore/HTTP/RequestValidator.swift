@@ -107,22 +107,44 @@ public enum RequestValidator {
 
     /// RFC 9110 `token`: visible ASCII except delimiters.
     static func isToken(_ text: String) -> Bool {
-        guard !text.isEmpty else { return false }
-        return text.utf8.allSatisfy { byte in
-            switch byte {
-            case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true
-            case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
-                UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
-                UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
-                return true
-            default: return false
-            }
-        }
+        !text.isEmpty && Self.every(byteOf: text, is: Self.tokenByte)
     }
 
     /// RFC 9110 `field-value`: no control characters except horizontal tab (so no CR, LF or NUL,
     /// which also rules out obs-fold continuation lines).
     static func isFieldValue(_ text: String) -> Bool {
-        text.utf8.allSatisfy { byte in byte == 0x09 || (byte >= 0x20 && byte != 0x7F) }
+        Self.every(byteOf: text, is: Self.fieldValueByte)
+    }
+
+    private static let tokenByte: UInt8 = 1
+    private static let fieldValueByte: UInt8 = 2
+    /// What each byte may be part of: one table lookup per byte of every header checked.
+    private static let byteClasses: [UInt8] = (0...255).map { (byte: UInt8) -> UInt8 in
+        var classes: UInt8 = 0
+        switch byte {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"),
+            UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"),
+            UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"),
+            UInt8(ascii: "|"), UInt8(ascii: "~"):
+            classes |= tokenByte
+        default:
+            break
+        }
+        if byte == 0x09 || (byte >= 0x20 && byte != 0x7F) {
+            classes |= fieldValueByte
+        }
+        return classes
+    }
+
+    @inline(__always)
+    private static func every(byteOf text: String, is wanted: UInt8) -> Bool {
+        Self.byteClasses.withUnsafeBufferPointer { table in
+            text.utf8.withContiguousStorageIfAvailable { bytes in
+                for byte in bytes where table[Int(byte)] & wanted == 0 {
+                    return false
+                }
+                return true
+            } ?? text.utf8.allSatisfy { table[Int($0)] & wanted != 0 }
+        }
     }
 }

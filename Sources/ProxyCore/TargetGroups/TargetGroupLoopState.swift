@@ -114,8 +114,12 @@ public final class TargetGroupLoopState: @unchecked Sendable {
     /// A request to `target` ended. `success` is `nil` when the outcome says nothing about the
     /// target (the client went away), else whether the target answered without a 5xx.
     func end(_ target: Target, success: Bool?) {
-        if let count = self.inFlight[target.id] {
-            self.inFlight[target.id] = count > 1 ? count - 1 : nil
+        if let index = self.inFlight.index(forKey: target.id) {
+            if self.inFlight.values[index] > 1 {
+                self.inFlight.values[index] -= 1
+            } else {
+                self.inFlight.remove(at: index)
+            }
         }
         guard let success else { return }
         self.recordOutcome(of: target, success: success)
@@ -128,7 +132,8 @@ public final class TargetGroupLoopState: @unchecked Sendable {
 
     private func recordOutcome(of target: Target, success: Bool) {
         if success {
-            if self.failureStreak.removeValue(forKey: target.id) != nil {
+            // Usually no target is on a failure streak: no lookup then.
+            if !self.failureStreak.isEmpty, self.failureStreak.removeValue(forKey: target.id) != nil {
                 self.monitor?.reportOutcome(of: target, success: true)
             }
         } else {

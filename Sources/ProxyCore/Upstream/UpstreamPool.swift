@@ -102,14 +102,20 @@ public final class UpstreamPool: @unchecked Sendable {
         self.eventLoop.assertInEventLoop()
         connection.delegate = nil
         connection.resumeReading()
-        let id = connection.target.id
-        guard reusable, !connection.isClosed, connection.channel.isActive,
-            (self.idle[id]?.count ?? 0) < settings.maxIdlePerTarget
-        else {
+        guard reusable, !connection.isClosed, connection.channel.isActive else {
             connection.close()
             return
         }
-        self.idle[id, default: []].append(connection)
+        // One lookup, the list changed in place.
+        func keep(in list: inout [UpstreamConnection]) -> Bool {
+            guard list.count < settings.maxIdlePerTarget else { return false }
+            list.append(connection)
+            return true
+        }
+        guard keep(in: &self.idle[connection.target.id, default: []]) else {
+            connection.close()
+            return
+        }
         connection.idleDeadline = self.eventLoop.now + settings.idleTimeout
         self.scheduleSweep()
     }

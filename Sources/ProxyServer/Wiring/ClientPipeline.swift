@@ -40,14 +40,13 @@ enum ClientPipeline {
             )
         }
         let settings = plan.settings
-        try pipeline.addHandler(
-            ConnectionTimeoutHandler(
-                headerTimeout: settings.limits.headerTimeout,
-                idleTimeout: settings.limits.idleTimeout,
-                serverHeader: settings.serverHeader,
-                timers: loop.timers
-            )
+        let timeouts = ConnectionTimeoutHandler(
+            headerTimeout: settings.limits.headerTimeout,
+            idleTimeout: settings.limits.idleTimeout,
+            serverHeader: settings.serverHeader,
+            timers: loop.timers
         )
+        try pipeline.addHandler(timeouts)
         var limits = NIOHTTPDecoderLimitConfiguration()
         limits.maxHeaderListSize = plan.headerBytes
         limits.maxHeaderFieldSize = plan.headerBytes
@@ -62,7 +61,9 @@ enum ClientPipeline {
             withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
             withDecoderLimitConfiguration: limits
         )
-        try pipeline.addHandler(RequestGuardHandler(maxBodyBytes: settings.limits.bodyBytes, serverHeader: settings.serverHeader))
+        try pipeline.addHandler(
+            RequestGuardHandler(maxBodyBytes: settings.limits.bodyBytes, serverHeader: settings.serverHeader, phaseObserver: timeouts)
+        )
         try pipeline.addHandler(
             ProxyHandler(settings: settings, loop: loop, connectionInfo: info, logger: logger)
         )

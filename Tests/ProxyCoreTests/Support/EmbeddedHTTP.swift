@@ -94,9 +94,8 @@ struct ProxyHarness {
             router: Router(routes: [Route(name: "default", targetGroup: group)])
         )
         let sync = self.client.pipeline.syncOperations
-        try sync.addHandler(
-            ConnectionTimeoutHandler(headerTimeout: limits.headerTimeout, idleTimeout: limits.idleTimeout, serverHeader: serverHeader)
-        )
+        let timeouts = ConnectionTimeoutHandler(headerTimeout: limits.headerTimeout, idleTimeout: limits.idleTimeout, serverHeader: serverHeader)
+        try sync.addHandler(timeouts)
         var decoderLimits = NIOHTTPDecoderLimitConfiguration()
         decoderLimits.maxHeaderListSize = limits.headerBytes
         decoderLimits.maxHeaderFieldSize = limits.headerBytes
@@ -106,7 +105,7 @@ struct ProxyHarness {
             withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
             withDecoderLimitConfiguration: decoderLimits
         )
-        try sync.addHandler(RequestGuardHandler(maxBodyBytes: limits.bodyBytes, serverHeader: serverHeader))
+        try sync.addHandler(RequestGuardHandler(maxBodyBytes: limits.bodyBytes, serverHeader: serverHeader, phaseObserver: timeouts))
         try sync.addHandler(
             ProxyHandler(
                 settings: settings,
