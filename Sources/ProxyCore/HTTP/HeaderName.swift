@@ -8,9 +8,10 @@ enum HeaderName {
     /// Whether `name` equals `lowercased` (which must be lowercase ASCII) ignoring ASCII case.
     @inline(__always)
     static func equals(_ name: String, _ lowercased: String) -> Bool {
+        // Lengths first, before any copy: most comparisons end here.
+        guard name.utf8.count == lowercased.utf8.count else { return false }
         var name = name
         var lowercased = lowercased
-        guard name.utf8.count == lowercased.utf8.count else { return false }
         return name.withUTF8 { a in
             lowercased.withUTF8 { b in
                 for index in 0..<a.count where Self.folded(a[index]) != b[index] {
@@ -23,9 +24,9 @@ enum HeaderName {
 
     /// Whether `name` starts with `lowercasedPrefix` (lowercase ASCII) ignoring ASCII case.
     static func hasPrefix(_ name: String, _ lowercasedPrefix: String) -> Bool {
+        guard name.utf8.count >= lowercasedPrefix.utf8.count else { return false }
         var name = name
         var prefix = lowercasedPrefix
-        guard name.utf8.count >= prefix.utf8.count else { return false }
         return name.withUTF8 { a in
             prefix.withUTF8 { b in
                 for index in 0..<b.count where Self.folded(a[index]) != b[index] {
