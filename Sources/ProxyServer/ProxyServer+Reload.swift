@@ -179,7 +179,7 @@ extension ProxyServer {
                     && !closedEarly.contains(where: { $0 === old }) && !listeners.contains(where: { $0 === old })
                 {
                     old.ticketRotation.withLockedValue { $0?.cancel() }
-                    try? await old.channel.close()
+                    await old.close()
                     closedEarly.append(old)
                 }
                 let listener = try await self.bind(plan, configuration: listenerConfiguration)
@@ -192,7 +192,7 @@ extension ProxyServer {
         } catch {
             for listener in bound {
                 listener.ticketRotation.withLockedValue { $0?.cancel() }
-                try? await listener.channel.close()
+                await listener.close()
             }
             for old in closedEarly {
                 guard let reopened = try? await self.bind(old.plan, configuration: old.configuration) else {
@@ -245,7 +245,7 @@ extension ProxyServer {
         //    request in flight and close.
         for listener in removed {
             listener.ticketRotation.withLockedValue { $0?.cancel() }
-            try? await listener.channel.close()
+            await listener.close()
             for channel in self.registry.channels(acceptedBy: listener.socketID) {
                 channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
             }

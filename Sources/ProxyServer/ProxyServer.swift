@@ -200,43 +200,65 @@ public final class ProxyServer: Service, Sendable {
         let name = plan.name
         let socket = RunningListener.Socket()
         let socketID = ObjectIdentifier(socket)
-        let channel = try await ServerBootstrap(group: self.group)
-            .serverChannelOption(.backlog, value: 1024)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            // Child options are set synchronously in the initializer: the bootstrap's
-            // `childChannelOption` applies each one through a chain of futures per connection.
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    guard let loop = loops[ObjectIdentifier(channel.eventLoop)] else {
-                        throw ChannelError.ioOnClosedChannel
+        /// Accepts on `group`: the whole group (one socket whose loop hands each connection to
+        /// the next loop), or one loop (its own socket, `reuse_port`).
+        func listen(on group: any EventLoopGroup, port: Int) async throws -> any Channel {
+            try await ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 1024)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .serverChannelOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: configuration.reusePort ? 1 : 0)
+                // Child options are set synchronously in the initializer: the bootstrap's
+                // `childChannelOption` applies each one through a chain of futures per connection.
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        guard let loop = loops[ObjectIdentifier(channel.eventLoop)] else {
+                            throw ChannelError.ioOnClosedChannel
+                        }
+                        if let options = channel.syncOptions {
+                            try options.setOption(.tcpOption(.tcp_nodelay), value: 1)
+                            // A client that sends its request and then shuts its side down (`nc -N`,
+                            // some health checkers) still gets the response: RequestGuardHandler
+                            // closes after it.
+                            try options.setOption(.allowRemoteHalfClosure, value: true)
+                            // NIO keeps each connection's last receive buffer for reuse, for as long
+                            // as the connection lives. Starting at 256 bytes (not NIO's 2 KiB) keeps
+                            // idle keep-alive connections small (nginx frees its buffers between
+                            // requests); one full read makes the allocator jump to a much larger
+                            // size, so big requests cost one extra read once.
+                            try options.setOption(.recvAllocator, value: Self.clientReceiveAllocator)
+                        }
+                        try ClientPipeline.configure(
+                            channel: channel,
+                            plan: box.withLockedValue { $0 },
+                            loop: loop,
+                            logger: logger,
+                            metrics: metrics
+                        )
+                        registry.add(channel, listener: name, socket: socketID)
                     }
-                    if let options = channel.syncOptions {
-                        try options.setOption(.tcpOption(.tcp_nodelay), value: 1)
-                        // A client that sends its request and then shuts its side down (`nc -N`,
-                        // some health checkers) still gets the response: RequestGuardHandler
-                        // closes after it.
-                        try options.setOption(.allowRemoteHalfClosure, value: true)
-                        // NIO keeps each connection's last receive buffer for reuse, for as long
-                        // as the connection lives. Starting at 256 bytes (not NIO's 2 KiB) keeps
-                        // idle keep-alive connections small (nginx frees its buffers between
-                        // requests); one full read makes the allocator jump to a much larger
-                        // size, so big requests cost one extra read once.
-                        try options.setOption(.recvAllocator, value: Self.clientReceiveAllocator)
-                    }
-                    try ClientPipeline.configure(
-                        channel: channel,
-                        plan: box.withLockedValue { $0 },
-                        loop: loop,
-                        logger: logger,
-                        metrics: metrics
-                    )
-                    registry.add(channel, listener: name, socket: socketID)
                 }
+                .bind(host: plan.host, port: port)
+                .get()
+        }
+        var channels: [any Channel] = []
+        do {
+            if configuration.reusePort {
+                // The first socket fixes the port (port 0 picks one); the others join it.
+                var port = plan.port
+                for eventLoop in self.group.makeIterator() {
+                    let channel = try await listen(on: eventLoop, port: port)
+                    channels.append(channel)
+                    port = channel.localAddress?.port ?? port
+                }
+            } else {
+                channels.append(try await listen(on: self.group, port: plan.port))
             }
-            .bind(host: plan.host, port: plan.port)
-            .get()
-        let address = try channel.localAddress ?? SocketAddress(ipAddress: "0.0.0.0", port: plan.port)
-        let listener = RunningListener(configuration: configuration, socket: socket, plan: box, channel: channel, address: address)
+        } catch {
+            for channel in channels { try? await channel.close() }
+            throw error
+        }
+        let address = try channels[0].localAddress ?? SocketAddress(ipAddress: "0.0.0.0", port: plan.port)
+        let listener = RunningListener(configuration: configuration, socket: socket, plan: box, channels: channels, address: address)
         self.scheduleTicketRotation(listener)
         self.logger.info(
             "listener started",
@@ -244,6 +266,7 @@ public final class ProxyServer: Service, Sendable {
                 "listener": "\(plan.name)",
                 "address": "\(Self.describe(address, fallbackHost: plan.host))",
                 "protocol": "\(plan.tls == nil ? "http" : "https")",
+                "sockets": "\(channels.count)",
             ]
         )
         return listener
@@ -321,7 +344,7 @@ public final class ProxyServer: Service, Sendable {
         }
         for monitor in monitors { monitor.stop() }
         for listener in listeners {
-            try? await listener.channel.close()
+            await listener.close()
         }
         let open = self.registry.all
         self.logger.info("shutting down", metadata: ["open_connections": "\(open.count)"])

@@ -139,6 +139,10 @@ import Testing
             "test.yaml:4:20: listeners[0].server_header: expected a string, or false for no Server header; got true"
         ),
         (
+            "reuse_port: sometimes",
+            "test.yaml:4:17: listeners[0].reuse_port: expected true or false, got \"sometimes\""
+        ),
+        (
             "strip_response_headers: [X-Powered-By, \"Bad Header\"]",
             "test.yaml:4:44: listeners[0].strip_response_headers[1]: \"Bad Header\" is not a valid header name"
         ),

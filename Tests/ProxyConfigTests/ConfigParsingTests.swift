@@ -21,6 +21,7 @@ import Testing
             trusted_proxies: ["10.0.0.0/8", "fd00::/8", 192.0.2.1]
             server_header: false
             strip_response_headers: [X-Powered-By]
+            reuse_port: true
             limits:
               header_bytes: 32KiB
               body_bytes: unlimited
@@ -84,6 +85,7 @@ import Testing
         #expect(https.trustedProxies.map(\.description) == ["10.0.0.0/8", "fd00::/8", "192.0.2.1/32"])
         #expect(https.serverHeader == nil)
         #expect(https.stripResponseHeaders == ["X-Powered-By"])
+        #expect(https.reusePort)
         #expect(
             https.limits
                 == ListenerLimits(
@@ -100,9 +102,9 @@ import Testing
                     host: "*.example.com",
                     pathPrefix: "/api",
                     targetGroup: "api",
-                    line: 25
+                    line: 26
                 ),
-                RouteConfiguration(name: "default", targetGroup: "web", line: 28),
+                RouteConfiguration(name: "default", targetGroup: "web", line: 29),
             ]
         )
         #expect(https.defaultRoute?.name == "default")
@@ -116,7 +118,8 @@ import Testing
         #expect(plain.serverHeader == "portcullis")
         #expect(plain.stripResponseHeaders == ["Server", "X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version"])
         #expect(plain.limits == ListenerLimits())
-        #expect(plain.routes == [RouteConfiguration(name: "route-0", targetGroup: "web", line: 32)])
+        #expect(!plain.reusePort)
+        #expect(plain.routes == [RouteConfiguration(name: "route-0", targetGroup: "web", line: 33)])
 
         #expect(configuration.targetGroups.map(\.name) == ["web", "api"])
         let web = try #require(configuration.targetGroup(named: "web"))

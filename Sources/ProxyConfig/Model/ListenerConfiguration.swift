@@ -32,6 +32,10 @@ public struct ListenerConfiguration: Sendable, Equatable {
     /// Header names as written, compare case-insensitively.
     public var stripResponseHeaders: [String]
     public var limits: ListenerLimits
+    /// One listening socket per event loop (`SO_REUSEPORT`): the kernel spreads new
+    /// connections over the loops, and each loop accepts its own. Off by default: with it, a
+    /// second process that also asks for it can bind the same address without an error.
+    public var reusePort: Bool
     /// In evaluation order: by ``RouteConfiguration/priority`` (routes without one last), ties in
     /// file order. The first matching route wins; a request that matches none gets 404.
     public var routes: [RouteConfiguration]
@@ -45,6 +49,7 @@ public struct ListenerConfiguration: Sendable, Equatable {
         serverHeader: String? = ListenerConfiguration.defaultServerHeader,
         stripResponseHeaders: [String] = ListenerConfiguration.defaultStrippedResponseHeaders,
         limits: ListenerLimits = ListenerLimits(),
+        reusePort: Bool = false,
         routes: [RouteConfiguration]
     ) {
         self.name = name
@@ -55,6 +60,7 @@ public struct ListenerConfiguration: Sendable, Equatable {
         self.serverHeader = serverHeader
         self.stripResponseHeaders = stripResponseHeaders
         self.limits = limits
+        self.reusePort = reusePort
         self.routes = routes
     }
 

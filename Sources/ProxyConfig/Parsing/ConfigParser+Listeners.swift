@@ -1,7 +1,7 @@
 extension ConfigParser {
     private static let listenerKeys = [
         "name", "bind", "protocol", "tls", "trusted_proxies", "server_header", "strip_response_headers", "limits",
-        "routes",
+        "reuse_port", "routes",
     ]
 
     mutating func listeners(_ node: ConfigNode, key: String) -> [ListenerConfiguration] {
@@ -86,6 +86,11 @@ extension ConfigParser {
             limits = self.limits(node, key: fields.key("limits"))
         }
 
+        var reusePort = false
+        if let node = fields["reuse_port"], let value = self.bool(node, key: fields.key("reuse_port")) {
+            reusePort = value
+        }
+
         var routes: [ParsedRoute] = []
         if let node = fields["routes"] {
             routes = self.routes(node, key: fields.key("routes"))
@@ -105,6 +110,7 @@ extension ConfigParser {
             serverHeader: serverHeader,
             stripResponseHeaders: stripResponseHeaders,
             limits: limits,
+            reusePort: reusePort,
             routes: routes.map(\.route.value)
         )
     }

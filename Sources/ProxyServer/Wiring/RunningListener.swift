@@ -2,7 +2,8 @@ import NIOConcurrencyHelpers
 import NIOCore
 import ProxyConfig
 
-/// A bound listener: its socket and its current plan, which a reload swaps.
+/// A bound listener: its socket (one per event loop with `reuse_port`) and its current plan,
+/// which a reload swaps.
 ///
 /// New connections read the plan when they are accepted; connections already open get the new
 /// settings through a ``ProxyCore/ListenerReloadedEvent``.
@@ -14,7 +15,8 @@ final class RunningListener: Sendable {
     let name: String
     let socket: Socket
     let configuration: ListenerConfiguration
-    let channel: any Channel
+    /// The listening sockets: one, or one per event loop with `reuse_port`, all on ``address``.
+    let channels: [any Channel]
     let address: SocketAddress
     private let currentPlan: NIOLockedValueBox<ListenerPlan>
     let ticketRotation: NIOLockedValueBox<RepeatedTask?> = NIOLockedValueBox(nil)
@@ -23,15 +25,22 @@ final class RunningListener: Sendable {
         configuration: ListenerConfiguration,
         socket: Socket,
         plan: NIOLockedValueBox<ListenerPlan>,
-        channel: any Channel,
+        channels: [any Channel],
         address: SocketAddress
     ) {
         self.name = configuration.name
         self.socket = socket
         self.configuration = configuration
         self.currentPlan = plan
-        self.channel = channel
+        self.channels = channels
         self.address = address
+    }
+
+    /// Stops accepting: closes every listening socket. Accepted connections go on.
+    func close() async {
+        for channel in self.channels {
+            try? await channel.close()
+        }
     }
 
     var plan: ListenerPlan {
@@ -45,8 +54,9 @@ final class RunningListener: Sendable {
     var socketID: ObjectIdentifier { ObjectIdentifier(self.socket) }
 
     /// Whether a new configuration of this listener can keep the socket: same address, same
-    /// protocol.
+    /// protocol, same `reuse_port`.
     func canKeepSocket(for new: ListenerConfiguration) -> Bool {
         new.bind == self.configuration.bind && new.protocol == self.configuration.protocol
+            && new.reusePort == self.configuration.reusePort
     }
 }
