@@ -8,10 +8,6 @@ extension ConfigParser {
             )
             return []
         }
-        guard !entries.isEmpty else {
-            self.problems.report(key, at: node, "needs at least one target group")
-            return []
-        }
         var groups: [TargetGroupConfiguration] = []
         for entry in entries {
             let fallbackKey = "\(key).\(entry.key.scalar?.text ?? "?")"

@@ -37,7 +37,7 @@ struct ConfigParser {
                 "",
                 line: 0,
                 column: 0,
-                "the configuration is empty; it needs \"listeners\" and \"target_groups\""
+                "the configuration is empty; it needs \"listeners\" (and \"target_groups\" for the routes that forward)"
             )
             return nil
         }
@@ -55,11 +55,12 @@ struct ConfigParser {
             self.reportMissing("listeners", in: fields)
         }
 
+        // Optional: listeners whose routes all answer themselves (fixed responses, redirects),
+        // such as a pure TLS-offload target, need no target group. A route that forwards to a
+        // missing group is reported where it names it.
         var targetGroups: [TargetGroupConfiguration] = []
         if let node = fields["target_groups"] {
             targetGroups = self.targetGroups(node, key: fields.key("target_groups"))
-        } else {
-            self.reportMissing("target_groups", in: fields)
         }
 
         let validator = CrossSectionValidator(

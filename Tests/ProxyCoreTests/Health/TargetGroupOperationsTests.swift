@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import Testing
@@ -12,7 +13,11 @@ struct TargetGroupOperationsTests {
     private static let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
     private let targets = [Target(host: "10.0.0.1", port: 1, name: "a"), Target(host: "10.0.0.2", port: 2, name: "b")]
 
-    private func make(_ loop: any EventLoop, healthCheck: Bool = true) -> (TargetGroupMonitor, TargetGroupLoopState) {
+    private func make(
+        _ loop: any EventLoop,
+        healthCheck: Bool = true,
+        prober: any HealthProber = PassingProber()
+    ) -> (TargetGroupMonitor, TargetGroupLoopState) {
         let group = TargetGroup(
             name: "web",
             targets: self.targets,
@@ -20,7 +25,7 @@ struct TargetGroupOperationsTests {
                 ? HealthCheckSettings(kind: .http(path: "/"), interval: .seconds(30), timeout: .seconds(5), healthyThreshold: 2, unhealthyThreshold: 2)
                 : nil
         )
-        let monitor = TargetGroupMonitor(group: group, home: loop, prober: PassingProber(), logger: Self.logger)
+        let monitor = TargetGroupMonitor(group: group, home: loop, prober: prober, logger: Self.logger)
         return (monitor, monitor.makeLoopState(on: loop))
     }
 
@@ -67,12 +72,15 @@ struct TargetGroupOperationsTests {
 
     @Test func attachWaitsForFreshPassesUnlessAskedToServeAtOnce() async throws {
         try await self.withLoop { loop in
-            let (monitor, state) = self.make(loop)
+            // b's probes fail until the gate opens: no race with the rechecks below.
+            let prober = GatedProber(failing: "10.0.0.2:2")
+            let (monitor, state) = self.make(loop, prober: prober)
             monitor.start()
             _ = try await monitor.drain("b")
             let attached = try await monitor.attach("b", immediately: false)
             #expect(attached.health == .unhealthy)  // needs healthy_threshold (2) fresh passes
             #expect(try await self.picks(state, on: loop) == ["10.0.0.1:1"])
+            prober.open()
             // Rechecks come every second (not every 30 s interval) until it passes.
             try await self.eventually { monitor.status()[1].health == .healthy }
             #expect(try await self.picks(state, on: loop) == ["10.0.0.1:1", "10.0.0.2:2"])
@@ -190,6 +198,25 @@ struct TargetGroupOperationsTests {
 }
 
 /// Every probe passes.
+/// Fails the probes of one target until ``open()``; passes every other probe.
+final class GatedProber: HealthProber, @unchecked Sendable {
+    private let lock = NIOLock()
+    private var failing: String?
+
+    init(failing targetID: String) {
+        self.failing = targetID
+    }
+
+    func open() {
+        self.lock.withLock { self.failing = nil }
+    }
+
+    func probe(_ target: Target, settings: HealthCheckSettings, on eventLoop: any EventLoop) -> EventLoopFuture<ProbeResult> {
+        let fails = self.lock.withLock { self.failing == target.id }
+        return eventLoop.makeSucceededFuture(fails ? .failed(reason: .refused) : .passed(status: 200))
+    }
+}
+
 struct PassingProber: HealthProber {
     func probe(_ target: Target, settings: HealthCheckSettings, on eventLoop: any EventLoop) -> EventLoopFuture<ProbeResult> {
         eventLoop.makeSucceededFuture(.passed(status: 200))
