@@ -26,6 +26,7 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
     private var machine: RequestGuardStateMachine
     private let serverHeader: String?
     private let phaseObserver: (any RequestPhaseObserver)?
+    private let responseEncoder: HTTP1ResponseEncoder?
     /// Pipelined parts; usually none, so it starts small (every idle connection has one).
     private var buffered = CircularBuffer<HTTPServerRequestPart>(initialCapacity: 1) {
         didSet { if self.buffered.isEmpty { self.bufferedBytes = 0 } }
@@ -36,12 +37,21 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
     static let maxBufferedBytes = 64 * 1024
     private var replaying = false
 
-    /// - Parameter phaseObserver: Told when each request's head is in and its response written:
-    ///   the connection's ``ConnectionTimeoutHandler``, or `nil` when there is none.
-    public init(maxBodyBytes: Int?, serverHeader: String?, phaseObserver: (any RequestPhaseObserver)? = nil) {
+    /// - Parameters:
+    ///   - phaseObserver: Told when each request's head is in and its response written: the
+    ///     connection's ``ConnectionTimeoutHandler``, or `nil` when there is none.
+    ///   - responseEncoder: Told the method of each request that will be answered, so the
+    ///     response to a `HEAD` is framed without a body; `nil` with another encoder.
+    public init(
+        maxBodyBytes: Int?,
+        serverHeader: String?,
+        phaseObserver: (any RequestPhaseObserver)? = nil,
+        responseEncoder: HTTP1ResponseEncoder? = nil
+    ) {
         self.machine = RequestGuardStateMachine(maxBodyBytes: maxBodyBytes)
         self.serverHeader = serverHeader
         self.phaseObserver = phaseObserver
+        self.responseEncoder = responseEncoder
     }
 
     // MARK: Inbound
@@ -60,7 +70,14 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
     private func handle(_ part: HTTPServerRequestPart, wrapped: NIOAny?, context: ChannelHandlerContext) {
         let action: RequestGuardStateMachine.InboundAction
         switch part {
-        case .head(let head): action = self.machine.requestHead(head)
+        case .head(let head):
+            action = self.machine.requestHead(head)
+            switch action {
+            case .forward, .forwardHeadSendingContinue, .reject:
+                self.responseEncoder?.requestReceived(method: head.method)  // it will be answered
+            case .buffer, .drop, .close:
+                break
+            }
         case .body(let buffer): action = self.machine.requestBody(byteCount: buffer.readableBytes)
         case .end: action = self.machine.requestEnd()
         }

@@ -58,8 +58,13 @@ public final class UpstreamPool: @unchecked Sendable {
                 case .success(let channel):
                     do {
                         let connection = UpstreamConnection(target: target, channel: channel)
-                        // Request heads were validated on the way in (decision 0007).
-                        try channel.pipeline.syncOperations.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
+                        // Request heads were validated on the way in (decision 0007); our
+                        // encoder writes them as they are. The response decoder learns each
+                        // request's method from the parts written (a HEAD response has no body).
+                        try channel.pipeline.syncOperations.addHandlers([
+                            HTTP1RequestEncoder(),
+                            ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)),
+                        ])
                         try channel.pipeline.syncOperations.addHandler(connection)
                         connection.pool = self
                         connection.requestCount = 1

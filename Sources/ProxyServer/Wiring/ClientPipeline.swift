@@ -7,7 +7,7 @@ import ProxyTLS
 /// The recipe for a client connection's pipeline, from the socket up:
 ///
 /// ```
-/// socket ─ TLSServerHandler ─ ConnectionTimeoutHandler ─ HTTP codec
+/// socket ─ TLSServerHandler ─ ConnectionTimeoutHandler ─ HTTP1ResponseEncoder ─ request decoder
 ///        ─ RequestGuardHandler ─ ProxyHandler ─▶ UpstreamPool ─▶ target
 /// ```
 enum ClientPipeline {
@@ -40,29 +40,8 @@ enum ClientPipeline {
             )
         }
         let settings = plan.settings
-        let timeouts = ConnectionTimeoutHandler(
-            headerTimeout: settings.limits.headerTimeout,
-            idleTimeout: settings.limits.idleTimeout,
-            serverHeader: settings.serverHeader,
-            timers: loop.timers
-        )
-        try pipeline.addHandler(timeouts)
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        limits.maxHeaderListSize = plan.headerBytes
-        limits.maxHeaderFieldSize = plan.headerBytes
-        limits.maxHeaderFieldCount = 256
-        try pipeline.configureHTTPServerPipeline(
-            withPipeliningAssistance: false,
-            withErrorHandling: false,
-            // Every header written here was validated on the way in (RequestValidator for
-            // requests, the strict parser for responses) or in the configuration; see
-            // docs/decisions/0007-no-outbound-header-revalidation.md.
-            withOutboundHeaderValidation: false,
-            withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
-            withDecoderLimitConfiguration: limits
-        )
-        try pipeline.addHandler(
-            RequestGuardHandler(maxBodyBytes: settings.limits.bodyBytes, serverHeader: settings.serverHeader, phaseObserver: timeouts)
+        try pipeline.addHandlers(
+            ClientHTTPHandlers.make(limits: settings.limits, serverHeader: settings.serverHeader, timers: loop.timers)
         )
         try pipeline.addHandler(
             ProxyHandler(settings: settings, loop: loop, connectionInfo: info, logger: logger)

@@ -13,7 +13,6 @@ struct ListenerPlan: Sendable {
     var tls: TLSServerContext?
     var ticketKeyRotation: TimeAmount
     var settings: ListenerSettings
-    var headerBytes: Int
 
     /// - Throws: ``TLSConfigurationError`` (naming the file) when a certificate cannot be loaded.
     /// - Parameter previous: The plans being replaced (a reload); a listener of the same name
@@ -62,8 +61,7 @@ struct ListenerPlan: Sendable {
                 port: listener.bind.port,
                 tls: tlsContext,
                 ticketKeyRotation: rotation,
-                settings: settings,
-                headerBytes: listener.limits.headerBytes
+                settings: settings
             )
         }
     }

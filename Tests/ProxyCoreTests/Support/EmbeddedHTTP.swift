@@ -94,18 +94,7 @@ struct ProxyHarness {
             router: Router(routes: [Route(name: "default", targetGroup: group)])
         )
         let sync = self.client.pipeline.syncOperations
-        let timeouts = ConnectionTimeoutHandler(headerTimeout: limits.headerTimeout, idleTimeout: limits.idleTimeout, serverHeader: serverHeader)
-        try sync.addHandler(timeouts)
-        var decoderLimits = NIOHTTPDecoderLimitConfiguration()
-        decoderLimits.maxHeaderListSize = limits.headerBytes
-        decoderLimits.maxHeaderFieldSize = limits.headerBytes
-        try sync.configureHTTPServerPipeline(
-            withPipeliningAssistance: false,
-            withErrorHandling: false,
-            withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
-            withDecoderLimitConfiguration: decoderLimits
-        )
-        try sync.addHandler(RequestGuardHandler(maxBodyBytes: limits.bodyBytes, serverHeader: serverHeader, phaseObserver: timeouts))
+        try sync.addHandlers(ClientHTTPHandlers.make(limits: limits, serverHeader: serverHeader, timers: nil))
         try sync.addHandler(
             ProxyHandler(
                 settings: settings,

@@ -1,0 +1,161 @@
+import NIOCore
+import NIOEmbedded
+import NIOHTTP1
+import Testing
+
+@testable import ProxyCore
+
+/// Our HTTP/1 encoders, byte for byte, on an EmbeddedChannel.
+struct HTTP1ResponseEncoderTests {
+    private func channel() throws -> (EmbeddedChannel, HTTP1ResponseEncoder) {
+        let encoder = HTTP1ResponseEncoder()
+        let channel = EmbeddedChannel(handler: encoder)
+        return (channel, encoder)
+    }
+
+    private func head(_ status: HTTPResponseStatus, _ headers: [(String, String)], version: HTTPVersion = .http1_1) -> HTTPServerResponsePart {
+        .head(HTTPResponseHead(version: version, status: status, headers: HTTPHeaders(headers)))
+    }
+
+    private func written(_ channel: EmbeddedChannel) throws -> String {
+        var text = ""
+        while let data = try channel.readOutbound(as: IOData.self) {
+            guard case .byteBuffer(let buffer) = data else { Issue.record("file region"); continue }
+            text += String(buffer: buffer)
+        }
+        return text
+    }
+
+    @Test func contentLengthWinsOverTransferEncodingAndTheBodyGoesAsItIs() throws {
+        let (channel, _) = try self.channel()
+        try channel.writeOutbound(self.head(.ok, [("Server", "p"), ("Content-Length", "5"), ("Transfer-Encoding", "chunked")]))
+        try channel.writeOutbound(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(string: "hello"))))
+        try channel.writeOutbound(HTTPServerResponsePart.end(nil))
+        #expect(try self.written(channel) == "HTTP/1.1 200 OK\r\nServer: p\r\nContent-Length: 5\r\n\r\nhello")
+    }
+
+    @Test func withoutContentLengthHTTP11IsChunkedWithTrailers() throws {
+        let (channel, _) = try self.channel()
+        try channel.writeOutbound(self.head(.ok, [("Content-Type", "text/plain"), ("transfer-encoding", "gzip, chunked")]))
+        try channel.writeOutbound(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(string: "hello"))))
+        try channel.writeOutbound(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer())))  // no chunk for nothing
+        try channel.writeOutbound(HTTPServerResponsePart.end(HTTPHeaders([("X-Checksum", "1")])))
+        #expect(
+            try self.written(channel)
+                == "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX-Checksum: 1\r\n\r\n"
+        )
+    }
+
+    @Test func aLargeChunkIsWrittenWithoutCopyingIt() throws {
+        let (channel, _) = try self.channel()
+        try channel.writeOutbound(self.head(.ok, []))
+        _ = try self.written(channel)
+        let body = ByteBuffer(repeating: UInt8(ascii: "x"), count: 10_000)
+        try channel.writeOutbound(HTTPServerResponsePart.body(.byteBuffer(body)))
+        var parts: [ByteBuffer] = []
+        while case .byteBuffer(let buffer)? = try channel.readOutbound(as: IOData.self) { parts.append(buffer) }
+        #expect(parts.map { $0.readableBytes } == [6, 10_000, 2])
+        #expect(String(buffer: parts[0]) == "2710\r\n" && String(buffer: parts[2]) == "\r\n")
+        #expect(parts[1] == body)
+    }
+
+    @Test func http10WithoutContentLengthIsDelimitedByTheClose() throws {
+        let (channel, _) = try self.channel()
+        try channel.writeOutbound(self.head(.ok, [("A", "b")], version: .http1_0))
+        try channel.writeOutbound(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(string: "raw"))))
+        try channel.writeOutbound(HTTPServerResponsePart.end(nil))
+        #expect(try self.written(channel) == "HTTP/1.0 200 OK\r\nA: b\r\n\r\nraw")
+    }
+
+    @Test(arguments: [HTTPResponseStatus.noContent, .notModified, .continue])
+    func statusesWithoutBodyLoseTheirFraming(status: HTTPResponseStatus) throws {
+        let (channel, _) = try self.channel()
+        try channel.writeOutbound(self.head(status, [("ETag", "\"x\""), ("Content-Length", "3"), ("Transfer-Encoding", "chunked")]))
+        try channel.writeOutbound(HTTPServerResponsePart.end(nil))
+        #expect(try self.written(channel) == "HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\nETag: \"x\"\r\n\r\n")
+    }
+
+    @Test func aResponseToHEADKeepsItsFramingAndWritesNoBody() throws {
+        let (channel, encoder) = try self.channel()
+        encoder.requestReceived(method: .HEAD)
+        encoder.requestReceived(method: .GET)
+        try channel.writeOutbound(self.head(.continue, []))  // informational: not the answer yet
+        try channel.writeOutbound(self.head(.ok, [("Content-Length", "1000")]))
+        let promise = channel.eventLoop.makePromise(of: Void.self)
+        channel.write(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(string: "nope"))), promise: promise)
+        #expect(throws: HTTP1ResponseEncoder.BodyNotAllowed.self) { try promise.futureResult.wait() }
+        try channel.writeOutbound(HTTPServerResponsePart.end(nil))
+        #expect(try self.written(channel) == "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+        // The next response (to the GET) has its body again.
+        try channel.writeOutbound(self.head(.ok, []))
+        try channel.writeOutbound(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(string: "ok"))))
+        try channel.writeOutbound(HTTPServerResponsePart.end(nil))
+        #expect(try self.written(channel) == "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n")
+    }
+
+    @Test func aResponseToCONNECTHasNoFraming() throws {
+        let (channel, encoder) = try self.channel()
+        encoder.requestReceived(method: .CONNECT)
+        try channel.writeOutbound(self.head(.ok, [("Content-Length", "0")]))
+        try channel.writeOutbound(HTTPServerResponsePart.end(nil))
+        #expect(try self.written(channel) == "HTTP/1.1 200 OK\r\n\r\n")
+    }
+
+    @Test func promisesCompleteInOrder() throws {
+        let (channel, _) = try self.channel()
+        final class Order { var indices: [Int] = [] }
+        let order = Order()
+        for (index, part) in [self.head(.ok, []), .body(.byteBuffer(ByteBuffer(string: "x"))), .end(nil)].enumerated() {
+            let promise = channel.eventLoop.makePromise(of: Void.self)
+            promise.futureResult.assumeIsolated().whenSuccess { order.indices.append(index) }
+            channel.write(part, promise: promise)
+        }
+        channel.flush()
+        #expect(order.indices == [0, 1, 2])
+    }
+}
+
+struct HTTP1RequestEncoderTests {
+    private func encode(_ head: HTTPRequestHead, body: [String] = []) throws -> String {
+        let channel = EmbeddedChannel(handler: HTTP1RequestEncoder())
+        try channel.writeOutbound(HTTPClientRequestPart.head(head))
+        for part in body {
+            try channel.writeOutbound(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(string: part))))
+        }
+        try channel.writeOutbound(HTTPClientRequestPart.end(nil))
+        var text = ""
+        while case .byteBuffer(let buffer)? = try channel.readOutbound(as: IOData.self) { text += String(buffer: buffer) }
+        return text
+    }
+
+    private func head(_ method: HTTPMethod, _ headers: [(String, String)]) -> HTTPRequestHead {
+        HTTPRequestHead(version: .http1_1, method: method, uri: "/a?b=1", headers: HTTPHeaders(headers))
+    }
+
+    @Test func aGETWithoutBodyIsWrittenAsItIs() throws {
+        #expect(try self.encode(self.head(.GET, [("Host", "x"), ("X-Forwarded-For", "1.2.3.4")])) == "GET /a?b=1 HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 1.2.3.4\r\n\r\n")
+    }
+
+    @Test func aContentLengthBodyGoesAsItIs() throws {
+        #expect(try self.encode(self.head(.POST, [("Content-Length", "4")]), body: ["ab", "cd"]) == "POST /a?b=1 HTTP/1.1\r\nContent-Length: 4\r\n\r\nabcd")
+    }
+
+    @Test func aChunkedBodyIsFramedChunkByChunk() throws {
+        #expect(
+            try self.encode(self.head(.PUT, [("Transfer-Encoding", "chunked")]), body: ["abc", "de"])
+                == "PUT /a?b=1 HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
+        )
+        #expect(
+            try self.encode(self.head(.DELETE, [("Transfer-Encoding", "chunked")]), body: ["z"])
+                == "DELETE /a?b=1 HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nz\r\n0\r\n\r\n"
+        )
+    }
+
+    @Test func aPOSTWithoutFramingIsSentAsAnEmptyChunkedBody() throws {
+        #expect(try self.encode(self.head(.POST, [("Host", "x")])) == "POST /a?b=1 HTTP/1.1\r\nHost: x\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n")
+    }
+
+    @Test func aTRACENeverHasABody() throws {
+        #expect(try self.encode(self.head(.TRACE, [("Content-Length", "0"), ("Max-Forwards", "1")])) == "TRACE /a?b=1 HTTP/1.1\r\nMax-Forwards: 1\r\n\r\n")
+    }
+}
