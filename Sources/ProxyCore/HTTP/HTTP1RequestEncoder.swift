@@ -41,6 +41,7 @@ public final class HTTP1RequestEncoder: ChannelOutboundHandler, RemovableChannel
             HTTP1Serializer.writeHead(
                 startLine: { HTTP1Serializer.writeRequestLine(method: head.method, uri: head.uri, version: head.version, into: &$0) },
                 headers: head.headers,
+                framing: framing,
                 omit: omit,
                 addChunked: addChunked,
                 into: &buffer

@@ -88,6 +88,7 @@ public final class HTTP1ResponseEncoder: ChannelOutboundHandler, RemovableChanne
         HTTP1Serializer.writeHead(
             startLine: { HTTP1Serializer.writeStatusLine(version: head.version, status: head.status, into: &$0) },
             headers: head.headers,
+            framing: framing,
             omit: omit,
             addChunked: chunked,
             into: &buffer

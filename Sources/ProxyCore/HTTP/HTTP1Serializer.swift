@@ -10,18 +10,35 @@ import NIOHTTP1
 /// were received (``RequestValidator``, the strict response parser) or configured
 /// ([decision 0007](../../../docs/decisions/0007-no-outbound-header-revalidation.md)).
 enum HTTP1Serializer {
-    /// The framing headers of a head, found in one pass.
+    /// The framing headers of a head and the size of its fields, found in one pass over them.
     struct Framing {
         var hasContentLength = false
         var hasTransferEncoding = false
+        /// Bytes of every `name: value` line, and of the framing ones.
+        fileprivate var fieldBytes = 0
+        fileprivate var contentLengthBytes = 0
+        fileprivate var transferEncodingBytes = 0
 
         init(_ headers: HTTPHeaders) {
-            for (name, _) in headers {
+            for (name, value) in headers {
+                let bytes = name.utf8.count + value.utf8.count + 4
+                self.fieldBytes += bytes
                 if HeaderName.equals(name, "content-length") {
                     self.hasContentLength = true
+                    self.contentLengthBytes += bytes
                 } else if HeaderName.equals(name, "transfer-encoding") {
                     self.hasTransferEncoding = true
+                    self.transferEncodingBytes += bytes
                 }
+            }
+        }
+
+        /// Bytes of the lines written when `omit` drops some.
+        func bytes(omitting omit: Omit) -> Int {
+            switch omit {
+            case .none: self.fieldBytes
+            case .transferEncoding: self.fieldBytes - self.transferEncodingBytes
+            case .contentLengthAndTransferEncoding: self.fieldBytes - self.transferEncodingBytes - self.contentLengthBytes
             }
         }
     }
@@ -48,17 +65,16 @@ enum HTTP1Serializer {
 
     /// Writes `startLine` (without its line end), the headers (minus those `omit` drops), the
     /// `Transfer-Encoding: chunked` field when `addChunked`, and the blank line.
+    /// - Parameter framing: Found in `headers` (``Framing/init(_:)``).
     static func writeHead(
         startLine: (inout ByteBuffer) -> Void,
         headers: HTTPHeaders,
+        framing: Framing,
         omit: Omit,
         addChunked: Bool,
         into buffer: inout ByteBuffer
     ) {
-        var size = 2 + (addChunked ? Self.chunkedField.utf8.count : 0)
-        for (name, value) in headers where !omit.omits(name) {
-            size += name.utf8.count + value.utf8.count + 4
-        }
+        let size = framing.bytes(omitting: omit) + 2 + (addChunked ? Self.chunkedField.utf8.count : 0)
         startLine(&buffer)
         buffer.writeStaticString("\r\n")
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { target in
@@ -154,6 +170,7 @@ enum HTTP1Serializer {
         Self.writeHead(
             startLine: { $0.writeStaticString("0") },
             headers: trailers,
+            framing: Framing(trailers),
             omit: .none,
             addChunked: false,
             into: &buffer
