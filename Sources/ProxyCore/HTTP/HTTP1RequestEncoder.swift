@@ -14,12 +14,22 @@ public final class HTTP1RequestEncoder: ChannelOutboundHandler, RemovableChannel
     public typealias OutboundOut = IOData
 
     private var chunked = false
+    private let responseDecoder: UpstreamResponseDecoder?
 
-    public init() {}
+    public convenience init() {
+        self.init(responseDecoder: nil)
+    }
+
+    /// - Parameter responseDecoder: Told the method of each request written (its response is
+    ///   framed by it).
+    init(responseDecoder: UpstreamResponseDecoder?) {
+        self.responseDecoder = responseDecoder
+    }
 
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch self.unwrapOutboundIn(data) {
         case .head(let head):
+            self.responseDecoder?.requestSent(head)
             let framing = HTTP1Serializer.Framing(head.headers)
             let http11 = head.version.major == 1 && head.version.minor >= 1
             var omit = HTTP1Serializer.Omit.none

@@ -59,11 +59,12 @@ public final class UpstreamPool: @unchecked Sendable {
                     do {
                         let connection = UpstreamConnection(target: target, channel: channel)
                         // Request heads were validated on the way in (decision 0007); our
-                        // encoder writes them as they are. The response decoder learns each
-                        // request's method from the parts written (a HEAD response has no body).
+                        // encoder writes them as they are, and tells the response decoder each
+                        // request's method (a HEAD response has no body).
+                        let decoder = UpstreamResponseDecoder()
                         try channel.pipeline.syncOperations.addHandlers([
-                            HTTP1RequestEncoder(),
-                            ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)),
+                            HTTP1RequestEncoder(responseDecoder: decoder),
+                            ByteToMessageHandler(decoder),
                         ])
                         try channel.pipeline.syncOperations.addHandler(connection)
                         connection.pool = self
