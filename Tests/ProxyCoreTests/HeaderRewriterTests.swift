@@ -141,6 +141,25 @@ struct HeaderRewriterTests {
         #expect(throws: RequestRejection.self) { try RequestValidator.validate(both, maxBodyBytes: nil) }
     }
 
+    /// Every Expect must be 100-continue, whichever comes last (a later valid one does not hide
+    /// an earlier unsupported one).
+    @Test func validatorRefusesAnyUnsupportedExpectation() throws {
+        func head(_ expects: [String]) -> HTTPRequestHead {
+            HTTPRequestHead(
+                version: .http1_1, method: .PUT, uri: "/",
+                headers: HTTPHeaders([("Host", "a"), ("Content-Length", "1")] + expects.map { ("Expect", $0) })
+            )
+        }
+        #expect(try RequestValidator.validate(head(["100-Continue"]), maxBodyBytes: nil) == .contentLength(1))
+        for expects in [["magic"], ["magic", "100-continue"], ["100-continue", "magic"]] {
+            #expect {
+                try RequestValidator.validate(head(expects), maxBodyBytes: nil)
+            } throws: { error in
+                (error as? RequestRejection)?.status == .expectationFailed
+            }
+        }
+    }
+
     @Test func headerNamesCompareIgnoringASCIICaseOnly() {
         #expect(HeaderName.equals("Content-Length", "content-length"))
         #expect(HeaderName.equals("CONTENT-LENGTH", "content-length"))
@@ -161,6 +180,12 @@ struct HeaderRewriterTests {
         #expect(HopByHop.isHopByHop("Proxy-Anything", namedByConnection: []))
         #expect(HopByHop.isHopByHop("Transfer-Encoding", namedByConnection: []))
         #expect(!HopByHop.isHopByHop("Content-Length", namedByConnection: []))
+        for name in HopByHop.alwaysRemoved {
+            #expect(HopByHop.isHopByHop(name.uppercased(), namedByConnection: []), "\(name)")
+        }
+        for name in ["t", "tf", "trailers", "upgrades", "connections", "keep-alivE2", "transfer-encodings", "proxy", "Host"] {
+            #expect(!HopByHop.isHopByHop(name, namedByConnection: []), "\(name)")
+        }
     }
 
     @Test func forwardedHostWithPortIsQuotedAndEscaped() {

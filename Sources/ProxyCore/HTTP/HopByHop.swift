@@ -32,10 +32,16 @@ enum HopByHop {
 
     /// Whether the field `name` (any case) must be dropped when forwarding.
     static func isHopByHop(_ name: String, namedByConnection: [String]) -> Bool {
-        if HeaderName.hasPrefix(name, "proxy-") { return true }
-        for removed in alwaysRemoved where HeaderName.equals(name, removed) {
-            return true
+        // By length first: most names are no candidate at all (the names of ``alwaysRemoved``).
+        let alwaysRemoved: Bool
+        switch name.utf8.count {
+        case 2: alwaysRemoved = HeaderName.equals(name, "te")
+        case 7: alwaysRemoved = HeaderName.equals(name, "trailer") || HeaderName.equals(name, "upgrade")
+        case 10: alwaysRemoved = HeaderName.equals(name, "connection") || HeaderName.equals(name, "keep-alive")
+        case 17: alwaysRemoved = HeaderName.equals(name, "transfer-encoding")
+        default: alwaysRemoved = false
         }
+        if alwaysRemoved || HeaderName.hasPrefix(name, "proxy-") { return true }
         for named in namedByConnection where HeaderName.equals(name, named) {
             return true
         }

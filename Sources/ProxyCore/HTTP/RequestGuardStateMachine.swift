@@ -76,7 +76,7 @@ struct RequestGuardStateMachine {
             do {
                 let framing = try RequestValidator.validate(head, maxBodyBytes: self.maxBodyBytes)
                 self.state = .inFlight(InFlight(keepAlive: head.isKeepAlive, version: head.version))
-                let expectsContinue = head.headers["expect"].first.map { $0.lowercased() == "100-continue" } ?? false
+                let expectsContinue = head.headers.contains(name: "expect")  // validated: 100-continue
                 if expectsContinue && head.version == .http1_1 && framing != .none {
                     return .forwardHeadSendingContinue
                 }

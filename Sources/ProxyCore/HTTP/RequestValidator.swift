@@ -41,7 +41,7 @@ public enum RequestValidator {
         var hostCount = 0
         var contentLengths: [Substring] = []
         var transferCodings: [Substring] = []
-        var expect: String?
+        var unsupportedExpect: String?
         for (name, value) in head.headers {
             guard Self.isToken(name) else {
                 throw RequestRejection(.badRequest, "invalid header name")
@@ -55,8 +55,8 @@ public enum RequestValidator {
                 contentLengths.append(contentsOf: value.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingSpaces() })
             } else if HeaderName.equals(name, "transfer-encoding") {
                 transferCodings.append(contentsOf: value.split(separator: ",").map { $0.trimmingSpaces() }.filter { !$0.isEmpty })
-            } else if HeaderName.equals(name, "expect") {
-                expect = value
+            } else if HeaderName.equals(name, "expect"), !HeaderName.equals(value, "100-continue") {
+                unsupportedExpect = unsupportedExpect ?? value
             }
         }
         if head.version == .http1_1 && hostCount == 0 {
@@ -65,7 +65,9 @@ public enum RequestValidator {
         if hostCount > 1 {
             throw RequestRejection(.badRequest, "more than one Host header")
         }
-        if let expect, expect.lowercased() != "100-continue" {
+        // Every Expect must be 100-continue (the only expectation HTTP/1.1 defines): after
+        // validation, an Expect header means exactly that.
+        if let expect = unsupportedExpect {
             throw RequestRejection(.expectationFailed, "unsupported Expect: \(expect)")
         }
 
