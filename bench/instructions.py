@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""User-space instructions per request, Portcullis and nginx: `make bench-instructions`.
+
+CPU time on a shared 2-core machine moves by 10-20 % from run to run; the number of
+instructions a proxy executes for a fixed number of requests does not. This runs each proxy
+under `valgrind --tool=callgrind` (one event loop / one worker, the `make bench` configuration
+and backend), sends a warm-up, zeroes the counters, sends N requests with h2load, and divides
+the instructions counted by N. Kernel work (system calls, TCP) is not counted: these figures
+measure the proxy's own code, OpenSSL and libc, which is where the two differ.
+
+Portcullis runs from a copy of the release binary without debug information (valgrind cannot
+read the DWARF 5 the Swift toolchain writes; the symbol table stays, so callgrind_annotate
+still names functions). The callgrind files stay in bench/out/callgrind/ for inspection.
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench  # noqa: E402  (the same backend, configurations and process handling)
+
+CALLGRIND_DIR = os.path.join(bench.OUT, "callgrind")
+
+SCENARIOS = [
+    # name, port key, h2load arguments, requests
+    ("plain HTTP keep-alive", "http", [], 4000),
+    ("HTTPS keep-alive", "tls", [], 4000),
+    ("full TLS handshake + request", "tls_full", ["-H", "Connection: close"], 1000),
+]
+
+
+def callgrind_argv(name: str, argv: list) -> list:
+    out = os.path.join(CALLGRIND_DIR, f"{name}.%p.out")
+    return ["valgrind", "--tool=callgrind", "--dump-instr=no", f"--callgrind-out-file={out}"] + argv
+
+
+def portcullis_argv() -> list:
+    stripped = os.path.join(CALLGRIND_DIR, "portcullis")
+    subprocess.run(["strip", "--strip-debug", "-o", stripped, bench.PORTCULLIS_BIN], check=True)
+    return [stripped, "run", "-c", os.path.join(bench.BENCH, "portcullis.yaml"), "--event-loops", "1"]
+
+
+def nginx_argv() -> list:
+    argv = bench.nginx_argv("nginx-proxy", "nginx-proxy.conf", 1)
+    argv[-1] = "master_process off; " + argv[-1]  # one process, so callgrind sees the worker
+    return argv
+
+
+def h2load(url: str, extra: list, count: int) -> int:
+    r = subprocess.run(["h2load", "--h1", "-c", "10", "-n", str(count)] + extra + [url],
+                       capture_output=True, text=True, timeout=600)
+    for line in r.stdout.splitlines():
+        if line.startswith("requests:"):
+            return int(line.split()[7])  # "... N succeeded"
+    raise RuntimeError(f"h2load gave no summary: {r.stdout[-400:]} {r.stderr[-400:]}")
+
+
+def totals(path: str) -> int:
+    with open(path) as f:
+        for line in f:
+            if line.startswith(("summary:", "totals:")):
+                return int(line.split()[1])
+    raise RuntimeError(f"no totals in {path}")
+
+
+def measure(name: str, argv: list, ports: dict) -> dict:
+    results = {}
+    server = bench.Server(f"{name}-callgrind", callgrind_argv(name, argv), list(ports.values()))
+    server.start()
+    try:
+        for scenario, key, extra, count in SCENARIOS:
+            scheme = "http" if key == "http" else "https"
+            url = f"{scheme}://{bench.HOST}:{ports[key]}/"
+            h2load(url, extra, 500)  # warm-up: connections, caches, lazy initialisation
+            for old in os.listdir(CALLGRIND_DIR):
+                if old.startswith(f"{name}.") and old.count(".") > 2:
+                    os.remove(os.path.join(CALLGRIND_DIR, old))
+            subprocess.run(["callgrind_control", "-z", str(server.proc.pid)], capture_output=True, timeout=60)
+            ok = h2load(url, extra, count)
+            subprocess.run(["callgrind_control", "-d", str(server.proc.pid)], capture_output=True, timeout=60)
+            time.sleep(1)
+            dumps = sorted((p for p in os.listdir(CALLGRIND_DIR) if p.startswith(f"{name}.") and p.count(".") > 2),
+                           key=lambda p: os.path.getmtime(os.path.join(CALLGRIND_DIR, p)))
+            if ok != count or not dumps:
+                raise RuntimeError(f"{name} {scenario}: {ok}/{count} requests succeeded, dumps {dumps}")
+            kept = os.path.join(CALLGRIND_DIR, f"{name}-{key}.callgrind")
+            shutil.move(os.path.join(CALLGRIND_DIR, dumps[-1]), kept)
+            results[scenario] = totals(kept) / count
+    finally:
+        server.stop()
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.parse_args()
+    for tool in ("valgrind", "callgrind_control", "h2load", "nginx", "strip"):
+        if not shutil.which(tool):
+            print(f"instructions: {tool} not found (make bench-instructions installs it)", file=sys.stderr)
+            return 1
+    os.makedirs(CALLGRIND_DIR, exist_ok=True)
+    bench.make_files()
+    backend = bench.make_backend()
+    backend.start()
+    try:
+        ours = measure("portcullis", portcullis_argv(), bench.PROXY_PORTS["portcullis"])
+        theirs = measure("nginx", nginx_argv(), bench.PROXY_PORTS["nginx"])
+    finally:
+        backend.stop()
+    print("| scenario | Portcullis, instructions / request | nginx | Portcullis / nginx |")
+    print("|---|---:|---:|---:|")
+    for scenario, _, _, _ in SCENARIOS:
+        a, b = ours[scenario], theirs[scenario]
+        print(f"| {scenario} | {a:,.0f} | {b:,.0f} | {a / b:.2f} |")
+    print(f"\ncallgrind files: {CALLGRIND_DIR} (callgrind_annotate FILE)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
