@@ -58,22 +58,10 @@ public final class HTTP1RequestEncoder: ChannelOutboundHandler, RemovableChannel
             )
             context.write(self.wrapOutboundOut(.byteBuffer(buffer)), promise: promise)
         case .body(let body):
-            if self.chunked && body.readableBytes > 0 {
-                HTTP1Serializer.writeChunk(body, allocator: context.channel.allocator) { part, isLast in
-                    context.write(self.wrapOutboundOut(part), promise: isLast ? promise : nil)
-                }
-            } else {
-                context.write(self.wrapOutboundOut(body), promise: promise)
-            }
+            HTTP1Serializer.writeBody(body, chunked: self.chunked, context: context, promise: promise)
         case .end(let trailers):
-            let chunked = self.chunked
+            HTTP1Serializer.writeEnd(trailers: trailers, chunked: self.chunked, context: context, promise: promise)
             self.chunked = false
-            if chunked {
-                let last = HTTP1Serializer.writeLastChunk(trailers: trailers, allocator: context.channel.allocator)
-                context.write(self.wrapOutboundOut(.byteBuffer(last)), promise: promise)
-            } else if let promise {
-                context.write(self.wrapOutboundOut(.byteBuffer(ByteBuffer())), promise: promise)
-            }
         }
     }
 }

@@ -41,24 +41,13 @@ public final class HTTP1ResponseEncoder: ChannelOutboundHandler, RemovableChanne
         case .body(let body):
             if self.suppressBody {
                 promise?.fail(BodyNotAllowed())
-            } else if self.chunked && body.readableBytes > 0 {
-                HTTP1Serializer.writeChunk(body, allocator: context.channel.allocator) { part, isLast in
-                    context.write(self.wrapOutboundOut(part), promise: isLast ? promise : nil)
-                }
             } else {
-                context.write(self.wrapOutboundOut(body), promise: promise)
+                HTTP1Serializer.writeBody(body, chunked: self.chunked, context: context, promise: promise)
             }
         case .end(let trailers):
-            let chunked = self.chunked
+            HTTP1Serializer.writeEnd(trailers: trailers, chunked: self.chunked, context: context, promise: promise)
             self.chunked = false
             self.suppressBody = false
-            if chunked {
-                let last = HTTP1Serializer.writeLastChunk(trailers: trailers, allocator: context.channel.allocator)
-                context.write(self.wrapOutboundOut(.byteBuffer(last)), promise: promise)
-            } else if let promise {
-                // Nothing to write, but the promise completes in order with the writes before it.
-                context.write(self.wrapOutboundOut(.byteBuffer(ByteBuffer())), promise: promise)
-            }
         }
     }
 

@@ -134,6 +134,29 @@ enum HTTP1Serializer {
         }
     }
 
+    /// Writes a body part on `context`: as one chunk when `chunked` (an empty part is no chunk,
+    /// it would end the body), as it is otherwise. `promise` completes with the last write.
+    static func writeBody(_ body: IOData, chunked: Bool, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
+        guard chunked && body.readableBytes > 0 else {
+            context.write(NIOAny(body), promise: promise)
+            return
+        }
+        Self.writeChunk(body, allocator: context.channel.allocator) { part, isLast in
+            context.write(NIOAny(part), promise: isLast ? promise : nil)
+        }
+    }
+
+    /// Writes the end of a message on `context`: the last chunk and the trailers when `chunked`;
+    /// otherwise nothing, but a `promise` still completes in order with the writes before it.
+    static func writeEnd(trailers: HTTPHeaders?, chunked: Bool, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
+        if chunked {
+            let last = Self.writeLastChunk(trailers: trailers, allocator: context.channel.allocator)
+            context.write(NIOAny(IOData.byteBuffer(last)), promise: promise)
+        } else if let promise {
+            context.write(NIOAny(IOData.byteBuffer(ByteBuffer())), promise: promise)
+        }
+    }
+
     /// Chunk data of at most this size is copied next to its size line and line end (one buffer
     /// to write); larger data is written as it is between two small buffers.
     static let chunkCopyLimit = 4096
