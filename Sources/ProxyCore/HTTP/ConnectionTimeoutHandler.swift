@@ -7,11 +7,12 @@ import NIOHTTP1
 /// Sits below the HTTP decoder and sees raw bytes, so it knows when the first byte of a request
 /// arrives; ``RequestGuardHandler`` tells it about request heads and finished responses (it is
 /// the guard's ``RequestPhaseObserver``).
-public final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler, RequestPhaseObserver {
+///
+/// Inbound only: the writes, flushes and reads of every response pass it by (it writes its own
+/// `408` through its context).
+public final class ConnectionTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler, RequestPhaseObserver {
     public typealias InboundIn = ByteBuffer
     public typealias InboundOut = ByteBuffer
-    public typealias OutboundIn = ByteBuffer
-    public typealias OutboundOut = ByteBuffer
 
     private let headerTimeout: TimeAmount
     private let idleTimeout: TimeAmount
@@ -89,7 +90,7 @@ public final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChan
                 RequestRejectedEvent(rejection: RequestRejection(.requestTimeout, "request head not received in time"))
             )
             let response = ErrorResponses.raw(.requestTimeout, serverHeader: self.serverHeader, allocator: context.channel.allocator)
-            context.writeAndFlush(self.wrapOutboundOut(response)).assumeIsolated().whenComplete { _ in
+            context.writeAndFlush(NIOAny(response)).assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)
             }
         case .closeIdle:
