@@ -53,6 +53,9 @@ struct AdminAPITests {
         #expect(metrics.body.contains(#"portcullis_requests_total{listener="plain",route="site",target_group="web""#))
         #expect(metrics.body.contains("portcullis_request_duration_seconds_bucket"))
         #expect(metrics.body.contains(#"portcullis_active_connections{listener="plain"}"#))
+        // The proxied response's body bytes were counted (the counters are cached per listener).
+        let sent = metrics.body.split(separator: "\n").first { $0.hasPrefix(#"portcullis_sent_bytes_total{listener="plain"}"#) }
+        #expect((sent?.split(separator: " ").last).flatMap { Double($0) }.map { $0 > 0 } == true, "\(String(describing: sent))")
         #expect(metrics.body.contains("portcullis_target_health"))
         let config = try await fixture.adminCall("GET", "/config")
         #expect(config.status == 200)

@@ -33,6 +33,8 @@ final class LoopObserver: ProxyObserver, @unchecked Sendable {
     private var retryCounters: [String: CoreMetrics.Counter] = [:]
     private var bytesIn: [String: CoreMetrics.Counter] = [:]
     private var bytesOut: [String: CoreMetrics.Counter] = [:]
+    /// The byte counters of the last listener seen: keep-alive traffic repeats it.
+    private var recentBytes: (listener: String, received: CoreMetrics.Counter, sent: CoreMetrics.Counter)?
     /// Per target group totals for scaling rules; kept only while some rule needs them (set on
     /// the loop by the server). Confined to the loop.
     private(set) var groupTraffic: [String: GroupTraffic] = [:]
@@ -92,13 +94,20 @@ final class LoopObserver: ProxyObserver, @unchecked Sendable {
             self.cached(&self.retryCounters, group, "portcullis_retries_total", [("target_group", group)])
                 .increment(by: Int64(record.retries))
         }
-        if record.requestBytes > 0 {
-            self.cached(&self.bytesIn, record.listener, "portcullis_received_bytes_total", [("listener", record.listener)])
-                .increment(by: Int64(record.requestBytes))
-        }
-        if record.responseBytes > 0 {
-            self.cached(&self.bytesOut, record.listener, "portcullis_sent_bytes_total", [("listener", record.listener)])
-                .increment(by: Int64(record.responseBytes))
+        if record.requestBytes > 0 || record.responseBytes > 0 {
+            let counters: (listener: String, received: CoreMetrics.Counter, sent: CoreMetrics.Counter)
+            if let recent = self.recentBytes, recent.listener == record.listener {
+                counters = recent
+            } else {
+                counters = (
+                    record.listener,
+                    self.cached(&self.bytesIn, record.listener, "portcullis_received_bytes_total", [("listener", record.listener)]),
+                    self.cached(&self.bytesOut, record.listener, "portcullis_sent_bytes_total", [("listener", record.listener)])
+                )
+                self.recentBytes = counters
+            }
+            if record.requestBytes > 0 { counters.received.increment(by: Int64(record.requestBytes)) }
+            if record.responseBytes > 0 { counters.sent.increment(by: Int64(record.responseBytes)) }
         }
         if self.tracksGroupTraffic, let targetGroup = record.targetGroup {
             self.groupTraffic[targetGroup, default: GroupTraffic()].record(nanoseconds: record.totalNanoseconds)
