@@ -109,6 +109,30 @@ struct ReloadIntegrationTests {
         #expect(try await run(curl, ["-s", "http://127.0.0.1:\(port)/whoami"]).stdout == "b0")
     }
 
+    /// Turning `reuse_port` on and off re-binds the listener on its port: one socket per event
+    /// loop, then one again, serving throughout.
+    @Test func reusePortTurnedOnAndOffByAReloadRebindsTheListener() async throws {
+        let probe = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        let port = try #require(probe.localAddress?.port)
+        try await probe.close()
+        let base = Self.yaml()
+            .replacingOccurrences(of: "event_loops: 1", with: "event_loops: 2")
+            .replacingOccurrences(of: "  - name: plain\n    bind: \"127.0.0.1:0\"", with: "  - name: plain\n    bind: \"127.0.0.1:\(port)\"")
+        let reusing = base.replacingOccurrences(of: "    protocol: http\n", with: "    protocol: http\n    reuse_port: true\n")
+        #expect(reusing != base)
+        let fixture = try await AdminFixture.start(yaml: base)
+        defer { Task { await fixture.stop() } }
+        let curl = try require(which("curl"), "curl")
+        #expect(try listeningSockets(port: port) == 1)
+        for (yaml, sockets) in [(reusing, 2), (base, 1)] {
+            try fixture.rewrite(yaml)
+            let reload = try await fixture.adminCall("POST", "/reload")
+            #expect(reload.status == 200, "\(reload.body)")
+            #expect(try listeningSockets(port: port) == sockets)
+            #expect(try await run(curl, ["-s", "http://127.0.0.1:\(port)/whoami"]).stdout == "b0")
+        }
+    }
+
     @Test func aClientThatHalfClosesAfterItsRequestStillGetsTheResponse() async throws {
         let fixture = try await AdminFixture.start(yaml: Self.yaml())
         defer { Task { await fixture.stop() } }
