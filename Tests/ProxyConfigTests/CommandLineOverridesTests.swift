@@ -254,14 +254,14 @@ import Testing
             "healthz",
             "10s",
             [
-                "<command line>: --health-path: must start with \"/\" and contain no spaces (got \"healthz\")",
+                "<command line>: --health-path: must start with \"/\" and be visible ASCII, no spaces; percent-encode other characters (got \"healthz\")",
             ]
         ),
         (
             "/a b",
             "10 s",
             [
-                "<command line>: --health-path: must start with \"/\" and contain no spaces (got \"/a b\")",
+                "<command line>: --health-path: must start with \"/\" and be visible ASCII, no spaces; percent-encode other characters (got \"/a b\")",
                 "<command line>: --health-interval: invalid duration \"10 s\" (expected a whole number with a unit, such as 500ms, 10s, 5m, 1h or 1h30m; a bare number means seconds)",
             ]
         ),

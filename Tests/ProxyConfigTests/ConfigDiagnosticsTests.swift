@@ -423,7 +423,7 @@ import Testing
                 "test.yaml:9:9: target_groups.web.targets[2].address: missing required key \"address\" (\"host:port\")",
                 "test.yaml:9:10: target_groups.web.targets[2].addr: unknown key \"addr\" (did you mean \"address\"?)",
                 "test.yaml:10:9: target_groups.web.targets[3]: missing \"]\" after the IPv6 address in \"[::1:8083\"",
-                "test.yaml:13:13: target_groups.web.health_check.path: must start with \"/\" and contain no spaces (got \"health\")",
+                "test.yaml:13:13: target_groups.web.health_check.path: must start with \"/\" and be visible ASCII, no spaces; percent-encode other characters (got \"health\")",
                 "test.yaml:14:13: target_groups.web.health_check.port: must be \"traffic-port\" or a port in 1...65535 (got \"traffic\")",
                 "test.yaml:15:17: target_groups.web.health_check.interval: must be in 1s...1h (got 2h)",
                 "test.yaml:17:22: target_groups.web.health_check.expect_status: invalid status list \"200-99\" (expected status codes and ranges in 100...599, such as 200, 200-299 or \"200,204,300-399\")",
@@ -432,6 +432,29 @@ import Testing
                 "test.yaml:19:3: target_groups.bad name: names may contain only letters, digits, \"-\", \"_\" and \".\" (got \"bad name\")",
             ]
         )
+    }
+
+    /// A health check's path goes into the probe's request line as it is.
+    @Test func healthCheckPathIsVisibleASCIIAndMayHaveAQuery() throws {
+        let fixture = try ConfigFixture()
+        func config(_ path: String) -> String {
+            """
+            listeners:
+              - bind: ":80"
+                routes: [{forward: web}]
+            target_groups:
+              web:
+                targets: ["127.0.0.1:8080"]
+                health_check: {path: \(path)}
+            """
+        }
+        #expect(fixture.errors(config("\"/healthz?full=1\"")) == [])
+        #expect(
+            fixture.errors(config("\"/h\\u00e9alth\"")) == [
+                "test.yaml:7:26: target_groups.web.health_check.path: must start with \"/\" and be visible ASCII, no spaces; percent-encode other characters (got \"/h\u{00E9}alth\")"
+            ]
+        )
+        #expect(fixture.errors(config("\"/a\\tb\"")).first?.contains("health_check.path: must start with") == true)
     }
 
     @Test func reportsRouteMistakes() throws {

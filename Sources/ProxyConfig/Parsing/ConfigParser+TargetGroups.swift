@@ -105,12 +105,9 @@ extension ConfigParser {
             check.protocol = value
         }
         if let node = fields["path"], let path = self.string(node, key: fields.key("path")) {
-            if !path.hasPrefix("/") || path.contains(where: \.isWhitespace) {
-                self.problems.report(
-                    fields.key("path"),
-                    at: node,
-                    "must start with \"/\" and contain no spaces (got \"\(path)\")"
-                )
+            // It goes into the probe's request line as it is.
+            if !HTTPSyntax.isValidRequestPath(path) {
+                self.problems.report(fields.key("path"), at: node, HTTPSyntax.requestPathProblem(path))
             } else {
                 check.path = path
                 if check.protocol == .tcp {

@@ -21,6 +21,17 @@ enum HTTPSyntax {
             }
     }
 
+    /// Whether `path` can be sent as an origin-form request target (a health check's): it starts
+    /// with `/` and is visible ASCII (no spaces, controls or raw non-ASCII; a query is fine).
+    static func isValidRequestPath(_ path: String) -> Bool {
+        path.hasPrefix("/") && path.unicodeScalars.allSatisfy { ("!"..."~").contains($0) }
+    }
+
+    /// The problem reported for a path ``isValidRequestPath(_:)`` refuses.
+    static func requestPathProblem(_ path: String) -> String {
+        "must start with \"/\" and be visible ASCII, no spaces; percent-encode other characters (got \(path.debugDescription))"
+    }
+
     /// Whether `value` can be sent as a field value: visible ASCII, spaces and tabs, no line breaks.
     static func isValidFieldValue(_ value: String) -> Bool {
         value.unicodeScalars.allSatisfy { $0 == "\t" || (" "..."~").contains($0) }

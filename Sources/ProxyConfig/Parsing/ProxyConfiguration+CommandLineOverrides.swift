@@ -196,8 +196,8 @@ extension TargetGroupConfiguration {
             }
         }
         if let path = overrides.healthPath {
-            if !path.hasPrefix("/") || path.contains(where: \.isWhitespace) {
-                report("--health-path", "must start with \"/\" and contain no spaces (got \"\(path)\")")
+            if !HTTPSyntax.isValidRequestPath(path) {
+                report("--health-path", HTTPSyntax.requestPathProblem(path))
             } else {
                 self.healthCheck.enabled = true
                 self.healthCheck.protocol = .http
