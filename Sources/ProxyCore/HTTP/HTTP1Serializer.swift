@@ -83,6 +83,9 @@ enum HTTP1Serializer {
                 offset += Self.copyUTF8(of: text, to: target, at: offset)
             }
             func copy(_ byte0: UInt8, _ byte1: UInt8) {
+                // The size was measured in the same terms; checked anyway, in release builds too
+                // (raw buffer subscripts are only checked in debug builds).
+                precondition(offset + 2 <= target.count, "HTTP head larger than measured")
                 target[offset] = byte0
                 target[offset + 1] = byte1
                 offset += 2
@@ -204,6 +207,7 @@ enum HTTP1Serializer {
     /// Copies the UTF-8 bytes of `text` to `target` at `offset`; returns how many.
     @inline(__always)
     private static func copyUTF8(of text: String, to target: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
+        precondition(offset + text.utf8.count <= target.count, "HTTP head larger than measured")
         if let count = text.utf8.withContiguousStorageIfAvailable({ bytes -> Int in
             UnsafeMutableRawBufferPointer(rebasing: target[offset..<(offset + bytes.count)]).copyMemory(from: UnsafeRawBufferPointer(bytes))
             return bytes.count
