@@ -79,6 +79,21 @@ struct RequestGuardTests {
         #expect(!harness.client.isActive)
     }
 
+    /// The loop's timer heap keeps no entry of a closed connection: the timers of its handlers
+    /// leave the heap at once (lazily disarmed ones would otherwise wait for their old deadline).
+    @Test func aClosedConnectionLeavesNoTimerInTheLoopHeap() throws {
+        let harness = try ProxyHarness(limits: RequestLimits(headerBytes: 1024, bodyBytes: 10, headerTimeout: .seconds(10), idleTimeout: .seconds(30)))
+        for _ in 0..<3 {
+            try harness.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+            _ = try harness.upstreamReceived()
+            try harness.respond("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+            _ = try harness.clientReceived()
+        }
+        #expect(harness.proxyLoop.timers.count > 0)  // idle timeout armed; the response timer lingers, disarmed
+        _ = try harness.client.finish()
+        #expect(harness.proxyLoop.timers.count == 0)
+    }
+
     @Test func pipelinedRequestsAreAnsweredInOrder() throws {
         let harness = try ProxyHarness()
         try harness.send("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n")

@@ -94,7 +94,7 @@ struct ProxyHarness {
             router: Router(routes: [Route(name: "default", targetGroup: group)])
         )
         let sync = self.client.pipeline.syncOperations
-        try sync.addHandlers(ClientHTTPHandlers.make(limits: limits, serverHeader: serverHeader, timers: nil))
+        try sync.addHandlers(ClientHTTPHandlers.make(limits: limits, serverHeader: serverHeader, timers: self.proxyLoop.timers))  // shared, as in the server
         try sync.addHandler(
             ProxyHandler(
                 settings: settings,
