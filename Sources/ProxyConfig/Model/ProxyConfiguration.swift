@@ -8,7 +8,8 @@
 /// Configuration keys at the top level:
 /// - `global` (mapping, optional): see ``GlobalSettings``.
 /// - `listeners` (list, required, at least one): see ``ListenerConfiguration``.
-/// - `target_groups` (mapping from name to group, required): see ``TargetGroupConfiguration``.
+/// - `target_groups` (mapping from name to group, optional when every route answers itself): see
+///   ``TargetGroupConfiguration``.
 /// - `admin` (mapping, optional): see ``AdminConfiguration``.
 public struct ProxyConfiguration: Sendable, Equatable {
     public var global: GlobalSettings
