@@ -74,10 +74,6 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     public func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        self.responseTimer = LazyTimer(timers: self.loop.timers) { [weak self] in
-            guard let self, let context = self.context, let target = self.target else { return }
-            self.perform(self.machine.responseTimedOut(.responseTimedOut(target)), context: context)
-        }
     }
 
     public func handlerRemoved(context: ChannelHandlerContext) {
@@ -502,7 +498,16 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func startResponseTimer(context: ChannelHandlerContext) {
         guard let state = self.groupState else { return }
-        self.responseTimer?.arm(in: state.group.upstream.responseTimeout)
+        // Made at the first forwarded request: a connection that never forwards one (an idle
+        // TLS connection, a fixed-response route) carries no timer.
+        let timer =
+            self.responseTimer
+            ?? LazyTimer(timers: self.loop.timers) { [weak self] in
+                guard let self, let context = self.context, let target = self.target else { return }
+                self.perform(self.machine.responseTimedOut(.responseTimedOut(target)), context: context)
+            }
+        self.responseTimer = timer
+        timer.arm(in: state.group.upstream.responseTimeout)
     }
 
     private func cancelResponseTimer() {

@@ -20,8 +20,10 @@ public final class HTTP1ResponseEncoder: ChannelOutboundHandler, RemovableChanne
 
     public struct BodyNotAllowed: Error, Hashable {}
 
-    /// Methods of the requests whose responses are still to be written, in order.
-    private var methods = CircularBuffer<HTTPMethod>(initialCapacity: 2)
+    /// Methods of the requests whose responses are still to be written, in order: the oldest,
+    /// then the rest (pipelining; usually empty, and an empty array allocates nothing).
+    private var nextMethod: HTTPMethod?
+    private var laterMethods: [HTTPMethod] = []
     private var chunked = false
     private var suppressBody = false
 
@@ -29,7 +31,17 @@ public final class HTTP1ResponseEncoder: ChannelOutboundHandler, RemovableChanne
 
     /// A request was received that will be answered: its response is framed for its method.
     public func requestReceived(method: HTTPMethod) {
-        self.methods.append(method)
+        if self.nextMethod == nil {
+            self.nextMethod = method
+        } else {
+            self.laterMethods.append(method)
+        }
+    }
+
+    private func popMethod() -> HTTPMethod? {
+        guard let method = self.nextMethod else { return nil }
+        self.nextMethod = self.laterMethods.isEmpty ? nil : self.laterMethods.removeFirst()
+        return method
     }
 
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -56,7 +68,7 @@ public final class HTTP1ResponseEncoder: ChannelOutboundHandler, RemovableChanne
         let code = head.status.code
         let informational = code >= 100 && code < 200 && code != 101
         var respondingToConnect = false
-        if !informational, let method = self.methods.popFirst() {
+        if !informational, let method = self.popMethod() {
             self.suppressBody = method == .HEAD || method == .CONNECT
             respondingToConnect = method == .CONNECT
         }

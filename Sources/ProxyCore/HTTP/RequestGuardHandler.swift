@@ -27,8 +27,9 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
     private let serverHeader: String?
     private let phaseObserver: (any RequestPhaseObserver)?
     private let responseEncoder: HTTP1ResponseEncoder?
-    /// Pipelined parts; usually none, so it starts small (every idle connection has one).
-    private var buffered = CircularBuffer<HTTPServerRequestPart>(initialCapacity: 1) {
+    /// Pipelined parts; usually none, so an array (an empty one allocates nothing, and every
+    /// idle connection has one).
+    private var buffered: [HTTPServerRequestPart] = [] {
         didSet { if self.buffered.isEmpty { self.bufferedBytes = 0 } }
     }
     /// Roughly what `buffered` holds: body bytes plus a fixed cost per head.
@@ -165,7 +166,8 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
     }
 
     private func dequeue() -> HTTPServerRequestPart? {
-        guard let part = self.buffered.popFirst() else { return nil }
+        guard !self.buffered.isEmpty else { return nil }
+        let part = self.buffered.removeFirst()
         self.bufferedBytes = max(0, self.bufferedBytes - Self.cost(of: part))
         return part
     }
