@@ -9,17 +9,7 @@ enum HeaderName {
     @inline(__always)
     static func equals(_ name: String, _ lowercased: String) -> Bool {
         // Lengths first, before any copy: most comparisons end here.
-        guard name.utf8.count == lowercased.utf8.count else { return false }
-        var name = name
-        var lowercased = lowercased
-        return name.withUTF8 { a in
-            lowercased.withUTF8 { b in
-                for index in 0..<a.count where Self.folded(a[index]) != b[index] {
-                    return false
-                }
-                return true
-            }
-        }
+        name.utf8.count == lowercased.utf8.count && Self.hasPrefix(name, lowercased)
     }
 
     /// Whether `name` starts with `lowercasedPrefix` (lowercase ASCII) ignoring ASCII case.

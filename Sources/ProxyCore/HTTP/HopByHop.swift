@@ -3,10 +3,19 @@ import NIOHTTP1
 /// The connection-scoped ("hop-by-hop") header fields of RFC 9110 §7.6.1, which a proxy must not
 /// forward, plus the tokens a message's own `Connection` header names.
 enum HopByHop {
-    /// Lowercased names that are never forwarded in either direction (and any `proxy-*`).
-    static let alwaysRemoved: [String] = [
-        "connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade",
-    ]
+    /// Whether `name` (any case) is never forwarded in either direction: `connection`,
+    /// `keep-alive`, `te`, `trailer`, `transfer-encoding`, `upgrade`, or any `proxy-*`.
+    static func isAlwaysRemoved(_ name: String) -> Bool {
+        // By length first: most names are no candidate at all.
+        switch name.utf8.count {
+        case 2: if HeaderName.equals(name, "te") { return true }
+        case 7: if HeaderName.equals(name, "trailer") || HeaderName.equals(name, "upgrade") { return true }
+        case 10: if HeaderName.equals(name, "connection") || HeaderName.equals(name, "keep-alive") { return true }
+        case 17: if HeaderName.equals(name, "transfer-encoding") { return true }
+        default: break
+        }
+        return HeaderName.hasPrefix(name, "proxy-")
+    }
 
     /// Fields that frame or route the message. A `Connection` header may not make us drop them:
     /// `Connection: content-length` would otherwise strip the body's framing on the way to the
@@ -32,16 +41,7 @@ enum HopByHop {
 
     /// Whether the field `name` (any case) must be dropped when forwarding.
     static func isHopByHop(_ name: String, namedByConnection: [String]) -> Bool {
-        // By length first: most names are no candidate at all (the names of ``alwaysRemoved``).
-        let alwaysRemoved: Bool
-        switch name.utf8.count {
-        case 2: alwaysRemoved = HeaderName.equals(name, "te")
-        case 7: alwaysRemoved = HeaderName.equals(name, "trailer") || HeaderName.equals(name, "upgrade")
-        case 10: alwaysRemoved = HeaderName.equals(name, "connection") || HeaderName.equals(name, "keep-alive")
-        case 17: alwaysRemoved = HeaderName.equals(name, "transfer-encoding")
-        default: alwaysRemoved = false
-        }
-        if alwaysRemoved || HeaderName.hasPrefix(name, "proxy-") { return true }
+        if Self.isAlwaysRemoved(name) { return true }
         for named in namedByConnection where HeaderName.equals(name, named) {
             return true
         }
