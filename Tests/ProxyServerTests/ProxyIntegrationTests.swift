@@ -81,8 +81,10 @@ struct ProxyIntegrationTests {
     }
 
     @Test func deadBackendIs502WithoutAddress() async throws {
-        let deadPort = try unusedPort()
+        let dead = try DeadPort()
+        let deadPort = dead.port
         let fixture = try await ProxyFixture.start(targetPort: deadPort)
+        defer { withExtendedLifetime(dead) {} }
         let result = try await fixture.curl(["--include", "\(fixture.url)/"])
         #expect(result.stdout.hasPrefix("HTTP/1.1 502"))
         #expect(!result.stdout.contains("127.0.0.1"))
@@ -137,16 +139,32 @@ final class PeakSampler: @unchecked Sendable {
     var value: Int { self.lock.lock(); defer { self.lock.unlock() }; return self.peak }
 }
 
-/// A loopback port nobody listens on: bound, then released.
-func unusedPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-    return Int(UInt16(bigEndian: address.sin_port))
+/// A loopback port nobody listens on, held for as long as the value lives: the socket stays
+/// bound without listening, so a connect is refused and no other test (running in parallel)
+/// can be given the same port meanwhile.
+final class DeadPort {
+    let port: Int
+    private let fd: Int32
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        guard fd >= 0, bound == 0, port != 0 else {
+            if fd >= 0 { close(fd) }
+            throw MissingTool(description: "cannot reserve a loopback port")
+        }
+        self.fd = fd
+        self.port = port
+    }
+
+    deinit {
+        close(self.fd)
+    }
 }
