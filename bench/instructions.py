@@ -97,7 +97,9 @@ def measure(name: str, argv: list, ports: dict) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.parse_args()
+    parser.add_argument("--only-portcullis", action="store_true",
+                        help="measure Portcullis alone (while iterating on a change; nginx's counts do not move)")
+    args = parser.parse_args()
     for tool in ("valgrind", "callgrind_control", "h2load", "nginx", "strip"):
         if not shutil.which(tool):
             print(f"instructions: {tool} not found (make bench-instructions installs it)", file=sys.stderr)
@@ -108,14 +110,18 @@ def main() -> int:
     backend.start()
     try:
         ours = measure("portcullis", portcullis_argv(), bench.PROXY_PORTS["portcullis"])
-        theirs = measure("nginx", nginx_argv(), bench.PROXY_PORTS["nginx"])
+        theirs = None if args.only_portcullis else measure("nginx", nginx_argv(), bench.PROXY_PORTS["nginx"])
     finally:
         backend.stop()
-    print("| scenario | Portcullis, instructions / request | nginx | Portcullis / nginx |")
-    print("|---|---:|---:|---:|")
-    for scenario, _, _, _ in SCENARIOS:
-        a, b = ours[scenario], theirs[scenario]
-        print(f"| {scenario} | {a:,.0f} | {b:,.0f} | {a / b:.2f} |")
+    if theirs is None:
+        for scenario, _, _, _ in SCENARIOS:
+            print(f"| {scenario} | {ours[scenario]:,.0f} |")
+    else:
+        print("| scenario | Portcullis, instructions / request | nginx | Portcullis / nginx |")
+        print("|---|---:|---:|---:|")
+        for scenario, _, _, _ in SCENARIOS:
+            a, b = ours[scenario], theirs[scenario]
+            print(f"| {scenario} | {a:,.0f} | {b:,.0f} | {a / b:.2f} |")
     print(f"\ncallgrind files: {CALLGRIND_DIR} (callgrind_annotate FILE)")
     return 0
 

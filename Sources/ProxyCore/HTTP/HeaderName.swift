@@ -15,16 +15,23 @@ enum HeaderName {
     /// Whether `name` starts with `lowercasedPrefix` (lowercase ASCII) ignoring ASCII case.
     static func hasPrefix(_ name: String, _ lowercasedPrefix: String) -> Bool {
         guard name.utf8.count >= lowercasedPrefix.utf8.count else { return false }
-        var name = name
-        var prefix = lowercasedPrefix
-        return name.withUTF8 { a in
-            prefix.withUTF8 { b in
+        // Native and small strings lend their bytes in place (no copy, no retain); the loop over
+        // the views is the fallback for bridged ones.
+        let inPlace = name.utf8.withContiguousStorageIfAvailable { a in
+            lowercasedPrefix.utf8.withContiguousStorageIfAvailable { b in
                 for index in 0..<b.count where Self.folded(a[index]) != b[index] {
                     return false
                 }
                 return true
             }
         }
+        if let result = inPlace ?? nil {
+            return result
+        }
+        for (byte, expected) in zip(name.utf8, lowercasedPrefix.utf8) where Self.folded(byte) != expected {
+            return false
+        }
+        return true
     }
 
     /// `byte` with ASCII upper case letters made lower case.

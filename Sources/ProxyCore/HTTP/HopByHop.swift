@@ -14,7 +14,8 @@ enum HopByHop {
         case 17: if HeaderName.equals(name, "transfer-encoding") { return true }
         default: break
         }
-        return HeaderName.hasPrefix(name, "proxy-")
+        let first = name.utf8.first
+        return (first == UInt8(ascii: "p") || first == UInt8(ascii: "P")) && HeaderName.hasPrefix(name, "proxy-")
     }
 
     /// Fields that frame or route the message. A `Connection` header may not make us drop them:
