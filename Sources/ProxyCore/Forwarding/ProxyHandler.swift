@@ -10,6 +10,9 @@ public import NIOHTTP1
 /// loop's ``UpstreamPool``; body parts move as they arrive and are never accumulated: when the
 /// target is not writable the client is no longer read, and when the client is not writable the
 /// target is no longer read.
+///
+/// Placed by ``ClientHTTPHandlers`` right above the guard, the two call each other directly
+/// (requests up, responses down) instead of through the pipeline (decision 0010).
 public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     public typealias InboundIn = HTTPServerRequestPart
     public typealias OutboundIn = HTTPServerResponsePart
@@ -22,6 +25,9 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private var machine = ForwardingStateMachine()
     private var context: ChannelHandlerContext?
+    /// The handler right below, linked by ``ClientHTTPHandlers``: responses are handed to it
+    /// directly. `nil`: they go through the pipeline.
+    var responseWriter: RequestGuardHandler?
     private var upstream: UpstreamConnection?
     /// The target group of the request's route, by name: the group itself is read in place
     /// through ``groupState`` (it is a large value; copying it per request costs a retain and a
@@ -80,12 +86,17 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.perform(self.machine.clientGone(), context: context)
         self.responseTimer?.cancel()
         self.context = nil
+        self.responseWriter = nil
     }
 
     // MARK: Client → proxy
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch self.unwrapInboundIn(data) {
+        self.received(self.unwrapInboundIn(data), context: context)
+    }
+
+    private func received(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch part {
         case .head(let head):
             self.startRequest(head, context: context)
         case .body(let buffer):
@@ -327,14 +338,15 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             {
                 rewritten.headers.add(name: "Set-Cookie", value: header)
             }
-            context.write(self.wrapOutboundOut(.head(rewritten)), promise: nil)
+            self.write(.head(rewritten), context: context)
             self.clientNeedsFlush = true
         case .forwardResponseBody:
             break  // written by the caller, which holds the buffer
         case .finishResponse(let reuse):
             let upstream = self.upstream
             self.upstream = nil
-            context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+            self.write(.end(nil), context: context)
+            context.flush()
             self.clientNeedsFlush = false
             if let upstream {
                 upstream.delegate = nil
@@ -353,11 +365,12 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.localResponse = nil
             self.responseStatus = head.status.code
             self.responseBytes = body.readableBytes
-            context.write(self.wrapOutboundOut(.head(head)), promise: nil)
+            self.write(.head(head), context: context)
             if body.readableBytes > 0 && self.clientHead?.method != .HEAD {
-                context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+                self.write(.body(.byteBuffer(body)), context: context)
             }
-            context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+            self.write(.end(nil), context: context)
+            context.flush()
             self.writeAccessLog(error: nil)
         case .closeClient(let error):
             self.cancelResponseTimer()
@@ -447,6 +460,15 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Ends the current try's in-flight accounting. `success` feeds passive health; `nil` when
     /// the outcome says nothing about the target.
+    /// Writes a response part: to the linked guard, or through the pipeline.
+    private func write(_ part: HTTPServerResponsePart, context: ChannelHandlerContext) {
+        if let writer = self.responseWriter {
+            writer.writeResponse(part, promise: nil)
+        } else {
+            context.write(self.wrapOutboundOut(part), promise: nil)
+        }
+    }
+
     private func finishTarget(success: Bool?) {
         guard self.targetInFlight, let target = self.target else { return }
         self.targetInFlight = false
@@ -465,9 +487,10 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             bodyLength: body.readableBytes
         )
         self.responseBytes = body.readableBytes
-        context.write(self.wrapOutboundOut(.head(head)), promise: nil)
-        context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+        self.write(.head(head), context: context)
+        self.write(.body(.byteBuffer(body)), context: context)
+        self.write(.end(nil), context: context)
+        context.flush()
         self.logger.notice(
             "upstream failure",
             metadata: [
@@ -562,6 +585,13 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 }
 
+extension ProxyHandler: RequestPartReceiver {
+    func receiveRequestPart(_ part: HTTPServerRequestPart) {
+        guard let context = self.context else { return }
+        self.received(part, context: context)
+    }
+}
+
 extension ProxyHandler: UpstreamConnectionDelegate {
     func upstream(_ connection: UpstreamConnection, received part: HTTPClientResponsePart) {
         guard let context = self.context, connection === self.upstream else { return }
@@ -571,7 +601,7 @@ extension ProxyHandler: UpstreamConnectionDelegate {
         case .body(let buffer):
             if case .forwardResponseBody = self.machine.responseBody() {
                 self.responseBytes += buffer.readableBytes
-                context.write(self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+                self.write(.body(.byteBuffer(buffer)), context: context)
                 self.clientNeedsFlush = true
             }
         case .end:

@@ -8,12 +8,24 @@ import NIOHTTP1
 /// ```
 ///
 /// Made in one place so the server and the tests build the same pipeline.
+///
+/// Neighbours we own are linked to call each other directly where parts would otherwise cross
+/// the pipeline as `NIOAny` (a box and a dynamic cast per part and hop; decision 0010): the guard
+/// hands responses to the encoder below it and requests to the proxy above it, and the proxy
+/// hands responses to the guard. A direct call stands for the pipeline hop to the next handler,
+/// so the links are made here, where the handlers are placed next to each other.
 public enum ClientHTTPHandlers {
     /// - Parameters:
     ///   - limits: Header and body limits and the header and idle timeouts.
     ///   - timers: The event loop's shared timers (``ProxyLoop/timers``); `nil` makes a set for
     ///     this connection alone.
-    public static func make(limits: RequestLimits, serverHeader: String?, timers: LoopTimers?) -> [any ChannelHandler] {
+    ///   - proxy: Placed last, above the guard, and linked to it.
+    public static func make(
+        limits: RequestLimits,
+        serverHeader: String?,
+        timers: LoopTimers?,
+        proxy: ProxyHandler? = nil
+    ) -> [any ChannelHandler] {
         let timeouts = ConnectionTimeoutHandler(
             headerTimeout: limits.headerTimeout,
             idleTimeout: limits.idleTimeout,
@@ -28,16 +40,23 @@ public enum ClientHTTPHandlers {
         // (RequestValidator for requests, the strict parser for responses) or in the
         // configuration; see docs/decisions/0007-no-outbound-header-revalidation.md.
         let encoder = HTTP1ResponseEncoder()
-        return [
+        let requestGuard = RequestGuardHandler(
+            maxBodyBytes: limits.bodyBytes,
+            serverHeader: serverHeader,
+            phaseObserver: timeouts,
+            responseEncoder: encoder
+        )
+        var handlers: [any ChannelHandler] = [
             timeouts,
             encoder,
             ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: decoderLimits)),
-            RequestGuardHandler(
-                maxBodyBytes: limits.bodyBytes,
-                serverHeader: serverHeader,
-                phaseObserver: timeouts,
-                responseEncoder: encoder
-            ),
+            requestGuard,
         ]
+        if let proxy {
+            requestGuard.receiver = proxy
+            proxy.responseWriter = requestGuard
+            handlers.append(proxy)
+        }
+        return handlers
     }
 }

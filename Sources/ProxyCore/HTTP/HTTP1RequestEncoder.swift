@@ -9,12 +9,16 @@ public import NIOHTTP1
 /// `Content-Length`. Like NIO's encoder, a `POST`, `PUT` or `PATCH` with neither is sent chunked
 /// (an empty body: some servers refuse those methods without framing), and a `TRACE` never has a
 /// body.
+///
+/// The ``UpstreamConnection`` above it hands it the request parts by a direct call
+/// (``write(_:promise:)``) rather than through the pipeline (decision 0010).
 public final class HTTP1RequestEncoder: ChannelOutboundHandler, RemovableChannelHandler {
     public typealias OutboundIn = HTTPClientRequestPart
     public typealias OutboundOut = IOData
 
     private var chunked = false
     private let responseDecoder: UpstreamResponseDecoder?
+    private var context: ChannelHandlerContext?
 
     public convenience init() {
         self.init(responseDecoder: nil)
@@ -26,8 +30,30 @@ public final class HTTP1RequestEncoder: ChannelOutboundHandler, RemovableChannel
         self.responseDecoder = responseDecoder
     }
 
+    public func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    public func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        switch self.unwrapOutboundIn(data) {
+        self.write(self.unwrapOutboundIn(data), context: context, promise: promise)
+    }
+
+    /// Writes `part` as if the handler above had written it through the pipeline (no `NIOAny`
+    /// box and cast per part).
+    func write(_ part: HTTPClientRequestPart, promise: EventLoopPromise<Void>?) {
+        guard let context = self.context else {
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        self.write(part, context: context, promise: promise)
+    }
+
+    private func write(_ part: HTTPClientRequestPart, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
+        switch part {
         case .head(let head):
             self.responseDecoder?.requestSent(head)
             let framing = HTTP1Serializer.Framing(head.headers)

@@ -13,7 +13,9 @@ public import NIOHTTP1
 ///   written (a body part fails its promise).
 ///
 /// The request methods come from ``RequestGuardHandler``, which calls
-/// ``requestReceived(method:)`` for each request it answers, in order.
+/// ``requestReceived(method:)`` for each request it answers, in order. The guard, the handler
+/// above this one, also hands it the response parts by a direct call (``write(_:promise:)``)
+/// rather than through the pipeline (decision 0010).
 public final class HTTP1ResponseEncoder: ChannelOutboundHandler, RemovableChannelHandler {
     public typealias OutboundIn = HTTPServerResponsePart
     public typealias OutboundOut = IOData
@@ -26,8 +28,17 @@ public final class HTTP1ResponseEncoder: ChannelOutboundHandler, RemovableChanne
     private var laterMethods: [HTTPMethod] = []
     private var chunked = false
     private var suppressBody = false
+    private var context: ChannelHandlerContext?
 
     public init() {}
+
+    public func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    public func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
 
     /// A request was received that will be answered: its response is framed for its method.
     public func requestReceived(method: HTTPMethod) {
@@ -45,7 +56,21 @@ public final class HTTP1ResponseEncoder: ChannelOutboundHandler, RemovableChanne
     }
 
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        switch self.unwrapOutboundIn(data) {
+        self.write(self.unwrapOutboundIn(data), context: context, promise: promise)
+    }
+
+    /// Writes `part` as if the handler above had written it through the pipeline: the direct
+    /// call of the ``RequestGuardHandler`` (no `NIOAny` box and cast per part).
+    func write(_ part: HTTPServerResponsePart, promise: EventLoopPromise<Void>?) {
+        guard let context = self.context else {
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        self.write(part, context: context, promise: promise)
+    }
+
+    private func write(_ part: HTTPServerResponsePart, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
+        switch part {
         case .head(let head):
             var buffer = context.channel.allocator.buffer(capacity: 256)
             self.encode(head, into: &buffer)

@@ -17,6 +17,12 @@ public import NIOHTTP1
 ///   request was not fully read, or the server is shutting down (`ChannelShouldQuiesceEvent`).
 /// - Tells the ``ConnectionTimeoutHandler`` below the codec about request phases (its
 ///   ``RequestPhaseObserver``).
+///
+/// In the server's pipeline its neighbours are linked to it (``ClientHTTPHandlers``, decision
+/// 0010): the requests it lets through go to the ``RequestPartReceiver`` above by a direct call,
+/// and the responses it writes go to the ``HTTP1ResponseEncoder`` below the same way; the
+/// handler above hands it responses by ``writeResponse(_:promise:)``. Without the links, parts
+/// travel through the pipeline as usual.
 public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
     public typealias InboundIn = HTTPServerRequestPart
     public typealias InboundOut = HTTPServerRequestPart
@@ -27,6 +33,10 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
     private let serverHeader: String?
     private let phaseObserver: (any RequestPhaseObserver)?
     private let responseEncoder: HTTP1ResponseEncoder?
+    /// The handler right above, called directly with the parts let through. It links back to
+    /// this one; the cycle ends when either leaves the pipeline.
+    var receiver: (any RequestPartReceiver)?
+    private var context: ChannelHandlerContext?
     /// Pipelined parts; usually none, so an array (an empty one allocates nothing, and every
     /// idle connection has one).
     private var buffered: [HTTPServerRequestPart] = [] {
@@ -42,7 +52,8 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
     ///   - phaseObserver: Told when each request's head is in and its response written: the
     ///     connection's ``ConnectionTimeoutHandler``, or `nil` when there is none.
     ///   - responseEncoder: Told the method of each request that will be answered, so the
-    ///     response to a `HEAD` is framed without a body; `nil` with another encoder.
+    ///     response to a `HEAD` is framed without a body, and handed the responses directly;
+    ///     it must be the next outbound handler. `nil` with another encoder.
     public init(
         maxBodyBytes: Int?,
         serverHeader: String?,
@@ -53,6 +64,15 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
         self.serverHeader = serverHeader
         self.phaseObserver = phaseObserver
         self.responseEncoder = responseEncoder
+    }
+
+    public func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    public func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+        self.receiver = nil
     }
 
     // MARK: Inbound
@@ -87,12 +107,13 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
             if case .head = part {
                 self.phaseObserver?.requestPhase(.headReceived)
             }
-            context.fireChannelRead(wrapped ?? self.wrapInboundOut(part))
+            self.pass(part, wrapped: wrapped, context: context)
         case .forwardHeadSendingContinue:
             self.phaseObserver?.requestPhase(.headReceived)
             let continueHead = HTTPResponseHead(version: .http1_1, status: .continue)
-            context.writeAndFlush(self.wrapOutboundOut(.head(continueHead)), promise: nil)
-            context.fireChannelRead(wrapped ?? self.wrapInboundOut(part))
+            self.emit(.head(continueHead), context: context, promise: nil)
+            context.flush()
+            self.pass(part, wrapped: wrapped, context: context)
         case .buffer:
             self.enqueue(part)
         case .drop:
@@ -181,22 +202,34 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
     }
 
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        switch self.unwrapOutboundIn(data) {
+        self.writeResponse(self.unwrapOutboundIn(data), context: context, promise: promise)
+    }
+
+    /// Writes a response part as if the handler above had written it through the pipeline: the
+    /// direct call of the ``ProxyHandler`` (no `NIOAny` box and cast per part).
+    func writeResponse(_ part: HTTPServerResponsePart, promise: EventLoopPromise<Void>?) {
+        guard let context = self.context else {
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        self.writeResponse(part, context: context, promise: promise)
+    }
+
+    private func writeResponse(_ part: HTTPServerResponsePart, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
+        switch part {
         case .head(var head):
             switch self.machine.responseHead(head) {
             case .write(let connectionHeader):
-                guard let connectionHeader else {
-                    context.write(data, promise: promise)  // as it came: no new box
-                    return
+                if let connectionHeader {
+                    head.headers.replaceOrAdd(name: "connection", value: connectionHeader)
                 }
-                head.headers.replaceOrAdd(name: "connection", value: connectionHeader)
             }
-            context.write(self.wrapOutboundOut(.head(head)), promise: promise)
+            self.emit(.head(head), context: context, promise: promise)
         case .body:
-            context.write(data, promise: promise)
+            self.emit(part, context: context, promise: promise)
         case .end:
             let action = self.machine.responseEnd()
-            context.write(data, promise: promise)
+            self.emit(part, context: context, promise: promise)
             self.phaseObserver?.requestPhase(.responseCompleted)
             switch action {
             case .closeAfterWrite:
@@ -210,6 +243,25 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
     }
 
     // MARK: Helpers
+
+    /// Passes a request part up: to the linked receiver, or through the pipeline (`wrapped` as
+    /// in ``handle(_:wrapped:context:)``).
+    private func pass(_ part: HTTPServerRequestPart, wrapped: NIOAny?, context: ChannelHandlerContext) {
+        if let receiver = self.receiver {
+            receiver.receiveRequestPart(part)
+        } else {
+            context.fireChannelRead(wrapped ?? self.wrapInboundOut(part))
+        }
+    }
+
+    /// Writes a response part down: to the encoder, or through the pipeline.
+    private func emit(_ part: HTTPServerResponsePart, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
+        if let encoder = self.responseEncoder {
+            encoder.write(part, promise: promise)
+        } else {
+            context.write(self.wrapOutboundOut(part), promise: promise)
+        }
+    }
 
     /// Replays parts of a pipelined request that arrived early, then reads on.
     private func resume(context: ChannelHandlerContext) {
@@ -251,9 +303,12 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
             serverHeader: self.serverHeader,
             bodyLength: body.readableBytes
         )
-        context.write(self.wrapOutboundOut(.head(head)), promise: nil)
-        context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        context.writeAndFlush(self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+        self.emit(.head(head), context: context, promise: nil)
+        self.emit(.body(.byteBuffer(body)), context: context, promise: nil)
+        let written = context.eventLoop.makePromise(of: Void.self)
+        self.emit(.end(nil), context: context, promise: written)
+        context.flush()
+        written.futureResult.assumeIsolated().whenComplete { _ in
             context.close(promise: nil)
         }
     }

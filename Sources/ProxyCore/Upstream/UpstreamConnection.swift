@@ -21,6 +21,9 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     var requestCount = 0
     private(set) var isClosed = false
     private var context: ChannelHandlerContext?
+    /// The encoder right below (the response decoder between them only reads), handed the
+    /// request parts directly; `nil`: they go through the pipeline.
+    var encoder: HTTP1RequestEncoder?
     private var holdReads = false
     private var readPending = false
     /// While idle in the pool: when it is closed for having been idle too long.
@@ -48,7 +51,11 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
-        context.write(self.wrapOutboundOut(part), promise: promise)
+        if let encoder = self.encoder {
+            encoder.write(part, promise: promise)
+        } else {
+            context.write(self.wrapOutboundOut(part), promise: promise)
+        }
     }
 
     func flush() {

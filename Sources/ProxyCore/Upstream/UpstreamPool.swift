@@ -62,11 +62,9 @@ public final class UpstreamPool: @unchecked Sendable {
                         // encoder writes them as they are, and tells the response decoder each
                         // request's method (a HEAD response has no body).
                         let decoder = UpstreamResponseDecoder()
-                        try channel.pipeline.syncOperations.addHandlers([
-                            HTTP1RequestEncoder(responseDecoder: decoder),
-                            ByteToMessageHandler(decoder),
-                        ])
-                        try channel.pipeline.syncOperations.addHandler(connection)
+                        let encoder = HTTP1RequestEncoder(responseDecoder: decoder)
+                        try channel.pipeline.syncOperations.addHandlers([encoder, ByteToMessageHandler(decoder), connection])
+                        connection.encoder = encoder
                         connection.pool = self
                         connection.requestCount = 1
                         self.openConnections += 1

@@ -41,10 +41,12 @@ enum ClientPipeline {
         }
         let settings = plan.settings
         try pipeline.addHandlers(
-            ClientHTTPHandlers.make(limits: settings.limits, serverHeader: settings.serverHeader, timers: loop.timers)
-        )
-        try pipeline.addHandler(
-            ProxyHandler(settings: settings, loop: loop, connectionInfo: info, logger: logger)
+            ClientHTTPHandlers.make(
+                limits: settings.limits,
+                serverHeader: settings.serverHeader,
+                timers: loop.timers,
+                proxy: ProxyHandler(settings: settings, loop: loop, connectionInfo: info, logger: logger)
+            )
         )
     }
 }

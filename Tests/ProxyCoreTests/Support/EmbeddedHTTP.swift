@@ -94,12 +94,16 @@ struct ProxyHarness {
             router: Router(routes: [Route(name: "default", targetGroup: group)])
         )
         let sync = self.client.pipeline.syncOperations
-        try sync.addHandlers(ClientHTTPHandlers.make(limits: limits, serverHeader: serverHeader, timers: self.proxyLoop.timers))  // shared, as in the server
-        try sync.addHandler(
-            ProxyHandler(
-                settings: settings,
-                loop: self.proxyLoop,
-                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        try sync.addHandlers(
+            ClientHTTPHandlers.make(
+                limits: limits,
+                serverHeader: serverHeader,
+                timers: self.proxyLoop.timers,  // shared, as in the server
+                proxy: ProxyHandler(
+                    settings: settings,
+                    loop: self.proxyLoop,
+                    logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+                )
             )
         )
         try self.client.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 443)).wait()
