@@ -28,16 +28,32 @@ enum HopByHop {
     static func namedByConnection(_ headers: HTTPHeaders) -> [String] {
         var names: [String] = []
         for (name, value) in headers where HeaderName.equals(name, "connection") {
-            // The usual value names nothing to remove beyond what always is.
-            if HeaderName.equals(value, "keep-alive") { continue }
-            for token in value.split(separator: ",") {
-                let trimmed = token.trimmingSpaces().lowercased()
-                if !trimmed.isEmpty && !neverNamedByConnection.contains(trimmed) && !names.contains(trimmed) {
-                    names.append(trimmed)
-                }
-            }
+            Self.collectNames(inConnectionValue: value, into: &names)
         }
         return names
+    }
+
+    /// Adds the lowercased field names one `Connection` header lists to `names` (once each),
+    /// except the fields in ``neverNamedByConnection``.
+    ///
+    /// The rewriters call it for each `Connection` header while they copy the other fields, and
+    /// remove what it named afterwards (``removeNamed(_:from:)``): one pass over the headers,
+    /// not a first one to look for `Connection`.
+    static func collectNames(inConnectionValue value: String, into names: inout [String]) {
+        // The usual value names nothing to remove beyond what always is.
+        if HeaderName.equals(value, "keep-alive") { return }
+        for token in value.split(separator: ",") {
+            let trimmed = token.trimmingSpaces().lowercased()
+            if !trimmed.isEmpty && !neverNamedByConnection.contains(trimmed) && !names.contains(trimmed) {
+                names.append(trimmed)
+            }
+        }
+    }
+
+    /// Removes from `fields` those `names` lists (lowercased, from ``collectNames(inConnectionValue:into:)``).
+    static func removeNamed(_ names: [String], from fields: inout [(String, String)]) {
+        guard !names.isEmpty else { return }
+        fields.removeAll { field in names.contains { HeaderName.equals(field.0, $0) } }
     }
 
     /// Whether the field `name` (any case) must be dropped when forwarding.

@@ -53,7 +53,7 @@ public struct RequestHeaderRewriter: Sendable {
     public func rewrite(_ head: HTTPRequestHead, peerAddress: String?, cache: inout ForwardedCache) -> Result {
         let peer = peerAddress ?? "unknown"
         let trusted = peerAddress.map(self.isTrustedProxy) ?? false
-        let connectionTokens = HopByHop.namedByConnection(head.headers)
+        var connectionTokens: [String] = []
 
         // Collected as pairs and wrapped once: `HTTPHeaders.add` scans every name for
         // non-ASCII bytes, and these names were validated when the request was parsed.
@@ -85,11 +85,17 @@ public struct RequestHeaderRewriter: Sendable {
             }
             if HeaderName.equals(name, "host") {
                 host = value
-            } else if HopByHop.isHopByHop(name, namedByConnection: connectionTokens) {
+            } else if HopByHop.isAlwaysRemoved(name) {
+                if HeaderName.equals(name, "connection") {
+                    HopByHop.collectNames(inConnectionValue: value, into: &connectionTokens)
+                }
                 continue
             }
             headers.append((name, value))
         }
+        // Fields the request's `Connection` headers named, wherever they came (never the
+        // framing or `Host`: see ``HopByHop/neverNamedByConnection``).
+        HopByHop.removeNamed(connectionTokens, from: &headers)
 
         let clientAddress = trusted ? self.clientAddress(chain: forwardedFor, peer: peer) : peer
         if forwardedFor.isEmpty {

@@ -18,19 +18,24 @@ public struct ResponseHeaderRewriter: Sendable {
     ///   - head: The response head from the target.
     ///   - clientVersion: The HTTP version of the client's request; the response uses it.
     public func rewrite(_ head: HTTPResponseHead, clientVersion: HTTPVersion) -> HTTPResponseHead {
-        let connectionTokens = HopByHop.namedByConnection(head.headers)
         // Collected as pairs and wrapped once: `HTTPHeaders.add` scans every name for
         // non-ASCII bytes, and these names were validated when the response was parsed.
         var fields: [(String, String)] = []
         fields.reserveCapacity(head.headers.count + 1)
+        var connectionTokens: [String] = []
         for (name, value) in head.headers {
-            if self.stripped.contains(where: { HeaderName.equals(name, $0) })
-                || HopByHop.isHopByHop(name, namedByConnection: connectionTokens)
-            {
+            if HopByHop.isAlwaysRemoved(name) {
+                if HeaderName.equals(name, "connection") {
+                    HopByHop.collectNames(inConnectionValue: value, into: &connectionTokens)
+                }
+                continue
+            }
+            if self.stripped.contains(where: { HeaderName.equals(name, $0) }) {
                 continue
             }
             fields.append((name, value))
         }
+        HopByHop.removeNamed(connectionTokens, from: &fields)
         if let serverHeader = self.serverHeader, !serverHeader.isEmpty {
             fields.append(("Server", serverHeader))
         }
