@@ -93,6 +93,38 @@ struct HTTP1ResponseEncoderTests {
         #expect(try self.written(channel) == "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n")
     }
 
+    /// Field lines are copied into the buffer's room, then into space reserved a kilobyte at a
+    /// time: a head of many rounds, and a line longer than a round, come out whole and in order.
+    @Test func headsLongerThanOneReservationAreWrittenWhole() throws {
+        let (channel, _) = try self.channel()
+        var fields = (0..<60).map { ("X-Field-\($0)", String(repeating: "v", count: $0 * 3)) }
+        fields.insert(("X-Huge", String(repeating: "h", count: 5000)), at: 30)
+        fields.append(("Content-Length", "0"))
+        try channel.writeOutbound(self.head(.ok, fields))
+        try channel.writeOutbound(HTTPServerResponsePart.end(nil))
+        let expected = "HTTP/1.1 200 OK\r\n" + fields.map { "\($0.0): \($0.1)\r\n" }.joined() + "\r\n"
+        #expect(try self.written(channel) == expected)
+    }
+
+    /// Omitted framing lines are removed from what was written, by name only: a value with a
+    /// colon or naming a framing header stays, and so does the order of the rest.
+    @Test func omittedFramingLinesLeaveTheOtherLinesAsTheyWere() throws {
+        let (channel, _) = try self.channel()
+        try channel.writeOutbound(
+            self.head(
+                .ok,
+                [("X-Time", "12:30"), ("Transfer-Encoding", "chunked"), ("X-Note", "transfer-encoding: gzip"), ("Content-Length", "2"),
+                 ("transfer-encoding", "chunked")]
+            )
+        )
+        try channel.writeOutbound(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(string: "ok"))))
+        try channel.writeOutbound(HTTPServerResponsePart.end(nil))
+        #expect(
+            try self.written(channel)
+                == "HTTP/1.1 200 OK\r\nX-Time: 12:30\r\nX-Note: transfer-encoding: gzip\r\nContent-Length: 2\r\n\r\nok"
+        )
+    }
+
     @Test func aResponseToCONNECTHasNoFraming() throws {
         let (channel, encoder) = try self.channel()
         encoder.requestReceived(method: .CONNECT)

@@ -56,16 +56,21 @@ public final class HTTP1RequestEncoder: ChannelOutboundHandler, RemovableChannel
         switch part {
         case .head(let head):
             self.responseDecoder?.requestSent(head)
-            let framing = HTTP1Serializer.Framing(head.headers)
+            var buffer = context.channel.allocator.buffer(capacity: 512)
+            let framing = HTTP1Serializer.writeFields(
+                startLine: { HTTP1Serializer.writeRequestLine(method: head.method, uri: head.uri, version: head.version, into: &$0) },
+                headers: head.headers,
+                into: &buffer
+            )
             let http11 = head.version.major == 1 && head.version.minor >= 1
             var omit = HTTP1Serializer.Omit.none
             var addChunked = false
             switch head.method {
             case .TRACE:
-                omit = framing.hasContentLength || framing.hasTransferEncoding ? .contentLengthAndTransferEncoding : .none
+                omit = .contentLengthAndTransferEncoding
                 self.chunked = false
             case _ where framing.hasContentLength:
-                omit = framing.hasTransferEncoding ? .transferEncoding : .none
+                omit = .transferEncoding
                 self.chunked = false
             case .POST, .PUT, .PATCH:
                 addChunked = http11 && !framing.hasTransferEncoding
@@ -73,15 +78,7 @@ public final class HTTP1RequestEncoder: ChannelOutboundHandler, RemovableChannel
             default:
                 self.chunked = framing.hasTransferEncoding && http11
             }
-            var buffer = context.channel.allocator.buffer(capacity: 256)
-            HTTP1Serializer.writeHead(
-                startLine: { HTTP1Serializer.writeRequestLine(method: head.method, uri: head.uri, version: head.version, into: &$0) },
-                headers: head.headers,
-                framing: framing,
-                omit: omit,
-                addChunked: addChunked,
-                into: &buffer
-            )
+            HTTP1Serializer.finishHead(framing, omit: omit, addChunked: addChunked, into: &buffer)
             context.write(self.wrapOutboundOut(.byteBuffer(buffer)), promise: promise)
         case .body(let body):
             HTTP1Serializer.writeBody(body, chunked: self.chunked, context: context, promise: promise)

@@ -72,7 +72,7 @@ public final class HTTP1ResponseEncoder: ChannelOutboundHandler, RemovableChanne
     private func write(_ part: HTTPServerResponsePart, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
         switch part {
         case .head(let head):
-            var buffer = context.channel.allocator.buffer(capacity: 256)
+            var buffer = context.channel.allocator.buffer(capacity: 512)
             self.encode(head, into: &buffer)
             context.write(self.wrapOutboundOut(.byteBuffer(buffer)), promise: promise)
         case .body(let body):
@@ -97,28 +97,25 @@ public final class HTTP1ResponseEncoder: ChannelOutboundHandler, RemovableChanne
             self.suppressBody = method == .HEAD || method == .CONNECT
             respondingToConnect = method == .CONNECT
         }
-        let framing = HTTP1Serializer.Framing(head.headers)
+        let framing = HTTP1Serializer.writeFields(
+            startLine: { HTTP1Serializer.writeStatusLine(version: head.version, status: head.status, into: &$0) },
+            headers: head.headers,
+            into: &buffer
+        )
         let omit: HTTP1Serializer.Omit
         var chunked = false
         if respondingToConnect || !head.status.mayHaveResponseBody {
-            omit = framing.hasContentLength || framing.hasTransferEncoding ? .contentLengthAndTransferEncoding : .none
+            omit = .contentLengthAndTransferEncoding
         } else if framing.hasContentLength {
-            omit = framing.hasTransferEncoding ? .transferEncoding : .none
+            omit = .transferEncoding
         } else if head.version.major == 1 && head.version.minor >= 1 {
-            omit = framing.hasTransferEncoding ? .transferEncoding : .none
+            omit = .transferEncoding  // replaced by our own
             chunked = true
         } else {
             omit = .none
         }
         self.chunked = chunked && !self.suppressBody
-        HTTP1Serializer.writeHead(
-            startLine: { HTTP1Serializer.writeStatusLine(version: head.version, status: head.status, into: &$0) },
-            headers: head.headers,
-            framing: framing,
-            omit: omit,
-            addChunked: chunked,
-            into: &buffer
-        )
+        HTTP1Serializer.finishHead(framing, omit: omit, addChunked: chunked, into: &buffer)
     }
 }
 

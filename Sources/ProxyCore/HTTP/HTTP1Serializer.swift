@@ -4,46 +4,23 @@ import NIOHTTP1
 /// Writes HTTP/1 message heads and chunk framing into `ByteBuffer`s: what ``HTTP1ResponseEncoder``
 /// and ``HTTP1RequestEncoder`` share.
 ///
-/// A head is measured first and then copied in one pass into space reserved once, instead of
-/// one `ByteBuffer` write (with its bounds and uniqueness checks) per name, separator, value and
-/// line end. Header names and values are written as they are: they were validated when they
-/// were received (``RequestValidator``, the strict response parser) or configured
+/// A head's field lines are copied into the buffer's room, then into space reserved a kilobyte
+/// at a time, not with one `ByteBuffer` write (with its bounds and uniqueness checks) per name,
+/// separator, value and line end; the framing headers are noted in the same pass (a second pass over the headers
+/// costs a retain and release of every name and value). Header names and values are written as
+/// they are: they were validated when they were received (``RequestValidator``, the strict
+/// response parser) or configured
 /// ([decision 0007](../../../docs/decisions/0007-no-outbound-header-revalidation.md)).
 enum HTTP1Serializer {
-    /// The framing headers of a head and the size of its fields, found in one pass over them.
+    /// The framing headers of a head, found while its fields were written (``writeFields(startLine:headers:into:)``).
     struct Framing {
         var hasContentLength = false
         var hasTransferEncoding = false
-        /// Bytes of every `name: value` line, and of the framing ones.
-        fileprivate var fieldBytes = 0
-        fileprivate var contentLengthBytes = 0
-        fileprivate var transferEncodingBytes = 0
-
-        init(_ headers: HTTPHeaders) {
-            for (name, value) in headers {
-                let bytes = name.utf8.count + value.utf8.count + 4
-                self.fieldBytes += bytes
-                if HeaderName.equals(name, "content-length") {
-                    self.hasContentLength = true
-                    self.contentLengthBytes += bytes
-                } else if HeaderName.equals(name, "transfer-encoding") {
-                    self.hasTransferEncoding = true
-                    self.transferEncodingBytes += bytes
-                }
-            }
-        }
-
-        /// Bytes of the lines written when `omit` drops some.
-        func bytes(omitting omit: Omit) -> Int {
-            switch omit {
-            case .none: self.fieldBytes
-            case .transferEncoding: self.fieldBytes - self.transferEncodingBytes
-            case .contentLengthAndTransferEncoding: self.fieldBytes - self.transferEncodingBytes - self.contentLengthBytes
-            }
-        }
+        /// Where the field lines start in the buffer.
+        fileprivate var fieldsStart = 0
     }
 
-    /// Which framing headers of the message to leave out while writing it.
+    /// Which framing headers of the message to leave out.
     enum Omit {
         case none
         case transferEncoding
@@ -59,49 +36,99 @@ enum HTTP1Serializer {
                 return HeaderName.equals(name, "transfer-encoding") || HeaderName.equals(name, "content-length")
             }
         }
+
+        /// Whether a head with `framing` has a line to leave out.
+        func applies(to framing: Framing) -> Bool {
+            switch self {
+            case .none: false
+            case .transferEncoding: framing.hasTransferEncoding
+            case .contentLengthAndTransferEncoding: framing.hasTransferEncoding || framing.hasContentLength
+            }
+        }
     }
 
-    static let chunkedField = "transfer-encoding: chunked\r\n"
+    static let chunkedField: StaticString = "transfer-encoding: chunked\r\n"
 
-    /// Writes `startLine` (without its line end), the headers (minus those `omit` drops), the
-    /// `Transfer-Encoding: chunked` field when `addChunked`, and the blank line.
-    /// - Parameter framing: Found in `headers` (``Framing/init(_:)``).
-    static func writeHead(
-        startLine: (inout ByteBuffer) -> Void,
-        headers: HTTPHeaders,
-        framing: Framing,
-        omit: Omit,
-        addChunked: Bool,
-        into buffer: inout ByteBuffer
-    ) {
-        let size = framing.bytes(omitting: omit) + 2 + (addChunked ? Self.chunkedField.utf8.count : 0)
+    /// Space reserved at a time for field lines; a longer line gets its own.
+    private static let fieldSpace = 1024
+
+    /// Writes `startLine` (without its line end) and a line for every field of `headers`; the
+    /// head is not finished until ``finishHead(_:omit:addChunked:into:)``.
+    /// - Returns: The framing headers found, for the caller to decide what to omit or add.
+    static func writeFields(startLine: (inout ByteBuffer) -> Void, headers: HTTPHeaders, into buffer: inout ByteBuffer) -> Framing {
         startLine(&buffer)
         buffer.writeStaticString("\r\n")
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { target in
-            var offset = 0
-            func copy(_ text: String) {
-                offset += Self.copyUTF8(of: text, to: target, at: offset)
+        var framing = Framing(fieldsStart: buffer.writerIndex)
+        var index = headers.startIndex
+        while index < headers.endIndex {
+            let first = headers[index]
+            let needed = first.name.utf8.count + first.value.utf8.count + 4
+            // The buffer's own room first (no reallocation), else a kilobyte or the line.
+            let space = buffer.writableBytes >= needed ? buffer.writableBytes : max(Self.fieldSpace, needed)
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: space) { target in
+                var offset = 0
+                while index < headers.endIndex {
+                    let (name, value) = headers[index]
+                    let nameCount = name.utf8.count
+                    let size = nameCount + value.utf8.count + 4
+                    guard offset + size <= target.count else { break }  // the next round reserves more
+                    if nameCount == 14 && HeaderName.equals(name, "content-length") {
+                        framing.hasContentLength = true
+                    } else if nameCount == 17 && HeaderName.equals(name, "transfer-encoding") {
+                        framing.hasTransferEncoding = true
+                    }
+                    offset += Self.copyUTF8(of: name, to: target, at: offset)
+                    target[offset] = UInt8(ascii: ":")
+                    target[offset + 1] = UInt8(ascii: " ")
+                    offset += 2
+                    offset += Self.copyUTF8(of: value, to: target, at: offset)
+                    target[offset] = UInt8(ascii: "\r")
+                    target[offset + 1] = UInt8(ascii: "\n")
+                    offset += 2
+                    headers.formIndex(after: &index)
+                }
+                return offset
             }
-            func copy(_ byte0: UInt8, _ byte1: UInt8) {
-                // The size was measured in the same terms; checked anyway, in release builds too
-                // (raw buffer subscripts are only checked in debug builds).
-                precondition(offset + 2 <= target.count, "HTTP head larger than measured")
-                target[offset] = byte0
-                target[offset + 1] = byte1
-                offset += 2
-            }
-            for (name, value) in headers where !omit.omits(name) {
-                copy(name)
-                copy(UInt8(ascii: ":"), UInt8(ascii: " "))
-                copy(value)
-                copy(UInt8(ascii: "\r"), UInt8(ascii: "\n"))
-            }
-            if addChunked {
-                copy(Self.chunkedField)
-            }
-            copy(UInt8(ascii: "\r"), UInt8(ascii: "\n"))
-            return offset
         }
+        return framing
+    }
+
+    /// Finishes a head begun by ``writeFields(startLine:headers:into:)``: drops the framing lines
+    /// `omit` names, adds `Transfer-Encoding: chunked` when `addChunked`, and the blank line.
+    static func finishHead(_ framing: Framing, omit: Omit, addChunked: Bool, into buffer: inout ByteBuffer) {
+        if omit.applies(to: framing) {
+            Self.dropLines(after: framing.fieldsStart, omit: omit, in: &buffer)
+        }
+        if addChunked {
+            buffer.writeStaticString(Self.chunkedField)
+        }
+        buffer.writeStaticString("\r\n")
+    }
+
+    /// Rewrites the field lines from `start` without those `omit` names. Rare (a message framed
+    /// twice, or a status without a body that came with framing), so plain and simple: our own
+    /// lines are `name: value\r\n`, and names hold no `:`, values no line end.
+    private static func dropLines(after start: Int, omit: Omit, in buffer: inout ByteBuffer) {
+        guard let written = buffer.getBytes(at: start, length: buffer.writerIndex - start) else { return }
+        var kept: [UInt8] = []
+        kept.reserveCapacity(written.count)
+        var lineStart = 0
+        var index = 0
+        while index + 1 < written.count {
+            if written[index] == UInt8(ascii: "\r") && written[index + 1] == UInt8(ascii: "\n") {
+                let line = written[lineStart..<(index + 2)]
+                let colon = line.firstIndex(of: UInt8(ascii: ":")) ?? line.endIndex
+                if !omit.omits(String(decoding: line[lineStart..<colon], as: UTF8.self)) {
+                    kept.append(contentsOf: line)
+                }
+                index += 2
+                lineStart = index
+            } else {
+                index += 1
+            }
+        }
+        buffer.moveWriterIndex(to: start)
+        buffer.writeBytes(kept)
     }
 
     /// `HTTP/1.1 200 OK` (no line end).
@@ -193,21 +220,17 @@ enum HTTP1Serializer {
             return buffer
         }
         var buffer = allocator.buffer(capacity: 64)
-        Self.writeHead(
-            startLine: { $0.writeStaticString("0") },
-            headers: trailers,
-            framing: Framing(trailers),
-            omit: .none,
-            addChunked: false,
-            into: &buffer
-        )
+        let framing = Self.writeFields(startLine: { $0.writeStaticString("0") }, headers: trailers, into: &buffer)
+        Self.finishHead(framing, omit: .none, addChunked: false, into: &buffer)
         return buffer
     }
 
     /// Copies the UTF-8 bytes of `text` to `target` at `offset`; returns how many.
     @inline(__always)
     private static func copyUTF8(of text: String, to target: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
-        precondition(offset + text.utf8.count <= target.count, "HTTP head larger than measured")
+        // Checked by the caller too; in release builds as well (raw buffer subscripts and
+        // copies are only checked in debug builds).
+        precondition(offset + text.utf8.count <= target.count, "HTTP field line larger than its space")
         if let count = text.utf8.withContiguousStorageIfAvailable({ bytes -> Int in
             UnsafeMutableRawBufferPointer(rebasing: target[offset..<(offset + bytes.count)]).copyMemory(from: UnsafeRawBufferPointer(bytes))
             return bytes.count
