@@ -67,6 +67,25 @@ struct ReloadEventTests {
         #expect(received.hasSuffix("later\n"))
         #expect(harness.connector.attempts == 1)  // not forwarded
     }
+
+    /// The proxy remembers the target group of its last request; a group swapped in under the
+    /// same name (a reload changing its targets) must be used by the next request all the same.
+    @Test func anIdleConnectionUsesATargetGroupSwappedInUnderTheSameName() throws {
+        let harness = try ProxyHarness()
+        try harness.send("GET /a HTTP/1.1\r\nHost: a\r\n\r\n")
+        _ = try harness.upstreamReceived()
+        try harness.respond("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        _ = try harness.clientReceived()
+        #expect(harness.connector.attemptedTargets.map(\.id) == ["10.1.2.3:8080"])
+
+        let group = harness.monitor.group
+        let moved = TargetGroup(name: group.name, targets: [Target(host: "10.9.9.9", port: 8080)], upstream: group.upstream)
+        let monitor = TargetGroupMonitor(group: moved, home: harness.loop, prober: nil, logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
+        harness.proxyLoop.replaceTargetGroups([monitor.makeLoopState(on: harness.loop)])
+
+        try harness.send("GET /b HTTP/1.1\r\nHost: a\r\n\r\n")
+        #expect(harness.connector.attemptedTargets.map(\.id) == ["10.1.2.3:8080", "10.9.9.9:8080"])
+    }
 }
 
 /// The loop observer sees one record per request, with its route, target and status.

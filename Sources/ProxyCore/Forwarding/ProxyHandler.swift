@@ -34,6 +34,10 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// release of each of its fields).
     private var targetGroupName: String?
     private var groupState: TargetGroupLoopState?
+    /// The group of an earlier request and the loop's ``ProxyLoop/generation`` then: keep-alive
+    /// requests usually go to the same group, and the name compares in O(1) when it is the same
+    /// string (a dictionary lookup hashes it).
+    private var lastGroup: (name: String, generation: Int, state: TargetGroupLoopState)?
     /// The target of the current try, counted in its in-flight requests until the try ends.
     private var target: Target?
     private var targetInFlight = false
@@ -189,7 +193,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.routeName = nil
         }
         self.targetGroupName = groupName
-        self.groupState = groupName.flatMap { self.loop.targetGroups[$0] }
+        self.groupState = groupName.flatMap(self.targetGroupState(named:))
         if groupName == nil {
             // Answered here: nothing is forwarded, so no header is rewritten.
             self.clientAddress = self.settings.requestRewriter.clientAddress(of: head, peerAddress: peer)
@@ -216,6 +220,15 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
         }
         self.perform(self.machine.requestHead(rewritten.head, policy: policy), context: context)
+    }
+
+    private func targetGroupState(named name: String) -> TargetGroupLoopState? {
+        if let last = self.lastGroup, last.generation == self.loop.generation, last.name == name {
+            return last.state
+        }
+        let state = self.loop.targetGroups[name]
+        self.lastGroup = state.map { (name, self.loop.generation, $0) }
+        return state
     }
 
     private func peerAddress(context: ChannelHandlerContext) -> String? {

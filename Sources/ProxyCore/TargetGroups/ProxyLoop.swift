@@ -14,7 +14,12 @@ public final class ProxyLoop: @unchecked Sendable {
     // Confined to `eventLoop` after setup, which is single-threaded.
     public let eventLoop: any EventLoop
     public let pool: UpstreamPool
-    public private(set) var targetGroups: [String: TargetGroupLoopState] = [:]
+    public private(set) var targetGroups: [String: TargetGroupLoopState] = [:] {
+        didSet { self.generation &+= 1 }
+    }
+    /// Changes whenever ``targetGroups`` does: a handler that remembers the group of its last
+    /// request checks it instead of looking the name up again.
+    private(set) var generation = 0
     public let cookieSigner: (any CookieSigner)?
     /// The connection timeouts (header, idle, response) of this loop.
     public let timers: LoopTimers

@@ -13,7 +13,9 @@ public final class TargetGroupLoopState: @unchecked Sendable {
     private weak var monitor: TargetGroupMonitor?
     private(set) var statuses: [TargetStatus]
     private var picker: any TargetPicker
-    private var inFlight: [String: Int] = [:]
+    /// Requests in flight by target key (``TargetKeys``), and the ids of the keys counted.
+    private var inFlight: [Int] = []
+    private var inFlightIDs: [String?] = []
     private var failureStreak: [String: Int] = [:]
     private var retryBudget: RetryBudget
 
@@ -31,12 +33,18 @@ public final class TargetGroupLoopState: @unchecked Sendable {
         self.statuses = statuses
     }
 
-    /// Requests in flight from this loop, by target id.
-    public var inFlightCounts: [String: Int] { self.inFlight }
+    /// Requests in flight from this loop, by target id (targets with none are left out).
+    public var inFlightCounts: [String: Int] {
+        var counts: [String: Int] = [:]
+        for (key, count) in self.inFlight.enumerated() where count > 0 {
+            if let id = self.inFlightIDs[key] { counts[id] = count }
+        }
+        return counts
+    }
 
     /// Requests in flight to `target` from this loop.
     public func inFlight(to target: Target) -> Int {
-        self.inFlight[target.id] ?? 0
+        target.key < self.inFlight.count ? self.inFlight[target.key] : 0
     }
 
     /// One array per group and loop, refilled by every ``pick(for:excluding:)``.
@@ -75,7 +83,7 @@ public final class TargetGroupLoopState: @unchecked Sendable {
     }
 
     private func candidate(_ status: TargetStatus, now: NIODeadline) -> BalancingCandidate? {
-        let load = self.inFlight[status.target.id] ?? 0
+        let load = self.inFlight(to: status.target)
         if let limit = status.target.maxConnections, load >= limit {
             return nil
         }
@@ -87,7 +95,7 @@ public final class TargetGroupLoopState: @unchecked Sendable {
     /// The serving target whose name is `name`, for stickiness.
     func servingTarget(named name: String) -> Target? {
         guard let status = self.statuses.first(where: { $0.target.name == name }), status.isServing else { return nil }
-        if let limit = status.target.maxConnections, (self.inFlight[status.target.id] ?? 0) >= limit {
+        if let limit = status.target.maxConnections, self.inFlight(to: status.target) >= limit {
             return nil
         }
         return status.target
@@ -108,18 +116,19 @@ public final class TargetGroupLoopState: @unchecked Sendable {
 
     /// A request to `target` started.
     func begin(_ target: Target) {
-        self.inFlight[target.id, default: 0] += 1
+        self.inFlight.grow(toInclude: target.key, with: 0)
+        self.inFlightIDs.grow(toInclude: target.key, with: nil)
+        self.inFlight[target.key] += 1
+        if self.inFlightIDs[target.key] == nil {
+            self.inFlightIDs[target.key] = target.id
+        }
     }
 
     /// A request to `target` ended. `success` is `nil` when the outcome says nothing about the
     /// target (the client went away), else whether the target answered without a 5xx.
     func end(_ target: Target, success: Bool?) {
-        if let index = self.inFlight.index(forKey: target.id) {
-            if self.inFlight.values[index] > 1 {
-                self.inFlight.values[index] -= 1
-            } else {
-                self.inFlight.remove(at: index)
-            }
+        if target.key < self.inFlight.count && self.inFlight[target.key] > 0 {
+            self.inFlight[target.key] -= 1
         }
         guard let success else { return }
         self.recordOutcome(of: target, success: success)

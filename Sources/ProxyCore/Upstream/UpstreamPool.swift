@@ -12,8 +12,9 @@ import NIOHTTP1
 public final class UpstreamPool: @unchecked Sendable {
     public let eventLoop: any EventLoop
     private let connector: any UpstreamConnector
-    /// By target id (`host:port`), so a weight change at run time keeps the target's connections.
-    private var idle: [String: [UpstreamConnection]] = [:]
+    /// By target key (its `host:port`; ``TargetKeys``), so a weight change at run time keeps the
+    /// target's connections. An empty list allocates nothing.
+    private var idle: [[UpstreamConnection]] = []
     /// Connections currently open (idle or leased), for tests and stats.
     public private(set) var openConnections = 0
     private var sweepScheduled = false
@@ -26,12 +27,12 @@ public final class UpstreamPool: @unchecked Sendable {
     /// Idle connections kept for `target`.
     /// Idle connections to every target. Call on ``eventLoop``.
     public var idleTotal: Int {
-        self.idle.values.reduce(0) { $0 + $1.count }
+        self.idle.reduce(0) { $0 + $1.count }
     }
 
     public func idleCount(for target: Target) -> Int {
         self.eventLoop.preconditionInEventLoop()
-        return self.idle[target.id]?.count ?? 0
+        return target.key < self.idle.count ? self.idle[target.key].count : 0
     }
 
     /// Lends an idle connection to `target`, or opens a new one.
@@ -90,7 +91,8 @@ public final class UpstreamPool: @unchecked Sendable {
     func takeIdle(to target: Target) -> UpstreamConnection? {
         self.eventLoop.assertInEventLoop()
         // Mutated in place: a copy of the array per request would allocate.
-        while let connection = self.idle[target.id]?.popLast() {
+        guard target.key < self.idle.count else { return nil }
+        while let connection = self.idle[target.key].popLast() {
             if connection.isClosed || !connection.channel.isActive { continue }
             connection.requestCount += 1
             return connection
@@ -116,7 +118,8 @@ public final class UpstreamPool: @unchecked Sendable {
             list.append(connection)
             return true
         }
-        guard keep(in: &self.idle[connection.target.id, default: []]) else {
+        self.idle.grow(toInclude: connection.target.key, with: [])
+        guard keep(in: &self.idle[connection.target.key]) else {
             connection.close()
             return
         }
@@ -132,15 +135,12 @@ public final class UpstreamPool: @unchecked Sendable {
         self.eventLoop.assumeIsolated().scheduleTask(in: .seconds(1)) {
             self.sweepScheduled = false
             let now = self.eventLoop.now
-            for connections in self.idle.values {
+            for connections in self.idle {
                 for connection in connections where connection.idleDeadline <= now {
                     connection.close()
                 }
             }
-            // Lists are kept while a target has traffic; those of targets gone quiet (or
-            // deregistered) are dropped here, so the map does not grow with every target ever seen.
-            self.idle = self.idle.filter { !$0.value.isEmpty }
-            if !self.idle.isEmpty {
+            if self.idle.contains(where: { !$0.isEmpty }) {
                 self.scheduleSweep()
             }
         }
@@ -148,8 +148,8 @@ public final class UpstreamPool: @unchecked Sendable {
 
     func connectionClosed(_ connection: UpstreamConnection) {
         self.openConnections -= 1
-        let id = connection.target.id
-        guard self.idle[id] != nil else { return }
-        self.idle[id]?.removeAll { $0 === connection }
+        let key = connection.target.key
+        guard key < self.idle.count else { return }
+        self.idle[key].removeAll { $0 === connection }
     }
 }

@@ -3,8 +3,7 @@
 extension BalancingCandidate {
     /// A candidate whose target is named `id`, for picker tests.
     static func named(_ id: String, weight: Int = 1, inFlight: Int = 0) -> BalancingCandidate {
-        var target = Target(host: "\(id).internal", port: 8080, weight: weight, name: id)
-        target.id = id
+        let target = Target(id: id, host: "\(id).internal", port: 8080, weight: weight, name: id)
         return BalancingCandidate(target: target, weight: weight, inFlight: inFlight)
     }
 }
