@@ -49,7 +49,7 @@ public enum ClientHTTPHandlers {
         var handlers: [any ChannelHandler] = [
             timeouts,
             encoder,
-            ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: decoderLimits)),
+            DecoderDriver(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: decoderLimits)),
             requestGuard,
         ]
         if let proxy {

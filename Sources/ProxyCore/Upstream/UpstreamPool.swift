@@ -64,7 +64,7 @@ public final class UpstreamPool: @unchecked Sendable {
                         // request's method (a HEAD response has no body).
                         let decoder = UpstreamResponseDecoder()
                         let encoder = HTTP1RequestEncoder(responseDecoder: decoder)
-                        try channel.pipeline.syncOperations.addHandlers([encoder, ByteToMessageHandler(decoder), connection])
+                        try channel.pipeline.syncOperations.addHandlers([encoder, DecoderDriver(decoder), connection])
                         connection.encoder = encoder
                         connection.pool = self
                         connection.requestCount = 1

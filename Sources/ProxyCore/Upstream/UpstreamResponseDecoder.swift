@@ -1,14 +1,14 @@
 import NIOCore
 import NIOHTTP1
 
-/// NIO's strict HTTP/1 response decoder, driven by a `ByteToMessageHandler` that does not watch
+/// NIO's strict HTTP/1 response decoder, driven by our ``DecoderDriver``, which does not watch
 /// the writes of the connection.
 ///
 /// The response decoder must know each request's method (a response to `HEAD` has no body).
-/// Given NIO's decoder itself, the `ByteToMessageHandler` learns it by unwrapping and inspecting
-/// every part written to the target, through a generic path that cost ~4,500 instructions per
-/// request; here the ``HTTP1RequestEncoder`` tells it the method of each head it writes, in one
-/// call.
+/// Given NIO's decoder itself, NIO's `ByteToMessageHandler` learns it by unwrapping and
+/// inspecting every part written to the target, through a generic path that cost ~4,500
+/// instructions per request; here the ``HTTP1RequestEncoder`` tells it the method of each head
+/// it writes, in one call.
 final class UpstreamResponseDecoder: ByteToMessageDecoder {
     typealias InboundOut = HTTPClientResponsePart
 
