@@ -125,6 +125,22 @@ struct HTTP1ResponseEncoderTests {
         )
     }
 
+    /// The status line is written in one piece for HTTP/1.x: any status code and reason phrase
+    /// (a target's own), and the versions as they are.
+    @Test func statusLinesCarryTheCodeReasonAndVersion() throws {
+        let (channel, _) = try self.channel()
+        for (status, version) in [(HTTPResponseStatus.custom(code: 299, reasonPhrase: "Fine, Thanks"), HTTPVersion.http1_1),
+                                  (.notFound, .http1_0), (.custom(code: 100, reasonPhrase: ""), .http1_1)] {
+            try channel.writeOutbound(self.head(status, [("Content-Length", "0")], version: version))
+            try channel.writeOutbound(HTTPServerResponsePart.end(nil))
+        }
+        #expect(
+            try self.written(channel)
+                == "HTTP/1.1 299 Fine, Thanks\r\nContent-Length: 0\r\n\r\nHTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+                + "HTTP/1.1 100 \r\n\r\n"
+        )
+    }
+
     @Test func aResponseToCONNECTHasNoFraming() throws {
         let (channel, encoder) = try self.channel()
         encoder.requestReceived(method: .CONNECT)
@@ -148,6 +164,13 @@ struct HTTP1ResponseEncoderTests {
 }
 
 struct HTTP1RequestEncoderTests {
+    @Test func requestLinesCarryTheMethodTargetAndVersion() throws {
+        let custom = HTTPRequestHead(version: .http1_0, method: .RAW(value: "PURGE"), uri: "/a?b=c%20d", headers: ["Host": "h"])
+        #expect(try self.encode(custom) == "PURGE /a?b=c%20d HTTP/1.0\r\nHost: h\r\n\r\n")
+        let get = HTTPRequestHead(version: .http1_1, method: .GET, uri: "*")
+        #expect(try self.encode(get) == "GET * HTTP/1.1\r\n\r\n")
+    }
+
     private func encode(_ head: HTTPRequestHead, body: [String] = []) throws -> String {
         let channel = EmbeddedChannel(handler: HTTP1RequestEncoder())
         try channel.writeOutbound(HTTPClientRequestPart.head(head))

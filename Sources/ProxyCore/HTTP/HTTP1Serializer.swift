@@ -131,37 +131,62 @@ enum HTTP1Serializer {
         buffer.writeBytes(kept)
     }
 
-    /// `HTTP/1.1 200 OK` (no line end).
+    /// `HTTP/1.1 200 OK` (no line end), in one write for HTTP/1.x and a three-digit status.
     static func writeStatusLine(version: HTTPVersion, status: HTTPResponseStatus, into buffer: inout ByteBuffer) {
-        Self.writeVersion(version, into: &buffer)
-        buffer.writeInteger(UInt8(ascii: " "))
         let code = status.code
-        if code >= 100 && code <= 999 {
-            buffer.writeInteger(UInt8(truncatingIfNeeded: 0x30 + code / 100))
-            buffer.writeInteger(UInt8(truncatingIfNeeded: 0x30 + code / 10 % 10))
-            buffer.writeInteger(UInt8(truncatingIfNeeded: 0x30 + code % 10))
-        } else {
-            buffer.writeString(String(code))
+        guard version.major == 1, version.minor <= 1, code >= 100, code <= 999 else {
+            Self.writeVersion(version, into: &buffer)
+            buffer.writeString(" \(code) \(status.reasonPhrase)")
+            return
         }
-        buffer.writeInteger(UInt8(ascii: " "))
-        buffer.writeString(status.reasonPhrase)
+        let reason = status.reasonPhrase
+        let size = 13 + reason.utf8.count
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { target in
+            var offset = Self.copyVersion(minor: version.minor, to: target)
+            target[offset] = UInt8(ascii: " ")
+            target[offset + 1] = UInt8(truncatingIfNeeded: 0x30 + code / 100)
+            target[offset + 2] = UInt8(truncatingIfNeeded: 0x30 + code / 10 % 10)
+            target[offset + 3] = UInt8(truncatingIfNeeded: 0x30 + code % 10)
+            target[offset + 4] = UInt8(ascii: " ")
+            offset += 5
+            offset += Self.copyUTF8(of: reason, to: target, at: offset)
+            return offset
+        }
     }
 
-    /// `GET /path HTTP/1.1` (no line end).
+    /// `GET /path HTTP/1.1` (no line end), in one write for HTTP/1.x.
     static func writeRequestLine(method: HTTPMethod, uri: String, version: HTTPVersion, into buffer: inout ByteBuffer) {
-        buffer.writeString(method.rawValue)
-        buffer.writeInteger(UInt8(ascii: " "))
-        buffer.writeString(uri)
-        buffer.writeInteger(UInt8(ascii: " "))
-        Self.writeVersion(version, into: &buffer)
+        let name = method.rawValue
+        guard version.major == 1, version.minor <= 1 else {
+            buffer.writeString("\(name) \(uri) ")
+            Self.writeVersion(version, into: &buffer)
+            return
+        }
+        let size = name.utf8.count + uri.utf8.count + 10
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { target in
+            var offset = Self.copyUTF8(of: name, to: target, at: 0)
+            target[offset] = UInt8(ascii: " ")
+            offset += 1
+            offset += Self.copyUTF8(of: uri, to: target, at: offset)
+            target[offset] = UInt8(ascii: " ")
+            offset += 1
+            offset += Self.copyVersion(minor: version.minor, to: UnsafeMutableRawBufferPointer(rebasing: target[offset...]))
+            return offset
+        }
+    }
+
+    /// `HTTP/1.0` or `HTTP/1.1` at the start of `target` (at least 8 bytes); returns 8.
+    private static func copyVersion(minor: Int, to target: UnsafeMutableRawBufferPointer) -> Int {
+        precondition(target.count >= 8)
+        for (index, byte) in "HTTP/1.".utf8.enumerated() {
+            target[index] = byte
+        }
+        target[7] = minor == 0 ? UInt8(ascii: "0") : UInt8(ascii: "1")
+        return 8
     }
 
     private static func writeVersion(_ version: HTTPVersion, into buffer: inout ByteBuffer) {
-        switch (version.major, version.minor) {
-        case (1, 1): buffer.writeStaticString("HTTP/1.1")
-        case (1, 0): buffer.writeStaticString("HTTP/1.0")
-        default: buffer.writeString("HTTP/\(version.major).\(version.minor)")
-        }
+        buffer.writeString("HTTP/\(version.major).\(version.minor)")
     }
 
     /// Writes a body part on `context`: as one chunk when `chunked` (an empty part is no chunk,
