@@ -141,6 +141,43 @@ struct HTTP1ResponseEncoderTests {
         )
     }
 
+    /// A head written without a promise waits for the next part: a small body with a length goes
+    /// out in the same buffer; a flush, a large body, a chunked body or the end write it alone.
+    @Test func aHeadAndASmallBodyGoOutAsOneBuffer() throws {
+        let (channel, _) = try self.channel()
+        func buffers() throws -> [String] {
+            var found: [String] = []
+            while case .byteBuffer(let buffer)? = try channel.readOutbound(as: IOData.self) { found.append(String(buffer: buffer)) }
+            return found
+        }
+        channel.write(self.head(.ok, [("Content-Length", "2")]), promise: nil)
+        channel.write(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(string: "ok"))), promise: nil)
+        channel.writeAndFlush(HTTPServerResponsePart.end(nil), promise: nil)
+        #expect(try buffers() == ["HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"])
+
+        channel.write(self.head(.ok, [("Content-Length", "2")]), promise: nil)
+        channel.flush()  // the head alone, now
+        #expect(try buffers() == ["HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n"])
+        channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(string: "ok"))), promise: nil)
+        channel.writeAndFlush(HTTPServerResponsePart.end(nil), promise: nil)
+        #expect(try buffers() == ["ok"])
+
+        let large = String(repeating: "x", count: HTTP1Serializer.chunkCopyLimit + 1)
+        channel.write(self.head(.ok, [("Content-Length", "\(large.utf8.count)")]), promise: nil)
+        channel.write(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(string: large))), promise: nil)
+        channel.writeAndFlush(HTTPServerResponsePart.end(nil), promise: nil)
+        #expect(try buffers() == ["HTTP/1.1 200 OK\r\nContent-Length: \(large.utf8.count)\r\n\r\n", large])
+
+        channel.write(self.head(.ok, []), promise: nil)  // chunked
+        channel.write(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(string: "ok"))), promise: nil)
+        channel.writeAndFlush(HTTPServerResponsePart.end(nil), promise: nil)
+        #expect(try buffers() == ["HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n", "2\r\nok\r\n", "0\r\n\r\n"])
+
+        channel.write(self.head(.noContent, []), promise: nil)
+        channel.writeAndFlush(HTTPServerResponsePart.end(nil), promise: nil)
+        #expect(try buffers() == ["HTTP/1.1 204 No Content\r\n\r\n"])
+    }
+
     @Test func aResponseToCONNECTHasNoFraming() throws {
         let (channel, encoder) = try self.channel()
         encoder.requestReceived(method: .CONNECT)

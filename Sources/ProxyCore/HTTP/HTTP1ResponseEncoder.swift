@@ -12,6 +12,10 @@ public import NIOHTTP1
 /// - A response to `HEAD` keeps the framing headers a `GET` would have had, and no body is
 ///   written (a body part fails its promise).
 ///
+/// A head written without a promise waits for the next part: a body of up to
+/// ``HTTP1Serializer/chunkCopyLimit`` bytes that is not chunked is copied after it, and both
+/// go out as one buffer; anything else, and a flush, writes it first.
+///
 /// The request methods come from ``RequestGuardHandler``, which calls
 /// ``requestReceived(method:)`` for each request it answers, in order. The guard, the handler
 /// above this one, also hands it the response parts by a direct call (``write(_:promise:)``)
@@ -29,6 +33,9 @@ public final class HTTP1ResponseEncoder: ChannelOutboundHandler, RemovableChanne
     private var chunked = false
     private var suppressBody = false
     private var context: ChannelHandlerContext?
+    /// A head written without a promise, held until the next part or flush: a small body that
+    /// follows goes out in the same buffer (one write through the channel instead of two).
+    private var heldHead: ByteBuffer?
 
     public init() {}
 
@@ -38,6 +45,12 @@ public final class HTTP1ResponseEncoder: ChannelOutboundHandler, RemovableChanne
 
     public func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        self.heldHead = nil
+    }
+
+    public func flush(context: ChannelHandlerContext) {
+        self.writeHeldHead(context: context)
+        context.flush()
     }
 
     /// A request was received that will be answered: its response is framed for its method.
@@ -72,19 +85,40 @@ public final class HTTP1ResponseEncoder: ChannelOutboundHandler, RemovableChanne
     private func write(_ part: HTTPServerResponsePart, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
         switch part {
         case .head(let head):
+            self.writeHeldHead(context: context)
             var buffer = context.channel.allocator.buffer(capacity: 512)
             self.encode(head, into: &buffer)
-            context.write(self.wrapOutboundOut(.byteBuffer(buffer)), promise: promise)
+            if promise == nil {
+                self.heldHead = buffer
+            } else {
+                context.write(self.wrapOutboundOut(.byteBuffer(buffer)), promise: promise)
+            }
         case .body(let body):
             if self.suppressBody {
+                self.writeHeldHead(context: context)
                 promise?.fail(BodyNotAllowed())
+            } else if !self.chunked, var head = self.heldHead, case .byteBuffer(var bytes) = body,
+                bytes.readableBytes <= HTTP1Serializer.chunkCopyLimit
+            {
+                self.heldHead = nil
+                head.writeBuffer(&bytes)
+                context.write(self.wrapOutboundOut(.byteBuffer(head)), promise: promise)
             } else {
+                self.writeHeldHead(context: context)
                 HTTP1Serializer.writeBody(body, chunked: self.chunked, context: context, promise: promise)
             }
         case .end(let trailers):
+            self.writeHeldHead(context: context)
             HTTP1Serializer.writeEnd(trailers: trailers, chunked: self.chunked, context: context, promise: promise)
             self.chunked = false
             self.suppressBody = false
+        }
+    }
+
+    private func writeHeldHead(context: ChannelHandlerContext) {
+        if let head = self.heldHead {
+            self.heldHead = nil
+            context.write(self.wrapOutboundOut(.byteBuffer(head)), promise: nil)
         }
     }
 
