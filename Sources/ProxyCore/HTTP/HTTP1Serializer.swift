@@ -178,9 +178,13 @@ enum HTTP1Serializer {
     /// `HTTP/1.0` or `HTTP/1.1` at the start of `target` (at least 8 bytes); returns 8.
     private static func copyVersion(minor: Int, to target: UnsafeMutableRawBufferPointer) -> Int {
         precondition(target.count >= 8)
-        for (index, byte) in "HTTP/1.".utf8.enumerated() {
-            target[index] = byte
-        }
+        target[0] = UInt8(ascii: "H")
+        target[1] = UInt8(ascii: "T")
+        target[2] = UInt8(ascii: "T")
+        target[3] = UInt8(ascii: "P")
+        target[4] = UInt8(ascii: "/")
+        target[5] = UInt8(ascii: "1")
+        target[6] = UInt8(ascii: ".")
         target[7] = minor == 0 ? UInt8(ascii: "0") : UInt8(ascii: "1")
         return 8
     }
