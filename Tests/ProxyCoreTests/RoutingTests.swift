@@ -21,6 +21,32 @@ struct RoutingTests {
         #expect(router.route(host: nil, uri: "/x")?.name == "default")
     }
 
+    /// Host and path are worked out by bytes; the results are those of the plain `Character`
+    /// definitions, kept here as the reference.
+    @Test func hostAndPathAreNormalizedAsByTheirDefinitions() {
+        func referenceHost(_ host: String) -> String {
+            var name = Substring(host)
+            if name.hasPrefix("[") {
+                if let close = name.firstIndex(of: "]") { name = name[...close] }
+            } else if let colon = name.lastIndex(of: ":") {
+                name = name[..<colon]
+            }
+            if name.hasSuffix(".") { name = name.dropLast() }
+            return name.lowercased()
+        }
+        let hosts = [
+            "Example.COM:443", "example.com", "a.example.", "A.Example.:8080", "[::1]:8443", "[::1]", "[::1", "[FE80::1]",
+            "", ":", ".", ":80", "x:", "Ünïcode.Example:1", "plain", "UPPER", "a..", "[]:1",
+        ]
+        for host in hosts {
+            #expect(Router.normalizedHost(host) == referenceHost(host), "\(host)")
+        }
+        for uri in ["/", "/a?b", "?", "/a/b?c?d", "/caf\u{E9}?x", "*", ""] {
+            let reference = uri.firstIndex(of: "?").map { String(uri[..<$0]) } ?? uri
+            #expect(Router.path(of: uri) == reference, "\(uri)")
+        }
+    }
+
     @Test func noMatchingRouteIsNil() {
         let router = Router(routes: [Route(name: "only", host: "a.example", targetGroup: self.web)])
         #expect(router.route(host: "b.example", uri: "/") == nil)

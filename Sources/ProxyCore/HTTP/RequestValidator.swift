@@ -35,7 +35,7 @@ public enum RequestValidator {
         if head.version.minor == 0, head.version.major == 1 {
             // HTTP/1.0 is fine; HTTP/0.9 never reaches here (the parser refuses it).
         }
-        guard !head.uri.isEmpty, head.uri.utf8.allSatisfy({ $0 > 0x20 && $0 != 0x7F }) else {
+        guard !head.uri.isEmpty, Self.every(byteOf: head.uri, is: Self.targetByte) else {
             throw RequestRejection(.badRequest, "invalid request target")
         }
         var hostCount = 0
@@ -120,6 +120,9 @@ public enum RequestValidator {
 
     private static let tokenByte: UInt8 = 1
     private static let fieldValueByte: UInt8 = 2
+    /// Any byte but controls, space and DEL: what a request target may hold (the parser has
+    /// already split the line at spaces).
+    private static let targetByte: UInt8 = 4
     /// What each byte may be part of: one table lookup per byte of every header checked.
     private static let byteClasses: [UInt8] = (0...255).map { (byte: UInt8) -> UInt8 in
         var classes: UInt8 = 0
@@ -134,6 +137,9 @@ public enum RequestValidator {
         }
         if byte == 0x09 || (byte >= 0x20 && byte != 0x7F) {
             classes |= fieldValueByte
+        }
+        if byte > 0x20 && byte != 0x7F {
+            classes |= targetByte
         }
         return classes
     }
