@@ -101,6 +101,7 @@ let package = Package(
             name: "ProxyTLSTests",
             dependencies: [
                 "ProxyTLS",
+                "CSSL",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),

@@ -70,7 +70,7 @@ final class TLSEngine {
             }
         }
         if let session {
-            ERR_clear_error()
+            clearErrorQueue()
             guard session.withSessionPointer({ SSL_set_session(self.ssl, $0) }) == 1 else {
                 throw OpenSSLError.drain(while: "offering a saved session")
             }
@@ -112,7 +112,7 @@ final class TLSEngine {
 
     /// Advances the handshake as far as the ciphertext received so far allows.
     func handshake() -> TLSStep {
-        ERR_clear_error()
+        clearErrorQueue()
         let rc = SSL_do_handshake(self.ssl)
         return rc == 1 ? .done : self.classify(rc, while: "performing the TLS handshake")
     }
@@ -126,7 +126,7 @@ final class TLSEngine {
         // not a whole record's 16 KiB per read.
         var room = min(max(self.bufferedInput, Self.minimumReadRoom), Self.recordSize)
         while true {
-            ERR_clear_error()
+            clearErrorQueue()
             var rc: CInt = 0
             plaintext.writeWithUnsafeMutableBytes(minimumWritableBytes: room) { space in
                 var count = 0
@@ -172,7 +172,7 @@ final class TLSEngine {
     /// Encrypts all of `plaintext`. With memory BIOs a write never stops half-way.
     func write(_ plaintext: ByteBuffer) -> TLSStep {
         guard plaintext.readableBytes > 0 else { return .done }
-        ERR_clear_error()
+        clearErrorQueue()
         var written = 0
         let rc = plaintext.withUnsafeReadableBytes { bytes in
             SSL_write_ex(self.ssl, bytes.baseAddress, bytes.count, &written)
@@ -184,7 +184,7 @@ final class TLSEngine {
 
     /// Queues our close_notify. `.done` means it is ready in ``pendingCiphertext(allocator:)``.
     func shutdown() -> TLSStep {
-        ERR_clear_error()
+        clearErrorQueue()
         let rc = SSL_shutdown(self.ssl)
         return rc >= 0 ? .done : self.classify(rc, while: "sending close_notify")
     }
