@@ -55,8 +55,8 @@ final class LoopObserver: ProxyObserver, @unchecked Sendable {
             statusClass: record.statusClass
         )
         let counter: CoreMetrics.Counter
-        if let recent = self.recentCounters.first(where: { $0.key == key }) {
-            counter = recent.counter
+        if let index = self.recentCounters.firstIndex(where: { $0.key == key }) {
+            counter = self.recentCounters[index].counter  // by index: no copy of the key
         } else if let cached = self.requestCounters[key] {
             counter = cached
             self.remember(key, counter)
