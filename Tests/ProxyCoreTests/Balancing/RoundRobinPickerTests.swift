@@ -3,6 +3,60 @@ import Testing
 @testable import ProxyCore
 
 struct RoundRobinPickerTests {
+    /// The picker as first written, scores in a table by id: the reference the positional
+    /// scores must match pick for pick.
+    struct ReferencePicker {
+        var scores: [String: Int] = [:]
+
+        mutating func pick(from candidates: [BalancingCandidate]) -> String? {
+            guard candidates.count > 1 else { return candidates.first?.target.id }
+            var total = 0
+            var best = 0
+            var bestScore = Int.min
+            for (index, candidate) in candidates.enumerated() {
+                let weight = max(candidate.weight, 1)
+                total += weight
+                let score = self.scores[candidate.target.id, default: 0] + weight
+                self.scores[candidate.target.id] = score
+                if score > bestScore {
+                    bestScore = score
+                    best = index
+                }
+            }
+            let winner = candidates[best].target
+            self.scores[winner.id, default: 0] -= total
+            if self.scores.count > candidates.count * 2 {
+                let live = Set(candidates.map(\.target.id))
+                self.scores = self.scores.filter { live.contains($0.key) }
+            }
+            return winner.id
+        }
+    }
+
+    /// Candidates coming and going at random (a target at its limit, ejected, back, a new one):
+    /// the same picks as the reference, every time.
+    @Test func positionalScoresPickAsTheReferenceDoes() {
+        var random = SplitMix64(seed: 42)
+        let pool = (0..<8).map { BalancingCandidate.named("t\($0)", weight: 1 + $0 % 4) }
+        var picker = RoundRobinPicker()
+        var reference = ReferencePicker()
+        var candidates = Array(pool.prefix(3))
+        var differences = 0
+        for step in 0..<5_000 {
+            if random.next() % 10 == 0 {
+                // A new subset, in group order.
+                candidates = pool.filter { _ in random.next() % 2 == 0 }
+            }
+            if picker.pick(from: candidates, for: .anyClient)?.id != reference.pick(from: candidates) {
+                differences += 1
+            }
+            if step % 500 == 0 {
+                #expect(picker.scores == reference.scores)
+            }
+        }
+        #expect(differences == 0)
+    }
+
     @Test func weightedRoundRobinIsExactAndSmooth() {
         var picker = RoundRobinPicker()
         let candidates = [BalancingCandidate.named("a", weight: 5), .named("b"), .named("c")]
