@@ -85,7 +85,7 @@ bench-quick: bench-deps $(BENCH_BUILD)
 	python3 bench/bench.py --mode quick
 
 .PHONY: bench-instructions
-## bench-instructions: user-space instructions per request under callgrind, Portcullis vs nginx (~4 min; stable to <1 %)
+## bench-instructions: user-space instructions per request under callgrind, Portcullis vs nginx (~3 min; stable to <1 %)
 bench-instructions: bench-deps $(BENCH_BUILD)
 	@command -v valgrind >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends valgrind binutils; }
 	python3 bench/instructions.py
