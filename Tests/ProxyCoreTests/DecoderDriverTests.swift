@@ -46,17 +46,22 @@ struct DecoderDriverTests {
         "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc",  // cut short by the end of input
     ]
 
-    private func run(_ handler: some ChannelHandler, _ input: String, splitEvery step: Int, endInput: Bool) throws -> [String] {
-        let channel = EmbeddedChannel()
-        let recorder = Recorder()
-        try channel.pipeline.syncOperations.addHandlers([handler, recorder])
-        let bytes = Array(input.utf8)
+    /// Writes `text` inbound in reads of `step` bytes (errors are what the recorder sees).
+    private static func feed(_ text: String, to channel: EmbeddedChannel, splitEvery step: Int) {
+        let bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
             let end = min(bytes.count, offset + step)
             _ = try? channel.writeInbound(ByteBuffer(bytes: bytes[offset..<end]))
             offset = end
         }
+    }
+
+    private func run(_ handler: some ChannelHandler, _ input: String, splitEvery step: Int, endInput: Bool) throws -> [String] {
+        let channel = EmbeddedChannel()
+        let recorder = Recorder()
+        try channel.pipeline.syncOperations.addHandlers([handler, recorder])
+        Self.feed(input, to: channel, splitEvery: step)
         if endInput {
             channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
         }
@@ -108,13 +113,7 @@ struct DecoderDriverTests {
             for method in [HTTPMethod.GET, .HEAD, .GET, .GET] {
                 decoder.requestSent(HTTPRequestHead(version: .http1_1, method: method, uri: "/"))
             }
-            let bytes = Array(responses.utf8)
-            var offset = 0
-            while offset < bytes.count {
-                let end = min(bytes.count, offset + step)
-                _ = try? channel.writeInbound(ByteBuffer(bytes: bytes[offset..<end]))
-                offset = end
-            }
+            Self.feed(responses, to: channel, splitEvery: step)
             _ = try? channel.finish()  // the close ends the last body
             return recorder.events
         }
