@@ -6,13 +6,15 @@ import NIOHTTP1
 ///
 /// A head's field lines are copied into the buffer's room, then into space reserved a kilobyte
 /// at a time, not with one `ByteBuffer` write (with its bounds and uniqueness checks) per name,
-/// separator, value and line end; the framing headers are noted in the same pass (a second pass over the headers
-/// costs a retain and release of every name and value). Header names and values are written as
-/// they are: they were validated when they were received (``RequestValidator``, the strict
-/// response parser) or configured
+/// separator, value and line end; the framing headers are noted in the same pass (a second
+/// pass over the headers costs a retain and release of every name and value). Each line is
+/// checked to fit before it is copied, in release builds too. Header names and values are
+/// written as they are: they were validated when they were received (``RequestValidator``, the
+/// strict response parser) or configured
 /// ([decision 0007](../../../docs/decisions/0007-no-outbound-header-revalidation.md)).
 enum HTTP1Serializer {
-    /// The framing headers of a head, found while its fields were written (``writeFields(startLine:headers:into:)``).
+    /// The framing headers of a head, found while its fields were written
+    /// (``writeFields(startLine:headers:into:)``).
     struct Framing {
         var hasContentLength = false
         var hasTransferEncoding = false
