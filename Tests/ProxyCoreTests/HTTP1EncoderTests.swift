@@ -201,6 +201,35 @@ struct HTTP1ResponseEncoderTests {
 }
 
 struct HTTP1RequestEncoderTests {
+    /// As for responses: a head waits for the next part, and a small body with a length goes
+    /// out in the same buffer; without a body, or chunked, the head goes alone.
+    @Test func aRequestHeadAndASmallBodyGoOutAsOneBuffer() throws {
+        let channel = EmbeddedChannel(handler: HTTP1RequestEncoder())
+        func buffers() throws -> [String] {
+            var found: [String] = []
+            while case .byteBuffer(let buffer)? = try channel.readOutbound(as: IOData.self) { found.append(String(buffer: buffer)) }
+            return found
+        }
+        let post = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/f", headers: ["Host": "h", "Content-Length": "3"])
+        channel.write(HTTPClientRequestPart.head(post), promise: nil)
+        channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(string: "a=b"))), promise: nil)
+        channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+        #expect(try buffers() == ["POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\na=b"])
+
+        let get = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/", headers: ["Host": "h"])
+        channel.write(HTTPClientRequestPart.head(get), promise: nil)
+        channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+        #expect(try buffers() == ["GET / HTTP/1.1\r\nHost: h\r\n\r\n"])
+
+        let chunked = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/c", headers: ["Host": "h"])
+        channel.write(HTTPClientRequestPart.head(chunked), promise: nil)
+        channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(string: "xy"))), promise: nil)
+        channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+        #expect(
+            try buffers() == ["POST /c HTTP/1.1\r\nHost: h\r\ntransfer-encoding: chunked\r\n\r\n", "2\r\nxy\r\n", "0\r\n\r\n"]
+        )
+    }
+
     @Test func requestLinesCarryTheMethodTargetAndVersion() throws {
         let custom = HTTPRequestHead(version: .http1_0, method: .RAW(value: "PURGE"), uri: "/a?b=c%20d", headers: ["Host": "h"])
         #expect(try self.encode(custom) == "PURGE /a?b=c%20d HTTP/1.0\r\nHost: h\r\n\r\n")

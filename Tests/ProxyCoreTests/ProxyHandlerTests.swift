@@ -59,6 +59,30 @@ struct ProxyHandlerTests {
         #expect(harness.pool.idleCount(for: Target(host: "10.1.2.3", port: 8080)) == 1)
     }
 
+    /// A request head and the body that came in the same read leave in one write: on a new
+    /// connection (the parts wait for the connect) and on a pooled one (leased inside the read,
+    /// flushed at its end).
+    @Test func aRequestAndTheBodyThatCameWithItLeaveInOneWrite() throws {
+        let harness = try ProxyHarness()
+        func upstreamWrites() throws -> [String] {
+            harness.loop.run()
+            var writes: [String] = []
+            while case .byteBuffer(let buffer)? = try harness.upstream?.readOutbound(as: IOData.self) {
+                writes.append(String(buffer: buffer))
+            }
+            return writes
+        }
+        for path in ["/new", "/pooled"] {
+            try harness.send("POST \(path) HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc")
+            let writes = try upstreamWrites()
+            #expect(writes.count == 1, "\(path): \(writes)")
+            #expect(writes.first?.hasPrefix("POST \(path) HTTP/1.1\r\n") == true && writes.first?.hasSuffix("\r\n\r\nabc") == true)
+            try harness.respond("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            #expect(try harness.clientReceived().hasSuffix("ok"))
+        }
+        #expect(harness.connector.attempts == 1)
+    }
+
     @Test func idlePooledConnectionIsClosedAfterItsIdleTimeout() throws {
         let harness = try ProxyHarness(upstream: UpstreamSettings(responseTimeout: .seconds(5), idleTimeout: .seconds(30)))
         try harness.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")

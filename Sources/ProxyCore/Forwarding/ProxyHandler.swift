@@ -53,6 +53,10 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var responseTimer: LazyTimer?
     private var readPending = false
     private var upstreamNeedsFlush = false
+    /// From a client part until the end of that read (`channelReadComplete`): what is sent to
+    /// the target meanwhile is flushed once, at the end of the read, so a request head and the
+    /// body that came in the same read leave in one write.
+    private var readingClient = false
     private var clientNeedsFlush = false
 
     // Access-log facts of the request in flight.
@@ -100,6 +104,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func received(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        self.readingClient = true
         switch part {
         case .head(let head):
             self.startRequest(head, context: context)
@@ -112,6 +117,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     public func channelReadComplete(context: ChannelHandlerContext) {
+        self.readingClient = false
         if self.upstreamNeedsFlush {
             self.upstreamNeedsFlush = false
             self.upstream?.flush()
@@ -332,8 +338,12 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             for part in parts {
                 upstream.send(part)
             }
-            upstream.flush()
-            self.upstreamNeedsFlush = false
+            if self.readingClient {
+                self.upstreamNeedsFlush = true  // with what else this read brings
+            } else {
+                upstream.flush()  // a lease that completed later: nothing else is coming now
+                self.upstreamNeedsFlush = false
+            }
             if startTimer {
                 self.startResponseTimer(context: context)
             }

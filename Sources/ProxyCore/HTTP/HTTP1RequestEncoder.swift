@@ -11,7 +11,9 @@ public import NIOHTTP1
 /// body.
 ///
 /// The ``UpstreamConnection`` above it hands it the request parts by a direct call
-/// (``write(_:promise:)``) rather than through the pipeline (decision 0010).
+/// (``write(_:promise:)``) rather than through the pipeline (decision 0010). A head written
+/// without a promise waits for the next part (``HeldHead``), so a small body with a length goes
+/// out in the same buffer.
 public final class HTTP1RequestEncoder: ChannelOutboundHandler, RemovableChannelHandler {
     public typealias OutboundIn = HTTPClientRequestPart
     public typealias OutboundOut = IOData
@@ -19,6 +21,7 @@ public final class HTTP1RequestEncoder: ChannelOutboundHandler, RemovableChannel
     private var chunked = false
     private let responseDecoder: UpstreamResponseDecoder?
     private var context: ChannelHandlerContext?
+    private var heldHead = HeldHead()
 
     public convenience init() {
         self.init(responseDecoder: nil)
@@ -36,6 +39,12 @@ public final class HTTP1RequestEncoder: ChannelOutboundHandler, RemovableChannel
 
     public func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        self.heldHead.drop()
+    }
+
+    public func flush(context: ChannelHandlerContext) {
+        self.heldHead.write(on: context)
+        context.flush()
     }
 
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -56,6 +65,7 @@ public final class HTTP1RequestEncoder: ChannelOutboundHandler, RemovableChannel
         switch part {
         case .head(let head):
             self.responseDecoder?.requestSent(head)
+            self.heldHead.write(on: context)
             var buffer = context.channel.allocator.buffer(capacity: 512)
             let framing = HTTP1Serializer.writeFields(
                 startLine: { HTTP1Serializer.writeRequestLine(method: head.method, uri: head.uri, version: head.version, into: &$0) },
@@ -79,10 +89,20 @@ public final class HTTP1RequestEncoder: ChannelOutboundHandler, RemovableChannel
                 self.chunked = framing.hasTransferEncoding && http11
             }
             HTTP1Serializer.finishHead(framing, omit: omit, addChunked: addChunked, into: &buffer)
-            context.write(self.wrapOutboundOut(.byteBuffer(buffer)), promise: promise)
+            if promise == nil {
+                self.heldHead.hold(buffer)
+            } else {
+                context.write(self.wrapOutboundOut(.byteBuffer(buffer)), promise: promise)
+            }
         case .body(let body):
-            HTTP1Serializer.writeBody(body, chunked: self.chunked, context: context, promise: promise)
+            if !self.chunked, let headAndBody = self.heldHead.take(with: body) {
+                context.write(self.wrapOutboundOut(.byteBuffer(headAndBody)), promise: promise)
+            } else {
+                self.heldHead.write(on: context)
+                HTTP1Serializer.writeBody(body, chunked: self.chunked, context: context, promise: promise)
+            }
         case .end(let trailers):
+            self.heldHead.write(on: context)
             HTTP1Serializer.writeEnd(trailers: trailers, chunked: self.chunked, context: context, promise: promise)
             self.chunked = false
         }

@@ -12,7 +12,7 @@ public import NIOHTTP1
 /// - A response to `HEAD` keeps the framing headers a `GET` would have had, and no body is
 ///   written (a body part fails its promise).
 ///
-/// A head written without a promise waits for the next part: a body of up to
+/// A head written without a promise waits for the next part (``HeldHead``): a body of up to
 /// ``HTTP1Serializer/chunkCopyLimit`` bytes that is not chunked is copied after it, and both
 /// go out as one buffer; anything else, and a flush, writes it first.
 ///
@@ -33,9 +33,7 @@ public final class HTTP1ResponseEncoder: ChannelOutboundHandler, RemovableChanne
     private var chunked = false
     private var suppressBody = false
     private var context: ChannelHandlerContext?
-    /// A head written without a promise, held until the next part or flush: a small body that
-    /// follows goes out in the same buffer (one write through the channel instead of two).
-    private var heldHead: ByteBuffer?
+    private var heldHead = HeldHead()
 
     public init() {}
 
@@ -45,11 +43,11 @@ public final class HTTP1ResponseEncoder: ChannelOutboundHandler, RemovableChanne
 
     public func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
-        self.heldHead = nil
+        self.heldHead.drop()
     }
 
     public func flush(context: ChannelHandlerContext) {
-        self.writeHeldHead(context: context)
+        self.heldHead.write(on: context)
         context.flush()
     }
 
@@ -85,40 +83,29 @@ public final class HTTP1ResponseEncoder: ChannelOutboundHandler, RemovableChanne
     private func write(_ part: HTTPServerResponsePart, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
         switch part {
         case .head(let head):
-            self.writeHeldHead(context: context)
+            self.heldHead.write(on: context)
             var buffer = context.channel.allocator.buffer(capacity: 512)
             self.encode(head, into: &buffer)
             if promise == nil {
-                self.heldHead = buffer
+                self.heldHead.hold(buffer)
             } else {
                 context.write(self.wrapOutboundOut(.byteBuffer(buffer)), promise: promise)
             }
         case .body(let body):
             if self.suppressBody {
-                self.writeHeldHead(context: context)
+                self.heldHead.write(on: context)
                 promise?.fail(BodyNotAllowed())
-            } else if !self.chunked, var head = self.heldHead, case .byteBuffer(var bytes) = body,
-                bytes.readableBytes <= HTTP1Serializer.chunkCopyLimit
-            {
-                self.heldHead = nil
-                head.writeBuffer(&bytes)
-                context.write(self.wrapOutboundOut(.byteBuffer(head)), promise: promise)
+            } else if !self.chunked, let headAndBody = self.heldHead.take(with: body) {
+                context.write(self.wrapOutboundOut(.byteBuffer(headAndBody)), promise: promise)
             } else {
-                self.writeHeldHead(context: context)
+                self.heldHead.write(on: context)
                 HTTP1Serializer.writeBody(body, chunked: self.chunked, context: context, promise: promise)
             }
         case .end(let trailers):
-            self.writeHeldHead(context: context)
+            self.heldHead.write(on: context)
             HTTP1Serializer.writeEnd(trailers: trailers, chunked: self.chunked, context: context, promise: promise)
             self.chunked = false
             self.suppressBody = false
-        }
-    }
-
-    private func writeHeldHead(context: ChannelHandlerContext) {
-        if let head = self.heldHead {
-            self.heldHead = nil
-            context.write(self.wrapOutboundOut(.byteBuffer(head)), promise: nil)
         }
     }
 
