@@ -76,8 +76,8 @@ struct RequestGuardStateMachine {
             do {
                 let framing = try RequestValidator.validate(head, maxBodyBytes: self.maxBodyBytes)
                 self.state = .inFlight(InFlight(keepAlive: head.isKeepAlive, version: head.version))
-                let expectsContinue = head.headers.contains(name: "expect")  // validated: 100-continue
-                if expectsContinue && head.version == .http1_1 && framing != .none {
+                // Looked for only when it matters (a body, HTTP/1.1): a scan of every header.
+                if head.version == .http1_1 && framing != .none && head.headers.contains(name: "expect") {  // validated: 100-continue
                     return .forwardHeadSendingContinue
                 }
                 return .forward
@@ -151,11 +151,11 @@ struct RequestGuardStateMachine {
             return .write(connectionHeader: nil)  // informational: the real head follows
         }
         request.responseStarted = true
-        let delimitedWithoutClose =
-            head.headers.contains(name: "content-length") || !head.status.mayHaveResponseBody
+        // An HTTP/1.0 client needs a length (or no body) to keep the connection; only then are
+        // the headers scanned for one.
         let close =
             !request.keepAlive || self.quiescing || !request.requestEnded
-            || (request.version == .http1_0 && !delimitedWithoutClose)
+            || (request.version == .http1_0 && head.status.mayHaveResponseBody && !head.headers.contains(name: "content-length"))
         request.closeAfterResponse = close
         self.state = .inFlight(request)
         if close {
