@@ -95,15 +95,9 @@ public final class HTTP1RequestEncoder: ChannelOutboundHandler, RemovableChannel
                 context.write(self.wrapOutboundOut(.byteBuffer(buffer)), promise: promise)
             }
         case .body(let body):
-            if !self.chunked, let headAndBody = self.heldHead.take(with: body) {
-                context.write(self.wrapOutboundOut(.byteBuffer(headAndBody)), promise: promise)
-            } else {
-                self.heldHead.write(on: context)
-                HTTP1Serializer.writeBody(body, chunked: self.chunked, context: context, promise: promise)
-            }
+            self.heldHead.writeBody(body, chunked: self.chunked, context: context, promise: promise)
         case .end(let trailers):
-            self.heldHead.write(on: context)
-            HTTP1Serializer.writeEnd(trailers: trailers, chunked: self.chunked, context: context, promise: promise)
+            self.heldHead.writeEnd(trailers: trailers, chunked: self.chunked, context: context, promise: promise)
             self.chunked = false
         }
     }
