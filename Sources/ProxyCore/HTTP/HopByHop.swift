@@ -1,5 +1,3 @@
-import NIOHTTP1
-
 /// The connection-scoped ("hop-by-hop") header fields of RFC 9110 §7.6.1, which a proxy must not
 /// forward, plus the tokens a message's own `Connection` header names.
 enum HopByHop {
@@ -23,16 +21,6 @@ enum HopByHop {
     /// target, and the body would be read there as a second request (request smuggling).
     static let neverNamedByConnection: [String] = ["content-length", "transfer-encoding", "host"]
 
-    /// Lowercased field names listed in `Connection` (for example `Connection: close, X-Foo`),
-    /// except the framing and routing fields in ``neverNamedByConnection``.
-    static func namedByConnection(_ headers: HTTPHeaders) -> [String] {
-        var names: [String] = []
-        for (name, value) in headers where HeaderName.equals(name, "connection") {
-            Self.collectNames(inConnectionValue: value, into: &names)
-        }
-        return names
-    }
-
     /// Adds the lowercased field names one `Connection` header lists to `names` (once each),
     /// except the fields in ``neverNamedByConnection``.
     ///
@@ -54,15 +42,6 @@ enum HopByHop {
     static func removeNamed(_ names: [String], from fields: inout [(String, String)]) {
         guard !names.isEmpty else { return }
         fields.removeAll { field in names.contains { HeaderName.equals(field.0, $0) } }
-    }
-
-    /// Whether the field `name` (any case) must be dropped when forwarding.
-    static func isHopByHop(_ name: String, namedByConnection: [String]) -> Bool {
-        if Self.isAlwaysRemoved(name) { return true }
-        for named in namedByConnection where HeaderName.equals(name, named) {
-            return true
-        }
-        return false
     }
 }
 
