@@ -32,10 +32,6 @@ public enum ClientHTTPHandlers {
             serverHeader: serverHeader,
             timers: timers
         )
-        var decoderLimits = NIOHTTPDecoderLimitConfiguration()
-        decoderLimits.maxHeaderListSize = limits.headerBytes
-        decoderLimits.maxHeaderFieldSize = limits.headerBytes
-        decoderLimits.maxHeaderFieldCount = 256
         // Our encoder writes every header as it is: each was validated on the way in
         // (RequestValidator for requests, the strict parser for responses) or in the
         // configuration; see docs/decisions/0007-no-outbound-header-revalidation.md.
@@ -49,7 +45,7 @@ public enum ClientHTTPHandlers {
         var handlers: [any ChannelHandler] = [
             timeouts,
             encoder,
-            DecoderDriver(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: decoderLimits)),
+            DecoderDriver(HTTP1RequestDecoder(maxHeadBytes: limits.headerBytes)),
             requestGuard,
         ]
         if let proxy {

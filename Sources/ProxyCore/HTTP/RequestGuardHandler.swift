@@ -131,16 +131,19 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
     }
 
     public func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard let parserError = error as? HTTPParserError else {
+        let rejection: RequestRejection
+        if let parseError = error as? HTTP1ParseError {
+            rejection = parseError.headTooLarge
+                ? RequestRejection(.requestHeaderFieldsTooLarge, "request head too large")
+                : RequestRejection(.badRequest, "malformed request: \(parseError.reason)")
+        } else if let parserError = error as? HTTPParserError {
+            // From NIO's decoder, where one is used in its place.
+            rejection = parserError == .headerOverflow
+                ? RequestRejection(.requestHeaderFieldsTooLarge, "request head too large")
+                : RequestRejection(.badRequest, "malformed request: \(parserError)")
+        } else {
             context.fireErrorCaught(error)
             return
-        }
-        let rejection: RequestRejection
-        switch parserError {
-        case .headerOverflow:
-            rejection = RequestRejection(.requestHeaderFieldsTooLarge, "request head too large")
-        default:
-            rejection = RequestRejection(.badRequest, "malformed request: \(parserError)")
         }
         switch self.machine.parserError(rejection) {
         case .reject(let rejection, let abortProxy):

@@ -35,7 +35,7 @@ public enum RequestValidator {
         if head.version.minor == 0, head.version.major == 1 {
             // HTTP/1.0 is fine; HTTP/0.9 never reaches here (the parser refuses it).
         }
-        guard !head.uri.isEmpty, Self.every(byteOf: head.uri, is: Self.targetByte) else {
+        guard !head.uri.isEmpty, Self.every(byteOf: head.uri, is: HTTPByteClass.target) else {
             throw RequestRejection(.badRequest, "invalid request target")
         }
         var hostCount = 0
@@ -109,44 +109,18 @@ public enum RequestValidator {
 
     /// RFC 9110 `token`: visible ASCII except delimiters.
     static func isToken(_ text: String) -> Bool {
-        !text.isEmpty && Self.every(byteOf: text, is: Self.tokenByte)
+        !text.isEmpty && Self.every(byteOf: text, is: HTTPByteClass.token)
     }
 
     /// RFC 9110 `field-value`: no control characters except horizontal tab (so no CR, LF or NUL,
     /// which also rules out obs-fold continuation lines).
     static func isFieldValue(_ text: String) -> Bool {
-        Self.every(byteOf: text, is: Self.fieldValueByte)
-    }
-
-    private static let tokenByte: UInt8 = 1
-    private static let fieldValueByte: UInt8 = 2
-    /// Any byte but controls, space and DEL: what a request target may hold (the parser has
-    /// already split the line at spaces).
-    private static let targetByte: UInt8 = 4
-    /// What each byte may be part of: one table lookup per byte of every header checked.
-    private static let byteClasses: [UInt8] = (0...255).map { (byte: UInt8) -> UInt8 in
-        var classes: UInt8 = 0
-        switch byte {
-        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"),
-            UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"),
-            UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"),
-            UInt8(ascii: "|"), UInt8(ascii: "~"):
-            classes |= tokenByte
-        default:
-            break
-        }
-        if byte == 0x09 || (byte >= 0x20 && byte != 0x7F) {
-            classes |= fieldValueByte
-        }
-        if byte > 0x20 && byte != 0x7F {
-            classes |= targetByte
-        }
-        return classes
+        Self.every(byteOf: text, is: HTTPByteClass.fieldValue)
     }
 
     @inline(__always)
     private static func every(byteOf text: String, is wanted: UInt8) -> Bool {
-        Self.byteClasses.withUnsafeBufferPointer { table in
+        HTTPByteClass.table.withUnsafeBufferPointer { table in
             text.utf8.withContiguousStorageIfAvailable { bytes in
                 for byte in bytes where table[Int(byte)] & wanted == 0 {
                     return false

@@ -1,42 +1,83 @@
 import NIOCore
 import NIOHTTP1
 
-/// NIO's strict HTTP/1 response decoder, driven by our ``DecoderDriver``, which does not watch
-/// the writes of the connection.
+/// Decodes a target's responses with our own ``HTTP1Parser`` (decision 0012), run by the
+/// ``DecoderDriver``; emits NIO's response parts.
 ///
-/// The response decoder must know each request's method (a response to `HEAD` has no body).
-/// Given NIO's decoder itself, NIO's `ByteToMessageHandler` learns it by unwrapping and
-/// inspecting every part written to the target, through a generic path that cost ~4,500
-/// instructions per request; here the ``HTTP1RequestEncoder`` tells it the method of each head
-/// it writes, in one call.
+/// A response's framing depends on the request it answers (RFC 9112 §6.3): the
+/// ``HTTP1RequestEncoder`` tells this decoder the method of each request it writes
+/// (``requestSent(_:)``). Responses to `HEAD` and `CONNECT`, `204` and `304` have no body;
+/// interim `1xx` responses are dropped (we answer `100-continue` ourselves); `101` is refused
+/// (we never forward `Upgrade`); a response with neither `Transfer-Encoding` nor
+/// `Content-Length` lasts until the connection closes.
 final class UpstreamResponseDecoder: ByteToMessageDecoder {
     typealias InboundOut = HTTPClientResponsePart
 
-    private let decoder = HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)
+    /// NIO's default limits for responses.
+    private var parser = HTTP1Parser(isRequest: false, maxHeadBytes: 80 * 1024, maxFields: Int(UInt16.max) - 1)
+    /// Methods of the requests sent and not yet answered, oldest first.
+    private var methods = CircularBuffer<HTTPMethod>(initialCapacity: 2)
 
     /// A request with this head is being sent: its response follows, in order.
     func requestSent(_ head: HTTPRequestHead) {
-        self.decoder.write(data: .head(head))
-    }
-
-    func decoderAdded(context: ChannelHandlerContext) {
-        self.decoder.decoderAdded(context: context)
-    }
-
-    func decoderRemoved(context: ChannelHandlerContext) {
-        self.decoder.decoderRemoved(context: context)
+        self.methods.append(head.method)
     }
 
     func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        try self.decoder.decode(context: context, buffer: &buffer)
+        while let event = try self.parser.next(&buffer) {
+            switch event {
+            case .head(let head):
+                guard let method = self.methods.first else {
+                    throw HTTP1ParseError.malformed("response without a request")
+                }
+                if head.status < 200 && head.status != 101 {
+                    self.parser.expectAnotherHead()
+                    continue
+                }
+                self.methods.removeFirst()
+                self.parser.startBody(try Self.framing(of: head, method: method))
+                let responseHead = HTTPResponseHead(version: head.version, status: HTTPResponseStatus(statusCode: head.status), headers: HTTPHeaders(head.fields))
+                context.fireChannelRead(NIOAny(HTTPClientResponsePart.head(responseHead)))
+            case .body(let body):
+                context.fireChannelRead(NIOAny(HTTPClientResponsePart.body(body)))
+            case .end(let trailers):
+                context.fireChannelRead(NIOAny(HTTPClientResponsePart.end(trailers)))
+            }
+        }
+        return .needMoreData
     }
 
     func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
-        try self.decoder.decodeLast(context: context, buffer: &buffer, seenEOF: seenEOF)
+        _ = try self.decode(context: context, buffer: &buffer)
+        if seenEOF, let event = try self.parser.finish(buffer), case .end(let trailers) = event {
+            context.fireChannelRead(NIOAny(HTTPClientResponsePart.end(trailers)))
+        }
+        return .needMoreData
     }
 
-    func shouldReclaimBytes(buffer: ByteBuffer) -> Bool {
-        self.decoder.shouldReclaimBytes(buffer: buffer)
+    static func framing(of head: HTTP1Head, method: HTTPMethod) throws -> HTTP1Parser.Framing {
+        if head.status == 101 {
+            throw HTTP1ParseError.malformed("101 Switching Protocols without an upgrade request")
+        }
+        if method == .HEAD || method == .CONNECT || head.status == 204 || head.status == 304 {
+            return .none
+        }
+        switch head.transferCoding {
+        case .absent:
+            return head.contentLength.map { .length($0) } ?? .untilClose
+        case .chunked:
+            guard head.contentLength == nil else {
+                throw HTTP1ParseError.malformed("both Content-Length and Transfer-Encoding")
+            }
+            return .chunked
+        case .other:
+            guard head.contentLength == nil else {
+                throw HTTP1ParseError.malformed("both Content-Length and Transfer-Encoding")
+            }
+            return .untilClose
+        case .invalid:
+            throw HTTP1ParseError.malformed("Transfer-Encoding with chunked not last")
+        }
     }
 }
 

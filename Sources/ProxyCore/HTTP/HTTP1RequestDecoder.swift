@@ -1,0 +1,65 @@
+import NIOCore
+import NIOHTTP1
+
+/// Decodes a client's requests with our own ``HTTP1Parser`` (decision 0012), run by the
+/// ``DecoderDriver``; emits NIO's request parts.
+///
+/// Frames each body as RFC 9112 §6.3 says for requests: `Transfer-Encoding` must end in
+/// `chunked` (and come without `Content-Length`, in HTTP/1.1), else `Content-Length`, else no
+/// body. Anything ambiguous is an error before the head is passed on, so no part of such a
+/// request reaches the ``RequestGuardHandler`` (which validates the rest of the head).
+final class HTTP1RequestDecoder: ByteToMessageDecoder {
+    typealias InboundOut = HTTPServerRequestPart
+
+    private var parser: HTTP1Parser
+
+    /// - Parameters:
+    ///   - maxHeadBytes: The request line and fields together (`limits.header_bytes`).
+    init(maxHeadBytes: Int, maxFields: Int = 256) {
+        self.parser = HTTP1Parser(isRequest: true, maxHeadBytes: maxHeadBytes, maxFields: maxFields)
+    }
+
+    func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        while let event = try self.parser.next(&buffer) {
+            switch event {
+            case .head(let head):
+                self.parser.startBody(try Self.framing(of: head))
+                let requestHead = HTTPRequestHead(version: head.version, method: head.method, uri: head.uri, headers: HTTPHeaders(head.fields))
+                context.fireChannelRead(NIOAny(HTTPServerRequestPart.head(requestHead)))
+            case .body(let body):
+                context.fireChannelRead(NIOAny(HTTPServerRequestPart.body(body)))
+            case .end(let trailers):
+                context.fireChannelRead(NIOAny(HTTPServerRequestPart.end(trailers)))
+            }
+        }
+        return .needMoreData
+    }
+
+    func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+        _ = try self.decode(context: context, buffer: &buffer)
+        if seenEOF, let event = try self.parser.finish(buffer), case .end(let trailers) = event {
+            context.fireChannelRead(NIOAny(HTTPServerRequestPart.end(trailers)))
+        }
+        return .needMoreData
+    }
+
+    static func framing(of head: HTTP1Head) throws -> HTTP1Parser.Framing {
+        switch head.transferCoding {
+        case .absent:
+            return head.contentLength.map { .length($0) } ?? .none
+        case .chunked:
+            guard head.contentLength == nil else {
+                throw HTTP1ParseError.malformed("both Content-Length and Transfer-Encoding")
+            }
+            guard head.version == .http1_1 else {
+                throw HTTP1ParseError.malformed("Transfer-Encoding in an HTTP/1.0 request")
+            }
+            return .chunked
+        case .other, .invalid:
+            throw HTTP1ParseError.malformed("Transfer-Encoding does not end in chunked")
+        }
+    }
+}
+
+@available(*, unavailable)
+extension HTTP1RequestDecoder: Sendable {}

@@ -1,0 +1,118 @@
+import NIOCore
+import NIOHTTP1
+import Testing
+
+@testable import ProxyCore
+
+/// The parser's own limits and early refusals (what the differential tests cannot show: llhttp
+/// has other limits).
+struct HTTP1ParserTests {
+    /// Feeds `text` and collects events until the parser needs more.
+    private func events(_ parser: inout HTTP1Parser, _ buffer: inout ByteBuffer) throws -> [HTTP1Parser.Event] {
+        var events: [HTTP1Parser.Event] = []
+        while let event = try parser.next(&buffer) {
+            if case .head(let head) = event {
+                parser.startBody(try HTTP1RequestDecoder.framing(of: head))
+            }
+            events.append(event)
+        }
+        return events
+    }
+
+    private func parseError(_ text: String, maxHeadBytes: Int = 1024, maxFields: Int = 10) -> HTTP1ParseError? {
+        var parser = HTTP1Parser(isRequest: true, maxHeadBytes: maxHeadBytes, maxFields: maxFields)
+        var buffer = ByteBuffer(string: text)
+        do {
+            _ = try self.events(&parser, &buffer)
+            return nil
+        } catch {
+            return error as? HTTP1ParseError
+        }
+    }
+
+    @Test func aHeadUpToTheLimitIsTakenAndOneByteMoreIsTooLarge() throws {
+        let prefix = "GET / HTTP/1.1\r\nHost: a\r\nX: "
+        let padding = 200 - prefix.utf8.count - 4
+        let exact = prefix + String(repeating: "v", count: padding) + "\r\n\r\n"
+        #expect(exact.utf8.count == 200)
+        #expect(self.parseError(exact, maxHeadBytes: 200) == nil)
+        let over = prefix + String(repeating: "v", count: padding + 1) + "\r\n\r\n"
+        #expect(self.parseError(over, maxHeadBytes: 200) == .tooLarge)
+    }
+
+    @Test func anUnfinishedHeadOverTheLimitIsRefusedWithoutWaitingForItsEnd() {
+        let text = "GET / HTTP/1.1\r\nX: " + String(repeating: "v", count: 300)
+        #expect(self.parseError(text, maxHeadBytes: 200) == .tooLarge)
+        #expect(self.parseError(text, maxHeadBytes: 400) == nil)  // waits for more
+    }
+
+    @Test func tooManyFieldsIsTooLarge() {
+        let fields = (0..<10).map { "X-\($0): v\r\n" }.joined()
+        #expect(self.parseError("GET / HTTP/1.1\r\n\(fields)\r\n", maxFields: 10) == nil)
+        #expect(self.parseError("GET / HTTP/1.1\r\n\(fields)Y: 1\r\n\r\n", maxFields: 10) == .tooLarge)
+    }
+
+    @Test func whatCannotStartARequestIsRefusedBeforeALineEnds() {
+        // A TLS hello to a plain listener, bytes of a body after a bad frame: refused at once,
+        // not after the header timeout.
+        #expect(self.parseError("\u{16}\u{03}\u{01}\u{00}\u{a5}") != nil)
+        #expect(self.parseError("{\"json\": 1") != nil)
+        #expect(self.parseError("GE") == nil)  // could still become a request
+        #expect(self.parseError("\r") == nil)
+    }
+
+    @Test func aBareLFIsRefusedAsSoonAsItArrives() {
+        #expect(self.parseError("GET / HTTP/1.1\n") == .malformed("bare LF"))
+        #expect(self.parseError("GET / HTTP/1.1\r\nHost: a\n") == .malformed("bare LF"))
+    }
+
+    @Test func chunkSizeLinesAreBounded() {
+        let head = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+        let longExtension = "5;" + String(repeating: "e", count: HTTP1Parser.maxChunkLineBytes)
+        #expect(self.parseError(head + longExtension) != nil)
+        #expect(self.parseError(head + "5;" + String(repeating: "e", count: 100)) == nil)
+        #expect(self.parseError(head + "fffffffffffffff\r\n") == nil)  // 15 hex digits: a size
+        #expect(self.parseError(head + "1000000000000000\r\n") == .malformed("chunk size too large"))
+    }
+
+    @Test func bodyPartsAreSlicesOfWhatWasReceivedAndTheEndFollowsTheLastByte() throws {
+        var parser = HTTP1Parser(isRequest: true, maxHeadBytes: 1024, maxFields: 10)
+        var buffer = ByteBuffer(string: "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\n\r\nabc")
+        var events = try self.events(&parser, &buffer)
+        #expect(events.count == 2)
+        guard case .head(let head) = events[0], case .body(let first) = events[1] else {
+            Issue.record("\(events)")
+            return
+        }
+        #expect(head.contentLength == 6 && head.fields.count == 2)
+        #expect(String(buffer: first) == "abc")
+        buffer.writeString("defGET")
+        events = try self.events(&parser, &buffer)
+        #expect(events.count == 2)
+        guard case .body(let second) = events[0], case .end(nil) = events[1] else {
+            Issue.record("\(events)")
+            return
+        }
+        #expect(String(buffer: second) == "def")
+        #expect(String(buffer: buffer) == "GET")  // the next request's first bytes wait
+        #expect(parser.isMidMessage(buffer))
+    }
+
+    @Test func theEndOfInputEndsOnlyABodyThatLastsUntilIt() throws {
+        var parser = HTTP1Parser(isRequest: false, maxHeadBytes: 1024, maxFields: 10)
+        var buffer = ByteBuffer(string: "HTTP/1.1 200 OK\r\n\r\nall of it")
+        guard case .head = try parser.next(&buffer) else { throw HTTP1ParseError.malformed("no head") }
+        parser.startBody(.untilClose)
+        guard case .body(let body) = try parser.next(&buffer) else { throw HTTP1ParseError.malformed("no body") }
+        #expect(String(buffer: body) == "all of it")
+        guard case .end(nil) = try parser.finish(buffer) else { throw HTTP1ParseError.malformed("no end") }
+        // Between messages the end of input is no error; inside one it is.
+        #expect(try parser.finish(buffer) == nil)
+        var framed = HTTP1Parser(isRequest: false, maxHeadBytes: 1024, maxFields: 10)
+        var partial = ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab")
+        _ = try framed.next(&partial)
+        framed.startBody(.length(5))
+        _ = try framed.next(&partial)
+        #expect(throws: HTTP1ParseError.self) { try framed.finish(partial) }
+    }
+}
