@@ -261,7 +261,7 @@ struct ForwardingStateMachine {
             return .none  // informational responses are answered by us, not relayed
         }
         self.exchange!.response = .streaming
-        self.exchange!.upstreamKeepAlive = head.isKeepAlive
+        self.exchange!.upstreamKeepAlive = KeepAlive.isKeepAlive(head.headers, version: head.version)
         self.exchange!.replay = []
         return .forwardResponseHead(head)
     }

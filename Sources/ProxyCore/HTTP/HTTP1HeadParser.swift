@@ -1,5 +1,13 @@
 import NIOHTTP1
 
+#if canImport(Glibc)
+internal import Glibc
+#elseif canImport(Musl)
+internal import Musl
+#elseif canImport(Darwin)
+internal import Darwin
+#endif
+
 /// Parses a complete HTTP/1 head (RFC 9112 §2-§5) in one pass over its bytes.
 ///
 /// The bytes are the whole head, from the start line to the empty line that ends it, and every
@@ -9,12 +17,21 @@ import NIOHTTP1
 /// before a field's colon, no line folding, no control characters but tab in a value, bare CR
 /// refused, `Content-Length` values all the same digits.
 enum HTTP1HeadParser {
+    /// What the parser knows before it starts: the same connection's previous fields, whose
+    /// strings are reused where the bytes are the same (a keep-alive connection repeats most
+    /// of its fields: one comparison instead of a validated copy into a new string), and how
+    /// many lines the head has (the fields' array is made that large at once).
+    struct Hints {
+        var previous: [(String, String)] = []
+        var lines = 8
+    }
+
     private static let cr = UInt8(ascii: "\r")
     private static let lf = UInt8(ascii: "\n")
     private static let sp = UInt8(ascii: " ")
     private static let tab = UInt8(ascii: "\t")
 
-    static func parseRequest(_ p: UnsafeRawBufferPointer, maxFields: Int) throws -> HTTP1Head {
+    static func parseRequest(_ p: UnsafeRawBufferPointer, maxFields: Int, hints: Hints) throws -> HTTP1Head {
         try HTTPByteClass.table.withUnsafeBufferPointer { table in
             var i = 0
             // method SP: upper case letters, `-` and `_` (what nginx takes: a token, and
@@ -32,12 +49,12 @@ enum HTTP1HeadParser {
             guard p[i] == Self.cr, p[i + 1] == Self.lf else { throw HTTP1ParseError.malformed("invalid request line") }
             i += 2
             var head = HTTP1Head(version: version, method: method, uri: uri)
-            try Self.parseFields(p, from: i, table: table, maxFields: maxFields, into: &head)
+            try Self.parseFields(p, from: i, table: table, maxFields: maxFields, hints: hints, into: &head)
             return head
         }
     }
 
-    static func parseResponse(_ p: UnsafeRawBufferPointer, maxFields: Int) throws -> HTTP1Head {
+    static func parseResponse(_ p: UnsafeRawBufferPointer, maxFields: Int, hints: Hints) throws -> HTTP1Head {
         try HTTPByteClass.table.withUnsafeBufferPointer { table in
             var i = 0
             let version = try Self.version(p, at: &i)
@@ -58,15 +75,15 @@ enum HTTP1HeadParser {
             guard p[i] == Self.cr, p[i + 1] == Self.lf else { throw HTTP1ParseError.malformed("invalid status line") }
             i += 2
             var head = HTTP1Head(version: version, status: status)
-            try Self.parseFields(p, from: i, table: table, maxFields: maxFields, into: &head)
+            try Self.parseFields(p, from: i, table: table, maxFields: maxFields, hints: hints, into: &head)
             return head
         }
     }
 
     /// Parses field lines from `start` to the empty line (a trailer section, or a head's fields).
-    static func parseFields(_ p: UnsafeRawBufferPointer, from start: Int, maxFields: Int, into head: inout HTTP1Head) throws {
+    static func parseFields(_ p: UnsafeRawBufferPointer, from start: Int, maxFields: Int, hints: Hints, into head: inout HTTP1Head) throws {
         try HTTPByteClass.table.withUnsafeBufferPointer { table in
-            try Self.parseFields(p, from: start, table: table, maxFields: maxFields, into: &head)
+            try Self.parseFields(p, from: start, table: table, maxFields: maxFields, hints: hints, into: &head)
         }
     }
 
@@ -75,9 +92,11 @@ enum HTTP1HeadParser {
         from start: Int,
         table: UnsafeBufferPointer<UInt8>,
         maxFields: Int,
+        hints: Hints,
         into head: inout HTTP1Head
     ) throws {
         var i = start
+        head.fields.reserveCapacity(min(max(hints.lines - 1, hints.previous.count), maxFields))
         while p[i] != Self.cr {
             let nameStart = i
             while table[Int(p[i])] & HTTPByteClass.token != 0 { i += 1 }
@@ -107,7 +126,15 @@ enum HTTP1HeadParser {
             } else if name.count == 17 && Self.equals(name, "transfer-encoding") {
                 Self.noteTransferEncoding(value, in: &head)
             }
-            head.fields.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+            let index = head.fields.count
+            if index < hints.previous.count {
+                let previous = hints.previous[index]
+                let nameString = Self.same(name, previous.0) ? previous.0 : String(decoding: name, as: UTF8.self)
+                let valueString = Self.same(value, previous.1) ? previous.1 : String(decoding: value, as: UTF8.self)
+                head.fields.append((nameString, valueString))
+            } else {
+                head.fields.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+            }
         }
         guard p[i + 1] == Self.lf, i + 2 == p.count else { throw HTTP1ParseError.malformed("invalid end of head") }
     }
@@ -161,6 +188,15 @@ enum HTTP1HeadParser {
             return false
         }
         return true
+    }
+
+    /// Whether `bytes` are `string`'s UTF-8, exactly.
+    @inline(__always)
+    private static func same(_ bytes: UnsafeRawBufferPointer, _ string: String) -> Bool {
+        guard string.utf8.count == bytes.count else { return false }
+        return string.utf8.withContiguousStorageIfAvailable { utf8 in
+            bytes.count == 0 || memcmp(utf8.baseAddress!, bytes.baseAddress!, bytes.count) == 0
+        } ?? false
     }
 
     /// Whether `bytes` equal `lowercased` ignoring ASCII case (lengths already equal).

@@ -56,6 +56,10 @@ struct HTTP1Parser {
     /// unfinished line began: offsets from the buffer's reader index.
     private var scanned = 0
     private var lineStart = 0
+    /// Lines of the current head found so far.
+    private var lines = 0
+    /// The previous head's fields, whose strings the next head reuses where they are the same.
+    private var previousFields: [(String, String)] = []
 
     /// - Parameters:
     ///   - maxHeadBytes: A head (start line and fields) or a trailer section may be this long.
@@ -104,13 +108,16 @@ struct HTTP1Parser {
                     try self.checkStart(of: buffer)
                     return nil
                 }
+                let hints = HTTP1HeadParser.Hints(previous: self.previousFields, lines: self.lines)
                 let head = try buffer.withUnsafeReadableBytes { bytes in
                     let head = UnsafeRawBufferPointer(rebasing: bytes[0..<length])
                     return try self.isRequest
-                        ? HTTP1HeadParser.parseRequest(head, maxFields: self.maxFields)
-                        : HTTP1HeadParser.parseResponse(head, maxFields: self.maxFields)
+                        ? HTTP1HeadParser.parseRequest(head, maxFields: self.maxFields, hints: hints)
+                        : HTTP1HeadParser.parseResponse(head, maxFields: self.maxFields, hints: hints)
                 }
                 buffer.moveReaderIndex(forwardBy: length)
+                self.lines = 0
+                self.previousFields = head.fields
                 self.state = .framing
                 return .head(head)
             case .framing:
@@ -150,8 +157,9 @@ struct HTTP1Parser {
                 var trailers = HTTP1Head(version: .http1_1)
                 try buffer.withUnsafeReadableBytes { bytes in
                     let section = UnsafeRawBufferPointer(rebasing: bytes[0..<length])
-                    try HTTP1HeadParser.parseFields(section, from: 0, maxFields: self.maxFields, into: &trailers)
+                    try HTTP1HeadParser.parseFields(section, from: 0, maxFields: self.maxFields, hints: HTTP1HeadParser.Hints(lines: self.lines), into: &trailers)
                 }
+                self.lines = 0
                 buffer.moveReaderIndex(forwardBy: length)
                 self.state = .head
                 return .end(HTTPHeaders(trailers.fields))
@@ -196,6 +204,7 @@ struct HTTP1Parser {
         while true {
             var scanned = self.scanned
             var lineStart = self.lineStart
+            var lines = self.lines
             let found: Int? = try buffer.withUnsafeReadableBytes { bytes in
                 guard let base = bytes.baseAddress else { return nil }
                 while scanned < bytes.count {
@@ -206,6 +215,7 @@ struct HTTP1Parser {
                     let lf = UnsafeRawPointer(match) - base
                     guard lf > 0, bytes[lf - 1] == 0x0D else { throw HTTP1ParseError.malformed("bare LF") }
                     scanned = lf + 1
+                    lines += 1
                     if lf - lineStart == 1 {
                         return lf + 1
                     }
@@ -216,8 +226,10 @@ struct HTTP1Parser {
             if let found {
                 self.scanned = 0
                 self.lineStart = 0
+                self.lines = lines
                 if found == 2 && skippingLeadingEmptyLines {
                     // An empty line before a request line is ignored (RFC 9112 §2.2).
+                    self.lines = 0
                     buffer.moveReaderIndex(forwardBy: 2)
                     continue
                 }
@@ -227,6 +239,7 @@ struct HTTP1Parser {
             guard scanned <= self.maxHeadBytes else { throw HTTP1ParseError.tooLarge }
             self.scanned = scanned
             self.lineStart = lineStart
+            self.lines = lines
             return nil
         }
     }

@@ -75,7 +75,7 @@ struct RequestGuardStateMachine {
         case .awaitingHead:
             do {
                 let framing = try RequestValidator.validate(head, maxBodyBytes: self.maxBodyBytes)
-                self.state = .inFlight(InFlight(keepAlive: head.isKeepAlive, version: head.version))
+                self.state = .inFlight(InFlight(keepAlive: KeepAlive.isKeepAlive(head.headers, version: head.version), version: head.version))
                 // Looked for only when it matters (a body, HTTP/1.1): a scan of every header.
                 if head.version == .http1_1 && framing != .none && head.headers.contains(name: "expect") {  // validated: 100-continue
                     return .forwardHeadSendingContinue

@@ -98,6 +98,29 @@ struct HTTP1ParserTests {
         #expect(parser.isMidMessage(buffer))
     }
 
+    @Test func fieldsRepeatedFromThePreviousHeadAreStillTheBytesOfThisOne() throws {
+        var parser = HTTP1Parser(isRequest: true, maxHeadBytes: 1024, maxFields: 10)
+        let heads = [
+            "GET /1 HTTP/1.1\r\nHost: a\r\nUser-Agent: a long agent string/1.0\r\nAccept: */*\r\n\r\n",
+            "GET /2 HTTP/1.1\r\nHost: a\r\nUser-Agent: a long agent string/1.1\r\nAccept: */*\r\nX-New: 1\r\n\r\n",
+            "GET /3 HTTP/1.1\r\nhost: a\r\nAccept: */*\r\n\r\n",
+            "GET /4 HTTP/1.1\r\nhost: a\r\nAccept: text/html\r\nX-New: 1\r\nX-More: 2\r\n\r\n",
+        ]
+        var buffer = ByteBuffer(string: heads.joined())
+        var seen: [[String]] = []
+        for event in try self.events(&parser, &buffer) {
+            if case .head(let head) = event {
+                seen.append(head.fields.map { "\($0.0): \($0.1)" })
+            }
+        }
+        #expect(seen == [
+            ["Host: a", "User-Agent: a long agent string/1.0", "Accept: */*"],
+            ["Host: a", "User-Agent: a long agent string/1.1", "Accept: */*", "X-New: 1"],
+            ["host: a", "Accept: */*"],
+            ["host: a", "Accept: text/html", "X-New: 1", "X-More: 2"],
+        ])
+    }
+
     @Test func theEndOfInputEndsOnlyABodyThatLastsUntilIt() throws {
         var parser = HTTP1Parser(isRequest: false, maxHeadBytes: 1024, maxFields: 10)
         var buffer = ByteBuffer(string: "HTTP/1.1 200 OK\r\n\r\nall of it")
@@ -114,5 +137,30 @@ struct HTTP1ParserTests {
         framed.startBody(.length(5))
         _ = try framed.next(&partial)
         #expect(throws: HTTP1ParseError.self) { try framed.finish(partial) }
+    }
+}
+
+/// ``KeepAlive`` decides as NIO's `HTTPHeaders.isKeepAlive(version:)` does on the same headers.
+struct KeepAliveTests {
+    @Test func agreesWithNIO() {
+        let values: [String?] = [
+            nil, "close", "Close", "keep-alive", "Keep-Alive", "upgrade", "keep-alive, close", "close, keep-alive",
+            " close ", "\tkeep-alive", "x-hop, keep-alive", "closed", "keep-alive2", "", ",", "keep-alive, keep-alive",
+        ]
+        for first in values {
+            for second in values {
+                var headers = HTTPHeaders([("Host", "a")])
+                if let first { headers.add(name: "Connection", value: first) }
+                if let second { headers.add(name: "connection", value: second) }
+                for version in [HTTPVersion.http1_0, .http1_1] {
+                    // Rebuilt from pairs, NIO decides from the fields (its `unknown` state).
+                    let plain = HTTPHeaders(headers.map { ($0.name, $0.value) })
+                    #expect(
+                        KeepAlive.isKeepAlive(plain, version: version) == HTTPRequestHead(version: version, method: .GET, uri: "/", headers: plain).isKeepAlive,
+                        "\(String(describing: first)) \(String(describing: second)) \(version)"
+                    )
+                }
+            }
+        }
     }
 }
