@@ -253,7 +253,9 @@ struct ForwardingStateMachine {
         return .respondWithError(error)
     }
 
-    mutating func responseHead(_ head: HTTPResponseHead) -> Action {
+    /// - Parameter keepAlive: Whether the head lets the target connection be kept, as the parser
+    ///   noted it; `nil` decides from the head's fields.
+    mutating func responseHead(_ head: HTTPResponseHead, keepAlive: Bool? = nil) -> Action {
         guard case .exchanging = self.state, self.exchange!.response == .awaitingHead else {
             return .none
         }
@@ -261,7 +263,7 @@ struct ForwardingStateMachine {
             return .none  // informational responses are answered by us, not relayed
         }
         self.exchange!.response = .streaming
-        self.exchange!.upstreamKeepAlive = KeepAlive.isKeepAlive(head.headers, version: head.version)
+        self.exchange!.upstreamKeepAlive = keepAlive ?? KeepAlive.isKeepAlive(head.headers, version: head.version)
         self.exchange!.replay = []
         return .forwardResponseHead(head)
     }

@@ -620,7 +620,7 @@ extension ProxyHandler: UpstreamConnectionDelegate {
         guard let context = self.context, connection === self.upstream else { return }
         switch part {
         case .head(let head):
-            self.perform(self.machine.responseHead(head), context: context)
+            self.perform(self.machine.responseHead(head, keepAlive: connection.responseKeepAlive), context: context)
         case .body(let buffer):
             if case .forwardResponseBody = self.machine.responseBody() {
                 self.responseBytes += buffer.readableBytes

@@ -10,9 +10,10 @@ import NIOHTTP1
 /// Made in one place so the server and the tests build the same pipeline.
 ///
 /// Neighbours we own are linked to call each other directly where parts would otherwise cross
-/// the pipeline as `NIOAny` (a box and a dynamic cast per part and hop; decision 0010): the guard
-/// hands responses to the encoder below it and requests to the proxy above it, and the proxy
-/// hands responses to the guard. A direct call stands for the pipeline hop to the next handler,
+/// the pipeline as `NIOAny` (a box and a dynamic cast per part and hop; decision 0010): the
+/// decoder hands requests (with what its parser noted about each head; decision 0012) to the
+/// guard, the guard hands responses to the encoder below it and requests to the proxy above it,
+/// and the proxy hands responses to the guard. A direct call stands for the pipeline hop to the next handler,
 /// so the links are made here, where the handlers are placed next to each other.
 public enum ClientHTTPHandlers {
     /// - Parameters:
@@ -42,10 +43,12 @@ public enum ClientHTTPHandlers {
             phaseObserver: timeouts,
             responseEncoder: encoder
         )
+        let decoder = HTTP1RequestDecoder(maxHeadBytes: limits.headerBytes)
+        decoder.requestGuard = requestGuard
         var handlers: [any ChannelHandler] = [
             timeouts,
             encoder,
-            DecoderDriver(HTTP1RequestDecoder(maxHeadBytes: limits.headerBytes)),
+            DecoderDriver(decoder),
             requestGuard,
         ]
         if let proxy {

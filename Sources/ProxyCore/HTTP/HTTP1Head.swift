@@ -1,8 +1,8 @@
 import NIOHTTP1
 
 /// A message head as ``HTTP1HeadParser`` read it: the start line, the fields in order, and what
-/// the framing fields said (read while the fields were, so nobody scans for them again to frame
-/// the body).
+/// the fields that frame, route and keep a message said, read while the fields were (so nobody
+/// scans the fields for them again: see ``RequestFacts``).
 struct HTTP1Head {
     /// What `Transfer-Encoding` says, over all its fields.
     enum TransferCoding: Hashable {
@@ -26,4 +26,15 @@ struct HTTP1Head {
     /// The value every `Content-Length` agrees on; `nil` without one.
     var contentLength: Int?
     var transferCoding = TransferCoding.absent
+    /// How many `Host` fields.
+    var hostCount = 0
+    /// An `Expect: 100-continue` came.
+    var expectsContinue = false
+    /// The first `Expect` value that is not `100-continue`.
+    var unsupportedExpect: String?
+    /// The `close` and `keep-alive` tokens of the `Connection` fields (``KeepAlive``).
+    var connectionTokens = KeepAlive.Tokens()
+
+    /// Whether the message lets its connection be kept open.
+    var isKeepAlive: Bool { self.connectionTokens.isKeepAlive(version: self.version) }
 }

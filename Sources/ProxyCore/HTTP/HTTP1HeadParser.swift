@@ -121,19 +121,34 @@ enum HTTP1HeadParser {
             i += 2
             guard head.fields.count < maxFields else { throw HTTP1ParseError.tooLarge }
             let value = UnsafeRawBufferPointer(rebasing: p[valueStart..<valueEnd])
-            if name.count == 14 && Self.equals(name, "content-length") {
+            var valueString: String?
+            switch name.count {
+            case 4 where HeaderName.matches(name, "host"):
+                head.hostCount += 1
+            case 6 where HeaderName.matches(name, "expect"):
+                if HeaderName.matches(value, "100-continue") {
+                    head.expectsContinue = true
+                } else if head.unsupportedExpect == nil {
+                    valueString = String(decoding: value, as: UTF8.self)
+                    head.unsupportedExpect = valueString
+                }
+            case 10 where HeaderName.matches(name, "connection"):
+                head.connectionTokens.add(value)
+            case 14 where HeaderName.matches(name, "content-length"):
                 try Self.noteContentLength(value, in: &head)
-            } else if name.count == 17 && Self.equals(name, "transfer-encoding") {
+            case 17 where HeaderName.matches(name, "transfer-encoding"):
                 Self.noteTransferEncoding(value, in: &head)
+            default:
+                break
             }
             let index = head.fields.count
             if index < hints.previous.count {
                 let previous = hints.previous[index]
                 let nameString = Self.same(name, previous.0) ? previous.0 : String(decoding: name, as: UTF8.self)
-                let valueString = Self.same(value, previous.1) ? previous.1 : String(decoding: value, as: UTF8.self)
+                let valueString = valueString ?? (Self.same(value, previous.1) ? previous.1 : String(decoding: value, as: UTF8.self))
                 head.fields.append((nameString, valueString))
             } else {
-                head.fields.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+                head.fields.append((String(decoding: name, as: UTF8.self), valueString ?? String(decoding: value, as: UTF8.self)))
             }
         }
         guard p[i + 1] == Self.lf, i + 2 == p.count else { throw HTTP1ParseError.malformed("invalid end of head") }
@@ -199,16 +214,6 @@ enum HTTP1HeadParser {
         } ?? false
     }
 
-    /// Whether `bytes` equal `lowercased` ignoring ASCII case (lengths already equal).
-    @inline(__always)
-    private static func equals(_ bytes: UnsafeRawBufferPointer, _ lowercased: StaticString) -> Bool {
-        let expected = UnsafeRawBufferPointer(start: lowercased.utf8Start, count: lowercased.utf8CodeUnitCount)
-        for index in 0..<expected.count where HeaderName.folded(bytes[index]) != expected[index] {
-            return false
-        }
-        return true
-    }
-
     /// `Content-Length: 1*DIGIT`, or a list of the same value (RFC 9110 §8.6); every field and
     /// every list member must agree.
     private static func noteContentLength(_ value: UnsafeRawBufferPointer, in head: inout HTTP1Head) throws {
@@ -251,7 +256,7 @@ enum HTTP1HeadParser {
             guard end > start else { continue }
             sawCoding = true
             let coding = UnsafeRawBufferPointer(rebasing: value[start..<end])
-            let chunked = coding.count == 7 && Self.equals(coding, "chunked")
+            let chunked = HeaderName.matches(coding, "chunked")
             switch head.transferCoding {
             case .absent, .other: head.transferCoding = chunked ? .chunked : .other
             case .chunked, .invalid: head.transferCoding = .invalid  // a coding after chunked, or chunked twice

@@ -12,6 +12,10 @@ final class HTTP1RequestDecoder: ByteToMessageDecoder {
     typealias InboundOut = HTTPServerRequestPart
 
     private var parser: HTTP1Parser
+    /// The guard right above, handed the parts (and each head's ``RequestFacts``) directly
+    /// instead of through the pipeline; `nil`: the parts are fired as usual. Linked where the two
+    /// are placed (``ClientHTTPHandlers``).
+    var requestGuard: RequestGuardHandler?
 
     /// - Parameters:
     ///   - maxHeadBytes: The request line and fields together (`limits.header_bytes`).
@@ -23,22 +27,55 @@ final class HTTP1RequestDecoder: ByteToMessageDecoder {
         while let event = try self.parser.next(&buffer) {
             switch event {
             case .head(let head):
-                self.parser.startBody(try Self.framing(of: head))
+                let framing = try Self.framing(of: head)
+                self.parser.startBody(framing)
                 let requestHead = HTTPRequestHead(version: head.version, method: head.method, uri: head.uri, headers: HTTPHeaders(head.fields))
-                context.fireChannelRead(NIOAny(HTTPServerRequestPart.head(requestHead)))
+                if let requestGuard = self.requestGuard {
+                    requestGuard.receiveDecoded(.head(requestHead), facts: Self.facts(of: head, framing: framing))
+                } else {
+                    context.fireChannelRead(NIOAny(HTTPServerRequestPart.head(requestHead)))
+                }
             case .body(let body):
-                context.fireChannelRead(NIOAny(HTTPServerRequestPart.body(body)))
+                self.pass(.body(body), context: context)
             case .end(let trailers):
-                context.fireChannelRead(NIOAny(HTTPServerRequestPart.end(trailers)))
+                self.pass(.end(trailers), context: context)
             }
         }
         return .needMoreData
     }
 
+    func decoderRemoved(context: ChannelHandlerContext) {
+        self.requestGuard = nil
+    }
+
+    private func pass(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        if let requestGuard = self.requestGuard {
+            requestGuard.receiveDecoded(part, facts: nil)
+        } else {
+            context.fireChannelRead(NIOAny(part))
+        }
+    }
+
+    static func facts(of head: HTTP1Head, framing: HTTP1Parser.Framing) -> RequestFacts {
+        let bodyFraming: RequestBodyFraming
+        switch framing {
+        case .length(let length) where length > 0: bodyFraming = .contentLength(length)
+        case .chunked: bodyFraming = .chunked
+        case .none, .length, .untilClose: bodyFraming = .none
+        }
+        return RequestFacts(
+            framing: bodyFraming,
+            hostCount: head.hostCount,
+            expectsContinue: head.expectsContinue,
+            unsupportedExpect: head.unsupportedExpect,
+            keepAlive: head.isKeepAlive
+        )
+    }
+
     func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
         _ = try self.decode(context: context, buffer: &buffer)
         if seenEOF, let event = try self.parser.finish(buffer), case .end(let trailers) = event {
-            context.fireChannelRead(NIOAny(HTTPServerRequestPart.end(trailers)))
+            self.pass(.end(trailers), context: context)
         }
         return .needMoreData
     }

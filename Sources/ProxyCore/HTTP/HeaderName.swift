@@ -34,6 +34,17 @@ enum HeaderName {
         return true
     }
 
+    /// Whether raw `bytes` (a field name or value being parsed) equal `lowercased` ignoring
+    /// ASCII case.
+    static func matches(_ bytes: UnsafeRawBufferPointer, _ lowercased: StaticString) -> Bool {
+        guard bytes.count == lowercased.utf8CodeUnitCount else { return false }
+        let expected = lowercased.utf8Start
+        for index in 0..<bytes.count where Self.folded(bytes[index]) != expected[index] {
+            return false
+        }
+        return true
+    }
+
     /// `byte` with ASCII upper case letters made lower case.
     @inline(__always)
     static func folded(_ byte: UInt8) -> UInt8 {

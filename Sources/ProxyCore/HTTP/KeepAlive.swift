@@ -3,51 +3,56 @@ import NIOHTTP1
 /// Whether a message lets its connection be kept open, decided as NIO's
 /// `HTTPHeaders.isKeepAlive(version:)` does, without splitting strings.
 ///
-/// NIO's own decoder hands over headers that already know the answer; ours makes `HTTPHeaders`
-/// from parsed fields, which makes NIO scan for it the slow way (~3,500 instructions a call:
-/// every value split into lowercased substrings).
+/// NIO's own decoder hands over headers that already know the answer; `HTTPHeaders` made from
+/// parsed fields make NIO scan for it the slow way (~3,500 instructions a call: every value
+/// split into lowercased substrings). Our parser counts the tokens while it reads the fields
+/// (``HTTP1Head/connectionTokens``); ``isKeepAlive(_:version:)`` is for heads from elsewhere.
 enum KeepAlive {
-    /// One `close`, or one `keep-alive`, in the `Connection` fields decides; none leaves the
-    /// version's default (HTTP/1.1 keeps, HTTP/1.0 closes); more than one closes.
-    static func isKeepAlive(_ headers: HTTPHeaders, version: HTTPVersion) -> Bool {
-        var words = 0
-        var keepAlive = false
-        for (name, value) in headers where name.utf8.count == 10 && HeaderName.equals(name, "connection") {
-            var value = value
-            value.withUTF8 { bytes in
-                var index = 0
-                while index < bytes.count {
-                    var end = index
-                    while end < bytes.count && bytes[end] != UInt8(ascii: ",") { end += 1 }
-                    var first = index
-                    var last = end
-                    while first < last && (bytes[first] == 0x20 || bytes[first] == 0x09) { first += 1 }
-                    while last > first && (bytes[last - 1] == 0x20 || bytes[last - 1] == 0x09) { last -= 1 }
-                    let token = UnsafeBufferPointer(rebasing: bytes[first..<last])
-                    if Self.matches(token, "close") {
-                        words += 1
-                        keepAlive = false
-                    } else if Self.matches(token, "keep-alive") {
-                        words += 1
-                        keepAlive = true
-                    }
-                    index = end + 1
-                }
+    /// The `close` and `keep-alive` tokens of a message's `Connection` fields.
+    struct Tokens: Hashable, Sendable {
+        var count = 0
+        /// Whether the last one was `keep-alive`.
+        var lastIsKeepAlive = false
+
+        /// One `close`, or one `keep-alive`, decides; none leaves the version's default
+        /// (HTTP/1.1 keeps, HTTP/1.0 closes); more than one closes.
+        func isKeepAlive(version: HTTPVersion) -> Bool {
+            switch self.count {
+            case 0: version.major == 1 && version.minor >= 1
+            case 1: self.lastIsKeepAlive
+            default: false
             }
         }
-        switch words {
-        case 0: return version.major == 1 && version.minor >= 1
-        case 1: return keepAlive
-        default: return false
+
+        /// Counts the tokens of one `Connection` value.
+        mutating func add(_ value: UnsafeRawBufferPointer) {
+            var index = 0
+            while index < value.count {
+                var end = index
+                while end < value.count && value[end] != UInt8(ascii: ",") { end += 1 }
+                var first = index
+                var last = end
+                while first < last && (value[first] == 0x20 || value[first] == 0x09) { first += 1 }
+                while last > first && (value[last - 1] == 0x20 || value[last - 1] == 0x09) { last -= 1 }
+                let token = UnsafeRawBufferPointer(rebasing: value[first..<last])
+                if HeaderName.matches(token, "close") {
+                    self.count += 1
+                    self.lastIsKeepAlive = false
+                } else if HeaderName.matches(token, "keep-alive") {
+                    self.count += 1
+                    self.lastIsKeepAlive = true
+                }
+                index = end + 1
+            }
         }
     }
 
-    private static func matches(_ bytes: UnsafeBufferPointer<UInt8>, _ lowercased: StaticString) -> Bool {
-        guard bytes.count == lowercased.utf8CodeUnitCount else { return false }
-        let expected = lowercased.utf8Start
-        for index in 0..<bytes.count where HeaderName.folded(bytes[index]) != expected[index] {
-            return false
+    static func isKeepAlive(_ headers: HTTPHeaders, version: HTTPVersion) -> Bool {
+        var tokens = Tokens()
+        for (name, value) in headers where name.utf8.count == 10 && HeaderName.equals(name, "connection") {
+            var value = value
+            value.withUTF8 { tokens.add(UnsafeRawBufferPointer($0)) }
         }
-        return true
+        return tokens.isKeepAlive(version: version)
     }
 }

@@ -83,16 +83,30 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
             self.enqueue(part)
             return
         }
-        self.handle(part, wrapped: data, context: context)
+        self.handle(part, wrapped: data, facts: nil, context: context)
     }
 
-    /// - Parameter wrapped: `part` as it arrived, passed on as it is (wrapping a part again
-    ///   allocates a box); `nil` for a part replayed from the buffer.
-    private func handle(_ part: HTTPServerRequestPart, wrapped: NIOAny?, context: ChannelHandlerContext) {
+    /// A part from the ``HTTP1RequestDecoder`` right below, which calls this instead of firing
+    /// it through the pipeline, with what its parser noted about a head's fields (so the head is
+    /// validated without another pass over them; decision 0012).
+    func receiveDecoded(_ part: HTTPServerRequestPart, facts: RequestFacts?) {
+        guard let context = self.context else { return }
+        if !self.buffered.isEmpty && !self.replaying {
+            self.enqueue(part)
+            return
+        }
+        self.handle(part, wrapped: nil, facts: facts, context: context)
+    }
+
+    /// - Parameters:
+    ///   - wrapped: `part` as it arrived, passed on as it is (wrapping a part again allocates a
+    ///     box); `nil` for a part replayed from the buffer or handed over directly.
+    ///   - facts: A head's facts, when the parser gave them.
+    private func handle(_ part: HTTPServerRequestPart, wrapped: NIOAny?, facts: RequestFacts?, context: ChannelHandlerContext) {
         let action: RequestGuardStateMachine.InboundAction
         switch part {
         case .head(let head):
-            action = self.machine.requestHead(head)
+            action = self.machine.requestHead(head, facts: facts)
             switch action {
             case .forward, .forwardHeadSendingContinue, .reject:
                 self.responseEncoder?.requestReceived(method: head.method)  // it will be answered
@@ -277,7 +291,7 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
             handler.replaying = true
             var replayed = false
             while !handler.machine.isHoldingReads, let part = handler.dequeue() {
-                handler.handle(part, wrapped: nil, context: context)
+                handler.handle(part, wrapped: nil, facts: nil, context: context)
                 replayed = true
             }
             handler.replaying = false

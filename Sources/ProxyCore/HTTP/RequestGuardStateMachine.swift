@@ -70,14 +70,21 @@ struct RequestGuardStateMachine {
         return false
     }
 
-    mutating func requestHead(_ head: HTTPRequestHead) -> InboundAction {
+    /// - Parameter facts: What the parser noted about the head's fields; `nil` finds them
+    ///   (``RequestValidator/facts(of:)``).
+    mutating func requestHead(_ head: HTTPRequestHead, facts: RequestFacts? = nil) -> InboundAction {
         switch self.state {
         case .awaitingHead:
-            do {
-                let framing = try RequestValidator.validate(head, maxBodyBytes: self.maxBodyBytes)
-                self.state = .inFlight(InFlight(keepAlive: KeepAlive.isKeepAlive(head.headers, version: head.version), version: head.version))
-                // Looked for only when it matters (a body, HTTP/1.1): a scan of every header.
-                if head.version == .http1_1 && framing != .none && head.headers.contains(name: "expect") {  // validated: 100-continue
+            do throws(RequestRejection) {
+                let known: RequestFacts
+                if let facts {
+                    known = facts
+                } else {
+                    known = try RequestValidator.facts(of: head)
+                }
+                let framing = try RequestValidator.validate(head, facts: known, maxBodyBytes: self.maxBodyBytes)
+                self.state = .inFlight(InFlight(keepAlive: known.keepAlive, version: head.version))
+                if head.version == .http1_1 && framing != .none && known.expectsContinue {
                     return .forwardHeadSendingContinue
                 }
                 return .forward

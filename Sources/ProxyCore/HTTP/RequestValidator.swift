@@ -21,19 +21,73 @@ public enum RequestBodyFraming: Hashable, Sendable {
     case chunked
 }
 
+/// What a request head's fields say about framing, `Host`, `Expect` and keeping the
+/// connection, once its bytes were found valid.
+///
+/// Our parser notes it while it reads the fields (``HTTP1RequestDecoder``), so the guard
+/// validates a head without a pass over its fields; ``RequestValidator/facts(of:)`` finds it in
+/// a head from anywhere else.
+public struct RequestFacts: Hashable, Sendable {
+    /// As the fields frame the body (before the body limit is applied).
+    public var framing: RequestBodyFraming
+    public var hostCount: Int
+    public var expectsContinue: Bool
+    /// The first `Expect` value that is not `100-continue`.
+    public var unsupportedExpect: String?
+    public var keepAlive: Bool
+
+    public init(framing: RequestBodyFraming, hostCount: Int, expectsContinue: Bool, unsupportedExpect: String?, keepAlive: Bool) {
+        self.framing = framing
+        self.hostCount = hostCount
+        self.expectsContinue = expectsContinue
+        self.unsupportedExpect = unsupportedExpect
+        self.keepAlive = keepAlive
+    }
+}
+
 /// Checks a decoded request head for the ambiguities that enable request smuggling and for
-/// what HTTP/1.1 requires, on top of NIO's own strict parser.
+/// what HTTP/1.1 requires.
 ///
 /// A pure function: the ``RequestGuardHandler`` turns a rejection into a response and a close.
+/// In two steps: the bytes and framing (``facts(of:)``, which our parser does itself while it
+/// reads a head), then what the facts must satisfy (``validate(_:facts:maxBodyBytes:)``).
 public enum RequestValidator {
     /// - Returns: How the body is framed.
     /// - Throws: ``RequestRejection`` with `400`, `413` or `417`.
     public static func validate(_ head: HTTPRequestHead, maxBodyBytes: Int?) throws(RequestRejection) -> RequestBodyFraming {
+        try Self.validate(head, facts: Self.facts(of: head), maxBodyBytes: maxBodyBytes)
+    }
+
+    /// What a valid set of facts must also satisfy: one `Host` (in HTTP/1.1), no expectation but
+    /// `100-continue`, a declared body within the limit, no body on `TRACE`.
+    public static func validate(_ head: HTTPRequestHead, facts: RequestFacts, maxBodyBytes: Int?) throws(RequestRejection) -> RequestBodyFraming {
+        if head.version == .http1_1 && facts.hostCount == 0 {
+            throw RequestRejection(.badRequest, "missing Host header")
+        }
+        if facts.hostCount > 1 {
+            throw RequestRejection(.badRequest, "more than one Host header")
+        }
+        // Every Expect must be 100-continue (the only expectation HTTP/1.1 defines): after
+        // validation, an Expect header means exactly that.
+        if let expect = facts.unsupportedExpect {
+            throw RequestRejection(.expectationFailed, "unsupported Expect: \(expect)")
+        }
+        if case .contentLength(let length) = facts.framing, let maxBodyBytes, length > maxBodyBytes {
+            throw RequestRejection(.payloadTooLarge, "Content-Length \(length) exceeds \(maxBodyBytes)")
+        }
+        if head.method == .TRACE && facts.framing != .none {
+            // RFC 9110 §9.3.8: a TRACE request must not have content, and the HTTP encoder
+            // drops its framing headers, so a body would reach the target unframed.
+            throw RequestRejection(.badRequest, "TRACE with a body")
+        }
+        return facts.framing
+    }
+
+    /// Checks the head's bytes (version, target, field names and values) and framing fields,
+    /// and collects its facts: what our parser does while it reads a head.
+    public static func facts(of head: HTTPRequestHead) throws(RequestRejection) -> RequestFacts {
         guard head.version.major == 1, head.version.minor <= 1, head.version.minor >= 0 else {
             throw RequestRejection(.badRequest, "unsupported HTTP version \(head.version)")
-        }
-        if head.version.minor == 0, head.version.major == 1 {
-            // HTTP/1.0 is fine; HTTP/0.9 never reaches here (the parser refuses it).
         }
         guard !head.uri.isEmpty, Self.every(byteOf: head.uri, is: HTTPByteClass.target) else {
             throw RequestRejection(.badRequest, "invalid request target")
@@ -41,6 +95,7 @@ public enum RequestValidator {
         var hostCount = 0
         var contentLengths: [Substring] = []
         var transferCodings: [Substring] = []
+        var expectsContinue = false
         var unsupportedExpect: String?
         for (name, value) in head.headers {
             guard Self.isToken(name) else {
@@ -55,20 +110,13 @@ public enum RequestValidator {
                 contentLengths.append(contentsOf: value.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingSpaces() })
             } else if HeaderName.equals(name, "transfer-encoding") {
                 transferCodings.append(contentsOf: value.split(separator: ",").map { $0.trimmingSpaces() }.filter { !$0.isEmpty })
-            } else if HeaderName.equals(name, "expect"), !HeaderName.equals(value, "100-continue") {
-                unsupportedExpect = unsupportedExpect ?? value
+            } else if HeaderName.equals(name, "expect") {
+                if HeaderName.equals(value, "100-continue") {
+                    expectsContinue = true
+                } else {
+                    unsupportedExpect = unsupportedExpect ?? value
+                }
             }
-        }
-        if head.version == .http1_1 && hostCount == 0 {
-            throw RequestRejection(.badRequest, "missing Host header")
-        }
-        if hostCount > 1 {
-            throw RequestRejection(.badRequest, "more than one Host header")
-        }
-        // Every Expect must be 100-continue (the only expectation HTTP/1.1 defines): after
-        // validation, an Expect header means exactly that.
-        if let expect = unsupportedExpect {
-            throw RequestRejection(.expectationFailed, "unsupported Expect: \(expect)")
         }
 
         var framing = RequestBodyFraming.none
@@ -95,16 +143,14 @@ public enum RequestValidator {
                 throw RequestRejection(.badRequest, "invalid Content-Length")
             }
             framing = length == 0 ? .none : .contentLength(length)
-            if let maxBodyBytes, length > maxBodyBytes {
-                throw RequestRejection(.payloadTooLarge, "Content-Length \(length) exceeds \(maxBodyBytes)")
-            }
         }
-        if head.method == .TRACE && framing != .none {
-            // RFC 9110 §9.3.8: a TRACE request must not have content, and the HTTP encoder
-            // drops its framing headers, so a body would reach the target unframed.
-            throw RequestRejection(.badRequest, "TRACE with a body")
-        }
-        return framing
+        return RequestFacts(
+            framing: framing,
+            hostCount: hostCount,
+            expectsContinue: expectsContinue,
+            unsupportedExpect: unsupportedExpect,
+            keepAlive: KeepAlive.isKeepAlive(head.headers, version: head.version)
+        )
     }
 
     /// RFC 9110 `token`: visible ASCII except delimiters.

@@ -42,6 +42,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        self.encoder = nil  // it links to the decoder, which links back here
     }
 
     // MARK: Used by the proxy
@@ -83,7 +84,23 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: ChannelHandler
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = self.unwrapInboundIn(data)
+        self.received(self.unwrapInboundIn(data), context: context)
+    }
+
+    /// What the response head being handed to the delegate says about keeping this connection
+    /// open, as the parser noted it; `nil` when the head came through the pipeline.
+    private(set) var responseKeepAlive: Bool?
+
+    /// A part from the ``UpstreamResponseDecoder`` right below, which calls this instead of
+    /// firing it through the pipeline (decision 0012); `keepAlive` with a head.
+    func receiveDecoded(_ part: HTTPClientResponsePart, keepAlive: Bool?) {
+        guard let context = self.context else { return }
+        self.responseKeepAlive = keepAlive
+        self.received(part, context: context)
+        self.responseKeepAlive = nil
+    }
+
+    private func received(_ part: HTTPClientResponsePart, context: ChannelHandlerContext) {
         guard let delegate = self.delegate else {
             // Bytes on an idle connection: the target is confused or closing. Never reuse it.
             context.close(promise: nil)

@@ -66,6 +66,7 @@ public final class UpstreamPool: @unchecked Sendable {
                         let encoder = HTTP1RequestEncoder(responseDecoder: decoder)
                         try channel.pipeline.syncOperations.addHandlers([encoder, DecoderDriver(decoder), connection])
                         connection.encoder = encoder
+                        decoder.connection = connection
                         connection.pool = self
                         connection.requestCount = 1
                         self.openConnections += 1

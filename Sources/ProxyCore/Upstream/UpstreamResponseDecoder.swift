@@ -18,6 +18,11 @@ final class UpstreamResponseDecoder: ByteToMessageDecoder {
     /// Methods of the requests sent and not yet answered, oldest first.
     private var methods = CircularBuffer<HTTPMethod>(initialCapacity: 2)
 
+    /// The connection handler right above, handed the parts directly instead of through the
+    /// pipeline; `nil`: the parts are fired as usual. Linked where the two are placed
+    /// (``UpstreamPool``); unlinked when the decoder leaves the pipeline.
+    var connection: UpstreamConnection?
+
     /// A request with this head is being sent: its response follows, in order.
     func requestSent(_ head: HTTPRequestHead) {
         self.methods.append(head.method)
@@ -37,20 +42,36 @@ final class UpstreamResponseDecoder: ByteToMessageDecoder {
                 self.methods.removeFirst()
                 self.parser.startBody(try Self.framing(of: head, method: method))
                 let responseHead = HTTPResponseHead(version: head.version, status: HTTPResponseStatus(statusCode: head.status), headers: HTTPHeaders(head.fields))
-                context.fireChannelRead(NIOAny(HTTPClientResponsePart.head(responseHead)))
+                if let connection = self.connection {
+                    connection.receiveDecoded(.head(responseHead), keepAlive: head.isKeepAlive)
+                } else {
+                    context.fireChannelRead(NIOAny(HTTPClientResponsePart.head(responseHead)))
+                }
             case .body(let body):
-                context.fireChannelRead(NIOAny(HTTPClientResponsePart.body(body)))
+                self.pass(.body(body), context: context)
             case .end(let trailers):
-                context.fireChannelRead(NIOAny(HTTPClientResponsePart.end(trailers)))
+                self.pass(.end(trailers), context: context)
             }
         }
         return .needMoreData
     }
 
+    func decoderRemoved(context: ChannelHandlerContext) {
+        self.connection = nil
+    }
+
+    private func pass(_ part: HTTPClientResponsePart, context: ChannelHandlerContext) {
+        if let connection = self.connection {
+            connection.receiveDecoded(part, keepAlive: nil)
+        } else {
+            context.fireChannelRead(NIOAny(part))
+        }
+    }
+
     func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
         _ = try self.decode(context: context, buffer: &buffer)
         if seenEOF, let event = try self.parser.finish(buffer), case .end(let trailers) = event {
-            context.fireChannelRead(NIOAny(HTTPClientResponsePart.end(trailers)))
+            self.pass(.end(trailers), context: context)
         }
         return .needMoreData
     }
