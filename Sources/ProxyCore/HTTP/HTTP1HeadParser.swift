@@ -108,35 +108,35 @@ enum HTTP1HeadParser {
             i += 1
             while p[i] == Self.sp || p[i] == Self.tab { i += 1 }
             let valueStart = i
-            var valueEnd = i
-            while true {
-                let byte = p[i]
-                guard table[Int(byte)] & HTTPByteClass.fieldValue != 0 else { break }
-                i += 1
-                if byte != Self.sp && byte != Self.tab { valueEnd = i }
-            }
-            guard p[i] == Self.cr, p[i + 1] == Self.lf else {
+            // The line ends at the next CR (there is one: the head ends with CRLF CRLF); what
+            // comes before it must be a field value.
+            let cr = UnsafeRawPointer(memchr(p.baseAddress! + i, Int32(Self.cr), p.count - i)!) - p.baseAddress!
+            guard p[cr + 1] == Self.lf, Self.isFieldValue(p, from: valueStart, to: cr) else {
                 throw HTTP1ParseError.malformed("control character in header value")
             }
-            i += 2
+            var valueEnd = cr
+            while valueEnd > valueStart && (p[valueEnd - 1] == Self.sp || p[valueEnd - 1] == Self.tab) { valueEnd -= 1 }
+            i = cr + 2
             guard head.fields.count < maxFields else { throw HTTP1ParseError.tooLarge }
             let value = UnsafeRawBufferPointer(rebasing: p[valueStart..<valueEnd])
             var valueString: String?
+            // Only the fields that frame, route or keep a message are looked at: by length and
+            // first letter before any comparison.
             switch name.count {
-            case 4 where HeaderName.matches(name, "host"):
+            case 4 where HeaderName.folded(name[0]) == UInt8(ascii: "h") && HeaderName.matches(name, "host"):
                 head.hostCount += 1
-            case 6 where HeaderName.matches(name, "expect"):
+            case 6 where HeaderName.folded(name[0]) == UInt8(ascii: "e") && HeaderName.matches(name, "expect"):
                 if HeaderName.matches(value, "100-continue") {
                     head.expectsContinue = true
                 } else if head.unsupportedExpect == nil {
                     valueString = String(decoding: value, as: UTF8.self)
                     head.unsupportedExpect = valueString
                 }
-            case 10 where HeaderName.matches(name, "connection"):
+            case 10 where HeaderName.folded(name[0]) == UInt8(ascii: "c") && HeaderName.matches(name, "connection"):
                 head.connectionTokens.add(value)
-            case 14 where HeaderName.matches(name, "content-length"):
+            case 14 where HeaderName.folded(name[0]) == UInt8(ascii: "c") && HeaderName.matches(name, "content-length"):
                 try Self.noteContentLength(value, in: &head)
-            case 17 where HeaderName.matches(name, "transfer-encoding"):
+            case 17 where HeaderName.folded(name[0]) == UInt8(ascii: "t") && HeaderName.matches(name, "transfer-encoding"):
                 Self.noteTransferEncoding(value, in: &head)
             default:
                 break
@@ -152,6 +152,39 @@ enum HTTP1HeadParser {
             }
         }
         guard p[i + 1] == Self.lf, i + 2 == p.count else { throw HTTP1ParseError.malformed("invalid end of head") }
+    }
+
+    /// Whether `p[start..<end]` is a field value: no control character but tab, no DEL (bytes
+    /// above ASCII are obs-text, allowed). Eight bytes at a time: a word with no byte below
+    /// 0x20 and none equal to 0x7F is valid as a whole (the usual case); any other word is
+    /// checked byte by byte.
+    @inline(__always)
+    static func isFieldValue(_ p: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var index = start
+        while index + 8 <= end {
+            let word = p.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            let below20 = (word &- 0x20 &* ones) & ~word & highs
+            let del = word ^ (0x7F &* ones)
+            let isDEL = (del &- ones) & ~del & highs
+            if below20 | isDEL != 0 {
+                for offset in 0..<8 where !Self.isFieldValueByte(p[index + offset]) {
+                    return false
+                }
+            }
+            index += 8
+        }
+        while index < end {
+            guard Self.isFieldValueByte(p[index]) else { return false }
+            index += 1
+        }
+        return true
+    }
+
+    @inline(__always)
+    private static func isFieldValueByte(_ byte: UInt8) -> Bool {
+        byte == Self.tab || (byte >= 0x20 && byte != 0x7F)
     }
 
     /// `HTTP/1.0` or `HTTP/1.1`; other versions are not served.

@@ -20,7 +20,9 @@ internal import Darwin
 /// and the context (request method, status) say, or ``expectAnotherHead()`` to drop it.
 struct HTTP1Parser {
     enum Event {
-        case head(HTTP1Head)
+        /// A head was parsed: ``takeHead()`` hands it over (kept out of the event, which is then
+        /// small and copied cheaply).
+        case head
         case body(ByteBuffer)
         case end(HTTPHeaders?)
     }
@@ -60,6 +62,8 @@ struct HTTP1Parser {
     private var lines = 0
     /// The previous head's fields, whose strings the next head reuses where they are the same.
     private var previousFields: [(String, String)] = []
+    /// The head just parsed, until taken.
+    private var head: HTTP1Head?
 
     /// - Parameters:
     ///   - maxHeadBytes: A head (start line and fields) or a trailer section may be this long.
@@ -76,6 +80,12 @@ struct HTTP1Parser {
         case .head: buffer.readableBytes > 0
         default: true
         }
+    }
+
+    /// The head just parsed (once after each ``Event/head``).
+    mutating func takeHead() -> HTTP1Head {
+        let head = self.head.take()!
+        return head
     }
 
     /// Frames the body of the message whose head was just returned.
@@ -118,8 +128,9 @@ struct HTTP1Parser {
                 buffer.moveReaderIndex(forwardBy: length)
                 self.lines = 0
                 self.previousFields = head.fields
+                self.head = head
                 self.state = .framing
-                return .head(head)
+                return .head
             case .framing:
                 preconditionFailure("a head was returned and not framed")
             case .end:

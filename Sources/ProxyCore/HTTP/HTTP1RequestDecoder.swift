@@ -26,7 +26,8 @@ final class HTTP1RequestDecoder: ByteToMessageDecoder {
     func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         while let event = try self.parser.next(&buffer) {
             switch event {
-            case .head(let head):
+            case .head:
+                let head = self.parser.takeHead()
                 let framing = try Self.framing(of: head)
                 self.parser.startBody(framing)
                 let requestHead = HTTPRequestHead(version: head.version, method: head.method, uri: head.uri, headers: HTTPHeaders(head.fields))

@@ -31,7 +31,8 @@ final class UpstreamResponseDecoder: ByteToMessageDecoder {
     func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         while let event = try self.parser.next(&buffer) {
             switch event {
-            case .head(let head):
+            case .head:
+                let head = self.parser.takeHead()
                 guard let method = self.methods.first else {
                     throw HTTP1ParseError.malformed("response without a request")
                 }

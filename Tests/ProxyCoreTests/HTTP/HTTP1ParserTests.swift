@@ -9,10 +9,18 @@ import Testing
 struct HTTP1ParserTests {
     /// Feeds `text` and collects events until the parser needs more.
     private func events(_ parser: inout HTTP1Parser, _ buffer: inout ByteBuffer) throws -> [HTTP1Parser.Event] {
+        var heads: [HTTP1Head] = []
+        return try self.events(&parser, &buffer, heads: &heads)
+    }
+
+    /// Also collects the heads.
+    private func events(_ parser: inout HTTP1Parser, _ buffer: inout ByteBuffer, heads: inout [HTTP1Head]) throws -> [HTTP1Parser.Event] {
         var events: [HTTP1Parser.Event] = []
         while let event = try parser.next(&buffer) {
-            if case .head(let head) = event {
+            if case .head = event {
+                let head = parser.takeHead()
                 parser.startBody(try HTTP1RequestDecoder.framing(of: head))
+                heads.append(head)
             }
             events.append(event)
         }
@@ -75,12 +83,29 @@ struct HTTP1ParserTests {
         #expect(self.parseError(head + "1000000000000000\r\n") == .malformed("chunk size too large"))
     }
 
+    /// The eight-bytes-at-a-time check against the byte-by-byte rule, with every byte value at
+    /// every position of a word and in the tail.
+    @Test func fieldValuesAreCheckedAsByteByByte() {
+        for byte in UInt8.min...UInt8.max {
+            let valid = byte == 0x09 || (byte >= 0x20 && byte != 0x7F)
+            for length in [1, 7, 8, 9, 16, 21] {
+                for position in 0..<length {
+                    var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                    bytes[position] = byte
+                    let checked = bytes.withUnsafeBytes { HTTP1HeadParser.isFieldValue($0, from: 0, to: length) }
+                    #expect(checked == valid, "byte \(byte) at \(position) of \(length)")
+                }
+            }
+        }
+    }
+
     @Test func bodyPartsAreSlicesOfWhatWasReceivedAndTheEndFollowsTheLastByte() throws {
         var parser = HTTP1Parser(isRequest: true, maxHeadBytes: 1024, maxFields: 10)
         var buffer = ByteBuffer(string: "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\n\r\nabc")
-        var events = try self.events(&parser, &buffer)
+        var heads: [HTTP1Head] = []
+        var events = try self.events(&parser, &buffer, heads: &heads)
         #expect(events.count == 2)
-        guard case .head(let head) = events[0], case .body(let first) = events[1] else {
+        guard case .head = events[0], case .body(let first) = events[1], let head = heads.first else {
             Issue.record("\(events)")
             return
         }
@@ -107,12 +132,9 @@ struct HTTP1ParserTests {
             "GET /4 HTTP/1.1\r\nhost: a\r\nAccept: text/html\r\nX-New: 1\r\nX-More: 2\r\n\r\n",
         ]
         var buffer = ByteBuffer(string: heads.joined())
-        var seen: [[String]] = []
-        for event in try self.events(&parser, &buffer) {
-            if case .head(let head) = event {
-                seen.append(head.fields.map { "\($0.0): \($0.1)" })
-            }
-        }
+        var parsed: [HTTP1Head] = []
+        _ = try self.events(&parser, &buffer, heads: &parsed)
+        let seen = parsed.map { $0.fields.map { "\($0.0): \($0.1)" } }
         #expect(seen == [
             ["Host: a", "User-Agent: a long agent string/1.0", "Accept: */*"],
             ["Host: a", "User-Agent: a long agent string/1.1", "Accept: */*", "X-New: 1"],
@@ -125,6 +147,7 @@ struct HTTP1ParserTests {
         var parser = HTTP1Parser(isRequest: false, maxHeadBytes: 1024, maxFields: 10)
         var buffer = ByteBuffer(string: "HTTP/1.1 200 OK\r\n\r\nall of it")
         guard case .head = try parser.next(&buffer) else { throw HTTP1ParseError.malformed("no head") }
+        _ = parser.takeHead()
         parser.startBody(.untilClose)
         guard case .body(let body) = try parser.next(&buffer) else { throw HTTP1ParseError.malformed("no body") }
         #expect(String(buffer: body) == "all of it")
@@ -134,6 +157,7 @@ struct HTTP1ParserTests {
         var framed = HTTP1Parser(isRequest: false, maxHeadBytes: 1024, maxFields: 10)
         var partial = ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab")
         _ = try framed.next(&partial)
+        _ = framed.takeHead()
         framed.startBody(.length(5))
         _ = try framed.next(&partial)
         #expect(throws: HTTP1ParseError.self) { try framed.finish(partial) }
