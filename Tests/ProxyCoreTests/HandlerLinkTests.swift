@@ -11,7 +11,7 @@ import Testing
 struct HandlerLinkTests {
     final class RecordingReceiver: RequestPartReceiver {
         var parts: [HTTPServerRequestPart] = []
-        func receiveRequestPart(_ part: HTTPServerRequestPart) {
+        func receiveRequestPart(_ part: HTTPServerRequestPart, facts: RequestFacts?) {
             self.parts.append(part)
         }
     }

@@ -21,6 +21,24 @@ struct RoutingTests {
         #expect(router.route(host: nil, uri: "/x")?.name == "default")
     }
 
+    /// A route without conditions takes every request that reaches it: the routes after it are
+    /// never chosen, and it is chosen without being matched (also when it comes first).
+    @Test func aRouteWithoutConditionsEndsTheSearch() {
+        var router = Router(routes: [
+            Route(name: "api", pathPrefix: "/api", targetGroup: self.api),
+            Route(name: "all", targetGroup: self.web),
+            Route(name: "after", pathPrefix: "/shop", targetGroup: self.shop),
+        ])
+        #expect(router.route(host: "a", uri: "/api/x")?.name == "api")
+        #expect(router.route(host: "a", uri: "/shop")?.name == "all")
+        #expect(router.route(host: nil, uri: "/")?.name == "all")
+        router.routes.removeFirst()
+        #expect(router.route(host: "a", uri: "/api/x")?.name == "all")
+        router.routes.removeFirst()
+        #expect(router.route(host: "a", uri: "/shop")?.name == "after")
+        #expect(router.route(host: "a", uri: "/")?.name == nil)
+    }
+
     /// Host and path are worked out by bytes; the results are those of the plain `Character`
     /// definitions, kept here as the reference.
     @Test func hostAndPathAreNormalizedAsByTheirDefinitions() {

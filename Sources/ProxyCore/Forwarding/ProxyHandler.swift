@@ -46,6 +46,9 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var triedTargets: [String] = []
     private var requestKey = RequestKey(clientAddress: "-")
     private var stickyTargetName: String?
+    /// While a response head from our parser is handled: which fields the rewriter may copy
+    /// without looking at their names.
+    private var responseHints: FieldHints?
     private var setStickyCookie = false
     /// Why the current retry is happening; answered instead of 503 when no other target can be picked.
     private var retryCause: UpstreamError?
@@ -103,11 +106,13 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.received(self.unwrapInboundIn(data), context: context)
     }
 
-    private func received(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+    /// - Parameter hints: With a head from our parser, which fields the rewriter may copy
+    ///   without looking at their names.
+    private func received(_ part: HTTPServerRequestPart, hints: FieldHints? = nil, context: ChannelHandlerContext) {
         self.readingClient = true
         switch part {
         case .head(let head):
-            self.startRequest(head, context: context)
+            self.startRequest(head, hints: hints, context: context)
         case .body(let buffer):
             self.requestBytes += buffer.readableBytes
             self.perform(self.machine.requestBody(.body(.byteBuffer(buffer)), byteCount: buffer.readableBytes), context: context)
@@ -177,7 +182,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
     }
 
-    private func startRequest(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+    private func startRequest(_ head: HTTPRequestHead, hints: FieldHints?, context: ChannelHandlerContext) {
         self.clientHead = head
         self.requestBytes = 0
         self.retries = 0
@@ -207,7 +212,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.perform(self.machine.requestHeadAnsweredLocally(), context: context)
             return
         }
-        let rewritten = self.settings.requestRewriter.rewrite(head, peerAddress: peer, cache: &self.forwardedCache)
+        let rewritten = self.settings.requestRewriter.rewrite(head, peerAddress: peer, cache: &self.forwardedCache, hints: hints)
         self.clientAddress = rewritten.clientAddress
         self.requestKey = RequestKey(clientAddress: rewritten.clientAddress)
         var policy = ForwardingStateMachine.RetryPolicy.none
@@ -355,7 +360,8 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.cancelResponseTimer()
             self.responseStatus = head.status.code
             let clientVersion = self.clientHead?.version ?? .http1_1
-            var rewritten = self.settings.responseRewriter.rewrite(head, clientVersion: clientVersion)
+            var rewritten = self.settings.responseRewriter.rewrite(head, clientVersion: clientVersion, hints: self.responseHints)
+            self.responseHints = nil
             if self.setStickyCookie, let group = self.groupState?.group, let cookie = group.stickiness, let target = self.target,
                 let header = self.stickyCookieHeader(for: target, group: group, cookie: cookie)
             {
@@ -609,9 +615,9 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 }
 
 extension ProxyHandler: RequestPartReceiver {
-    func receiveRequestPart(_ part: HTTPServerRequestPart) {
+    func receiveRequestPart(_ part: HTTPServerRequestPart, facts: RequestFacts?) {
         guard let context = self.context else { return }
-        self.received(part, context: context)
+        self.received(part, hints: facts?.fieldHints, context: context)
     }
 }
 
@@ -620,7 +626,9 @@ extension ProxyHandler: UpstreamConnectionDelegate {
         guard let context = self.context, connection === self.upstream else { return }
         switch part {
         case .head(let head):
+            self.responseHints = connection.responseFieldHints
             self.perform(self.machine.responseHead(head, keepAlive: connection.responseKeepAlive), context: context)
+            self.responseHints = nil
         case .body(let buffer):
             if case .forwardResponseBody = self.machine.responseBody() {
                 self.responseBytes += buffer.readableBytes

@@ -34,6 +34,11 @@ struct HTTP1Head {
     var unsupportedExpect: String?
     /// The `close` and `keep-alive` tokens of the `Connection` fields (``KeepAlive``).
     var connectionTokens = KeepAlive.Tokens()
+    /// The fields whose names may be special to a rewriter (``FieldHints``).
+    var specialFields = FieldHints()
+
+    /// What the rewriters may skip; `nil` when a `Connection` field names other fields.
+    var fieldHints: FieldHints? { self.connectionTokens.namesOtherFields ? nil : self.specialFields }
 
     /// Whether the message lets its connection be kept open.
     var isKeepAlive: Bool { self.connectionTokens.isKeepAlive(version: self.version) }

@@ -120,6 +120,10 @@ enum HTTP1HeadParser {
             guard head.fields.count < maxFields else { throw HTTP1ParseError.tooLarge }
             let value = UnsafeRawBufferPointer(rebasing: p[valueStart..<valueEnd])
             var valueString: String?
+            let index = head.fields.count
+            if index < 64 && FieldHints.mayBeSpecial(length: name.count, first: name[0]) {
+                head.specialFields.special |= 1 << UInt64(index)
+            }
             // Only the fields that frame, route or keep a message are looked at: by length and
             // first letter before any comparison.
             switch name.count {
@@ -141,7 +145,6 @@ enum HTTP1HeadParser {
             default:
                 break
             }
-            let index = head.fields.count
             if index < hints.previous.count {
                 let previous = hints.previous[index]
                 let nameString = Self.same(name, previous.0) ? previous.0 : String(decoding: name, as: UTF8.self)

@@ -69,7 +69,8 @@ final class HTTP1RequestDecoder: ByteToMessageDecoder {
             hostCount: head.hostCount,
             expectsContinue: head.expectsContinue,
             unsupportedExpect: head.unsupportedExpect,
-            keepAlive: head.isKeepAlive
+            keepAlive: head.isKeepAlive,
+            fieldHints: head.fieldHints
         )
     }
 

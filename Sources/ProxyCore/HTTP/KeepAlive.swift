@@ -13,6 +13,8 @@ enum KeepAlive {
         var count = 0
         /// Whether the last one was `keep-alive`.
         var lastIsKeepAlive = false
+        /// Another token came: a field to remove as hop-by-hop (RFC 9110 §7.6.1).
+        var namesOtherFields = false
 
         /// One `close`, or one `keep-alive`, decides; none leaves the version's default
         /// (HTTP/1.1 keeps, HTTP/1.0 closes); more than one closes.
@@ -41,6 +43,8 @@ enum KeepAlive {
                 } else if HeaderName.matches(token, "keep-alive") {
                     self.count += 1
                     self.lastIsKeepAlive = true
+                } else if !token.isEmpty {
+                    self.namesOtherFields = true
                 }
                 index = end + 1
             }

@@ -121,13 +121,13 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
             if case .head = part {
                 self.phaseObserver?.requestPhase(.headReceived)
             }
-            self.pass(part, wrapped: wrapped, context: context)
+            self.pass(part, wrapped: wrapped, facts: facts, context: context)
         case .forwardHeadSendingContinue:
             self.phaseObserver?.requestPhase(.headReceived)
             let continueHead = HTTPResponseHead(version: .http1_1, status: .continue)
             self.emit(.head(continueHead), context: context, promise: nil)
             context.flush()
-            self.pass(part, wrapped: wrapped, context: context)
+            self.pass(part, wrapped: wrapped, facts: facts, context: context)
         case .buffer:
             self.enqueue(part)
         case .drop:
@@ -263,9 +263,9 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
 
     /// Passes a request part up: to the linked receiver, or through the pipeline (`wrapped` as
     /// in ``handle(_:wrapped:context:)``).
-    private func pass(_ part: HTTPServerRequestPart, wrapped: NIOAny?, context: ChannelHandlerContext) {
+    private func pass(_ part: HTTPServerRequestPart, wrapped: NIOAny?, facts: RequestFacts?, context: ChannelHandlerContext) {
         if let receiver = self.receiver {
-            receiver.receiveRequestPart(part)
+            receiver.receiveRequestPart(part, facts: facts)
         } else {
             context.fireChannelRead(wrapped ?? self.wrapInboundOut(part))
         }

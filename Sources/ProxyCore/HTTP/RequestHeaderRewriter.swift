@@ -50,7 +50,9 @@ public struct RequestHeaderRewriter: Sendable {
     }
 
     /// ``rewrite(_:peerAddress:)`` for one connection's successive requests.
-    public func rewrite(_ head: HTTPRequestHead, peerAddress: String?, cache: inout ForwardedCache) -> Result {
+    /// - Parameter hints: From the parser: the fields that may be special; the others are
+    ///   copied without looking at their names.
+    public func rewrite(_ head: HTTPRequestHead, peerAddress: String?, cache: inout ForwardedCache, hints: FieldHints? = nil) -> Result {
         let peer = peerAddress ?? "unknown"
         let trusted = peerAddress.map(self.isTrustedProxy) ?? false
         var connectionTokens: [String] = []
@@ -63,7 +65,13 @@ public struct RequestHeaderRewriter: Sendable {
         var forwarded: [String] = []
         var host: String?
         var chunked = false
+        var index = -1
         for (name, value) in head.headers {
+            index += 1
+            if let hints, !hints.isSpecial(index) {
+                headers.append((name, value))
+                continue
+            }
             if HeaderName.equals(name, "x-forwarded-for") {
                 if trusted {
                     forwardedFor.append(contentsOf: value.split(separator: ",").map { $0.trimmingSpaces() })

@@ -35,13 +35,24 @@ public struct RequestFacts: Hashable, Sendable {
     /// The first `Expect` value that is not `100-continue`.
     public var unsupportedExpect: String?
     public var keepAlive: Bool
+    /// Which fields the request rewriter may copy without looking at their names; from the
+    /// parser only.
+    public var fieldHints: FieldHints?
 
-    public init(framing: RequestBodyFraming, hostCount: Int, expectsContinue: Bool, unsupportedExpect: String?, keepAlive: Bool) {
+    public init(
+        framing: RequestBodyFraming,
+        hostCount: Int,
+        expectsContinue: Bool,
+        unsupportedExpect: String?,
+        keepAlive: Bool,
+        fieldHints: FieldHints? = nil
+    ) {
         self.framing = framing
         self.hostCount = hostCount
         self.expectsContinue = expectsContinue
         self.unsupportedExpect = unsupportedExpect
         self.keepAlive = keepAlive
+        self.fieldHints = fieldHints
     }
 }
 

@@ -7,30 +7,50 @@ public import NIOHTTP1
 /// `Content-Length` is end-to-end and kept; otherwise the client side re-frames the body.
 public struct ResponseHeaderRewriter: Sendable {
     private let stripped: [String]
+    /// Bit `n`: a stripped name is `n` bytes long (longer ones set bit 63): most names are
+    /// passed without a comparison.
+    private let strippedLengths: UInt64
     public var serverHeader: String?
 
     public init(stripResponseHeaders: [String], serverHeader: String?) {
         self.stripped = stripResponseHeaders.map { $0.lowercased() }
+        self.strippedLengths = self.stripped.reduce(0) { $0 | 1 << UInt64(min($1.utf8.count, 63)) }
         self.serverHeader = serverHeader
+    }
+
+    @inline(__always)
+    private func isStripped(_ name: String) -> Bool {
+        self.strippedLengths & 1 << UInt64(min(name.utf8.count, 63)) != 0
+            && self.stripped.contains(where: { HeaderName.equals(name, $0) })
     }
 
     /// - Parameters:
     ///   - head: The response head from the target.
     ///   - clientVersion: The HTTP version of the client's request; the response uses it.
-    public func rewrite(_ head: HTTPResponseHead, clientVersion: HTTPVersion) -> HTTPResponseHead {
+    ///   - hints: From the parser: the fields that may be hop-by-hop; the others are only
+    ///     checked against the stripped names.
+    public func rewrite(_ head: HTTPResponseHead, clientVersion: HTTPVersion, hints: FieldHints? = nil) -> HTTPResponseHead {
         // Collected as pairs and wrapped once: `HTTPHeaders.add` scans every name for
         // non-ASCII bytes, and these names were validated when the response was parsed.
         var fields: [(String, String)] = []
         fields.reserveCapacity(head.headers.count + 1)
         var connectionTokens: [String] = []
+        var index = -1
         for (name, value) in head.headers {
+            index += 1
+            if let hints, !hints.isSpecial(index) {
+                if !self.isStripped(name) {
+                    fields.append((name, value))
+                }
+                continue
+            }
             if HopByHop.isAlwaysRemoved(name) {
                 if HeaderName.equals(name, "connection") {
                     HopByHop.collectNames(inConnectionValue: value, into: &connectionTokens)
                 }
                 continue
             }
-            if self.stripped.contains(where: { HeaderName.equals(name, $0) }) {
+            if self.isStripped(name) {
                 continue
             }
             fields.append((name, value))

@@ -12,6 +12,9 @@ public struct Router: Sendable {
     /// route, the common case), they are not worked out for every request.
     private var needsHost = false
     private var needsPath = false
+    /// The first route that matches every request (no condition at all): routes after it are
+    /// never looked at, and it is taken without matching (a copy of a `Route` per request).
+    private var catchAll: Int?
     /// Each route's name and target group name, by index: read per request without copying the
     /// route (a large value).
     public private(set) var routeNames: [String] = []
@@ -25,6 +28,9 @@ public struct Router: Sendable {
     private mutating func computeNeeds() {
         self.needsHost = self.routes.contains { $0.host != nil }
         self.needsPath = self.routes.contains { $0.pathPrefix != nil || $0.path != nil }
+        self.catchAll = self.routes.firstIndex { route in
+            route.host == nil && route.pathPrefix == nil && route.path == nil && route.methods.isEmpty && route.headers.isEmpty
+        }
         self.routeNames = self.routes.map(\.name)
         self.targetGroupNames = self.routes.map(\.targetGroupName)
     }
@@ -37,9 +43,13 @@ public struct Router: Sendable {
     /// The index in ``routes`` of the first matching route: the request path reads the few
     /// fields it needs in place instead of copying the route and its target group.
     public func routeIndex(for head: HTTPRequestHead) -> Int? {
+        if self.catchAll == 0 {
+            return 0
+        }
         let host = self.needsHost ? head.headers.first(name: "host").map(Self.normalizedHost(_:)) : nil
         let path = self.needsPath ? Self.path(of: head.uri) : ""
-        return self.routes.firstIndex { $0.matches(host: host, path: path, method: head.method, headers: head.headers) }
+        let candidates = self.routes[..<(self.catchAll ?? self.routes.count)]
+        return candidates.firstIndex { $0.matches(host: host, path: path, method: head.method, headers: head.headers) } ?? self.catchAll
     }
 
     /// Convenience for tests: a GET with this host and URI.

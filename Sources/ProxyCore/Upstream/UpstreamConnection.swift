@@ -90,14 +90,19 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     /// What the response head being handed to the delegate says about keeping this connection
     /// open, as the parser noted it; `nil` when the head came through the pipeline.
     private(set) var responseKeepAlive: Bool?
+    /// Which of that head's fields the response rewriter may copy without looking at their
+    /// names (``FieldHints``); `nil` when unknown.
+    private(set) var responseFieldHints: FieldHints?
 
     /// A part from the ``UpstreamResponseDecoder`` right below, which calls this instead of
-    /// firing it through the pipeline (decision 0012); `keepAlive` with a head.
-    func receiveDecoded(_ part: HTTPClientResponsePart, keepAlive: Bool?) {
+    /// firing it through the pipeline (decision 0012); `keepAlive` and `hints` with a head.
+    func receiveDecoded(_ part: HTTPClientResponsePart, keepAlive: Bool?, hints: FieldHints? = nil) {
         guard let context = self.context else { return }
         self.responseKeepAlive = keepAlive
+        self.responseFieldHints = hints
         self.received(part, context: context)
         self.responseKeepAlive = nil
+        self.responseFieldHints = nil
     }
 
     private func received(_ part: HTTPClientResponsePart, context: ChannelHandlerContext) {

@@ -44,7 +44,7 @@ final class UpstreamResponseDecoder: ByteToMessageDecoder {
                 self.parser.startBody(try Self.framing(of: head, method: method))
                 let responseHead = HTTPResponseHead(version: head.version, status: HTTPResponseStatus(statusCode: head.status), headers: HTTPHeaders(head.fields))
                 if let connection = self.connection {
-                    connection.receiveDecoded(.head(responseHead), keepAlive: head.isKeepAlive)
+                    connection.receiveDecoded(.head(responseHead), keepAlive: head.isKeepAlive, hints: head.fieldHints)
                 } else {
                     context.fireChannelRead(NIOAny(HTTPClientResponsePart.head(responseHead)))
                 }
