@@ -22,7 +22,7 @@ extension TargetGroupMonitor {
                 // an address.
                 var index = self.targets.count + 1
                 while self.find("t\(index)") != nil { index += 1 }
-                target.name = "t\(index)"
+                target = target.named("t\(index)")
             }
             var status = TargetStatus(target: target, health: .healthy)
             if let check = self.group.healthCheck, self.prober != nil {
@@ -70,9 +70,9 @@ extension TargetGroupMonitor {
         return try await self.onHome {
             let target = try self.resolve(reference)
             return self.update(target) { status in
-                status.target.weight = weight
+                status.target = status.target.weighted(weight)
                 if let index = self.targets.firstIndex(where: { $0.id == target.id }) {
-                    self.targets[index].weight = weight
+                    self.targets[index] = self.targets[index].weighted(weight)
                 }
                 self.logger.notice(
                     "target weight changed",

@@ -1,18 +1,22 @@
 /// One upstream server inside a target group.
-public struct Target: Hashable, Sendable, CustomStringConvertible {
+///
+/// Immutable, and a class: a request passes its target through the picker, the state machine
+/// and the pool, and a copy is one reference count instead of one per string (decision 0012's
+/// measurements). Equality is by value, as for the struct it was.
+public final class Target: Hashable, Sendable, CustomStringConvertible {
     /// Stable identity: `host:port`. Used in logs; never sent to clients.
     public let id: String
     /// The id's number (``TargetKeys``): what per-request tables index by.
     let key: Int
     /// Short name (`t1`, or as configured). Used in stickiness cookies instead of the address.
-    public var name: String
+    public let name: String
     public let host: String
     public let port: Int
-    public var weight: Int
+    public let weight: Int
     /// Most requests in flight to this target per event loop; `nil` for no limit.
-    public var maxConnections: Int?
+    public let maxConnections: Int?
 
-    public init(host: String, port: Int, weight: Int = 1, name: String? = nil, maxConnections: Int? = nil) {
+    public convenience init(host: String, port: Int, weight: Int = 1, name: String? = nil, maxConnections: Int? = nil) {
         let id = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
         self.init(id: id, host: host, port: port, weight: weight, name: name, maxConnections: maxConnections)
     }
@@ -29,4 +33,27 @@ public struct Target: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { self.id }
+
+    /// This target under another name.
+    public func named(_ name: String) -> Target {
+        Target(id: self.id, host: self.host, port: self.port, weight: self.weight, name: name, maxConnections: self.maxConnections)
+    }
+
+    /// This target with another weight.
+    public func weighted(_ weight: Int) -> Target {
+        Target(id: self.id, host: self.host, port: self.port, weight: weight, name: self.name, maxConnections: self.maxConnections)
+    }
+
+    public static func == (lhs: Target, rhs: Target) -> Bool {
+        lhs === rhs
+            || (lhs.id == rhs.id && lhs.key == rhs.key && lhs.name == rhs.name && lhs.host == rhs.host && lhs.port == rhs.port
+                && lhs.weight == rhs.weight && lhs.maxConnections == rhs.maxConnections)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(self.id)
+        hasher.combine(self.name)
+        hasher.combine(self.weight)
+        hasher.combine(self.maxConnections)
+    }
 }
