@@ -395,7 +395,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.responseStatus = head.status.code
             self.responseBytes = body.readableBytes
             self.write(.head(head), context: context)
-            if body.readableBytes > 0 && self.clientHead?.method != .HEAD {
+            if body.readableBytes > 0 && self.clientHead?.method.isHEAD != true {
                 self.write(.body(.byteBuffer(body)), context: context)
             }
             self.write(.end(nil), context: context)

@@ -111,8 +111,8 @@ public final class HTTP1ResponseEncoder: ChannelOutboundHandler, RemovableChanne
         let informational = code >= 100 && code < 200 && code != 101
         var respondingToConnect = false
         if !informational, let method = self.popMethod() {
-            self.suppressBody = method == .HEAD || method == .CONNECT
-            respondingToConnect = method == .CONNECT
+            respondingToConnect = method.isCONNECT
+            self.suppressBody = method.isHEAD || respondingToConnect
         }
         let framing = HTTP1Serializer.writeFields(
             startLine: { HTTP1Serializer.writeStatusLine(version: head.version, status: head.status, into: &$0) },

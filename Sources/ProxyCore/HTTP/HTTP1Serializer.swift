@@ -51,6 +51,10 @@ enum HTTP1Serializer {
 
     static let chunkedField: StaticString = "transfer-encoding: chunked\r\n"
 
+    /// A line end, written as one integer (big-endian: CR then LF): `writeStaticString` goes
+    /// through `ByteBuffer`'s generic byte-collection path (~110 instructions for two bytes).
+    static let crlf = UInt16(0x0D0A)
+
     /// Space reserved at a time for field lines; a longer line gets its own.
     private static let fieldSpace = 1024
 
@@ -59,7 +63,7 @@ enum HTTP1Serializer {
     /// - Returns: The framing headers found, for the caller to decide what to omit or add.
     static func writeFields(startLine: (inout ByteBuffer) -> Void, headers: HTTPHeaders, into buffer: inout ByteBuffer) -> Framing {
         startLine(&buffer)
-        buffer.writeStaticString("\r\n")
+        buffer.writeInteger(Self.crlf)
         var framing = Framing(fieldsStart: buffer.writerIndex)
         var index = headers.startIndex
         while index < headers.endIndex {
@@ -104,7 +108,7 @@ enum HTTP1Serializer {
         if addChunked {
             buffer.writeStaticString(Self.chunkedField)
         }
-        buffer.writeStaticString("\r\n")
+        buffer.writeInteger(Self.crlf)
     }
 
     /// Rewrites the field lines from `start` without those `omit` names. Rare (a message framed
@@ -228,10 +232,10 @@ enum HTTP1Serializer {
         let count = data.readableBytes
         var sizeLine = allocator.buffer(capacity: 20 + (count <= Self.chunkCopyLimit ? count : 0))
         sizeLine.writeString(String(count, radix: 16))
-        sizeLine.writeStaticString("\r\n")
+        sizeLine.writeInteger(Self.crlf)
         if count <= Self.chunkCopyLimit, case .byteBuffer(var bytes) = data {
             sizeLine.writeBuffer(&bytes)
-            sizeLine.writeStaticString("\r\n")
+            sizeLine.writeInteger(Self.crlf)
             write(.byteBuffer(sizeLine), true)
             return
         }

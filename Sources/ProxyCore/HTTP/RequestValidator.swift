@@ -86,7 +86,7 @@ public enum RequestValidator {
         if case .contentLength(let length) = facts.framing, let maxBodyBytes, length > maxBodyBytes {
             throw RequestRejection(.payloadTooLarge, "Content-Length \(length) exceeds \(maxBodyBytes)")
         }
-        if head.method == .TRACE && facts.framing != .none {
+        if head.method.isTRACE && facts.framing != .none {
             // RFC 9110 §9.3.8: a TRACE request must not have content, and the HTTP encoder
             // drops its framing headers, so a body would reach the target unframed.
             throw RequestRejection(.badRequest, "TRACE with a body")

@@ -81,7 +81,7 @@ final class UpstreamResponseDecoder: ByteToMessageDecoder {
         if head.status == 101 {
             throw HTTP1ParseError.malformed("101 Switching Protocols without an upgrade request")
         }
-        if method == .HEAD || method == .CONNECT || head.status == 204 || head.status == 304 {
+        if method.isHEAD || method.isCONNECT || head.status == 204 || head.status == 304 {
             return .none
         }
         switch head.transferCoding {
