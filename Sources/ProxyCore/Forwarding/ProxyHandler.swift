@@ -49,6 +49,8 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// While a response head from our parser is handled: which fields the rewriter may copy
     /// without looking at their names.
     private var responseHints: FieldHints?
+    /// Its field lines as received (``RawResponseFields``).
+    private var responseRaw: (block: ByteBuffer, hasContentLength: Bool)?
     private var setStickyCookie = false
     /// Why the current retry is happening; answered instead of 503 when no other target can be picked.
     private var retryCause: UpstreamError?
@@ -360,14 +362,32 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.cancelResponseTimer()
             self.responseStatus = head.status.code
             let clientVersion = self.clientHead?.version ?? .http1_1
-            var rewritten = self.settings.responseRewriter.rewrite(head, clientVersion: clientVersion, hints: self.responseHints)
-            self.responseHints = nil
-            if self.setStickyCookie, let group = self.groupState?.group, let cookie = group.stickiness, let target = self.target,
-                let header = self.stickyCookieHeader(for: target, group: group, cookie: cookie)
-            {
-                rewritten.headers.add(name: "Set-Cookie", value: header)
+            let rewriter = self.settings.responseRewriter
+            var stickyCookie: String?
+            if self.setStickyCookie, let group = self.groupState?.group, let cookie = group.stickiness, let target = self.target {
+                stickyCookie = self.stickyCookieHeader(for: target, group: group, cookie: cookie)
             }
-            self.write(.head(rewritten), context: context)
+            if let hints = self.responseHints, let raw = self.responseRaw, let writer = self.responseWriter, writer.writesRawFields {
+                // The target's field lines go out as received, less what the rewrite removes;
+                // the head carries only what is added (decision 0012).
+                var added: [(String, String)] = []
+                if let server = rewriter.serverHeader, !server.isEmpty {
+                    added.append(("Server", server))
+                }
+                if let stickyCookie {
+                    added.append(("Set-Cookie", stickyCookie))
+                }
+                let fields = RawResponseFields(block: raw.block, hints: hints, hasContentLength: raw.hasContentLength, rewriter: rewriter)
+                writer.writeResponseHead(HTTPResponseHead(version: clientVersion, status: head.status, headers: HTTPHeaders(added)), fields: fields)
+            } else {
+                var rewritten = rewriter.rewrite(head, clientVersion: clientVersion, hints: self.responseHints)
+                if let stickyCookie {
+                    rewritten.headers.add(name: "Set-Cookie", value: stickyCookie)
+                }
+                self.write(.head(rewritten), context: context)
+            }
+            self.responseHints = nil
+            self.responseRaw = nil
             self.clientNeedsFlush = true
         case .forwardResponseBody:
             break  // written by the caller, which holds the buffer
@@ -487,8 +507,6 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// Ends the current try's in-flight accounting. `success` feeds passive health; `nil` when
-    /// the outcome says nothing about the target.
     /// Writes a response part: to the linked guard, or through the pipeline.
     private func write(_ part: HTTPServerResponsePart, context: ChannelHandlerContext) {
         if let writer = self.responseWriter {
@@ -498,6 +516,8 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// Ends the current try's in-flight accounting. `success` feeds passive health; `nil` when
+    /// the outcome says nothing about the target.
     private func finishTarget(success: Bool?) {
         guard self.targetInFlight, let target = self.target else { return }
         self.targetInFlight = false
@@ -627,8 +647,10 @@ extension ProxyHandler: UpstreamConnectionDelegate {
         switch part {
         case .head(let head):
             self.responseHints = connection.responseFieldHints
+            self.responseRaw = connection.responseRawFields
             self.perform(self.machine.responseHead(head, keepAlive: connection.responseKeepAlive), context: context)
             self.responseHints = nil
+            self.responseRaw = nil
         case .body(let buffer):
             if case .forwardResponseBody = self.machine.responseBody() {
                 self.responseBytes += buffer.readableBytes

@@ -9,6 +9,9 @@
 public struct FieldHints: Hashable, Sendable {
     /// Bit `i`: field `i` may be special. Fields from the 64th on always count as special.
     var special: UInt64 = 0
+    /// A `Connection: close` came: a field named `Close` is hop-by-hop too (for those who
+    /// look at special fields one by one without collecting the `Connection` tokens).
+    var removesClose = false
 
     @inline(__always)
     func isSpecial(_ index: Int) -> Bool {

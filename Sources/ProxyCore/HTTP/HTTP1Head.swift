@@ -1,3 +1,4 @@
+import NIOCore
 import NIOHTTP1
 
 /// A message head as ``HTTP1HeadParser`` read it: the start line, the fields in order, and what
@@ -34,11 +35,21 @@ struct HTTP1Head {
     var unsupportedExpect: String?
     /// The `close` and `keep-alive` tokens of the `Connection` fields (``KeepAlive``).
     var connectionTokens = KeepAlive.Tokens()
+    /// Where the field lines start in the head's bytes (after the start line).
+    var fieldsStart = 0
+    /// The field lines as received (without the final empty line), when the parser keeps them
+    /// (``RawResponseFields``).
+    var rawFields: ByteBuffer?
     /// The fields whose names may be special to a rewriter (``FieldHints``).
     var specialFields = FieldHints()
 
     /// What the rewriters may skip; `nil` when a `Connection` field names other fields.
-    var fieldHints: FieldHints? { self.connectionTokens.namesOtherFields ? nil : self.specialFields }
+    var fieldHints: FieldHints? {
+        guard !self.connectionTokens.namesOtherFields else { return nil }
+        var hints = self.specialFields
+        hints.removesClose = self.connectionTokens.sawClose
+        return hints
+    }
 
     /// Whether the message lets its connection be kept open.
     var isKeepAlive: Bool { self.connectionTokens.isKeepAlive(version: self.version) }

@@ -49,6 +49,7 @@ enum HTTP1HeadParser {
             guard p[i] == Self.cr, p[i + 1] == Self.lf else { throw HTTP1ParseError.malformed("invalid request line") }
             i += 2
             var head = HTTP1Head(version: version, method: method, uri: uri)
+            head.fieldsStart = i
             try Self.parseFields(p, from: i, table: table, maxFields: maxFields, hints: hints, into: &head)
             return head
         }
@@ -75,6 +76,7 @@ enum HTTP1HeadParser {
             guard p[i] == Self.cr, p[i + 1] == Self.lf else { throw HTTP1ParseError.malformed("invalid status line") }
             i += 2
             var head = HTTP1Head(version: version, status: status)
+            head.fieldsStart = i
             try Self.parseFields(p, from: i, table: table, maxFields: maxFields, hints: hints, into: &head)
             return head
         }

@@ -51,6 +51,8 @@ struct HTTP1Parser {
     static let maxChunkLineBytes = 4096
 
     private let isRequest: Bool
+    /// Whether heads keep their field lines as received (``HTTP1Head/rawFields``).
+    private let keepsRawFields: Bool
     private let maxHeadBytes: Int
     private let maxFields: Int
     private var state = State.head
@@ -68,8 +70,9 @@ struct HTTP1Parser {
     /// - Parameters:
     ///   - maxHeadBytes: A head (start line and fields) or a trailer section may be this long.
     ///   - maxFields: A head may have this many fields.
-    init(isRequest: Bool, maxHeadBytes: Int, maxFields: Int) {
+    init(isRequest: Bool, maxHeadBytes: Int, maxFields: Int, keepsRawFields: Bool = false) {
         self.isRequest = isRequest
+        self.keepsRawFields = keepsRawFields
         self.maxHeadBytes = maxHeadBytes
         self.maxFields = maxFields
     }
@@ -119,11 +122,14 @@ struct HTTP1Parser {
                     return nil
                 }
                 let hints = HTTP1HeadParser.Hints(previous: self.previousFields, lines: self.lines)
-                let head = try buffer.withUnsafeReadableBytes { bytes in
+                var head = try buffer.withUnsafeReadableBytes { bytes in
                     let head = UnsafeRawBufferPointer(rebasing: bytes[0..<length])
                     return try self.isRequest
                         ? HTTP1HeadParser.parseRequest(head, maxFields: self.maxFields, hints: hints)
                         : HTTP1HeadParser.parseResponse(head, maxFields: self.maxFields, hints: hints)
+                }
+                if self.keepsRawFields {
+                    head.rawFields = buffer.getSlice(at: buffer.readerIndex + head.fieldsStart, length: length - 2 - head.fieldsStart)
                 }
                 buffer.moveReaderIndex(forwardBy: length)
                 self.lines = 0

@@ -105,8 +105,19 @@ public final class HTTP1ResponseEncoder: ChannelOutboundHandler, RemovableChanne
         }
     }
 
-    /// Frames `head` (see the type's comment) and writes it into `buffer`.
-    func encode(_ head: HTTPResponseHead, into buffer: inout ByteBuffer) {
+    /// Writes a head whose target fields are copied as received (`fields`) before `head`'s own
+    /// (decision 0012), framed as any head; held like one written without a promise.
+    func writeHead(_ head: HTTPResponseHead, fields: RawResponseFields) {
+        guard let context = self.context else { return }
+        self.heldHead.write(on: context)
+        var buffer = context.channel.allocator.buffer(capacity: 512)
+        self.encode(head, fields: fields, into: &buffer)
+        self.heldHead.hold(buffer)
+    }
+
+    /// Frames `head` (see the type's comment) and writes it into `buffer`; `fields`, when
+    /// given, are written first.
+    func encode(_ head: HTTPResponseHead, fields: RawResponseFields? = nil, into buffer: inout ByteBuffer) {
         let code = head.status.code
         let informational = code >= 100 && code < 200 && code != 101
         var respondingToConnect = false
@@ -114,11 +125,15 @@ public final class HTTP1ResponseEncoder: ChannelOutboundHandler, RemovableChanne
             respondingToConnect = method.isCONNECT
             self.suppressBody = method.isHEAD || respondingToConnect
         }
-        let framing = HTTP1Serializer.writeFields(
+        var framing = HTTP1Serializer.writeFields(
             startLine: { HTTP1Serializer.writeStatusLine(version: head.version, status: head.status, into: &$0) },
+            leading: { fields?.write(into: &$0) },
             headers: head.headers,
             into: &buffer
         )
+        if let fields, fields.hasContentLength {
+            framing.hasContentLength = true
+        }
         let omit: HTTP1Serializer.Omit
         var chunked = false
         if respondingToConnect || !head.status.mayHaveResponseBody {

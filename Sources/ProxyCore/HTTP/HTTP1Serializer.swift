@@ -61,10 +61,18 @@ enum HTTP1Serializer {
     /// Writes `startLine` (without its line end) and a line for every field of `headers`; the
     /// head is not finished until ``finishHead(_:omit:addChunked:into:)``.
     /// - Returns: The framing headers found, for the caller to decide what to omit or add.
-    static func writeFields(startLine: (inout ByteBuffer) -> Void, headers: HTTPHeaders, into buffer: inout ByteBuffer) -> Framing {
+    /// - Parameter leading: Writes field lines of its own before those of `headers` (field
+    ///   lines copied as received; their framing headers are the caller's to note).
+    static func writeFields(
+        startLine: (inout ByteBuffer) -> Void,
+        leading: (inout ByteBuffer) -> Void = { _ in },
+        headers: HTTPHeaders,
+        into buffer: inout ByteBuffer
+    ) -> Framing {
         startLine(&buffer)
         buffer.writeInteger(Self.crlf)
         var framing = Framing(fieldsStart: buffer.writerIndex)
+        leading(&buffer)
         var index = headers.startIndex
         while index < headers.endIndex {
             let first = headers[index]

@@ -45,6 +45,17 @@ enum HeaderName {
         return true
     }
 
+    /// ``matches(_:_:)`` against a lowercased name known at run time.
+    static func matches(_ bytes: UnsafeRawBufferPointer, lowercased: String) -> Bool {
+        guard bytes.count == lowercased.utf8.count else { return false }
+        return lowercased.utf8.withContiguousStorageIfAvailable { expected in
+            for index in 0..<bytes.count where Self.folded(bytes[index]) != expected[index] {
+                return false
+            }
+            return true
+        } ?? false
+    }
+
     /// `byte` with ASCII upper case letters made lower case.
     @inline(__always)
     static func folded(_ byte: UInt8) -> UInt8 {

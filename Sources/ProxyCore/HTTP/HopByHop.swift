@@ -16,6 +16,18 @@ enum HopByHop {
         return (first == UInt8(ascii: "p") || first == UInt8(ascii: "P")) && HeaderName.hasPrefix(name, "proxy-")
     }
 
+    /// ``isAlwaysRemoved(_:)`` for a raw name being copied.
+    static func isAlwaysRemoved(_ name: UnsafeRawBufferPointer) -> Bool {
+        switch name.count {
+        case 2: if HeaderName.matches(name, "te") { return true }
+        case 7: if HeaderName.matches(name, "trailer") || HeaderName.matches(name, "upgrade") { return true }
+        case 10: if HeaderName.matches(name, "connection") || HeaderName.matches(name, "keep-alive") { return true }
+        case 17: if HeaderName.matches(name, "transfer-encoding") { return true }
+        default: break
+        }
+        return name.count >= 6 && HeaderName.matches(UnsafeRawBufferPointer(rebasing: name[0..<6]), "proxy-")
+    }
+
     /// Fields that frame or route the message. A `Connection` header may not make us drop them:
     /// `Connection: content-length` would otherwise strip the body's framing on the way to the
     /// target, and the body would be read there as a second request (request smuggling).

@@ -15,6 +15,8 @@ enum KeepAlive {
         var lastIsKeepAlive = false
         /// Another token came: a field to remove as hop-by-hop (RFC 9110 §7.6.1).
         var namesOtherFields = false
+        /// A `close` came, which also names a field `Close` to remove.
+        var sawClose = false
 
         /// One `close`, or one `keep-alive`, decides; none leaves the version's default
         /// (HTTP/1.1 keeps, HTTP/1.0 closes); more than one closes.
@@ -40,6 +42,7 @@ enum KeepAlive {
                 if HeaderName.matches(token, "close") {
                     self.count += 1
                     self.lastIsKeepAlive = false
+                    self.sawClose = true
                 } else if HeaderName.matches(token, "keep-alive") {
                     self.count += 1
                     self.lastIsKeepAlive = true

@@ -232,6 +232,24 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
         self.writeResponse(part, context: context, promise: promise)
     }
 
+    /// Whether ``writeResponseHead(_:fields:)`` may be used: an encoder is linked below.
+    var writesRawFields: Bool { self.responseEncoder != nil }
+
+    /// Writes a response head whose target fields are written as received (`fields`), with
+    /// `head` holding only the fields added to them: the direct call of the ``ProxyHandler``
+    /// (decision 0012), when ``writesRawFields``.
+    func writeResponseHead(_ head: HTTPResponseHead, fields: RawResponseFields) {
+        guard self.context != nil, let encoder = self.responseEncoder else { return }
+        var head = head
+        switch self.machine.responseHead(head, hasContentLength: fields.hasContentLength) {
+        case .write(let connectionHeader):
+            if let connectionHeader {
+                head.headers.add(name: "connection", value: connectionHeader)
+            }
+        }
+        encoder.writeHead(head, fields: fields)
+    }
+
     private func writeResponse(_ part: HTTPServerResponsePart, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
         switch part {
         case .head(var head):

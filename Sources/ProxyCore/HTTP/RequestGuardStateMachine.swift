@@ -152,7 +152,9 @@ struct RequestGuardStateMachine {
         }
     }
 
-    mutating func responseHead(_ head: HTTPResponseHead) -> ResponseHeadAction {
+    /// - Parameter hasContentLength: Whether the response has a `Content-Length`, when known
+    ///   without looking at `head`'s fields (those written as received are not in it).
+    mutating func responseHead(_ head: HTTPResponseHead, hasContentLength: Bool? = nil) -> ResponseHeadAction {
         guard case .inFlight(var request) = self.state else { return .write(connectionHeader: nil) }
         if head.status.code < 200 {
             return .write(connectionHeader: nil)  // informational: the real head follows
@@ -162,7 +164,8 @@ struct RequestGuardStateMachine {
         // the headers scanned for one.
         let close =
             !request.keepAlive || self.quiescing || !request.requestEnded
-            || (request.version == .http1_0 && head.status.mayHaveResponseBody && !head.headers.contains(name: "content-length"))
+            || (request.version == .http1_0 && head.status.mayHaveResponseBody
+                && !(hasContentLength ?? false || head.headers.contains(name: "content-length")))
         request.closeAfterResponse = close
         self.state = .inFlight(request)
         if close {

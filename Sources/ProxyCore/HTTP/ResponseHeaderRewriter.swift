@@ -18,6 +18,18 @@ public struct ResponseHeaderRewriter: Sendable {
         self.serverHeader = serverHeader
     }
 
+    /// Whether a field named by raw `name` is among the stripped (by length first).
+    func strips(_ name: UnsafeRawBufferPointer) -> Bool {
+        guard self.strippedLengths & 1 << UInt64(min(name.count, 63)) != 0 else { return false }
+        return self.stripped.contains { HeaderName.matches(name, lowercased: $0) }
+    }
+
+    /// Whether a field named by raw `name` survives the rewrite when the `Connection` fields
+    /// name nothing but `close` and `keep-alive`: not hop-by-hop, not stripped.
+    func keepsField(named name: UnsafeRawBufferPointer) -> Bool {
+        !HopByHop.isAlwaysRemoved(name) && !self.strips(name)
+    }
+
     @inline(__always)
     private func isStripped(_ name: String) -> Bool {
         self.strippedLengths & 1 << UInt64(min(name.utf8.count, 63)) != 0

@@ -94,15 +94,27 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     /// names (``FieldHints``); `nil` when unknown.
     private(set) var responseFieldHints: FieldHints?
 
+    /// That head's field lines as received, and whether a `Content-Length` was among them
+    /// (``RawResponseFields``); `nil` when unknown.
+    private(set) var responseRawFields: (block: ByteBuffer, hasContentLength: Bool)?
+
     /// A part from the ``UpstreamResponseDecoder`` right below, which calls this instead of
-    /// firing it through the pipeline (decision 0012); `keepAlive` and `hints` with a head.
-    func receiveDecoded(_ part: HTTPClientResponsePart, keepAlive: Bool?, hints: FieldHints? = nil) {
+    /// firing it through the pipeline (decision 0012); the rest with a head.
+    func receiveDecoded(
+        _ part: HTTPClientResponsePart,
+        keepAlive: Bool?,
+        hints: FieldHints? = nil,
+        rawFields: ByteBuffer? = nil,
+        hasContentLength: Bool = false
+    ) {
         guard let context = self.context else { return }
         self.responseKeepAlive = keepAlive
         self.responseFieldHints = hints
+        self.responseRawFields = rawFields.map { ($0, hasContentLength) }
         self.received(part, context: context)
         self.responseKeepAlive = nil
         self.responseFieldHints = nil
+        self.responseRawFields = nil
     }
 
     private func received(_ part: HTTPClientResponsePart, context: ChannelHandlerContext) {

@@ -14,7 +14,7 @@ final class UpstreamResponseDecoder: ByteToMessageDecoder {
     typealias InboundOut = HTTPClientResponsePart
 
     /// NIO's default limits for responses.
-    private var parser = HTTP1Parser(isRequest: false, maxHeadBytes: 80 * 1024, maxFields: Int(UInt16.max) - 1)
+    private var parser = HTTP1Parser(isRequest: false, maxHeadBytes: 80 * 1024, maxFields: Int(UInt16.max) - 1, keepsRawFields: true)
     /// Methods of the requests sent and not yet answered, oldest first.
     private var methods = CircularBuffer<HTTPMethod>(initialCapacity: 2)
 
@@ -44,7 +44,13 @@ final class UpstreamResponseDecoder: ByteToMessageDecoder {
                 self.parser.startBody(try Self.framing(of: head, method: method))
                 let responseHead = HTTPResponseHead(version: head.version, status: HTTPResponseStatus(statusCode: head.status), headers: HTTPHeaders(head.fields))
                 if let connection = self.connection {
-                    connection.receiveDecoded(.head(responseHead), keepAlive: head.isKeepAlive, hints: head.fieldHints)
+                    connection.receiveDecoded(
+                        .head(responseHead),
+                        keepAlive: head.isKeepAlive,
+                        hints: head.fieldHints,
+                        rawFields: head.rawFields,
+                        hasContentLength: head.contentLength != nil
+                    )
                 } else {
                     context.fireChannelRead(NIOAny(HTTPClientResponsePart.head(responseHead)))
                 }
