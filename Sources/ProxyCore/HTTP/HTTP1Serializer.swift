@@ -51,14 +51,21 @@ enum HTTP1Serializer {
 
     static let chunkedField: StaticString = "transfer-encoding: chunked\r\n"
 
-    /// A line end, written as one integer (big-endian: CR then LF): `writeStaticString` goes
-    /// through `ByteBuffer`'s generic byte-collection path (~110 instructions for two bytes).
-    static let crlf = UInt16(0x0D0A)
+    /// Writes a line end into the buffer's room: `writeStaticString` and `writeInteger` both
+    /// go through `ByteBuffer`'s non-inlined copy (~110 instructions for two bytes).
+    @inline(__always)
+    static func writeCRLF(into buffer: inout ByteBuffer) {
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 2) { target in
+            target[0] = UInt8(ascii: "\r")
+            target[1] = UInt8(ascii: "\n")
+            return 2
+        }
+    }
 
     /// Space reserved at a time for field lines; a longer line gets its own.
     private static let fieldSpace = 1024
 
-    /// Writes `startLine` (without its line end) and a line for every field of `headers`; the
+    /// Writes `startLine` (with its line end) and a line for every field of `headers`; the
     /// head is not finished until ``finishHead(_:omit:addChunked:into:)``.
     /// - Returns: The framing headers found, for the caller to decide what to omit or add.
     /// - Parameter leading: Writes field lines of its own before those of `headers` (field
@@ -70,7 +77,6 @@ enum HTTP1Serializer {
         into buffer: inout ByteBuffer
     ) -> Framing {
         startLine(&buffer)
-        buffer.writeInteger(Self.crlf)
         var framing = Framing(fieldsStart: buffer.writerIndex)
         leading(&buffer)
         var index = headers.startIndex
@@ -116,7 +122,7 @@ enum HTTP1Serializer {
         if addChunked {
             buffer.writeStaticString(Self.chunkedField)
         }
-        buffer.writeInteger(Self.crlf)
+        Self.writeCRLF(into: &buffer)
     }
 
     /// Rewrites the field lines from `start` without those `omit` names. Rare (a message framed
@@ -145,16 +151,16 @@ enum HTTP1Serializer {
         buffer.writeBytes(kept)
     }
 
-    /// `HTTP/1.1 200 OK` (no line end), in one write for HTTP/1.x and a three-digit status.
+    /// `HTTP/1.1 200 OK` and its line end, in one write for HTTP/1.x and a three-digit status.
     static func writeStatusLine(version: HTTPVersion, status: HTTPResponseStatus, into buffer: inout ByteBuffer) {
         let code = status.code
         guard version.major == 1, version.minor <= 1, code >= 100, code <= 999 else {
             Self.writeVersion(version, into: &buffer)
-            buffer.writeString(" \(code) \(status.reasonPhrase)")
+            buffer.writeString(" \(code) \(status.reasonPhrase)\r\n")
             return
         }
         let reason = status.reasonPhrase
-        let size = 13 + reason.utf8.count
+        let size = 15 + reason.utf8.count
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { target in
             var offset = Self.copyVersion(minor: version.minor, to: target)
             target[offset] = UInt8(ascii: " ")
@@ -164,19 +170,22 @@ enum HTTP1Serializer {
             target[offset + 4] = UInt8(ascii: " ")
             offset += 5
             offset += Self.copyUTF8(of: reason, to: target, at: offset)
-            return offset
+            target[offset] = UInt8(ascii: "\r")
+            target[offset + 1] = UInt8(ascii: "\n")
+            return offset + 2
         }
     }
 
-    /// `GET /path HTTP/1.1` (no line end), in one write for HTTP/1.x.
+    /// `GET /path HTTP/1.1` and its line end, in one write for HTTP/1.x.
     static func writeRequestLine(method: HTTPMethod, uri: String, version: HTTPVersion, into buffer: inout ByteBuffer) {
         let name = method.rawValue
         guard version.major == 1, version.minor <= 1 else {
             buffer.writeString("\(name) \(uri) ")
             Self.writeVersion(version, into: &buffer)
+            buffer.writeString("\r\n")
             return
         }
-        let size = name.utf8.count + uri.utf8.count + 10
+        let size = name.utf8.count + uri.utf8.count + 12
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { target in
             var offset = Self.copyUTF8(of: name, to: target, at: 0)
             target[offset] = UInt8(ascii: " ")
@@ -185,7 +194,9 @@ enum HTTP1Serializer {
             target[offset] = UInt8(ascii: " ")
             offset += 1
             offset += Self.copyVersion(minor: version.minor, to: UnsafeMutableRawBufferPointer(rebasing: target[offset...]))
-            return offset
+            target[offset] = UInt8(ascii: "\r")
+            target[offset + 1] = UInt8(ascii: "\n")
+            return offset + 2
         }
     }
 
@@ -240,10 +251,10 @@ enum HTTP1Serializer {
         let count = data.readableBytes
         var sizeLine = allocator.buffer(capacity: 20 + (count <= Self.chunkCopyLimit ? count : 0))
         sizeLine.writeString(String(count, radix: 16))
-        sizeLine.writeInteger(Self.crlf)
+        Self.writeCRLF(into: &sizeLine)
         if count <= Self.chunkCopyLimit, case .byteBuffer(var bytes) = data {
             sizeLine.writeBuffer(&bytes)
-            sizeLine.writeInteger(Self.crlf)
+            Self.writeCRLF(into: &sizeLine)
             write(.byteBuffer(sizeLine), true)
             return
         }
@@ -263,7 +274,7 @@ enum HTTP1Serializer {
             return buffer
         }
         var buffer = allocator.buffer(capacity: 64)
-        let framing = Self.writeFields(startLine: { $0.writeStaticString("0") }, headers: trailers, into: &buffer)
+        let framing = Self.writeFields(startLine: { $0.writeStaticString("0\r\n") }, headers: trailers, into: &buffer)
         Self.finishHead(framing, omit: .none, addChunked: false, into: &buffer)
         return buffer
     }
