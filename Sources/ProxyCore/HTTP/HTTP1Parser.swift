@@ -117,6 +117,7 @@ struct HTTP1Parser {
         while true {
             switch self.state {
             case .head:
+                guard buffer.readableBytes > 0 else { return nil }
                 guard let length = try self.findEmptyLine(in: &buffer, skippingLeadingEmptyLines: self.isRequest) else {
                     try self.checkStart(of: buffer)
                     return nil

@@ -36,6 +36,7 @@ enum HeaderName {
 
     /// Whether raw `bytes` (a field name or value being parsed) equal `lowercased` ignoring
     /// ASCII case.
+    @inline(__always)
     static func matches(_ bytes: UnsafeRawBufferPointer, _ lowercased: StaticString) -> Bool {
         guard bytes.count == lowercased.utf8CodeUnitCount else { return false }
         let expected = lowercased.utf8Start
