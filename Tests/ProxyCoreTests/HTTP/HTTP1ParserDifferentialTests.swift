@@ -9,34 +9,6 @@ import Testing
 /// parts, and an error where it errs. Where ours differs on purpose, the case says so and what
 /// ours does instead.
 struct HTTP1ParserDifferentialTests {
-    final class Recorder: ChannelInboundHandler {
-        typealias InboundIn = HTTPServerRequestPart
-        var events: [String] = []
-
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            switch self.unwrapInboundIn(data) {
-            case .head(let head):
-                let fields = head.headers.map { "\($0.name)=\($0.value)" }
-                self.events.append("head \(head.method.rawValue) \(head.uri) \(head.version) \(fields)")
-            case .body(let buffer):
-                // Body parts are split where reads were; the bytes are what counts.
-                if let last = self.events.last, last.hasPrefix("body ") {
-                    self.events[self.events.count - 1] = last + String(buffer: buffer)
-                } else {
-                    self.events.append("body " + String(buffer: buffer))
-                }
-            case .end(let trailers):
-                self.events.append("end \(trailers.map { $0.map { "\($0.name)=\($0.value)" } } ?? [])")
-            }
-        }
-
-        func errorCaught(context: ChannelHandlerContext, error: any Error) {
-            if self.events.last != "error" {
-                self.events.append("error")
-            }
-        }
-    }
-
     /// Requests both parsers take the same way (or both refuse).
     static let agreed: [String] = [
         "GET / HTTP/1.1\r\nHost: a\r\n\r\n",
@@ -145,7 +117,9 @@ struct HTTP1ParserDifferentialTests {
     /// Writes `bytes` inbound in reads of `step` bytes, then ends the input if asked.
     private func run(_ handler: some ChannelHandler, _ input: String, splitEvery step: Int, endInput: Bool) throws -> [String] {
         let channel = EmbeddedChannel()
-        let recorder = Recorder()
+        let recorder = PartRecorder<HTTPRequestHead> { head in
+            "\(head.method.rawValue) \(head.uri) \(head.version) \(head.headers.map { "\($0.name)=\($0.value)" })"
+        }
         try channel.pipeline.syncOperations.addHandlers([handler, recorder])
         let bytes = Array(input.utf8)
         var offset = 0

@@ -8,32 +8,6 @@ import Testing
 /// Our response decoder against NIO's (llhttp) on the same bytes at every read size, each told
 /// the same request methods.
 struct HTTP1ResponseParserDifferentialTests {
-    final class Recorder: ChannelInboundHandler {
-        typealias InboundIn = HTTPClientResponsePart
-        var events: [String] = []
-
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            switch self.unwrapInboundIn(data) {
-            case .head(let head):
-                self.events.append("head \(head.version) \(head.status.code) \(head.headers.map { "\($0.name)=\($0.value)" })")
-            case .body(let buffer):
-                if let last = self.events.last, last.hasPrefix("body ") {
-                    self.events[self.events.count - 1] = last + String(buffer: buffer)
-                } else {
-                    self.events.append("body " + String(buffer: buffer))
-                }
-            case .end(let trailers):
-                self.events.append("end \(trailers.map { $0.map { "\($0.name)=\($0.value)" } } ?? [])")
-            }
-        }
-
-        func errorCaught(context: ChannelHandlerContext, error: any Error) {
-            if self.events.last != "error" {
-                self.events.append("error")
-            }
-        }
-    }
-
     /// Responses to the requests whose methods are given, taken the same way by both.
     static let agreed: [(methods: [HTTPMethod], input: String)] = [
         ([.GET], "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nServer: x\r\n\r\nabc"),
@@ -69,7 +43,9 @@ struct HTTP1ResponseParserDifferentialTests {
 
     private func run(ours: Bool, methods: [HTTPMethod], _ input: String, splitEvery step: Int) throws -> [String] {
         let channel = EmbeddedChannel()
-        let recorder = Recorder()
+        let recorder = PartRecorder<HTTPResponseHead> { head in
+            "\(head.version) \(head.status.code) \(head.headers.map { "\($0.name)=\($0.value)" })"
+        }
         let handler: any ChannelHandler
         if ours {
             let decoder = UpstreamResponseDecoder()
