@@ -61,7 +61,9 @@ public final class TargetGroupLoopState: @unchecked Sendable {
         var candidates = self.candidateScratch  // taken, so the picker borrows it while we own it
         self.candidateScratch = []
         defer {
-            candidates.removeAll(keepingCapacity: true)
+            while !candidates.isEmpty {  // one at a time: `removeAll(keepingCapacity:)` goes through `replaceSubrange`
+                candidates.removeLast()
+            }
             self.candidateScratch = candidates
         }
         candidates.reserveCapacity(self.statuses.count)
