@@ -397,7 +397,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             let upstream = self.upstream
             self.upstream = nil
             self.write(.end(nil), context: context)
-            context.flush()
+            self.flushClient(context: context)
             self.clientNeedsFlush = false
             if let upstream {
                 upstream.delegate = nil
@@ -421,7 +421,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 self.write(.body(.byteBuffer(body)), context: context)
             }
             self.write(.end(nil), context: context)
-            context.flush()
+            self.flushClient(context: context)
             self.writeAccessLog(error: nil)
         case .closeClient(let error):
             self.cancelResponseTimer()
@@ -509,6 +509,15 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// Flushes the client connection: through the linked guard, or through the pipeline.
+    private func flushClient(context: ChannelHandlerContext) {
+        if let writer = self.responseWriter {
+            writer.flushResponse()
+        } else {
+            context.flush()
+        }
+    }
+
     /// Writes a response part: to the linked guard, or through the pipeline.
     private func write(_ part: HTTPServerResponsePart, context: ChannelHandlerContext) {
         if let writer = self.responseWriter {
@@ -541,7 +550,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.write(.head(head), context: context)
         self.write(.body(.byteBuffer(body)), context: context)
         self.write(.end(nil), context: context)
-        context.flush()
+        self.flushClient(context: context)
         self.logger.notice(
             "upstream failure",
             metadata: [
@@ -667,7 +676,7 @@ extension ProxyHandler: UpstreamConnectionDelegate {
     func upstreamReadComplete(_ connection: UpstreamConnection) {
         guard let context = self.context, self.clientNeedsFlush else { return }
         self.clientNeedsFlush = false
-        context.flush()
+        self.flushClient(context: context)
     }
 
     func upstreamWritabilityChanged(_ connection: UpstreamConnection, isWritable: Bool) {

@@ -47,6 +47,13 @@ public final class HTTP1RequestEncoder: ChannelOutboundHandler, RemovableChannel
         context.flush()
     }
 
+    /// Flushes as if the handler above had flushed through the pipeline (the direct call of the
+    /// handler linked above it: no pipeline hop).
+    func flush() {
+        guard let context = self.context else { return }
+        self.flush(context: context)
+    }
+
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         self.write(self.unwrapOutboundIn(data), context: context, promise: promise)
     }

@@ -51,6 +51,13 @@ public final class HTTP1ResponseEncoder: ChannelOutboundHandler, RemovableChanne
         context.flush()
     }
 
+    /// Flushes as if the handler above had flushed through the pipeline (the direct call of the
+    /// handler linked above it: no pipeline hop).
+    func flush() {
+        guard let context = self.context else { return }
+        self.flush(context: context)
+    }
+
     /// A request was received that will be answered: its response is framed for its method.
     public func requestReceived(method: HTTPMethod) {
         if self.nextMethod == nil {

@@ -232,6 +232,16 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
         self.writeResponse(part, context: context, promise: promise)
     }
 
+    /// Flushes what was written: the direct call of the ``ProxyHandler``, straight to the linked
+    /// encoder (the guard has nothing of its own to flush).
+    func flushResponse() {
+        if let encoder = self.responseEncoder {
+            encoder.flush()
+        } else {
+            self.context?.flush()
+        }
+    }
+
     /// Whether ``writeResponseHead(_:fields:)`` may be used: an encoder is linked below.
     var writesRawFields: Bool { self.responseEncoder != nil }
 

@@ -60,7 +60,11 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func flush() {
-        self.context?.flush()
+        if let encoder = self.encoder {
+            encoder.flush()  // the next outbound handler: the decoder between only reads
+        } else {
+            self.context?.flush()
+        }
     }
 
     /// Stops reading from the target until ``resumeReading()``: the client is not keeping up.
