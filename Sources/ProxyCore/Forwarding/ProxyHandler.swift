@@ -169,7 +169,16 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.readPending = true
             return
         }
-        context.read()
+        self.readClient(context: context)
+    }
+
+    /// Passes a read on: to the linked guard directly, or through the pipeline.
+    private func readClient(context: ChannelHandlerContext) {
+        if let writer = self.responseWriter {
+            writer.readRequests()
+        } else {
+            context.read()
+        }
     }
 
     /// A configuration reload: the next requests follow the new settings; a request in flight on
@@ -576,7 +585,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         self.readPending = false
-        context.read()
+        self.readClient(context: context)
     }
 
     private func startResponseTimer(context: ChannelHandlerContext) {

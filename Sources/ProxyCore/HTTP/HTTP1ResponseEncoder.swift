@@ -51,6 +51,12 @@ public final class HTTP1ResponseEncoder: ChannelOutboundHandler, RemovableChanne
         context.flush()
     }
 
+    /// Passes a read on as the pipeline would (the encoder does nothing with reads): the direct
+    /// call of the guard above.
+    func passRead() {
+        self.context?.read()
+    }
+
     /// Flushes as if the handler above had flushed through the pipeline (the direct call of the
     /// handler linked above it: no pipeline hop).
     func flush() {

@@ -195,7 +195,23 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
             self.readPending = true
             return
         }
-        context.read()
+        self.passRead(context: context)
+    }
+
+    /// A read from the handler linked above (its direct call, as for writes).
+    func readRequests() {
+        guard let context = self.context else { return }
+        self.read(context: context)
+    }
+
+    /// Passes a read on below: past the linked encoder, which has nothing to do with reads, or
+    /// through the pipeline.
+    private func passRead(context: ChannelHandlerContext) {
+        if let encoder = self.responseEncoder {
+            encoder.passRead()
+        } else {
+            context.read()
+        }
     }
 
     private func enqueue(_ part: HTTPServerRequestPart) {
@@ -329,7 +345,7 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
             }
             if handler.readPending && handler.bufferedBytes < Self.maxBufferedBytes {
                 handler.readPending = false
-                context.read()
+                handler.passRead(context: context)
             }
         }
     }

@@ -76,7 +76,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
         self.holdReads = false
         if self.readPending, let context = self.context {
             self.readPending = false
-            context.read()
+            self.passRead(context: context)
         }
     }
 
@@ -150,6 +150,16 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     func read(context: ChannelHandlerContext) {
         if self.holdReads {
             self.readPending = true
+        } else {
+            self.passRead(context: context)
+        }
+    }
+
+    /// Passes a read on below: past the linked encoder, which has nothing to do with reads (the
+    /// decoder between them only reads), or through the pipeline.
+    private func passRead(context: ChannelHandlerContext) {
+        if let encoder = self.encoder {
+            encoder.passRead()
         } else {
             context.read()
         }
