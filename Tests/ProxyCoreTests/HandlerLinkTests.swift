@@ -11,8 +11,12 @@ import Testing
 struct HandlerLinkTests {
     final class RecordingReceiver: RequestPartReceiver {
         var parts: [HTTPServerRequestPart] = []
+        var readsCompleted = 0
         func receiveRequestPart(_ part: HTTPServerRequestPart, facts: RequestFacts?) {
             self.parts.append(part)
+        }
+        func receiveReadComplete() {
+            self.readsCompleted += 1
         }
     }
 

@@ -659,6 +659,11 @@ extension ProxyHandler: RequestPartReceiver {
         guard let context = self.context else { return }
         self.received(part, hints: facts?.fieldHints, context: context)
     }
+
+    func receiveReadComplete() {
+        guard let context = self.context else { return }
+        self.channelReadComplete(context: context)
+    }
 }
 
 extension ProxyHandler: UpstreamConnectionDelegate {

@@ -45,10 +45,13 @@ public enum ClientHTTPHandlers {
         )
         let decoder = HTTP1RequestDecoder(maxHeadBytes: limits.headerBytes)
         decoder.requestGuard = requestGuard
+        let driver = DecoderDriver(decoder)
+        driver.readCompleteReceiver = requestGuard
+        timeouts.next = driver
         var handlers: [any ChannelHandler] = [
             timeouts,
             encoder,
-            DecoderDriver(decoder),
+            driver,
             requestGuard,
         ]
         if let proxy {

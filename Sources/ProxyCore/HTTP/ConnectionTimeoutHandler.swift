@@ -23,6 +23,10 @@ public final class ConnectionTimeoutHandler: ChannelInboundHandler, RemovableCha
     private var context: ChannelHandlerContext?
 
     private let timers: LoopTimers?
+    /// The next inbound handler (the request decoder), handed the bytes and the end of each
+    /// read directly (decision 0010); `nil`: through the pipeline. Linked where the two are
+    /// placed (``ClientHTTPHandlers``), unlinked on removal.
+    var next: (any InboundBytesReceiver)?
 
     /// - Parameter timers: The event loop's shared timers (``ProxyLoop/timers``); `nil` makes a
     ///   set for this connection alone.
@@ -52,6 +56,7 @@ public final class ConnectionTimeoutHandler: ChannelInboundHandler, RemovableCha
     public func handlerRemoved(context: ChannelHandlerContext) {
         self.timer?.cancel()
         self.context = nil
+        self.next = nil
     }
 
     public func channelInactive(context: ChannelHandlerContext) {
@@ -61,7 +66,19 @@ public final class ConnectionTimeoutHandler: ChannelInboundHandler, RemovableCha
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         self.perform(self.machine.bytesReceived(), context: context)
-        context.fireChannelRead(data)
+        if let next = self.next {
+            next.receive(data)
+        } else {
+            context.fireChannelRead(data)
+        }
+    }
+
+    public func channelReadComplete(context: ChannelHandlerContext) {
+        if let next = self.next {
+            next.receiveReadComplete()
+        } else {
+            context.fireChannelReadComplete()
+        }
     }
 
     public func requestPhase(_ phase: RequestPhaseEvent) {

@@ -37,11 +37,17 @@ final class DecoderDriver<Decoder: ByteToMessageDecoder>: ChannelInboundHandler 
     private var decoding = false
     private var seenEOF = false
 
+    /// The handler right above, told of the end of each read directly (decision 0010); `nil`:
+    /// through the pipeline. Linked where the two are placed, unlinked on removal.
+    var readCompleteReceiver: (any ReadCompleteReceiver)?
+    private var context: ChannelHandlerContext?
+
     init(_ decoder: Decoder) {
         self.decoder = decoder
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
         self.decoder.decoderAdded(context: context)
     }
 
@@ -50,7 +56,17 @@ final class DecoderDriver<Decoder: ByteToMessageDecoder>: ChannelInboundHandler 
             self.state = .done
         }
         self.buffer = nil
+        self.context = nil
+        self.readCompleteReceiver = nil
         self.decoder.decoderRemoved(context: context)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if let receiver = self.readCompleteReceiver {
+            receiver.receiveReadComplete()
+        } else {
+            context.fireChannelReadComplete()
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -147,6 +163,18 @@ final class DecoderDriver<Decoder: ByteToMessageDecoder>: ChannelInboundHandler 
 
     private var isActive: Bool {
         if case .active = self.state { true } else { false }
+    }
+}
+
+extension DecoderDriver: InboundBytesReceiver {
+    func receive(_ data: NIOAny) {
+        guard let context = self.context else { return }
+        self.channelRead(context: context, data: data)
+    }
+
+    func receiveReadComplete() {
+        guard let context = self.context else { return }
+        self.channelReadComplete(context: context)
     }
 }
 

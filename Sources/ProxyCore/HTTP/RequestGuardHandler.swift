@@ -141,7 +141,11 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
     }
 
     public func channelReadComplete(context: ChannelHandlerContext) {
-        context.fireChannelReadComplete()
+        if let receiver = self.receiver {
+            receiver.receiveReadComplete()
+        } else {
+            context.fireChannelReadComplete()
+        }
     }
 
     public func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -341,7 +345,7 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
             handler.replaying = false
             if replayed {
                 // Like the end of a socket read: lets the proxy flush what it forwarded.
-                context.fireChannelReadComplete()
+                handler.channelReadComplete(context: context)
             }
             if handler.readPending && handler.bufferedBytes < Self.maxBufferedBytes {
                 handler.readPending = false
@@ -372,6 +376,13 @@ public final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHa
         written.futureResult.assumeIsolated().whenComplete { _ in
             context.close(promise: nil)
         }
+    }
+}
+
+extension RequestGuardHandler: ReadCompleteReceiver {
+    func receiveReadComplete() {
+        guard let context = self.context else { return }
+        self.channelReadComplete(context: context)
     }
 }
 

@@ -6,7 +6,7 @@ import NIOHTTP1
 ///
 /// The call stands for `channelRead` on the receiver's own context, so the receiver must be the
 /// guard's next inbound handler: ``ClientHTTPHandlers`` links the two when it places them.
-protocol RequestPartReceiver: AnyObject {
+protocol RequestPartReceiver: ReadCompleteReceiver {
     /// - Parameter facts: With a head, what the parser noted about it (``RequestFacts``), when
     ///   it came straight from our decoder.
     func receiveRequestPart(_ part: HTTPServerRequestPart, facts: RequestFacts?)

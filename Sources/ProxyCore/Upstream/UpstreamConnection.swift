@@ -175,5 +175,12 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     }
 }
 
+extension UpstreamConnection: ReadCompleteReceiver {
+    func receiveReadComplete() {
+        guard let context = self.context else { return }
+        self.channelReadComplete(context: context)
+    }
+}
+
 @available(*, unavailable)
 extension UpstreamConnection: Sendable {}

@@ -64,9 +64,11 @@ public final class UpstreamPool: @unchecked Sendable {
                         // request's method (a HEAD response has no body).
                         let decoder = UpstreamResponseDecoder()
                         let encoder = HTTP1RequestEncoder(responseDecoder: decoder)
-                        try channel.pipeline.syncOperations.addHandlers([encoder, DecoderDriver(decoder), connection])
+                        let driver = DecoderDriver(decoder)
+                        try channel.pipeline.syncOperations.addHandlers([encoder, driver, connection])
                         connection.encoder = encoder
                         decoder.connection = connection
+                        driver.readCompleteReceiver = connection
                         connection.pool = self
                         connection.requestCount = 1
                         self.openConnections += 1

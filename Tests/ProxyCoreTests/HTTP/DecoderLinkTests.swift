@@ -14,16 +14,25 @@ struct DecoderLinkTests {
     final class PipelineSpy: ChannelInboundHandler {
         typealias InboundIn = Any
         var reads = 0
+        var readsCompleted = 0
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             self.reads += 1
             context.fireChannelRead(data)
+        }
+        func channelReadComplete(context: ChannelHandlerContext) {
+            self.readsCompleted += 1
+            context.fireChannelReadComplete()
         }
     }
 
     final class RecordingReceiver: RequestPartReceiver {
         var parts: [HTTPServerRequestPart] = []
+        var readsCompleted = 0
         func receiveRequestPart(_ part: HTTPServerRequestPart, facts: RequestFacts?) {
             self.parts.append(part)
+        }
+        func receiveReadComplete() {
+            self.readsCompleted += 1
         }
     }
 
@@ -49,14 +58,34 @@ struct DecoderLinkTests {
         let decoder = HTTP1RequestDecoder(maxHeadBytes: 1024)
         decoder.requestGuard = requestGuard
         let spy = PipelineSpy()
-        try channel.pipeline.syncOperations.addHandlers(DecoderDriver(decoder), spy, requestGuard)
+        let driver = DecoderDriver(decoder)
+        driver.readCompleteReceiver = requestGuard
+        try channel.pipeline.syncOperations.addHandlers(driver, spy, requestGuard)
         try channel.writeInbound(ByteBuffer(string: "POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nok"))
         #expect(receiver.parts.count == 3)
-        #expect(spy.reads == 0)
+        #expect(receiver.readsCompleted == 1)  // through the guard, to its receiver
+        #expect(spy.reads == 0 && spy.readsCompleted == 0)
         // Unlinked, the same parts cross the pipeline.
         decoder.requestGuard = nil
         try channel.writeInbound(ByteBuffer(string: "GET /b HTTP/1.1\r\nHost: a\r\n\r\n"))
         #expect(spy.reads == 2)
+        _ = try? channel.finish()
+    }
+
+    /// In the pipeline ``ClientHTTPHandlers`` builds, the timeout handler hands the bytes and
+    /// the end of each read to the decoder directly: a handler put between them sees nothing.
+    @Test func theTimeoutHandlerHandsReadsToTheDecoder() throws {
+        let channel = EmbeddedChannel()
+        let handlers = ClientHTTPHandlers.make(limits: RequestLimits(), serverHeader: nil, timers: nil)
+        let spy = PipelineSpy()
+        try channel.pipeline.syncOperations.addHandlers([handlers[0], spy] + handlers.dropFirst())
+        try channel.writeInbound(ByteBuffer(string: "GET /a HTTP/1.1\r\nHost: a\r\n\r\n"))
+        #expect(spy.reads == 0 && spy.readsCompleted == 0)
+        guard case .head(let head)? = try channel.readInbound(as: HTTPServerRequestPart.self) else {
+            Issue.record("no head passed on")
+            return
+        }
+        #expect(head.uri == "/a")
         _ = try? channel.finish()
     }
 
