@@ -25,17 +25,6 @@ struct DecoderLinkTests {
         }
     }
 
-    final class RecordingReceiver: RequestPartReceiver {
-        var parts: [HTTPServerRequestPart] = []
-        var readsCompleted = 0
-        func receiveRequestPart(_ part: HTTPServerRequestPart, facts: RequestFacts?) {
-            self.parts.append(part)
-        }
-        func receiveReadComplete() {
-            self.readsCompleted += 1
-        }
-    }
-
     final class RecordingDelegate: UpstreamConnectionDelegate {
         var events: [String] = []
         func upstream(_ connection: UpstreamConnection, received part: HTTPClientResponsePart) {
@@ -53,7 +42,7 @@ struct DecoderLinkTests {
     @Test func theRequestDecoderHandsRequestsToTheGuardAndNotToThePipeline() throws {
         let channel = EmbeddedChannel()
         let requestGuard = RequestGuardHandler(maxBodyBytes: nil, serverHeader: nil)
-        let receiver = RecordingReceiver()
+        let receiver = HandlerLinkTests.RecordingReceiver()
         requestGuard.receiver = receiver
         let decoder = HTTP1RequestDecoder(maxHeadBytes: 1024)
         decoder.requestGuard = requestGuard

@@ -121,13 +121,7 @@ struct HTTP1ParserDifferentialTests {
             "\(head.method.rawValue) \(head.uri) \(head.version) \(head.headers.map { "\($0.name)=\($0.value)" })"
         }
         try channel.pipeline.syncOperations.addHandlers([handler, recorder])
-        let bytes = Array(input.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let end = min(bytes.count, offset + step)
-            _ = try? channel.writeInbound(ByteBuffer(bytes: bytes[offset..<end]))
-            offset = end
-        }
+        channel.writeInbound(Array(input.utf8), inReadsOf: step)
         if endInput {
             channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
         }

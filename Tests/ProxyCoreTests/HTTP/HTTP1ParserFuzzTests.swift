@@ -68,12 +68,7 @@ struct HTTP1ParserFuzzTests {
     private func run(_ handler: some ChannelHandler, recorder: some ChannelHandler & AnyObject, bytes: [UInt8], step: Int) throws {
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addHandlers([handler, recorder])
-        var offset = 0
-        while offset < bytes.count {
-            let end = min(bytes.count, offset + step)
-            _ = try? channel.writeInbound(ByteBuffer(bytes: bytes[offset..<end]))
-            offset = end
-        }
+        channel.writeInbound(bytes, inReadsOf: step)
         _ = try? channel.finish()
     }
 

@@ -61,13 +61,7 @@ struct HTTP1ResponseParserDifferentialTests {
             handler = ByteToMessageHandler(decoder)
         }
         try channel.pipeline.syncOperations.addHandlers([handler, recorder])
-        let bytes = Array(input.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let end = min(bytes.count, offset + step)
-            _ = try? channel.writeInbound(ByteBuffer(bytes: bytes[offset..<end]))
-            offset = end
-        }
+        channel.writeInbound(Array(input.utf8), inReadsOf: step)
         _ = try? channel.finish()  // the close
         return recorder.events
     }

@@ -1,4 +1,5 @@
 import NIOCore
+import NIOEmbedded
 import NIOHTTP1
 
 /// What a decoder handed up, as text, for comparing two decoders on the same bytes: heads as
@@ -31,6 +32,18 @@ final class PartRecorder<Head: Equatable>: ChannelInboundHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if self.events.last != "error" {
             self.events.append("error")
+        }
+    }
+}
+
+extension EmbeddedChannel {
+    /// Writes `bytes` inbound in reads of `step` bytes; errors are for the pipeline to see.
+    func writeInbound(_ bytes: [UInt8], inReadsOf step: Int) {
+        var offset = 0
+        while offset < bytes.count {
+            let end = min(bytes.count, offset + step)
+            _ = try? self.writeInbound(ByteBuffer(bytes: bytes[offset..<end]))
+            offset = end
         }
     }
 }
