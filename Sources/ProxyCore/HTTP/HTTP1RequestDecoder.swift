@@ -8,10 +8,11 @@ import NIOHTTP1
 /// `chunked` (and come without `Content-Length`, in HTTP/1.1), else `Content-Length`, else no
 /// body. Anything ambiguous is an error before the head is passed on, so no part of such a
 /// request reaches the ``RequestGuardHandler`` (which validates the rest of the head).
-final class HTTP1RequestDecoder: ByteToMessageDecoder {
+final class HTTP1RequestDecoder: HTTP1PartDecoder {
     typealias InboundOut = HTTPServerRequestPart
+    typealias Head = HTTPRequestHead
 
-    private var parser: HTTP1Parser
+    var parser: HTTP1Parser
     /// The guard right above, handed the parts (and each head's ``RequestFacts``) directly
     /// instead of through the pipeline; `nil`: the parts are fired as usual. Linked where the two
     /// are placed (``ClientHTTPHandlers``).
@@ -23,33 +24,23 @@ final class HTTP1RequestDecoder: ByteToMessageDecoder {
         self.parser = HTTP1Parser(isRequest: true, maxHeadBytes: maxHeadBytes, maxFields: maxFields)
     }
 
-    func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        while let event = try self.parser.next(&buffer) {
-            switch event {
-            case .head:
-                let head = self.parser.takeHead()
-                let framing = try Self.framing(of: head)
-                self.parser.startBody(framing)
-                let requestHead = HTTPRequestHead(version: head.version, method: head.method, uri: head.uri, headers: HTTPHeaders(head.fields))
-                if let requestGuard = self.requestGuard {
-                    requestGuard.receiveDecoded(.head(requestHead), facts: Self.facts(of: head, framing: framing))
-                } else {
-                    context.fireChannelRead(NIOAny(HTTPServerRequestPart.head(requestHead)))
-                }
-            case .body(let body):
-                self.pass(.body(body), context: context)
-            case .end(let trailers):
-                self.pass(.end(trailers), context: context)
-            }
+    func headParsed(context: ChannelHandlerContext) throws {
+        let head = self.parser.takeHead()
+        let framing = try Self.framing(of: head)
+        self.parser.startBody(framing)
+        let requestHead = HTTPRequestHead(version: head.version, method: head.method, uri: head.uri, headers: HTTPHeaders(head.fields))
+        if let requestGuard = self.requestGuard {
+            requestGuard.receiveDecoded(.head(requestHead), facts: Self.facts(of: head, framing: framing))
+        } else {
+            context.fireChannelRead(NIOAny(HTTPServerRequestPart.head(requestHead)))
         }
-        return .needMoreData
     }
 
     func decoderRemoved(context: ChannelHandlerContext) {
         self.requestGuard = nil
     }
 
-    private func pass(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+    func pass(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         if let requestGuard = self.requestGuard {
             requestGuard.receiveDecoded(part, facts: nil)
         } else {
@@ -72,14 +63,6 @@ final class HTTP1RequestDecoder: ByteToMessageDecoder {
             keepAlive: head.isKeepAlive,
             fieldHints: head.fieldHints
         )
-    }
-
-    func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
-        _ = try self.decode(context: context, buffer: &buffer)
-        if seenEOF, let event = try self.parser.finish(buffer), case .end(let trailers) = event {
-            self.pass(.end(trailers), context: context)
-        }
-        return .needMoreData
     }
 
     static func framing(of head: HTTP1Head) throws -> HTTP1Parser.Framing {

@@ -20,8 +20,8 @@ public final class HTTP1RequestEncoder: ChannelOutboundHandler, RemovableChannel
 
     private var chunked = false
     private let responseDecoder: UpstreamResponseDecoder?
-    private var context: ChannelHandlerContext?
-    private var heldHead = HeldHead()
+    private(set) var context: ChannelHandlerContext?
+    var heldHead = HeldHead()
 
     public convenience init() {
         self.init(responseDecoder: nil)
@@ -43,38 +43,14 @@ public final class HTTP1RequestEncoder: ChannelOutboundHandler, RemovableChannel
     }
 
     public func flush(context: ChannelHandlerContext) {
-        self.heldHead.write(on: context)
-        context.flush()
-    }
-
-    /// Passes a read on as the pipeline would (the encoder does nothing with reads): the direct
-    /// call of the upstream connection above.
-    func passRead() {
-        self.context?.read()
-    }
-
-    /// Flushes as if the handler above had flushed through the pipeline (the direct call of the
-    /// handler linked above it: no pipeline hop).
-    func flush() {
-        guard let context = self.context else { return }
-        self.flush(context: context)
+        self.flushHeldHead(context: context)
     }
 
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         self.write(self.unwrapOutboundIn(data), context: context, promise: promise)
     }
 
-    /// Writes `part` as if the handler above had written it through the pipeline (no `NIOAny`
-    /// box and cast per part).
-    func write(_ part: HTTPClientRequestPart, promise: EventLoopPromise<Void>?) {
-        guard let context = self.context else {
-            promise?.fail(ChannelError.ioOnClosedChannel)
-            return
-        }
-        self.write(part, context: context, promise: promise)
-    }
-
-    private func write(_ part: HTTPClientRequestPart, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
+    func write(_ part: HTTPClientRequestPart, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
         switch part {
         case .head(let head):
             self.responseDecoder?.requestSent(head)
@@ -115,6 +91,8 @@ public final class HTTP1RequestEncoder: ChannelOutboundHandler, RemovableChannel
         }
     }
 }
+
+extension HTTP1RequestEncoder: HeldHeadEncoder {}
 
 @available(*, unavailable)
 extension HTTP1RequestEncoder: Sendable {}

@@ -32,8 +32,8 @@ public final class HTTP1ResponseEncoder: ChannelOutboundHandler, RemovableChanne
     private var laterMethods: [HTTPMethod] = []
     private var chunked = false
     private var suppressBody = false
-    private var context: ChannelHandlerContext?
-    private var heldHead = HeldHead()
+    private(set) var context: ChannelHandlerContext?
+    var heldHead = HeldHead()
 
     public init() {}
 
@@ -47,21 +47,7 @@ public final class HTTP1ResponseEncoder: ChannelOutboundHandler, RemovableChanne
     }
 
     public func flush(context: ChannelHandlerContext) {
-        self.heldHead.write(on: context)
-        context.flush()
-    }
-
-    /// Passes a read on as the pipeline would (the encoder does nothing with reads): the direct
-    /// call of the guard above.
-    func passRead() {
-        self.context?.read()
-    }
-
-    /// Flushes as if the handler above had flushed through the pipeline (the direct call of the
-    /// handler linked above it: no pipeline hop).
-    func flush() {
-        guard let context = self.context else { return }
-        self.flush(context: context)
+        self.flushHeldHead(context: context)
     }
 
     /// A request was received that will be answered: its response is framed for its method.
@@ -83,17 +69,7 @@ public final class HTTP1ResponseEncoder: ChannelOutboundHandler, RemovableChanne
         self.write(self.unwrapOutboundIn(data), context: context, promise: promise)
     }
 
-    /// Writes `part` as if the handler above had written it through the pipeline: the direct
-    /// call of the ``RequestGuardHandler`` (no `NIOAny` box and cast per part).
-    func write(_ part: HTTPServerResponsePart, promise: EventLoopPromise<Void>?) {
-        guard let context = self.context else {
-            promise?.fail(ChannelError.ioOnClosedChannel)
-            return
-        }
-        self.write(part, context: context, promise: promise)
-    }
-
-    private func write(_ part: HTTPServerResponsePart, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
+    func write(_ part: HTTPServerResponsePart, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
         switch part {
         case .head(let head):
             self.heldHead.write(on: context)
@@ -163,6 +139,8 @@ public final class HTTP1ResponseEncoder: ChannelOutboundHandler, RemovableChanne
         HTTP1Serializer.finishHead(framing, omit: omit, addChunked: chunked, into: &buffer)
     }
 }
+
+extension HTTP1ResponseEncoder: HeldHeadEncoder {}
 
 @available(*, unavailable)
 extension HTTP1ResponseEncoder: Sendable {}

@@ -10,11 +10,12 @@ import NIOHTTP1
 /// interim `1xx` responses are dropped (we answer `100-continue` ourselves); `101` is refused
 /// (we never forward `Upgrade`); a response with neither `Transfer-Encoding` nor
 /// `Content-Length` lasts until the connection closes.
-final class UpstreamResponseDecoder: ByteToMessageDecoder {
+final class UpstreamResponseDecoder: HTTP1PartDecoder {
     typealias InboundOut = HTTPClientResponsePart
+    typealias Head = HTTPResponseHead
 
     /// NIO's default limits for responses.
-    private var parser = HTTP1Parser(isRequest: false, maxHeadBytes: 80 * 1024, maxFields: Int(UInt16.max) - 1, keepsRawFields: true)
+    var parser = HTTP1Parser(isRequest: false, maxHeadBytes: 80 * 1024, maxFields: Int(UInt16.max) - 1, keepsRawFields: true)
     /// Methods of the requests sent and not yet answered, oldest first.
     private var methods = CircularBuffer<HTTPMethod>(initialCapacity: 2)
 
@@ -28,59 +29,41 @@ final class UpstreamResponseDecoder: ByteToMessageDecoder {
         self.methods.append(head.method)
     }
 
-    func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        while let event = try self.parser.next(&buffer) {
-            switch event {
-            case .head:
-                let head = self.parser.takeHead()
-                guard let method = self.methods.first else {
-                    throw HTTP1ParseError.malformed("response without a request")
-                }
-                if head.status < 200 && head.status != 101 {
-                    self.parser.expectAnotherHead()
-                    continue
-                }
-                self.methods.removeFirst()
-                self.parser.startBody(try Self.framing(of: head, method: method))
-                let responseHead = HTTPResponseHead(version: head.version, status: HTTPResponseStatus(statusCode: head.status), headers: HTTPHeaders(head.fields))
-                if let connection = self.connection {
-                    connection.receiveDecoded(
-                        .head(responseHead),
-                        keepAlive: head.isKeepAlive,
-                        hints: head.fieldHints,
-                        rawFields: head.rawFields,
-                        hasContentLength: head.contentLength != nil
-                    )
-                } else {
-                    context.fireChannelRead(NIOAny(HTTPClientResponsePart.head(responseHead)))
-                }
-            case .body(let body):
-                self.pass(.body(body), context: context)
-            case .end(let trailers):
-                self.pass(.end(trailers), context: context)
-            }
+    func headParsed(context: ChannelHandlerContext) throws {
+        let head = self.parser.takeHead()
+        guard let method = self.methods.first else {
+            throw HTTP1ParseError.malformed("response without a request")
         }
-        return .needMoreData
+        if head.status < 200 && head.status != 101 {
+            self.parser.expectAnotherHead()  // interim: dropped, the response's head follows
+            return
+        }
+        self.methods.removeFirst()
+        self.parser.startBody(try Self.framing(of: head, method: method))
+        let responseHead = HTTPResponseHead(version: head.version, status: HTTPResponseStatus(statusCode: head.status), headers: HTTPHeaders(head.fields))
+        if let connection = self.connection {
+            connection.receiveDecoded(
+                .head(responseHead),
+                keepAlive: head.isKeepAlive,
+                hints: head.fieldHints,
+                rawFields: head.rawFields,
+                hasContentLength: head.contentLength != nil
+            )
+        } else {
+            context.fireChannelRead(NIOAny(HTTPClientResponsePart.head(responseHead)))
+        }
     }
 
     func decoderRemoved(context: ChannelHandlerContext) {
         self.connection = nil
     }
 
-    private func pass(_ part: HTTPClientResponsePart, context: ChannelHandlerContext) {
+    func pass(_ part: HTTPClientResponsePart, context: ChannelHandlerContext) {
         if let connection = self.connection {
             connection.receiveDecoded(part, keepAlive: nil)
         } else {
             context.fireChannelRead(NIOAny(part))
         }
-    }
-
-    func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
-        _ = try self.decode(context: context, buffer: &buffer)
-        if seenEOF, let event = try self.parser.finish(buffer), case .end(let trailers) = event {
-            self.pass(.end(trailers), context: context)
-        }
-        return .needMoreData
     }
 
     static func framing(of head: HTTP1Head, method: HTTPMethod) throws -> HTTP1Parser.Framing {
