@@ -211,20 +211,20 @@ struct HTTP1RequestEncoderTests {
             return found
         }
         let post = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/f", headers: ["Host": "h", "Content-Length": "3"])
-        channel.write(HTTPClientRequestPart.head(post), promise: nil)
-        channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(string: "a=b"))), promise: nil)
-        channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+        channel.write(UpstreamRequestPart.head(UpstreamRequestHead(post)), promise: nil)
+        channel.write(UpstreamRequestPart.body(.byteBuffer(ByteBuffer(string: "a=b"))), promise: nil)
+        channel.writeAndFlush(UpstreamRequestPart.end(nil), promise: nil)
         #expect(try buffers() == ["POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\na=b"])
 
         let get = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/", headers: ["Host": "h"])
-        channel.write(HTTPClientRequestPart.head(get), promise: nil)
-        channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+        channel.write(UpstreamRequestPart.head(UpstreamRequestHead(get)), promise: nil)
+        channel.writeAndFlush(UpstreamRequestPart.end(nil), promise: nil)
         #expect(try buffers() == ["GET / HTTP/1.1\r\nHost: h\r\n\r\n"])
 
         let chunked = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/c", headers: ["Host": "h"])
-        channel.write(HTTPClientRequestPart.head(chunked), promise: nil)
-        channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(string: "xy"))), promise: nil)
-        channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+        channel.write(UpstreamRequestPart.head(UpstreamRequestHead(chunked)), promise: nil)
+        channel.write(UpstreamRequestPart.body(.byteBuffer(ByteBuffer(string: "xy"))), promise: nil)
+        channel.writeAndFlush(UpstreamRequestPart.end(nil), promise: nil)
         #expect(
             try buffers() == ["POST /c HTTP/1.1\r\nHost: h\r\ntransfer-encoding: chunked\r\n\r\n", "2\r\nxy\r\n", "0\r\n\r\n"]
         )
@@ -239,11 +239,11 @@ struct HTTP1RequestEncoderTests {
 
     private func encode(_ head: HTTPRequestHead, body: [String] = []) throws -> String {
         let channel = EmbeddedChannel(handler: HTTP1RequestEncoder())
-        try channel.writeOutbound(HTTPClientRequestPart.head(head))
+        try channel.writeOutbound(UpstreamRequestPart.head(UpstreamRequestHead(head)))
         for part in body {
-            try channel.writeOutbound(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(string: part))))
+            try channel.writeOutbound(UpstreamRequestPart.body(.byteBuffer(ByteBuffer(string: part))))
         }
-        try channel.writeOutbound(HTTPClientRequestPart.end(nil))
+        try channel.writeOutbound(UpstreamRequestPart.end(nil))
         var text = ""
         while case .byteBuffer(let buffer)? = try channel.readOutbound(as: IOData.self) { text += String(buffer: buffer) }
         return text

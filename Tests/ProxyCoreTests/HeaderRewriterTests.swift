@@ -1,3 +1,4 @@
+import NIOCore
 import NIOHTTP1
 import Testing
 
@@ -251,5 +252,35 @@ struct HeaderRewriterTests {
         #expect(otherHost.head.headers["Forwarded"] == ["for=192.0.2.1;host=b.example;proto=https"])
         #expect(otherPeer.head.headers["Forwarded"] == ["for=192.0.2.2;host=b.example;proto=https"])
         #expect(noHost.head.headers["Forwarded"] == ["for=192.0.2.2;proto=https"])
+    }
+
+    /// With the parser's hints and lines, the lines that go on are the client's bytes, spacing
+    /// and spelling kept; what is dropped or added is as without them; the head is encoded once,
+    /// request line (always HTTP/1.1) to the empty line.
+    @Test func rawFieldLinesGoOnAsReceived() throws {
+        var parser = HTTP1Parser(isRequest: true, maxHeadBytes: 64 * 1024, maxFields: 100, keepsRawFields: true)
+        var buffer = ByteBuffer(
+            string: "POST /f?q=1 HTTP/1.0\r\nhost:a.example\r\nX-Forwarded-For:  10.9.9.9\r\nuser-AGENT:   curl/8  \r\n"
+                + "Connection: close\r\nclose: 1\r\nContent-Length: 2\r\nX-Empty:\r\n\r\nab"
+        )
+        guard case .head? = try parser.next(&buffer) else { Issue.record("no head"); return }
+        let parsed = parser.takeHead()
+        guard let hints = parsed.fieldHints else { Issue.record("no hints"); return }
+        let head = HTTPRequestHead(version: parsed.version, method: parsed.method, uri: parsed.uri, headers: HTTPHeaders(parsed.fields))
+        var cache = RequestHeaderRewriter.ForwardedCache()
+        let result = RequestHeaderRewriter(scheme: "https").rewrite(
+            head,
+            peerAddress: "192.0.2.1",
+            cache: &cache,
+            hints: hints,
+            rawFields: parsed.rawFields
+        )
+        #expect(
+            result.head.text
+                == "POST /f?q=1 HTTP/1.1\r\nhost:a.example\r\nuser-AGENT:   curl/8  \r\nContent-Length: 2\r\nX-Empty:\r\n"
+                + "X-Forwarded-For: 192.0.2.1\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: a.example\r\n"
+                + "Forwarded: for=192.0.2.1;host=a.example;proto=https\r\n\r\n"
+        )
+        #expect(result.head.method == .POST && !result.head.chunked)
     }
 }

@@ -19,7 +19,7 @@ struct StateMachineTests {
     @Test func forwardingMachineNeverReplaysAPost() {
         var machine = ForwardingStateMachine()
         let post = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/")
-        guard case .lease = machine.requestHead(post) else { Issue.record("expected lease"); return }
+        guard case .lease = machine.requestHead(UpstreamRequestHead(post)) else { Issue.record("expected lease"); return }
         _ = machine.requestEnd()
         _ = machine.leased(reused: true)
         guard case .respondWithError(let error) = machine.upstreamClosed(.closedBeforeResponse) else {
@@ -31,7 +31,7 @@ struct StateMachineTests {
 
     @Test func forwardingMachineRetriesAnIdempotentRequestOnceOnAStaleConnection() {
         var machine = ForwardingStateMachine()
-        _ = machine.requestHead(HTTPRequestHead(version: .http1_1, method: .GET, uri: "/"))
+        _ = machine.requestHead(UpstreamRequestHead(HTTPRequestHead(version: .http1_1, method: .GET, uri: "/")))
         _ = machine.requestEnd()
         _ = machine.leased(reused: true)
         guard case .retryOnNewConnection = machine.upstreamClosed(.closedBeforeResponse) else {

@@ -33,13 +33,13 @@ struct ForwardingStateMachine {
     }
 
     struct Exchange {
-        var head: HTTPRequestHead
+        var head: UpstreamRequestHead
         var policy: RetryPolicy
         /// Parts received but not yet written to the current connection.
-        var buffered: [HTTPClientRequestPart] = []
+        var buffered: [UpstreamRequestPart] = []
         var bufferedBytes = 0
         /// Every body part of the request so far, while they fit in ``replayLimit``.
-        var replay: [HTTPClientRequestPart] = []
+        var replay: [UpstreamRequestPart] = []
         var replayBytes = 0
         var replayable = true
         var requestEnded = false
@@ -71,10 +71,10 @@ struct ForwardingStateMachine {
         case none
         /// Pick a target and lease a connection to it.
         case lease
-        /// Write these parts to the target and flush.
-        case sendUpstream([HTTPClientRequestPart], startResponseTimer: Bool)
+        /// Write the head (if any) and these parts to the target and flush.
+        case sendUpstream(head: UpstreamRequestHead?, parts: [UpstreamRequestPart], startResponseTimer: Bool)
         /// Write one part to the target without flushing (flushed at the end of the client read).
-        case sendUpstreamLater(HTTPClientRequestPart)
+        case sendUpstreamLater(UpstreamRequestPart)
         case forwardResponseHead(HTTPResponseHead)
         case forwardResponseBody
         /// Write the response end; give the connection back to the pool or close it.
@@ -103,6 +103,8 @@ struct ForwardingStateMachine {
     static let connectBufferLimit = 256 * 1024
     /// Body bytes kept for a possible resend.
     static let replayLimit = 64 * 1024
+    /// A request's end alone (one array for all, not one per request).
+    private static let endOnly: [UpstreamRequestPart] = [.end(nil)]
 
     var isWaitingForUpstream: Bool { self.state == .connecting }
 
@@ -123,7 +125,7 @@ struct ForwardingStateMachine {
 
     // MARK: Client side
 
-    mutating func requestHead(_ upstreamHead: HTTPRequestHead, policy: RetryPolicy = .none) -> Action {
+    mutating func requestHead(_ upstreamHead: UpstreamRequestHead, policy: RetryPolicy = .none) -> Action {
         guard case .idle = self.state else { return .none }
         self.state = .connecting
         self.exchange = Exchange(head: upstreamHead, policy: policy)
@@ -137,7 +139,7 @@ struct ForwardingStateMachine {
         return .none
     }
 
-    mutating func requestBody(_ part: HTTPClientRequestPart, byteCount: Int) -> Action {
+    mutating func requestBody(_ part: UpstreamRequestPart, byteCount: Int) -> Action {
         switch self.state {
         case .connecting:
             self.exchange!.buffered.append(part)
@@ -154,7 +156,7 @@ struct ForwardingStateMachine {
         }
     }
 
-    private static func keepForReplay(_ part: HTTPClientRequestPart, byteCount: Int, in exchange: inout Exchange) {
+    private static func keepForReplay(_ part: UpstreamRequestPart, byteCount: Int, in exchange: inout Exchange) {
         guard exchange.replayable else { return }
         exchange.replayBytes += byteCount
         if exchange.replayBytes > Self.replayLimit {
@@ -178,7 +180,7 @@ struct ForwardingStateMachine {
                 self.end(in: .idle)
                 return .none
             }
-            return .sendUpstream([.end(nil)], startResponseTimer: response == .awaitingHead)
+            return .sendUpstream(head: nil, parts: Self.endOnly, startResponseTimer: response == .awaitingHead)
         case .draining:
             self.state = .idle
             return .none
@@ -218,13 +220,13 @@ struct ForwardingStateMachine {
     mutating func leased(reused: Bool) -> Action {
         guard case .connecting = self.state else { return .abandonUpstream }
         self.state = .exchanging
-        var parts = [HTTPClientRequestPart.head(self.exchange!.head)]
-        parts.append(contentsOf: self.exchange!.buffered)
-        self.exchange!.bodySent = self.exchange!.buffered.contains { if case .body = $0 { true } else { false } }
-        self.exchange!.buffered.removeAll()
+        // Handed over, not copied (usually empty, or only the end).
+        let parts = self.exchange!.buffered
+        self.exchange!.buffered = []
+        self.exchange!.bodySent = parts.contains { if case .body = $0 { true } else { false } }
         self.exchange!.bufferedBytes = 0
         self.exchange!.reusedConnection = reused
-        return .sendUpstream(parts, startResponseTimer: self.exchange!.requestEnded)
+        return .sendUpstream(head: self.exchange!.head, parts: parts, startResponseTimer: self.exchange!.requestEnded)
     }
 
     /// No connection could be made to the chosen target: nothing reached it.

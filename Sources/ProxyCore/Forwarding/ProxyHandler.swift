@@ -108,13 +108,13 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.received(self.unwrapInboundIn(data), context: context)
     }
 
-    /// - Parameter hints: With a head from our parser, which fields the rewriter may copy
-    ///   without looking at their names.
-    private func received(_ part: HTTPServerRequestPart, hints: FieldHints? = nil, context: ChannelHandlerContext) {
+    /// - Parameter facts: With a head from our parser, which fields the rewriter may copy
+    ///   without looking at their names, and their lines as received.
+    private func received(_ part: HTTPServerRequestPart, facts: RequestFacts? = nil, context: ChannelHandlerContext) {
         self.readingClient = true
         switch part {
         case .head(let head):
-            self.startRequest(head, hints: hints, context: context)
+            self.startRequest(head, facts: facts, context: context)
         case .body(let buffer):
             self.requestBytes += buffer.readableBytes
             self.perform(self.machine.requestBody(.body(.byteBuffer(buffer)), byteCount: buffer.readableBytes), context: context)
@@ -193,7 +193,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
     }
 
-    private func startRequest(_ head: HTTPRequestHead, hints: FieldHints?, context: ChannelHandlerContext) {
+    private func startRequest(_ head: HTTPRequestHead, facts: RequestFacts?, context: ChannelHandlerContext) {
         self.clientHead = head
         self.requestBytes = 0
         self.retries = 0
@@ -225,7 +225,13 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.perform(self.machine.requestHeadAnsweredLocally(), context: context)
             return
         }
-        let rewritten = self.settings.requestRewriter.rewrite(head, peerAddress: peer, cache: &self.forwardedCache, hints: hints)
+        let rewritten = self.settings.requestRewriter.rewrite(
+            head,
+            peerAddress: peer,
+            cache: &self.forwardedCache,
+            hints: facts?.fieldHints,
+            rawFields: facts?.rawFields
+        )
         self.clientAddress = rewritten.clientAddress
         self.requestKey = RequestKey(clientAddress: rewritten.clientAddress)
         var policy = ForwardingStateMachine.RetryPolicy.none
@@ -351,8 +357,11 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             } else {
                 self.perform(self.machine.retryDenied(error), context: context)
             }
-        case .sendUpstream(let parts, let startTimer):
+        case .sendUpstream(let head, let parts, let startTimer):
             guard let upstream = self.upstream else { return }
+            if let head {
+                upstream.send(.head(head))
+            }
             for part in parts {
                 upstream.send(part)
             }
@@ -657,7 +666,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 extension ProxyHandler: RequestPartReceiver {
     func receiveRequestPart(_ part: HTTPServerRequestPart, facts: RequestFacts?) {
         guard let context = self.context else { return }
-        self.received(part, hints: facts?.fieldHints, context: context)
+        self.received(part, facts: facts, context: context)
     }
 
     func receiveReadComplete() {

@@ -2,7 +2,7 @@
 /// classified them while it read the names (decision 0012).
 ///
 /// The rewriters act on a few names (hop-by-hop fields, `Host`, `Expect`, the forwarding
-/// fields); every other field is copied as it is. The parser marks a field *special* when its
+/// fields, the framing fields); every other field is copied as it is. The parser marks a field *special* when its
 /// length and first letter are those of such a name — a superset, never a miss — so a rewriter
 /// given hints copies the unmarked fields without comparing their names. A head whose
 /// `Connection` names other fields gets no hints: any field could be one of them.
@@ -19,14 +19,15 @@ public struct FieldHints: Hashable, Sendable {
     }
 
     /// Whether a name of `length` bytes starting with `first` may be one the rewriters act on:
-    /// `te`, `host`, `close` (a `Connection: close` names it), `expect`, `trailer`, `upgrade`, `forwarded`, `connection`, `keep-alive`,
-    /// `x-forwarded-for`/`-host`/`-proto`, `transfer-encoding`, `proxy-*` (any case).
+    /// `te`, `host`, `close` (a `Connection: close` names it), `expect`, `trailer`, `upgrade`,
+    /// `forwarded`, `connection`, `keep-alive`, `content-length`, `x-forwarded-for`/`-host`/`-proto`,
+    /// `transfer-encoding`, `proxy-*` (any case).
     @inline(__always)
     static func mayBeSpecial(length: Int, first: UInt8) -> Bool {
         switch (length, HeaderName.folded(first)) {
         case (2, UInt8(ascii: "t")), (4, UInt8(ascii: "h")), (5, UInt8(ascii: "c")), (6, UInt8(ascii: "e")), (7, UInt8(ascii: "t")),
             (7, UInt8(ascii: "u")), (9, UInt8(ascii: "f")), (10, UInt8(ascii: "c")), (10, UInt8(ascii: "k")),
-            (15, UInt8(ascii: "x")), (16, UInt8(ascii: "x")), (17, UInt8(ascii: "x")), (17, UInt8(ascii: "t")):
+            (14, UInt8(ascii: "c")), (15, UInt8(ascii: "x")), (16, UInt8(ascii: "x")), (17, UInt8(ascii: "x")), (17, UInt8(ascii: "t")):
             return true
         case (6..., UInt8(ascii: "p")):
             return true

@@ -21,7 +21,7 @@ final class HTTP1RequestDecoder: HTTP1PartDecoder {
     /// - Parameters:
     ///   - maxHeadBytes: The request line and fields together (`limits.header_bytes`).
     init(maxHeadBytes: Int, maxFields: Int = 256) {
-        self.parser = HTTP1Parser(isRequest: true, maxHeadBytes: maxHeadBytes, maxFields: maxFields)
+        self.parser = HTTP1Parser(isRequest: true, maxHeadBytes: maxHeadBytes, maxFields: maxFields, keepsRawFields: true)
     }
 
     func headParsed(context: ChannelHandlerContext) throws {
@@ -55,7 +55,7 @@ final class HTTP1RequestDecoder: HTTP1PartDecoder {
         case .chunked: bodyFraming = .chunked
         case .none, .length, .untilClose: bodyFraming = .none
         }
-        return RequestFacts(
+        var facts = RequestFacts(
             framing: bodyFraming,
             hostCount: head.hostCount,
             expectsContinue: head.expectsContinue,
@@ -63,6 +63,8 @@ final class HTTP1RequestDecoder: HTTP1PartDecoder {
             keepAlive: head.isKeepAlive,
             fieldHints: head.fieldHints
         )
+        facts.rawFields = head.rawFields
+        return facts
     }
 
     static func framing(of head: HTTP1Head) throws -> HTTP1Parser.Framing {

@@ -19,7 +19,7 @@ enum HTTP1Serializer {
         var hasContentLength = false
         var hasTransferEncoding = false
         /// Where the field lines start in the buffer.
-        fileprivate var fieldsStart = 0
+        var fieldsStart = 0
     }
 
     /// Which framing headers of the message to leave out.
@@ -111,6 +111,70 @@ enum HTTP1Serializer {
             }
         }
         return framing
+    }
+
+    /// Up to five field lines, written in one reservation of a buffer's room.
+    struct FieldLines {
+        private var names: (StaticString, StaticString, StaticString, StaticString, StaticString) = ("", "", "", "", "")
+        private var values: (String, String, String, String, String) = ("", "", "", "", "")
+        private var count = 0
+        private var size = 0
+
+        /// Adds `name: value` (nothing when `value` is `nil`).
+        @inline(__always)
+        mutating func add(_ name: StaticString, _ value: String?) {
+            guard let value else { return }
+            switch self.count {
+            case 0: (self.names.0, self.values.0) = (name, value)
+            case 1: (self.names.1, self.values.1) = (name, value)
+            case 2: (self.names.2, self.values.2) = (name, value)
+            case 3: (self.names.3, self.values.3) = (name, value)
+            default:
+                precondition(self.count == 4, "more than five field lines")
+                (self.names.4, self.values.4) = (name, value)
+            }
+            self.count += 1
+            self.size += name.utf8CodeUnitCount + value.utf8.count + 4
+        }
+
+        func write(into buffer: inout ByteBuffer) {
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: self.size) { target in
+                var offset = 0
+                func line(_ name: StaticString, _ value: String) {
+                    let count = name.utf8CodeUnitCount
+                    precondition(offset + count + value.utf8.count + 4 <= target.count, "HTTP field line larger than its space")
+                    (target.baseAddress! + offset).copyMemory(from: name.utf8Start, byteCount: count)
+                    target[offset + count] = UInt8(ascii: ":")
+                    target[offset + count + 1] = UInt8(ascii: " ")
+                    offset += count + 2
+                    offset += HTTP1Serializer.copyUTF8(of: value, to: target, at: offset)
+                    target[offset] = UInt8(ascii: "\r")
+                    target[offset + 1] = UInt8(ascii: "\n")
+                    offset += 2
+                }
+                if self.count > 0 { line(self.names.0, self.values.0) }
+                if self.count > 1 { line(self.names.1, self.values.1) }
+                if self.count > 2 { line(self.names.2, self.values.2) }
+                if self.count > 3 { line(self.names.3, self.values.3) }
+                if self.count > 4 { line(self.names.4, self.values.4) }
+                return offset
+            }
+        }
+    }
+
+    /// Writes one field line, `name: value` and its line end.
+    static func writeField(_ name: String, _ value: String, into buffer: inout ByteBuffer) {
+        let size = name.utf8.count + value.utf8.count + 4
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { target in
+            var offset = Self.copyUTF8(of: name, to: target, at: 0)
+            target[offset] = UInt8(ascii: ":")
+            target[offset + 1] = UInt8(ascii: " ")
+            offset += 2
+            offset += Self.copyUTF8(of: value, to: target, at: offset)
+            target[offset] = UInt8(ascii: "\r")
+            target[offset + 1] = UInt8(ascii: "\n")
+            return offset + 2
+        }
     }
 
     /// Finishes a head begun by ``writeFields(startLine:headers:into:)``: drops the framing lines
@@ -281,7 +345,7 @@ enum HTTP1Serializer {
 
     /// Copies the UTF-8 bytes of `text` to `target` at `offset`; returns how many.
     @inline(__always)
-    private static func copyUTF8(of text: String, to target: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
+    static func copyUTF8(of text: String, to target: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
         // Checked by the caller too; in release builds as well (raw buffer subscripts and
         // copies are only checked in debug builds).
         precondition(offset + text.utf8.count <= target.count, "HTTP field line larger than its space")

@@ -1,6 +1,8 @@
+public import NIOCore
 public import NIOHTTP1
 
-/// Rewrites a client's request head into the head sent to a target, in one pass over the headers.
+/// Rewrites a client's request head into the head sent to a target, encoded
+/// (``UpstreamRequestHead``), in one pass over the fields.
 ///
 /// - Removes hop-by-hop fields (`Connection` and the fields it names, `Keep-Alive`, `TE`, `Trailer`,
 ///   `Transfer-Encoding`, `Upgrade`, `Proxy-*`) and `Expect` (the proxy answers `100-continue` itself).
@@ -19,7 +21,8 @@ public struct RequestHeaderRewriter: Sendable {
     }
 
     public struct Result {
-        public var head: HTTPRequestHead
+        /// The head to send, encoded.
+        public var head: UpstreamRequestHead
         /// The address we believe the request came from: the peer, or (behind trusted proxies)
         /// the right-most untrusted entry of `X-Forwarded-For`.
         public var clientAddress: String
@@ -49,98 +52,160 @@ public struct RequestHeaderRewriter: Sendable {
         }
     }
 
-    /// ``rewrite(_:peerAddress:)`` for one connection's successive requests.
-    /// - Parameter hints: From the parser: the fields that may be special; the others are
-    ///   copied without looking at their names.
-    public func rewrite(_ head: HTTPRequestHead, peerAddress: String?, cache: inout ForwardedCache, hints: FieldHints? = nil) -> Result {
-        let peer = peerAddress ?? "unknown"
-        let trusted = peerAddress.map(self.isTrustedProxy) ?? false
-        var connectionTokens: [String] = []
-
-        // Collected as pairs and wrapped once: `HTTPHeaders.add` scans every name for
-        // non-ASCII bytes, and these names were validated when the request was parsed.
-        var headers: [(String, String)] = []
-        headers.reserveCapacity(head.headers.count + 5)
+    /// What the pass over a head's fields found in them.
+    private struct Found {
+        var trusted: Bool
         var forwardedFor: [Substring] = []
         var forwarded: [String] = []
         var host: String?
         var chunked = false
-        var index = -1
-        for (name, value) in head.headers {
-            index += 1
-            if let hints, !hints.isSpecial(index) {
-                headers.append((name, value))
-                continue
-            }
-            if HeaderName.equals(name, "x-forwarded-for") {
-                if trusted {
-                    forwardedFor.append(contentsOf: value.split(separator: ",").map { $0.trimmingSpaces() })
-                }
-                continue
-            }
-            if HeaderName.equals(name, "forwarded") {
-                if trusted { forwarded.append(value) }
-                continue
-            }
-            if HeaderName.equals(name, "x-forwarded-proto") || HeaderName.equals(name, "x-forwarded-host")
-                || HeaderName.equals(name, "expect")
-            {
-                continue
-            }
-            if HeaderName.equals(name, "transfer-encoding") {
-                chunked = true  // validated earlier: the last coding is `chunked`
-                continue
-            }
-            if HeaderName.equals(name, "host") {
-                host = value
-            } else if HopByHop.isAlwaysRemoved(name) {
-                if HeaderName.equals(name, "connection") {
-                    HopByHop.collectNames(inConnectionValue: value, into: &connectionTokens)
-                }
-                continue
-            }
-            headers.append((name, value))
-        }
-        // Fields the request's `Connection` headers named, wherever they came (never the
-        // framing or `Host`: see ``HopByHop/neverNamedByConnection``).
-        HopByHop.removeNamed(connectionTokens, from: &headers)
+        var hasContentLength = false
+        /// The fields the `Connection` headers named (lowercased), when the head came without
+        /// hints; with hints only `Close` can be named (``FieldHints/removesClose``).
+        var connectionTokens: [String] = []
+        var removesClose = false
+    }
 
-        let clientAddress = trusted ? self.clientAddress(chain: forwardedFor, peer: peer) : peer
-        if forwardedFor.isEmpty {
-            headers.append(("X-Forwarded-For", peer))
+    /// ``rewrite(_:peerAddress:)`` for one connection's successive requests.
+    /// - Parameters:
+    ///   - hints: From the parser: the fields that may be special; the others are copied
+    ///     without looking at their names.
+    ///   - rawFields: From the parser, with `hints`: the head's field lines as received. The
+    ///     lines that go on are copied from them as they are (decision 0013).
+    public func rewrite(
+        _ head: HTTPRequestHead,
+        peerAddress: String?,
+        cache: inout ForwardedCache,
+        hints: FieldHints? = nil,
+        rawFields: ByteBuffer? = nil
+    ) -> Result {
+        let peer = peerAddress ?? "unknown"
+        var found = Found(trusted: peerAddress.map(self.isTrustedProxy) ?? false)
+        var buffer = ByteBufferAllocator().buffer(capacity: head.uri.utf8.count + (rawFields?.readableBytes ?? 512) + 320)
+        HTTP1Serializer.writeRequestLine(method: head.method, uri: head.uri, version: .http1_1, into: &buffer)
+        let fieldsStart = buffer.writerIndex
+        if let hints, let rawFields {
+            found.removesClose = hints.removesClose
+            self.copyFields(rawFields, of: head.headers, hints: hints, found: &found, into: &buffer)
         } else {
-            forwardedFor.append(Substring(peer))
-            headers.append(("X-Forwarded-For", forwardedFor.joined(separator: ", ")))
+            self.writeFields(of: head.headers, hints: hints, found: &found, into: &buffer)
         }
-        headers.append(("X-Forwarded-Proto", self.scheme))
-        if let host {
-            headers.append(("X-Forwarded-Host", host))
+
+        let clientAddress = found.trusted ? self.clientAddress(chain: found.forwardedFor, peer: peer) : peer
+        let forwardedFor: String
+        if found.forwardedFor.isEmpty {
+            forwardedFor = peer
+        } else {
+            found.forwardedFor.append(Substring(peer))
+            forwardedFor = found.forwardedFor.joined(separator: ", ")
         }
         let element: String
-        if let cached = cache.element, cache.peer == peer, cache.host == host {
+        if let cached = cache.element, cache.peer == peer, cache.host == found.host {
             element = cached
         } else {
             var built = "for=\(Self.forwardedNode(peer))"
-            if let host {
+            if let host = found.host {
                 built += ";host=\(Self.quotedIfNeeded(host))"
             }
             built += ";proto=\(self.scheme)"
             element = built
-            cache = ForwardedCache(peer: peer, host: host, element: built)
+            cache = ForwardedCache(peer: peer, host: found.host, element: built)
         }
-        if forwarded.isEmpty {
-            headers.append(("Forwarded", element))
-        } else {
-            forwarded.append(element)
-            headers.append(("Forwarded", forwarded.joined(separator: ", ")))
+        var forwarded = element
+        if !found.forwarded.isEmpty {
+            found.forwarded.append(element)
+            forwarded = found.forwarded.joined(separator: ", ")
         }
-        if chunked {
-            headers.append(("Transfer-Encoding", "chunked"))
-        }
-
-        var upstream = HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri)
-        upstream.headers = HTTPHeaders(headers)
+        // The added lines in one reservation of the buffer's room (each write checks the
+        // buffer's size and uniqueness).
+        var lines = HTTP1Serializer.FieldLines()
+        lines.add("X-Forwarded-For", forwardedFor)
+        lines.add("X-Forwarded-Proto", self.scheme)
+        lines.add("X-Forwarded-Host", found.host)
+        lines.add("Forwarded", forwarded)
+        lines.add("Transfer-Encoding", found.chunked ? "chunked" : nil)
+        lines.write(into: &buffer)
+        let framing = HTTP1Serializer.Framing(
+            hasContentLength: found.hasContentLength,
+            hasTransferEncoding: found.chunked,
+            fieldsStart: fieldsStart
+        )
+        let upstream = UpstreamRequestHead(method: head.method, http11: true, framing: framing, finishing: &buffer)
         return Result(head: upstream, clientAddress: clientAddress)
+    }
+
+    /// Copies the field lines that go on from `raw`, consecutive ones in one copy; only the
+    /// lines `hints` marks are looked at, by their parsed field in `headers` (same order).
+    private func copyFields(_ raw: ByteBuffer, of headers: HTTPHeaders, hints: FieldHints, found: inout Found, into buffer: inout ByteBuffer) {
+        RawFieldLines.copy(raw, into: &buffer) { index, _ in
+            guard hints.isSpecial(index) else { return true }
+            precondition(index < headers.count, "raw field lines and parsed fields differ")
+            let (name, value) = headers[headers.index(headers.startIndex, offsetBy: index)]
+            return self.keeps(name: name, value: value, found: &found)
+        }
+    }
+
+    /// Writes the fields that go on, line by line (a head that did not come from our parser
+    /// as it is, or whose `Connection` names other fields).
+    private func writeFields(of headers: HTTPHeaders, hints: FieldHints?, found: inout Found, into buffer: inout ByteBuffer) {
+        if let hints {
+            found.removesClose = hints.removesClose
+        } else {
+            // Fields the `Connection` headers name, wherever they come (never the framing or
+            // `Host`: see ``HopByHop/neverNamedByConnection``).
+            for (name, value) in headers where HeaderName.equals(name, "connection") {
+                HopByHop.collectNames(inConnectionValue: value, into: &found.connectionTokens)
+            }
+        }
+        var index = -1
+        for (name, value) in headers {
+            index += 1
+            if let hints, !hints.isSpecial(index) {
+                HTTP1Serializer.writeField(name, value, into: &buffer)
+                continue
+            }
+            if self.keeps(name: name, value: value, found: &found) {
+                HTTP1Serializer.writeField(name, value, into: &buffer)
+            }
+        }
+    }
+
+    /// Whether a field goes on as it is; notes in `found` what it says.
+    private func keeps(name: String, value: String, found: inout Found) -> Bool {
+        if HeaderName.equals(name, "x-forwarded-for") {
+            if found.trusted {
+                found.forwardedFor.append(contentsOf: value.split(separator: ",").map { $0.trimmingSpaces() })
+            }
+            return false
+        }
+        if HeaderName.equals(name, "forwarded") {
+            if found.trusted { found.forwarded.append(value) }
+            return false
+        }
+        if HeaderName.equals(name, "x-forwarded-proto") || HeaderName.equals(name, "x-forwarded-host")
+            || HeaderName.equals(name, "expect")
+        {
+            return false
+        }
+        if HeaderName.equals(name, "transfer-encoding") {
+            found.chunked = true  // validated earlier: the last coding is `chunked`; written again
+            return false
+        }
+        if HeaderName.equals(name, "host") {
+            found.host = value
+            return true
+        }
+        if HeaderName.equals(name, "content-length") {
+            found.hasContentLength = true
+            return true
+        }
+        if HopByHop.isAlwaysRemoved(name) {
+            return false
+        }
+        if found.removesClose && HeaderName.equals(name, "close") {
+            return false
+        }
+        return !found.connectionTokens.contains { HeaderName.equals(name, $0) }
     }
 
     /// The client address alone, for a request the proxy answers itself (nothing is forwarded,

@@ -1,3 +1,4 @@
+import NIOCore
 public import NIOHTTP1
 
 /// Why a request is refused before anything of it is forwarded.
@@ -38,6 +39,9 @@ public struct RequestFacts: Hashable, Sendable {
     /// Which fields the request rewriter may copy without looking at their names; from the
     /// parser only.
     public var fieldHints: FieldHints?
+    /// The head's field lines as received, with ``fieldHints`` (``RequestHeaderRewriter``): a
+    /// slice of the received bytes, to be used before the read that brought them returns.
+    var rawFields: ByteBuffer?
 
     public init(
         framing: RequestBodyFraming,

@@ -10,8 +10,8 @@ import NIOHTTP1
 /// > Important: Event-loop bound. The pool hands it only to handlers on the same loop.
 final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundIn = HTTPClientRequestPart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias OutboundIn = UpstreamRequestPart
+    typealias OutboundOut = UpstreamRequestPart
 
     let target: Target
     let channel: any Channel
@@ -47,7 +47,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: Used by the proxy
 
-    func send(_ part: HTTPClientRequestPart, promise: EventLoopPromise<Void>? = nil) {
+    func send(_ part: UpstreamRequestPart, promise: EventLoopPromise<Void>? = nil) {
         guard let context = self.context else {
             promise?.fail(ChannelError.ioOnClosedChannel)
             return

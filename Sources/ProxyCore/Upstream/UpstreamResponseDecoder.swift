@@ -6,7 +6,7 @@ import NIOHTTP1
 ///
 /// A response's framing depends on the request it answers (RFC 9112 §6.3): the
 /// ``HTTP1RequestEncoder`` tells this decoder the method of each request it writes
-/// (``requestSent(_:)``). Responses to `HEAD` and `CONNECT`, `204` and `304` have no body;
+/// (``requestSent(method:)``). Responses to `HEAD` and `CONNECT`, `204` and `304` have no body;
 /// interim `1xx` responses are dropped (we answer `100-continue` ourselves); `101` is refused
 /// (we never forward `Upgrade`); a response with neither `Transfer-Encoding` nor
 /// `Content-Length` lasts until the connection closes.
@@ -25,8 +25,8 @@ final class UpstreamResponseDecoder: HTTP1PartDecoder {
     var connection: UpstreamConnection?
 
     /// A request with this head is being sent: its response follows, in order.
-    func requestSent(_ head: HTTPRequestHead) {
-        self.methods.append(head.method)
+    func requestSent(method: HTTPMethod) {
+        self.methods.append(method)
     }
 
     func headParsed(context: ChannelHandlerContext) throws {

@@ -88,7 +88,7 @@ struct DecoderLinkTests {
         let spy = PipelineSpy()
         try channel.pipeline.syncOperations.addHandlers(DecoderDriver(decoder), spy, connection)
         for _ in 0..<2 {
-            decoder.requestSent(HTTPRequestHead(version: .http1_1, method: .GET, uri: "/"))
+            decoder.requestSent(method: .GET)
         }
         try channel.writeInbound(ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
         try channel.writeInbound(ByteBuffer(string: "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"))

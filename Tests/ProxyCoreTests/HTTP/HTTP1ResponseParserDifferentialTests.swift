@@ -50,7 +50,7 @@ struct HTTP1ResponseParserDifferentialTests {
         if ours {
             let decoder = UpstreamResponseDecoder()
             for method in methods {
-                decoder.requestSent(HTTPRequestHead(version: .http1_1, method: method, uri: "/"))
+                decoder.requestSent(method: method)
             }
             handler = DecoderDriver(decoder)
         } else {
