@@ -400,6 +400,10 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 let fields = RawResponseFields(block: raw.block, hints: hints, hasContentLength: raw.hasContentLength, rewriter: rewriter)
                 writer.writeResponseHead(HTTPResponseHead(version: clientVersion, status: head.status, headers: HTTPHeaders(added)), fields: fields)
             } else {
+                var head = head
+                if let raw = self.responseRaw {
+                    head.headers = RawFieldLines.headers(of: raw.block)  // it came as lines only
+                }
                 var rewritten = rewriter.rewrite(head, clientVersion: clientVersion, hints: self.responseHints)
                 if let stickyCookie {
                     rewritten.headers.add(name: "Set-Cookie", value: stickyCookie)

@@ -20,10 +20,13 @@ enum HTTP1HeadParser {
     /// What the parser knows before it starts: the same connection's previous fields, whose
     /// strings are reused where the bytes are the same (a keep-alive connection repeats most
     /// of its fields: one comparison instead of a validated copy into a new string), and how
-    /// many lines the head has (the fields' array is made that large at once).
+    /// many lines the head has (the fields' array is made that large at once); and whether to
+    /// make the fields at all (a head whose lines are kept may be read from them, and only
+    /// when needed: ``RawFieldLines/headers(of:)``).
     struct Hints {
         var previous: [(String, String)] = []
         var lines = 8
+        var buildsFields = true
     }
 
     private static let cr = UInt8(ascii: "\r")
@@ -98,7 +101,10 @@ enum HTTP1HeadParser {
         into head: inout HTTP1Head
     ) throws {
         var i = start
-        head.fields.reserveCapacity(min(max(hints.lines - 1, hints.previous.count), maxFields))
+        if hints.buildsFields {
+            head.fields.reserveCapacity(min(max(hints.lines - 1, hints.previous.count), maxFields))
+        }
+        var index = 0
         while p[i] != Self.cr {
             let nameStart = i
             while table[Int(p[i])] & HTTPByteClass.token != 0 { i += 1 }
@@ -119,10 +125,10 @@ enum HTTP1HeadParser {
             var valueEnd = cr
             while valueEnd > valueStart && (p[valueEnd - 1] == Self.sp || p[valueEnd - 1] == Self.tab) { valueEnd -= 1 }
             i = cr + 2
-            guard head.fields.count < maxFields else { throw HTTP1ParseError.tooLarge }
+            guard index < maxFields else { throw HTTP1ParseError.tooLarge }
             let value = UnsafeRawBufferPointer(rebasing: p[valueStart..<valueEnd])
             var valueString: String?
-            let index = head.fields.count
+            defer { index += 1 }
             if index < 64 && FieldHints.mayBeSpecial(length: name.count, first: name[0]) {
                 head.specialFields.special |= 1 << UInt64(index)
             }
@@ -146,6 +152,9 @@ enum HTTP1HeadParser {
                 Self.noteTransferEncoding(value, in: &head)
             default:
                 break
+            }
+            if !hints.buildsFields {
+                continue
             }
             if index < hints.previous.count {
                 let previous = hints.previous[index]

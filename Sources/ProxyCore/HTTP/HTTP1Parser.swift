@@ -53,6 +53,7 @@ struct HTTP1Parser {
     private let isRequest: Bool
     /// Whether heads keep their field lines as received (``HTTP1Head/rawFields``).
     private let keepsRawFields: Bool
+    private let buildsFields: Bool
     private let maxHeadBytes: Int
     private let maxFields: Int
     private var state = State.head
@@ -70,9 +71,14 @@ struct HTTP1Parser {
     /// - Parameters:
     ///   - maxHeadBytes: A head (start line and fields) or a trailer section may be this long.
     ///   - maxFields: A head may have this many fields.
-    init(isRequest: Bool, maxHeadBytes: Int, maxFields: Int, keepsRawFields: Bool = false) {
+    ///   - keepsRawFields: Heads keep their field lines as received (``HTTP1Head/rawFields``).
+    ///   - buildsFields: Heads come with their fields (``HTTP1Head/fields``); when not, only
+    ///     with their lines (`keepsRawFields`), read from them when needed.
+    init(isRequest: Bool, maxHeadBytes: Int, maxFields: Int, keepsRawFields: Bool = false, buildsFields: Bool = true) {
+        precondition(buildsFields || keepsRawFields, "a head's fields must be kept one way or the other")
         self.isRequest = isRequest
         self.keepsRawFields = keepsRawFields
+        self.buildsFields = buildsFields
         self.maxHeadBytes = maxHeadBytes
         self.maxFields = maxFields
     }
@@ -122,7 +128,7 @@ struct HTTP1Parser {
                     try self.checkStart(of: buffer)
                     return nil
                 }
-                let hints = HTTP1HeadParser.Hints(previous: self.previousFields, lines: self.lines)
+                let hints = HTTP1HeadParser.Hints(previous: self.previousFields, lines: self.lines, buildsFields: self.buildsFields)
                 var head = try buffer.withUnsafeReadableBytes { bytes in
                     let head = UnsafeRawBufferPointer(rebasing: bytes[0..<length])
                     return try self.isRequest

@@ -1,4 +1,5 @@
 import NIOCore
+import NIOHTTP1
 
 #if canImport(Glibc)
 internal import Glibc
@@ -49,5 +50,33 @@ enum RawFieldLines {
         var colon = 0
         while line[colon] != UInt8(ascii: ":") { colon += 1 }
         return UnsafeRawBufferPointer(rebasing: line[0..<colon])
+    }
+
+    /// The fields of validated lines, as the parser makes them: the value without the
+    /// whitespace around it.
+    static func headers(of block: ByteBuffer) -> HTTPHeaders {
+        var fields: [(String, String)] = []
+        block.withUnsafeReadableBytes { bytes in
+            var lineStart = 0
+            while lineStart < bytes.count {
+                var lineEnd = lineStart
+                while bytes[lineEnd] != UInt8(ascii: "\r") { lineEnd += 1 }
+                let line = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<lineEnd])
+                let name = Self.name(of: line)
+                var valueStart = name.count + 1
+                var valueEnd = line.count
+                while valueStart < valueEnd && (line[valueStart] == UInt8(ascii: " ") || line[valueStart] == UInt8(ascii: "\t")) {
+                    valueStart += 1
+                }
+                while valueEnd > valueStart && (line[valueEnd - 1] == UInt8(ascii: " ") || line[valueEnd - 1] == UInt8(ascii: "\t")) {
+                    valueEnd -= 1
+                }
+                fields.append(
+                    (String(decoding: name, as: UTF8.self), String(decoding: UnsafeRawBufferPointer(rebasing: line[valueStart..<valueEnd]), as: UTF8.self))
+                )
+                lineStart = lineEnd + 2
+            }
+        }
+        return HTTPHeaders(fields)
     }
 }

@@ -99,7 +99,8 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     private(set) var responseFieldHints: FieldHints?
 
     /// That head's field lines as received, and whether a `Content-Length` was among them
-    /// (``RawResponseFields``); `nil` when unknown.
+    /// (``RawResponseFields``); `nil` when unknown. A head with lines came without fields:
+    /// they are read from the lines when needed (``RawFieldLines/headers(of:)``).
     private(set) var responseRawFields: (block: ByteBuffer, hasContentLength: Bool)?
 
     /// A part from the ``UpstreamResponseDecoder`` right below, which calls this instead of

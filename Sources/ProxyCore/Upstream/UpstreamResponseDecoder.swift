@@ -15,7 +15,15 @@ final class UpstreamResponseDecoder: HTTP1PartDecoder {
     typealias Head = HTTPResponseHead
 
     /// NIO's default limits for responses.
-    var parser = HTTP1Parser(isRequest: false, maxHeadBytes: 80 * 1024, maxFields: Int(UInt16.max) - 1, keepsRawFields: true)
+    /// Its heads keep their field lines and are not given fields: the proxy copies the lines
+    /// as received, and reads fields from them only when it rebuilds a head.
+    var parser = HTTP1Parser(
+        isRequest: false,
+        maxHeadBytes: 80 * 1024,
+        maxFields: Int(UInt16.max) - 1,
+        keepsRawFields: true,
+        buildsFields: false
+    )
     /// Methods of the requests sent and not yet answered, oldest first.
     private var methods = CircularBuffer<HTTPMethod>(initialCapacity: 2)
 
@@ -40,16 +48,19 @@ final class UpstreamResponseDecoder: HTTP1PartDecoder {
         }
         self.methods.removeFirst()
         self.parser.startBody(try Self.framing(of: head, method: method))
-        let responseHead = HTTPResponseHead(version: head.version, status: HTTPResponseStatus(statusCode: head.status), headers: HTTPHeaders(head.fields))
+        let status = HTTPResponseStatus(statusCode: head.status)
+        let rawFields = head.rawFields!
         if let connection = self.connection {
+            // The fields go as their lines only (``UpstreamConnection/responseRawFields``).
             connection.receiveDecoded(
-                .head(responseHead),
+                .head(HTTPResponseHead(version: head.version, status: status)),
                 keepAlive: head.isKeepAlive,
                 hints: head.fieldHints,
-                rawFields: head.rawFields,
+                rawFields: rawFields,
                 hasContentLength: head.contentLength != nil
             )
         } else {
+            let responseHead = HTTPResponseHead(version: head.version, status: status, headers: RawFieldLines.headers(of: rawFields))
             context.fireChannelRead(NIOAny(HTTPClientResponsePart.head(responseHead)))
         }
     }

@@ -29,7 +29,11 @@ struct DecoderLinkTests {
         var events: [String] = []
         func upstream(_ connection: UpstreamConnection, received part: HTTPClientResponsePart) {
             switch part {
-            case .head(let head): self.events.append("head \(head.status.code) keepAlive \(String(describing: connection.responseKeepAlive))")
+            case .head(let head):
+                self.events.append("head \(head.status.code) keepAlive \(String(describing: connection.responseKeepAlive))")
+                // The fields come as their lines only.
+                let lines = connection.responseRawFields.map { String(buffer: $0.block).debugDescription } ?? "none"
+                self.events.append("fields \(head.headers.count) lines \(lines)")
             case .body(let body): self.events.append("body \(String(buffer: body))")
             case .end: self.events.append("end")
             }
@@ -92,7 +96,12 @@ struct DecoderLinkTests {
         }
         try channel.writeInbound(ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
         try channel.writeInbound(ByteBuffer(string: "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"))
-        #expect(delegate.events == ["head 200 keepAlive Optional(true)", "body ok", "end", "head 200 keepAlive Optional(false)", "end"])
+        #expect(
+            delegate.events == [
+                "head 200 keepAlive Optional(true)", #"fields 0 lines "Content-Length: 2\r\n""#, "body ok", "end",
+                "head 200 keepAlive Optional(false)", #"fields 0 lines "Connection: close\r\nContent-Length: 0\r\n""#, "end",
+            ]
+        )
         #expect(spy.reads == 0)
         #expect(connection.responseKeepAlive == nil)  // only while a head is handed over
         _ = try? channel.finish()
