@@ -388,17 +388,14 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 stickyCookie = self.stickyCookieHeader(for: target, group: group, cookie: cookie)
             }
             if let hints = self.responseHints, let raw = self.responseRaw, let writer = self.responseWriter, writer.writesRawFields {
-                // The target's field lines go out as received, less what the rewrite removes;
-                // the head carries only what is added (decision 0012).
-                var added: [(String, String)] = []
-                if let server = rewriter.serverHeader, !server.isEmpty {
-                    added.append(("Server", server))
-                }
+                // The target's field lines go out as received, less what the rewrite removes,
+                // with our `Server` line; the head carries only a cookie to add (decision 0012).
+                var added = HTTPHeaders()
                 if let stickyCookie {
-                    added.append(("Set-Cookie", stickyCookie))
+                    added.add(name: "Set-Cookie", value: stickyCookie)
                 }
                 let fields = RawResponseFields(block: raw.block, hints: hints, hasContentLength: raw.hasContentLength, rewriter: rewriter)
-                writer.writeResponseHead(HTTPResponseHead(version: clientVersion, status: head.status, headers: HTTPHeaders(added)), fields: fields)
+                writer.writeResponseHead(HTTPResponseHead(version: clientVersion, status: head.status, headers: added), fields: fields)
             } else {
                 var head = head
                 if let raw = self.responseRaw {

@@ -13,35 +13,61 @@ internal import Darwin
 /// CRLF`, so the lines that go on can be copied as they are (decision 0012, 0013).
 enum RawFieldLines {
     /// Copies the lines of `block` that `keeps` keeps into `buffer`, consecutive ones in one
-    /// copy.
+    /// copy, then the bytes of `suffix` (lines of our own) in the same reservation.
     /// - Parameter keeps: Given each line's index and the line without its line end.
-    static func copy(_ block: ByteBuffer, into buffer: inout ByteBuffer, keeps: (_ index: Int, _ line: UnsafeRawBufferPointer) -> Bool) {
+    static func copy(
+        _ block: ByteBuffer,
+        appending suffix: ByteBuffer? = nil,
+        into buffer: inout ByteBuffer,
+        keeps: (_ index: Int, _ line: UnsafeRawBufferPointer) -> Bool
+    ) {
         block.withUnsafeReadableBytes { bytes in
-            guard let base = bytes.baseAddress else { return }
-            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: bytes.count) { target in
+            let suffixCount = suffix?.readableBytes ?? 0
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: bytes.count + suffixCount) { target in
                 var written = 0
-                func copy(_ range: Range<Int>) {
-                    guard !range.isEmpty else { return }
-                    (target.baseAddress! + written).copyMemory(from: base + range.lowerBound, byteCount: range.count)
-                    written += range.count
+                if let base = bytes.baseAddress {
+                    written = Self.copyLines(from: base, count: bytes.count, to: target, keeps: keeps)
                 }
-                var runStart = 0
-                var lineStart = 0
-                var index = 0
-                while lineStart < bytes.count {
-                    // Lines were validated: a CR ends each.
-                    let cr = UnsafeRawPointer(memchr(base + lineStart, 0x0D, bytes.count - lineStart)!) - base
-                    if !keeps(index, UnsafeRawBufferPointer(rebasing: bytes[lineStart..<cr])) {
-                        copy(runStart..<lineStart)
-                        runStart = cr + 2
-                    }
-                    lineStart = cr + 2
-                    index += 1
+                if let suffix, suffixCount > 0 {
+                    suffix.withUnsafeReadableBytes { (target.baseAddress! + written).copyMemory(from: $0.baseAddress!, byteCount: suffixCount) }
+                    written += suffixCount
                 }
-                copy(runStart..<bytes.count)
                 return written
             }
         }
+    }
+
+    /// The lines of `base[0..<count]` that `keeps` keeps, copied to `target`; returns how many
+    /// bytes.
+    @inline(__always)
+    private static func copyLines(
+        from base: UnsafeRawPointer,
+        count: Int,
+        to target: UnsafeMutableRawBufferPointer,
+        keeps: (_ index: Int, _ line: UnsafeRawBufferPointer) -> Bool
+    ) -> Int {
+        let bytes = UnsafeRawBufferPointer(start: base, count: count)
+        var written = 0
+        func copy(_ range: Range<Int>) {
+            guard !range.isEmpty else { return }
+            (target.baseAddress! + written).copyMemory(from: base + range.lowerBound, byteCount: range.count)
+            written += range.count
+        }
+        var runStart = 0
+        var lineStart = 0
+        var index = 0
+        while lineStart < bytes.count {
+            // Lines were validated: a CR ends each.
+            let cr = UnsafeRawPointer(memchr(base + lineStart, 0x0D, bytes.count - lineStart)!) - base
+            if !keeps(index, UnsafeRawBufferPointer(rebasing: bytes[lineStart..<cr])) {
+                copy(runStart..<lineStart)
+                runStart = cr + 2
+            }
+            lineStart = cr + 2
+            index += 1
+        }
+        copy(runStart..<bytes.count)
+        return written
     }
 
     /// The name of a validated field line (a colon ends it).

@@ -14,12 +14,13 @@ struct RawResponseFields {
     var hints: FieldHints
     /// A `Content-Length` came (the encoder frames by it; `Transfer-Encoding` never survives).
     var hasContentLength: Bool
-    /// What to remove besides hop-by-hop fields, and what to add.
+    /// What to remove besides hop-by-hop fields, and the `Server` line to add.
     var rewriter: ResponseHeaderRewriter
 
-    /// Copies the surviving lines into `buffer`, consecutive ones in one copy.
+    /// Copies the surviving lines into `buffer`, consecutive ones in one copy, then the
+    /// rewriter's `Server` line.
     func write(into buffer: inout ByteBuffer) {
-        RawFieldLines.copy(self.block, into: &buffer) { index, line in
+        RawFieldLines.copy(self.block, appending: self.rewriter.serverLine, into: &buffer) { index, line in
             let name = RawFieldLines.name(of: line)
             if self.hints.isSpecial(index) {
                 return self.rewriter.keepsField(named: name) && !(self.hints.removesClose && HeaderName.matches(name, "close"))

@@ -1,3 +1,4 @@
+import NIOCore
 public import NIOHTTP1
 
 /// Rewrites a target's response head into the head sent to the client, in one pass.
@@ -10,12 +11,25 @@ public struct ResponseHeaderRewriter: Sendable {
     /// Bit `n`: a stripped name is `n` bytes long (longer ones set bit 63): most names are
     /// passed without a comparison.
     private let strippedLengths: UInt64
-    public var serverHeader: String?
+    public var serverHeader: String? {
+        didSet { self.serverLine = Self.line(server: self.serverHeader) }
+    }
+    /// `Server: <serverHeader>` and its line end, written once for every head that copies a
+    /// target's lines (``RawResponseFields``); `nil` without a server header.
+    private(set) var serverLine: ByteBuffer?
 
     public init(stripResponseHeaders: [String], serverHeader: String?) {
         self.stripped = stripResponseHeaders.map { $0.lowercased() }
         self.strippedLengths = self.stripped.reduce(0) { $0 | 1 << UInt64(min($1.utf8.count, 63)) }
         self.serverHeader = serverHeader
+        self.serverLine = Self.line(server: serverHeader)
+    }
+
+    private static func line(server: String?) -> ByteBuffer? {
+        guard let server, !server.isEmpty else { return nil }
+        var line = ByteBuffer()
+        HTTP1Serializer.writeField("Server", server, into: &line)
+        return line
     }
 
     /// Whether a field named by raw `name` is among the stripped (by length first).

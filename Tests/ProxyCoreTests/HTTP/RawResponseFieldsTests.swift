@@ -49,8 +49,8 @@ struct RawResponseFieldsTests {
         rawEncoder.requestReceived(method: method)
         var raw = ByteBuffer()
         let fields = RawResponseFields(block: block, hints: hints, hasContentLength: head.contentLength != nil, rewriter: Self.rewriter)
-        let added = HTTPResponseHead(version: .http1_1, status: received.status, headers: HTTPHeaders([("Server", "portcullis")]))
-        rawEncoder.encode(added, fields: fields, into: &raw)
+        // Our `Server` line comes with the copied lines; the head adds nothing here.
+        rawEncoder.encode(HTTPResponseHead(version: .http1_1, status: received.status), fields: fields, into: &raw)
         return (String(buffer: rebuilt), String(buffer: raw))
     }
 
@@ -76,5 +76,17 @@ struct RawResponseFieldsTests {
 
     @Test func aConnectionNamingFieldsTakesTheRebuildingPath() throws {
         #expect(try self.written("Connection: x-hop\r\nX-Hop: 1\r\n", status: 200, method: .GET) == nil)
+    }
+
+    /// The `Server` line follows the rewriter's server header, also when it is changed; an
+    /// empty one adds none (as on the rebuilding path).
+    @Test func theServerLineFollowsTheServerHeader() {
+        var rewriter = ResponseHeaderRewriter(stripResponseHeaders: [], serverHeader: "a")
+        #expect(rewriter.serverLine.map { String(buffer: $0) } == "Server: a\r\n")
+        rewriter.serverHeader = "edge/2"
+        #expect(rewriter.serverLine.map { String(buffer: $0) } == "Server: edge/2\r\n")
+        rewriter.serverHeader = ""
+        #expect(rewriter.serverLine == nil)
+        #expect(ResponseHeaderRewriter(stripResponseHeaders: [], serverHeader: nil).serverLine == nil)
     }
 }
