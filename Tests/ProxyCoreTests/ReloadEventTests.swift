@@ -92,7 +92,25 @@ struct ReloadEventTests {
 struct ObserverTests {
     final class Recorder: ProxyObserver {
         var records: [RequestRecord] = []
-        func requestCompleted(_ record: RequestRecord) { self.records.append(record) }
+        var wantsRequestDetails = true
+        func requestCompleted(_ record: borrowing RequestRecord) { self.records.append(copy record) }
+    }
+
+    /// Without an access log, a record carries what the metrics count and nothing of the
+    /// request's own.
+    @Test func withoutDetailsARecordCarriesWhatTheMetricsCount() throws {
+        let harness = try ProxyHarness()
+        let recorder = Recorder()
+        recorder.wantsRequestDetails = false
+        harness.proxyLoop.observer = recorder
+        try harness.send("POST /x?q=1 HTTP/1.1\r\nHost: a\r\nUser-Agent: t/1\r\nContent-Length: 3\r\n\r\nabc")
+        _ = try harness.upstreamReceived()
+        try harness.respond("HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok")
+        _ = try harness.clientReceived()
+        let record = try #require(recorder.records.first)
+        #expect([record.route, record.targetGroup, record.target] == ["default", "web", "10.1.2.3:8080"])
+        #expect(record.status == 201 && record.requestBytes == 3 && record.responseBytes == 2 && record.totalNanoseconds >= 0)
+        #expect(record.uri == "/" && record.clientAddress == "-" && record.userAgent == nil)
     }
 
     @Test func everyRequestIsRecordedOnce() throws {

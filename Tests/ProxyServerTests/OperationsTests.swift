@@ -50,9 +50,12 @@ struct OperationsTests {
         let path = directory + "/access.log"
         let writer = try AccessLogWriter(settings: .init(enabled: true, format: .combined, path: path))
         writer.write(RequestRecord(listener: "public", uri: "/one", status: 200))
+        #expect(writer.isEnabled)
         try writer.configure(.init(enabled: false, format: .combined, path: path))
+        #expect(!writer.isEnabled)  // event loops then fill in only what the metrics count
         writer.write(RequestRecord(listener: "public", uri: "/two", status: 200))
         try writer.configure(.init(enabled: true, format: .json, path: path))
+        #expect(writer.isEnabled)
         writer.write(RequestRecord(listener: "public", uri: "/three", status: 200))
         writer.close()
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")

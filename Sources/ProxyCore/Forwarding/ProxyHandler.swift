@@ -641,25 +641,28 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.clientHead = nil
         guard let observer = self.loop.observer else { return }
         let now = NIODeadline.now()
-        let record = RequestRecord(
+        var record = RequestRecord(
             listener: self.settings.name,
             route: self.routeName,
             targetGroup: self.targetGroupName,
             target: self.target?.id,
-            clientAddress: self.clientAddress,
-            method: head.method,
-            uri: head.uri,
             version: head.version,
-            headers: head.headers,
             status: self.responseStatus,
             requestBytes: self.requestBytes,
             responseBytes: self.responseBytes,
             totalNanoseconds: (now - self.requestStart).nanoseconds,
             upstreamNanoseconds: self.upstreamStart.map { (now - $0).nanoseconds },
-            retries: self.retries,
-            tlsVersion: self.connectionInfo.tlsVersion,
-            error: error
+            retries: self.retries
         )
+        // Without an access log, only what the metrics count (fewer references to retain).
+        if observer.wantsRequestDetails {
+            record.clientAddress = self.clientAddress
+            record.method = head.method
+            record.uri = head.uri
+            record.headers = head.headers
+            record.tlsVersion = self.connectionInfo.tlsVersion
+            record.error = error
+        }
         observer.requestCompleted(record)
     }
 }

@@ -3,6 +3,15 @@
 /// Each event loop has its own observer (``ProxyLoop/observer``) and calls it only on that loop,
 /// so an implementation can keep per-loop state without locks.
 public protocol ProxyObserver: AnyObject {
+    /// Whether the records need the request's own facts (client address, method, URI,
+    /// version, headers, TLS version, error: what an access-log line says); when not, only
+    /// what the metrics count is filled in.
+    var wantsRequestDetails: Bool { get }
+
     /// A request finished: answered, failed, or abandoned by the client.
-    func requestCompleted(_ record: RequestRecord)
+    func requestCompleted(_ record: borrowing RequestRecord)
+}
+
+extension ProxyObserver {
+    public var wantsRequestDetails: Bool { true }
 }

@@ -4,6 +4,7 @@
     import Darwin
 #endif
 import Dispatch
+import Synchronization
 import NIOConcurrencyHelpers
 import ProxyCore
 
@@ -40,10 +41,16 @@ final class AccessLogWriter: Sendable {
     /// The file descriptor; read and changed only on `queue`.
     private let descriptor = NIOLockedValueBox<Int32>(STDOUT_FILENO)
     private let queue = DispatchQueue(label: "portcullis.access-log")
+    /// `settings.enabled`, readable without the lock (event loops ask on every request).
+    private let enabled: Synchronization.Atomic<Bool>
+
+    /// Whether lines are written at all.
+    var isEnabled: Bool { self.enabled.load(ordering: .relaxed) }
 
     /// - Throws: ``AccessLogError`` when the file cannot be opened.
     init(settings: Settings) throws {
         self.pending = NIOLockedValueBox(Pending(settings: settings, formatter: AccessLogFormatter(format: settings.format)))
+        self.enabled = Synchronization.Atomic(settings.enabled)
         if let path = settings.path {
             let descriptor = try Self.open(path)
             self.descriptor.withLockedValue { $0 = descriptor }
@@ -66,6 +73,7 @@ final class AccessLogWriter: Sendable {
                 $0.settings = settings
                 $0.formatter = AccessLogFormatter(format: settings.format)
             }
+            self.enabled.store(settings.enabled, ordering: .relaxed)
         }
     }
 
@@ -79,7 +87,8 @@ final class AccessLogWriter: Sendable {
     }
 
     /// Called on event loops: formats and buffers; never writes.
-    func write(_ record: RequestRecord) {
+    func write(_ record: borrowing RequestRecord) {
+        guard self.isEnabled else { return }  // checked again under the lock: a reload may race
         let now = Self.unixMilliseconds()
         let scheduleFlush = self.pending.withLockedValue { pending -> Bool in
             guard pending.settings.enabled else { return false }

@@ -45,7 +45,10 @@ final class LoopObserver: ProxyObserver, @unchecked Sendable {
         self.accessLog = accessLog
     }
 
-    func requestCompleted(_ record: RequestRecord) {
+    /// The access log is on.
+    var wantsRequestDetails: Bool { self.accessLog.isEnabled }
+
+    func requestCompleted(_ record: borrowing RequestRecord) {
         let group = record.targetGroup ?? "-"
         let key = RequestKey(
             listener: record.listener,
