@@ -202,17 +202,18 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.responseStatus = 0
         self.responseBytes = 0
         self.target = nil
-        if !self.triedTargets.isEmpty {  // usually empty: `removeAll` would still cost ~150 instructions
-            self.triedTargets.removeAll(keepingCapacity: true)
+        while !self.triedTargets.isEmpty {  // one or none: `removeAll` takes the generic `replaceSubrange`
+            self.triedTargets.removeLast()
         }
         self.setStickyCookie = false
         self.retryCause = nil
         let peer = self.peerAddress(context: context)
-        let routeIndex = self.settings.router.routeIndex(for: head)
+        let router = self.settings.router  // one copy, not one per use
+        let routeIndex = router.routeIndex(for: head)
         var groupName: String?
         if let routeIndex {
-            self.routeName = self.settings.router.routeNames[routeIndex]
-            groupName = self.settings.router.targetGroupNames[routeIndex]
+            self.routeName = router.routeNames[routeIndex]
+            groupName = router.targetGroupNames[routeIndex]
         } else {
             self.routeName = nil
         }
