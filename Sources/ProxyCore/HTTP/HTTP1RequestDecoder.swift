@@ -55,16 +55,15 @@ final class HTTP1RequestDecoder: HTTP1PartDecoder {
         case .chunked: bodyFraming = .chunked
         case .none, .length, .untilClose: bodyFraming = .none
         }
-        var facts = RequestFacts(
+        return RequestFacts(
             framing: bodyFraming,
             hostCount: head.hostCount,
             expectsContinue: head.expectsContinue,
             unsupportedExpect: head.unsupportedExpect,
             keepAlive: head.isKeepAlive,
-            fieldHints: head.fieldHints
+            fieldHints: head.fieldHints,
+            rawFields: head.rawFields
         )
-        facts.rawFields = head.rawFields
-        return facts
     }
 
     static func framing(of head: HTTP1Head) throws -> HTTP1Parser.Framing {

@@ -51,12 +51,33 @@ public struct RequestFacts: Hashable, Sendable {
         keepAlive: Bool,
         fieldHints: FieldHints? = nil
     ) {
+        self.init(
+            framing: framing,
+            hostCount: hostCount,
+            expectsContinue: expectsContinue,
+            unsupportedExpect: unsupportedExpect,
+            keepAlive: keepAlive,
+            fieldHints: fieldHints,
+            rawFields: nil
+        )
+    }
+
+    init(
+        framing: RequestBodyFraming,
+        hostCount: Int,
+        expectsContinue: Bool,
+        unsupportedExpect: String?,
+        keepAlive: Bool,
+        fieldHints: FieldHints?,
+        rawFields: ByteBuffer?
+    ) {
         self.framing = framing
         self.hostCount = hostCount
         self.expectsContinue = expectsContinue
         self.unsupportedExpect = unsupportedExpect
         self.keepAlive = keepAlive
         self.fieldHints = fieldHints
+        self.rawFields = rawFields
     }
 }
 
