@@ -95,6 +95,13 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.context = context
     }
 
+    deinit {
+        // Backstops (see `startResponseTimer` and `UpstreamConnection.delegate`): nothing that
+        // refers to this handler without counting may outlive it.
+        self.responseTimer?.cancel()
+        self.upstream?.delegate = nil
+    }
+
     public func handlerRemoved(context: ChannelHandlerContext) {
         self.perform(self.machine.clientGone(), context: context)
         self.responseTimer?.cancel()
@@ -605,8 +612,11 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         // TLS connection, a fixed-response route) carries no timer.
         let timer =
             self.responseTimer
-            ?? LazyTimer(timers: self.loop.timers) { [weak self] in
-                guard let self, let context = self.context, let target = self.target else { return }
+            ?? LazyTimer(timers: self.loop.timers) { [unowned(unsafe) self] in
+                // Not counted: a weak reference would give this handler a side table, and every
+                // retain of it the slow path. The timer never fires after the handler is gone:
+                // it is cancelled in `handlerRemoved`, and in `deinit` as a backstop.
+                guard let context = self.context, let target = self.target else { return }
                 self.perform(self.machine.responseTimedOut(.responseTimedOut(target)), context: context)
             }
         self.responseTimer = timer

@@ -39,8 +39,10 @@ public final class ConnectionTimeoutHandler: ChannelInboundHandler, RemovableCha
 
     public func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        self.timer = LazyTimer(timers: self.timers ?? LoopTimers(eventLoop: context.eventLoop)) { [weak self] in
-            guard let self, let context = self.context else { return }
+        // Not counted (no weak-reference side table, so retains of this handler stay on the
+        // fast path): the timer is cancelled in `handlerRemoved`, and in `deinit` as a backstop.
+        self.timer = LazyTimer(timers: self.timers ?? LoopTimers(eventLoop: context.eventLoop)) { [unowned(unsafe) self] in
+            guard let context = self.context else { return }
             self.perform(self.machine.timerFired(self.armed), context: context)
         }
         if context.channel.isActive {
@@ -51,6 +53,10 @@ public final class ConnectionTimeoutHandler: ChannelInboundHandler, RemovableCha
     public func channelActive(context: ChannelHandlerContext) {
         self.perform(self.machine.connectionStarted(), context: context)
         context.fireChannelActive()
+    }
+
+    deinit {
+        self.timer?.cancel()
     }
 
     public func handlerRemoved(context: ChannelHandlerContext) {

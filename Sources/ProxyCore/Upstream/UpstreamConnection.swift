@@ -15,7 +15,10 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
 
     let target: Target
     let channel: any Channel
-    weak var delegate: (any UpstreamConnectionDelegate)?
+    /// The proxy handler the connection is leased to. Not counted (a weak reference would give
+    /// the handler a side table, and every retain of it the slow path): the handler clears it
+    /// whenever it gives the connection back, drops it or loses it, and in `deinit`.
+    unowned(unsafe) var delegate: (any UpstreamConnectionDelegate)?
     weak var pool: UpstreamPool?
     /// How many requests this connection has carried; `> 1` means it was reused.
     var requestCount = 0
