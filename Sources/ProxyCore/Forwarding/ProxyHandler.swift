@@ -397,7 +397,7 @@ public final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             if let hints = self.responseHints, let raw = self.responseRaw, let writer = self.responseWriter, writer.writesRawFields {
                 // The target's field lines go out as received, less what the rewrite removes,
-                // with our `Server` line; the head carries only a cookie to add (decision 0012).
+                // with our `Server` line; the head carries only a cookie to add (decisions 0012, 0013).
                 var added = HTTPHeaders()
                 if let stickyCookie {
                     added.add(name: "Set-Cookie", value: stickyCookie)

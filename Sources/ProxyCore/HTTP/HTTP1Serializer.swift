@@ -98,13 +98,7 @@ enum HTTP1Serializer {
                         framing.hasTransferEncoding = true
                     }
                     offset += Self.copyUTF8(of: name, to: target, at: offset)
-                    target[offset] = UInt8(ascii: ":")
-                    target[offset + 1] = UInt8(ascii: " ")
-                    offset += 2
-                    offset += Self.copyUTF8(of: value, to: target, at: offset)
-                    target[offset] = UInt8(ascii: "\r")
-                    target[offset + 1] = UInt8(ascii: "\n")
-                    offset += 2
+                    offset += Self.copyValueLine(value, to: target, at: offset)
                     headers.formIndex(after: &index)
                 }
                 return offset
@@ -144,13 +138,8 @@ enum HTTP1Serializer {
                     let count = name.utf8CodeUnitCount
                     precondition(offset + count + value.utf8.count + 4 <= target.count, "HTTP field line larger than its space")
                     (target.baseAddress! + offset).copyMemory(from: name.utf8Start, byteCount: count)
-                    target[offset + count] = UInt8(ascii: ":")
-                    target[offset + count + 1] = UInt8(ascii: " ")
-                    offset += count + 2
-                    offset += HTTP1Serializer.copyUTF8(of: value, to: target, at: offset)
-                    target[offset] = UInt8(ascii: "\r")
-                    target[offset + 1] = UInt8(ascii: "\n")
-                    offset += 2
+                    offset += count
+                    offset += HTTP1Serializer.copyValueLine(value, to: target, at: offset)
                 }
                 if self.count > 0 { line(self.names.0, self.values.0) }
                 if self.count > 1 { line(self.names.1, self.values.1) }
@@ -166,15 +155,21 @@ enum HTTP1Serializer {
     static func writeField(_ name: String, _ value: String, into buffer: inout ByteBuffer) {
         let size = name.utf8.count + value.utf8.count + 4
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { target in
-            var offset = Self.copyUTF8(of: name, to: target, at: 0)
-            target[offset] = UInt8(ascii: ":")
-            target[offset + 1] = UInt8(ascii: " ")
-            offset += 2
-            offset += Self.copyUTF8(of: value, to: target, at: offset)
-            target[offset] = UInt8(ascii: "\r")
-            target[offset + 1] = UInt8(ascii: "\n")
-            return offset + 2
+            let offset = Self.copyUTF8(of: name, to: target, at: 0)
+            return offset + Self.copyValueLine(value, to: target, at: offset)
         }
+    }
+
+    /// Copies what follows a field's name: `": "`, `value` and the line end, to `target` at
+    /// `offset` (the caller made room); returns how many bytes.
+    @inline(__always)
+    static func copyValueLine(_ value: String, to target: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
+        target[offset] = UInt8(ascii: ":")
+        target[offset + 1] = UInt8(ascii: " ")
+        let end = offset + 2 + Self.copyUTF8(of: value, to: target, at: offset + 2)
+        target[end] = UInt8(ascii: "\r")
+        target[end + 1] = UInt8(ascii: "\n")
+        return end + 2 - offset
     }
 
     /// Finishes a head begun by ``writeFields(startLine:headers:into:)``: drops the framing lines

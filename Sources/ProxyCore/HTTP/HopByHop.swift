@@ -36,9 +36,10 @@ enum HopByHop {
     /// Adds the lowercased field names one `Connection` header lists to `names` (once each),
     /// except the fields in ``neverNamedByConnection``.
     ///
-    /// The rewriters call it for each `Connection` header while they copy the other fields, and
-    /// remove what it named afterwards (``removeNamed(_:from:)``): one pass over the headers,
-    /// not a first one to look for `Connection`.
+    /// The response rewriter calls it for each `Connection` header while it copies the other
+    /// fields, and removes what it named afterwards (``removeNamed(_:from:)``); the request
+    /// rewriter, which writes each line as it goes, collects them first. Both need it only for
+    /// heads without the parser's hints (a `Connection` that names other fields).
     static func collectNames(inConnectionValue value: String, into names: inout [String]) {
         // The usual value names nothing to remove beyond what always is.
         if HeaderName.equals(value, "keep-alive") { return }
