@@ -93,10 +93,8 @@ struct ReloadIntegrationTests {
     }
 
     @Test func aListenerRenamedOnTheSameAddressIsBoundAgain() async throws {
-        // A free port, found by binding port 0 and letting it go.
-        let probe = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
-        let port = try #require(probe.localAddress?.port)
-        try await probe.close()
+        // Bound again by the reload: a free port outside the ephemeral range (`stablePort`).
+        let port = try await stablePort()
         let fixed = Self.yaml().replacingOccurrences(of: "  - name: plain\n    bind: \"127.0.0.1:0\"", with: "  - name: plain\n    bind: \"127.0.0.1:\(port)\"")
         let fixture = try await AdminFixture.start(yaml: fixed)
         defer { Task { await fixture.stop() } }
@@ -112,9 +110,7 @@ struct ReloadIntegrationTests {
     /// Turning `reuse_port` on and off re-binds the listener on its port: one socket per event
     /// loop, then one again, serving throughout.
     @Test func reusePortTurnedOnAndOffByAReloadRebindsTheListener() async throws {
-        let probe = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
-        let port = try #require(probe.localAddress?.port)
-        try await probe.close()
+        let port = try await stablePort()  // bound again by each reload
         let base = Self.yaml()
             .replacingOccurrences(of: "event_loops: 1", with: "event_loops: 2")
             .replacingOccurrences(of: "  - name: plain\n    bind: \"127.0.0.1:0\"", with: "  - name: plain\n    bind: \"127.0.0.1:\(port)\"")
