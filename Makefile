@@ -6,7 +6,11 @@ SWIFT_FLAGS ?= -Xswiftc -warnings-as-errors
 # The Swift runtime and Foundation are linked statically (docs/decisions/0008-static-swift-runtime.md):
 # 5 MB less resident memory, direct calls into the runtime, and a binary that runs without a Swift
 # toolchain; OpenSSL stays the system's shared library.
-RELEASE_FLAGS ?= -c release $(SWIFT_FLAGS) -Xswiftc -enforce-exclusivity=unchecked --static-swift-stdlib
+# Whole-program optimization (docs/decisions/0014-whole-program-optimization.md): cross-module
+# optimization lets the compiler specialize and inline NIO's generic code into ours, and full LTO
+# links everything as one LLVM module: ~13 % fewer instructions per request (callgrind).
+RELEASE_FLAGS ?= -c release $(SWIFT_FLAGS) -Xswiftc -enforce-exclusivity=unchecked --static-swift-stdlib \
+	-Xswiftc -cross-module-optimization --experimental-lto-mode=full
 APT_PACKAGES ?= libssl-dev pkg-config curl openssl ca-certificates
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CERTS_DIR ?= certs

@@ -29,7 +29,7 @@ BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
 OUT = os.path.join(BENCH, "out")
 DOC = os.path.join(ROOT, "docs", "benchmarks.md")
-PORTCULLIS_BIN = os.path.join(ROOT, ".build", "release", "portcullis")
+PORTCULLIS_BIN = os.environ.get("PORTCULLIS_BIN", os.path.join(ROOT, ".build", "release", "portcullis"))
 MARK_START = "<!-- bench:results:start -->"
 MARK_END = "<!-- bench:results:end -->"
 
