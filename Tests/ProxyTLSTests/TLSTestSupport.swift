@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Foundation
 import Logging
 import NIOCore
 import NIOEmbedded
@@ -51,8 +52,21 @@ struct TLSFixture: Sendable {
     }
 }
 
-func makeTemporaryDirectory() -> String {
+/// One directory per test process holds every temporary directory of its tests (the shared
+/// certificates and their private keys among them); it is removed when the process exits.
+private let temporaryRoot: String = {
     var template = Array("/tmp/proxytls-tests-XXXXXX".utf8CString)
+    guard let made = mkdtemp(&template) else { fatalError("mkdtemp failed") }
+    atexit { removeTemporaryRoot() }
+    return String(cString: made)
+}()
+
+private func removeTemporaryRoot() {
+    try? FileManager.default.removeItem(atPath: temporaryRoot)
+}
+
+func makeTemporaryDirectory() -> String {
+    var template = Array((temporaryRoot + "/XXXXXX").utf8CString)
     guard let made = mkdtemp(&template) else { fatalError("mkdtemp failed") }
     return String(cString: made)
 }

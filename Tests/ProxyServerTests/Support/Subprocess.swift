@@ -147,9 +147,27 @@ let packageRoot: String = {
     return url.path
 }()
 
+/// One directory per test process holds every temporary directory of its tests; it is removed
+/// when the process exits, so a fixture stopped from a detached task (or not at all, when a test
+/// fails early) leaves no certificates, keys or configurations behind.
+private let temporaryRoot: String = {
+    let path = NSTemporaryDirectory() + "portcullis-tests-" + UUID().uuidString
+    do {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    } catch {
+        fatalError("cannot create \(path): \(error)")
+    }
+    atexit { removeTemporaryRoot() }
+    return path
+}()
+
+private func removeTemporaryRoot() {
+    try? FileManager.default.removeItem(atPath: temporaryRoot)
+}
+
 /// A fresh temporary directory.
 func makeTemporaryDirectory() throws -> String {
-    let path = NSTemporaryDirectory() + "portcullis-test-" + UUID().uuidString
+    let path = temporaryRoot + "/" + UUID().uuidString
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }
