@@ -41,70 +41,70 @@ struct ReloadIntegrationTests {
     }
 
     @Test func anInvalidFileChangesNothingAndAValidOneApplies() async throws {
-        let fixture = try await AdminFixture.start(yaml: Self.yaml())
-        defer { Task { await fixture.stop() } }
-        let curl = try require(which("curl"), "curl")
+        try await AdminFixture.with(yaml: Self.yaml()) { fixture in
+            let curl = try require(which("curl"), "curl")
 
-        try "listeners: [\n".write(toFile: fixture.configPath, atomically: true, encoding: .utf8)
-        let broken = try await fixture.adminCall("POST", "/reload")
-        #expect(broken.status == 422)
-        #expect(broken.body.contains("portcullis.yaml:"))
-        try fixture.rewrite(Self.yaml().replacingOccurrences(of: "forward: web", with: "forward: nowhere"))
-        let invalid = try await fixture.adminCall("POST", "/reload")
-        #expect(invalid.status == 422)
-        #expect(invalid.body.contains("no target group named"))
-        let still = try await run(curl, ["-s", fixture.url + "/whoami"])
-        #expect(still.stdout == "b0")
-        let status = try await fixture.adminCall("GET", "/status")
-        #expect(status.body.contains("\"reloads\" : 0"))
-        #expect(status.body.contains("\"last_reload_error\""))
+            try "listeners: [\n".write(toFile: fixture.configPath, atomically: true, encoding: .utf8)
+            let broken = try await fixture.adminCall("POST", "/reload")
+            #expect(broken.status == 422)
+            #expect(broken.body.contains("portcullis.yaml:"))
+            try fixture.rewrite(Self.yaml().replacingOccurrences(of: "forward: web", with: "forward: nowhere"))
+            let invalid = try await fixture.adminCall("POST", "/reload")
+            #expect(invalid.status == 422)
+            #expect(invalid.body.contains("no target group named"))
+            let still = try await run(curl, ["-s", fixture.url + "/whoami"])
+            #expect(still.stdout == "b0")
+            let status = try await fixture.adminCall("GET", "/status")
+            #expect(status.body.contains("\"reloads\" : 0"))
+            #expect(status.body.contains("\"last_reload_error\""))
 
-        // A valid change applies: a new route to the other group, and a new listener.
-        try fixture.rewrite(
-            Self.yaml(
-                extraRoute: """
-                          - name: other
-                            match: { host: other.test }
-                            forward: other
-                    """,
-                extraListener: """
-                      - name: second
-                        bind: "127.0.0.1:0"
-                        protocol: http
-                        routes:
-                          - forward: other
-                    """
+            // A valid change applies: a new route to the other group, and a new listener.
+            try fixture.rewrite(
+                Self.yaml(
+                    extraRoute: """
+                              - name: other
+                                match: { host: other.test }
+                                forward: other
+                        """,
+                    extraListener: """
+                          - name: second
+                            bind: "127.0.0.1:0"
+                            protocol: http
+                            routes:
+                              - forward: other
+                        """
+                )
             )
-        )
-        let applied = try await fixture.adminCall("POST", "/reload")
-        #expect(applied.status == 200, "\(applied.body)")
-        #expect(applied.body.contains("\"second\""), "\(applied.body)")
-        let routed = try await run(curl, ["-s", "-H", "Host: other.test", fixture.url + "/whoami"])
-        #expect(routed.stdout == "b1")
-        let second = try #require(fixture.server.boundListeners.first { $0.name == "second" })
-        let viaSecond = try await run(curl, ["-s", "http://127.0.0.1:\(second.port)/whoami"])
-        #expect(viaSecond.stdout == "b1")
+            let applied = try await fixture.adminCall("POST", "/reload")
+            #expect(applied.status == 200, "\(applied.body)")
+            #expect(applied.body.contains("\"second\""), "\(applied.body)")
+            let routed = try await run(curl, ["-s", "-H", "Host: other.test", fixture.url + "/whoami"])
+            #expect(routed.stdout == "b1")
+            let second = try #require(fixture.server.boundListeners.first { $0.name == "second" })
+            let viaSecond = try await run(curl, ["-s", "http://127.0.0.1:\(second.port)/whoami"])
+            #expect(viaSecond.stdout == "b1")
 
-        // And removing it again closes that listener.
-        try fixture.rewrite(Self.yaml())
-        #expect(try await fixture.adminCall("POST", "/reload").status == 200)
-        let gone = try await run(curl, ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(second.port)/whoami"])
-        #expect(gone.stdout == "000")
+            // And removing it again closes that listener.
+            try fixture.rewrite(Self.yaml())
+            #expect(try await fixture.adminCall("POST", "/reload").status == 200)
+            let gone = try await run(curl, ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(second.port)/whoami"])
+            #expect(gone.stdout == "000")
+        }
     }
 
     @Test func aListenerRenamedOnTheSameAddressIsBoundAgain() async throws {
         // Bound again by the reload: a free port outside the ephemeral range (`stablePort`).
         let port = try await stablePort()
         let fixed = Self.yaml().replacingOccurrences(of: "  - name: plain\n    bind: \"127.0.0.1:0\"", with: "  - name: plain\n    bind: \"127.0.0.1:\(port)\"")
-        let fixture = try await AdminFixture.start(yaml: fixed)
-        defer { Task { await fixture.stop() } }
-        #expect(fixture.port == port)
-        try fixture.rewrite(fixed.replacingOccurrences(of: "name: plain", with: "name: renamed"))
-        let reload = try await fixture.adminCall("POST", "/reload")
-        #expect(reload.status == 200, "\(reload.body)")
-        #expect(fixture.server.boundListeners.map(\.name) == ["renamed"])
-        let curl = try require(which("curl"), "curl")
-        #expect(try await run(curl, ["-s", "http://127.0.0.1:\(port)/whoami"]).stdout == "b0")
+        try await AdminFixture.with(yaml: fixed) { fixture in
+            #expect(fixture.port == port)
+            try fixture.rewrite(fixed.replacingOccurrences(of: "name: plain", with: "name: renamed"))
+            let reload = try await fixture.adminCall("POST", "/reload")
+            #expect(reload.status == 200, "\(reload.body)")
+            #expect(fixture.server.boundListeners.map(\.name) == ["renamed"])
+            let curl = try require(which("curl"), "curl")
+            #expect(try await run(curl, ["-s", "http://127.0.0.1:\(port)/whoami"]).stdout == "b0")
+        }
     }
 
     /// Turning `reuse_port` on and off re-binds the listener on its port: one socket per event
@@ -116,60 +116,60 @@ struct ReloadIntegrationTests {
             .replacingOccurrences(of: "  - name: plain\n    bind: \"127.0.0.1:0\"", with: "  - name: plain\n    bind: \"127.0.0.1:\(port)\"")
         let reusing = base.replacingOccurrences(of: "    protocol: http\n", with: "    protocol: http\n    reuse_port: true\n")
         #expect(reusing != base)
-        let fixture = try await AdminFixture.start(yaml: base)
-        defer { Task { await fixture.stop() } }
-        let curl = try require(which("curl"), "curl")
-        #expect(try listeningSockets(port: port) == 1)
-        for (yaml, sockets) in [(reusing, 2), (base, 1)] {
-            try fixture.rewrite(yaml)
-            let reload = try await fixture.adminCall("POST", "/reload")
-            #expect(reload.status == 200, "\(reload.body)")
-            #expect(try listeningSockets(port: port) == sockets)
-            #expect(try await run(curl, ["-s", "http://127.0.0.1:\(port)/whoami"]).stdout == "b0")
+        try await AdminFixture.with(yaml: base) { fixture in
+            let curl = try require(which("curl"), "curl")
+            #expect(try listeningSockets(port: port) == 1)
+            for (yaml, sockets) in [(reusing, 2), (base, 1)] {
+                try fixture.rewrite(yaml)
+                let reload = try await fixture.adminCall("POST", "/reload")
+                #expect(reload.status == 200, "\(reload.body)")
+                #expect(try listeningSockets(port: port) == sockets)
+                #expect(try await run(curl, ["-s", "http://127.0.0.1:\(port)/whoami"]).stdout == "b0")
+            }
         }
     }
 
     @Test func aClientThatHalfClosesAfterItsRequestStillGetsTheResponse() async throws {
-        let fixture = try await AdminFixture.start(yaml: Self.yaml())
-        defer { Task { await fixture.stop() } }
-        let client = try await RawHTTPConnection(port: fixture.port)
-        defer { client.close() }
-        try await client.send("GET /slow?ms=300 HTTP/1.1\r\nHost: a\r\n\r\n")
-        try await client.shutdownOutput()
-        let response = try await client.read(until: { $0.hasSuffix("slow") })
-        #expect(response.hasPrefix("HTTP/1.1 200"))
-        #expect(response.hasSuffix("slow"))
+        try await AdminFixture.with(yaml: Self.yaml()) { fixture in
+            let client = try await RawHTTPConnection(port: fixture.port)
+            defer { client.close() }
+            try await client.send("GET /slow?ms=300 HTTP/1.1\r\nHost: a\r\n\r\n")
+            try await client.shutdownOutput()
+            let response = try await client.read(until: { $0.hasSuffix("slow") })
+            #expect(response.hasPrefix("HTTP/1.1 200"))
+            #expect(response.hasSuffix("slow"))
+        }
     }
 
     @Test func aDownloadOnAnUnchangedRouteSurvivesAReloadAndItsConnectionStaysOpen() async throws {
-        let fixture = try await AdminFixture.start(yaml: Self.yaml())
-        defer { Task { await fixture.stop() } }
-        let client = try await RawHTTPConnection(port: fixture.port)
-        defer { client.close() }
-        try await client.send("GET /trickle?ms=150 HTTP/1.1\r\nHost: a\r\n\r\n")
-        // The head and the first bytes arrive; the download takes ~1.5 s.
-        let start = try await client.read(until: { $0.contains("\r\n\r\n0") })
-        #expect(start.hasPrefix("HTTP/1.1 200"))
+        try await AdminFixture.with(yaml: Self.yaml()) { fixture in
+            let client = try await RawHTTPConnection(port: fixture.port)
+            defer { client.close() }
+            try await client.send("GET /trickle?ms=150 HTTP/1.1\r\nHost: a\r\n\r\n")
+            // The head and the first bytes arrive; the download takes ~1.5 s.
+            let start = try await client.read(until: { $0.contains("\r\n\r\n0") })
+            #expect(start.hasPrefix("HTTP/1.1 200"))
 
-        // Reload while it streams: another route is added, this one is unchanged.
-        try fixture.rewrite(
-            Self.yaml(
-                extraRoute: """
-                          - name: other
-                            match: { host: other.test }
-                            forward: other
-                    """
+            // Reload while it streams: another route is added, this one is unchanged.
+            try fixture.rewrite(
+                Self.yaml(
+                    extraRoute: """
+                              - name: other
+                                match: { host: other.test }
+                                forward: other
+                        """
+                )
             )
-        )
-        let reload = try await fixture.adminCall("POST", "/reload")
-        #expect(reload.status == 200)
-        let rest = try await client.read(until: { $0.hasSuffix("9") })
-        #expect((start + rest).hasSuffix("\r\n\r\n0123456789"))
+            let reload = try await fixture.adminCall("POST", "/reload")
+            #expect(reload.status == 200)
+            let rest = try await client.read(until: { $0.hasSuffix("9") })
+            #expect((start + rest).hasSuffix("\r\n\r\n0123456789"))
 
-        // Same connection, next request: served, with the new routes.
-        try await client.send("GET /whoami HTTP/1.1\r\nHost: other.test\r\n\r\n")
-        let next = try await client.read(until: { $0.hasSuffix("b1") })
-        #expect(next.hasSuffix("b1"))
+            // Same connection, next request: served, with the new routes.
+            try await client.send("GET /whoami HTTP/1.1\r\nHost: other.test\r\n\r\n")
+            let next = try await client.read(until: { $0.hasSuffix("b1") })
+            #expect(next.hasSuffix("b1"))
+        }
     }
 }
 

@@ -55,6 +55,24 @@ struct AdminFixture {
         try Self.write(yaml, backends: self.backends, to: self.configPath)
     }
 
+    /// Starts a fixture, runs `body` with it, and stops it (servers, backends, directory) when
+    /// `body` returns or throws: the test does not end with them still running.
+    static func with<T>(
+        backends count: Int = 2,
+        yaml: String,
+        _ body: (AdminFixture) async throws -> T
+    ) async throws -> T {
+        let fixture = try await Self.start(backends: count, yaml: yaml)
+        do {
+            let result = try await body(fixture)
+            await fixture.stop()
+            return result
+        } catch {
+            await fixture.stop()
+            throw error
+        }
+    }
+
     func stop() async {
         await self.server.shutdown()
         for backend in self.backends { await backend.stop() }
