@@ -115,8 +115,12 @@ import Testing
         let start = clock.now
         await SystemScalingHookRunner(logger: log.logger, webhookTimeout: .milliseconds(200))
             .run(Self.firing(webhook: url))
+        // The runner alone (not the receiver's stop, which waits for its connection), against a
+        // bound between the 200 ms asked for and the 5 s default: a loaded machine (the whole
+        // suite runs in parallel) once took 3.8 s for both together.
+        let elapsed = start.duration(to: clock.now)
         await receiver.stop()
-        #expect(start.duration(to: clock.now) < .seconds(3))
+        #expect(elapsed < .seconds(4))
         #expect(log.lines.filter { $0.level == .warning }.map(\.message) == ["scaling webhook failed: timed out"])
     }
 
