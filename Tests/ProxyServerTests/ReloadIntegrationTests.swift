@@ -11,6 +11,13 @@ import Testing
 /// Hot reload over real sockets: a bad file changes nothing; listeners come and go; an open
 /// connection on an unchanged route survives.
 struct ReloadIntegrationTests {
+    /// A route to the `other` group, added by reloads.
+    static let otherRoute = """
+              - name: other
+                match: { host: other.test }
+                forward: other
+        """
+
     static func yaml(extraRoute: String = "", extraListener: String = "") -> String {
         """
         global:
@@ -61,11 +68,7 @@ struct ReloadIntegrationTests {
             // A valid change applies: a new route to the other group, and a new listener.
             try fixture.rewrite(
                 Self.yaml(
-                    extraRoute: """
-                              - name: other
-                                match: { host: other.test }
-                                forward: other
-                        """,
+                    extraRoute: Self.otherRoute,
                     extraListener: """
                           - name: second
                             bind: "127.0.0.1:0"
@@ -153,11 +156,7 @@ struct ReloadIntegrationTests {
             // Reload while it streams: another route is added, this one is unchanged.
             try fixture.rewrite(
                 Self.yaml(
-                    extraRoute: """
-                              - name: other
-                                match: { host: other.test }
-                                forward: other
-                        """
+                    extraRoute: Self.otherRoute
                 )
             )
             let reload = try await fixture.adminCall("POST", "/reload")
