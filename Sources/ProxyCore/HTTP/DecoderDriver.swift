@@ -5,8 +5,7 @@ import NIOCore
 ///
 /// NIO's handler is generic and not inlinable, so it runs unspecialized: every read looks up
 /// the metadata of `Optional<Decoder>` at run time (~1,500 instructions per request) on top of its
-/// general buffer bookkeeping. This one lives in our module, where the compiler specializes it
-/// for each decoder, and keeps only what an HTTP decoder needs:
+/// general buffer bookkeeping. This one keeps only what an HTTP decoder needs:
 ///
 /// - Received bytes accumulate in one buffer (none is kept while everything was consumed: the
 ///   next read's buffer is used as it is); `decode` runs until it needs more data.
@@ -18,6 +17,11 @@ import NIOCore
 ///   reported as `ByteToMessageDecoderError.dataReceivedInErrorState`, as NIO does.
 /// - The decoder is not write-observing and the handler is never removed while in use (no
 ///   leftover handling on removal).
+///
+/// Its own methods still run as generic code: NIO calls a handler through an existential, which
+/// reaches a generic class's unspecialized methods (the decoders' code is compiled for their
+/// types). That costs about 700 instructions per request in witness-table and metadata lookups
+/// (docs/benchmarks.md, eighth pass); one concrete handler class per decoder would remove them.
 final class DecoderDriver<Decoder: ByteToMessageDecoder>: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = Decoder.InboundOut
