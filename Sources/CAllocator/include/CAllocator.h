@@ -18,7 +18,8 @@ bool portcullis_allocator_is_mimalloc(void);
 bool portcullis_allocator_openssl_functions_installed(void);
 
 /// Where OpenSSL's block of `size` bytes starts within its 4 KiB page (for tests): blocks of
-/// 4 KiB and more start half a page in, smaller ones wherever mimalloc puts them.
+/// 16 KiB and more (record buffers) start half a page in, smaller ones wherever mimalloc puts
+/// them.
 unsigned long portcullis_allocator_openssl_page_offset(unsigned long size);
 
 #endif
