@@ -12,7 +12,7 @@ SWIFT_FLAGS ?= -Xswiftc -warnings-as-errors
 WHOLE_PROGRAM_FLAGS ?= -Xswiftc -cross-module-optimization --experimental-lto-mode=full
 RELEASE_FLAGS ?= -c release $(SWIFT_FLAGS) -Xswiftc -enforce-exclusivity=unchecked --static-swift-stdlib \
 	$(WHOLE_PROGRAM_FLAGS)
-APT_PACKAGES ?= libssl-dev libmimalloc-dev pkg-config curl openssl ca-certificates
+APT_PACKAGES ?= libssl-dev pkg-config curl openssl ca-certificates
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CERTS_DIR ?= certs
 BIN := .build/release/portcullis
@@ -21,7 +21,7 @@ BIN := .build/release/portcullis
 
 all: build
 
-## deps: install missing system packages (libssl-dev, libmimalloc-dev, pkg-config, curl, openssl) through apt
+## deps: install missing system packages (libssl-dev, pkg-config, curl, openssl) through apt
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \

@@ -30,13 +30,6 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
         ),
-        // mimalloc as the process's allocator, and OpenSSL's allocation functions
-        // (docs/decisions/0015-mimalloc.md). C: it must run before OpenSSL's first allocation.
-        .target(
-            name: "CAllocator",
-            dependencies: ["CSSL"],
-            linkerSettings: [.linkedLibrary("mimalloc")]
-        ),
         .target(
             name: "ProxyTLS",
             dependencies: [
@@ -68,7 +61,6 @@ let package = Package(
         .target(
             name: "ProxyServer",
             dependencies: [
-                "CAllocator",
                 "ProxyTLS",
                 "ProxyConfig",
                 "ProxyCore",
@@ -136,7 +128,6 @@ let package = Package(
         .testTarget(
             name: "ProxyServerTests",
             dependencies: [
-                "CAllocator",
                 "ProxyServer",
                 "ProxyTLS",
                 "ProxyConfig",
