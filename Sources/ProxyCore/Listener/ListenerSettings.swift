@@ -14,17 +14,31 @@ public struct RequestLimits: Sendable, Hashable {
     public var headerTimeout: TimeAmount
     /// Time a keep-alive connection may sit idle between requests before it is closed.
     public var idleTimeout: TimeAmount
+    /// Longest wait for the next piece of a request body once its head is in. Slower clients get
+    /// `408` (when no response has started) and are closed; the upstream request is abandoned.
+    public var bodyTimeout: TimeAmount
+    /// Longest a client may go without taking any of what we have queued for it (a response, or
+    /// tunnel bytes). Then the connection is closed and its target connection is not reused.
+    public var sendTimeout: TimeAmount
+    /// Longest a tunnel (after `101 Switching Protocols`) may carry no byte either way.
+    public var tunnelIdleTimeout: TimeAmount
 
     public init(
         headerBytes: Int = 16 * 1024,
         bodyBytes: Int? = 1 << 30,
         headerTimeout: TimeAmount = .seconds(10),
-        idleTimeout: TimeAmount = .seconds(60)
+        idleTimeout: TimeAmount = .seconds(60),
+        bodyTimeout: TimeAmount = .seconds(60),
+        sendTimeout: TimeAmount = .seconds(60),
+        tunnelIdleTimeout: TimeAmount = .hours(1)
     ) {
         self.headerBytes = headerBytes
         self.bodyBytes = bodyBytes
         self.headerTimeout = headerTimeout
         self.idleTimeout = idleTimeout
+        self.bodyTimeout = bodyTimeout
+        self.sendTimeout = sendTimeout
+        self.tunnelIdleTimeout = tunnelIdleTimeout
     }
 }
 

@@ -87,6 +87,9 @@ public struct Route: Sendable {
     /// Allowed methods; empty matches any.
     public var methods: [HTTPMethod]
     public var headers: [HeaderMatch]
+    /// The `Upgrade` protocol tokens this route forwards (lower case; `routes[].upgrades`,
+    /// default `[websocket]`); empty: no upgrade is forwarded. `h2c` is never forwarded.
+    public var upgrades: [String]
     public var action: RouteAction {
         didSet { self.targetGroupName = self.action.targetGroupName }
     }
@@ -101,9 +104,11 @@ public struct Route: Sendable {
         path: String? = nil,
         methods: [HTTPMethod] = [],
         headers: [HeaderMatch] = [],
+        upgrades: [String] = Route.defaultUpgrades,
         action: RouteAction
     ) {
         self.name = name
+        self.upgrades = upgrades.map { $0.lowercased() }.filter { $0 != "h2c" }
         self.host = host?.lowercased()
         self.pathPrefix = pathPrefix
         self.path = path
@@ -116,6 +121,9 @@ public struct Route: Sendable {
     public init(name: String, host: String? = nil, pathPrefix: String? = nil, targetGroup: TargetGroup) {
         self.init(name: name, host: host, pathPrefix: pathPrefix, action: .forward(targetGroup))
     }
+
+    /// The upgrades a route forwards when its configuration names none.
+    public static let defaultUpgrades = ["websocket"]
 
     /// The target group of a forwarding route.
     public var targetGroup: TargetGroup? {
