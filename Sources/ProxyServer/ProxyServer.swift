@@ -217,7 +217,7 @@ public final class ProxyServer: Service, Sendable {
                         if let options = channel.syncOptions {
                             try options.setOption(.tcpOption(.tcp_nodelay), value: 1)
                             // A client that sends its request and then shuts its side down (`nc -N`,
-                            // some health checkers) still gets the response: RequestGuardHandler
+                            // some health checkers) still gets the response: HTTP1ServerConnection
                             // closes after it.
                             try options.setOption(.allowRemoteHalfClosure, value: true)
                             // NIO keeps each connection's last receive buffer for reuse, for as long

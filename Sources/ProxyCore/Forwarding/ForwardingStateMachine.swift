@@ -1,11 +1,17 @@
 import NIOHTTP1
 
 /// Decides what happens to one client request on its way to a target and back, including
-/// whether a failed attempt may be tried again. Pure: no channels and no clock; ``ProxyHandler``
-/// owns the connections, timers and budgets and carries out the returned actions.
+/// whether a failed attempt may be tried again. Pure: no channels and no clock; the
+/// ``ForwardingSession`` owns the connections, timers and budgets and carries out the returned
+/// actions, and reports back what only it can know (whether the retry budget and another target
+/// allow a retry: ``retry(allowed:cause:)``).
+///
+/// An upgrade request (``UpstreamRequestHead/upgrade``) answered with `101` becomes a tunnel;
+/// it stays one until either side closes.
 ///
 /// ```
 /// idle ──head──▶ connecting ──leased──▶ exchanging ──response end──▶ idle
+///                  ▲    │                    ├──101 (upgrade asked)──▶ tunnel ──close──▶ closed
 ///                  ▲    │                    │
 ///                  └────┴── retry ◀──────────┤ (never reached the target, or safe to resend)
 ///                       └─▶ error response (502/503/504) ─▶ idle / draining
@@ -20,7 +26,6 @@ struct ForwardingStateMachine {
     enum ResponseProgress: Equatable {
         case awaitingHead
         case streaming
-        case complete
     }
 
     struct RetryPolicy: Equatable {
@@ -64,6 +69,8 @@ struct ForwardingStateMachine {
         /// The route answers itself (fixed response, redirect, no route): read the request to
         /// its end, then answer, so keep-alive survives.
         case answeringLocally
+        /// The target switched protocols: bytes both ways until either side closes.
+        case tunnel
         case closed
     }
 
@@ -75,8 +82,9 @@ struct ForwardingStateMachine {
         case sendUpstream(head: UpstreamRequestHead?, parts: [UpstreamRequestPart], startResponseTimer: Bool)
         /// Write one part to the target without flushing (flushed at the end of the client read).
         case sendUpstreamLater(UpstreamRequestPart)
-        case forwardResponseHead(HTTPResponseHead)
-        case forwardResponseBody
+        case forwardResponseHead(UpstreamResponseHead)
+        /// Forward the `101` head and carry bytes both ways from now on.
+        case startTunnel(UpstreamResponseHead)
         /// Write the response end; give the connection back to the pool or close it.
         case finishResponse(reuseUpstream: Bool)
         /// Answer the client ourselves, closing the upstream connection if one is leased.
@@ -85,7 +93,7 @@ struct ForwardingStateMachine {
         /// request again on a fresh connection to the same target. Not counted as a try.
         case retryOnNewConnection
         /// Drop the current connection (if any) and send the request to another target, if the
-        /// budget allows; otherwise call ``retryDenied(_:)``.
+        /// budget allows and another target exists: the caller answers ``retry(allowed:cause:)``.
         case tryAnotherTarget(UpstreamError)
         /// Write the route's own response (fixed response, redirect, 404).
         case respondLocally
@@ -117,6 +125,8 @@ struct ForwardingStateMachine {
     /// Part of the response has been forwarded: a failure now cannot be answered cleanly.
     var isStreamingResponse: Bool { self.state == .exchanging && self.exchange?.response == .streaming }
 
+    var isTunnel: Bool { self.state == .tunnel }
+
     /// Leaves connecting/exchanging for `state`, forgetting the request.
     private mutating func end(in state: State) {
         self.state = state
@@ -147,11 +157,10 @@ struct ForwardingStateMachine {
             Self.keepForReplay(part, byteCount: byteCount, in: &self.exchange!)
             return .none
         case .exchanging:
-            guard self.exchange!.response != .complete else { return .none }
             self.exchange!.bodySent = true
             Self.keepForReplay(part, byteCount: byteCount, in: &self.exchange!)
             return .sendUpstreamLater(part)
-        case .idle, .draining, .closed, .answeringLocally:
+        case .idle, .draining, .closed, .answeringLocally, .tunnel:
             return .none
         }
     }
@@ -176,10 +185,6 @@ struct ForwardingStateMachine {
         case .exchanging:
             self.exchange!.requestEnded = true
             let response = self.exchange!.response
-            if response == .complete {
-                self.end(in: .idle)
-                return .none
-            }
             return .sendUpstream(head: nil, parts: Self.endOnly, startResponseTimer: response == .awaitingHead)
         case .draining:
             self.state = .idle
@@ -187,7 +192,7 @@ struct ForwardingStateMachine {
         case .answeringLocally:
             self.state = .idle
             return .respondLocally
-        case .idle, .closed:
+        case .idle, .closed, .tunnel:
             return .none
         }
     }
@@ -238,10 +243,13 @@ struct ForwardingStateMachine {
         return self.giveUp(error)
     }
 
-    /// The handler is trying another target (after ``Action/tryAnotherTarget(_:)``).
-    mutating func retrying() {
-        guard case .connecting = self.state else { return }
+    /// The answer to ``Action/tryAnotherTarget(_:)``: whether the retry budget granted a retry
+    /// and another target exists. Yes: lease again (one more try); no: answer with `cause`.
+    mutating func retry(allowed: Bool, cause: UpstreamError) -> Action {
+        guard case .connecting = self.state else { return .none }
+        guard allowed else { return self.giveUp(cause) }
         self.exchange!.tries += 1
+        return .lease
     }
 
     /// No retry after all (no budget, no other target): answer with `error`.
@@ -255,24 +263,28 @@ struct ForwardingStateMachine {
         return .respondWithError(error)
     }
 
-    /// - Parameter keepAlive: Whether the head lets the target connection be kept, as the parser
-    ///   noted it; `nil` decides from the head's fields.
-    mutating func responseHead(_ head: HTTPResponseHead, keepAlive: Bool? = nil) -> Action {
+    mutating func responseHead(_ head: UpstreamResponseHead) -> Action {
         guard case .exchanging = self.state, self.exchange!.response == .awaitingHead else {
             return .none
+        }
+        if head.status.code == 101 && self.exchange!.head.upgrade {
+            self.end(in: .tunnel)
+            return .startTunnel(head)
         }
         if head.status.code < 200 {
             return .none  // informational responses are answered by us, not relayed
         }
         self.exchange!.response = .streaming
-        self.exchange!.upstreamKeepAlive = keepAlive ?? KeepAlive.isKeepAlive(head.headers, version: head.version)
+        self.exchange!.upstreamKeepAlive = head.keepAlive
         self.exchange!.replay = []
         return .forwardResponseHead(head)
     }
 
-    mutating func responseBody() -> Action {
-        guard self.isStreamingResponse else { return .none }
-        return .forwardResponseBody
+    /// The tunnel ended (either side closed it).
+    mutating func tunnelEnded() -> Action {
+        guard self.state == .tunnel else { return .none }
+        self.state = .closed
+        return .none
     }
 
     mutating func responseEnd() -> Action {
@@ -303,8 +315,6 @@ struct ForwardingStateMachine {
         case .streaming:
             self.end(in: .closed)
             return .closeClient(why)
-        case .complete:
-            return .none
         }
     }
 

@@ -35,6 +35,19 @@ public struct LocalResponses: Sendable {
         self.notFound = make(.notFound, "404 Not Found\n", "text/plain; charset=utf-8")
     }
 
+    /// A redirect route's response: its `Location` follows the request, so it is made per request.
+    public func redirect(_ rule: RedirectRule, requestScheme: String, requestHost: String?, uri: String, serverHeader: String?) -> Response {
+        var headers = HTTPHeaders()
+        if let serverHeader, !serverHeader.isEmpty {
+            headers.add(name: "Server", value: serverHeader)
+        }
+        headers.add(name: "Location", value: rule.location(requestScheme: requestScheme, requestHost: requestHost, uri: uri))
+        headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
+        let body = "\(rule.status.code) \(rule.status.reasonPhrase)\n"
+        headers.add(name: "Content-Length", value: String(body.utf8.count))
+        return Response(status: rule.status, headers: headers, body: ByteBuffer(string: body))
+    }
+
     /// The prepared response of the route at `index`, if it is a fixed response route.
     public func fixedResponse(route index: Int) -> Response? {
         index < self.byRoute.count ? self.byRoute[index] : nil

@@ -1,8 +1,8 @@
 import NIOCore
 import NIOHTTP1
 
-/// Writes HTTP/1 message heads and chunk framing into `ByteBuffer`s: what ``HTTP1ResponseEncoder``
-/// and ``HTTP1RequestEncoder`` share.
+/// Writes HTTP/1 message heads and chunk framing into `ByteBuffer`s: what ``HTTP1ResponseSerializer``
+/// and ``UpstreamConnection`` share.
 ///
 /// A head's field lines are copied into the buffer's room, then into space reserved a kilobyte
 /// at a time, not with one `ByteBuffer` write (with its bounds and uniqueness checks) per name,

@@ -17,6 +17,8 @@ enum KeepAlive {
         var namesOtherFields = false
         /// A `close` came, which also names a field `Close` to remove.
         var sawClose = false
+        /// An `upgrade` came: the message asks to switch protocols (its `Upgrade` field says to what).
+        var sawUpgrade = false
 
         /// One `close`, or one `keep-alive`, decides; none leaves the version's default
         /// (HTTP/1.1 keeps, HTTP/1.0 closes); more than one closes.
@@ -47,6 +49,9 @@ enum KeepAlive {
                     self.count += 1
                     self.lastIsKeepAlive = true
                 } else if !token.isEmpty {
+                    if HeaderName.matches(token, "upgrade") {
+                        self.sawUpgrade = true
+                    }
                     self.namesOtherFields = true
                 }
                 index = end + 1

@@ -6,13 +6,14 @@ import NIOCore
 /// It lives in its event loop's ``LoopTimers`` heap, lazily: pushing it later or disarming it
 /// only records the new wish (no heap operation, no allocation, no timer syscall); the heap
 /// catches up when the old deadline comes due. The owner must ``cancel()`` it when it goes away
-/// (handlers do in `handlerRemoved`); until then the heap keeps it, so its callback should hold
-/// the owner weakly.
+/// (handlers do in `handlerRemoved`); until then the heap keeps it. Cancelling also drops the
+/// callback, so a callback may hold its owner strongly: the cycle owner → timer → callback →
+/// owner ends at the cancel, and a missed cancel leaks rather than calling a freed owner.
 ///
 /// > Important: Event-loop bound, like the handler that owns it.
 final class LazyTimer {
     private let timers: LoopTimers
-    private let onFire: () -> Void
+    private var onFire: (() -> Void)?
     /// Set by ``LoopTimers``: its place in the heap (`heapIndex` `nil`: not in the heap). The
     /// place is never later than `wanted`.
     var deadline = NIODeadline.distantFuture
@@ -41,11 +42,12 @@ final class LazyTimer {
     /// Disarms and leaves the heap now: what the owner does when it goes away.
     func cancel() {
         self.wanted = nil
+        self.onFire = nil
         self.timers.remove(self)
     }
 
     /// Called by ``LoopTimers`` once the wanted deadline has passed (already out of the heap).
     func fire() {
-        self.onFire()
+        self.onFire?()
     }
 }

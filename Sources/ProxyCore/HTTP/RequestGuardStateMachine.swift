@@ -2,7 +2,7 @@ import NIOHTTP1
 
 /// Decides, for one client connection, which request parts may pass to the proxy, when the
 /// connection must close, and what is refused with which status. Pure: no channel, no I/O;
-/// ``RequestGuardHandler`` carries out its actions.
+/// ``HTTP1ServerConnection`` carries out its actions.
 ///
 /// One request is in flight at a time. Parts of a pipelined next request that arrive before
 /// the current response is complete are held back (the handler buffers them and stops reading).
@@ -22,6 +22,8 @@ struct RequestGuardStateMachine {
         case inFlight(InFlight)
         /// An error response is being written; everything inbound is dropped until the close.
         case rejecting
+        /// The response was `101 Switching Protocols`: no more HTTP on this connection.
+        case tunnel
         case closed
     }
 
@@ -97,7 +99,7 @@ struct RequestGuardStateMachine {
         case .inFlight:
             // A second head before the first request ended cannot come out of a sane decoder.
             return self.fail(RequestRejection(.badRequest, "request head inside a request"))
-        case .rejecting, .closed:
+        case .rejecting, .closed, .tunnel:
             return .drop
         }
     }
@@ -115,7 +117,7 @@ struct RequestGuardStateMachine {
             return .buffer
         case .awaitingHead:
             return self.fail(RequestRejection(.badRequest, "body without a request head"))
-        case .rejecting, .closed:
+        case .rejecting, .closed, .tunnel:
             return .drop
         }
     }
@@ -130,7 +132,7 @@ struct RequestGuardStateMachine {
             return .buffer
         case .awaitingHead:
             return self.fail(RequestRejection(.badRequest, "request end without a head"))
-        case .rejecting, .closed:
+        case .rejecting, .closed, .tunnel:
             return .drop
         }
     }
@@ -138,7 +140,7 @@ struct RequestGuardStateMachine {
     /// The HTTP decoder failed: malformed framing, bad syntax, or a head over the size limit.
     mutating func parserError(_ rejection: RequestRejection) -> InboundAction {
         switch self.state {
-        case .rejecting, .closed:
+        case .rejecting, .closed, .tunnel:
             return .drop
         case .inFlight(let request) where request.requestEnded:
             // The broken bytes belong to a pipelined request: nothing of it was forwarded.
@@ -187,9 +189,27 @@ struct RequestGuardStateMachine {
         return .nextRequest
     }
 
-    /// Graceful shutdown: finish the request in flight, then close.
+    /// The request's body stopped coming (the body timeout): refuse it with `rejection`, or
+    /// just close when a response has started.
+    mutating func bodyTimedOut(_ rejection: RequestRejection) -> InboundAction {
+        guard case .inFlight(let request) = self.state, !request.requestEnded else { return .drop }
+        return self.fail(rejection)
+    }
+
+    /// The response was `101 Switching Protocols` and was written: the connection is a tunnel.
+    mutating func tunnelStarted() {
+        self.state = .tunnel
+    }
+
+    var isTunnel: Bool {
+        if case .tunnel = self.state { true } else { false }
+    }
+
+    /// Graceful shutdown: finish the request in flight, then close. A tunnel is left to the
+    /// end of the grace period.
     /// - Returns: `true` when the connection is idle and may be closed right away.
     mutating func quiesce() -> Bool {
+        if case .tunnel = self.state { return false }
         self.quiescing = true
         if case .awaitingHead = self.state {
             self.state = .closed

@@ -72,12 +72,15 @@ public struct RequestHeaderRewriter: Sendable {
     ///     without looking at their names.
     ///   - rawFields: From the parser, with `hints`: the head's field lines as received. The
     ///     lines that go on are copied from them as they are (decision 0013).
+    ///   - upgrade: The `Upgrade` value to forward (the route allows the protocol): the head
+    ///     gets `Connection: upgrade` and it; `nil`: neither goes on (hop-by-hop).
     public func rewrite(
         _ head: HTTPRequestHead,
         peerAddress: String?,
         cache: inout ForwardedCache,
         hints: FieldHints? = nil,
-        rawFields: ByteBuffer? = nil
+        rawFields: ByteBuffer? = nil,
+        upgrade: String? = nil
     ) -> Result {
         let peer = peerAddress ?? "unknown"
         var found = Found(trusted: peerAddress.map(self.isTrustedProxy) ?? false)
@@ -125,12 +128,17 @@ public struct RequestHeaderRewriter: Sendable {
         lines.add("Forwarded", forwarded)
         lines.add("Transfer-Encoding", found.chunked ? "chunked" : nil)
         lines.write(into: &buffer)
+        if let upgrade {
+            HTTP1Serializer.writeField("Connection", "upgrade", into: &buffer)
+            HTTP1Serializer.writeField("Upgrade", upgrade, into: &buffer)
+        }
         let framing = HTTP1Serializer.Framing(
             hasContentLength: found.hasContentLength,
             hasTransferEncoding: found.chunked,
             fieldsStart: fieldsStart
         )
-        let upstream = UpstreamRequestHead(method: head.method, http11: true, framing: framing, finishing: &buffer)
+        var upstream = UpstreamRequestHead(method: head.method, http11: true, framing: framing, finishing: &buffer)
+        upstream.upgrade = upgrade != nil
         return Result(head: upstream, clientAddress: clientAddress)
     }
 

@@ -25,7 +25,7 @@ public enum RequestBodyFraming: Hashable, Sendable {
 /// What a request head's fields say about framing, `Host`, `Expect` and keeping the
 /// connection, once its bytes were found valid.
 ///
-/// Our parser notes it while it reads the fields (``HTTP1RequestDecoder``), so the guard
+/// Our parser notes it while it reads the fields (``RequestFraming``), so the guard
 /// validates a head without a pass over its fields; ``RequestValidator/facts(of:)`` finds it in
 /// a head from anywhere else.
 public struct RequestFacts: Hashable, Sendable {
@@ -84,7 +84,7 @@ public struct RequestFacts: Hashable, Sendable {
 /// Checks a decoded request head for the ambiguities that enable request smuggling and for
 /// what HTTP/1.1 requires.
 ///
-/// A pure function: the ``RequestGuardHandler`` turns a rejection into a response and a close.
+/// A pure function: the ``HTTP1ServerConnection`` turns a rejection into a response and a close.
 /// In two steps: the bytes and framing (``facts(of:)``, which our parser does itself while it
 /// reads a head), then what the facts must satisfy (``validate(_:facts:maxBodyBytes:)``).
 public enum RequestValidator {

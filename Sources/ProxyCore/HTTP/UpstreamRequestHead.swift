@@ -5,7 +5,7 @@ public import NIOHTTP1
 public typealias UpstreamRequestPart = HTTPPart<UpstreamRequestHead, IOData>
 
 /// A request head as it goes to a target, encoded once: the ``RequestHeaderRewriter`` writes it,
-/// the ``HTTP1RequestEncoder`` sends its bytes as they are, and a retry sends the same bytes
+/// the ``UpstreamConnection`` sends its bytes as they are, and a retry sends the same bytes
 /// again (decision 0013).
 ///
 /// Framed as NIO's `HTTPRequestEncoder` frames a head: a `TRACE` never has a body (its framing
@@ -19,6 +19,9 @@ public struct UpstreamRequestHead: Equatable, Sendable {
     public var bytes: ByteBuffer
     /// Whether the body goes in chunked coding.
     public var chunked: Bool
+    /// The head asks the target to switch protocols (`Connection: upgrade`): a `101` answer
+    /// turns the exchange into a tunnel.
+    public var upgrade = false
 
     /// Encodes `head` as it is (its fields in order), framed as described above.
     public init(_ head: HTTPRequestHead, allocator: ByteBufferAllocator = ByteBufferAllocator()) {

@@ -1,7 +1,7 @@
 /// Facts about one client connection that the request path logs and forwards.
 ///
 /// Filled in by the composition root (for example the TLS version once the handshake is done)
-/// and read by ``ProxyHandler``.
+/// and read by the ``ForwardingSession``.
 ///
 /// > Important: Event-loop bound: create one per connection, touch it only on that connection's loop.
 public final class ClientConnectionInfo {

@@ -10,8 +10,15 @@ public protocol ProxyObserver: AnyObject {
 
     /// A request finished: answered, failed, or abandoned by the client.
     func requestCompleted(_ record: borrowing RequestRecord)
+
+    /// A `101` turned a request into a tunnel to `target` (counted open until ``tunnelClosed(route:target:)``;
+    /// its record, status 101 with the bytes each way, comes when it closes).
+    func tunnelOpened(route: String?, target: String)
+    func tunnelClosed(route: String?, target: String)
 }
 
 extension ProxyObserver {
     public var wantsRequestDetails: Bool { true }
+    public func tunnelOpened(route: String?, target: String) {}
+    public func tunnelClosed(route: String?, target: String) {}
 }

@@ -25,6 +25,8 @@ public final class ProxyLoop: @unchecked Sendable {
     public let timers: LoopTimers
     /// Sees every finished request of this loop (metrics, access log). Set during setup.
     public var observer: (any ProxyObserver)?
+    /// The open tunnels of this loop, by target: a drain that runs out of time closes them.
+    let tunnels = TunnelRegistry()
 
     public init(eventLoop: any EventLoop, pool: UpstreamPool, cookieSigner: (any CookieSigner)? = nil) {
         self.eventLoop = eventLoop
@@ -37,6 +39,17 @@ public final class ProxyLoop: @unchecked Sendable {
     public func add(_ state: TargetGroupLoopState) {
         self.targetGroups[state.group.name] = state
     }
+
+    /// Closes every tunnel of this loop to the target with `targetID` (a drain past its wait).
+    /// - Returns: How many were closed. Call on ``eventLoop``.
+    @discardableResult
+    public func closeTunnels(to targetID: String) -> Int {
+        self.eventLoop.preconditionInEventLoop()
+        return self.tunnels.closeAll(to: targetID)
+    }
+
+    /// Open tunnels of this loop. Call on ``eventLoop``.
+    public var openTunnels: Int { self.tunnels.count }
 
     /// Swaps in the target groups of a reloaded configuration, all at once. Call on ``eventLoop``.
     public func replaceTargetGroups(_ states: [TargetGroupLoopState]) {

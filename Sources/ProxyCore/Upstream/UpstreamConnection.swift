@@ -1,36 +1,68 @@
 import NIOCore
 import NIOHTTP1
 
-/// One keep-alive HTTP/1.1 connection to a target: the last handler of the upstream pipeline.
+/// One keep-alive HTTP/1.1 connection to a target: the only handler of an upstream pipeline.
+///
+/// It owns, as values, the response parser (``HTTP1Parser``, the one client requests go
+/// through too) and the request writer (heads come encoded, ``UpstreamRequestHead``; a head
+/// waits for the next part, ``HeldHead``, so a small body with a length goes out in the same
+/// buffer). A response's framing depends on the request it answers (RFC 9112 §6.3): responses
+/// to `HEAD` and `CONNECT`, `204` and `304` have no body; interim `1xx` responses are dropped (we
+/// answer `100-continue` ourselves); a `101` answers an upgrade request and turns the connection
+/// into a tunnel, and is an error after any other request; a response with neither
+/// `Transfer-Encoding` nor `Content-Length` lasts until the connection closes.
 ///
 /// While leased, everything the target sends goes to the ``UpstreamConnectionDelegate`` (the
-/// client connection's ``ProxyHandler``); while idle in the ``UpstreamPool`` nothing is expected,
-/// and anything that arrives closes it.
+/// client's ``ForwardingSession``); while idle in the ``UpstreamPool`` nothing is expected, and
+/// anything that arrives closes it.
 ///
-/// > Important: Event-loop bound. The pool hands it only to handlers on the same loop.
+/// > Important: Event-loop bound. The pool hands it only to sessions on the same loop.
 final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundIn = UpstreamRequestPart
-    typealias OutboundOut = UpstreamRequestPart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = IOData
+    typealias OutboundOut = IOData
+
+    /// What a sent request expects of its response.
+    private struct SentRequest {
+        var method: HTTPMethod
+        var upgrade: Bool
+    }
 
     let target: Target
     let channel: any Channel
-    /// The proxy handler the connection is leased to. Not counted (a weak reference would give
-    /// the handler a side table, and every retain of it the slow path): the handler clears it
-    /// whenever it gives the connection back, drops it or loses it, and in `deinit`.
-    unowned(unsafe) var delegate: (any UpstreamConnectionDelegate)?
+    /// The session the connection is leased to. Held strongly: the session clears it whenever
+    /// it gives the connection back, drops it or loses it (and the connection when it closes),
+    /// which ends the cycle.
+    var delegate: (any UpstreamConnectionDelegate)?
     weak var pool: UpstreamPool?
     /// How many requests this connection has carried; `> 1` means it was reused.
     var requestCount = 0
     private(set) var isClosed = false
     private var context: ChannelHandlerContext?
-    /// The encoder right below (the response decoder between them only reads), handed the
-    /// request parts directly; `nil`: they go through the pipeline.
-    var encoder: HTTP1RequestEncoder?
     private var holdReads = false
     private var readPending = false
     /// While idle in the pool: when it is closed for having been idle too long.
     var idleDeadline = NIODeadline.distantFuture
+
+    /// Its heads keep their field lines and are not given fields: the session copies the lines
+    /// as received, and reads fields from them only when it rebuilds a head. NIO's default limits
+    /// for responses.
+    private var parser = HTTP1Parser(
+        isRequest: false,
+        maxHeadBytes: 80 * 1024,
+        maxFields: Int(UInt16.max) - 1,
+        keepsRawFields: true,
+        buildsFields: false
+    )
+    /// Requests sent and not yet answered, oldest first.
+    private var sent = CircularBuffer<SentRequest>(initialCapacity: 2)
+    /// Received and not yet parsed.
+    private var received: ByteBuffer?
+    private var decoding = false
+    private var failed = false
+    private var tunnel = false
+    private var chunked = false
+    private var heldHead = HeldHead()
 
     init(target: Target, channel: any Channel) {
         self.target = target
@@ -45,29 +77,57 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
-        self.encoder = nil  // it links to the decoder, which links back here
+        self.heldHead.drop()
+        self.received = nil
+        self.delegate = nil
     }
 
-    // MARK: Used by the proxy
+    // MARK: Used by the session
 
+    /// Writes a request part (flushed by ``flush()``).
     func send(_ part: UpstreamRequestPart, promise: EventLoopPromise<Void>? = nil) {
         guard let context = self.context else {
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
-        if let encoder = self.encoder {
-            encoder.write(part, promise: promise)
-        } else {
-            context.write(self.wrapOutboundOut(part), promise: promise)
+        switch part {
+        case .head(let head):
+            self.sent.append(SentRequest(method: head.method, upgrade: head.upgrade))
+            self.heldHead.write(on: context)
+            self.chunked = head.chunked
+            if promise == nil {
+                self.heldHead.hold(head.bytes)
+            } else {
+                context.write(self.wrapOutboundOut(.byteBuffer(head.bytes)), promise: promise)
+            }
+        case .body(let body):
+            self.heldHead.writeBody(body, chunked: self.chunked, context: context, promise: promise)
+        case .end(let trailers):
+            self.heldHead.writeEnd(trailers: trailers, chunked: self.chunked, context: context, promise: promise)
+            self.chunked = false
         }
     }
 
+    /// Bytes of an established tunnel, as they are.
+    func sendTunnel(_ bytes: ByteBuffer) {
+        guard let context = self.context else { return }
+        context.write(self.wrapOutboundOut(.byteBuffer(bytes)), promise: nil)
+    }
+
     func flush() {
-        if let encoder = self.encoder {
-            encoder.flush()  // the next outbound handler: the decoder between only reads
-        } else {
-            self.context?.flush()
+        guard let context = self.context else { return }
+        self.heldHead.write(on: context)
+        context.flush()
+    }
+
+    /// The `101` was forwarded: what follows it, and everything after, is tunnel bytes.
+    func startTunnel() {
+        self.tunnel = true
+        if let rest = self.received, rest.readableBytes > 0 {
+            self.received = nil
+            self.delegate?.upstream(self, receivedTunnelBytes: rest)
         }
+        self.received = nil
     }
 
     /// Stops reading from the target until ``resumeReading()``: the client is not keeping up.
@@ -79,7 +139,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
         self.holdReads = false
         if self.readPending, let context = self.context {
             self.readPending = false
-            self.passRead(context: context)
+            context.read()
         }
     }
 
@@ -91,47 +151,108 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: ChannelHandler
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        self.received(self.unwrapInboundIn(data), context: context)
-    }
-
-    /// What the response head being handed to the delegate says about keeping this connection
-    /// open, as the parser noted it; `nil` when the head came through the pipeline.
-    private(set) var responseKeepAlive: Bool?
-    /// Which of that head's fields the response rewriter may copy without looking at their
-    /// names (``FieldHints``); `nil` when unknown.
-    private(set) var responseFieldHints: FieldHints?
-
-    /// That head's field lines as received, and whether a `Content-Length` was among them
-    /// (``RawResponseFields``); `nil` when unknown. A head with lines came without fields:
-    /// they are read from the lines when needed (``RawFieldLines/headers(of:)``).
-    private(set) var responseRawFields: (block: ByteBuffer, hasContentLength: Bool)?
-
-    /// A part from the ``UpstreamResponseDecoder`` right below, which calls this instead of
-    /// firing it through the pipeline (decision 0012); the rest with a head.
-    func receiveDecoded(
-        _ part: HTTPClientResponsePart,
-        keepAlive: Bool?,
-        hints: FieldHints? = nil,
-        rawFields: ByteBuffer? = nil,
-        hasContentLength: Bool = false
-    ) {
-        guard let context = self.context else { return }
-        self.responseKeepAlive = keepAlive
-        self.responseFieldHints = hints
-        self.responseRawFields = rawFields.map { ($0, hasContentLength) }
-        self.received(part, context: context)
-        self.responseKeepAlive = nil
-        self.responseFieldHints = nil
-        self.responseRawFields = nil
-    }
-
-    private func received(_ part: HTTPClientResponsePart, context: ChannelHandlerContext) {
+        var bytes = self.unwrapInboundIn(data)
         guard let delegate = self.delegate else {
             // Bytes on an idle connection: the target is confused or closing. Never reuse it.
+            self.failed = true
             context.close(promise: nil)
             return
         }
-        delegate.upstream(self, received: part)
+        if self.tunnel {
+            delegate.upstream(self, receivedTunnelBytes: bytes)
+            return
+        }
+        guard !self.failed else { return }
+        if self.received == nil {
+            self.received = bytes
+        } else {
+            self.received!.writeBuffer(&bytes)
+        }
+        if !self.decoding {
+            self.decode(context: context)
+        }
+    }
+
+    private func decode(context: ChannelHandlerContext) {
+        self.decoding = true
+        defer { self.decoding = false }
+        do {
+            while !self.tunnel, self.delegate != nil, var buffer = self.received {
+                self.received = nil
+                let event = try self.parser.next(&buffer)
+                if buffer.readableBytes > 0 {
+                    self.received = buffer
+                }
+                guard let event else { break }
+                try self.handle(event)
+            }
+        } catch {
+            self.fail(error, context: context)
+        }
+    }
+
+    private func handle(_ event: HTTP1Parser.Event) throws {
+        switch event {
+        case .head:
+            let head = self.parser.takeHead()
+            guard let request = self.sent.first else {
+                throw HTTP1ParseError.malformed("response without a request")
+            }
+            if head.status < 200 && head.status != 101 {
+                self.parser.expectAnotherHead()  // interim: dropped, the response's head follows
+                return
+            }
+            self.sent.removeFirst()
+            let framing = try Self.framing(of: head, request: request)
+            self.parser.startBody(framing)
+            self.delegate?.upstream(
+                self,
+                receivedHead: UpstreamResponseHead(
+                    status: HTTPResponseStatus(statusCode: head.status),
+                    version: head.version,
+                    keepAlive: head.isKeepAlive,
+                    fieldHints: head.fieldHints,
+                    rawFields: head.rawFields!,
+                    hasContentLength: head.contentLength != nil
+                )
+            )
+        case .body(let body):
+            self.delegate?.upstream(self, receivedBody: body)
+        case .end:
+            self.delegate?.upstreamReceivedEnd(self)
+        }
+    }
+
+    static func framing(of head: HTTP1Head, method: HTTPMethod) throws -> HTTP1Parser.Framing {
+        try Self.framing(of: head, request: SentRequest(method: method, upgrade: false))
+    }
+
+    private static func framing(of head: HTTP1Head, request: SentRequest) throws -> HTTP1Parser.Framing {
+        if head.status == 101 {
+            guard request.upgrade else {
+                throw HTTP1ParseError.malformed("101 Switching Protocols without an upgrade request")
+            }
+            return .none  // the tunnel's bytes follow
+        }
+        if request.method.isHEAD || request.method.isCONNECT || head.status == 204 || head.status == 304 {
+            return .none
+        }
+        switch head.transferCoding {
+        case .absent:
+            return head.contentLength.map { .length($0) } ?? .untilClose
+        case .chunked:
+            guard head.contentLength == nil else {
+                throw HTTP1ParseError.malformed("both Content-Length and Transfer-Encoding")
+            }
+            return .chunked
+        case .other:
+            guard head.contentLength == nil else {
+                throw HTTP1ParseError.malformed("both Content-Length and Transfer-Encoding")
+            }
+            return .untilClose
+        case .invalid:
+            throw HTTP1ParseError.malformed("Transfer-Encoding with chunked not last")
+        }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -143,10 +264,27 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        // A body that lasts until the close ends with it.
+        if !self.tunnel, !self.failed, self.delegate != nil {
+            do {
+                if let event = try self.parser.finish(self.received ?? ByteBuffer()), case .end = event {
+                    self.delegate?.upstreamReceivedEnd(self)
+                }
+            } catch {
+                self.markClosed(error: error)
+                return
+            }
+        }
         self.markClosed(error: nil)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        self.fail(error, context: context)
+    }
+
+    private func fail(_ error: any Error, context: ChannelHandlerContext) {
+        self.failed = true
+        self.received = nil
         self.markClosed(error: error)
         context.close(promise: nil)
     }
@@ -154,16 +292,6 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     func read(context: ChannelHandlerContext) {
         if self.holdReads {
             self.readPending = true
-        } else {
-            self.passRead(context: context)
-        }
-    }
-
-    /// Passes a read on below: past the linked encoder, which has nothing to do with reads (the
-    /// decoder between them only reads), or through the pipeline.
-    private func passRead(context: ChannelHandlerContext) {
-        if let encoder = self.encoder {
-            encoder.passRead()
         } else {
             context.read()
         }
@@ -176,13 +304,6 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
         let delegate = self.delegate
         self.delegate = nil
         delegate?.upstream(self, closedWith: error)
-    }
-}
-
-extension UpstreamConnection: ReadCompleteReceiver {
-    func receiveReadComplete() {
-        guard let context = self.context else { return }
-        self.channelReadComplete(context: context)
     }
 }
 

@@ -58,17 +58,10 @@ public final class UpstreamPool: @unchecked Sendable {
                 switch result {
                 case .success(let channel):
                     do {
+                        // Request heads were validated on the way in (decision 0007); the
+                        // connection writes them as they are and parses the responses itself.
                         let connection = UpstreamConnection(target: target, channel: channel)
-                        // Request heads were validated on the way in (decision 0007); our
-                        // encoder writes them as they are, and tells the response decoder each
-                        // request's method (a HEAD response has no body).
-                        let decoder = UpstreamResponseDecoder()
-                        let encoder = HTTP1RequestEncoder(responseDecoder: decoder)
-                        let driver = DecoderDriver(decoder)
-                        try channel.pipeline.syncOperations.addHandlers([encoder, driver, connection])
-                        connection.encoder = encoder
-                        decoder.connection = connection
-                        driver.readCompleteReceiver = connection
+                        try channel.pipeline.syncOperations.addHandler(connection)
                         connection.pool = self
                         connection.requestCount = 1
                         self.openConnections += 1

@@ -7,9 +7,11 @@ import ProxyTLS
 /// The recipe for a client connection's pipeline, from the socket up:
 ///
 /// ```
-/// socket ─ TLSServerHandler ─ ConnectionTimeoutHandler ─ HTTP1ResponseEncoder ─ request decoder
-///        ─ RequestGuardHandler ─ ProxyHandler ─▶ UpstreamPool ─▶ target
+/// socket ─ TLSServerHandler ─ HTTP1ServerConnection ─▶ ForwardingSession ─▶ UpstreamPool ─▶ target
 /// ```
+///
+/// (a plain listener: the connection handler alone). The connection handler owns the parser,
+/// the timeouts, the request guard and the serializer; the session routes and forwards.
 enum ClientPipeline {
     /// Copies what the TLS handshake negotiated into the connection's ``ClientConnectionInfo``
     /// (so `ProxyCore` can log it without knowing about `ProxyTLS`) and counts handshakes (by
@@ -40,12 +42,12 @@ enum ClientPipeline {
             )
         }
         let settings = plan.settings
-        try pipeline.addHandlers(
-            ClientHTTPHandlers.make(
+        try pipeline.addHandler(
+            HTTP1ServerConnection(
                 limits: settings.limits,
                 serverHeader: settings.serverHeader,
                 timers: loop.timers,
-                proxy: ProxyHandler(settings: settings, loop: loop, connectionInfo: info, logger: logger)
+                session: ForwardingSession(settings: settings, loop: loop, connectionInfo: info, logger: logger)
             )
         )
     }

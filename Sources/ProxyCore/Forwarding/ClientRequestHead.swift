@@ -1,0 +1,44 @@
+public import NIOHTTP1
+
+/// A client's request head as the forwarding session takes it, from whichever protocol brought
+/// it: the method, target and version, the fields, and what the parser noted while it read them
+/// (``RequestFacts``: framing, `Host` count, `Expect`, keep-alive, the field lines as received).
+///
+/// Passed as a parameter from the connection to the session, never kept beside NIO's types.
+/// The fields are NIO's `HTTPHeaders` because the router and the rewriter read them; the
+/// session never sees HTTP/1 framing.
+public struct ClientRequestHead {
+    public var method: HTTPMethod
+    /// The request target as sent (origin form: path and query).
+    public var target: String
+    public var version: HTTPVersion
+    public var fields: HTTPHeaders
+    public var facts: RequestFacts
+    /// The protocol the client asks to switch to (`Connection: upgrade` with an `Upgrade`
+    /// field: its value as sent), `nil` when it asks for none. The session forwards it only
+    /// when the route allows its first token (``Route/upgrades``).
+    public var upgrade: String?
+
+    public init(method: HTTPMethod, target: String, version: HTTPVersion, fields: HTTPHeaders, facts: RequestFacts, upgrade: String? = nil) {
+        self.method = method
+        self.target = target
+        self.version = version
+        self.fields = fields
+        self.facts = facts
+        self.upgrade = upgrade
+    }
+
+    /// The head as NIO's value, for the router and the rewriters, which read it.
+    var nioHead: HTTPRequestHead {
+        HTTPRequestHead(version: self.version, method: self.method, uri: self.target, headers: self.fields)
+    }
+
+    /// The first protocol token of ``upgrade``, lowercased, without its version (`websocket`
+    /// for `WebSocket`, `h2c` for `h2c`).
+    var upgradeProtocol: String? {
+        guard let upgrade else { return nil }
+        let first = upgrade.split(separator: ",", maxSplits: 1).first.map { $0.trimmingSpaces() } ?? ""
+        let name = first.split(separator: "/", maxSplits: 1).first ?? ""
+        return name.isEmpty ? nil : name.lowercased()
+    }
+}

@@ -1,0 +1,733 @@
+public import Logging
+public import NIOCore
+import NIOHTTP1
+
+/// Forwards the requests of one client (an HTTP/1 connection's, one after the other) to targets
+/// of the matching routes and streams the responses back, with backpressure both ways; after a
+/// `101` it carries a tunnel's bytes.
+///
+/// Protocol-neutral: it takes a ``ClientRequestHead`` and the body's pieces, and gives back a
+/// ``ClientResponseHead`` and the body's pieces through its ``client``
+/// (``ForwardingSessionClient``). It knows nothing of HTTP/1 framing: the connection frames.
+/// Every request it sees is valid and alone in flight (the connection's guard saw to that).
+///
+/// The parts it is made of, each tested on its own:
+/// - route selection: the listener's ``Router``, ``LocalResponses`` and redirects, the
+///   ``StickyCookie`` codec;
+/// - the target lease: the group's picker (``TargetGroupLoopState``), the loop's
+///   ``UpstreamPool``; every retry decision in ``ForwardingStateMachine``;
+/// - the request record (``RequestRecord``) for the loop's ``ProxyObserver``.
+///
+/// > Important: Event-loop bound: the client connection's loop, which is its upstream
+/// > connections' loop too.
+public final class ForwardingSession {
+    /// What a reload means for the request in flight (``reloaded(_:)``).
+    public enum ReloadOutcome: Equatable {
+        case keep
+        /// Its route changed: finish the response, then close.
+        case closeAfterResponse
+        /// A tunnel on a route that changed: close it now.
+        case close
+    }
+
+    private var settings: ListenerSettings
+    private let loop: ProxyLoop
+    private let connectionInfo: ClientConnectionInfo
+    private let logger: Logger
+
+    /// The connection (or stream) that brought the requests. Held strongly; the connection
+    /// clears it when it goes away, which ends the cycle.
+    public var client: (any ForwardingSessionClient)?
+
+    private var machine = ForwardingStateMachine()
+    private var upstream: UpstreamConnection?
+    /// The target group of the request's route, by name: the group itself is read in place
+    /// through ``groupState`` (it is a large value; copying it per request costs a retain and a
+    /// release of each of its fields).
+    private var targetGroupName: String?
+    private var groupState: TargetGroupLoopState?
+    /// The group of an earlier request and the loop's ``ProxyLoop/generation`` then: keep-alive
+    /// requests usually go to the same group, and the name compares in O(1) when it is the same
+    /// string (a dictionary lookup hashes it).
+    private var lastGroup: (name: String, generation: Int, state: TargetGroupLoopState)?
+    /// The target of the current try, counted in its in-flight requests until the try ends
+    /// (a tunnel's until it closes).
+    private var target: Target?
+    private var targetInFlight = false
+    /// Ids of the targets this request tried, in order. A handful at most (`max_tries`), so an
+    /// array: no hashing per request.
+    private var triedTargets: [String] = []
+    private var requestKey = RequestKey(clientAddress: "-")
+    private var stickyTargetName: String?
+    private var setStickyCookie = false
+    /// The protocol the request switches to when its target agrees (`101`).
+    private var upgrade: String?
+    /// Why the current retry is happening; answered instead of 503 when no other target can be picked.
+    private var retryCause: UpstreamError?
+    private var localResponse: (head: ClientResponseHead, body: ByteBuffer)?
+    private var responseTimer: LazyTimer?
+    private var upstreamNeedsFlush = false
+    /// From a client part until the end of that read: what is sent to the target meanwhile is
+    /// flushed once, at the end of the read, so a request head and the body that came in the
+    /// same read leave in one write.
+    private var readingClient = false
+    private var clientNeedsFlush = false
+
+    // Record facts of the request in flight.
+    private var clientHead: ClientRequestHead?
+    private var rejectionRecorded = false
+    private var routeName: String?
+    private var requestBytes = 0
+    private var retries = 0
+    private var clientAddress = "-"
+    private var requestStart = NIODeadline.now()
+    private var upstreamStart: NIODeadline?
+    private var responseStatus: UInt = 0
+    private var responseBytes = 0
+    private var forwardedCache = RequestHeaderRewriter.ForwardedCache()
+
+    public init(
+        settings: ListenerSettings,
+        loop: ProxyLoop,
+        connectionInfo: ClientConnectionInfo = ClientConnectionInfo(),
+        logger: Logger
+    ) {
+        self.settings = settings
+        self.loop = loop
+        self.connectionInfo = connectionInfo
+        self.logger = logger
+    }
+
+    deinit {
+        self.responseTimer?.cancel()
+    }
+
+    // MARK: From the client
+
+    /// Whether the client may be read: not while a connect buffers too much or the target is
+    /// not taking what is sent.
+    public var wantsRequestBytes: Bool {
+        !(self.machine.connectBufferFull || (self.upstream.map { !$0.isWritable } ?? false))
+    }
+
+    public func requestHead(_ head: ClientRequestHead) {
+        self.readingClient = true
+        self.startRequest(head)
+    }
+
+    public func requestBody(_ body: ByteBuffer) {
+        self.readingClient = true
+        self.requestBytes += body.readableBytes
+        self.perform(self.machine.requestBody(.body(.byteBuffer(body)), byteCount: body.readableBytes))
+    }
+
+    public func requestEnd() {
+        self.readingClient = true
+        self.perform(self.machine.requestEnd())
+    }
+
+    /// The end of a read from the client: what was sent to the target goes out now.
+    public func clientReadComplete() {
+        self.readingClient = false
+        if self.upstreamNeedsFlush {
+            self.upstreamNeedsFlush = false
+            self.upstream?.flush()
+        }
+    }
+
+    public func clientWritabilityChanged(_ writable: Bool) {
+        if writable {
+            self.upstream?.resumeReading()
+        } else {
+            self.upstream?.pauseReading()
+        }
+    }
+
+    /// The client connection closed (or went away).
+    public func clientClosed() {
+        if self.machine.isTunnel {
+            self.endTunnel(error: nil)
+            return
+        }
+        self.perform(self.machine.clientGone())
+        self.responseTimer?.cancel()
+        self.responseTimer = nil
+    }
+
+    /// The client did not read what was sent for `send_timeout`; its connection closes next.
+    public func clientSendTimedOut() {
+        self.logger.notice("client stopped reading; closing", metadata: ["client": "\(self.clientAddress)", "listener": "\(self.settings.name)"])
+        if self.machine.isTunnel {
+            self.endTunnel(error: "send timeout")
+        } else if self.clientHead != nil {
+            self.perform(self.machine.clientGone())
+            self.writeRecord(error: "send timeout")
+        }
+    }
+
+    /// The connection refused the request part-way (its body grew past the limit, or stalled):
+    /// whatever started upstream is abandoned, never completed.
+    public func requestAborted(_ rejection: RequestRejection) {
+        self.responseStatus = UInt(rejection.status.code)
+        self.perform(self.machine.requestAborted())
+        self.writeRecord(error: rejection.reason)
+    }
+
+    /// A request was refused before any of it reached the session: recorded, never forwarded.
+    public func requestRejected(_ rejection: RequestRejection) {
+        // A rejection closes the connection: what is said while it closes (an unfinished head
+        // after a 408) is the same request, not another one.
+        guard !self.rejectionRecorded, let observer = self.loop.observer else { return }
+        self.rejectionRecorded = true
+        var record = RequestRecord(
+            listener: self.settings.name,
+            clientAddress: self.client?.peerAddress ?? "-",
+            method: .RAW(value: "-"),
+            uri: "-",
+            status: UInt(rejection.status.code),
+            tlsVersion: self.connectionInfo.tlsVersion,
+            error: rejection.reason
+        )
+        record.totalNanoseconds = 0
+        observer.requestCompleted(record)
+    }
+
+    /// A configuration reload: the next requests follow the new settings; a request in flight on
+    /// a route that changed lets its response finish, then the connection closes; a tunnel on a
+    /// route that changed closes.
+    public func reloaded(_ reloaded: ListenerReloadedEvent) -> ReloadOutcome {
+        self.settings = reloaded.settings
+        guard self.clientHead != nil else { return .keep }
+        if let route = self.routeName, reloaded.unchangedRoutes.contains(route) {
+            return .keep
+        }
+        return self.machine.isTunnel ? .close : .closeAfterResponse
+    }
+
+    // MARK: Tunnels
+
+    /// Bytes from the client through an established tunnel.
+    public func tunnelReceived(_ bytes: ByteBuffer) {
+        guard self.machine.isTunnel, let upstream = self.upstream else { return }
+        self.requestBytes += bytes.readableBytes
+        upstream.sendTunnel(bytes)
+        if self.readingClient {
+            self.upstreamNeedsFlush = true
+        } else {
+            upstream.flush()
+        }
+        self.readingClient = true
+    }
+
+    /// The client half-closed its side of a tunnel: the tunnel ends (each protocol that
+    /// upgrades has its own close handshake, which has run by then).
+    public func tunnelClientInputClosed() {
+        self.upstream?.flush()
+        self.endTunnel(error: nil)
+        self.client?.closeConnection()
+    }
+
+    /// The tunnel carried nothing for `tunnel_idle_timeout`; the connection closes next.
+    public func tunnelClosedIdle() {
+        self.endTunnel(error: "tunnel idle timeout")
+    }
+
+    /// Closes the tunnel, if this session carries one to `targetID` (a drain that ran out of time).
+    func closeTunnel(to targetID: String) {
+        guard self.machine.isTunnel, self.target?.id == targetID else { return }
+        self.endTunnel(error: "target drained")
+        self.client?.closeConnection()
+    }
+
+    private func startTunnel(_ head: UpstreamResponseHead) {
+        self.cancelResponseTimer()
+        self.responseStatus = 101
+        // The target's fields less the hop-by-hop and identity ones, with our `Server`; then the
+        // two that make the switch, which are hop-by-hop and so were removed.
+        let targetFields = head.fields
+        let version = self.clientHead?.version ?? .http1_1
+        var rewritten = self.settings.responseRewriter.rewrite(
+            HTTPResponseHead(version: head.version, status: .switchingProtocols, headers: targetFields),
+            clientVersion: version
+        )
+        rewritten.headers.add(name: "Connection", value: "upgrade")
+        rewritten.headers.add(name: "Upgrade", value: targetFields.first(name: "upgrade") ?? self.upgrade ?? "")
+        self.client?.writeResponseHead(ClientResponseHead(status: .switchingProtocols, version: version, fields: rewritten.headers))
+        self.client?.startTunnel()
+        self.upstream?.startTunnel()
+        if let target = self.target {
+            self.loop.tunnels.opened(self, target: target.id)
+            self.loop.observer?.tunnelOpened(route: self.routeName, target: target.id)
+        }
+        self.client?.flushResponse()
+    }
+
+    /// Ends the tunnel once: the target connection closes, the record is written.
+    private func endTunnel(error: String?) {
+        guard self.machine.isTunnel else { return }
+        _ = self.machine.tunnelEnded()
+        self.dropUpstream()
+        if let target = self.target {
+            self.loop.tunnels.closed(self, target: target.id)
+            self.loop.observer?.tunnelClosed(route: self.routeName, target: target.id)
+        }
+        self.finishTarget(success: nil)
+        self.writeRecord(error: error)
+    }
+
+    // MARK: Route selection
+
+    private func startRequest(_ head: ClientRequestHead) {
+        self.clientHead = head
+        self.requestBytes = 0
+        self.retries = 0
+        self.requestStart = .now()
+        self.upstreamStart = nil
+        self.responseStatus = 0
+        self.responseBytes = 0
+        self.target = nil
+        while !self.triedTargets.isEmpty {  // one or none: `removeAll` takes the generic `replaceSubrange`
+            self.triedTargets.removeLast()
+        }
+        self.setStickyCookie = false
+        self.retryCause = nil
+        self.upgrade = nil
+        let peer = self.client?.peerAddress
+        let router = self.settings.router  // one copy, not one per use
+        let nioHead = head.nioHead
+        let routeIndex = router.routeIndex(for: nioHead)
+        var groupName: String?
+        if let routeIndex {
+            self.routeName = router.routeNames[routeIndex]
+            groupName = router.targetGroupNames[routeIndex]
+        } else {
+            self.routeName = nil
+        }
+        self.targetGroupName = groupName
+        self.groupState = groupName.flatMap(self.targetGroupState(named:))
+        if groupName == nil {
+            // Answered here: nothing is forwarded, so no header is rewritten.
+            self.clientAddress = self.settings.requestRewriter.clientAddress(of: nioHead, peerAddress: peer)
+            self.localResponse = self.localResponse(route: routeIndex, head: head)
+            self.perform(self.machine.requestHeadAnsweredLocally())
+            return
+        }
+        if let routeIndex, let wanted = head.upgradeProtocol, router.routes[routeIndex].upgrades.contains(wanted) {
+            self.upgrade = head.upgrade
+        }
+        let rewritten = self.settings.requestRewriter.rewrite(
+            nioHead,
+            peerAddress: peer,
+            cache: &self.forwardedCache,
+            hints: head.facts.fieldHints,
+            rawFields: head.facts.rawFields,
+            upgrade: self.upgrade
+        )
+        self.clientAddress = rewritten.clientAddress
+        self.requestKey = RequestKey(clientAddress: rewritten.clientAddress)
+        var policy = ForwardingStateMachine.RetryPolicy.none
+        if let state = self.groupState {
+            state.recordRequest()
+            let retries = state.group.retries
+            policy = ForwardingStateMachine.RetryPolicy(
+                maxTries: max(1, retries.maxTries),
+                resendable: head.method.isIdempotent || head.fields.contains(name: "idempotency-key"),
+                retryOnTimeout: retries.retryOnTimeout
+            )
+            if let cookie = self.stickyCookie(of: state.group) {
+                self.stickyTargetName = cookie.target(in: head.fields)
+            } else {
+                self.stickyTargetName = nil
+            }
+        }
+        self.perform(self.machine.requestHead(rewritten.head, policy: policy))
+    }
+
+    private func targetGroupState(named name: String) -> TargetGroupLoopState? {
+        if let last = self.lastGroup, last.generation == self.loop.generation, last.name == name {
+            return last.state
+        }
+        let state = self.loop.targetGroups[name]
+        self.lastGroup = state.map { (name, self.loop.generation, $0) }
+        return state
+    }
+
+    private func stickyCookie(of group: TargetGroup) -> StickyCookie? {
+        guard let settings = group.stickiness, let signer = self.loop.cookieSigner else { return nil }
+        return StickyCookie(cookieName: settings.cookieName, groupName: group.name, signer: signer)
+    }
+
+    /// The response of a route that answers itself, or `404` when no route matched: prepared
+    /// once per listener (``LocalResponses``) except a redirect's, whose `Location` follows the
+    /// request.
+    private func localResponse(route index: Int?, head: ClientRequestHead) -> (head: ClientResponseHead, body: ByteBuffer) {
+        let prepared: LocalResponses.Response
+        if let index, case .redirect(let rule) = self.settings.router.routes[index].action {
+            prepared = self.settings.localResponses.redirect(
+                rule,
+                requestScheme: self.settings.scheme,
+                requestHost: head.fields.first(name: "host"),
+                uri: head.target,
+                serverHeader: self.settings.serverHeader
+            )
+        } else {
+            prepared = index.flatMap { self.settings.localResponses.fixedResponse(route: $0) } ?? self.settings.localResponses.notFound
+        }
+        return (ClientResponseHead(status: prepared.status, version: head.version, fields: prepared.headers), prepared.body)
+    }
+
+    // MARK: Carrying out decisions
+
+    private func perform(_ action: ForwardingStateMachine.Action) {
+        switch action {
+        case .none:
+            break
+        case .lease:
+            self.leaseUpstream(freshConnectionTo: nil)
+        case .retryOnNewConnection:
+            // The same target, on a new connection: a reused one went stale under us.
+            self.dropUpstream()
+            self.leaseUpstream(freshConnectionTo: self.target)
+        case .tryAnotherTarget(let error):
+            self.cancelResponseTimer()
+            self.dropUpstream()
+            self.finishTarget(success: false)
+            let allowed = self.groupState.map { $0.hasAlternative(excluding: self.triedTargets) && $0.tryConsumeRetry() } ?? false
+            if allowed, let state = self.groupState {
+                self.logger.info(
+                    "retrying on another target",
+                    metadata: ["error": "\(error)", "target_group": "\(state.group.name)", "try": "\(self.machine.tries + 1)"]
+                )
+                self.retries += 1
+                self.retryCause = error
+            }
+            self.perform(self.machine.retry(allowed: allowed, cause: error))
+        case .sendUpstream(let head, let parts, let startTimer):
+            guard let upstream = self.upstream else { return }
+            if let head {
+                upstream.send(.head(head))
+            }
+            for part in parts {
+                upstream.send(part)
+            }
+            if self.readingClient {
+                self.upstreamNeedsFlush = true  // with what else this read brings
+            } else {
+                upstream.flush()  // a lease that completed later: nothing else is coming now
+                self.upstreamNeedsFlush = false
+            }
+            if startTimer {
+                self.startResponseTimer()
+            }
+            self.client?.resumeRequestReads()
+        case .sendUpstreamLater(let part):
+            self.upstream?.send(part)
+            self.upstreamNeedsFlush = true
+        case .forwardResponseHead(let head):
+            self.forwardResponseHead(head)
+        case .startTunnel(let head):
+            self.startTunnel(head)
+        case .finishResponse(let reuse):
+            let upstream = self.upstream
+            self.upstream = nil
+            self.client?.writeResponseEnd(trailers: nil)
+            self.client?.flushResponse()
+            self.clientNeedsFlush = false
+            if let upstream {
+                upstream.delegate = nil
+                self.loop.pool.release(upstream, reusable: reuse, settings: self.groupState?.group.upstream ?? UpstreamSettings())
+            }
+            self.finishTarget(success: self.responseStatus < 500)
+            self.writeRecord(error: nil)
+            self.client?.resumeRequestReads()
+        case .respondWithError(let error):
+            self.cancelResponseTimer()
+            self.dropUpstream()
+            self.finishTarget(success: false)
+            self.respond(with: error)
+        case .respondLocally:
+            guard let (head, body) = self.localResponse else { return }
+            self.localResponse = nil
+            self.responseStatus = head.status.code
+            self.responseBytes = body.readableBytes
+            self.client?.writeResponseHead(head)
+            if body.readableBytes > 0 && self.clientHead?.method.isHEAD != true {
+                self.client?.writeResponseBody(body)
+            }
+            self.writeRecord(error: nil)
+            self.client?.writeResponseEnd(trailers: nil)
+            self.client?.flushResponse()
+        case .closeClient(let error):
+            self.cancelResponseTimer()
+            self.dropUpstream()
+            self.finishTarget(success: false)
+            self.responseStatus = UInt(error.httpStatus.code)
+            self.writeRecord(error: error.description)
+            self.client?.closeConnection()
+        case .abandonUpstream:
+            self.cancelResponseTimer()
+            self.dropUpstream()
+            self.finishTarget(success: nil)
+            self.client?.resumeRequestReads()
+        }
+    }
+
+    private func forwardResponseHead(_ head: UpstreamResponseHead) {
+        self.cancelResponseTimer()
+        self.responseStatus = head.status.code
+        let clientVersion = self.clientHead?.version ?? .http1_1
+        let rewriter = self.settings.responseRewriter
+        var stickyCookie: String?
+        if self.setStickyCookie, let group = self.groupState?.group, let cookie = self.stickyCookie(of: group), let target = self.target {
+            stickyCookie = cookie.setCookieValue(target: target.name, secure: self.settings.scheme == "https", maxAge: group.stickiness?.ttl)
+        }
+        if let hints = head.fieldHints {
+            // The target's field lines go out as received, less what the rewrite removes,
+            // with our `Server` line; the head carries only a cookie to add (decisions 0012, 0013).
+            var added = HTTPHeaders()
+            if let stickyCookie {
+                added.add(name: "Set-Cookie", value: stickyCookie)
+            }
+            let fields = RawResponseFields(block: head.rawFields, hints: hints, hasContentLength: head.hasContentLength, rewriter: rewriter)
+            self.client?.writeResponseHead(ClientResponseHead(status: head.status, version: clientVersion, fields: added, targetFields: fields))
+        } else {
+            let nioHead = HTTPResponseHead(version: head.version, status: head.status, headers: head.fields)
+            var rewritten = rewriter.rewrite(nioHead, clientVersion: clientVersion, hints: nil)
+            if let stickyCookie {
+                rewritten.headers.add(name: "Set-Cookie", value: stickyCookie)
+            }
+            self.client?.writeResponseHead(ClientResponseHead(status: rewritten.status, version: rewritten.version, fields: rewritten.headers))
+        }
+        self.clientNeedsFlush = true
+    }
+
+    // MARK: The target lease
+
+    /// Picks a target (or takes `freshConnectionTo`) and leases a connection to it.
+    private func leaseUpstream(freshConnectionTo sameTarget: Target?) {
+        guard let state = self.groupState else {
+            let detail = "target group \(self.targetGroupName ?? "-") is not on this event loop"
+            self.perform(self.machine.retryDenied(.noTarget(detail)))
+            return
+        }
+        let upstreamSettings = state.group.upstream
+        let target: Target
+        if let sameTarget {
+            target = sameTarget
+        } else if let sticky = self.stickyTargetName, !self.triedTargets.contains(sticky),
+            let stickyTarget = state.servingTarget(named: sticky), !self.triedTargets.contains(stickyTarget.id)
+        {
+            target = stickyTarget
+        } else if let picked = state.pick(for: self.requestKey, excluding: self.triedTargets) {
+            target = picked
+            self.setStickyCookie = state.group.stickiness != nil
+        } else {
+            let detail = "target group \(state.group.name) has no available target"
+            self.perform(self.machine.retryDenied(self.retryCause ?? .noTarget(detail)))
+            return
+        }
+        if !self.targetInFlight {
+            state.begin(target)
+            self.targetInFlight = true
+        }
+        self.target = target
+        if !self.triedTargets.contains(target.id) { self.triedTargets.append(target.id) }
+        self.upstreamStart = self.upstreamStart ?? .now()
+        // An idle pooled connection is taken right here: no completion closure per request.
+        if sameTarget == nil, let connection = self.loop.pool.takeIdle(to: target) {
+            self.leaseCompleted(.success(connection), target: target, upstreamSettings: upstreamSettings)
+            return
+        }
+        self.loop.pool.lease(to: target, settings: upstreamSettings, forceNewConnection: sameTarget != nil) { result in
+            self.leaseCompleted(result, target: target, upstreamSettings: upstreamSettings)
+        }
+    }
+
+    private func leaseCompleted(
+        _ result: Result<UpstreamConnection, UpstreamError>,
+        target: Target,
+        upstreamSettings: UpstreamSettings
+    ) {
+        guard let client = self.client else {
+            if case .success(let connection) = result { connection.close() }
+            return
+        }
+        switch result {
+        case .success(let connection):
+            guard self.machine.isWaitingForUpstream, self.target == target else {
+                self.loop.pool.release(connection, reusable: false, settings: upstreamSettings)
+                return
+            }
+            connection.delegate = self
+            if !client.isWritable { connection.pauseReading() }
+            self.upstream = connection
+            self.perform(self.machine.leased(reused: connection.requestCount > 1))
+        case .failure(let error):
+            // Answer after the rest of the current read (the request's end, usually) is in,
+            // so a failed GET does not needlessly cost the client its keep-alive connection.
+            self.loop.eventLoop.assumeIsolated().execute {
+                guard self.client != nil, self.target == target else { return }
+                self.perform(self.machine.leaseFailed(error))
+            }
+        }
+    }
+
+    /// Ends the current try's in-flight accounting. `success` feeds passive health; `nil` when
+    /// the outcome says nothing about the target.
+    private func finishTarget(success: Bool?) {
+        guard self.targetInFlight, let target = self.target else { return }
+        self.targetInFlight = false
+        self.groupState?.end(target, success: success)
+    }
+
+    private func respond(with error: UpstreamError) {
+        let status = error.httpStatus
+        self.responseStatus = UInt(status.code)
+        let body = ErrorResponses.body(status, allocator: ByteBufferAllocator())
+        let head = ErrorResponses.head(
+            status,
+            version: self.clientHead?.version ?? .http1_1,
+            close: false,
+            serverHeader: self.settings.serverHeader,
+            bodyLength: body.readableBytes
+        )
+        self.responseBytes = body.readableBytes
+        self.logger.notice(
+            "upstream failure",
+            metadata: [
+                "status": "\(status.code)", "error": "\(error)", "client": "\(self.clientAddress)",
+                "listener": "\(self.settings.name)",
+            ]
+        )
+        // The access log is for operators: the reason may name the target.
+        self.writeRecord(error: "\(error)")
+        self.client?.writeResponseHead(ClientResponseHead(status: head.status, version: head.version, fields: head.headers))
+        self.client?.writeResponseBody(body)
+        self.client?.writeResponseEnd(trailers: nil)
+        self.client?.flushResponse()
+        self.client?.resumeRequestReads()
+    }
+
+    private func dropUpstream() {
+        guard let upstream = self.upstream else { return }
+        self.upstream = nil
+        upstream.delegate = nil
+        upstream.close()
+    }
+
+    private func startResponseTimer() {
+        guard let state = self.groupState else { return }
+        // Made at the first forwarded request: a connection that never forwards one (an idle
+        // TLS connection, a fixed-response route) carries no timer. Held strongly: the cycle
+        // ends when the client goes (``clientClosed()`` cancels it).
+        let timer =
+            self.responseTimer
+            ?? LazyTimer(timers: self.loop.timers) {
+                guard let target = self.target else { return }
+                self.perform(self.machine.responseTimedOut(.responseTimedOut(target)))
+            }
+        self.responseTimer = timer
+        timer.arm(in: state.group.upstream.responseTimeout)
+    }
+
+    private func cancelResponseTimer() {
+        self.responseTimer?.disarm()
+    }
+
+    // MARK: The request record
+
+    /// Hands the finished request's record to the loop's observer (access log, metrics).
+    private func writeRecord(error: String?) {
+        guard let head = self.clientHead else { return }
+        self.clientHead = nil
+        guard let observer = self.loop.observer else { return }
+        let now = NIODeadline.now()
+        var record = RequestRecord(
+            listener: self.settings.name,
+            route: self.routeName,
+            targetGroup: self.targetGroupName,
+            target: self.target?.id,
+            version: head.version,
+            status: self.responseStatus,
+            requestBytes: self.requestBytes,
+            responseBytes: self.responseBytes,
+            totalNanoseconds: (now - self.requestStart).nanoseconds,
+            upstreamNanoseconds: self.upstreamStart.map { (now - $0).nanoseconds },
+            retries: self.retries
+        )
+        // Without an access log, only what the metrics count (fewer references to retain).
+        if observer.wantsRequestDetails {
+            record.clientAddress = self.clientAddress
+            record.method = head.method
+            record.uri = head.target
+            record.headers = head.fields
+            record.tlsVersion = self.connectionInfo.tlsVersion
+            record.error = error
+        }
+        observer.requestCompleted(record)
+    }
+}
+
+// MARK: - From the target
+
+extension ForwardingSession: UpstreamConnectionDelegate {
+    func upstream(_ connection: UpstreamConnection, receivedHead head: UpstreamResponseHead) {
+        guard connection === self.upstream else { return }
+        self.perform(self.machine.responseHead(head))
+    }
+
+    func upstream(_ connection: UpstreamConnection, receivedBody body: ByteBuffer) {
+        guard connection === self.upstream else { return }
+        if self.machine.isStreamingResponse {
+            self.responseBytes += body.readableBytes
+            self.client?.writeResponseBody(body)
+            self.clientNeedsFlush = true
+        }
+    }
+
+    func upstreamReceivedEnd(_ connection: UpstreamConnection) {
+        guard connection === self.upstream else { return }
+        self.perform(self.machine.responseEnd())
+    }
+
+    func upstream(_ connection: UpstreamConnection, receivedTunnelBytes bytes: ByteBuffer) {
+        guard connection === self.upstream, self.machine.isTunnel else { return }
+        self.responseBytes += bytes.readableBytes
+        self.client?.writeTunnel(bytes)
+        self.clientNeedsFlush = true
+    }
+
+    func upstreamReadComplete(_ connection: UpstreamConnection) {
+        guard self.clientNeedsFlush else { return }
+        self.clientNeedsFlush = false
+        self.client?.flushResponse()
+    }
+
+    func upstreamWritabilityChanged(_ connection: UpstreamConnection, isWritable: Bool) {
+        guard isWritable else { return }
+        self.client?.resumeRequestReads()
+    }
+
+    func upstream(_ connection: UpstreamConnection, closedWith error: (any Error)?) {
+        guard connection === self.upstream else { return }
+        let target = connection.target
+        if self.machine.isTunnel {
+            self.client?.flushResponse()
+            self.endTunnel(error: nil)
+            self.client?.closeConnection()
+            return
+        }
+        self.upstream = nil
+        let why = error.map { "\($0)" } ?? "connection closed"
+        let failure: UpstreamError
+        if self.machine.isStreamingResponse {
+            failure = .closedDuringResponse(target, why)
+        } else {
+            failure = .closedBeforeResponse(target, why)
+        }
+        self.perform(self.machine.upstreamClosed(failure))
+    }
+}
+
+@available(*, unavailable)
+extension ForwardingSession: Sendable {}
