@@ -147,13 +147,12 @@ struct LocalResponseTests {
                 Route(name: "https", pathPrefix: "/secure", action: .redirect(RedirectRule(scheme: "https"))),
             ])
         )
-        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: false)
-        try channel.pipeline.syncOperations.addHandler(RequestGuardHandler(maxBodyBytes: nil, serverHeader: nil))
         try channel.pipeline.syncOperations.addHandler(
-            ProxyHandler(
-                settings: settings,
-                loop: proxyLoop,
-                logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() })
+            HTTP1ServerConnection(
+                limits: RequestLimits(),
+                serverHeader: nil,
+                timers: proxyLoop.timers,
+                session: ForwardingSession(settings: settings, loop: proxyLoop, logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
             )
         )
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 80)).wait()

@@ -7,13 +7,13 @@ struct StateMachineTests {
     @Test func timeoutMachineDistinguishesSlowHeadFromIdle() {
         var machine = ConnectionTimeoutStateMachine()
         #expect(machine.connectionStarted() == .startTimer(.header))
-        #expect(machine.headReceived() == .cancelTimer)
+        #expect(machine.headReceived(hasBody: false) == .cancelTimer)
         #expect(machine.timerFired(.header) == .none)  // stale timer
         #expect(machine.responseCompleted() == .startTimer(.idle))
         #expect(machine.bytesReceived() == .startTimer(.header))
         #expect(machine.bytesReceived() == .none)
         #expect(machine.timerFired(.idle) == .none)
-        #expect(machine.timerFired(.header) == .requestTimeout)
+        #expect(machine.timerFired(.header) == .headTimedOut)
     }
 
     @Test func forwardingMachineNeverReplaysAPost() {

@@ -40,12 +40,16 @@ struct HTTP1ResponseSerializer {
         return method
     }
 
-    /// Writes `head` (held until the next part or flush).
-    mutating func writeHead(_ head: ClientResponseHead, context: ChannelHandlerContext) {
+    /// Writes `head`: held until the next part or flush, or, with a promise, at once.
+    mutating func writeHead(_ head: ClientResponseHead, context: ChannelHandlerContext, promise: EventLoopPromise<Void>? = nil) {
         self.heldHead.write(on: context)
         var buffer = context.channel.allocator.buffer(capacity: 512)
         self.encode(head, into: &buffer)
-        self.heldHead.hold(buffer)
+        if let promise {
+            context.write(NIOAny(IOData.byteBuffer(buffer)), promise: promise)
+        } else {
+            self.heldHead.hold(buffer)
+        }
     }
 
     /// Writes a body part; dropped when the response has no body (a `HEAD`'s).

@@ -130,7 +130,7 @@ struct HTTP1ParserDifferentialTests {
     }
 
     private func ours(_ input: String, step: Int, endInput: Bool) throws -> [String] {
-        try self.run(DecoderDriver(HTTP1RequestDecoder(maxHeadBytes: 16 * 1024)), input, splitEvery: step, endInput: endInput)
+        try self.run(RequestParserHandler(maxHeadBytes: 16 * 1024), input, splitEvery: step, endInput: endInput)
     }
 
     private func theirs(_ input: String, step: Int, endInput: Bool) throws -> [String] {

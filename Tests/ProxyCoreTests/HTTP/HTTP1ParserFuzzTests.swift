@@ -80,7 +80,7 @@ struct HTTP1ParserFuzzTests {
             let input = Self.mutate(corpus[round % corpus.count], &generator)
             for step in [1, 7, 4096] {
                 let recorder = PartRecorder<HTTPRequestHead> { "\($0.method.rawValue) \($0.uri)" }
-                try self.run(DecoderDriver(HTTP1RequestDecoder(maxHeadBytes: 1024, maxFields: 16)), recorder: recorder, bytes: input, step: step)
+                try self.run(RequestParserHandler(maxHeadBytes: 1024, maxFields: 16), recorder: recorder, bytes: input, step: step)
                 #expect(Self.wellFormed(recorder.events, inputCount: input.count), "\(input) in reads of \(step): \(recorder.events)")
                 if recorder.events.contains(where: { $0.hasPrefix("end") }) { accepted += 1 }
             }
@@ -94,12 +94,8 @@ struct HTTP1ParserFuzzTests {
         for round in 0..<2_000 {
             let input = Self.mutate(corpus[round % corpus.count], &generator)
             for step in [1, 7, 4096] {
-                let decoder = UpstreamResponseDecoder()
-                for method in [HTTPMethod.GET, .HEAD, .GET] {
-                    decoder.requestSent(method: method)
-                }
                 let recorder = PartRecorder<HTTPResponseHead> { "\($0.status.code)" }
-                try self.run(DecoderDriver(decoder), recorder: recorder, bytes: input, step: step)
+                try self.run(ResponseParserHandler(methods: [.GET, .HEAD, .GET]), recorder: recorder, bytes: input, step: step)
                 #expect(Self.wellFormed(recorder.events, inputCount: input.count), "\(input) in reads of \(step): \(recorder.events)")
             }
         }

@@ -19,7 +19,7 @@ struct HTTP1ParserTests {
         while let event = try parser.next(&buffer) {
             if case .head = event {
                 let head = parser.takeHead()
-                parser.startBody(try HTTP1RequestDecoder.framing(of: head))
+                parser.startBody(try RequestFraming.framing(of: head))
                 heads.append(head)
             }
             events.append(event)

@@ -48,11 +48,7 @@ struct HTTP1ResponseParserDifferentialTests {
         }
         let handler: any ChannelHandler
         if ours {
-            let decoder = UpstreamResponseDecoder()
-            for method in methods {
-                decoder.requestSent(method: method)
-            }
-            handler = DecoderDriver(decoder)
+            handler = ResponseParserHandler(methods: methods)
         } else {
             let decoder = HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)
             for method in methods {

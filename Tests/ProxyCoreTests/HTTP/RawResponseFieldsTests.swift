@@ -40,17 +40,18 @@ struct RawResponseFieldsTests {
         guard let hints = head.fieldHints, let block = head.rawFields else { return nil }
         let received = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: HTTPHeaders(head.fields))
 
-        let rebuiltEncoder = HTTP1ResponseEncoder()
+        var rebuiltEncoder = HTTP1ResponseSerializer()
         rebuiltEncoder.requestReceived(method: method)
         var rebuilt = ByteBuffer()
-        rebuiltEncoder.encode(Self.rewriter.rewrite(received, clientVersion: .http1_1, hints: hints), into: &rebuilt)
+        let rewritten = Self.rewriter.rewrite(received, clientVersion: .http1_1, hints: hints)
+        rebuiltEncoder.encode(ClientResponseHead(status: rewritten.status, version: rewritten.version, fields: rewritten.headers), into: &rebuilt)
 
-        let rawEncoder = HTTP1ResponseEncoder()
+        var rawEncoder = HTTP1ResponseSerializer()
         rawEncoder.requestReceived(method: method)
         var raw = ByteBuffer()
         let fields = RawResponseFields(block: block, hints: hints, hasContentLength: head.contentLength != nil, rewriter: Self.rewriter)
         // Our `Server` line comes with the copied lines; the head adds nothing here.
-        rawEncoder.encode(HTTPResponseHead(version: .http1_1, status: received.status), fields: fields, into: &raw)
+        rawEncoder.encode(ClientResponseHead(status: received.status, version: .http1_1, fields: HTTPHeaders(), targetFields: fields), into: &raw)
         return (String(buffer: rebuilt), String(buffer: raw))
     }
 

@@ -51,7 +51,7 @@ final class EmbeddedConnector: UpstreamConnector, @unchecked Sendable {
     }
 }
 
-/// A client connection's full pipeline (timeouts, HTTP codec, guard, proxy) on an
+/// A client connection's full pipeline (the HTTP/1 connection handler and its session) on an
 /// `EmbeddedChannel`, forwarding to targets that are `EmbeddedChannel`s too.
 struct ProxyHarness {
     let loop = EmbeddedEventLoop()
@@ -93,13 +93,12 @@ struct ProxyHarness {
             limits: limits,
             router: Router(routes: [Route(name: "default", targetGroup: group)])
         )
-        let sync = self.client.pipeline.syncOperations
-        try sync.addHandlers(
-            ClientHTTPHandlers.make(
+        try self.client.pipeline.syncOperations.addHandler(
+            HTTP1ServerConnection(
                 limits: limits,
                 serverHeader: serverHeader,
                 timers: self.proxyLoop.timers,  // shared, as in the server
-                proxy: ProxyHandler(
+                session: ForwardingSession(
                     settings: settings,
                     loop: self.proxyLoop,
                     logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
