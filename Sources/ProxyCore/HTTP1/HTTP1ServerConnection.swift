@@ -111,7 +111,7 @@ public final class HTTP1ServerConnection: ChannelDuplexHandler, RemovableChannel
         if self.parserFailed {
             return
         }
-        if self.received == nil {
+        if self.received == nil || self.received!.readableBytes == 0 {
             self.received = bytes
         } else {
             self.received!.writeBuffer(&bytes)
@@ -204,6 +204,9 @@ public final class HTTP1ServerConnection: ChannelDuplexHandler, RemovableChannel
     private func decode(context: ChannelHandlerContext) {
         self.decoding = true
         defer { self.decoding = false }
+        // The buffer stays in `received` while the loop runs, even when empty: the parser may
+        // have an event that needs no more bytes (a body's end). Bytes that arrive during the
+        // callbacks are appended to it, and the loop goes on with them.
         while !self.holdingForResponse, !self.tunnel, !self.parserFailed, var buffer = self.received {
             self.received = nil
             let event: HTTP1Parser.Event?
@@ -213,16 +216,16 @@ public final class HTTP1ServerConnection: ChannelDuplexHandler, RemovableChannel
                 self.parseFailed(error, context: context)
                 return
             }
-            if buffer.readableBytes > 0 {
-                self.received = buffer
-            }
+            self.received = buffer
             guard let event else { break }
-            // Bytes that arrive during the callbacks are appended to `received`: the loop goes on with them.
             self.handle(event, context: context)
         }
-        if self.received != nil, self.holdingForResponse {
-            // Room for the next read's bytes at the end of what is kept.
-            self.received!.discardReadBytes()
+        if let rest = self.received {
+            if rest.readableBytes == 0 {
+                self.received = nil  // the next read's buffer is used as it is
+            } else if self.holdingForResponse {
+                self.received!.discardReadBytes()  // room for the next read's bytes after what is kept
+            }
         }
     }
 

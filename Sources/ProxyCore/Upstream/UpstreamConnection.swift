@@ -163,7 +163,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         guard !self.failed else { return }
-        if self.received == nil {
+        if self.received == nil || self.received!.readableBytes == 0 {
             self.received = bytes
         } else {
             self.received!.writeBuffer(&bytes)
@@ -177,14 +177,17 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
         self.decoding = true
         defer { self.decoding = false }
         do {
+            // As on the client side: the buffer stays while the loop runs, even when empty (a
+            // body's end needs no more bytes).
             while !self.tunnel, self.delegate != nil, var buffer = self.received {
                 self.received = nil
                 let event = try self.parser.next(&buffer)
-                if buffer.readableBytes > 0 {
-                    self.received = buffer
-                }
+                self.received = buffer
                 guard let event else { break }
                 try self.handle(event)
+            }
+            if self.received?.readableBytes == 0 {
+                self.received = nil
             }
         } catch {
             self.fail(error, context: context)

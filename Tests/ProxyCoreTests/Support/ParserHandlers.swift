@@ -30,7 +30,7 @@ final class RequestParserHandler: ChannelInboundHandler {
             while var buffer = self.received {
                 self.received = nil
                 let event = try self.parser.next(&buffer)
-                if buffer.readableBytes > 0 { self.received = buffer }
+                self.received = buffer  // even when empty: a body's end needs no bytes
                 guard let event else { break }
                 switch event {
                 case .head:
@@ -47,6 +47,7 @@ final class RequestParserHandler: ChannelInboundHandler {
             self.received = nil
             context.fireErrorCaught(error)
         }
+        if self.received?.readableBytes == 0 { self.received = nil }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -98,7 +99,7 @@ final class ResponseParserHandler: ChannelInboundHandler {
             while var buffer = self.received {
                 self.received = nil
                 let event = try self.parser.next(&buffer)
-                if buffer.readableBytes > 0 { self.received = buffer }
+                self.received = buffer  // even when empty: a body's end needs no bytes
                 guard let event else { break }
                 switch event {
                 case .head:
@@ -125,6 +126,7 @@ final class ResponseParserHandler: ChannelInboundHandler {
             self.received = nil
             context.fireErrorCaught(error)
         }
+        if self.received?.readableBytes == 0 { self.received = nil }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
