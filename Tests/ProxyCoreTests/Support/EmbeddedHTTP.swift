@@ -69,7 +69,8 @@ struct ProxyHarness {
         targets: [Target] = [Target(host: "10.1.2.3", port: 8080)],
         retries: RetrySettings = RetrySettings(maxTries: 1),
         stickiness: StickinessSettings? = nil,
-        policy: BalancingPolicy = .roundRobin
+        policy: BalancingPolicy = .roundRobin,
+        upgrades: [String] = Route.defaultUpgrades
     ) throws {
         self.client = EmbeddedChannel(loop: self.loop)
         self.connector = EmbeddedConnector(loop: self.loop)
@@ -91,7 +92,7 @@ struct ProxyHarness {
             isTrustedProxy: trusted,
             serverHeader: serverHeader,
             limits: limits,
-            router: Router(routes: [Route(name: "default", targetGroup: group)])
+            router: Router(routes: [Route(name: "default", upgrades: upgrades, action: .forward(group))])
         )
         try self.client.pipeline.syncOperations.addHandler(
             HTTP1ServerConnection(
