@@ -69,6 +69,8 @@ enum AdminModels {
         var outcome: String
         var inFlight: Int
         var waitedSeconds: Double
+        /// Tunnels (WebSocket and other upgrades) to the target closed because the wait ran out.
+        var tunnelsClosed: Int = 0
     }
 
     struct AttachRequest: Codable, Sendable {

@@ -96,6 +96,7 @@ extension ProxyServer: AdminResponder {
             }
             let started = ContinuousClock.now
             var outcome = "draining"
+            var tunnelsClosed = 0
             var inFlight = await monitor.inFlight()[status.target.id] ?? 0
             if request.wait == true {
                 let timeout = request.timeoutSeconds ?? 300
@@ -107,8 +108,11 @@ extension ProxyServer: AdminResponder {
                     outcome = "drained"
                     inFlight = 0
                 case .timedOut(let remaining):
+                    // Tunnels do not end by themselves: past the wait they are closed (plain
+                    // requests are left to finish).
                     outcome = "timed_out"
-                    inFlight = remaining
+                    tunnelsClosed = await self.closeTunnels(to: status.target.id)
+                    inFlight = max(0, remaining - tunnelsClosed)
                 }
             }
             let waited = started.duration(to: .now)
@@ -117,7 +121,8 @@ extension ProxyServer: AdminResponder {
                     target: await self.view(of: status.target.id, in: monitor),
                     outcome: outcome,
                     inFlight: inFlight,
-                    waitedSeconds: Double(waited.components.seconds) + Double(waited.components.attoseconds) / 1e18
+                    waitedSeconds: Double(waited.components.seconds) + Double(waited.components.attoseconds) / 1e18,
+                    tunnelsClosed: tunnelsClosed
                 )
             )
         case .attach(let group, let reference):
@@ -326,4 +331,15 @@ struct AdminBadRequest: Error {
 
 struct AdminNotFound: Error {
     var message: String
+}
+
+extension ProxyServer {
+    /// Closes every tunnel to `targetID` on every event loop; returns how many.
+    func closeTunnels(to targetID: String) async -> Int {
+        var closed = 0
+        for loop in self.loops.values {
+            closed += (try? await loop.eventLoop.submit { loop.closeTunnels(to: targetID) }.get()) ?? 0
+        }
+        return closed
+    }
 }

@@ -38,6 +38,10 @@ final class LoopObserver: ProxyObserver, @unchecked Sendable {
     /// Per target group totals for scaling rules; kept only while some rule needs them (set on
     /// the loop by the server). Confined to the loop.
     private(set) var groupTraffic: [String: GroupTraffic] = [:]
+    /// Open tunnels and their bytes, by route and target (a tunnel is rare next to a request:
+    /// a dictionary lookup per open, close and record).
+    private var tunnelMeters: [String: CoreMetrics.Meter] = [:]
+    private var tunnelByteCounters: [String: (up: CoreMetrics.Counter, down: CoreMetrics.Counter)] = [:]
     var tracksGroupTraffic = false
 
     init(metrics: ServerMetrics, accessLog: AccessLogWriter) {
@@ -115,7 +119,42 @@ final class LoopObserver: ProxyObserver, @unchecked Sendable {
         if self.tracksGroupTraffic, let targetGroup = record.targetGroup {
             self.groupTraffic[targetGroup, default: GroupTraffic()].record(nanoseconds: record.totalNanoseconds)
         }
+        if record.status == 101 {
+            // A tunnel's record comes when it closes, with the bytes each way.
+            let route = record.route ?? "-"
+            let target = record.target ?? "-"
+            let counters = self.tunnelBytes(route: route, target: target)
+            counters.up.increment(by: Int64(record.requestBytes))
+            counters.down.increment(by: Int64(record.responseBytes))
+        }
         self.accessLog.write(record)
+    }
+
+    func tunnelOpened(route: String?, target: String) {
+        self.tunnelsOpen(route: route ?? "-", target: target).increment()
+    }
+
+    func tunnelClosed(route: String?, target: String) {
+        self.tunnelsOpen(route: route ?? "-", target: target).decrement()
+    }
+
+    private func tunnelsOpen(route: String, target: String) -> CoreMetrics.Meter {
+        let key = "\(route)\u{0}\(target)"
+        if let meter = self.tunnelMeters[key] { return meter }
+        let meter = self.metrics.meter("portcullis_tunnels_open", [("route", route), ("target", target)])
+        self.tunnelMeters[key] = meter
+        return meter
+    }
+
+    private func tunnelBytes(route: String, target: String) -> (up: CoreMetrics.Counter, down: CoreMetrics.Counter) {
+        let key = "\(route)\u{0}\(target)"
+        if let counters = self.tunnelByteCounters[key] { return counters }
+        let counters = (
+            self.metrics.counter("portcullis_tunnel_bytes_total", [("route", route), ("target", target), ("direction", "to_target")]),
+            self.metrics.counter("portcullis_tunnel_bytes_total", [("route", route), ("target", target), ("direction", "to_client")])
+        )
+        self.tunnelByteCounters[key] = counters
+        return counters
     }
 
     private func remember(_ key: RequestKey, _ counter: CoreMetrics.Counter) {

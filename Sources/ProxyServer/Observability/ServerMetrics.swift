@@ -39,6 +39,11 @@ final class ServerMetrics: Sendable {
         Metrics.Timer(label: label, dimensions: dimensions, preferredDisplayUnit: .seconds, factory: self.factory)
     }
 
+    /// A gauge moved up and down by every loop (a Prometheus gauge with `inc`/`dec`).
+    func meter(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Meter {
+        CoreMetrics.Meter(label: label, dimensions: dimensions, factory: self.factory)
+    }
+
     func gauge(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Gauge {
         CoreMetrics.Gauge(label: label, dimensions: dimensions, factory: self.factory)
     }
