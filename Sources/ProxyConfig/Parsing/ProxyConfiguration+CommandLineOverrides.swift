@@ -161,8 +161,8 @@ extension ProxyConfiguration {
         return targets
     }
 
-    /// The host of a `--to` value written as `:port`: IPv4 loopback, where a development server
-    /// started on `localhost` listens on every system.
+    /// The host of a `--to` value written as `:port`: IPv4 loopback, as in the embedded default's
+    /// target (`127.0.0.1:8080`).
     static let localTargetHost = "127.0.0.1"
 
     /// Parses `host:port`, `http://host:port` or `https://host:port`.
@@ -217,7 +217,8 @@ extension TargetGroupConfiguration {
                 if !range.contains(interval) {
                     report("--health-interval", "must be in 1s...1h (got \(text))")
                 } else if self.healthCheck.timeout == HealthCheckConfiguration.defaultTimeout {
-                    // The timeout was left at its default: it follows the interval.
+                    // A timeout at its default (left out of the file, or written as 5s) follows
+                    // the interval, so that `--health-interval 1s` works without a timeout option.
                     self.healthCheck.interval = interval
                     self.healthCheck.timeout = min(HealthCheckConfiguration.defaultTimeout, interval / 2)
                 } else if interval <= self.healthCheck.timeout {
