@@ -42,8 +42,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "ProxyDefaults",
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "ProxyConfig",
             dependencies: [
+                "ProxyDefaults",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSettings
@@ -51,6 +56,7 @@ let package = Package(
         .target(
             name: "ProxyCore",
             dependencies: [
+                "ProxyDefaults",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -111,7 +117,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ProxyConfigTests",
-            dependencies: ["ProxyConfig"],
+            dependencies: ["ProxyConfig", "ProxyDefaults"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -42,6 +42,11 @@ public enum ReloadError: Error, CustomStringConvertible {
 }
 
 extension ProxyServer {
+    /// Names for a log line: `a,b`, or `-` for none (not Swift's `["a", "b"]`).
+    static func names(_ names: [String]) -> String {
+        names.isEmpty ? "-" : names.joined(separator: ",")
+    }
+
     /// Reads the configuration again and applies it (see ``apply(_:)``). An invalid file changes
     /// nothing.
     @discardableResult
@@ -89,10 +94,11 @@ extension ProxyServer {
             self.logger.notice(
                 "configuration reloaded",
                 metadata: [
-                    "listeners_added": "\(summary.listenersAdded)", "listeners_removed": "\(summary.listenersRemoved)",
-                    "target_groups_replaced": "\(summary.targetGroupsReplaced)",
-                    "target_groups_added": "\(summary.targetGroupsAdded)",
-                    "target_groups_removed": "\(summary.targetGroupsRemoved)",
+                    "listeners_added": "\(Self.names(summary.listenersAdded))",
+                    "listeners_removed": "\(Self.names(summary.listenersRemoved))",
+                    "target_groups_replaced": "\(Self.names(summary.targetGroupsReplaced))",
+                    "target_groups_added": "\(Self.names(summary.targetGroupsAdded))",
+                    "target_groups_removed": "\(Self.names(summary.targetGroupsRemoved))",
                 ]
             )
             return summary

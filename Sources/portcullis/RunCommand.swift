@@ -17,7 +17,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("listen"), help: "Bind address of the first listener, e.g. 0.0.0.0:8443 or http://127.0.0.1:8080.")
     var listen: [String] = []
 
-    @Option(name: .customLong("to"), help: "Target (host:port) of the default route; repeat for several.")
+    @Option(name: .customLong("to"), help: "Target (host:port, or :port for 127.0.0.1) of the default route; repeat for several.")
     var to: [String] = []
 
     @Option(name: .customLong("cert"), help: "Certificate chain (PEM) of the first listener.")
@@ -32,7 +32,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("health-path"), help: "HTTP health check path for the --to targets, e.g. /healthz.")
     var healthPath: String?
 
-    @Option(name: .customLong("health-interval"), help: "Health check interval, e.g. 5s.")
+    @Option(name: .customLong("health-interval"), help: "Health check interval, e.g. 5s (a default timeout becomes at most half of it).")
     var healthInterval: String?
 
     @Option(name: .customLong("event-loops"), help: "Event loops (threads); default one per core.")
@@ -55,11 +55,20 @@ struct RunCommand: AsyncParsableCommand {
         overrides.healthPath = self.healthPath
         overrides.healthInterval = self.healthInterval
 
+        // Every argument is checked before anything is written (the dev certificates below).
+        if let text = self.logLevel, Logger.Level(rawValue: text) == nil {
+            let levels = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+            throw Self.failure("<command line>: --log-level: unknown log level \"\(text)\" (expected one of: \(levels))")
+        }
         let load: @Sendable () throws -> ProxyConfiguration
         if let path = self.config {
             load = { [overrides] in try ProxyConfiguration.load(path: path).applying(overrides) }
         } else {
-            if self.cert == nil {
+            let base = FileManager.default.currentDirectoryPath
+            let checked = try Self.validated {
+                try ProxyConfiguration.embeddedDefault(baseDirectory: base).applying(overrides)
+            }
+            if self.cert == nil, checked.listeners.first?.protocol == .https {
                 // The dev-proxy promise: nothing to configure. Make a local CA and a
                 // localhost certificate the first time, reuse them afterwards.
                 let leaf = "\(self.certsDirectory)/localhost.pem"
@@ -71,16 +80,9 @@ struct RunCommand: AsyncParsableCommand {
                 overrides.certificate = leaf
                 overrides.privateKey = leafKey
             }
-            let base = FileManager.default.currentDirectoryPath
             load = { [overrides] in try ProxyConfiguration.embeddedDefault(baseDirectory: base).applying(overrides) }
         }
-        let configuration: ProxyConfiguration
-        do {
-            configuration = try load()
-        } catch let error as ConfigValidationError {
-            FileHandle.standardError.write(Data((error.description + "\n").utf8))
-            throw ExitCode(2)
-        }
+        let configuration = try Self.validated(load)
 
         let level = Logger.Level(rawValue: self.logLevel ?? configuration.global.logLevel.rawValue) ?? .info
         LoggingSystem.bootstrap { label in
@@ -97,5 +99,21 @@ struct RunCommand: AsyncParsableCommand {
             logger.critical("cannot start: \(error)")
             throw ExitCode(2)
         }
+    }
+
+    /// The configuration `load` returns; on a ``ConfigValidationError``, its diagnostics on
+    /// standard error and exit status 2.
+    private static func validated(_ load: () throws -> ProxyConfiguration) throws -> ProxyConfiguration {
+        do {
+            return try load()
+        } catch let error as ConfigValidationError {
+            throw Self.failure(error.description)
+        }
+    }
+
+    /// Prints `message` on standard error; the error to throw for exit status 2.
+    private static func failure(_ message: String) -> ExitCode {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+        return ExitCode(2)
     }
 }

@@ -188,10 +188,14 @@ import Testing
                     headerBytes: 16_384,
                     bodyBytes: 1 << 30,
                     headerTimeout: .seconds(10),
-                    idleTimeout: .seconds(60)
+                    idleTimeout: .seconds(60),
+                    bodyTimeout: .seconds(60),
+                    sendTimeout: .seconds(60),
+                    tunnelIdleTimeout: .seconds(3600)
                 )
         )
         #expect(listener.trustedProxies.isEmpty)
+        #expect(listener.routes[0].upgrades == ["websocket"])
         let group = try #require(configuration.targetGroup(named: "web"))
         #expect(
             group.healthCheck
@@ -212,7 +216,7 @@ import Testing
                 == UpstreamSettings(
                     connectTimeout: .seconds(5),
                     responseTimeout: .seconds(60),
-                    maxIdlePerTarget: 32,
+                    maxIdlePerTarget: 1024,
                     idleTimeout: .seconds(60)
                 )
         )

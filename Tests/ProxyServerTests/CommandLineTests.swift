@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// The `portcullis` binary itself: `check` on good and bad files.
+/// The `portcullis` binary itself: `check` on good and bad files, `run` with bad arguments, `certs`.
 struct CommandLineTests {
     private var binary: String { packageRoot + "/.build/debug/portcullis" }
 
@@ -46,6 +46,24 @@ struct CommandLineTests {
         #expect(failed.stdout.contains("listeners[0].protocol"))
         #expect(failed.stdout.contains("listeners[0].routes[0].forward"))
         #expect(failed.stdout.contains("target_groups.web.policy"))
+    }
+
+    @Test(arguments: [
+        (["--to", "nowhere"], "<command line>: --to: missing port in \"nowhere\""),
+        (["--health-interval", "2h"], "<command line>: --health-interval: must be in 1s...1h (got 2h)"),
+        (["--key", "some-key.pem"], "<command line>: --cert: --key needs --cert"),
+        (["--event-loops", "0"], "<command line>: --event-loops: must be in 1...1024 (got 0)"),
+        (["--log-level", "loud"], "<command line>: --log-level: unknown log level \"loud\""),
+    ])
+    func runWithBadArgumentsWritesNoCertificates(arguments: [String], message: String) async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let certificates = directory + "/certs"
+        let result = try await run(self.binary, ["run", "--certs-dir", certificates] + arguments, timeout: 30)
+        #expect(result.status == 2, "\(result.stdout) \(result.stderr)")
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(!result.stderr.contains("created dev certificate"))
+        #expect(!FileManager.default.fileExists(atPath: certificates), "\(certificates) was created")
     }
 
     @Test func certsCreatesCAAndLeafWithPrivateKeys() async throws {

@@ -72,4 +72,9 @@ struct OperationsTests {
             "\(error)".contains("/nonexistent-dir/access.log")
         }
     }
+
+    @Test func theReloadLogLineListsNamesAsValues() {
+        #expect(ProxyServer.names(["public", "admin"]) == "public,admin")
+        #expect(ProxyServer.names([]) == "-")
+    }
 }

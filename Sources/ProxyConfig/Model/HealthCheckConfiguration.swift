@@ -6,12 +6,16 @@
 /// - `path` (string starting with `/`, default `/`): the path probed by `http` checks.
 /// - `port` (`traffic-port` or 1...65535, default `traffic-port`): the target's own port, or another.
 /// - `interval` (duration, default `30s`, 1s...1h): time between probes of one target.
-/// - `timeout` (duration, default `5s`): must be shorter than `interval`.
+/// - `timeout` (duration, default `5s`): must be shorter than `interval`. A command-line
+///   `--health-interval` brings a default timeout along: at most half the interval.
 /// - `healthy_threshold` (integer 1...10, default 2): consecutive passes to become healthy.
 /// - `unhealthy_threshold` (integer 1...10, default 2): consecutive failures to become unhealthy.
 /// - `expect_status` (codes and ranges, default `200-399`): such as `200`, `200-299` or
 ///   `"200,204,300-399"`; an `http` probe passes when the status is in one of them.
 public struct HealthCheckConfiguration: Sendable, Equatable {
+    /// The `timeout` of a check that names none.
+    public static let defaultTimeout = Duration.seconds(5)
+
     public var enabled: Bool
     public var `protocol`: HealthCheckProtocol
     public var path: String
@@ -29,7 +33,7 @@ public struct HealthCheckConfiguration: Sendable, Equatable {
         path: String = "/",
         port: HealthCheckPort = .trafficPort,
         interval: Duration = .seconds(30),
-        timeout: Duration = .seconds(5),
+        timeout: Duration = HealthCheckConfiguration.defaultTimeout,
         healthyThreshold: Int = 2,
         unhealthyThreshold: Int = 2,
         expectStatus: [ClosedRange<Int>] = [200...399]

@@ -1,3 +1,5 @@
+import ProxyDefaults
+
 /// One listening socket and what to do with the requests that arrive on it.
 ///
 /// Configuration keys:
@@ -15,11 +17,9 @@
 /// - `routes` (list, required, at least one): see ``RouteConfiguration``.
 public struct ListenerConfiguration: Sendable, Equatable {
     /// The response headers removed by default: they tell attackers what runs behind the proxy.
-    public static let defaultStrippedResponseHeaders = [
-        "Server", "X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version",
-    ]
+    public static let defaultStrippedResponseHeaders = Defaults.Listener.strippedResponseHeaders
     /// The `Server` header sent by default.
-    public static let defaultServerHeader = "portcullis"
+    public static let defaultServerHeader = Defaults.Listener.serverHeader
 
     public var name: String
     public var bind: BindAddress

@@ -1,3 +1,5 @@
+import ProxyDefaults
+
 /// One rule of a listener: which requests it matches, and what to do with them.
 ///
 /// A route matches when every condition it has matches; a route without conditions matches every
@@ -16,11 +18,16 @@
 ///     with `path_prefix`.
 ///   - `methods`: a method or a list of methods, uppercased.
 ///   - `headers`: a mapping from header name to the exact value, or to `true` or `"*"` for "present".
+/// - `upgrades` (list of protocol tokens, default `[websocket]`): the `Upgrade` protocols a
+///   forwarding route passes on to its target, lowercased; `[]` passes none. `h2c` is refused:
+///   it is never forwarded.
 /// - exactly one action: `forward` (the name of a target group), `redirect` (see
 ///   ``RedirectConfiguration``) or `fixed_response` (see ``FixedResponseConfiguration``).
 public struct RouteConfiguration: Sendable, Hashable {
     /// The range of ``priority``.
     public static let priorityRange = 1...50000
+    /// The `upgrades` of a route that names none.
+    public static let defaultUpgrades = Defaults.Route.upgrades
 
     public var name: String
     /// Lowercased. `*.example.com` matches any name ending in `.example.com`, not `example.com` itself.
@@ -34,6 +41,9 @@ public struct RouteConfiguration: Sendable, Hashable {
     public var headers: [HeaderCondition]
     /// Lower is evaluated first; `nil` after every route with a priority.
     public var priority: Int?
+    /// The `Upgrade` protocol tokens passed on to the target, lowercased, without repeats; never
+    /// `h2c`. Empty: no upgrade is passed on.
+    public var upgrades: [String]
     public var action: RouteAction
     /// The line of the route in the configuration file, for logs.
     public var line: Int
@@ -46,6 +56,7 @@ public struct RouteConfiguration: Sendable, Hashable {
         methods: [String] = [],
         headers: [HeaderCondition] = [],
         priority: Int? = nil,
+        upgrades: [String] = RouteConfiguration.defaultUpgrades,
         action: RouteAction,
         line: Int = 0
     ) {
@@ -56,6 +67,7 @@ public struct RouteConfiguration: Sendable, Hashable {
         self.methods = methods
         self.headers = headers
         self.priority = priority
+        self.upgrades = upgrades
         self.action = action
         self.line = line
     }

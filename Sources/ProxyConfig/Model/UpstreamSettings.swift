@@ -1,10 +1,14 @@
+public import ProxyDefaults
+
 /// How a target group talks to its targets: the `upstream` block.
 ///
-/// Configuration keys (all optional):
-/// - `connect_timeout` (duration, default `5s`): TCP connect; failing it gives the client 502.
+/// Configuration keys (all optional; the defaults are ``Defaults/Upstream``):
+/// - `connect_timeout` (duration, default `5s`): TCP connect. A connect that does not finish in
+///   time gives the client 504; a refused or failed one 502.
 /// - `response_timeout` (duration, default `60s`): from the request sent to the response head; 504.
-/// - `max_idle_per_target` (integer 0...10000, default 32): idle keep-alive connections kept per
-///   target and event loop. 0 disables reuse.
+/// - `max_idle_per_target` (integer 0...10000, default 1024): the most idle keep-alive connections
+///   kept per target and event loop. Only connections the load opened are kept, each until it has
+///   been idle for `idle_timeout`. 0 disables reuse.
 /// - `idle_timeout` (duration, default `60s`): idle upstream connections older than this are closed.
 public struct UpstreamSettings: Sendable, Equatable {
     public var connectTimeout: Duration
@@ -13,10 +17,10 @@ public struct UpstreamSettings: Sendable, Equatable {
     public var idleTimeout: Duration
 
     public init(
-        connectTimeout: Duration = .seconds(5),
-        responseTimeout: Duration = .seconds(60),
-        maxIdlePerTarget: Int = 32,
-        idleTimeout: Duration = .seconds(60)
+        connectTimeout: Duration = Defaults.Upstream.connectTimeout,
+        responseTimeout: Duration = Defaults.Upstream.responseTimeout,
+        maxIdlePerTarget: Int = Defaults.Upstream.maxIdlePerTarget,
+        idleTimeout: Duration = Defaults.Upstream.idleTimeout
     ) {
         self.connectTimeout = connectTimeout
         self.responseTimeout = responseTimeout

@@ -290,7 +290,10 @@ extension ConfigParser {
 
     private mutating func limits(_ node: ConfigNode, key: String) -> ListenerLimits {
         var limits = ListenerLimits()
-        let allowed = ["header_bytes", "body_bytes", "header_timeout", "idle_timeout"]
+        let allowed = [
+            "header_bytes", "body_bytes", "header_timeout", "idle_timeout", "body_timeout", "send_timeout",
+            "tunnel_idle_timeout",
+        ]
         guard let fields = self.fields(of: node, key: key, allowed: allowed) else { return limits }
         if let node = fields["header_bytes"],
             let value = self.size(node, key: fields.key("header_bytes"), in: 1024...(1 << 20))
@@ -315,6 +318,17 @@ extension ConfigParser {
         }
         if let node = fields["idle_timeout"], let value = self.duration(node, key: fields.key("idle_timeout")) {
             limits.idleTimeout = value
+        }
+        if let node = fields["body_timeout"], let value = self.duration(node, key: fields.key("body_timeout")) {
+            limits.bodyTimeout = value
+        }
+        if let node = fields["send_timeout"], let value = self.duration(node, key: fields.key("send_timeout")) {
+            limits.sendTimeout = value
+        }
+        if let node = fields["tunnel_idle_timeout"],
+            let value = self.duration(node, key: fields.key("tunnel_idle_timeout"))
+        {
+            limits.tunnelIdleTimeout = value
         }
         return limits
     }

@@ -1,5 +1,5 @@
 extension ConfigParser {
-    private static let routeKeys = ["name", "priority", "match"] + RouteAction.keys
+    private static let routeKeys = ["name", "priority", "match", "upgrades"] + RouteAction.keys
 
     /// Reads a listener's routes and returns them in evaluation order: by priority (routes without
     /// one last), ties in file order.
@@ -73,6 +73,52 @@ extension ConfigParser {
         if let node = fields["match"] {
             self.routeMatch(node, key: fields.key("match"), into: &route)
         }
+        if let node = fields["upgrades"] {
+            route.upgrades = self.upgrades(node, key: fields.key("upgrades"))
+        }
         return ParsedRoute(route: Located(route, key: key, at: node), forward: forward, priority: priority)
+    }
+
+    /// Reads the `Upgrade` protocols a route passes on: RFC 9110 tokens, lowercased, without
+    /// repeats. `h2c` is refused: it is never forwarded.
+    private mutating func upgrades(_ node: ConfigNode, key: String) -> [String] {
+        guard let items = self.list(node, key: key) else { return RouteConfiguration.defaultUpgrades }
+        var upgrades: [String] = []
+        for (index, item) in items.enumerated() {
+            let itemKey = "\(key)[\(index)]"
+            guard let text = self.string(item, key: itemKey) else { continue }
+            guard HTTPSyntax.isToken(text) else {
+                self.problems.report(
+                    itemKey,
+                    at: item,
+                    "\"\(text)\" is not a protocol name (a token, such as websocket; no spaces, \"/\" or \",\")"
+                )
+                continue
+            }
+            let upgrade = text.lowercased()
+            guard upgrade != "h2c" else {
+                self.problems.report(
+                    itemKey,
+                    at: item,
+                    "h2c (HTTP/2 over cleartext) is never forwarded: Portcullis speaks HTTP/1.1 to clients and targets; remove it"
+                )
+                continue
+            }
+            guard !upgrades.contains(upgrade) else {
+                self.problems.warn(itemKey, line: item.line, column: item.column, "upgrade \(upgrade) is listed twice")
+                continue
+            }
+            let known = RouteConfiguration.defaultUpgrades
+            if !known.contains(upgrade), let near = Suggestion.closest(to: upgrade, in: known) {
+                self.problems.warn(
+                    itemKey,
+                    line: item.line,
+                    column: item.column,
+                    "upgrade \"\(upgrade)\" is passed on as written (did you mean \"\(near)\"?)"
+                )
+            }
+            upgrades.append(upgrade)
+        }
+        return upgrades
     }
 }

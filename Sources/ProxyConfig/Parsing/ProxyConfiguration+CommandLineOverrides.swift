@@ -4,13 +4,14 @@ extension ProxyConfiguration {
     /// - `--listen`: the n-th value replaces the n-th listener's bind. An `http://` or `https://`
     ///   prefix also sets the listener's protocol; switching to http drops its TLS settings.
     /// - `--to`: the values replace the targets of the target group that the first listener's
-    ///   default route (``ListenerConfiguration/defaultRoute``) forwards to.
+    ///   default route (``ListenerConfiguration/defaultRoute``) forwards to. `:3000` means
+    ///   `127.0.0.1:3000`.
     /// - `--cert` and `--key`: together replace the first listener's certificates with one pair,
     ///   resolved against the current directory. The files must be readable.
     /// - `--event-loops`: replaces `global.event_loops`.
     /// - `--policy`, `--health-path`, `--health-interval`: change the policy and health check of
     ///   the same target group as `--to`. `--health-path` also makes the check an enabled `http`
-    ///   check.
+    ///   check. `--health-interval` brings a default timeout along: at most half the interval.
     ///
     /// - Throws: ``ConfigValidationError`` whose diagnostics have file `<command line>` and the
     ///   option as key, such as `<command line>: --key: --cert needs --key`.
@@ -132,7 +133,8 @@ extension ProxyConfiguration {
         return groupIndex
     }
 
-    /// The `--to` values as targets named `t1`, `t2`, … in order.
+    /// The `--to` values as targets named `t1`, `t2`, … in order. A value without a host
+    /// (`:3000`) means this machine, ``localTargetHost``.
     private static func targets(_ values: [String], report: (String, String) -> Void) -> [TargetConfiguration] {
         var targets: [TargetConfiguration] = []
         for (index, value) in values.enumerated() {
@@ -143,7 +145,8 @@ extension ProxyConfiguration {
             if text.hasSuffix("/") {
                 text = text.dropLast()
             }
-            switch AddressSyntax.parse(String(text), allowsWildcard: false) {
+            let address = text.hasPrefix(":") ? Self.localTargetHost + text : String(text)
+            switch AddressSyntax.parse(address, allowsWildcard: false) {
             case .success(let address):
                 if targets.contains(where: { $0.host == address.host && $0.port == address.port }) {
                     report("--to", "duplicate target \(address)")
@@ -157,6 +160,10 @@ extension ProxyConfiguration {
         }
         return targets
     }
+
+    /// The host of a `--to` value written as `:port`: IPv4 loopback, as in the embedded default's
+    /// target (`127.0.0.1:8080`).
+    static let localTargetHost = "127.0.0.1"
 
     /// Parses `host:port`, `http://host:port` or `https://host:port`.
     private static func listenAddress(_ value: String) -> Result<(ListenerProtocol?, BindAddress), SyntaxProblem> {
@@ -209,6 +216,11 @@ extension TargetGroupConfiguration {
             if let interval = DurationSyntax.parse(text) {
                 if !range.contains(interval) {
                     report("--health-interval", "must be in 1s...1h (got \(text))")
+                } else if self.healthCheck.timeout == HealthCheckConfiguration.defaultTimeout {
+                    // A timeout at its default (left out of the file, or written as 5s) follows
+                    // the interval, so that `--health-interval 1s` works without a timeout option.
+                    self.healthCheck.interval = interval
+                    self.healthCheck.timeout = min(HealthCheckConfiguration.defaultTimeout, interval / 2)
                 } else if interval <= self.healthCheck.timeout {
                     report(
                         "--health-interval",

@@ -175,7 +175,7 @@ public final class TargetGroupMonitor: @unchecked Sendable {
             if action == .none {
                 self.publishStatusOnly()
             } else {
-                self.logTransition(target, from: old, to: machine.health, reason: "\(result) (draining)")
+                self.logTransition(target, from: old, to: machine.health, reason: "\(result.description) (draining)")
                 self.publishStatusOnly()
             }
             return
@@ -197,7 +197,7 @@ public final class TargetGroupMonitor: @unchecked Sendable {
             status.healthySince = nil
         }
         self.statuses[target.id] = status
-        self.logTransition(target, from: old, to: status.health, reason: "\(result)")
+        self.logTransition(target, from: old, to: status.health, reason: result.description)
         self.publish()
     }
 

@@ -1,9 +1,12 @@
 public import NIOCore
+public import ProxyDefaults
 
 /// Limits that protect a listener from slow or oversized requests.
 ///
 /// Configuration keys (`listeners[].limits`): `header_bytes`, `body_bytes`, `header_timeout`,
-/// `idle_timeout`. See `docs/configuration.md`.
+/// `idle_timeout`, `body_timeout`, `send_timeout`, `tunnel_idle_timeout`. See
+/// `docs/configuration.md`. The defaults are ``Defaults/Limits``, shared with the configuration
+/// (decision 0015).
 public struct RequestLimits: Sendable, Hashable {
     /// Request line plus headers, in bytes. Larger heads get `431`.
     public var headerBytes: Int
@@ -24,13 +27,13 @@ public struct RequestLimits: Sendable, Hashable {
     public var tunnelIdleTimeout: TimeAmount
 
     public init(
-        headerBytes: Int = 16 * 1024,
-        bodyBytes: Int? = 1 << 30,
-        headerTimeout: TimeAmount = .seconds(10),
-        idleTimeout: TimeAmount = .seconds(60),
-        bodyTimeout: TimeAmount = .seconds(60),
-        sendTimeout: TimeAmount = .seconds(60),
-        tunnelIdleTimeout: TimeAmount = .hours(1)
+        headerBytes: Int = Defaults.Limits.headerBytes,
+        bodyBytes: Int? = Defaults.Limits.bodyBytes,
+        headerTimeout: TimeAmount = TimeAmount(Defaults.Limits.headerTimeout),
+        idleTimeout: TimeAmount = TimeAmount(Defaults.Limits.idleTimeout),
+        bodyTimeout: TimeAmount = TimeAmount(Defaults.Limits.bodyTimeout),
+        sendTimeout: TimeAmount = TimeAmount(Defaults.Limits.sendTimeout),
+        tunnelIdleTimeout: TimeAmount = TimeAmount(Defaults.Limits.tunnelIdleTimeout)
     ) {
         self.headerBytes = headerBytes
         self.bodyBytes = bodyBytes
@@ -83,7 +86,7 @@ public struct ListenerSettings: Sendable {
         name: String,
         scheme: String,
         isTrustedProxy: @escaping @Sendable (String) -> Bool = { _ in false },
-        serverHeader: String? = "portcullis",
+        serverHeader: String? = Defaults.Listener.serverHeader,
         stripResponseHeaders: [String] = ListenerSettings.defaultStrippedResponseHeaders,
         limits: RequestLimits = RequestLimits(),
         router: Router
@@ -106,5 +109,5 @@ public struct ListenerSettings: Sendable {
     }
 
     /// Headers that reveal what software a backend runs.
-    public static let defaultStrippedResponseHeaders = ["Server", "X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version"]
+    public static let defaultStrippedResponseHeaders = Defaults.Listener.strippedResponseHeaders
 }

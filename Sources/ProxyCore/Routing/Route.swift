@@ -1,4 +1,5 @@
 public import NIOHTTP1
+import ProxyDefaults
 
 /// What a route does with the requests it matches.
 public enum RouteAction: Sendable {
@@ -122,8 +123,9 @@ public struct Route: Sendable {
         self.init(name: name, host: host, pathPrefix: pathPrefix, action: .forward(targetGroup))
     }
 
-    /// The upgrades a route forwards when its configuration names none.
-    public static let defaultUpgrades = ["websocket"]
+    /// The upgrades a route forwards when its configuration names none (``Defaults/Route``,
+    /// shared with the configuration; decision 0015).
+    public static let defaultUpgrades = Defaults.Route.upgrades
 
     /// The target group of a forwarding route.
     public var targetGroup: TargetGroup? {

@@ -1,24 +1,26 @@
 public import NIOCore
+public import ProxyDefaults
 
 /// How a target group talks to its targets.
 ///
 /// Configuration keys (`target_groups.<name>.upstream`): `connect_timeout`, `response_timeout`,
-/// `max_idle_per_target`, `idle_timeout`.
+/// `max_idle_per_target`, `idle_timeout`. The defaults are ``Defaults/Upstream``, shared with the
+/// configuration (decision 0015).
 public struct UpstreamSettings: Sendable, Hashable {
     /// Time allowed for the TCP connect. A timeout is answered with `504`.
     public var connectTimeout: TimeAmount
     /// Time allowed between sending the request and receiving the response head. `504` after.
     public var responseTimeout: TimeAmount
-    /// Idle keep-alive connections kept per target and event loop. `0` disables reuse.
+    /// The most idle keep-alive connections kept per target and event loop. `0` disables reuse.
     public var maxIdlePerTarget: Int
     /// How long an idle pooled connection is kept before we close it.
     public var idleTimeout: TimeAmount
 
     public init(
-        connectTimeout: TimeAmount = .seconds(5),
-        responseTimeout: TimeAmount = .seconds(60),
-        maxIdlePerTarget: Int = 32,
-        idleTimeout: TimeAmount = .seconds(60)
+        connectTimeout: TimeAmount = TimeAmount(Defaults.Upstream.connectTimeout),
+        responseTimeout: TimeAmount = TimeAmount(Defaults.Upstream.responseTimeout),
+        maxIdlePerTarget: Int = Defaults.Upstream.maxIdlePerTarget,
+        idleTimeout: TimeAmount = TimeAmount(Defaults.Upstream.idleTimeout)
     ) {
         self.connectTimeout = connectTimeout
         self.responseTimeout = responseTimeout

@@ -201,13 +201,7 @@ extension ProxyServer: AdminResponder {
     }
 
     static func view(_ status: TargetStatus, inFlight: Int) -> AdminModels.Target {
-        let probe: String?
-        switch status.lastProbe {
-        case .passed(let code?)?: probe = "passed: status \(code)"
-        case .passed(nil)?: probe = "passed"
-        case .failed(let reason)?: probe = "failed: \(reason)"
-        case nil: probe = nil
-        }
+        let probe = status.lastProbe?.description
         return AdminModels.Target(
             id: status.target.id,
             name: status.target.name,

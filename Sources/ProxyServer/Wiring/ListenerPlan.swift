@@ -51,7 +51,10 @@ struct ListenerPlan: Sendable {
                     headerBytes: listener.limits.headerBytes,
                     bodyBytes: listener.limits.bodyBytes,
                     headerTimeout: TimeAmount(listener.limits.headerTimeout),
-                    idleTimeout: TimeAmount(listener.limits.idleTimeout)
+                    idleTimeout: TimeAmount(listener.limits.idleTimeout),
+                    bodyTimeout: TimeAmount(listener.limits.bodyTimeout),
+                    sendTimeout: TimeAmount(listener.limits.sendTimeout),
+                    tunnelIdleTimeout: TimeAmount(listener.limits.tunnelIdleTimeout)
                 ),
                 router: Router(routes: routes)
             )
@@ -98,6 +101,7 @@ struct ListenerPlan: Sendable {
             path: route.path,
             methods: route.methods.map { HTTPMethod(rawValue: $0) },
             headers: route.headers.map { HeaderMatch(name: $0.name, value: $0.value) },
+            upgrades: route.upgrades,
             action: action
         )
     }

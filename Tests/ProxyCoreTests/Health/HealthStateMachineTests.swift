@@ -99,4 +99,9 @@ struct HealthStateMachineTests {
         #expect(ProbeResult.passed(status: nil).isPass)
         #expect(!ProbeResult.failed(reason: .timeout).isPass)
     }
+
+    @Test func describesProbeResultsAsValues() {
+        let results: [ProbeResult] = [.passed(status: 200), .passed(status: nil), .failed(reason: .status(503))]
+        #expect(results.map { "\($0)" } == ["passed: status 200", "passed", "failed: status 503"])
+    }
 }

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOEmbedded
+import Synchronization
 import Testing
 
 @testable import ProxyCore
@@ -55,6 +56,47 @@ struct TargetGroupMonitorTests {
         #expect(monitor.status()[1].health == .healthy)
         let after = (0..<10).compactMap { _ in state.pick(for: RequestKey(clientAddress: "x")) }
         #expect(Set(after.map(\.id)) == ["10.0.0.1:1", "10.0.0.2:2"])
+    }
+
+    @Test func transitionsLogTheProbeAsText() {
+        /// Keeps the `reason` of every "target health changed" line.
+        final class Reasons: Sendable {
+            private let storage = Mutex<[String]>([])
+            var all: [String] { self.storage.withLock { $0 } }
+            func append(_ reason: String) { self.storage.withLock { $0.append(reason) } }
+        }
+        struct Handler: LogHandler {
+            let sink: Reasons
+            var metadata: Logger.Metadata = [:]
+            var logLevel: Logger.Level = .trace
+            subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+                get { self.metadata[key] }
+                set { self.metadata[key] = newValue }
+            }
+            func log(event: LogEvent) {
+                if "\(event.message)" == "target health changed", let reason = event.metadata?["reason"] {
+                    self.sink.append("\(reason)")
+                }
+            }
+        }
+        let loop = EmbeddedEventLoop()
+        let prober = FakeProber(loop: loop)
+        let reasons = Reasons()
+        let group = TargetGroup(
+            name: "web",
+            targets: self.targets,
+            healthCheck: HealthCheckSettings(kind: .http(path: "/"), interval: .seconds(30), timeout: .seconds(5))
+        )
+        let monitor = TargetGroupMonitor(group: group, home: loop, prober: prober, logger: Logger(label: "test") { _ in Handler(sink: reasons) })
+        monitor.start()
+        loop.run()
+        prober.failing = ["10.0.0.2:2"]
+        loop.advanceTime(by: .seconds(60))
+        prober.failing = []
+        loop.advanceTime(by: .seconds(60))
+        #expect(reasons.all.contains("failed: connection refused"))
+        #expect(reasons.all.contains("passed: status 200"))
+        #expect(!reasons.all.contains { $0.contains("Optional") || $0.contains("(status:") }, "\(reasons.all)")
     }
 
     @Test func allUnhealthyFailsOpenByDefault() {

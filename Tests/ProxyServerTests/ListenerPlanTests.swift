@@ -1,0 +1,58 @@
+import NIOCore
+import ProxyConfig
+import ProxyCore
+import Testing
+
+@testable import ProxyServer
+
+/// The one place configuration becomes runtime settings: every key reaches its runtime field,
+/// and a file that sets nothing gives the runtime types' own defaults (decision 0015).
+struct ListenerPlanTests {
+    private func plan(_ yaml: String) throws -> (ListenerPlan, ProxyConfiguration) {
+        let configuration = try ProxyConfiguration.parse(yaml: yaml, file: "test.yaml", baseDirectory: "/tmp")
+        let plans = try ListenerPlan.make(from: configuration)
+        return (try #require(plans.first), configuration)
+    }
+
+    @Test func aFileThatSetsNothingGivesTheRuntimeDefaults() throws {
+        let (plan, configuration) = try self.plan(
+            """
+            listeners:
+              - {bind: "127.0.0.1:8080", routes: [{forward: web}]}
+            target_groups:
+              web: {targets: ["127.0.0.1:9000"]}
+            """
+        )
+        #expect(plan.settings.limits == RequestLimits())
+        #expect(plan.settings.serverHeader == ListenerSettings(name: "x", scheme: "http", router: Router(routes: [])).serverHeader)
+        #expect(plan.settings.stripResponseHeaders == ListenerSettings.defaultStrippedResponseHeaders)
+        let routes = plan.settings.router.routes
+        #expect(routes.map(\.upgrades) == [Route.defaultUpgrades])
+        let group = try #require(ListenerPlan.targetGroups(from: configuration)["web"])
+        #expect(group.upstream == ProxyCore.UpstreamSettings())
+        #expect(group.upstream.maxIdlePerTarget == 1024)
+    }
+
+    @Test func mapsTheLimitsAndUpgradesOfTheFile() throws {
+        let (plan, _) = try self.plan(
+            """
+            listeners:
+              - bind: "127.0.0.1:8080"
+                limits: {body_timeout: 15s, send_timeout: 2m, tunnel_idle_timeout: 10m, header_timeout: 3s}
+                routes:
+                  - {match: {path_prefix: /ws}, upgrades: [WebSocket, x-game], forward: web}
+                  - {upgrades: [], forward: web}
+            target_groups:
+              web: {targets: ["127.0.0.1:9000"], upstream: {max_idle_per_target: 0}}
+            """
+        )
+        let limits = plan.settings.limits
+        #expect(limits.bodyTimeout == .seconds(15))
+        #expect(limits.sendTimeout == .minutes(2))
+        #expect(limits.tunnelIdleTimeout == .minutes(10))
+        #expect(limits.headerTimeout == .seconds(3))
+        let routes = plan.settings.router.routes
+        #expect(routes.map(\.upgrades) == [["websocket", "x-game"], []])
+        #expect(routes.first?.targetGroup?.upstream.maxIdlePerTarget == 0)
+    }
+}
