@@ -191,7 +191,6 @@ final class TLSConnection {
         )
         self.observer?.completed(summary)
         context.fireUserInboundEventTriggered(TLSUserEvent.handshakeCompleted(negotiatedProtocol: summary.applicationProtocol))
-        context.fireUserInboundEventTriggered(summary)
         // Application data may have arrived in the same read as the last handshake message.
         self.readPlaintext(context: context)
         if self.flushRequested && self.machine.state == .active {
@@ -285,7 +284,7 @@ final class TLSConnection {
         }
         switch step {
         case .done:
-            if let ciphertext = engine.pendingCiphertext(allocator: context.channel.allocator) {
+            if let ciphertext = engine.pendingCiphertext() {
                 context.write(NIOAny(ciphertext), promise: promise)
             } else {
                 promise?.succeed()
@@ -343,7 +342,7 @@ final class TLSConnection {
     /// Writes and flushes whatever ciphertext OpenSSL produced. Returns the write's future.
     @discardableResult
     private func writeCiphertext(context: ChannelHandlerContext) -> EventLoopFuture<Void>? {
-        guard let ciphertext = self.engine?.pendingCiphertext(allocator: context.channel.allocator) else { return nil }
+        guard let ciphertext = self.engine?.pendingCiphertext() else { return nil }
         let promise = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(NIOAny(ciphertext), promise: promise)
         return promise.futureResult
@@ -439,7 +438,6 @@ final class TLSConnection {
         self.failPendingWrites(ChannelError.ioOnClosedChannel)
         if !self.isClient {
             self.observer?.failed("timed out")
-            context.fireUserInboundEventTriggered(TLSHandshakeFailedEvent(reason: "timed out"))
         }
         self.closeChannel(context: context)
     }
@@ -465,7 +463,6 @@ final class TLSConnection {
         } else if duringHandshake {
             let reason = error.entries.isEmpty ? error.description : error.reasons
             self.observer?.failed(reason)
-            context.fireUserInboundEventTriggered(TLSHandshakeFailedEvent(reason: reason))
         }
         self.flushThenClose(context: context)
     }
