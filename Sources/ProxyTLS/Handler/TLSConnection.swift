@@ -272,13 +272,9 @@ final class TLSConnection {
             : self.encryptGathered(engine: engine, total: total, allocator: context.channel.allocator)
         engine.forgetExpectedPlaintext()
         // Emptied in place (nothing else holds the array), keeping its few slots: a response is
-        // usually a head and a body, and this runs for every one of them. One `removeLast` at a
-        // time: `removeAll(keepingCapacity:)` goes through the generic `replaceSubrange`
-        // (~540 instructions for one element).
+        // usually a head and a body, and this runs for every one of them.
         if self.pendingWrites.capacity <= 4 {
-            while !self.pendingWrites.isEmpty {
-                self.pendingWrites.removeLast()
-            }
+            self.pendingWrites.removeAllKeepingCapacity()
         } else {
             self.pendingWrites = []
         }
