@@ -224,6 +224,7 @@ extension ProxyServer {
             state.configuration = new
             state.listeners = listeners
             state.monitors = monitors
+            state.initialPlans = nil  // built from the configuration replaced
         }
 
         self.startScaling(new)

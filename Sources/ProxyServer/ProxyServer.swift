@@ -40,6 +40,9 @@ public final class ProxyServer: Service, Sendable {
         var scalingTask: Task<Void, Never>?
         /// The admin settings the admin listener runs with; a reload does not change them.
         var admin: AdminConfiguration
+        /// The listener plans built from ``configuration`` by `init` (every certificate read,
+        /// ticket keys made), until ``start()`` binds them; dropped by a reload before that.
+        var initialPlans: [ListenerPlan]?
     }
 
     let logger: Logger
@@ -71,8 +74,8 @@ public final class ProxyServer: Service, Sendable {
     ) throws {
         self.logger = logger
         self.configurationSource = configurationSource
-        // Fail on certificates before starting any thread.
-        _ = try ListenerPlan.make(from: configuration)
+        // Fail on certificates before starting any thread; the plans are bound by `start()`.
+        let plans = try ListenerPlan.make(from: configuration)
         self.accessLog = try AccessLogWriter(settings: Self.accessLogSettings(configuration.global))
         let threads: Int
         switch configuration.global.eventLoops {
@@ -107,7 +110,9 @@ public final class ProxyServer: Service, Sendable {
             loops[ObjectIdentifier(eventLoop)] = loop
         }
         self.loops = loops
-        self.state = NIOLockedValueBox(State(configuration: configuration, monitors: monitors, admin: configuration.admin))
+        self.state = NIOLockedValueBox(
+            State(configuration: configuration, monitors: monitors, admin: configuration.admin, initialPlans: plans)
+        )
     }
 
     static func accessLogSettings(_ global: GlobalSettings) -> AccessLogWriter.Settings {
@@ -158,9 +163,12 @@ public final class ProxyServer: Service, Sendable {
     /// - Returns: The bound listeners, in configuration order, with their real ports.
     @discardableResult
     public func start() async throws -> [BoundListener] {
-        let (alreadyStarted, configuration, monitors) = self.state.withLockedValue { state in
-            defer { state.started = true }
-            return (state.started, state.configuration, state.monitors)
+        let (alreadyStarted, configuration, monitors, initialPlans) = self.state.withLockedValue { state in
+            defer {
+                state.started = true
+                state.initialPlans = nil
+            }
+            return (state.started, state.configuration, state.monitors, state.initialPlans)
         }
         if alreadyStarted { return self.boundListeners }
 
@@ -168,7 +176,7 @@ public final class ProxyServer: Service, Sendable {
         for monitor in monitors {
             monitor.start()
         }
-        let plans = try ListenerPlan.make(from: configuration)
+        let plans = try initialPlans ?? ListenerPlan.make(from: configuration)
         for (plan, listenerConfiguration) in zip(plans, configuration.listeners) {
             let listener = try await self.bind(plan, configuration: listenerConfiguration)
             self.state.withLockedValue { $0.listeners.append(listener) }

@@ -11,7 +11,7 @@ struct TLSFailureTests {
         let recorder = Recorder()
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addHandlers([
-            TLSServerHandler(context: try self.fixture.serverContext(), logger: testLogger), recorder,
+            TLSServerHandler(context: try self.fixture.serverContext(), logger: testLogger, observer: recorder.observer()), recorder,
         ])
         try channel.connect(to: SocketAddress(ipAddress: "198.51.100.7", port: 50_000)).wait()
         return (channel, recorder)
@@ -35,6 +35,7 @@ struct TLSFailureTests {
         #expect(!channel.isActive)
         #expect(recorder.errors.isEmpty)  // a client's mistake is not an error for the pipeline
         #expect(recorder.summaries.isEmpty)
+        #expect(recorder.handshakeFailures.count == 1)
         _ = try? channel.finish(acceptAlreadyClosed: true)
     }
 

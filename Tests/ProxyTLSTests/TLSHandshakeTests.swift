@@ -18,7 +18,7 @@ struct TLSHandshakeTests {
         #expect(summary.resumed == false)
         #expect(!summary.cipher.isEmpty)
         #expect(pair.serverRecorder.tlsEvents.first == .handshakeCompleted(negotiatedProtocol: nil))
-        #expect(pair.clientRecorder.summaries.first?.version == "TLSv1.3")
+        #expect(pair.clientHandler.handshakeSummary?.version == "TLSv1.3")
         #expect(pair.serverHandler.handshakeSummary == summary)
 
         pair.send("GET / HTTP/1.1\r\n\r\n", from: pair.client)

@@ -59,7 +59,7 @@ struct TLSServerNameTests {
         defer { pair.finish() }
         try pair.connect()
         #expect(pair.serverRecorder.tlsEvents.first == .handshakeCompleted(negotiatedProtocol: "http/1.1"))
-        #expect(pair.clientRecorder.summaries.first?.applicationProtocol == "http/1.1")
+        #expect(pair.clientHandler.handshakeSummary?.applicationProtocol == "http/1.1")
     }
 
     @Test func alpnServerPreferenceOrderWins() throws {

@@ -77,7 +77,8 @@ let testLogger: Logger = {
     return logger
 }()
 
-/// Records what reaches the end of a pipeline: user events, plaintext, errors.
+/// Records what reaches the end of a pipeline: user events, plaintext, errors; and, as a
+/// server's ``observer``, the handshakes that completed or failed.
 final class Recorder: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
@@ -85,8 +86,24 @@ final class Recorder: ChannelInboundHandler {
     var received = ByteBuffer()
     var errors: [any Error] = []
     var readCompletes = 0
+    /// Heard by ``observer``.
+    var summaries: [TLSHandshakeSummary] = []
+    var handshakeFailures: [String] = []
 
-    var summaries: [TLSHandshakeSummary] { self.events.compactMap { $0 as? TLSHandshakeSummary } }
+    /// Records into ``summaries`` and ``handshakeFailures``, then tells `next`.
+    func observer(then next: TLSHandshakeObserver? = nil) -> TLSHandshakeObserver {
+        TLSHandshakeObserver(
+            completed: { summary in
+                self.summaries.append(summary)
+                next?.completed(summary)
+            },
+            failed: { reason in
+                self.handshakeFailures.append(reason)
+                next?.failed(reason)
+            }
+        )
+    }
+
     var tlsEvents: [TLSUserEvent] { self.events.compactMap { $0 as? TLSUserEvent } }
     var receivedString: String { String(buffer: self.received) }
 
@@ -127,7 +144,7 @@ final class TLSPair {
         resuming session: TLSSession? = nil,
         serverObserver: TLSHandshakeObserver? = nil
     ) throws {
-        self.serverHandler = TLSServerHandler(context: serverContext, logger: testLogger, observer: serverObserver)
+        self.serverHandler = TLSServerHandler(context: serverContext, logger: testLogger, observer: self.serverRecorder.observer(then: serverObserver))
         self.clientHandler = TLSClientHandler(context: clientContext, resuming: session, logger: testLogger)
         self.server = EmbeddedChannel()
         self.client = EmbeddedChannel()

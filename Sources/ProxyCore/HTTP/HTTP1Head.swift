@@ -26,6 +26,9 @@ struct HTTP1Head {
     var fields: [(String, String)] = []
     /// The value every `Content-Length` agrees on; `nil` without one.
     var contentLength: Int?
+    /// How many `Content-Length` values came, over all fields and list members (`5, 5` is
+    /// two): a request may have one (``HTTP1HeadParser``), a response repeat it.
+    var contentLengthCount = 0
     var transferCoding = TransferCoding.absent
     /// How many `Host` fields.
     var hostCount = 0
@@ -43,9 +46,11 @@ struct HTTP1Head {
     /// The fields whose names may be special to a rewriter (``FieldHints``).
     var specialFields = FieldHints()
 
-    /// What the rewriters may skip; `nil` when a `Connection` field names other fields.
+    /// What the rewriters may skip; `nil` when a `Connection` field names other fields, or
+    /// when `Content-Length` came more than once (a response's: the lines are not copied as
+    /// received then, the rewriter writes the length once; a request's is refused).
     var fieldHints: FieldHints? {
-        guard !self.connectionTokens.namesOtherFields else { return nil }
+        guard !self.connectionTokens.namesOtherFields, self.contentLengthCount <= 1 else { return nil }
         var hints = self.specialFields
         hints.removesClose = self.connectionTokens.sawClose
         return hints

@@ -15,7 +15,7 @@ internal import Darwin
 /// stops at the latest on the final CR, and a CR is never the last byte. Strict where HTTP/1
 /// parsers have been exploited: one space between the parts of the start line, no whitespace
 /// before a field's colon, no line folding, no control characters but tab in a value, bare CR
-/// refused, `Content-Length` values all the same digits.
+/// refused, `Content-Length` values all the same digits, and in a request only one of them.
 enum HTTP1HeadParser {
     /// What the parser knows before it starts: the same connection's previous fields, whose
     /// strings are reused where the bytes are the same (a keep-alive connection repeats most
@@ -54,6 +54,10 @@ enum HTTP1HeadParser {
             var head = HTTP1Head(version: version, method: method, uri: uri)
             head.fieldsStart = i
             try Self.parseFields(p, from: i, table: table, maxFields: maxFields, hints: hints, into: &head)
+            // A repeated length, even the same one, is refused in a request (as nginx and
+            // HAProxy do): RFC 9110 §8.6 lets a recipient read it as one length, but the lines
+            // go to the target as received, and a parser behind us may read them otherwise.
+            guard head.contentLengthCount <= 1 else { throw HTTP1ParseError.malformed("repeated Content-Length") }
             return head
         }
     }
@@ -262,7 +266,7 @@ enum HTTP1HeadParser {
     }
 
     /// `Content-Length: 1*DIGIT`, or a list of the same value (RFC 9110 §8.6); every field and
-    /// every list member must agree.
+    /// every list member must agree. Counts the values (``HTTP1Head/contentLengthCount``).
     private static func noteContentLength(_ value: UnsafeRawBufferPointer, in head: inout HTTP1Head) throws {
         var index = 0
         repeat {
@@ -284,6 +288,7 @@ enum HTTP1HeadParser {
                 throw HTTP1ParseError.malformed("conflicting Content-Length values")
             }
             head.contentLength = length
+            head.contentLengthCount += 1
             index += 1
         } while index <= value.count
     }

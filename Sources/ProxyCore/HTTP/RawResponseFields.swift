@@ -6,7 +6,8 @@ import NIOCore
 /// The parser validated every line, so each can be copied verbatim (``RawFieldLines``). Fields
 /// the parser did not mark special (``FieldHints``) are only checked against the stripped names,
 /// by length first; special ones are checked by name as the rewriter does. A head whose
-/// `Connection` names other fields has no hints and takes the rebuilding path.
+/// `Connection` names other fields, or that repeats its `Content-Length` (which the client must
+/// get once), has no hints and takes the rebuilding path.
 struct RawResponseFields {
     /// The field lines, each ending in CRLF (no start line, no final empty line): a slice of
     /// the received buffer, written before the read returns.

@@ -173,6 +173,10 @@ public enum RequestValidator {
             guard contentLengths.allSatisfy({ $0 == first }) else {
                 throw RequestRejection(.badRequest, "conflicting Content-Length values")
             }
+            // Even the same length twice (two fields, or a list): as our parser refuses it.
+            guard contentLengths.count == 1 else {
+                throw RequestRejection(.badRequest, "repeated Content-Length")
+            }
             guard !first.isEmpty, first.utf8.count <= 18, first.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
                 let length = Int(first)
             else {

@@ -5,7 +5,9 @@ public import NIOHTTP1
 ///
 /// Removes hop-by-hop fields and the identity headers that reveal what a backend runs (`Server`,
 /// `X-Powered-By`, … — configurable), and sets our own `Server` header when one is configured.
-/// `Content-Length` is end-to-end and kept; otherwise the client side re-frames the body.
+/// `Content-Length` is end-to-end and kept, once: a target may repeat the same length (two
+/// fields, or a list; RFC 9110 §8.6 lets us take it as one), and clients that refuse a repeated
+/// length (llhttp does) get one field with the number. Otherwise the client side re-frames the body.
 public struct ResponseHeaderRewriter: Sendable {
     private let stripped: [String]
     /// Bit `n`: a stripped name is `n` bytes long (longer ones set bit 63): most names are
@@ -61,6 +63,7 @@ public struct ResponseHeaderRewriter: Sendable {
         var fields: [(String, String)] = []
         fields.reserveCapacity(head.headers.count + 1)
         var connectionTokens: [String] = []
+        var contentLength: Int?
         var index = -1
         for (name, value) in head.headers {
             index += 1
@@ -79,6 +82,15 @@ public struct ResponseHeaderRewriter: Sendable {
             if self.isStripped(name) {
                 continue
             }
+            if name.utf8.count == 14, HeaderName.equals(name, "content-length"), let length = Self.statedLength(value) {
+                if contentLength == nil {
+                    contentLength = length
+                    fields.append((name, value.utf8.contains(UInt8(ascii: ",")) ? String(length) : value))
+                } else if contentLength != length {
+                    fields.append((name, value))  // a conflict our parser refuses: not ours to settle here
+                }
+                continue
+            }
             fields.append((name, value))
         }
         HopByHop.removeNamed(connectionTokens, from: &fields)
@@ -86,5 +98,19 @@ public struct ResponseHeaderRewriter: Sendable {
             fields.append(("Server", serverHeader))
         }
         return HTTPResponseHead(version: clientVersion, status: head.status, headers: HTTPHeaders(fields))
+    }
+
+    /// The length a `Content-Length` value states when every member of its list states the
+    /// same one (`5` or `5, 5`); `nil` otherwise.
+    private static func statedLength(_ value: String) -> Int? {
+        var length: Int?
+        for member in value.split(separator: ",", omittingEmptySubsequences: false) {
+            let digits = member.trimmingSpaces()
+            guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let stated = Int(digits),
+                length == nil || length == stated
+            else { return nil }
+            length = stated
+        }
+        return length
     }
 }

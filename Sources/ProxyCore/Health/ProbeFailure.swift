@@ -10,6 +10,9 @@ public enum ProbeFailure: Sendable, Hashable, CustomStringConvertible {
     case refused
     /// The connection was reset or closed before a complete response.
     case reset
+    /// The answer is not a response the proxy could forward (``HealthProbeResponseReader``):
+    /// what the parser refused.
+    case malformedResponse(String)
     /// Any other failure, described for the log.
     case error(String)
 
@@ -19,6 +22,7 @@ public enum ProbeFailure: Sendable, Hashable, CustomStringConvertible {
         case .timeout: "timeout"
         case .refused: "connection refused"
         case .reset: "connection reset"
+        case .malformedResponse(let reason): "malformed response: \(reason)"
         case .error(let message): message
         }
     }

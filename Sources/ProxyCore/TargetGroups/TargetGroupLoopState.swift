@@ -61,9 +61,7 @@ public final class TargetGroupLoopState: @unchecked Sendable {
         var candidates = self.candidateScratch  // taken, so the picker borrows it while we own it
         self.candidateScratch = []
         defer {
-            while !candidates.isEmpty {  // one at a time: `removeAll(keepingCapacity:)` goes through `replaceSubrange`
-                candidates.removeLast()
-            }
+            candidates.removeAllKeepingCapacity()
             self.candidateScratch = candidates
         }
         candidates.reserveCapacity(self.statuses.count)

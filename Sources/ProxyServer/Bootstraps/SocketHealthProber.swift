@@ -1,5 +1,4 @@
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 import ProxyCore
 
@@ -17,7 +16,6 @@ struct SocketHealthProber: HealthProber {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if case .http(let path) = settings.kind {
-                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
                         try channel.pipeline.syncOperations.addHandler(
                             HealthProbeHandler(host: target.host, port: port, path: path, settings: settings, promise: promise)
                         )
@@ -59,45 +57,67 @@ struct SocketHealthProber: HealthProber {
     }
 }
 
-/// Sends one `GET` and reports the status of the answer.
+/// Sends one `GET` and reports the status of the answer, read by ``HealthProbeResponseReader``
+/// (the parser that reads proxied responses: an answer it refuses fails the probe).
 private final class HealthProbeHandler: ChannelInboundHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
-    private let head: HTTPRequestHead
+    private let request: ByteBuffer
     private let settings: HealthCheckSettings
     private let promise: EventLoopPromise<ProbeResult>
+    private var reader = HealthProbeResponseReader()
+    private var done = false
 
     init(host: String, port: Int, path: String, settings: HealthCheckSettings, promise: EventLoopPromise<ProbeResult>) {
-        var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path)
-        head.headers.add(name: "Host", value: host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)")
-        head.headers.add(name: "User-Agent", value: "portcullis-health-check")
-        head.headers.add(name: "Connection", value: "close")
-        self.head = head
+        // The path was validated with the configuration (it goes into the request line as it is).
+        let authority = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        self.request = ByteBuffer(
+            string: "GET \(path) HTTP/1.1\r\nHost: \(authority)\r\nUser-Agent: portcullis-health-check\r\nConnection: close\r\n\r\n"
+        )
         self.settings = settings
         self.promise = promise
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        context.write(self.wrapOutboundOut(.head(self.head)), promise: nil)
-        context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+        context.writeAndFlush(self.wrapOutboundOut(self.request), promise: nil)
         context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard case .head(let response) = self.unwrapInboundIn(data) else { return }
-        let status = Int(response.status.code)
-        self.promise.succeed(self.settings.accepts(status: status) ? .passed(status: status) : .failed(reason: .status(status)))
+        guard !self.done, let outcome = self.reader.read(self.unwrapInboundIn(data)) else { return }
+        self.complete(outcome)
         context.close(promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.promise.succeed(.failed(reason: .reset))
+        if !self.done {
+            if let outcome = self.reader.finish() {
+                self.complete(outcome)
+            } else {
+                self.complete(.failed(reason: .reset))  // closed before a complete response
+            }
+        }
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        self.promise.succeed(.failed(reason: .error("\(error)")))
+        self.complete(.failed(reason: .error("\(error)")))
         context.close(promise: nil)
+    }
+
+    private func complete(_ outcome: HealthProbeResponseReader.Outcome) {
+        switch outcome {
+        case .status(let status):
+            self.complete(self.settings.accepts(status: status) ? .passed(status: status) : .failed(reason: .status(status)))
+        case .malformed(let reason):
+            self.complete(.failed(reason: .malformedResponse(reason)))
+        }
+    }
+
+    private func complete(_ result: ProbeResult) {
+        guard !self.done else { return }
+        self.done = true
+        self.promise.succeed(result)
     }
 }

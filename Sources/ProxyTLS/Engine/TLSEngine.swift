@@ -13,7 +13,6 @@ final class TLSEngine {
         case client
     }
 
-    let role: Role
     /// Owned `SSL *`. After `SSL_set_bio` it also owns the BIO.
     private let ssl: OpaquePointer
     /// Ciphertext both ways; the `SSL`'s BIO points at it.
@@ -35,7 +34,6 @@ final class TLSEngine {
             throw OpenSSLError.drain(while: "allocating the ciphertext BIO")
         }
         SSL_set_bio(ssl, bio, bio)  // one BIO both ways: its one reference moves to `ssl`
-        self.role = role
         self.ssl = ssl
         self.ciphertext = buffers
         self.contextOwner = owner
@@ -102,7 +100,7 @@ final class TLSEngine {
     }
 
     /// Takes the ciphertext OpenSSL has produced so far, or returns `nil` if there is none.
-    func pendingCiphertext(allocator: ByteBufferAllocator) -> ByteBuffer? {
+    func pendingCiphertext() -> ByteBuffer? {
         let out = self.ciphertext.outbound
         self.ciphertext.outbound = nil
         return out
@@ -182,7 +180,7 @@ final class TLSEngine {
         return .done
     }
 
-    /// Queues our close_notify. `.done` means it is ready in ``pendingCiphertext(allocator:)``.
+    /// Queues our close_notify. `.done` means it is ready in ``pendingCiphertext()``.
     func shutdown() -> TLSStep {
         clearErrorQueue()
         let rc = SSL_shutdown(self.ssl)

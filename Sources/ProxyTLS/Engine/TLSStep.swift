@@ -6,7 +6,7 @@ enum TLSStep: Equatable {
     case done
     /// The peer sent close_notify.
     case closed
-    /// The session is unusable. Send what ``TLSEngine/pendingCiphertext(allocator:)`` holds
+    /// The session is unusable. Send what ``TLSEngine/pendingCiphertext()`` holds
     /// (often an alert), then close.
     case failed(OpenSSLError)
 }

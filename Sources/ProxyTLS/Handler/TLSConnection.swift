@@ -191,7 +191,6 @@ final class TLSConnection {
         )
         self.observer?.completed(summary)
         context.fireUserInboundEventTriggered(TLSUserEvent.handshakeCompleted(negotiatedProtocol: summary.applicationProtocol))
-        context.fireUserInboundEventTriggered(summary)
         // Application data may have arrived in the same read as the last handshake message.
         self.readPlaintext(context: context)
         if self.flushRequested && self.machine.state == .active {
@@ -273,19 +272,15 @@ final class TLSConnection {
             : self.encryptGathered(engine: engine, total: total, allocator: context.channel.allocator)
         engine.forgetExpectedPlaintext()
         // Emptied in place (nothing else holds the array), keeping its few slots: a response is
-        // usually a head and a body, and this runs for every one of them. One `removeLast` at a
-        // time: `removeAll(keepingCapacity:)` goes through the generic `replaceSubrange`
-        // (~540 instructions for one element).
+        // usually a head and a body, and this runs for every one of them.
         if self.pendingWrites.capacity <= 4 {
-            while !self.pendingWrites.isEmpty {
-                self.pendingWrites.removeLast()
-            }
+            self.pendingWrites.removeAllKeepingCapacity()
         } else {
             self.pendingWrites = []
         }
         switch step {
         case .done:
-            if let ciphertext = engine.pendingCiphertext(allocator: context.channel.allocator) {
+            if let ciphertext = engine.pendingCiphertext() {
                 context.write(NIOAny(ciphertext), promise: promise)
             } else {
                 promise?.succeed()
@@ -343,7 +338,7 @@ final class TLSConnection {
     /// Writes and flushes whatever ciphertext OpenSSL produced. Returns the write's future.
     @discardableResult
     private func writeCiphertext(context: ChannelHandlerContext) -> EventLoopFuture<Void>? {
-        guard let ciphertext = self.engine?.pendingCiphertext(allocator: context.channel.allocator) else { return nil }
+        guard let ciphertext = self.engine?.pendingCiphertext() else { return nil }
         let promise = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(NIOAny(ciphertext), promise: promise)
         return promise.futureResult
@@ -439,7 +434,6 @@ final class TLSConnection {
         self.failPendingWrites(ChannelError.ioOnClosedChannel)
         if !self.isClient {
             self.observer?.failed("timed out")
-            context.fireUserInboundEventTriggered(TLSHandshakeFailedEvent(reason: "timed out"))
         }
         self.closeChannel(context: context)
     }
@@ -465,7 +459,6 @@ final class TLSConnection {
         } else if duringHandshake {
             let reason = error.entries.isEmpty ? error.description : error.reasons
             self.observer?.failed(reason)
-            context.fireUserInboundEventTriggered(TLSHandshakeFailedEvent(reason: reason))
         }
         self.flushThenClose(context: context)
     }

@@ -1,9 +1,10 @@
 /// Callbacks a server connection makes when its handshake ends, without a handler of its own.
 ///
-/// The same facts also go up the pipeline as user events (``TLSHandshakeSummary``,
-/// ``TLSHandshakeFailedEvent``); an observer is for whoever only records them (metrics, the
-/// connection's log fields): a handler added for that and removed after the handshake costs an
-/// insertion, a removal and a pipeline hop per connection.
+/// The only report of what a handshake negotiated or why it failed (besides the handler's
+/// ``TLSServerHandler/handshakeSummary`` and its log line): the pipeline gets NIO's
+/// `TLSUserEvent.handshakeCompleted(negotiatedProtocol:)` only. An observer is for whoever
+/// records them (metrics, the connection's log fields): a handler added for that and removed
+/// after the handshake would cost an insertion, a removal and a pipeline hop per connection.
 ///
 /// > Important: Called on the connection's event loop.
 public struct TLSHandshakeObserver {

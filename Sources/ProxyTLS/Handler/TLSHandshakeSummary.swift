@@ -1,5 +1,5 @@
-/// What a finished handshake negotiated, fired as a user inbound event next to
-/// `TLSUserEvent.handshakeCompleted(negotiatedProtocol:)`.
+/// What a finished handshake negotiated: given to the server's ``TLSHandshakeObserver`` and
+/// kept by each handler (``TLSServerHandler/handshakeSummary``, ``TLSClientHandler/handshakeSummary``).
 public struct TLSHandshakeSummary: Sendable, Hashable {
     /// OpenSSL's name for the version, such as `TLSv1.3`.
     public var version: String

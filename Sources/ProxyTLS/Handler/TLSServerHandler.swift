@@ -4,9 +4,10 @@ public import NIOCore
 /// Terminates TLS on an accepted connection: ciphertext below, plaintext above.
 ///
 /// The handshake starts when the channel becomes active and must finish within
-/// ``TLSServerConfiguration/handshakeTimeout``. When it completes the handler fires
-/// `TLSUserEvent.handshakeCompleted(negotiatedProtocol:)` and then a ``TLSHandshakeSummary``
-/// as user inbound events, and after that delivers plaintext. Writes made before then are
+/// ``TLSServerConfiguration/handshakeTimeout``. When it completes the handler tells its
+/// ``TLSHandshakeObserver`` (with a ``TLSHandshakeSummary``), fires
+/// `TLSUserEvent.handshakeCompleted(negotiatedProtocol:)` as a user inbound event, and after
+/// that delivers plaintext. Writes made before then are
 /// buffered and sent afterwards. Each `flush` encrypts everything written since the last one
 /// and sends it as a single write; write promises complete when that ciphertext is written.
 ///
@@ -28,7 +29,8 @@ public final class TLSServerHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// - Parameters:
     ///   - context: The listener's shared TLS context.
     ///   - logger: Receives handshake failures and timeouts, tagged with the client's address.
-    ///   - observer: Told when the handshake completes or fails (besides the user events).
+    ///   - observer: Told when the handshake completes (with what it negotiated) or fails (with
+    ///     OpenSSL's reason).
     public init(context: TLSServerContext, logger: Logger, observer: TLSHandshakeObserver? = nil) {
         self.connection = TLSConnection(side: .server(context), logger: logger, observer: observer)
     }

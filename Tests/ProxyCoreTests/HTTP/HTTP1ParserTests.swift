@@ -143,6 +143,47 @@ struct HTTP1ParserTests {
         ])
     }
 
+    /// A request may state its length once: the same length twice (two fields, or a list) is
+    /// refused as nginx and HAProxy refuse it, at every place in the head.
+    @Test(arguments: [
+        "Content-Length: 5\r\nContent-Length: 5\r\n",
+        "Content-Length: 5, 5\r\n",
+        "Content-Length: 5,5\r\n",
+        "Content-Length: 5\r\nX-Between: 1\r\ncontent-length: 5\r\n",
+        "Content-Length: 05\r\nContent-Length: 5\r\n",
+        "Content-Length: 5\r\nContent-Length: 5, 5\r\n",
+        "Content-Length: 0\r\nContent-Length: 0\r\n",
+    ])
+    func aRequestThatRepeatsItsContentLengthIsRefused(fields: String) {
+        let request = "POST / HTTP/1.1\r\nHost: a\r\n\(fields)\r\nhello"
+        #expect(self.parseError(request) == .malformed("repeated Content-Length"))
+        #expect(self.parseError("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello") == nil)
+    }
+
+    @Test func differingContentLengthsAreAConflictInRequestsAndResponses() {
+        #expect(self.parseError("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n") == .malformed("conflicting Content-Length values"))
+        #expect(self.parseError("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 6\r\n\r\n") == .malformed("conflicting Content-Length values"))
+        var parser = HTTP1Parser(isRequest: false, maxHeadBytes: 1024, maxFields: 10)
+        var buffer = ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n")
+        #expect(throws: HTTP1ParseError.malformed("conflicting Content-Length values")) { try parser.next(&buffer) }
+    }
+
+    /// A response may repeat the same length (RFC 9110 §8.6): one length, and no hints, so
+    /// the head is rebuilt (``ResponseHeaderRewriter``) and the client gets the length once.
+    @Test(arguments: ["Content-Length: 5\r\nContent-Length: 5\r\n", "Content-Length: 5, 5\r\n"])
+    func aResponseThatRepeatsItsContentLengthHasOneLengthAndNoHints(fields: String) throws {
+        var parser = HTTP1Parser(isRequest: false, maxHeadBytes: 1024, maxFields: 10, keepsRawFields: true)
+        var buffer = ByteBuffer(string: "HTTP/1.1 200 OK\r\n\(fields)\r\nhello")
+        guard case .head = try parser.next(&buffer) else { throw HTTP1ParseError.malformed("no head") }
+        let head = parser.takeHead()
+        #expect(head.contentLength == 5 && head.contentLengthCount == 2)
+        #expect(head.fieldHints == nil)
+        var single = HTTP1Parser(isRequest: false, maxHeadBytes: 1024, maxFields: 10, keepsRawFields: true)
+        var once = ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+        guard case .head = try single.next(&once) else { throw HTTP1ParseError.malformed("no head") }
+        #expect(single.takeHead().fieldHints != nil)
+    }
+
     @Test func theEndOfInputEndsOnlyABodyThatLastsUntilIt() throws {
         var parser = HTTP1Parser(isRequest: false, maxHeadBytes: 1024, maxFields: 10)
         var buffer = ByteBuffer(string: "HTTP/1.1 200 OK\r\n\r\nall of it")

@@ -92,9 +92,9 @@ struct HealthStateMachineTests {
     }
 
     @Test func describesProbeFailures() {
-        let failures: [ProbeFailure] = [.status(503), .timeout, .refused, .reset, .error("TLS handshake failed")]
+        let failures: [ProbeFailure] = [.status(503), .timeout, .refused, .reset, .malformedResponse("bare LF"), .error("TLS handshake failed")]
         #expect(failures.map(\.description) == [
-            "status 503", "timeout", "connection refused", "connection reset", "TLS handshake failed",
+            "status 503", "timeout", "connection refused", "connection reset", "malformed response: bare LF", "TLS handshake failed",
         ])
         #expect(ProbeResult.passed(status: nil).isPass)
         #expect(!ProbeResult.failed(reason: .timeout).isPass)
