@@ -286,9 +286,7 @@ public final class ForwardingSession {
         self.responseStatus = 0
         self.responseBytes = 0
         self.target = nil
-        while !self.triedTargets.isEmpty {  // one or none: `removeAll` takes the generic `replaceSubrange`
-            self.triedTargets.removeLast()
-        }
+        self.triedTargets.removeAllKeepingCapacity()
         self.setStickyCookie = false
         self.retryCause = nil
         self.upgrade = nil

@@ -1,4 +1,5 @@
 public import NIOCore
+import NIOHTTP1
 
 /// Reads the answer to a health probe's `GET` with the parser that reads proxied responses
 /// (``HTTP1Parser``, decision 0012), so a target passes its probes only if it answers in a way
@@ -106,29 +107,9 @@ public struct HealthProbeResponseReader {
         .malformed((error as? HTTP1ParseError)?.reason ?? "\(error)")
     }
 
-    /// The framing of an answer to a `GET`, as the proxy decides it (RFC 9112 §6.3).
+    /// The framing of an answer to a `GET`: the upstream connection's own rule (RFC 9112 §6.3),
+    /// so a probe reads an answer exactly as a proxied response would be read.
     private static func framing(of head: HTTP1Head) throws -> HTTP1Parser.Framing {
-        if head.status == 101 {
-            throw HTTP1ParseError.malformed("101 Switching Protocols without an upgrade request")
-        }
-        if head.status == 204 || head.status == 304 {
-            return .none
-        }
-        switch head.transferCoding {
-        case .absent:
-            return head.contentLength.map { .length($0) } ?? .untilClose
-        case .chunked:
-            guard head.contentLength == nil else {
-                throw HTTP1ParseError.malformed("both Content-Length and Transfer-Encoding")
-            }
-            return .chunked
-        case .other:
-            guard head.contentLength == nil else {
-                throw HTTP1ParseError.malformed("both Content-Length and Transfer-Encoding")
-            }
-            return .untilClose
-        case .invalid:
-            throw HTTP1ParseError.malformed("Transfer-Encoding with chunked not last")
-        }
+        try UpstreamConnection.framing(of: head, method: .GET)
     }
 }
