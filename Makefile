@@ -99,11 +99,11 @@ bench-deps: python-deps
 # BENCH_SKIP_BUILD=1 measures the existing $(BIN) without rebuilding it.
 BENCH_BUILD := $(if $(BENCH_SKIP_BUILD),,build)
 
-## bench: Portcullis, nginx and HAProxy side by side on loopback (3 repetitions, ~11 min); writes docs/benchmarks.md
+## bench: Portcullis, nginx and HAProxy side by side on loopback (3 repetitions, ~13 min); writes docs/benchmarks.md
 bench: bench-deps $(BENCH_BUILD)
 	python3 bench/bench.py --mode full
 
-## bench-quick: the same scenarios once, with short runs (~3.5 min), to check the harness
+## bench-quick: the same scenarios once, with short runs (~4 min), to check the harness
 bench-quick: bench-deps $(BENCH_BUILD)
 	python3 bench/bench.py --mode quick
 

@@ -117,10 +117,7 @@ final class PeerProcess: @unchecked Sendable {
     func line(where matches: (String) -> Bool = { _ in true }, timeout: Duration = .seconds(15)) async throws -> String? {
         let deadline = ContinuousClock.now + timeout
         while true {
-            self.lock.lock()
-            let next = self.lines.isEmpty ? nil : self.lines.removeFirst()
-            let ended = self.stdoutEnded
-            self.lock.unlock()
+            let (next, ended) = self.takeLine()
             if let next {
                 if matches(next) { return next }
                 continue
@@ -128,6 +125,13 @@ final class PeerProcess: @unchecked Sendable {
             if ended || ContinuousClock.now >= deadline { return nil }
             try await Task.sleep(for: .milliseconds(10))
         }
+    }
+
+    /// The next unread stdout line, and whether stdout has ended.
+    private func takeLine() -> (String?, Bool) {
+        self.lock.lock()
+        defer { self.lock.unlock() }
+        return (self.lines.isEmpty ? nil : self.lines.removeFirst(), self.stdoutEnded)
     }
 
     /// Writes one line to the peer's stdin; false when the peer no longer reads it.
