@@ -1,4 +1,5 @@
 import Foundation
+import ProxyTLS
 import Testing
 
 /// WebSocket (`Connection: upgrade`, `Upgrade: websocket`) through the proxy, end to end over
