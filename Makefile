@@ -12,12 +12,15 @@ SWIFT_FLAGS ?= -Xswiftc -warnings-as-errors
 WHOLE_PROGRAM_FLAGS ?= -Xswiftc -cross-module-optimization --experimental-lto-mode=full
 RELEASE_FLAGS ?= -c release $(SWIFT_FLAGS) -Xswiftc -enforce-exclusivity=unchecked --static-swift-stdlib \
 	$(WHOLE_PROGRAM_FLAGS)
-APT_PACKAGES ?= libssl-dev pkg-config curl openssl ca-certificates
+APT_PACKAGES ?= libssl-dev pkg-config curl openssl ca-certificates python3 python3-pip
+# The WebSocket peers of the tests and of the benchmark (Tests/ProxyServerTests/Peers/, bench/ws_load.py)
+# use Python's `websockets` package, this version, installed with pip when it is missing.
+WEBSOCKETS_VERSION ?= 17.4
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CERTS_DIR ?= certs
 BIN := .build/release/portcullis
 
-.PHONY: all deps build build-debug test test-release run certs check clean fmt leak-check
+.PHONY: all deps python-deps build build-debug test test-release run certs check clean fmt leak-check
 
 all: build
 
@@ -32,6 +35,14 @@ deps:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 	@command -v $(SWIFT) >/dev/null || { echo "swift not found: install Swift 6.x (https://swift.org/install)"; exit 1; }
+
+## python-deps: Python's websockets package (pinned) for the WebSocket peers, through pip when missing
+python-deps:
+	@python3 -c 'import sys, websockets.asyncio.server; sys.exit(int(websockets.__version__.split(".")[0]) < 13)' 2>/dev/null || { \
+	  echo "installing: websockets==$(WEBSOCKETS_VERSION) (pip)"; \
+	  python3 -m pip install --quiet --disable-pip-version-check "websockets==$(WEBSOCKETS_VERSION)" || \
+	  python3 -m pip install --quiet --disable-pip-version-check --break-system-packages "websockets==$(WEBSOCKETS_VERSION)"; \
+	}
 
 ## build: release build of the portcullis executable
 build: deps
@@ -49,14 +60,14 @@ run: build $(CERTS_DIR)/localhost.pem
 	$(BIN) run --certs-dir $(CERTS_DIR)
 
 ## test: build and run the whole suite (unit, TLS in memory, loopback integration)
-test: deps
+test: deps python-deps
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 	$(SWIFT) test --skip-build
 
 ## test-release: the test suite compiled as the release binary is (optimized, whole-program; ~6½ min)
 # swift-testing captures a backtrace at every thrown error through glibc's backtrace(); libgcc's
 # unwinder crashes on some frames of the LTO build, so that capture is off here (decision 0014).
-test-release: deps
+test-release: deps python-deps
 	SWT_SWIFT_ERROR_BACKTRACING_ENABLED=0 $(SWIFT) test -c release $(SWIFT_FLAGS) \
 	  -Xswiftc -enforce-exclusivity=unchecked $(WHOLE_PROGRAM_FLAGS) --scratch-path .build/release-tests
 
@@ -75,7 +86,7 @@ clean:
 
 ## bench-deps: install the peers and load tools for the benchmark (nginx, haproxy, wrk, h2load) through apt
 BENCH_APT_PACKAGES ?= nginx haproxy wrk nghttp2-client openssl python3
-bench-deps:
+bench-deps: python-deps
 	@missing=""; for p in $(BENCH_APT_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
@@ -88,11 +99,11 @@ bench-deps:
 # BENCH_SKIP_BUILD=1 measures the existing $(BIN) without rebuilding it.
 BENCH_BUILD := $(if $(BENCH_SKIP_BUILD),,build)
 
-## bench: Portcullis, nginx and HAProxy side by side on loopback (3 repetitions, ~11 min); writes docs/benchmarks.md
+## bench: Portcullis, nginx and HAProxy side by side on loopback (3 repetitions, ~13 min); writes docs/benchmarks.md
 bench: bench-deps $(BENCH_BUILD)
 	python3 bench/bench.py --mode full
 
-## bench-quick: the same scenarios once, with short runs (~3.5 min), to check the harness
+## bench-quick: the same scenarios once, with short runs (~4 min), to check the harness
 bench-quick: bench-deps $(BENCH_BUILD)
 	python3 bench/bench.py --mode quick
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Portcullis side by side with nginx and HAProxy: `make bench` / `make bench-quick`.
 
-Starts a fixed-response backend (nginx, one worker) and the three proxies on 127.0.0.1, drives
-them with wrk and h2load, reads CPU time and memory from /proc, and writes a table to stdout and to
+Starts a fixed-response backend (nginx, one worker), a WebSocket echo target (bench/ws_load.py) and
+the three proxies on 127.0.0.1, drives them with wrk, h2load and bench/ws_load.py, reads CPU time
+and memory from /proc, and writes a table to stdout and to
 docs/benchmarks.md (between the results markers). The method is described in docs/benchmarks.md.
 
 Every process this script starts is stopped by its PID; every load run is bounded in count and
@@ -36,14 +37,17 @@ MARK_END = "<!-- bench:results:end -->"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 HOST = "127.0.0.1"
 BACKEND_PORT = 18480
+WS_BACKEND_PORT = 18481  # bench/ws_load.py serve: the WebSocket echo target of every proxy
+WS_LOAD = os.path.join(BENCH, "ws_load.py")
 SMALL_BODY = b"Portcullis bench backend: a fixed response body of 64 bytes....\n"
 ONE_MIB = 1 << 20
 
-# Each proxy: HTTPS with tickets, HTTPS without tickets (full handshakes), plain HTTP.
+# Each proxy: HTTPS with tickets, HTTPS without tickets (full handshakes), plain HTTP, and HTTPS
+# to the WebSocket echo target.
 PROXY_PORTS = {
-    "portcullis": {"tls": 18401, "tls_full": 18402, "http": 18403},
-    "nginx": {"tls": 18411, "tls_full": 18412, "http": 18413},
-    "haproxy": {"tls": 18421, "tls_full": 18422, "http": 18423},
+    "portcullis": {"tls": 18401, "tls_full": 18402, "http": 18403, "ws": 18404},
+    "nginx": {"tls": 18411, "tls_full": 18412, "http": 18413, "ws": 18414},
+    "haproxy": {"tls": 18421, "tls_full": 18422, "http": 18423, "ws": 18424},
 }
 PROXIES = ["portcullis", "nginx", "haproxy"]
 LABEL = {"portcullis": "Portcullis", "nginx": "nginx", "haproxy": "HAProxy", "backend": "backend"}
@@ -58,6 +62,9 @@ KA_CONNECTIONS = 50      # wrk, small responses
 BIG_CONNECTIONS = 8      # wrk, 1 MiB responses
 HS_CLIENTS = 16          # h2load, one request per connection
 IDLE_CONCURRENCY = 100   # handshakes in flight while opening idle connections
+WS_CONNECTIONS = 50      # ws_load.py: WebSocket tunnels, one 64 B message in flight on each
+WS_MESSAGE_BYTES = 64
+SCENARIOS = ["https-ka", "https-full", "https-resume", "https-1m", "http-ka", "wss-echo"]
 OTHER_CPU_WARN = 0.20    # cores used by processes other than ours during a run
 
 
@@ -325,6 +332,11 @@ def make_backend() -> Server:
                   workers=1)
 
 
+def make_ws_backend() -> Server:
+    return Server("ws-backend", [sys.executable, WS_LOAD, "serve", "--port", str(WS_BACKEND_PORT)],
+                  [WS_BACKEND_PORT])
+
+
 def make_proxy(name: str, workers: int) -> Server:
     ports = list(PROXY_PORTS[name].values())
     if name == "portcullis":
@@ -464,6 +476,10 @@ def check_proxy(name: str) -> dict:
             problems.append(f"plain HTTP keep-alive: statuses {f['statuses']}")
     except (OSError, ValueError, IndexError) as err:
         problems.append(f"check failed: {err}")
+    ws = ws_load_once(ports["ws"])
+    info["websocket"] = bool(ws.get("ok"))
+    if not ws.get("ok"):
+        problems.append(f"WebSocket over HTTPS: {ws.get('error', 'failed')}")
     info["group"] = server_temp_key(ports["tls"])
     info["problems"] = problems
     return info
@@ -538,14 +554,86 @@ def h2load(url: str, requests: int, timeout: float) -> dict:
     return res
 
 
+def parse_json_line(line):
+    try:
+        value = json.loads(line or "")
+        return value if isinstance(value, dict) else None
+    except ValueError:
+        return None
+
+
+def ws_load_once(port: int) -> dict:
+    """One tunnel, 20 messages: does the proxy carry WebSocket at all?"""
+    r = run([sys.executable, WS_LOAD, "load", "--port", str(port), "--tls", "--connections", "1",
+             "--count", "20", "--timeout", "5", "--max-seconds", "10"], timeout=30)
+    return parse_json_line(r.stdout.strip().splitlines()[-1] if r.stdout.strip() else "") or {
+        "ok": False, "error": (r.stderr or r.stdout or "no answer")[-300:]}
+
+
+class WebSocketRun:
+    """ws_load.py through one proxy: `prepare` opens the tunnels (TLS handshakes and upgrades,
+    left out of the measurement), calling it sends messages for `duration` seconds.
+
+    Each of WS_CONNECTIONS tunnels carries one WS_MESSAGE_BYTES binary message to the echo target
+    and waits for the echo before sending the next.
+    """
+
+    def __init__(self, port: int, duration: int):
+        self.duration = duration
+        self.argv = [sys.executable, WS_LOAD, "load", "--port", str(port), "--tls",
+                     "--connections", str(WS_CONNECTIONS), "--size", str(WS_MESSAGE_BYTES),
+                     "--duration", str(duration), "--timeout", "15", "--wait-go",
+                     "--max-seconds", str(duration + 60)]
+        self.proc = None
+
+    def prepare(self):
+        """None once every tunnel is open, else the failed result."""
+        self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+        line = read_line(self.proc, timeout=40)
+        if line and line.startswith("READY"):
+            return None
+        self.finish()
+        result = parse_json_line(line) or {"ok": False, "error": line or "no answer within 40 s"}
+        result.setdefault("tool", " ".join(["ws_load.py"] + self.argv[2:]))
+        return result
+
+    def __call__(self) -> dict:
+        try:
+            self.proc.stdin.write("go\n")
+            self.proc.stdin.flush()
+        except OSError as err:
+            self.finish()
+            return {"ok": False, "error": f"ws_load.py: {err}"}
+        line = read_line(self.proc, timeout=self.duration + 30)
+        stderr = self.finish()
+        return parse_json_line(line) or {"ok": False, "error": f"no result: {line or ''} {stderr[-300:]}".strip()}
+
+    def finish(self) -> str:
+        """Waits for ws_load.py to exit (killing it, by its PID, after 10 s); its stderr."""
+        if self.proc is None:
+            return ""
+        try:
+            _, err = self.proc.communicate(timeout=10)  # closes its stdin: ws_load.py ends
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            _, err = self.proc.communicate(timeout=5)
+        self.proc = None
+        return err or ""
+
+
 # --------------------------------------------------------------------------------------------
 # Measurement
 # --------------------------------------------------------------------------------------------
 
 class Bench:
-    def __init__(self, mode: str):
+    def __init__(self, mode: str, scenarios=None, proxies=None):
         self.mode = mode
         self.cfg = MODES[mode]
+        self.scenarios = list(scenarios or SCENARIOS)
+        self.proxy_names = list(proxies or PROXIES)
+        self.memory_test = True
+        self.ws_backend = None
         self.results = []       # one dict per timed run
         self.memory = {}        # workers -> proxy -> dict
         self.checks = {}        # workers -> proxy -> dict
@@ -560,9 +648,21 @@ class Bench:
     # the whole machine, before and after.
     def measure(self, workers, rep, scenario, target, fn) -> dict:
         server = self.backend if target == "backend" else self.proxies[target]
+        backend = self.ws_backend if scenario.startswith("wss") else self.backend
+        # A run that must set up first (WebSocketRun: tunnels opened before the measurement).
+        prepare = getattr(fn, "prepare", None)
+        if prepare is not None:
+            failed = prepare()
+            if failed is not None:
+                failed.update(workers=workers, rep=rep, scenario=scenario, target=target, ok=False,
+                              cpu_us_per_req=float("nan"))
+                self.results.append(failed)
+                log(f"    {target:<10} {scenario:<13} FAILED: {failed.get('error', '')}")
+                return failed
         pids = server.pids()
-        backend_pids = self.backend.pids()
-        ours = [p for s in self.proxies.values() for p in s.pids()] + backend_pids
+        backend_pids = backend.pids()
+        ours = ([p for s in self.proxies.values() for p in s.pids()] + self.backend.pids() +
+                (self.ws_backend.pids() if self.ws_backend else []))
         c0, b0, o0 = cpu_ticks(pids), cpu_ticks(backend_pids), cpu_ticks(ours)
         ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         s0 = system_cpu()
@@ -610,6 +710,8 @@ class Bench:
             return lambda: wrk(f"https://{HOST}:{ports['tls']}/1m", BIG_CONNECTIONS, duration)
         if scenario == "http-ka":
             return lambda: wrk(f"http://{HOST}:{ports['http']}/", KA_CONNECTIONS, duration)
+        if scenario == "wss-echo":
+            return WebSocketRun(ports["ws"], duration)
         port = ports["tls_full"] if scenario == "https-full" else ports["tls"]
         key = (workers, target, scenario)
         n = int(min(200000, max(300, self.rates.get(key, 500) * duration)))
@@ -635,36 +737,47 @@ class Bench:
             log("WARNING: " + msg)
             self.notes.append(msg)
         self.proxies = {}
+        names = self.proxy_names
+        selected = self.scenarios
         try:
-            for name in PROXIES:
+            for name in names:
                 server = make_proxy(name, workers)
                 server.start()
                 self.proxies[name] = server
             self.checks[workers] = {}
-            for name in PROXIES:
+            for name in names:
                 info = check_proxy(name)
                 self.checks[workers][name] = info
                 log(f"  check {name:<10} {info.get('version')} {info.get('cipher')} {info.get('group')} "
                     f"resume(tickets)={info.get('resumes_with_tickets')} "
-                    f"resume(no tickets)={info.get('resumes_without_tickets')}"
+                    f"resume(no tickets)={info.get('resumes_without_tickets')} websocket={info.get('websocket')}"
                     + (f"  PROBLEMS: {info['problems']}" if info["problems"] else ""))
                 for p in info["problems"]:
                     self.notes.append(f"{LABEL[name]} at {workers} worker(s): {p}")
             # Warm-up, which also estimates the handshake rates that size the h2load runs.
             log("  warm-up")
-            for name in PROXIES:
+            for name in names:
                 ports = PROXY_PORTS[name]
-                wrk(f"https://{HOST}:{ports['tls']}/", KA_CONNECTIONS, cfg["warmup"])
-                wrk(f"https://{HOST}:{ports['tls']}/1m", BIG_CONNECTIONS, cfg["warmup"])
-                wrk(f"http://{HOST}:{ports['http']}/", KA_CONNECTIONS, cfg["warmup"])
+                if "https-ka" in selected:
+                    wrk(f"https://{HOST}:{ports['tls']}/", KA_CONNECTIONS, cfg["warmup"])
+                if "https-1m" in selected:
+                    wrk(f"https://{HOST}:{ports['tls']}/1m", BIG_CONNECTIONS, cfg["warmup"])
+                if "http-ka" in selected:
+                    wrk(f"http://{HOST}:{ports['http']}/", KA_CONNECTIONS, cfg["warmup"])
                 for scenario, port in (("https-full", ports["tls_full"]), ("https-resume", ports["tls"])):
+                    if scenario not in selected:
+                        continue
                     res = h2load(f"https://{HOST}:{port}/", 400, timeout=30)
                     if res.get("rps"):
                         self.rates[(workers, name, scenario)] = res["rps"]
+                if "wss-echo" in selected and self.checks[workers][name].get("websocket"):
+                    warm = WebSocketRun(ports["ws"], cfg["warmup"])
+                    if warm.prepare() is None:
+                        warm()
             for rep in range(1, cfg["reps"] + 1):
                 log(f"  repetition {rep}/{cfg['reps']}")
-                for scenario in ("https-ka", "https-full", "https-resume", "https-1m", "http-ka"):
-                    for target in PROXIES:
+                for scenario in selected:
+                    for target in names:
                         self.measure(workers, rep, scenario, target,
                                      self.scenario_fn(workers, scenario, target, cfg["duration"]))
                     if scenario == "http-ka":
@@ -672,12 +785,14 @@ class Bench:
                             self.measure(workers, rep, bscen, "backend",
                                          self.scenario_fn(workers, bscen, "backend", cfg["duration"]))
             # Memory: peak under load, then with idle connections, one proxy at a time.
+            if not self.memory_test:
+                return
             self.memory[workers] = {}
-            for name in PROXIES:
+            for name in names:
                 pids = self.proxies[name].pids()
                 self.memory[workers][name] = {"peak_rss_kib": status_kib(pids, "VmHWM"),
                                               "rss_kib_loaded": status_kib(pids, "VmRSS")}
-            for name in PROXIES:
+            for name in names:
                 self.memory[workers][name].update(self.idle_test(name, cfg["idle"]))
         finally:
             for server in self.proxies.values():
@@ -780,6 +895,9 @@ SCENARIO_ROWS = [
         ("p50_ms", "p50 latency, ms", "{:.2f}", "lower"),
         ("p99_ms", "p99 latency, ms", "{:.2f}", "lower"),
         ("cpu_us_per_req", "CPU µs / request", "{:.1f}", "lower")]),
+    ("wss-echo", f"WebSocket over HTTPS, {WS_MESSAGE_BYTES} B messages echoed ({WS_CONNECTIONS} tunnels)", [
+        ("rps", "messages/s", "{:,.0f}", "higher"),
+        ("cpu_us_per_req", "CPU µs / message (both ways)", "{:.1f}", "lower")]),
 ]
 
 
@@ -968,7 +1086,14 @@ def main() -> int:
     parser.add_argument("--duration", type=int, help="seconds per timed run (overrides the mode)")
     parser.add_argument("--reps", type=int, help="repetitions (overrides the mode)")
     parser.add_argument("--idle", type=int, help="idle TLS connections per proxy (overrides the mode)")
+    parser.add_argument("--scenarios", help="comma-separated subset of " + ",".join(SCENARIOS) +
+                        " (default all); with it the idle-connection memory test is left out")
+    parser.add_argument("--proxies", help="comma-separated subset of " + ",".join(PROXIES) + " (default all)")
     args = parser.parse_args()
+    scenarios = [x.strip() for x in (args.scenarios or "").split(",") if x.strip()] or SCENARIOS
+    proxies = [x.strip() for x in (args.proxies or "").split(",") if x.strip()] or PROXIES
+    if not set(scenarios) <= set(SCENARIOS) or not set(proxies) <= set(PROXIES):
+        parser.error("unknown scenario or proxy")
     workers_list = [int(x) for x in args.workers.split(",") if x.strip()]
     for key in ("duration", "reps", "idle"):
         value = getattr(args, key)
@@ -981,10 +1106,10 @@ def main() -> int:
         if not shutil.which(tool):
             log(f"{tool} not found: run `make bench` (it installs nginx haproxy wrk nghttp2-client openssl)")
             return 2
-    if not os.access(PORTCULLIS_BIN, os.X_OK):
+    if "portcullis" in proxies and not os.access(PORTCULLIS_BIN, os.X_OK):
         log(f"{PORTCULLIS_BIN} missing: run `make build` first")
         return 2
-    busy_ports = [p for p in [BACKEND_PORT] + [p for v in PROXY_PORTS.values() for p in v.values()]
+    busy_ports = [p for p in [BACKEND_PORT, WS_BACKEND_PORT] + [p for v in PROXY_PORTS.values() for p in v.values()]
                   if not port_free(p)]
     if busy_ports:
         log(f"ports in use on 127.0.0.1: {busy_ports}; stop whatever holds them")
@@ -998,7 +1123,8 @@ def main() -> int:
     started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     t_start = time.monotonic()
     limit = raise_fd_limit()
-    bench = Bench(args.mode)
+    bench = Bench(args.mode, scenarios, proxies)
+    bench.memory_test = not args.scenarios
     if limit < bench.cfg["idle"] + 1000:
         bench.cfg["idle"] = max(100, limit - 1000)
         bench.notes.append(f"file descriptor limit {limit}: idle test lowered to {bench.cfg['idle']} connections")
@@ -1015,17 +1141,21 @@ def main() -> int:
     if r.returncode != 0:
         log("haproxy.cfg does not check:\n" + r.stdout + r.stderr)
         return 2
-    r = run([PORTCULLIS_BIN, "check", os.path.join(BENCH, "portcullis.yaml")], timeout=20)
-    if r.returncode != 0:
+    r = run([PORTCULLIS_BIN, "check", os.path.join(BENCH, "portcullis.yaml")], timeout=20) \
+        if "portcullis" in proxies else None
+    if r is not None and r.returncode != 0:
         log("portcullis.yaml does not check:\n" + r.stdout + r.stderr)
         return 2
 
     speed = {}
     status = 0
     bench.backend = make_backend()
+    bench.ws_backend = make_ws_backend()
     try:
         bench.backend.start()
-        speed = bench.openssl_speed()
+        bench.ws_backend.start()
+        if {"https-full", "https-resume"} & set(scenarios):
+            speed = bench.openssl_speed()
         for w in workers_list:
             bench.phase(w)
     except (RuntimeError, OSError) as err:
@@ -1036,7 +1166,7 @@ def main() -> int:
         log("interrupted")
         status = 130
     finally:
-        for server in list(bench.proxies.values()) + [bench.backend]:
+        for server in list(bench.proxies.values()) + [bench.backend, bench.ws_backend]:
             try:
                 server.stop()
             except Exception as err:  # noqa: BLE001 - keep stopping the others
