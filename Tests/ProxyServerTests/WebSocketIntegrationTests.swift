@@ -246,7 +246,9 @@ struct WebSocketIntegrationTests {
                 #expect(short.status == 200)
                 let shortDocument = try jsonObject(short.body)
                 #expect(shortDocument["outcome"] as? String == "timed_out", "\(short.body)")
-                #expect(shortDocument["in_flight"] as? Int == 1, "\(short.body)")
+                // The tunnel was still open when the wait ran out: closed by the drain, and said so.
+                #expect(shortDocument["tunnels_closed"] as? Int == 1, "\(short.body)")
+                #expect(shortDocument["in_flight"] as? Int == 0, "\(short.body)")
                 #expect(shortStart.duration(to: .now) > .milliseconds(900))
                 let secondClosed = try await second.line(where: { $0.hasPrefix("closed") }, timeout: .seconds(5))
                 #expect(secondClosed != nil, "the tunnel was still open after the drain timed out")
