@@ -5,14 +5,17 @@ public import NIOHTTP1
 /// (``RequestFacts``: framing, `Host` count, `Expect`, keep-alive, the field lines as received).
 ///
 /// Passed as a parameter from the connection to the session, never kept beside NIO's types.
-/// The fields are NIO's `HTTPHeaders` because the router and the rewriter read them; the
-/// session never sees HTTP/1 framing.
+/// The start line and fields are held as NIO's `HTTPRequestHead` because the router, the
+/// validator and the rewriter read that type; the session never sees HTTP/1 framing.
 public struct ClientRequestHead {
-    public var method: HTTPMethod
+    /// The start line and fields as NIO's value, made once per request: the router, the
+    /// validator and the rewriters read it (one allocation, shared by all of them).
+    public let nioHead: HTTPRequestHead
+    public var method: HTTPMethod { self.nioHead.method }
     /// The request target as sent (origin form: path and query).
-    public var target: String
-    public var version: HTTPVersion
-    public var fields: HTTPHeaders
+    public var target: String { self.nioHead.uri }
+    public var version: HTTPVersion { self.nioHead.version }
+    public var fields: HTTPHeaders { self.nioHead.headers }
     public var facts: RequestFacts
     /// The protocol the client asks to switch to (`Connection: upgrade` with an `Upgrade`
     /// field: its value as sent), `nil` when it asks for none. The session forwards it only
@@ -20,17 +23,9 @@ public struct ClientRequestHead {
     public var upgrade: String?
 
     public init(method: HTTPMethod, target: String, version: HTTPVersion, fields: HTTPHeaders, facts: RequestFacts, upgrade: String? = nil) {
-        self.method = method
-        self.target = target
-        self.version = version
-        self.fields = fields
+        self.nioHead = HTTPRequestHead(version: version, method: method, uri: target, headers: fields)
         self.facts = facts
         self.upgrade = upgrade
-    }
-
-    /// The head as NIO's value, for the router and the rewriters, which read it.
-    var nioHead: HTTPRequestHead {
-        HTTPRequestHead(version: self.version, method: self.method, uri: self.target, headers: self.fields)
     }
 
     /// The first protocol token of ``upgrade``, lowercased, without its version (`websocket`

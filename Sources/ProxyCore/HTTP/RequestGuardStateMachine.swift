@@ -157,8 +157,14 @@ struct RequestGuardStateMachine {
     /// - Parameter hasContentLength: Whether the response has a `Content-Length`, when known
     ///   without looking at `head`'s fields (those written as received are not in it).
     mutating func responseHead(_ head: HTTPResponseHead, hasContentLength: Bool? = nil) -> ResponseHeadAction {
+        self.responseHead(status: head.status, hasContentLength: hasContentLength ?? head.headers.contains(name: "content-length"))
+    }
+
+    /// - Parameter hasContentLength: Whether a `Content-Length` frames the response (asked only
+    ///   of a response to HTTP/1.0, which needs a length to keep its connection).
+    mutating func responseHead(status: HTTPResponseStatus, hasContentLength: @autoclosure () -> Bool) -> ResponseHeadAction {
         guard case .inFlight(var request) = self.state else { return .write(connectionHeader: nil) }
-        if head.status.code < 200 {
+        if status.code < 200 {
             return .write(connectionHeader: nil)  // informational: the real head follows
         }
         request.responseStarted = true
@@ -166,8 +172,7 @@ struct RequestGuardStateMachine {
         // the headers scanned for one.
         let close =
             !request.keepAlive || self.quiescing || !request.requestEnded
-            || (request.version == .http1_0 && head.status.mayHaveResponseBody
-                && !(hasContentLength ?? false || head.headers.contains(name: "content-length")))
+            || (request.version == .http1_0 && status.mayHaveResponseBody && !hasContentLength())
         request.closeAfterResponse = close
         self.state = .inFlight(request)
         if close {

@@ -415,8 +415,7 @@ extension HTTP1ServerConnection: ForwardingSessionClient {
     public func writeResponseHead(_ head: ClientResponseHead) {
         guard let context = self.context else { return }
         var head = head
-        let status = head.status
-        switch self.guardMachine.responseHead(HTTPResponseHead(version: head.version, status: status), hasContentLength: head.hasContentLength) {
+        switch self.guardMachine.responseHead(status: head.status, hasContentLength: head.hasContentLength) {
         case .write(let connectionHeader):
             if let connectionHeader {
                 head.fields.replaceOrAdd(name: "connection", value: connectionHeader)
