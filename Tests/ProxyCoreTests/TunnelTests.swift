@@ -254,3 +254,72 @@ struct BodyAndSendTimeoutTests {
         #expect(harness.client.isActive)
     }
 }
+
+extension TunnelTests {
+    /// The client half-closes: what it sent reaches the target first (the half-close itself is
+    /// passed on over real sockets: `WebSocketIntegrationTests.aHalfCloseIsPassedOnThroughTheTunnel`;
+    /// an embedded channel has no half-close).
+    @Test func aClientHalfCloseSendsWhatCameBeforeIt() throws {
+        let harness = try ProxyHarness()
+        try harness.send(Self.upgrade)
+        _ = try harness.upstreamReceived()
+        try harness.respond(Self.switching)
+        _ = try harness.clientReceived()
+        try harness.send("last words")
+        harness.client.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        harness.loop.run()
+        #expect(try harness.upstreamReceived() == "last words")
+    }
+}
+
+extension BodyAndSendTimeoutTests {
+    /// While the target does not take the body, the client is not read: that wait is ours, and
+    /// the body timeout does not count it.
+    @Test func theBodyTimeoutWaitsWhileTheTargetHoldsTheClientBack() throws {
+        let harness = try ProxyHarness(limits: RequestLimits(headerBytes: 1024, bodyBytes: 4096, bodyTimeout: .seconds(10)))
+        try harness.send("POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nab")
+        _ = try harness.upstreamReceived()
+        let upstream = try #require(harness.upstream)
+        upstream.isWritable = false
+        upstream.pipeline.fireChannelWritabilityChanged()
+        harness.client.read()  // held back: the target is not writable
+        harness.loop.advanceTime(by: .seconds(30))
+        #expect(harness.client.isActive)
+        upstream.isWritable = true
+        upstream.pipeline.fireChannelWritabilityChanged()
+        harness.loop.run()
+        harness.loop.advanceTime(by: .seconds(9))
+        #expect(harness.client.isActive)
+        harness.loop.advanceTime(by: .seconds(2))
+        #expect(try harness.clientReceived().hasPrefix("HTTP/1.1 408 "))
+    }
+}
+
+/// A target that sends more than it framed must not leave bytes for the next request.
+struct UpstreamDesyncTests {
+    @Test func bytesAfterAResponseInTheSameReadCloseTheTargetConnection() throws {
+        let harness = try ProxyHarness()
+        try harness.send("GET /a HTTP/1.1\r\nHost: a\r\n\r\n")
+        _ = try harness.upstreamReceived()
+        try harness.respond("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhiHTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nevil")
+        #expect(try harness.clientReceived().hasSuffix("\r\n\r\nhi"))
+        #expect(harness.connector.channels.first?.isActive == false)
+        #expect(harness.pool.idleTotal == 0)
+        try harness.send("GET /b HTTP/1.1\r\nHost: a\r\n\r\n")
+        #expect(harness.connector.channels.count == 2)  // a new connection, not the poisoned one
+        _ = try harness.upstreamReceived()
+        try harness.respond("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ngood")
+        let second = try harness.clientReceived()
+        #expect(second.hasSuffix("good") && !second.contains("evil"))
+    }
+
+    @Test func aBodyOnAHEADAnswerClosesTheTargetConnection() throws {
+        let harness = try ProxyHarness()
+        try harness.send("HEAD /a HTTP/1.1\r\nHost: a\r\n\r\n")
+        _ = try harness.upstreamReceived()
+        try harness.respond("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nevil")
+        let answer = try harness.clientReceived()
+        #expect(answer.contains("Content-Length: 4\r\n") && answer.hasSuffix("\r\n\r\n") && !answer.contains("evil"))
+        #expect(harness.pool.idleTotal == 0)
+    }
+}

@@ -117,6 +117,23 @@ struct WebSocketIntegrationTests {
         }
     }
 
+    /// The client half-closes its side of the tunnel: the target's side is half-closed too, and
+    /// what the target sends after that still reaches the client (raw sockets on both ends).
+    @Test func aHalfCloseIsPassedOnThroughTheTunnel() async throws {
+        let peer = try PeerProcess(try require(which("python3"), "python3"), [WebSocketPeers.directory + "/raw_half_close.py"])
+        let portLine = try await peer.line()
+        guard let targetPort = portLine.flatMap({ Int($0) }) else {
+            Issue.record("the target did not say its port: \(portLine ?? "nothing")")
+            return
+        }
+        try await AdminFixture.with(yaml: Self.yaml(echoPort: targetPort)) { fixture in
+            #expect(peer.send("\(fixture.port)"))
+            let result = try await peer.line(where: { $0.hasPrefix("ok") || $0.hasPrefix("FAIL") }, timeout: .seconds(20))
+            #expect(result == "ok half-close")
+        }
+        _ = try await peer.waitForExit(timeout: .seconds(5))
+    }
+
     // MARK: - No tunnel
 
     @Test func aRefusedUpgradeIsForwardedAndTheConnectionStaysHTTP() async throws {

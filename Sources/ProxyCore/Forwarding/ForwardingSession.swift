@@ -219,12 +219,14 @@ public final class ForwardingSession {
         self.readingClient = true
     }
 
-    /// The client half-closed its side of a tunnel: the tunnel ends (each protocol that
-    /// upgrades has its own close handshake, which has run by then).
+    /// The client half-closed its side of a tunnel: the target's side is half-closed too, and
+    /// what it still sends goes to the client until it closes (then the tunnel ends).
     public func tunnelClientInputClosed() {
-        self.upstream?.flush()
-        self.endTunnel(error: nil)
-        self.client?.closeConnection()
+        guard self.machine.isTunnel, let upstream = self.upstream else {
+            self.client?.closeConnection()
+            return
+        }
+        upstream.shutdownOutput()
     }
 
     /// The tunnel carried nothing for `tunnel_idle_timeout`; the connection closes next.
@@ -252,13 +254,15 @@ public final class ForwardingSession {
         )
         rewritten.headers.add(name: "Connection", value: "upgrade")
         rewritten.headers.add(name: "Upgrade", value: targetFields.first(name: "upgrade") ?? self.upgrade ?? "")
-        self.client?.writeResponseHead(ClientResponseHead(status: .switchingProtocols, version: version, fields: rewritten.headers))
-        self.client?.startTunnel()
-        self.upstream?.startTunnel()
+        // Registered before anything is written: a write that fails closes the connection at
+        // once, and the tunnel then ends (and leaves the registry) inside that call.
         if let target = self.target {
             self.loop.tunnels.opened(self, target: target.id)
             self.loop.observer?.tunnelOpened(route: self.routeName, target: target.id)
         }
+        self.client?.writeResponseHead(ClientResponseHead(status: .switchingProtocols, version: version, fields: rewritten.headers))
+        self.client?.startTunnel()
+        self.upstream?.startTunnel()
         self.client?.flushResponse()
     }
 
@@ -310,7 +314,11 @@ public final class ForwardingSession {
             self.perform(self.machine.requestHeadAnsweredLocally())
             return
         }
-        if let routeIndex, let wanted = head.upgradeProtocol, router.routes[routeIndex].upgrades.contains(wanted) {
+        // Only a request without a body switches protocols: the target's `101` may come before a
+        // body is read, and the rest of it would then cross the tunnel unframed.
+        if let routeIndex, head.facts.framing == .none, let wanted = head.upgradeProtocol,
+            router.routes[routeIndex].upgrades.contains(wanted)
+        {
             self.upgrade = head.upgrade
         }
         let rewritten = self.settings.requestRewriter.rewrite(
@@ -426,17 +434,19 @@ public final class ForwardingSession {
         case .startTunnel(let head):
             self.startTunnel(head)
         case .finishResponse(let reuse):
+            // Everything about this request is settled before the client is told: writing the
+            // end may let the next request in (or close the connection) within the call.
             let upstream = self.upstream
             self.upstream = nil
-            self.client?.writeResponseEnd(trailers: nil)
-            self.client?.flushResponse()
-            self.clientNeedsFlush = false
             if let upstream {
                 upstream.delegate = nil
                 self.loop.pool.release(upstream, reusable: reuse, settings: self.groupState?.group.upstream ?? UpstreamSettings())
             }
             self.finishTarget(success: self.responseStatus < 500)
             self.writeRecord(error: nil)
+            self.clientNeedsFlush = false
+            self.client?.writeResponseEnd(trailers: nil)
+            self.client?.flushResponse()
             self.client?.resumeRequestReads()
         case .respondWithError(let error):
             self.cancelResponseTimer()

@@ -106,6 +106,23 @@ struct ConnectionTimeoutStateMachine {
         }
     }
 
+    /// We stopped reading the client (its target is not taking the body): the body timeout
+    /// waits, it measures the client's delays only.
+    mutating func readsHeld() -> Action {
+        self.phase == .readingBody ? .cancelTimer : .none
+    }
+
+    mutating func readsResumed() -> Action {
+        self.phase == .readingBody ? .startTimer(.body) : .none
+    }
+
+    /// The request was refused and is being answered: no timer answers after it.
+    mutating func refused() -> Action {
+        guard self.phase != .tunnel else { return .none }
+        self.phase = .closed
+        return .cancelTimer
+    }
+
     /// Bytes move both ways from now on.
     mutating func tunnelStarted() -> Action {
         guard self.phase != .closed else { return .none }

@@ -4,8 +4,9 @@ import NIOHTTP1
 /// connection must close, and what is refused with which status. Pure: no channel, no I/O;
 /// ``HTTP1ServerConnection`` carries out its actions.
 ///
-/// One request is in flight at a time. Parts of a pipelined next request that arrive before
-/// the current response is complete are held back (the handler buffers them and stops reading).
+/// One request is in flight at a time. The connection stops parsing at a request's end until its
+/// response is complete, so a pipelined request's parts come only after it (`buffer` is the
+/// answer to a part out of turn, which the connection treats as a broken connection).
 struct RequestGuardStateMachine {
     struct InFlight {
         var keepAlive: Bool

@@ -150,7 +150,9 @@ public final class HTTP1ServerConnection: ChannelDuplexHandler, RemovableChannel
             case .keep:
                 break
             case .closeAfterResponse:
-                _ = self.guardMachine.quiesce()
+                if self.guardMachine.quiesce() {
+                    context.close(promise: nil)
+                }
             case .close:
                 context.close(promise: nil)
             }
@@ -185,6 +187,8 @@ public final class HTTP1ServerConnection: ChannelDuplexHandler, RemovableChannel
     public func read(context: ChannelHandlerContext) {
         if !self.mayRead {
             self.readPending = true
+            // Not the client's delay: the body timeout waits while we hold its reads back.
+            self.perform(self.timeouts.readsHeld(), context: context)
             return
         }
         context.read()
@@ -293,8 +297,13 @@ public final class HTTP1ServerConnection: ChannelDuplexHandler, RemovableChannel
     /// The guard's answer to a part it did not let through.
     private func carryOut(_ action: RequestGuardStateMachine.InboundAction, context: ChannelHandlerContext) {
         switch action {
-        case .forward, .forwardHeadSendingContinue, .buffer, .drop:
+        case .forward, .forwardHeadSendingContinue, .drop:
             break
+        case .buffer:
+            // Parsing stops at a request's end until its response is complete, so nothing is
+            // ever held back as a part; if it were, dropping it would desynchronize: close.
+            self.session.requestAborted(RequestRejection(.badRequest, "request part out of turn"))
+            context.close(promise: nil)
         case .reject(let rejection, let abortSession):
             self.reject(rejection, abortSession: abortSession, context: context)
         case .close:
@@ -306,6 +315,7 @@ public final class HTTP1ServerConnection: ChannelDuplexHandler, RemovableChannel
     private func parseFailed(_ error: any Error, context: ChannelHandlerContext) {
         self.parserFailed = true
         self.received = nil
+        self.perform(self.timeouts.refused(), context: context)
         let rejection: RequestRejection
         if let parseError = error as? HTTP1ParseError {
             rejection = parseError.headTooLarge
@@ -328,8 +338,14 @@ public final class HTTP1ServerConnection: ChannelDuplexHandler, RemovableChannel
     /// The client sent its last byte: a message cut short is a malformed one.
     private func inputEnded(context: ChannelHandlerContext) {
         guard !self.parserFailed, !self.tunnel else { return }
+        // Complete requests that arrived before the end are parsed first (a pipelined one whose
+        // turn came just now), then what is left must not be a message cut short.
+        if !self.holdingForResponse && !self.decoding && self.received != nil {
+            self.decode(context: context)
+        }
+        guard !self.parserFailed, !self.holdingForResponse else { return }
         do {
-            if self.parser.isMidMessage(self.received ?? ByteBuffer()) && !self.holdingForResponse {
+            if self.parser.isMidMessage(self.received ?? ByteBuffer()) {
                 _ = try self.parser.finish(self.received ?? ByteBuffer())
             }
         } catch {
@@ -346,6 +362,7 @@ public final class HTTP1ServerConnection: ChannelDuplexHandler, RemovableChannel
         }
         self.received = nil
         self.parserFailed = true
+        self.perform(self.timeouts.refused(), context: context)  // one answer: no 408 after it
         let body = ErrorResponses.body(rejection.status, allocator: context.channel.allocator)
         let head = ErrorResponses.head(rejection.status, close: true, serverHeader: self.serverHeader, bodyLength: body.readableBytes)
         self.serializer.writeHead(ClientResponseHead(status: head.status, version: head.version, fields: head.headers), context: context)
@@ -437,8 +454,7 @@ extension HTTP1ServerConnection: ForwardingSessionClient {
         switch action {
         case .closeAfterWrite:
             self.received = nil
-            self.serializer.flush(context: context)
-            context.close(promise: nil)
+            self.closeAfterPendingWrites(context: context)
         case .nextRequest:
             self.holdingForResponse = false
             self.resumeAfterResponse(context: context)
@@ -453,6 +469,7 @@ extension HTTP1ServerConnection: ForwardingSessionClient {
     public func resumeRequestReads() {
         guard let context = self.context, self.readPending, self.mayRead else { return }
         self.readPending = false
+        self.perform(self.timeouts.readsResumed(), context: context)
         context.read()
     }
 
@@ -482,8 +499,19 @@ extension HTTP1ServerConnection: ForwardingSessionClient {
 
     public func closeConnection() {
         guard let context = self.context else { return }
-        self.serializer.flush(context: context)
-        context.close(promise: nil)
+        self.closeAfterPendingWrites(context: context)
+    }
+
+    /// Closes once what was written has gone out (a close at once would drop it: the end of a
+    /// close-delimited body, a tunnel's last bytes). A client that never takes it is closed by the
+    /// send timeout.
+    private func closeAfterPendingWrites(context: ChannelHandlerContext) {
+        self.serializer.writeHeldHead(context: context)
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(self.wrapOutboundOut(.byteBuffer(context.channel.allocator.buffer(capacity: 0))), promise: written)
+        written.futureResult.assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
     }
 
     /// After a response: parse what arrived meanwhile (after the current call returns, so the

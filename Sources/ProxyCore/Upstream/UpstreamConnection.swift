@@ -130,6 +130,14 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
         self.received = nil
     }
 
+    /// Sends what is written, then half-closes the connection (a tunnel whose client stopped
+    /// sending): the target sees the end of its input and may still answer.
+    func shutdownOutput() {
+        guard let context = self.context else { return }
+        context.flush()
+        context.close(mode: .output, promise: nil)
+    }
+
     /// Stops reading from the target until ``resumeReading()``: the client is not keeping up.
     func pauseReading() {
         self.holdReads = true
@@ -191,8 +199,18 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
             }
         } catch {
             self.fail(error, context: context)
+            return
+        }
+        if self.delegate == nil, !self.tunnel, self.received != nil {
+            // Bytes after the end of the response, in the same read: the target sent more than it
+            // framed (a body on a HEAD answer, two answers to one request). Never reuse it.
+            self.fail(HTTP1ParseError.malformed("bytes after the response"), context: context)
         }
     }
+
+    /// Whether bytes that came after the last response wait unparsed (the connection must not be
+    /// pooled: the next request would read them as its answer).
+    var hasUnreadBytes: Bool { (self.received?.readableBytes ?? 0) > 0 }
 
     private func handle(_ event: HTTP1Parser.Event) throws {
         switch event {

@@ -104,7 +104,7 @@ public final class UpstreamPool: @unchecked Sendable {
         self.eventLoop.assertInEventLoop()
         connection.delegate = nil
         connection.resumeReading()
-        guard reusable, !connection.isClosed, connection.channel.isActive else {
+        guard reusable, !connection.isClosed, connection.channel.isActive, !connection.hasUnreadBytes else {
             connection.close()
             return
         }
