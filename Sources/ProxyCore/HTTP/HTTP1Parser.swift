@@ -83,6 +83,13 @@ struct HTTP1Parser {
         self.maxFields = maxFields
     }
 
+    /// The parser for a target's responses, wherever they are read (proxied, health probes):
+    /// NIO's default limits for responses; heads keep their field lines and get no field strings
+    /// (the session copies the lines as received, and reads fields from them only to rebuild a head).
+    static func forTargetResponses() -> HTTP1Parser {
+        HTTP1Parser(isRequest: false, maxHeadBytes: 80 * 1024, maxFields: Int(UInt16.max) - 1, keepsRawFields: true, buildsFields: false)
+    }
+
     /// Whether a message was begun and not finished (bytes of a head count).
     func isMidMessage(_ buffer: ByteBuffer) -> Bool {
         switch self.state {
@@ -314,6 +321,18 @@ struct HTTP1Parser {
         case UInt8(ascii: "a")...UInt8(ascii: "f"): Int(byte &- UInt8(ascii: "a") &+ 10)
         case UInt8(ascii: "A")...UInt8(ascii: "F"): Int(byte &- UInt8(ascii: "A") &+ 10)
         default: nil
+        }
+    }
+}
+
+extension Optional where Wrapped == ByteBuffer {
+    /// Adds a read's bytes to what waits unparsed: the read's own buffer when nothing waits (no
+    /// copy), else appended.
+    mutating func appendReceived(_ bytes: inout ByteBuffer) {
+        if self == nil || self!.readableBytes == 0 {
+            self = bytes
+        } else {
+            self!.writeBuffer(&bytes)
         }
     }
 }

@@ -111,11 +111,7 @@ public final class HTTP1ServerConnection: ChannelDuplexHandler, RemovableChannel
         if self.parserFailed {
             return
         }
-        if self.received == nil || self.received!.readableBytes == 0 {
-            self.received = bytes
-        } else {
-            self.received!.writeBuffer(&bytes)
-        }
+        self.received.appendReceived(&bytes)
         if !self.decoding {
             self.decode(context: context)
         }

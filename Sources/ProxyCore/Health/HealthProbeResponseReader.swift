@@ -25,14 +25,8 @@ public struct HealthProbeResponseReader {
 
     /// How much of a body is read before the status stands without its end.
     public let maxBodyBytes: Int
-    /// As proxied responses are read (NIO's limits, the field lines kept, no field strings).
-    private var parser = HTTP1Parser(
-        isRequest: false,
-        maxHeadBytes: 80 * 1024,
-        maxFields: Int(UInt16.max) - 1,
-        keepsRawFields: true,
-        buildsFields: false
-    )
+    /// As proxied responses are read.
+    private var parser = HTTP1Parser.forTargetResponses()
     /// What was received and not yet parsed.
     private var received = ByteBuffer()
     /// The final response's status, once its head was parsed.

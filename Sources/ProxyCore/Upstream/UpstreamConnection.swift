@@ -44,16 +44,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     /// While idle in the pool: when it is closed for having been idle too long.
     var idleDeadline = NIODeadline.distantFuture
 
-    /// Its heads keep their field lines and are not given fields: the session copies the lines
-    /// as received, and reads fields from them only when it rebuilds a head. NIO's default limits
-    /// for responses.
-    private var parser = HTTP1Parser(
-        isRequest: false,
-        maxHeadBytes: 80 * 1024,
-        maxFields: Int(UInt16.max) - 1,
-        keepsRawFields: true,
-        buildsFields: false
-    )
+    private var parser = HTTP1Parser.forTargetResponses()
     /// Requests sent and not yet answered, oldest first.
     private var sent = CircularBuffer<SentRequest>(initialCapacity: 2)
     /// Received and not yet parsed.
@@ -171,11 +162,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         guard !self.failed else { return }
-        if self.received == nil || self.received!.readableBytes == 0 {
-            self.received = bytes
-        } else {
-            self.received!.writeBuffer(&bytes)
-        }
+        self.received.appendReceived(&bytes)
         if !self.decoding {
             self.decode(context: context)
         }

@@ -79,7 +79,7 @@ final class ResponseParserHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = HTTPClientResponsePart
 
-    private var parser = HTTP1Parser(isRequest: false, maxHeadBytes: 80 * 1024, maxFields: Int(UInt16.max) - 1, keepsRawFields: true, buildsFields: false)
+    private var parser = HTTP1Parser.forTargetResponses()
     private var methods: [HTTPMethod] = []
     private var received: ByteBuffer?
     private var failed = false
