@@ -41,25 +41,14 @@ public final class ForwardingSession {
 
     private var machine = ForwardingStateMachine()
     private var upstream: UpstreamConnection?
-    /// The target group of the request's route, by name: the group itself is read in place
-    /// through ``groupState`` (it is a large value; copying it per request costs a retain and a
-    /// release of each of its fields).
-    private var targetGroupName: String?
-    private var groupState: TargetGroupLoopState?
+    /// The target of the request in flight: its group (read in place: it is a large value, and a
+    /// copy per request costs a retain and a release of each of its fields), the pick, the
+    /// in-flight count.
+    private var lease = TargetLease()
     /// The group of an earlier request and the loop's ``ProxyLoop/generation`` then: keep-alive
     /// requests usually go to the same group, and the name compares in O(1) when it is the same
     /// string (a dictionary lookup hashes it).
     private var lastGroup: (name: String, generation: Int, state: TargetGroupLoopState)?
-    /// The target of the current try, counted in its in-flight requests until the try ends
-    /// (a tunnel's until it closes).
-    private var target: Target?
-    private var targetInFlight = false
-    /// Ids of the targets this request tried, in order. A handful at most (`max_tries`), so an
-    /// array: no hashing per request.
-    private var triedTargets: [String] = []
-    private var requestKey = RequestKey(clientAddress: "-")
-    private var stickyTargetName: String?
-    private var setStickyCookie = false
     /// The protocol the request switches to when its target agrees (`101`).
     private var upgrade: String?
     /// Why the current retry is happening; answered instead of 503 when no other target can be picked.
@@ -73,17 +62,8 @@ public final class ForwardingSession {
     private var readingClient = false
     private var clientNeedsFlush = false
 
-    // Record facts of the request in flight.
-    private var clientHead: ClientRequestHead?
-    private var rejectionRecorded = false
-    private var routeName: String?
-    private var requestBytes = 0
-    private var retries = 0
-    private var clientAddress = "-"
-    private var requestStart = NIODeadline.now()
-    private var upstreamStart: NIODeadline?
-    private var responseStatus: UInt = 0
-    private var responseBytes = 0
+    /// The request in flight as the access log and the metrics will see it.
+    private var record = RequestRecordBuilder()
     private var forwardedCache = RequestHeaderRewriter.ForwardedCache()
 
     public init(
@@ -117,7 +97,7 @@ public final class ForwardingSession {
 
     public func requestBody(_ body: ByteBuffer) {
         self.readingClient = true
-        self.requestBytes += body.readableBytes
+        self.record.requestBytes += body.readableBytes
         self.perform(self.machine.requestBody(.body(.byteBuffer(body)), byteCount: body.readableBytes))
     }
 
@@ -156,10 +136,10 @@ public final class ForwardingSession {
 
     /// The client did not read what was sent for `send_timeout`; its connection closes next.
     public func clientSendTimedOut() {
-        self.logger.notice("client stopped reading; closing", metadata: ["client": "\(self.clientAddress)", "listener": "\(self.settings.name)"])
+        self.logger.notice("client stopped reading; closing", metadata: ["client": "\(self.record.clientAddress)", "listener": "\(self.settings.name)"])
         if self.machine.isTunnel {
             self.endTunnel(error: "send timeout")
-        } else if self.clientHead != nil {
+        } else if self.record.head != nil {
             self.perform(self.machine.clientGone())
             self.writeRecord(error: "send timeout")
         }
@@ -168,27 +148,21 @@ public final class ForwardingSession {
     /// The connection refused the request part-way (its body grew past the limit, or stalled):
     /// whatever started upstream is abandoned, never completed.
     public func requestAborted(_ rejection: RequestRejection) {
-        self.responseStatus = UInt(rejection.status.code)
+        self.record.status = UInt(rejection.status.code)
         self.perform(self.machine.requestAborted())
         self.writeRecord(error: rejection.reason)
     }
 
     /// A request was refused before any of it reached the session: recorded, never forwarded.
     public func requestRejected(_ rejection: RequestRejection) {
-        // A rejection closes the connection: what is said while it closes (an unfinished head
-        // after a 408) is the same request, not another one.
-        guard !self.rejectionRecorded, let observer = self.loop.observer else { return }
-        self.rejectionRecorded = true
-        var record = RequestRecord(
-            listener: self.settings.name,
-            clientAddress: self.client?.peerAddress ?? "-",
-            method: .RAW(value: "-"),
-            uri: "-",
-            status: UInt(rejection.status.code),
-            tlsVersion: self.connectionInfo.tlsVersion,
-            error: rejection.reason
-        )
-        record.totalNanoseconds = 0
+        guard let observer = self.loop.observer,
+            let record = self.record.refused(
+                rejection,
+                listener: self.settings.name,
+                peerAddress: self.client?.peerAddress,
+                tlsVersion: self.connectionInfo.tlsVersion
+            )
+        else { return }
         observer.requestCompleted(record)
     }
 
@@ -197,8 +171,8 @@ public final class ForwardingSession {
     /// route that changed closes.
     public func reloaded(_ reloaded: ListenerReloadedEvent) -> ReloadOutcome {
         self.settings = reloaded.settings
-        guard self.clientHead != nil else { return .keep }
-        if let route = self.routeName, reloaded.unchangedRoutes.contains(route) {
+        guard self.record.head != nil else { return .keep }
+        if let route = self.record.route, reloaded.unchangedRoutes.contains(route) {
             return .keep
         }
         return self.machine.isTunnel ? .close : .closeAfterResponse
@@ -209,7 +183,7 @@ public final class ForwardingSession {
     /// Bytes from the client through an established tunnel.
     public func tunnelReceived(_ bytes: ByteBuffer) {
         guard self.machine.isTunnel, let upstream = self.upstream else { return }
-        self.requestBytes += bytes.readableBytes
+        self.record.requestBytes += bytes.readableBytes
         upstream.sendTunnel(bytes)
         if self.readingClient {
             self.upstreamNeedsFlush = true
@@ -236,18 +210,18 @@ public final class ForwardingSession {
 
     /// Closes the tunnel, if this session carries one to `targetID` (a drain that ran out of time).
     func closeTunnel(to targetID: String) {
-        guard self.machine.isTunnel, self.target?.id == targetID else { return }
+        guard self.machine.isTunnel, self.lease.target?.id == targetID else { return }
         self.endTunnel(error: "target drained")
         self.client?.closeConnection()
     }
 
     private func startTunnel(_ head: UpstreamResponseHead) {
         self.cancelResponseTimer()
-        self.responseStatus = 101
+        self.record.status = 101
         // The target's fields less the hop-by-hop and identity ones, with our `Server`; then the
         // two that make the switch, which are hop-by-hop and so were removed.
         let targetFields = head.fields
-        let version = self.clientHead?.version ?? .http1_1
+        let version = self.record.head?.version ?? .http1_1
         var rewritten = self.settings.responseRewriter.rewrite(
             HTTPResponseHead(version: head.version, status: .switchingProtocols, headers: targetFields),
             clientVersion: version
@@ -256,9 +230,9 @@ public final class ForwardingSession {
         rewritten.headers.add(name: "Upgrade", value: targetFields.first(name: "upgrade") ?? self.upgrade ?? "")
         // Registered before anything is written: a write that fails closes the connection at
         // once, and the tunnel then ends (and leaves the registry) inside that call.
-        if let target = self.target {
+        if let target = self.lease.target {
             self.loop.tunnels.opened(self, target: target.id)
-            self.loop.observer?.tunnelOpened(route: self.routeName, target: target.id)
+            self.loop.observer?.tunnelOpened(route: self.record.route, target: target.id)
         }
         self.client?.writeResponseHead(ClientResponseHead(status: .switchingProtocols, version: version, fields: rewritten.headers))
         self.client?.startTunnel()
@@ -271,27 +245,18 @@ public final class ForwardingSession {
         guard self.machine.isTunnel else { return }
         _ = self.machine.tunnelEnded()
         self.dropUpstream()
-        if let target = self.target {
+        if let target = self.lease.target {
             self.loop.tunnels.closed(self, target: target.id)
-            self.loop.observer?.tunnelClosed(route: self.routeName, target: target.id)
+            self.loop.observer?.tunnelClosed(route: self.record.route, target: target.id)
         }
-        self.finishTarget(success: nil)
+        self.lease.finish(success: nil)
         self.writeRecord(error: error)
     }
 
     // MARK: Route selection
 
     private func startRequest(_ head: ClientRequestHead) {
-        self.clientHead = head
-        self.requestBytes = 0
-        self.retries = 0
-        self.requestStart = .now()
-        self.upstreamStart = nil
-        self.responseStatus = 0
-        self.responseBytes = 0
-        self.target = nil
-        self.triedTargets.removeAllKeepingCapacity()
-        self.setStickyCookie = false
+        self.record.begin(head)
         self.retryCause = nil
         self.upgrade = nil
         let peer = self.client?.peerAddress
@@ -300,16 +265,17 @@ public final class ForwardingSession {
         let routeIndex = router.routeIndex(for: nioHead)
         var groupName: String?
         if let routeIndex {
-            self.routeName = router.routeNames[routeIndex]
+            self.record.route = router.routeNames[routeIndex]
             groupName = router.targetGroupNames[routeIndex]
         } else {
-            self.routeName = nil
+            self.record.route = nil
         }
-        self.targetGroupName = groupName
-        self.groupState = groupName.flatMap(self.targetGroupState(named:))
+        self.record.targetGroup = groupName
+        let groupState = groupName.flatMap(self.targetGroupState(named:))
         if groupName == nil {
+            self.lease.beginLocal()
             // Answered here: nothing is forwarded, so no header is rewritten.
-            self.clientAddress = self.settings.requestRewriter.clientAddress(of: nioHead, peerAddress: peer)
+            self.record.clientAddress = self.settings.requestRewriter.clientAddress(of: nioHead, peerAddress: peer)
             self.localResponse = self.localResponse(route: routeIndex, head: head)
             self.perform(self.machine.requestHeadAnsweredLocally())
             return
@@ -329,10 +295,10 @@ public final class ForwardingSession {
             rawFields: head.facts.rawFields,
             upgrade: self.upgrade
         )
-        self.clientAddress = rewritten.clientAddress
-        self.requestKey = RequestKey(clientAddress: rewritten.clientAddress)
+        self.record.clientAddress = rewritten.clientAddress
         var policy = ForwardingStateMachine.RetryPolicy.none
-        if let state = self.groupState {
+        var stickyTarget: String?
+        if let state = groupState {
             state.recordRequest()
             let retries = state.group.retries
             policy = ForwardingStateMachine.RetryPolicy(
@@ -340,12 +306,9 @@ public final class ForwardingSession {
                 resendable: head.method.isIdempotent || head.fields.contains(name: "idempotency-key"),
                 retryOnTimeout: retries.retryOnTimeout
             )
-            if let cookie = self.stickyCookie(of: state.group) {
-                self.stickyTargetName = cookie.target(in: head.fields)
-            } else {
-                self.stickyTargetName = nil
-            }
+            stickyTarget = self.stickyCookie(of: state.group)?.target(in: head.fields)
         }
+        self.lease.begin(group: groupState, key: RequestKey(clientAddress: rewritten.clientAddress), stickyTarget: stickyTarget)
         self.perform(self.machine.requestHead(rewritten.head, policy: policy))
     }
 
@@ -393,18 +356,18 @@ public final class ForwardingSession {
         case .retryOnNewConnection:
             // The same target, on a new connection: a reused one went stale under us.
             self.dropUpstream()
-            self.leaseUpstream(freshConnectionTo: self.target)
+            self.leaseUpstream(freshConnectionTo: self.lease.target)
         case .tryAnotherTarget(let error):
             self.cancelResponseTimer()
             self.dropUpstream()
-            self.finishTarget(success: false)
-            let allowed = self.groupState.map { $0.hasAlternative(excluding: self.triedTargets) && $0.tryConsumeRetry() } ?? false
-            if allowed, let state = self.groupState {
+            self.lease.finish(success: false)
+            let allowed = self.lease.retryAllowed()
+            if allowed, let state = self.lease.group {
                 self.logger.info(
                     "retrying on another target",
                     metadata: ["error": "\(error)", "target_group": "\(state.group.name)", "try": "\(self.machine.tries + 1)"]
                 )
-                self.retries += 1
+                self.record.retries += 1
                 self.retryCause = error
             }
             self.perform(self.machine.retry(allowed: allowed, cause: error))
@@ -440,9 +403,9 @@ public final class ForwardingSession {
             self.upstream = nil
             if let upstream {
                 upstream.delegate = nil
-                self.loop.pool.release(upstream, reusable: reuse, settings: self.groupState?.group.upstream ?? UpstreamSettings())
+                self.loop.pool.release(upstream, reusable: reuse, settings: self.lease.group?.group.upstream ?? UpstreamSettings())
             }
-            self.finishTarget(success: self.responseStatus < 500)
+            self.lease.finish(success: self.record.status < 500)
             self.writeRecord(error: nil)
             self.clientNeedsFlush = false
             self.client?.writeResponseEnd(trailers: nil)
@@ -451,15 +414,15 @@ public final class ForwardingSession {
         case .respondWithError(let error):
             self.cancelResponseTimer()
             self.dropUpstream()
-            self.finishTarget(success: false)
+            self.lease.finish(success: false)
             self.respond(with: error)
         case .respondLocally:
             guard let (head, body) = self.localResponse else { return }
             self.localResponse = nil
-            self.responseStatus = head.status.code
-            self.responseBytes = body.readableBytes
+            self.record.status = head.status.code
+            self.record.responseBytes = body.readableBytes
             self.client?.writeResponseHead(head)
-            if body.readableBytes > 0 && self.clientHead?.method.isHEAD != true {
+            if body.readableBytes > 0 && self.record.head?.method.isHEAD != true {
                 self.client?.writeResponseBody(body)
             }
             self.writeRecord(error: nil)
@@ -468,25 +431,25 @@ public final class ForwardingSession {
         case .closeClient(let error):
             self.cancelResponseTimer()
             self.dropUpstream()
-            self.finishTarget(success: false)
-            self.responseStatus = UInt(error.httpStatus.code)
+            self.lease.finish(success: false)
+            self.record.status = UInt(error.httpStatus.code)
             self.writeRecord(error: error.description)
             self.client?.closeConnection()
         case .abandonUpstream:
             self.cancelResponseTimer()
             self.dropUpstream()
-            self.finishTarget(success: nil)
+            self.lease.finish(success: nil)
             self.client?.resumeRequestReads()
         }
     }
 
     private func forwardResponseHead(_ head: UpstreamResponseHead) {
         self.cancelResponseTimer()
-        self.responseStatus = head.status.code
-        let clientVersion = self.clientHead?.version ?? .http1_1
+        self.record.status = head.status.code
+        let clientVersion = self.record.head?.version ?? .http1_1
         let rewriter = self.settings.responseRewriter
         var stickyCookie: String?
-        if self.setStickyCookie, let group = self.groupState?.group, let cookie = self.stickyCookie(of: group), let target = self.target {
+        if self.lease.setsStickyCookie, let group = self.lease.group?.group, let cookie = self.stickyCookie(of: group), let target = self.lease.target {
             stickyCookie = cookie.setCookieValue(target: target.name, secure: self.settings.scheme == "https", maxAge: group.stickiness?.ttl)
         }
         if let hints = head.fieldHints {
@@ -513,34 +476,14 @@ public final class ForwardingSession {
 
     /// Picks a target (or takes `freshConnectionTo`) and leases a connection to it.
     private func leaseUpstream(freshConnectionTo sameTarget: Target?) {
-        guard let state = self.groupState else {
-            let detail = "target group \(self.targetGroupName ?? "-") is not on this event loop"
-            self.perform(self.machine.retryDenied(.noTarget(detail)))
-            return
-        }
-        let upstreamSettings = state.group.upstream
-        let target: Target
-        if let sameTarget {
-            target = sameTarget
-        } else if let sticky = self.stickyTargetName, !self.triedTargets.contains(sticky),
-            let stickyTarget = state.servingTarget(named: sticky), !self.triedTargets.contains(stickyTarget.id)
-        {
-            target = stickyTarget
-        } else if let picked = state.pick(for: self.requestKey, excluding: self.triedTargets) {
-            target = picked
-            self.setStickyCookie = state.group.stickiness != nil
-        } else {
-            let detail = "target group \(state.group.name) has no available target"
+        let pick = self.lease.pick(same: sameTarget)
+        guard case .target(let target) = pick, let upstreamSettings = self.lease.group?.group.upstream else {
+            var detail = "no target"
+            if case .none(let why) = pick { detail = why }
             self.perform(self.machine.retryDenied(self.retryCause ?? .noTarget(detail)))
             return
         }
-        if !self.targetInFlight {
-            state.begin(target)
-            self.targetInFlight = true
-        }
-        self.target = target
-        if !self.triedTargets.contains(target.id) { self.triedTargets.append(target.id) }
-        self.upstreamStart = self.upstreamStart ?? .now()
+        self.record.upstreamStarted()
         // An idle pooled connection is taken right here: no completion closure per request.
         if sameTarget == nil, let connection = self.loop.pool.takeIdle(to: target) {
             self.leaseCompleted(.success(connection), target: target, upstreamSettings: upstreamSettings)
@@ -562,7 +505,7 @@ public final class ForwardingSession {
         }
         switch result {
         case .success(let connection):
-            guard self.machine.isWaitingForUpstream, self.target == target else {
+            guard self.machine.isWaitingForUpstream, self.lease.target == target else {
                 self.loop.pool.release(connection, reusable: false, settings: upstreamSettings)
                 return
             }
@@ -574,36 +517,28 @@ public final class ForwardingSession {
             // Answer after the rest of the current read (the request's end, usually) is in,
             // so a failed GET does not needlessly cost the client its keep-alive connection.
             self.loop.eventLoop.assumeIsolated().execute {
-                guard self.client != nil, self.target == target else { return }
+                guard self.client != nil, self.lease.target == target else { return }
                 self.perform(self.machine.leaseFailed(error))
             }
         }
     }
 
-    /// Ends the current try's in-flight accounting. `success` feeds passive health; `nil` when
-    /// the outcome says nothing about the target.
-    private func finishTarget(success: Bool?) {
-        guard self.targetInFlight, let target = self.target else { return }
-        self.targetInFlight = false
-        self.groupState?.end(target, success: success)
-    }
-
     private func respond(with error: UpstreamError) {
         let status = error.httpStatus
-        self.responseStatus = UInt(status.code)
+        self.record.status = UInt(status.code)
         let body = ErrorResponses.body(status, allocator: ByteBufferAllocator())
         let head = ErrorResponses.head(
             status,
-            version: self.clientHead?.version ?? .http1_1,
+            version: self.record.head?.version ?? .http1_1,
             close: false,
             serverHeader: self.settings.serverHeader,
             bodyLength: body.readableBytes
         )
-        self.responseBytes = body.readableBytes
+        self.record.responseBytes = body.readableBytes
         self.logger.notice(
             "upstream failure",
             metadata: [
-                "status": "\(status.code)", "error": "\(error)", "client": "\(self.clientAddress)",
+                "status": "\(status.code)", "error": "\(error)", "client": "\(self.record.clientAddress)",
                 "listener": "\(self.settings.name)",
             ]
         )
@@ -624,14 +559,14 @@ public final class ForwardingSession {
     }
 
     private func startResponseTimer() {
-        guard let state = self.groupState else { return }
+        guard let state = self.lease.group else { return }
         // Made at the first forwarded request: a connection that never forwards one (an idle
         // TLS connection, a fixed-response route) carries no timer. Held strongly: the cycle
         // ends when the client goes (``clientClosed()`` cancels it).
         let timer =
             self.responseTimer
             ?? LazyTimer(timers: self.loop.timers) {
-                guard let target = self.target else { return }
+                guard let target = self.lease.target else { return }
                 self.perform(self.machine.responseTimedOut(.responseTimedOut(target)))
             }
         self.responseTimer = timer
@@ -646,33 +581,20 @@ public final class ForwardingSession {
 
     /// Hands the finished request's record to the loop's observer (access log, metrics).
     private func writeRecord(error: String?) {
-        guard let head = self.clientHead else { return }
-        self.clientHead = nil
-        guard let observer = self.loop.observer else { return }
-        let now = NIODeadline.now()
-        var record = RequestRecord(
-            listener: self.settings.name,
-            route: self.routeName,
-            targetGroup: self.targetGroupName,
-            target: self.target?.id,
-            version: head.version,
-            status: self.responseStatus,
-            requestBytes: self.requestBytes,
-            responseBytes: self.responseBytes,
-            totalNanoseconds: (now - self.requestStart).nanoseconds,
-            upstreamNanoseconds: self.upstreamStart.map { (now - $0).nanoseconds },
-            retries: self.retries
-        )
-        // Without an access log, only what the metrics count (fewer references to retain).
-        if observer.wantsRequestDetails {
-            record.clientAddress = self.clientAddress
-            record.method = head.method
-            record.uri = head.target
-            record.headers = head.fields
-            record.tlsVersion = self.connectionInfo.tlsVersion
-            record.error = error
+        guard let observer = self.loop.observer else {
+            _ = self.record.finish(listener: self.settings.name, target: nil, tlsVersion: nil, details: false, error: nil)
+            return
         }
-        observer.requestCompleted(record)
+        let record = self.record.finish(
+            listener: self.settings.name,
+            target: self.lease.target?.id,
+            tlsVersion: self.connectionInfo.tlsVersion,
+            details: observer.wantsRequestDetails,
+            error: error
+        )
+        if let record {
+            observer.requestCompleted(record)
+        }
     }
 }
 
@@ -687,7 +609,7 @@ extension ForwardingSession: UpstreamConnectionDelegate {
     func upstream(_ connection: UpstreamConnection, receivedBody body: ByteBuffer) {
         guard connection === self.upstream else { return }
         if self.machine.isStreamingResponse {
-            self.responseBytes += body.readableBytes
+            self.record.responseBytes += body.readableBytes
             self.client?.writeResponseBody(body)
             self.clientNeedsFlush = true
         }
@@ -700,7 +622,7 @@ extension ForwardingSession: UpstreamConnectionDelegate {
 
     func upstream(_ connection: UpstreamConnection, receivedTunnelBytes bytes: ByteBuffer) {
         guard connection === self.upstream, self.machine.isTunnel else { return }
-        self.responseBytes += bytes.readableBytes
+        self.record.responseBytes += bytes.readableBytes
         self.client?.writeTunnel(bytes)
         self.clientNeedsFlush = true
     }

@@ -1,0 +1,93 @@
+import NIOCore
+import NIOHTTP1
+
+/// What the access log and the metrics say about the request in flight, gathered while it runs
+/// and made into one ``RequestRecord`` when it ends: the session's request-record part.
+///
+/// Pure: the session feeds it facts and the clock's readings come from `NIODeadline.now()`
+/// at its two ends; it writes nothing itself.
+struct RequestRecordBuilder {
+    /// The request in flight; `nil` between requests (its record is made once).
+    private(set) var head: ClientRequestHead?
+    var route: String?
+    var targetGroup: String?
+    /// Body bytes from the client (a tunnel's bytes to the target).
+    var requestBytes = 0
+    /// Body bytes to the client (a tunnel's bytes from the target).
+    var responseBytes = 0
+    var retries = 0
+    /// The client as the rewriter found it (a trusted proxy's `X-Forwarded-For` honoured).
+    var clientAddress = "-"
+    var status: UInt = 0
+    private var start = NIODeadline.now()
+    private var upstreamStart: NIODeadline?
+    private var rejectionRecorded = false
+
+    /// A new request: its facts start over.
+    mutating func begin(_ head: ClientRequestHead) {
+        self.head = head
+        self.requestBytes = 0
+        self.responseBytes = 0
+        self.retries = 0
+        self.status = 0
+        self.start = .now()
+        self.upstreamStart = nil
+    }
+
+    /// The first try for a target began (its latency is measured from here).
+    mutating func upstreamStarted() {
+        if self.upstreamStart == nil {
+            self.upstreamStart = .now()
+        }
+    }
+
+    /// The finished request's record, once (`nil` when no request is open). `details`: the
+    /// request's own facts too (an access log wants them; the metrics do not).
+    mutating func finish(listener: String, target: String?, tlsVersion: String?, details: Bool, error: String?) -> RequestRecord? {
+        guard let head = self.head else { return nil }
+        self.head = nil
+        let now = NIODeadline.now()
+        var record = RequestRecord(
+            listener: listener,
+            route: self.route,
+            targetGroup: self.targetGroup,
+            target: target,
+            version: head.version,
+            status: self.status,
+            requestBytes: self.requestBytes,
+            responseBytes: self.responseBytes,
+            totalNanoseconds: (now - self.start).nanoseconds,
+            upstreamNanoseconds: self.upstreamStart.map { (now - $0).nanoseconds },
+            retries: self.retries
+        )
+        // Without an access log, only what the metrics count (fewer references to retain).
+        if details {
+            record.clientAddress = self.clientAddress
+            record.method = head.method
+            record.uri = head.target
+            record.headers = head.fields
+            record.tlsVersion = tlsVersion
+            record.error = error
+        }
+        return record
+    }
+
+    /// The record of a request refused before it reached the session; once per connection (a
+    /// refusal closes it, and what the client says meanwhile, an unfinished head after a 408, is
+    /// the same request).
+    mutating func refused(_ rejection: RequestRejection, listener: String, peerAddress: String?, tlsVersion: String?) -> RequestRecord? {
+        guard !self.rejectionRecorded else { return nil }
+        self.rejectionRecorded = true
+        var record = RequestRecord(
+            listener: listener,
+            clientAddress: peerAddress ?? "-",
+            method: .RAW(value: "-"),
+            uri: "-",
+            status: UInt(rejection.status.code),
+            tlsVersion: tlsVersion,
+            error: rejection.reason
+        )
+        record.totalNanoseconds = 0
+        return record
+    }
+}
