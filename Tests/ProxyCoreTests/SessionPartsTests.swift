@@ -50,8 +50,15 @@ struct SessionPartsTests {
         lease.finish(success: nil)
     }
 
+    final class Recorder: ProxyObserver {
+        var records: [RequestRecord] = []
+        var wantsRequestDetails = true
+        func requestCompleted(_ record: borrowing RequestRecord) { self.records.append(copy record) }
+    }
+
     @Test func aRecordIsMadeOnceWithTheRequestsFacts() {
         var builder = RequestRecordBuilder()
+        let observer = Recorder()
         let facts = RequestFacts(framing: .none, hostCount: 1, expectsContinue: false, unsupportedExpect: nil, keepAlive: true)
         builder.begin(ClientRequestHead(method: .GET, target: "/x?y=1", version: .http1_1, fields: ["Host": "a", "User-Agent": "t/1"], facts: facts))
         builder.route = "r"
@@ -60,15 +67,19 @@ struct SessionPartsTests {
         builder.responseBytes = 5
         builder.clientAddress = "198.51.100.1"
         builder.upstreamStarted()
-        let record = builder.finish(listener: "l", target: "10.0.0.1:80", tlsVersion: "TLSv1.3", details: true, error: nil)
-        #expect(record?.uri == "/x?y=1" && record?.userAgent == "t/1" && record?.status == 200 && record?.responseBytes == 5)
-        #expect(record?.route == "r" && record?.targetGroup == "web" && record?.target == "10.0.0.1:80" && record?.clientAddress == "198.51.100.1")
-        #expect(record?.upstreamNanoseconds != nil)
-        #expect(builder.finish(listener: "l", target: nil, tlsVersion: nil, details: true, error: nil) == nil)  // once
+        builder.finish(listener: "l", target: "10.0.0.1:80", tlsVersion: "TLSv1.3", error: nil, to: observer)
+        builder.finish(listener: "l", target: nil, tlsVersion: nil, error: nil, to: observer)  // once
+        #expect(observer.records.count == 1)
+        let record = observer.records[0]
+        #expect(record.uri == "/x?y=1" && record.userAgent == "t/1" && record.status == 200 && record.responseBytes == 5)
+        #expect(record.route == "r" && record.targetGroup == "web" && record.target == "10.0.0.1:80" && record.clientAddress == "198.51.100.1")
+        #expect(record.upstreamNanoseconds != nil)
 
+        observer.wantsRequestDetails = false
         builder.begin(ClientRequestHead(method: .POST, target: "/p", version: .http1_1, fields: ["Host": "a"], facts: facts))
-        let bare = builder.finish(listener: "l", target: nil, tlsVersion: nil, details: false, error: "x")
-        #expect(bare?.uri == "/" && bare?.error == nil && bare?.status == 0)  // counted only: no details, a fresh start
+        builder.finish(listener: "l", target: nil, tlsVersion: nil, error: "x", to: observer)
+        let bare = observer.records[1]
+        #expect(bare.uri == "/" && bare.error == nil && bare.status == 0)  // counted only: no details, a fresh start
 
         let refused = builder.refused(RequestRejection(.requestTimeout, "slow"), listener: "l", peerAddress: "203.0.113.9", tlsVersion: nil)
         #expect(refused?.status == 408 && refused?.clientAddress == "203.0.113.9" && refused?.error == "slow")

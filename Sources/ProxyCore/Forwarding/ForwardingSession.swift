@@ -581,20 +581,13 @@ public final class ForwardingSession {
 
     /// Hands the finished request's record to the loop's observer (access log, metrics).
     private func writeRecord(error: String?) {
-        guard let observer = self.loop.observer else {
-            _ = self.record.finish(listener: self.settings.name, target: nil, tlsVersion: nil, details: false, error: nil)
-            return
-        }
-        let record = self.record.finish(
+        self.record.finish(
             listener: self.settings.name,
             target: self.lease.target?.id,
             tlsVersion: self.connectionInfo.tlsVersion,
-            details: observer.wantsRequestDetails,
-            error: error
+            error: error,
+            to: self.loop.observer
         )
-        if let record {
-            observer.requestCompleted(record)
-        }
     }
 }
 

@@ -41,11 +41,13 @@ struct RequestRecordBuilder {
         }
     }
 
-    /// The finished request's record, once (`nil` when no request is open). `details`: the
-    /// request's own facts too (an access log wants them; the metrics do not).
-    mutating func finish(listener: String, target: String?, tlsVersion: String?, details: Bool, error: String?) -> RequestRecord? {
-        guard let head = self.head else { return nil }
+    /// Hands the finished request's record to `observer`, once (nothing when no request is
+    /// open). The record is built where it is handed over, not returned: it is a large value.
+    mutating func finish(listener: String, target: String?, tlsVersion: String?, error: String?, to observer: (any ProxyObserver)?) {
+        guard let head = self.head else { return }
         self.head = nil
+        guard let observer else { return }
+        let details = observer.wantsRequestDetails
         let now = NIODeadline.now()
         var record = RequestRecord(
             listener: listener,
@@ -69,7 +71,7 @@ struct RequestRecordBuilder {
             record.tlsVersion = tlsVersion
             record.error = error
         }
-        return record
+        observer.requestCompleted(record)
     }
 
     /// The record of a request refused before it reached the session; once per connection (a
