@@ -7,8 +7,10 @@ import NIOHTTP1
 /// Pure: the session feeds it facts and the clock's readings come from `NIODeadline.now()`
 /// at its two ends; it writes nothing itself.
 struct RequestRecordBuilder {
-    /// The request in flight; `nil` between requests (its record is made once).
-    private(set) var head: ClientRequestHead?
+    /// The request in flight's start line and fields; `nil` between requests (its record is made
+    /// once). Not the whole ``ClientRequestHead``: its field lines as received are a slice of a
+    /// read's buffer, which must not be kept alive for the length of the request.
+    private(set) var head: HTTPRequestHead?
     var route: String?
     var targetGroup: String?
     /// Body bytes from the client (a tunnel's bytes to the target).
@@ -25,7 +27,7 @@ struct RequestRecordBuilder {
 
     /// A new request: its facts start over.
     mutating func begin(_ head: ClientRequestHead) {
-        self.head = head
+        self.head = head.nioHead
         self.requestBytes = 0
         self.responseBytes = 0
         self.retries = 0
@@ -66,8 +68,8 @@ struct RequestRecordBuilder {
         if details {
             record.clientAddress = self.clientAddress
             record.method = head.method
-            record.uri = head.target
-            record.headers = head.fields
+            record.uri = head.uri
+            record.headers = head.headers
             record.tlsVersion = tlsVersion
             record.error = error
         }

@@ -41,10 +41,22 @@ struct HTTP1ResponseSerializer {
     }
 
     /// Writes `head`: held until the next part or flush, or, with a promise, at once.
-    mutating func writeHead(_ head: ClientResponseHead, context: ChannelHandlerContext, promise: EventLoopPromise<Void>? = nil) {
+    /// `connection`: the `Connection` value the guard decided, in place of any in `head`'s fields.
+    mutating func writeHead(
+        _ head: ClientResponseHead,
+        connection: String? = nil,
+        context: ChannelHandlerContext,
+        promise: EventLoopPromise<Void>? = nil
+    ) {
         self.heldHead.write(on: context)
         var buffer = context.channel.allocator.buffer(capacity: 512)
-        self.encode(head, into: &buffer)
+        if let connection {
+            var decided = head
+            decided.fields.replaceOrAdd(name: "connection", value: connection)
+            self.encode(decided, into: &buffer)
+        } else {
+            self.encode(head, into: &buffer)
+        }
         if let promise {
             context.write(NIOAny(IOData.byteBuffer(buffer)), promise: promise)
         } else {
@@ -93,14 +105,13 @@ struct HTTP1ResponseSerializer {
             respondingToConnect = method.isCONNECT
             self.suppressBody = method.isHEAD || respondingToConnect
         }
-        let fields = head.targetFields
         var framing = HTTP1Serializer.writeFields(
             startLine: { HTTP1Serializer.writeStatusLine(version: head.version, status: head.status, into: &$0) },
-            leading: { fields?.write(into: &$0) },
+            leading: { head.targetFields?.write(into: &$0) },
             headers: head.fields,
             into: &buffer
         )
-        if let fields, fields.hasContentLength {
+        if head.targetFields?.hasContentLength == true {
             framing.hasContentLength = true
         }
         let omit: HTTP1Serializer.Omit

@@ -427,14 +427,10 @@ extension HTTP1ServerConnection: ForwardingSessionClient {
 
     public func writeResponseHead(_ head: ClientResponseHead) {
         guard let context = self.context else { return }
-        var head = head
         switch self.guardMachine.responseHead(status: head.status, hasContentLength: head.hasContentLength) {
         case .write(let connectionHeader):
-            if let connectionHeader {
-                head.fields.replaceOrAdd(name: "connection", value: connectionHeader)
-            }
+            self.serializer.writeHead(head, connection: connectionHeader, context: context)
         }
-        self.serializer.writeHead(head, context: context)
     }
 
     public func writeResponseBody(_ body: ByteBuffer) {
