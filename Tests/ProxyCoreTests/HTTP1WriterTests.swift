@@ -7,7 +7,7 @@ import Testing
 
 /// Our HTTP/1 writers (``HTTP1ResponseSerializer``, ``UpstreamConnection``'s request writer), byte
 /// for byte, on an EmbeddedChannel.
-struct HTTP1ResponseEncoderTests {
+struct HTTP1ResponseSerializerTests {
     private func channel() throws -> (EmbeddedChannel, ResponseSerializerHandler) {
         let encoder = ResponseSerializerHandler()
         let channel = EmbeddedChannel(handler: encoder)
@@ -199,7 +199,7 @@ struct HTTP1ResponseEncoderTests {
     }
 }
 
-struct HTTP1RequestEncoderTests {
+struct UpstreamRequestWriterTests {
     /// As for responses: a head waits for the next part, and a small body with a length goes
     /// out in the same buffer; without a body, or chunked, the head goes alone.
     @Test func aRequestHeadAndASmallBodyGoOutAsOneBuffer() throws {

@@ -5,7 +5,7 @@ import Testing
 
 @testable import ProxyCore
 
-struct ProxyHandlerTests {
+struct ForwardingTests {
     @Test func forwardsRequestWithForwardedHeadersAndStripsBackendIdentity() throws {
         let harness = try ProxyHarness()
         try harness.send(
