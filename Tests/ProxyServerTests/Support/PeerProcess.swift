@@ -20,45 +20,17 @@ final class PeerProcess: @unchecked Sendable {
     init(_ executable: String, _ arguments: [String], name: String? = nil) throws {
         // Writing to the pipe of a peer that already exited must be an error, not SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
-        var stdinPipe: [Int32] = [0, 0]
-        var stdoutPipe: [Int32] = [0, 0]
-        var stderrPipe: [Int32] = [0, 0]
-        guard pipe(&stdinPipe) == 0, pipe(&stdoutPipe) == 0, pipe(&stderrPipe) == 0 else {
-            throw SubprocessError(description: "pipe failed: errno \(errno)")
-        }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
-        for fd in stdinPipe + stdoutPipe + stderrPipe {
-            posix_spawn_file_actions_addclose(&actions, fd)
-        }
-        if let closeFrom = peerAddCloseFrom {
-            _ = closeFrom(&actions, 3)
-        }
-        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-        close(stdinPipe[0])
-        close(stdoutPipe[1])
-        close(stderrPipe[1])
-        guard spawned == 0 else {
-            close(stdinPipe[1]); close(stdoutPipe[0]); close(stderrPipe[0])
-            throw SubprocessError(description: "cannot run \(executable): errno \(spawned)")
-        }
+        let child = try spawnWithPipes(executable, arguments)
         // Our ends must not leak into programs spawned later (a leaked end of its stdin would
         // keep it open after we close it).
-        for fd in [stdinPipe[1], stdoutPipe[0], stderrPipe[0]] {
+        for fd in [child.stdin, child.stdout, child.stderr] {
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         }
-        self.pid = pid
+        self.pid = child.pid
         self.name = name ?? URL(fileURLWithPath: arguments.first ?? executable).lastPathComponent
-        self.stdinFD = stdinPipe[1]
-        self.startReader(fd: stdoutPipe[0], isStdout: true)
-        self.startReader(fd: stderrPipe[0], isStdout: false)
+        self.stdinFD = child.stdin
+        self.startReader(fd: child.stdout, isStdout: true)
+        self.startReader(fd: child.stderr, isStdout: false)
     }
 
     deinit {
@@ -189,7 +161,4 @@ final class PeerProcess: @unchecked Sendable {
 }
 
 /// `posix_spawn_file_actions_addclosefrom_np` (glibc 2.34+), as in Subprocess.swift.
-private let peerAddCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, CInt) -> CInt)? = {
-    guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
-    return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, CInt) -> CInt).self)
-}()
+

@@ -31,10 +31,17 @@ private let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file
     return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, CInt) -> CInt).self)
 }()
 
-/// posix_spawn + waitpid, not Foundation's `Process`: `Process` learns of the child's exit
-/// through a libdispatch source, which never fires while the test runner's threads are busy,
-/// and then `waitUntilExit` hangs.
-private func runBlocking(_ executable: String, _ arguments: [String], timeout: TimeInterval, stdin: String?) throws -> ProcessResult {
+/// A spawned child and our ends of its standard input, output and error.
+struct SpawnedChild {
+    var pid: pid_t
+    var stdin: Int32
+    var stdout: Int32
+    var stderr: Int32
+}
+
+/// Starts `executable` with pipes for its standard streams (posix_spawn, every other descriptor
+/// closed in the child); the caller owns the returned ends.
+func spawnWithPipes(_ executable: String, _ arguments: [String]) throws -> SpawnedChild {
     var stdinPipe: [Int32] = [0, 0]
     var stdoutPipe: [Int32] = [0, 0]
     var stderrPipe: [Int32] = [0, 0]
@@ -67,16 +74,25 @@ private func runBlocking(_ executable: String, _ arguments: [String], timeout: T
         close(stdinPipe[1]); close(stdoutPipe[0]); close(stderrPipe[0])
         throw SubprocessError(description: "cannot run \(executable): errno \(spawned)")
     }
+    return SpawnedChild(pid: pid, stdin: stdinPipe[1], stdout: stdoutPipe[0], stderr: stderrPipe[0])
+}
+
+/// posix_spawn + waitpid, not Foundation's `Process`: `Process` learns of the child's exit
+/// through a libdispatch source, which never fires while the test runner's threads are busy,
+/// and then `waitUntilExit` hangs.
+private func runBlocking(_ executable: String, _ arguments: [String], timeout: TimeInterval, stdin: String?) throws -> ProcessResult {
+    let child = try spawnWithPipes(executable, arguments)
+    let pid = child.pid
     if let stdin {
         let bytes = Array(stdin.utf8)
-        _ = bytes.withUnsafeBytes { write(stdinPipe[1], $0.baseAddress, $0.count) }
+        _ = bytes.withUnsafeBytes { write(child.stdin, $0.baseAddress, $0.count) }
     }
-    close(stdinPipe[1])
+    close(child.stdin)
 
     let outData = PipeSink()
     let errData = PipeSink()
     let done = DispatchSemaphore(value: 0)
-    for (fd, sink) in [(stdoutPipe[0], outData), (stderrPipe[0], errData)] {
+    for (fd, sink) in [(child.stdout, outData), (child.stderr, errData)] {
         Thread {
             var collected = [UInt8]()
             var buffer = [UInt8](repeating: 0, count: 65536)
