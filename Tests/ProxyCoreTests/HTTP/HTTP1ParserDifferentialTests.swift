@@ -127,7 +127,7 @@ struct HTTP1ParserDifferentialTests {
     }
 
     private func ours(_ input: String, step: Int, endInput: Bool) throws -> [String] {
-        try self.run(RequestParserHandler(maxHeadBytes: 16 * 1024), input, splitEvery: step, endInput: endInput)
+        try self.run(ParserHandler.requests(maxHeadBytes: 16 * 1024), input, splitEvery: step, endInput: endInput)
     }
 
     private func theirs(_ input: String, step: Int, endInput: Bool) throws -> [String] {

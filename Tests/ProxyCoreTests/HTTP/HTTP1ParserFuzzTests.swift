@@ -80,7 +80,7 @@ struct HTTP1ParserFuzzTests {
             let input = Self.mutate(corpus[round % corpus.count], &generator)
             for step in [1, 7, 4096] {
                 let recorder = PartRecorder<HTTPRequestHead> { "\($0.method.rawValue) \($0.uri)" }
-                try self.run(RequestParserHandler(maxHeadBytes: 1024, maxFields: 16), recorder: recorder, bytes: input, step: step)
+                try self.run(ParserHandler.requests(maxHeadBytes: 1024, maxFields: 16), recorder: recorder, bytes: input, step: step)
                 #expect(Self.wellFormed(recorder.events, inputCount: input.count), "\(input) in reads of \(step): \(recorder.events)")
                 if recorder.events.contains(where: { $0.hasPrefix("end") }) { accepted += 1 }
             }
@@ -95,7 +95,7 @@ struct HTTP1ParserFuzzTests {
             let input = Self.mutate(corpus[round % corpus.count], &generator)
             for step in [1, 7, 4096] {
                 let recorder = PartRecorder<HTTPResponseHead> { "\($0.status.code)" }
-                try self.run(ResponseParserHandler(methods: [.GET, .HEAD, .GET]), recorder: recorder, bytes: input, step: step)
+                try self.run(ParserHandler.responses(methods: [.GET, .HEAD, .GET]), recorder: recorder, bytes: input, step: step)
                 #expect(Self.wellFormed(recorder.events, inputCount: input.count), "\(input) in reads of \(step): \(recorder.events)")
             }
         }

@@ -48,7 +48,7 @@ struct HTTP1ResponseParserDifferentialTests {
         }
         let handler: any ChannelHandler
         if ours {
-            handler = ResponseParserHandler(methods: methods)
+            handler = ParserHandler.responses(methods: methods)
         } else {
             let decoder = HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)
             for method in methods {

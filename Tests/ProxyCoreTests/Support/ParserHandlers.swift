@@ -4,19 +4,25 @@ import NIOHTTP1
 
 @testable import ProxyCore
 
-/// Runs the request parser and its framing (``HTTP1Parser``, ``RequestFraming``) on a channel's
-/// bytes as ``HTTP1ServerConnection`` does, and fires NIO's request parts: what the differential
-/// tests compare with llhttp (NIO's decoder) read by read. Test support only.
-final class RequestParserHandler: ChannelInboundHandler {
+/// Runs one of our parsers on a channel's bytes as the connections do (``HTTP1ServerConnection``,
+/// ``UpstreamConnection``: the buffer kept while the loop runs, the end of input finishing a body
+/// that lasts until the close) and fires NIO's parts: what the differential and fuzz tests
+/// compare with llhttp (NIO's decoders) read by read. Test support only.
+///
+/// `frame` frames each head (the connection's rule) and makes NIO's head of it, or returns `nil`
+/// for an interim head that is dropped.
+final class ParserHandler<Head: Equatable>: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
-    typealias InboundOut = HTTPServerRequestPart
+    typealias InboundOut = HTTPPart<Head, ByteBuffer>
 
     private var parser: HTTP1Parser
+    private let frame: (HTTP1Head) throws -> (head: Head, framing: HTTP1Parser.Framing)?
     private var received: ByteBuffer?
     private var failed = false
 
-    init(maxHeadBytes: Int, maxFields: Int = 256) {
-        self.parser = HTTP1Parser(isRequest: true, maxHeadBytes: maxHeadBytes, maxFields: maxFields, keepsRawFields: true)
+    init(parser: HTTP1Parser, frame: @escaping (HTTP1Head) throws -> (head: Head, framing: HTTP1Parser.Framing)?) {
+        self.parser = parser
+        self.frame = frame
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -25,7 +31,7 @@ final class RequestParserHandler: ChannelInboundHandler {
             context.fireErrorCaught(HTTP1ParseError.malformed("data after an error"))
             return
         }
-        if self.received == nil { self.received = bytes } else { self.received!.writeBuffer(&bytes) }
+        self.received.appendReceived(&bytes)
         do {
             while var buffer = self.received {
                 self.received = nil
@@ -34,10 +40,12 @@ final class RequestParserHandler: ChannelInboundHandler {
                 guard let event else { break }
                 switch event {
                 case .head:
-                    let head = self.parser.takeHead()
-                    self.parser.startBody(try RequestFraming.framing(of: head))
-                    let part = HTTPServerRequestPart.head(HTTPRequestHead(version: head.version, method: head.method, uri: head.uri, headers: HTTPHeaders(head.fields)))
-                    context.fireChannelRead(self.wrapInboundOut(part))
+                    guard let framed = try self.frame(self.parser.takeHead()) else {
+                        self.parser.expectAnotherHead()
+                        continue
+                    }
+                    self.parser.startBody(framed.framing)
+                    context.fireChannelRead(self.wrapInboundOut(.head(framed.head)))
                 case .body(let body): context.fireChannelRead(self.wrapInboundOut(.body(body)))
                 case .end(let trailers): context.fireChannelRead(self.wrapInboundOut(.end(trailers)))
                 }
@@ -73,74 +81,27 @@ final class RequestParserHandler: ChannelInboundHandler {
     }
 }
 
-/// The response side: the parser and the framing ``UpstreamConnection`` applies, given the
-/// methods of the requests sent. Test support only.
-final class ResponseParserHandler: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-    typealias InboundOut = HTTPClientResponsePart
-
-    private var parser = HTTP1Parser.forTargetResponses()
-    private var methods: [HTTPMethod] = []
-    private var received: ByteBuffer?
-    private var failed = false
-
-    init(methods: [HTTPMethod]) {
-        self.methods = methods
+extension ParserHandler where Head == HTTPRequestHead {
+    /// The request side: our request parser and ``RequestFraming``.
+    static func requests(maxHeadBytes: Int, maxFields: Int = 256) -> ParserHandler<HTTPRequestHead> {
+        ParserHandler(parser: HTTP1Parser(isRequest: true, maxHeadBytes: maxHeadBytes, maxFields: maxFields, keepsRawFields: true)) { head in
+            (HTTPRequestHead(version: head.version, method: head.method, uri: head.uri, headers: HTTPHeaders(head.fields)), try RequestFraming.framing(of: head))
+        }
     }
+}
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var bytes = self.unwrapInboundIn(data)
-        guard !self.failed else {
-            context.fireErrorCaught(HTTP1ParseError.malformed("data after an error"))
-            return
+extension ParserHandler where Head == HTTPResponseHead {
+    /// The response side: the target-response parser and the framing ``UpstreamConnection``
+    /// applies, given the methods of the requests sent, in order.
+    static func responses(methods: [HTTPMethod]) -> ParserHandler<HTTPResponseHead> {
+        var methods = methods[...]
+        return ParserHandler(parser: .forTargetResponses()) { head in
+            guard let method = methods.first else { throw HTTP1ParseError.malformed("response without a request") }
+            if head.status < 200 && head.status != 101 { return nil }  // interim: dropped
+            methods = methods.dropFirst()
+            let response = HTTPResponseHead(version: head.version, status: HTTPResponseStatus(statusCode: head.status), headers: RawFieldLines.headers(of: head.rawFields!))
+            return (response, try UpstreamConnection.framing(of: head, method: method))
         }
-        if self.received == nil { self.received = bytes } else { self.received!.writeBuffer(&bytes) }
-        do {
-            while var buffer = self.received {
-                self.received = nil
-                let event = try self.parser.next(&buffer)
-                self.received = buffer  // even when empty: a body's end needs no bytes
-                guard let event else { break }
-                switch event {
-                case .head:
-                    let head = self.parser.takeHead()
-                    guard let method = self.methods.first else { throw HTTP1ParseError.malformed("response without a request") }
-                    if head.status < 200 && head.status != 101 {
-                        self.parser.expectAnotherHead()
-                        continue
-                    }
-                    self.methods.removeFirst()
-                    self.parser.startBody(try UpstreamConnection.framing(of: head, method: method))
-                    let response = HTTPResponseHead(
-                        version: head.version,
-                        status: HTTPResponseStatus(statusCode: head.status),
-                        headers: RawFieldLines.headers(of: head.rawFields!)
-                    )
-                    context.fireChannelRead(self.wrapInboundOut(.head(response)))
-                case .body(let body): context.fireChannelRead(self.wrapInboundOut(.body(body)))
-                case .end(let trailers): context.fireChannelRead(self.wrapInboundOut(.end(trailers)))
-                }
-            }
-        } catch {
-            self.failed = true
-            self.received = nil
-            context.fireErrorCaught(error)
-        }
-        if self.received?.readableBytes == 0 { self.received = nil }
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        if !self.failed {
-            do {
-                if let event = try self.parser.finish(self.received ?? ByteBuffer()), case .end(let trailers) = event {
-                    context.fireChannelRead(self.wrapInboundOut(.end(trailers)))
-                }
-            } catch {
-                self.failed = true
-                context.fireErrorCaught(error)
-            }
-        }
-        context.fireChannelInactive()
     }
 }
 
