@@ -39,6 +39,38 @@ public enum Defaults {
         public static let tunnelIdleTimeout = Duration.seconds(3600)
     }
 
+    /// `listeners[].tls.alpn`: the application protocols an HTTPS listener offers, preferred first.
+    public enum TLS {
+        public static let alpn = ["h2", "http/1.1"]
+    }
+
+    /// `listeners[].http2`: the limits of an HTTP/2 connection (docs/http2.md).
+    public enum HTTP2 {
+        /// `max_concurrent_streams`: streams a client may have open at once (SETTINGS).
+        public static let maxConcurrentStreams = 100
+        /// `initial_window`: each stream's receive window, in bytes: how much of a request body
+        /// the client may send before its target has read some of it.
+        public static let initialWindow = 65_535
+        /// `connection_window`: the connection's receive window, in bytes.
+        public static let connectionWindow = 1 << 20
+        /// `max_frame_size`: the largest frame a client may send (SETTINGS, 16 KiB...16 MiB).
+        public static let maxFrameSize = 16_384
+        /// `max_header_block`: the most bytes of one header block (HEADERS and its CONTINUATION
+        /// frames, compressed and decoded); more closes the connection (CVE-2024-27316).
+        public static let maxHeaderBlock = 64 * 1024
+        /// `max_continuation_frames`: CONTINUATION frames one header block may have.
+        public static let maxContinuationFrames = 5
+        /// `max_resets_per_second`: RST_STREAM frames a client may send in a second; more is
+        /// Rapid Reset (CVE-2023-44487): GOAWAY `ENHANCE_YOUR_CALM` and close.
+        public static let maxResetsPerSecond = 100
+        /// `max_control_frames_per_second`: SETTINGS, PING and PRIORITY frames a client may send
+        /// in a second; more is a flood: GOAWAY `ENHANCE_YOUR_CALM` and close.
+        public static let maxControlFramesPerSecond = 100
+        /// `max_empty_data_frames`: DATA frames without a byte and without END_STREAM a client may
+        /// send in a row.
+        public static let maxEmptyDataFrames = 10
+    }
+
     /// `routes[]`: what a route allows.
     public enum Route {
         /// `upgrades`: the `Upgrade` protocols a forwarding route passes on (lower case).

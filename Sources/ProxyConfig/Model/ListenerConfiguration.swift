@@ -14,6 +14,9 @@ import ProxyDefaults
 /// - `strip_response_headers` (list of header names, default
 ///   `[Server, X-Powered-By, X-AspNet-Version, X-AspNetMvc-Version]`): removed from upstream responses.
 /// - `limits` (mapping): see ``ListenerLimits``.
+/// - `http2` (mapping): the limits of HTTP/2 connections; see ``ListenerHTTP2``.
+/// - `h2c` (bool, default `false`): a plain listener also takes prior-knowledge HTTP/2
+///   (`PRI * HTTP/2.0`). `Upgrade: h2c` is never honoured.
 /// - `routes` (list, required, at least one): see ``RouteConfiguration``.
 public struct ListenerConfiguration: Sendable, Equatable {
     /// The response headers removed by default: they tell attackers what runs behind the proxy.
@@ -32,6 +35,9 @@ public struct ListenerConfiguration: Sendable, Equatable {
     /// Header names as written, compare case-insensitively.
     public var stripResponseHeaders: [String]
     public var limits: ListenerLimits
+    public var http2: ListenerHTTP2
+    /// A plain listener that also takes prior-knowledge HTTP/2.
+    public var h2c: Bool
     /// One listening socket per event loop (`SO_REUSEPORT`): the kernel spreads new
     /// connections over the loops, and each loop accepts its own. Off by default: with it, a
     /// second process that also asks for it can bind the same address without an error.
@@ -49,6 +55,8 @@ public struct ListenerConfiguration: Sendable, Equatable {
         serverHeader: String? = ListenerConfiguration.defaultServerHeader,
         stripResponseHeaders: [String] = ListenerConfiguration.defaultStrippedResponseHeaders,
         limits: ListenerLimits = ListenerLimits(),
+        http2: ListenerHTTP2 = ListenerHTTP2(),
+        h2c: Bool = false,
         reusePort: Bool = false,
         routes: [RouteConfiguration]
     ) {
@@ -60,6 +68,8 @@ public struct ListenerConfiguration: Sendable, Equatable {
         self.serverHeader = serverHeader
         self.stripResponseHeaders = stripResponseHeaders
         self.limits = limits
+        self.http2 = http2
+        self.h2c = h2c
         self.reusePort = reusePort
         self.routes = routes
     }

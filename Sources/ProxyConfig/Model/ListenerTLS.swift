@@ -1,3 +1,5 @@
+public import ProxyDefaults
+
 /// The `tls` block of an `https` listener.
 ///
 /// Configuration keys:
@@ -10,7 +12,9 @@
 ///   the handshake by then.
 /// - `ticket_key_files` (list of paths, default none): session-ticket keys shared by several
 ///   Portcullis instances (80 bytes each, as nginx's `ssl_session_ticket_key`: make one with
-///   `openssl rand 80`). The first seals new tickets, all open them. Replaces the in-process keys
+///   `openssl rand 80`).
+/// - `alpn` (list of `h2` and `http/1.1`, default `[h2, http/1.1]`): the application protocols
+///   offered, preferred first; `[http/1.1]` turns HTTP/2 off. The first seals new tickets, all open them. Replaces the in-process keys
 ///   and their rotation; rotate by replacing the files on every instance and reloading.
 public struct ListenerTLS: Sendable, Equatable {
     public var certificates: [CertificatePair]
@@ -21,6 +25,8 @@ public struct ListenerTLS: Sendable, Equatable {
     public var handshakeTimeout: Duration
     /// Absolute paths; empty for in-process keys.
     public var ticketKeyFiles: [String]
+    /// `h2` and/or `http/1.1`, preferred first.
+    public var alpn: [String]
 
     public init(
         certificates: [CertificatePair],
@@ -28,7 +34,8 @@ public struct ListenerTLS: Sendable, Equatable {
         sessionTickets: Bool = true,
         ticketKeyRotation: Duration = .seconds(3600),
         handshakeTimeout: Duration = .seconds(10),
-        ticketKeyFiles: [String] = []
+        ticketKeyFiles: [String] = [],
+        alpn: [String] = Defaults.TLS.alpn
     ) {
         self.certificates = certificates
         self.minimumVersion = minimumVersion
@@ -36,5 +43,6 @@ public struct ListenerTLS: Sendable, Equatable {
         self.ticketKeyRotation = ticketKeyRotation
         self.handshakeTimeout = handshakeTimeout
         self.ticketKeyFiles = ticketKeyFiles
+        self.alpn = alpn
     }
 }

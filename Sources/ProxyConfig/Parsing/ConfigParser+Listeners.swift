@@ -1,7 +1,7 @@
 extension ConfigParser {
     private static let listenerKeys = [
         "name", "bind", "protocol", "tls", "trusted_proxies", "server_header", "strip_response_headers", "limits",
-        "reuse_port", "routes",
+        "http2", "h2c", "reuse_port", "routes",
     ]
 
     mutating func listeners(_ node: ConfigNode, key: String) -> [ListenerConfiguration] {
@@ -86,6 +86,23 @@ extension ConfigParser {
             limits = self.limits(node, key: fields.key("limits"))
         }
 
+        var http2 = ListenerHTTP2()
+        if let node = fields["http2"] {
+            http2 = self.http2(node, key: fields.key("http2"))
+        }
+
+        var h2c = false
+        if let node = fields["h2c"], let value = self.bool(node, key: fields.key("h2c")) {
+            h2c = value
+            if value && listenerProtocol == .https {
+                self.problems.report(
+                    fields.key("h2c"),
+                    at: node,
+                    "h2c is HTTP/2 without TLS, for plain listeners; an https listener offers h2 through tls.alpn"
+                )
+            }
+        }
+
         var reusePort = false
         if let node = fields["reuse_port"], let value = self.bool(node, key: fields.key("reuse_port")) {
             reusePort = value
@@ -110,6 +127,8 @@ extension ConfigParser {
             serverHeader: serverHeader,
             stripResponseHeaders: stripResponseHeaders,
             limits: limits,
+            http2: http2,
+            h2c: h2c,
             reusePort: reusePort,
             routes: routes.map(\.route.value)
         )
@@ -131,6 +150,7 @@ extension ConfigParser {
     private mutating func listenerTLS(_ node: ConfigNode, key: String) -> ListenerTLS? {
         let allowed = [
             "certificates", "min_version", "session_tickets", "ticket_key_rotation", "handshake_timeout", "ticket_key_files",
+            "alpn",
         ]
         guard let fields = self.fields(of: node, key: key, allowed: allowed) else { return nil }
         var tls = ListenerTLS(certificates: [])
@@ -196,7 +216,65 @@ extension ConfigParser {
                 tls.ticketKeyFiles.append(resolved)
             }
         }
+        if let node = fields["alpn"], let items = self.list(node, key: fields.key("alpn")) {
+            var alpn: [String] = []
+            for (index, item) in items.enumerated() {
+                let itemKey = "\(fields.key("alpn"))[\(index)]"
+                guard let name = self.string(item, key: itemKey) else { continue }
+                guard Self.alpnNames.contains(name) else {
+                    self.problems.report(itemKey, at: item, "must be \"h2\" or \"http/1.1\" (got \"\(name)\")")
+                    continue
+                }
+                guard !alpn.contains(name) else {
+                    self.problems.report(itemKey, at: item, "\"\(name)\" is listed twice")
+                    continue
+                }
+                alpn.append(name)
+            }
+            if items.isEmpty {
+                self.problems.report(fields.key("alpn"), at: node, "needs at least one protocol: [h2, http/1.1], or [http/1.1] for no HTTP/2")
+            }
+            tls.alpn = alpn
+        }
         return tls
+    }
+
+    private static let alpnNames = ["h2", "http/1.1"]
+
+    // MARK: http2
+
+    private mutating func http2(_ node: ConfigNode, key: String) -> ListenerHTTP2 {
+        var http2 = ListenerHTTP2()
+        let allowed = [
+            "max_concurrent_streams", "initial_window", "connection_window", "max_frame_size", "max_header_block",
+            "max_continuation_frames", "max_resets_per_second", "max_control_frames_per_second", "max_empty_data_frames",
+        ]
+        guard let fields = self.fields(of: node, key: key, allowed: allowed) else { return http2 }
+        let counts: [(String, WritableKeyPath<ListenerHTTP2, Int>, ClosedRange<Int>)] = [
+            ("max_concurrent_streams", \.maxConcurrentStreams, 1...10_000),
+            ("max_continuation_frames", \.maxContinuationFrames, 1...1_000),
+            ("max_resets_per_second", \.maxResetsPerSecond, 1...100_000),
+            ("max_control_frames_per_second", \.maxControlFramesPerSecond, 1...100_000),
+            ("max_empty_data_frames", \.maxEmptyDataFrames, 1...1_000),
+        ]
+        for (name, path, range) in counts {
+            if let node = fields[name], let value = self.integer(node, key: fields.key(name), in: range) {
+                http2[keyPath: path] = value
+            }
+        }
+        // RFC 9113 §6.5.2: a window of at most 2^31-1, a frame of 2^14...2^24-1 bytes.
+        let sizes: [(String, WritableKeyPath<ListenerHTTP2, Int>, ClosedRange<Int>)] = [
+            ("initial_window", \.initialWindow, 1024...(16 << 20)),
+            ("connection_window", \.connectionWindow, 65_535...(1 << 30)),
+            ("max_frame_size", \.maxFrameSize, 16_384...((1 << 24) - 1)),
+            ("max_header_block", \.maxHeaderBlock, 1024...(1 << 20)),
+        ]
+        for (name, path, range) in sizes {
+            if let node = fields[name], let value = self.size(node, key: fields.key(name), in: range) {
+                http2[keyPath: path] = value
+            }
+        }
+        return http2
     }
 
     private mutating func certificatePair(_ node: ConfigNode, key: String) -> CertificatePair? {

@@ -90,6 +90,9 @@ public final class ForwardingSession {
         !(self.machine.connectBufferFull || (self.upstream.map { !$0.isWritable } ?? false))
     }
 
+    /// A request's head has come and its record is not yet written.
+    public var isHandlingRequest: Bool { self.record.head != nil }
+
     public func requestHead(_ head: ClientRequestHead) {
         self.readingClient = true
         self.startRequest(head)

@@ -15,10 +15,20 @@ public protocol ProxyObserver: AnyObject {
     /// its record, status 101 with the bytes each way, comes when it closes).
     func tunnelOpened(route: String?, target: String)
     func tunnelClosed(route: String?, target: String)
+
+    /// An HTTP/2 connection of `listener` opened or closed (`portcullis_http2_connections_open`).
+    func http2ConnectionChanged(listener: String, open: Bool)
+    /// A stream of an HTTP/2 connection opened or closed (`portcullis_http2_streams_open`).
+    func http2StreamChanged(listener: String, open: Bool)
+    /// An HTTP/2 limit or defence fired (`portcullis_http2_defences_total`).
+    func http2DefenceFired(listener: String, defence: HTTP2Defence)
 }
 
 extension ProxyObserver {
     public var wantsRequestDetails: Bool { true }
     public func tunnelOpened(route: String?, target: String) {}
     public func tunnelClosed(route: String?, target: String) {}
+    public func http2ConnectionChanged(listener: String, open: Bool) {}
+    public func http2StreamChanged(listener: String, open: Bool) {}
+    public func http2DefenceFired(listener: String, defence: HTTP2Defence) {}
 }

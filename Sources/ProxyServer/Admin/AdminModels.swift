@@ -15,6 +15,9 @@ enum AdminModels {
         var address: String
         var `protocol`: String
         var openConnections: Int
+        /// Of ``openConnections``, those speaking HTTP/2, and their open streams.
+        var http2Connections: Int
+        var http2Streams: Int
         var routes: [String]
     }
 

@@ -148,6 +148,7 @@ extension ProxyServer: AdminResponder {
             ($0.configuration, $0.listeners, $0.monitors, $0.reloads, $0.lastReloadError, $0.ready)
         }
         let counts = self.registry.countsByListener()
+        let http2 = self.metrics.http2OpenByListener()
         var groups: [AdminModels.TargetGroup] = []
         for monitor in monitors {
             let targets = await self.targetViews(monitor)
@@ -180,6 +181,8 @@ extension ProxyServer: AdminResponder {
                     address: Self.describe(listener.address, fallbackHost: listener.configuration.bind.host),
                     protocol: listener.configuration.protocol.rawValue,
                     openConnections: counts[listener.name] ?? 0,
+                    http2Connections: http2[listener.name]?.connections ?? 0,
+                    http2Streams: http2[listener.name]?.streams ?? 0,
                     routes: configuration.listeners.first { $0.name == listener.name }?.routes.map(\.name) ?? []
                 )
             },

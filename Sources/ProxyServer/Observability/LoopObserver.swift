@@ -1,6 +1,7 @@
 import CoreMetrics
 import Metrics
 import NIOConcurrencyHelpers
+import NIOHTTP1
 import ProxyCore
 
 /// The ``ProxyObserver`` of one event loop: counts each request in the metrics, keeps the
@@ -15,6 +16,7 @@ final class LoopObserver: ProxyObserver, @unchecked Sendable {
         var targetGroup: String
         var target: String
         var statusClass: String
+        var `protocol`: String
     }
 
     private struct LatencyKey: Hashable {
@@ -43,6 +45,9 @@ final class LoopObserver: ProxyObserver, @unchecked Sendable {
     private var tunnelMeters: [String: CoreMetrics.Meter] = [:]
     private var tunnelByteCounters: [String: (up: CoreMetrics.Counter, down: CoreMetrics.Counter)] = [:]
     var tracksGroupTraffic = false
+    /// HTTP/2 gauges and defence counters, by listener (and reason).
+    private var http2Meters: [String: (connections: CoreMetrics.Meter, streams: CoreMetrics.Meter)] = [:]
+    private var http2Defences: [String: CoreMetrics.Counter] = [:]
 
     init(metrics: ServerMetrics, accessLog: AccessLogWriter) {
         self.metrics = metrics
@@ -59,7 +64,8 @@ final class LoopObserver: ProxyObserver, @unchecked Sendable {
             route: record.route ?? "-",
             targetGroup: group,
             target: record.target ?? "-",
-            statusClass: record.statusClass
+            statusClass: record.statusClass,
+            protocol: record.version.major == 2 ? "h2" : "http1"
         )
         let counter: CoreMetrics.Counter
         if let index = self.recentCounters.firstIndex(where: { $0.key == key }) {
@@ -72,7 +78,7 @@ final class LoopObserver: ProxyObserver, @unchecked Sendable {
                 "portcullis_requests_total",
                 [
                     ("listener", key.listener), ("route", key.route), ("target_group", key.targetGroup),
-                    ("target", key.target), ("status_class", key.statusClass),
+                    ("target", key.target), ("status_class", key.statusClass), ("protocol", key.protocol),
                 ]
             )
             self.requestCounters[key] = counter
@@ -128,6 +134,37 @@ final class LoopObserver: ProxyObserver, @unchecked Sendable {
             counters.down.increment(by: Int64(record.responseBytes))
         }
         self.accessLog.write(record)
+    }
+
+    func http2ConnectionChanged(listener: String, open: Bool) {
+        let meter = self.http2Meters(listener).connections
+        if open { meter.increment() } else { meter.decrement() }
+        self.metrics.http2Open(listener: listener, connections: open ? 1 : -1, streams: 0)
+    }
+
+    func http2StreamChanged(listener: String, open: Bool) {
+        let meter = self.http2Meters(listener).streams
+        if open { meter.increment() } else { meter.decrement() }
+        self.metrics.http2Open(listener: listener, connections: 0, streams: open ? 1 : -1)
+    }
+
+    func http2DefenceFired(listener: String, defence: HTTP2Defence) {
+        self.cached(
+            &self.http2Defences,
+            "\(listener)\u{0}\(defence.rawValue)",
+            "portcullis_http2_defences_total",
+            [("listener", listener), ("reason", defence.rawValue)]
+        ).increment()
+    }
+
+    private func http2Meters(_ listener: String) -> (connections: CoreMetrics.Meter, streams: CoreMetrics.Meter) {
+        if let meters = self.http2Meters[listener] { return meters }
+        let meters = (
+            self.metrics.meter("portcullis_http2_connections_open", [("listener", listener)]),
+            self.metrics.meter("portcullis_http2_streams_open", [("listener", listener)])
+        )
+        self.http2Meters[listener] = meters
+        return meters
     }
 
     func tunnelOpened(route: String?, target: String) {

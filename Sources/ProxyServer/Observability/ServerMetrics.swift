@@ -31,6 +31,23 @@ final class ServerMetrics: Sendable {
         self.factory = factory
     }
 
+    /// Open HTTP/2 connections and streams by listener, for the admin API's status (the meters
+    /// `portcullis_http2_*_open` say the same to Prometheus).
+    private let http2OpenCounts = NIOLockedValueBox<[String: (connections: Int, streams: Int)]>([:])
+
+    func http2Open(listener: String, connections: Int, streams: Int) {
+        self.http2OpenCounts.withLockedValue { counts in
+            var entry = counts[listener] ?? (0, 0)
+            entry.connections += connections
+            entry.streams += streams
+            counts[listener] = entry
+        }
+    }
+
+    func http2OpenByListener() -> [String: (connections: Int, streams: Int)] {
+        self.http2OpenCounts.withLockedValue { $0 }
+    }
+
     func counter(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Counter {
         CoreMetrics.Counter(label: label, dimensions: dimensions, factory: self.factory)
     }

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOHTTP2
 import ProxyCore
 import ProxyTLS
 
@@ -12,6 +13,14 @@ import ProxyTLS
 ///
 /// (a plain listener: the connection handler alone). The connection handler owns the parser,
 /// the timeouts, the request guard and the serializer; the session routes and forwards.
+///
+/// A listener that takes HTTP/2 (ALPN `h2`, or `h2c: true`) starts with a ``ProtocolSwitch``
+/// instead, which puts either that HTTP/1 handler or the HTTP/2 handlers in its place:
+///
+/// ```
+/// socket ─ TLSServerHandler ─ NIOHTTP2Handler ─ HTTP2ServerConnection
+///                                  └ each stream: HTTP2StreamConnection ─▶ ForwardingSession ─▶ …
+/// ```
 enum ClientPipeline {
     /// Copies what the TLS handshake negotiated into the connection's ``ClientConnectionInfo``
     /// (so `ProxyCore` can log it without knowing about `ProxyTLS`) and counts handshakes (by
@@ -41,8 +50,26 @@ enum ClientPipeline {
                 TLSServerHandler(context: tls, logger: logger, observer: Self.recorder(info: info, metrics: metrics, listener: plan.name))
             )
         }
+        switch plan.http2Entry {
+        case .none:
+            try Self.addHTTP1(to: channel, plan: plan, loop: loop, info: info, logger: logger)
+        case .alpn, .priorKnowledge:
+            let loopBound = NIOLoopBound((plan, loop, info, logger), eventLoop: channel.eventLoop)
+            try pipeline.addHandler(
+                ProtocolSwitch(mode: plan.http2Entry == .alpn ? .alpn : .priorKnowledge) { choice, channel in
+                    let (plan, loop, info, logger) = loopBound.value
+                    switch choice {
+                    case .http1: try Self.addHTTP1(to: channel, plan: plan, loop: loop, info: info, logger: logger)
+                    case .http2: try Self.addHTTP2(to: channel, plan: plan, loop: loop, info: info, logger: logger)
+                    }
+                }
+            )
+        }
+    }
+
+    private static func addHTTP1(to channel: any Channel, plan: ListenerPlan, loop: ProxyLoop, info: ClientConnectionInfo, logger: Logger) throws {
         let settings = plan.settings
-        try pipeline.addHandler(
+        try channel.pipeline.syncOperations.addHandler(
             HTTP1ServerConnection(
                 limits: settings.limits,
                 serverHeader: settings.serverHeader,
@@ -50,5 +77,20 @@ enum ClientPipeline {
                 session: ForwardingSession(settings: settings, loop: loop, connectionInfo: info, logger: logger)
             )
         )
+    }
+
+    private static func addHTTP2(to channel: any Channel, plan: ListenerPlan, loop: ProxyLoop, info: ClientConnectionInfo, logger: Logger) throws {
+        let connection = HTTP2ServerConnection(settings: plan.settings, loop: loop, connectionInfo: info, logger: logger)
+        let loopBound = NIOLoopBound(connection, eventLoop: channel.eventLoop)
+        let http2 = NIOHTTP2Handler(
+            mode: .server,
+            eventLoop: channel.eventLoop,
+            connectionConfiguration: plan.http2.connection,
+            streamConfiguration: plan.http2.stream
+        ) { stream in
+            stream.eventLoop.makeCompletedFuture { try loopBound.value.initializeStream(stream) }
+        }
+        try channel.pipeline.syncOperations.addHandler(http2)
+        try channel.pipeline.syncOperations.addHandler(connection)
     }
 }

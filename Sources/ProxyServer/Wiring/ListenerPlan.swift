@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import NIOHTTP2
 import ProxyConfig
 import ProxyCore
 import ProxyTLS
@@ -13,6 +14,20 @@ struct ListenerPlan: Sendable {
     var tls: TLSServerContext?
     var ticketKeyRotation: TimeAmount
     var settings: ListenerSettings
+    /// How a connection comes to speak HTTP/2, if it can.
+    var http2Entry: HTTP2Entry
+    /// swift-nio-http2's configuration of the listener's HTTP/2 connections.
+    var http2: NIOHTTP2Handler.Configuration
+
+    /// How a listener's connection chooses between HTTP/1.1 and HTTP/2.
+    enum HTTP2Entry: Sendable, Equatable {
+        /// HTTP/1.1 only.
+        case none
+        /// TLS with ALPN offering `h2`: the negotiated protocol decides.
+        case alpn
+        /// Plain, `h2c: true`: the client's first bytes decide (the HTTP/2 preface or a request).
+        case priorKnowledge
+    }
 
     /// - Throws: ``TLSConfigurationError`` (naming the file) when a certificate cannot be loaded.
     /// - Parameter previous: The plans being replaced (a reload); a listener of the same name
@@ -34,6 +49,7 @@ struct ListenerPlan: Sendable {
                 tlsConfiguration.ticketKeyRotationInterval = tls.ticketKeyRotation
                 tlsConfiguration.handshakeTimeout = tls.handshakeTimeout
                 tlsConfiguration.ticketKeyFiles = tls.ticketKeyFiles
+                tlsConfiguration.applicationProtocols = tls.alpn
                 tlsContext = try TLSServerContext(
                     configuration: tlsConfiguration,
                     replacing: previous.first { $0.name == listener.name }?.tls
@@ -58,15 +74,47 @@ struct ListenerPlan: Sendable {
                 ),
                 router: Router(routes: routes)
             )
+            let entry: HTTP2Entry
+            if let tls = listener.tls, listener.protocol == .https {
+                entry = tls.alpn.contains("h2") ? .alpn : .none
+            } else {
+                entry = listener.h2c ? .priorKnowledge : .none
+            }
             return ListenerPlan(
                 name: listener.name,
                 host: listener.bind.host,
                 port: listener.bind.port,
                 tls: tlsContext,
                 ticketKeyRotation: rotation,
-                settings: settings
+                settings: settings,
+                http2Entry: entry,
+                http2: Self.http2(listener.http2)
             )
         }
+    }
+
+    /// swift-nio-http2's settings and defences from a listener's `http2` block (docs/http2.md).
+    static func http2(_ config: ListenerHTTP2) -> NIOHTTP2Handler.Configuration {
+        var connection = NIOHTTP2Handler.ConnectionConfiguration()
+        connection.initialSettings = [
+            HTTP2Setting(parameter: .maxConcurrentStreams, value: config.maxConcurrentStreams),
+            HTTP2Setting(parameter: .initialWindowSize, value: config.initialWindow),
+            HTTP2Setting(parameter: .maxFrameSize, value: config.maxFrameSize),
+            // The decoder's bound on a header block (compressed and decoded): past it, GOAWAY.
+            // A list past `limits.header_bytes` within it is answered 431 on its stream.
+            HTTP2Setting(parameter: .maxHeaderListSize, value: config.maxHeaderBlock),
+            HTTP2Setting(parameter: .enablePush, value: 0),
+        ]
+        connection.targetWindowSize = config.connectionWindow
+        connection.maximumSequentialContinuationFrames = config.maxContinuationFrames
+        connection.maximumSequentialEmptyDataFrames = config.maxEmptyDataFrames
+        connection.controlFrameRateLimit.maximumCount = config.maxControlFramesPerSecond
+        connection.controlFrameRateLimit.windowLength = .seconds(1)
+        var stream = NIOHTTP2Handler.StreamConfiguration()
+        stream.targetWindowSize = config.initialWindow
+        stream.streamResetFrameRateLimit.maximumCount = config.maxResetsPerSecond
+        stream.streamResetFrameRateLimit.windowLength = .seconds(1)
+        return NIOHTTP2Handler.Configuration(connection: connection, stream: stream)
     }
 
     /// The runtime form of a route; `nil` only for a forward to an unknown group, which

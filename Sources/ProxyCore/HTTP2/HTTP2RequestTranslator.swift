@@ -1,0 +1,193 @@
+public import NIOHPACK
+public import NIOHTTP1
+
+/// Turns an HTTP/2 request's header block into the ``ClientRequestHead`` the forwarding session
+/// takes, or refuses it (RFC 9113 §8.1.1, §8.2, §8.3). A pure function: the stream answers a
+/// refusal with its status and never forwards the request.
+///
+/// swift-nio-http2 has already checked the block (its header-block validation is on): names in
+/// lower case, no CR, LF or NUL in a value, pseudo-header fields present, once, and first, no
+/// connection-specific field. What this adds is what HTTP/1.1 on the target's side needs:
+/// - `:authority` becomes the `Host` field (first); a `host` field that names another
+///   authority, or userinfo in `:authority`, is refused;
+/// - `:path` is an origin-form target of visible ASCII (`*` for `OPTIONS`), `:method` a token:
+///   the request line written to the target cannot be split;
+/// - `cookie` crumbs are joined into one field with `; ` (§8.2.3);
+/// - `te` may only be `trailers` (and is not forwarded: it is hop-by-hop);
+/// - `content-length` is one number, and the body's framing follows from it and END_STREAM: no
+///   body, that length, or chunked to the target (a `Transfer-Encoding: chunked` field is added);
+/// - the header list within `limits.header_bytes` (431), a declared body within
+///   `limits.body_bytes` (413), and the rest of ``RequestValidator``'s rules;
+/// - `CONNECT` (a tunnel, or RFC 8441's extended form) is not offered: 405.
+public enum HTTP2RequestTranslator {
+    /// The version the session records for a request that came over HTTP/2.
+    public static let version = HTTPVersion(major: 2, minor: 0)
+
+    /// - Parameters:
+    ///   - headers: The HEADERS frame's block, as swift-nio-http2 decoded and validated it.
+    ///   - endStream: The HEADERS frame ended the stream: the request has no body.
+    /// - Throws: ``RequestRejection`` with the status to answer.
+    public static func translate(_ headers: HPACKHeaders, endStream: Bool, limits: RequestLimits) throws(RequestRejection) -> ClientRequestHead {
+        var method: String?
+        var path: String?
+        var authority: String?
+        var host: String?
+        var contentLength: Int?
+        var cookies: [String] = []
+        var expect: String?
+        var listSize = 0
+        var fields: [(String, String)] = []
+        fields.reserveCapacity(headers.count + 1)
+
+        for (name, value, _) in headers {
+            // RFC 9113 §6.5.2: a field's size is its name and value plus 32.
+            listSize += name.utf8.count + value.utf8.count + 32
+            if name.utf8.first == UInt8(ascii: ":") {
+                switch name {
+                case ":method": method = value
+                case ":path": path = value
+                case ":authority": authority = value
+                case ":scheme": break  // `X-Forwarded-Proto` says how the client reached us
+                default: throw RequestRejection(.badRequest, "unknown pseudo-header \(name)")
+                }
+                continue
+            }
+            switch name {
+            case "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade":
+                throw RequestRejection(.badRequest, "connection-specific field \(name) in an HTTP/2 request")
+            case "te":
+                guard value.lowercased() == "trailers" else {
+                    throw RequestRejection(.badRequest, "TE other than trailers in an HTTP/2 request")
+                }
+            case "host":
+                guard host == nil else { throw RequestRejection(.badRequest, "more than one Host header") }
+                host = value
+            case "cookie":
+                cookies.append(value)
+            case "content-length":
+                guard let length = Self.length(value) else {
+                    throw RequestRejection(.badRequest, "invalid Content-Length")
+                }
+                if let contentLength, contentLength != length {
+                    throw RequestRejection(.badRequest, "conflicting Content-Length values")
+                }
+                contentLength = length
+            case "expect":
+                expect = value
+            default:
+                fields.append((name, value))
+            }
+        }
+        if listSize > limits.headerBytes {
+            throw RequestRejection(.requestHeaderFieldsTooLarge, "header list of \(listSize) bytes exceeds \(limits.headerBytes)")
+        }
+        guard let method, let path else {
+            throw RequestRejection(.badRequest, "missing :method or :path")  // CONNECT has neither :path nor :scheme
+        }
+        guard HTTPSyntaxCheck.isToken(method) else { throw RequestRejection(.badRequest, "invalid :method") }
+        if method == "CONNECT" {
+            throw RequestRejection(.methodNotAllowed, "CONNECT over HTTP/2 is not offered")
+        }
+        guard HTTPSyntaxCheck.isOriginFormTarget(path) || (path == "*" && method == "OPTIONS") else {
+            throw RequestRejection(.badRequest, "invalid :path")
+        }
+        let hostValue: String
+        switch (authority, host) {
+        case (let authority?, let host?):
+            guard HTTPSyntaxCheck.isAuthority(authority), authority.lowercased() == host.lowercased() else {
+                throw RequestRejection(.badRequest, "Host differs from :authority")
+            }
+            hostValue = authority
+        case (let authority?, nil):
+            guard HTTPSyntaxCheck.isAuthority(authority) else { throw RequestRejection(.badRequest, "invalid :authority") }
+            hostValue = authority
+        case (nil, let host?):
+            guard HTTPSyntaxCheck.isAuthority(host) else { throw RequestRejection(.badRequest, "invalid Host") }
+            hostValue = host
+        case (nil, nil):
+            throw RequestRejection(.badRequest, "missing :authority and Host")
+        }
+
+        let framing: RequestBodyFraming
+        if endStream {
+            if let contentLength, contentLength != 0 {
+                throw RequestRejection(.badRequest, "Content-Length \(contentLength) on a request without a body")
+            }
+            framing = contentLength == 0 ? .contentLength(0) : .none
+        } else if let contentLength {
+            framing = .contentLength(contentLength)
+        } else {
+            framing = .chunked
+        }
+
+        var all: [(String, String)] = []
+        all.reserveCapacity(fields.count + 4)
+        all.append(("host", hostValue))
+        all.append(contentsOf: fields)
+        if !cookies.isEmpty {
+            all.append(("cookie", cookies.joined(separator: "; ")))
+        }
+        switch framing {
+        case .contentLength(let length): all.append(("content-length", String(length)))
+        case .chunked: all.append(("transfer-encoding", "chunked"))
+        case .none: break
+        }
+        var unsupportedExpect: String?
+        var expectsContinue = false
+        if let expect {
+            if expect.lowercased() == "100-continue" {
+                expectsContinue = true  // nothing to wait for: an HTTP/2 client sends its body when it will
+            } else {
+                unsupportedExpect = expect
+            }
+        }
+        let facts = RequestFacts(
+            framing: framing,
+            hostCount: 1,
+            expectsContinue: expectsContinue,
+            unsupportedExpect: unsupportedExpect,
+            keepAlive: true
+        )
+        let head = ClientRequestHead(
+            method: HTTPMethod(rawValue: method),
+            target: path,
+            version: Self.version,
+            fields: HTTPHeaders(all),
+            facts: facts
+        )
+        _ = try RequestValidator.validate(head.nioHead, facts: facts, maxBodyBytes: limits.bodyBytes)
+        return head
+    }
+
+    /// A `content-length` value: digits only, within `Int`.
+    static func length(_ value: String) -> Int? {
+        let utf8 = value.utf8
+        guard !utf8.isEmpty, utf8.count <= 18, utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+            return nil
+        }
+        return Int(value)
+    }
+}
+
+/// The byte-level checks of a request line's parts from a source other than our parser.
+enum HTTPSyntaxCheck {
+    /// RFC 9110 §5.6.2 `token`.
+    static func isToken(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy { HTTPByteClass.table[Int($0)] & HTTPByteClass.token != 0 }
+    }
+
+    /// `/` then visible ASCII (no space, no control byte, nothing above 0x7E): written into an
+    /// HTTP/1.1 request line as it is.
+    static func isOriginFormTarget(_ text: String) -> Bool {
+        text.utf8.first == UInt8(ascii: "/") && text.utf8.allSatisfy { HTTPByteClass.table[Int($0)] & HTTPByteClass.target != 0 }
+    }
+
+    /// `host[:port]` without userinfo: visible ASCII but `@`, `/`, `?`, `#`, `\`.
+    static func isAuthority(_ text: String) -> Bool {
+        !text.isEmpty
+            && text.utf8.allSatisfy { byte in
+                byte > 0x20 && byte < 0x7F && byte != UInt8(ascii: "@") && byte != UInt8(ascii: "/")
+                    && byte != UInt8(ascii: "?") && byte != UInt8(ascii: "#") && byte != UInt8(ascii: "\\")
+            }
+    }
+}

@@ -1,0 +1,44 @@
+import NIOCore
+public import NIOHPACK
+public import NIOHTTP1
+
+/// Turns the ``ClientResponseHead`` the forwarding session gives into an HTTP/2 header block:
+/// `:status` first, then the fields with lower-case names, less the connection-specific ones
+/// HTTP/2 forbids (RFC 9113 §8.2.2). A target's field lines are read back and rewritten by the
+/// listener's ``ResponseHeaderRewriter`` (hop-by-hop, stripped names, our `Server`), the path an
+/// HTTP/1 response takes when its lines cannot be copied as they are.
+public enum HTTP2ResponseTranslator {
+    public static func headers(for head: ClientResponseHead) -> HPACKHeaders {
+        var block = HPACKHeaders()
+        block.reserveCapacity(head.fields.count + 8)
+        block.add(name: ":status", value: String(head.status.code))
+        if let target = head.targetFields {
+            let rebuilt = target.rewriter.rewrite(
+                HTTPResponseHead(version: .http1_1, status: head.status, headers: RawFieldLines.headers(of: target.block)),
+                clientVersion: .http1_1
+            )
+            Self.add(rebuilt.headers, to: &block)
+        }
+        Self.add(head.fields, to: &block)
+        return block
+    }
+
+    /// Trailers from a target, as a header block (no pseudo-header fields).
+    public static func trailers(_ fields: HTTPHeaders) -> HPACKHeaders {
+        var block = HPACKHeaders()
+        Self.add(fields, to: &block)
+        return block
+    }
+
+    private static func add(_ fields: HTTPHeaders, to block: inout HPACKHeaders) {
+        for (name, value) in fields {
+            let lower = name.lowercased()
+            switch lower {
+            case "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te":
+                continue
+            default:
+                block.add(name: lower, value: value)
+            }
+        }
+    }
+}

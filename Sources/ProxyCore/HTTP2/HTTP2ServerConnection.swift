@@ -1,0 +1,181 @@
+public import Logging
+public import NIOCore
+public import NIOHTTP2
+
+/// The connection-level part of an HTTP/2 client connection, after swift-nio-http2's handler
+/// (which owns frames, HPACK, flow control and the stream multiplexer):
+///
+/// ```
+/// [TLSServerHandler,] NIOHTTP2Handler ─ HTTP2ServerConnection      (each stream: HTTP2StreamConnection)
+/// ```
+///
+/// - gives each new stream its ``HTTP2StreamConnection`` and ``ForwardingSession`` with the
+///   listener's current settings (a reload's ``ListenerReloadedEvent`` changes them for the
+///   streams that follow; a stream in flight finishes as it began);
+/// - counts its open streams, closes the connection after `limits.idle_timeout` without one;
+/// - shuts down gracefully: on ``ChannelShouldQuiesceEvent`` (shutdown, a listener removed) a
+///   GOAWAY names the last stream it took, those streams finish, then the connection closes;
+/// - counts what swift-nio-http2 reports (``HTTP2Defence``) and closes the connection after a
+///   connection error (swift-nio-http2 has sent the GOAWAY with its code by then).
+public final class HTTP2ServerConnection: ChannelDuplexHandler {
+    public typealias InboundIn = HTTP2Frame
+    public typealias InboundOut = HTTP2Frame
+    public typealias OutboundIn = HTTP2Frame
+    public typealias OutboundOut = HTTP2Frame
+
+    private var settings: ListenerSettings
+    private let loop: ProxyLoop
+    private let connectionInfo: ClientConnectionInfo
+    private let logger: Logger
+    private var context: ChannelHandlerContext?
+    private var clientAddress: String?
+    private var counted = false
+    private var openStreams = 0
+    private var lastStreamID = HTTP2StreamID(0)
+    private var goingAway = false
+    private var idleTimer: LazyTimer?
+
+    public init(settings: ListenerSettings, loop: ProxyLoop, connectionInfo: ClientConnectionInfo, logger: Logger) {
+        self.settings = settings
+        self.loop = loop
+        self.connectionInfo = connectionInfo
+        self.logger = logger
+    }
+
+    /// Sets up a stream channel the multiplexer opened for a client's stream (on this loop).
+    public func initializeStream(_ channel: any Channel) throws {
+        let session = ForwardingSession(settings: self.settings, loop: self.loop, connectionInfo: self.connectionInfo, logger: self.logger)
+        let listener = self.settings.name
+        let observer = self.loop.observer
+        try channel.pipeline.syncOperations.addHandler(
+            HTTP2StreamConnection(
+                limits: self.settings.limits,
+                serverHeader: self.settings.serverHeader,
+                timers: self.loop.timers,
+                session: session,
+                clientAddress: self.clientAddress,
+                onDefence: { defence in observer?.http2DefenceFired(listener: listener, defence: defence) }
+            )
+        )
+    }
+
+    // MARK: Channel events
+
+    public func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        self.idleTimer = LazyTimer(timers: self.loop.timers) {
+            guard let context = self.context, self.openStreams == 0 else { return }
+            self.goAway(context: context)
+        }
+        if context.channel.isActive {
+            self.started(context: context)
+        }
+    }
+
+    public func handlerRemoved(context: ChannelHandlerContext) {
+        self.stopped()
+        self.idleTimer?.cancel()
+        self.idleTimer = nil
+        self.context = nil
+    }
+
+    public func channelActive(context: ChannelHandlerContext) {
+        self.started(context: context)
+        context.fireChannelActive()
+    }
+
+    public func channelInactive(context: ChannelHandlerContext) {
+        self.stopped()
+        self.idleTimer?.disarm()
+        context.fireChannelInactive()
+    }
+
+    public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch event {
+        case let created as NIOHTTP2StreamCreatedEvent:
+            self.openStreams += 1
+            if created.streamID > self.lastStreamID { self.lastStreamID = created.streamID }
+            self.idleTimer?.disarm()
+            self.loop.observer?.http2StreamChanged(listener: self.settings.name, open: true)
+        case is StreamClosedEvent:
+            self.openStreams = max(0, self.openStreams - 1)
+            self.loop.observer?.http2StreamChanged(listener: self.settings.name, open: false)
+            if self.openStreams == 0 {
+                if self.goingAway {
+                    self.closeAfterGoAway(context: context)
+                } else {
+                    self.idleTimer?.arm(in: self.settings.limits.idleTimeout)
+                }
+            }
+        case let reloaded as ListenerReloadedEvent:
+            self.settings = reloaded.settings
+        case is ChannelShouldQuiesceEvent:
+            self.goAway(context: context)
+        case let event as ChannelEvent where event == .inputClosed:
+            self.goAway(context: context)  // the client sends no more: answer what it asked, then close
+        default:
+            break
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    public func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        let (defence, closes) = HTTP2Defence.classify(error)
+        self.loop.observer?.http2DefenceFired(listener: self.settings.name, defence: defence)
+        if closes {
+            self.logger.notice(
+                "HTTP/2 connection error; closing",
+                metadata: [
+                    "client": "\(self.clientAddress ?? "unknown")", "listener": "\(self.settings.name)",
+                    "reason": "\(defence.rawValue)", "error": "\(error)",
+                ]
+            )
+            context.close(promise: nil)
+        }
+    }
+
+    // MARK: Lifecycle
+
+    private func started(context: ChannelHandlerContext) {
+        guard !self.counted else { return }
+        self.counted = true
+        self.clientAddress = context.channel.remoteAddress?.ipAddress
+        self.loop.observer?.http2ConnectionChanged(listener: self.settings.name, open: true)
+        self.idleTimer?.arm(in: self.settings.limits.idleTimeout)
+    }
+
+    private func stopped() {
+        guard self.counted else { return }
+        self.counted = false
+        self.loop.observer?.http2ConnectionChanged(listener: self.settings.name, open: false)
+    }
+
+    /// GOAWAY naming the last stream taken (NO_ERROR): those finish, later ones are refused,
+    /// and the connection closes when none is open.
+    private func goAway(context: ChannelHandlerContext) {
+        guard !self.goingAway else { return }
+        self.goingAway = true
+        if self.openStreams == 0 {
+            self.closeAfterGoAway(context: context)
+        } else {
+            context.writeAndFlush(self.wrapOutboundOut(self.goAwayFrame), promise: nil)
+        }
+    }
+
+    private var goAwayFrame: HTTP2Frame {
+        HTTP2Frame(streamID: .rootStream, payload: .goAway(lastStreamID: self.lastStreamID, errorCode: .noError, opaqueData: nil))
+    }
+
+    /// Closes once the (final) GOAWAY, and so every frame before it, has gone out: a close at
+    /// once would drop the last stream's last frames.
+    private func closeAfterGoAway(context: ChannelHandlerContext) {
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(self.wrapOutboundOut(self.goAwayFrame), promise: written)
+        written.futureResult.assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
+    }
+}
+
+@available(*, unavailable)
+extension HTTP2ServerConnection: Sendable {}
