@@ -90,23 +90,16 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
         context.fireChannelInactive()
     }
 
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .goAway = self.unwrapInboundIn(data).payload {
+            // The client opens no more streams: answer those it has, then close.
+            self.goAway(context: context)
+        }
+        context.fireChannelRead(data)
+    }
+
     public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch event {
-        case let created as NIOHTTP2StreamCreatedEvent:
-            self.openStreams += 1
-            if created.streamID > self.lastStreamID { self.lastStreamID = created.streamID }
-            self.idleTimer?.disarm()
-            self.loop.observer?.http2StreamChanged(listener: self.settings.name, open: true)
-        case is StreamClosedEvent:
-            self.openStreams = max(0, self.openStreams - 1)
-            self.loop.observer?.http2StreamChanged(listener: self.settings.name, open: false)
-            if self.openStreams == 0 {
-                if self.goingAway {
-                    self.closeAfterGoAway(context: context)
-                } else {
-                    self.idleTimer?.arm(in: self.settings.limits.idleTimeout)
-                }
-            }
         case let reloaded as ListenerReloadedEvent:
             self.settings = reloaded.settings
         case is ChannelShouldQuiesceEvent:
@@ -131,6 +124,46 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
                 ]
             )
             context.close(promise: nil)
+        }
+    }
+
+    // MARK: Streams
+
+    /// swift-nio-http2's multiplexer opened a stream (the client's HEADERS).
+    func streamOpened(_ id: HTTP2StreamID) {
+        self.openStreams += 1
+        if id > self.lastStreamID { self.lastStreamID = id }
+        self.idleTimer?.disarm()
+        self.loop.observer?.http2StreamChanged(listener: self.settings.name, open: true)
+    }
+
+    /// A stream closed (both sides ended, or reset).
+    func streamClosed(_ id: HTTP2StreamID) {
+        self.openStreams = max(0, self.openStreams - 1)
+        self.loop.observer?.http2StreamChanged(listener: self.settings.name, open: false)
+        guard self.openStreams == 0, let context = self.context else { return }
+        if self.goingAway {
+            self.closeAfterGoAway(context: context)
+        } else {
+            self.idleTimer?.arm(in: self.settings.limits.idleTimeout)
+        }
+    }
+
+    /// What swift-nio-http2 calls as streams open and close (its inline multiplexer reports
+    /// them here, not as pipeline events).
+    public var streamDelegate: any NIOHTTP2StreamDelegate {
+        StreamEvents(connection: NIOLoopBound(self, eventLoop: self.loop.eventLoop))
+    }
+
+    private struct StreamEvents: NIOHTTP2StreamDelegate {
+        let connection: NIOLoopBound<HTTP2ServerConnection>
+
+        func streamCreated(_ id: HTTP2StreamID, channel: any Channel) {
+            self.connection.value.streamOpened(id)
+        }
+
+        func streamClosed(_ id: HTTP2StreamID, channel: any Channel) {
+            self.connection.value.streamClosed(id)
         }
     }
 

@@ -86,7 +86,8 @@ enum ClientPipeline {
             mode: .server,
             eventLoop: channel.eventLoop,
             connectionConfiguration: plan.http2.connection,
-            streamConfiguration: plan.http2.stream
+            streamConfiguration: plan.http2.stream,
+            streamDelegate: connection.streamDelegate
         ) { stream in
             stream.eventLoop.makeCompletedFuture { try loopBound.value.initializeStream(stream) }
         }
