@@ -6,11 +6,13 @@ import Testing
 /// proxy on an ephemeral port, which forwards to an in-process target.
 @Suite(.serialized)
 struct ProxyIntegrationTests {
-    @Test func getPassesThroughAndBackendIdentityIsGone() async throws {
+    /// Over HTTP/1.1 and over HTTP/2 (ALPN offers both; curl takes h2 unless told otherwise).
+    @Test(arguments: [("--http1.1", "HTTP/1.1"), ("--http2", "HTTP/2")])
+    func getPassesThroughAndBackendIdentityIsGone(flag: String, version: String) async throws {
         let fixture = try await ProxyFixture.start()
-        let result = try await fixture.curl(["--include", "\(fixture.url)/"])
+        let result = try await fixture.curl([flag, "--include", "\(fixture.url)/"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.hasPrefix("HTTP/1.1 200"))
+        #expect(result.stdout.hasPrefix("\(version) 200"))
         #expect(result.stdout.hasSuffix("\r\n\r\nhello"))
         let lower = result.stdout.lowercased()
         #expect(!lower.contains("backendserver"))
@@ -80,13 +82,14 @@ struct ProxyIntegrationTests {
         await fixture.stop()
     }
 
-    @Test func deadBackendIs502WithoutAddress() async throws {
+    @Test(arguments: [("--http1.1", "HTTP/1.1"), ("--http2", "HTTP/2")])
+    func deadBackendIs502WithoutAddress(flag: String, version: String) async throws {
         let dead = try DeadPort()
         let deadPort = dead.port
         let fixture = try await ProxyFixture.start(targetPort: deadPort)
         defer { withExtendedLifetime(dead) {} }
-        let result = try await fixture.curl(["--include", "\(fixture.url)/"])
-        #expect(result.stdout.hasPrefix("HTTP/1.1 502"))
+        let result = try await fixture.curl([flag, "--include", "\(fixture.url)/"])
+        #expect(result.stdout.hasPrefix("\(version) 502"))
         #expect(!result.stdout.contains("127.0.0.1"))
         #expect(!result.stdout.contains(String(deadPort)))
         await fixture.stop()

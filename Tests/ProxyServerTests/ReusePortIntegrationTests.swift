@@ -10,7 +10,7 @@ struct ReusePortIntegrationTests {
         #expect(sockets == 2, "\(sockets) listening sockets on \(fixture.port)")  // event_loops: 2
         // A new connection per request, so the kernel spreads them over both sockets.
         let requests = (0..<30).flatMap { _ in ["-o", "/dev/null", "\(fixture.url)/"] }
-        let result = try await fixture.curl(["-H", "Connection: close", "-w", "%{http_code} %{num_connects}\\n"] + requests)
+        let result = try await fixture.curl(["--http1.1", "-H", "Connection: close", "-w", "%{http_code} %{num_connects}\\n"] + requests)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.split(separator: "\n") == Array(repeating: "200 1", count: 30))  // each on a new connection
         await fixture.stop()

@@ -113,6 +113,11 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
     }
 
     public func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is NIOHTTP2Errors.IOOnClosedConnection {
+            // A frame after the connection quiesced (its last stream done after our GOAWAY): the
+            // connection is closing already.
+            return
+        }
         let (defence, closes) = HTTP2Defence.classify(error)
         self.loop.observer?.http2DefenceFired(listener: self.settings.name, defence: defence)
         if closes {
@@ -123,6 +128,7 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
                     "reason": "\(defence.rawValue)", "error": "\(error)",
                 ]
             )
+            context.flush()  // what was written before the error (swift-nio-http2's GOAWAY) goes first
             context.close(promise: nil)
         }
     }

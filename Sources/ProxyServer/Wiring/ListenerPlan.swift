@@ -98,13 +98,19 @@ struct ListenerPlan: Sendable {
         var connection = NIOHTTP2Handler.ConnectionConfiguration()
         connection.initialSettings = [
             HTTP2Setting(parameter: .maxConcurrentStreams, value: config.maxConcurrentStreams),
-            HTTP2Setting(parameter: .initialWindowSize, value: config.initialWindow),
             HTTP2Setting(parameter: .maxFrameSize, value: config.maxFrameSize),
             // The decoder's bound on a header block (compressed and decoded): past it, GOAWAY.
             // A list past `limits.header_bytes` within it is answered 431 on its stream.
             HTTP2Setting(parameter: .maxHeaderListSize, value: config.maxHeaderBlock),
             HTTP2Setting(parameter: .enablePush, value: 0),
         ]
+        // A window above the RFC's 64 KiB default is announced; a smaller one is not: a client may
+        // send 64 KiB on a stream before our SETTINGS arrive, and swift-nio-http2 would subtract
+        // the difference from such a stream's target and never open its window again (decision
+        // 0017). Below 64 KiB the stream's window is kept at the target by WINDOW_UPDATEs alone.
+        if config.initialWindow > 65_535 {
+            connection.initialSettings.append(HTTP2Setting(parameter: .initialWindowSize, value: config.initialWindow))
+        }
         connection.targetWindowSize = config.connectionWindow
         connection.maximumSequentialContinuationFrames = config.maxContinuationFrames
         connection.maximumSequentialEmptyDataFrames = config.maxEmptyDataFrames

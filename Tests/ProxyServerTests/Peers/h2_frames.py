@@ -122,7 +122,8 @@ class Conn:
             if until and until(seen):
                 break
         satisfied = until is not None and until(seen)
-        seen["closed"] = self.closed or (not satisfied and self.is_closed())
+        # After a GOAWAY the server closes: wait for that; otherwise only when nothing was awaited.
+        seen["closed"] = self.closed or ((not satisfied or seen["goaway"] is not None) and self.is_closed())
         return seen
 
     def wait_for_settings_ack(self, timeout=5):
@@ -299,6 +300,19 @@ def main():
         print(json.dumps({"status": {str(k): v for k, v in seen["status"].items()},
                           "data": {str(k): v for k, v in seen["data"].items()},
                           "ended": sorted(seen["ended"])}), flush=True)
+    elif scenario == "in-flight":
+        # A slow request in flight while the server shuts down: prints "sent", then what came.
+        c = Conn(host, port, ca)
+        c.send(c.request(1, arg or "/slow?ms=1500"))
+        print("sent", flush=True)
+        seen = c.collect(15, until=lambda s: 1 in s["ended"] and s["goaway"])
+        report(seen)
+    elif scenario == "idle":
+        c = Conn(host, port, ca)
+        c.send(c.request(1, "/"))
+        started = time.time()
+        seen = c.collect(float(arg or 10), until=lambda s: s["goaway"])
+        report(seen, goaway_after=round(time.time() - started, 1))
     else:
         print(json.dumps({"error": f"unknown scenario {scenario}"}))
         sys.exit(2)

@@ -63,9 +63,9 @@ struct ProxyFixture {
     var url: String { "https://localhost:\(self.port)" }
 
     /// Runs curl against the proxy, trusting only the fixture's CA.
-    func curl(_ arguments: [String], timeout: TimeInterval = 60) async throws -> ProcessResult {
+    func curl(_ arguments: [String], timeout: TimeInterval = 60, stdin: String? = nil) async throws -> ProcessResult {
         let curl = try require(which("curl"), "curl")
-        return try await run(curl, ["--silent", "--show-error", "--cacert", self.certificates.caCertificate] + arguments, timeout: timeout)
+        return try await run(curl, ["--silent", "--show-error", "--cacert", self.certificates.caCertificate] + arguments, timeout: timeout, stdin: stdin)
     }
 }
 
