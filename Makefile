@@ -12,10 +12,14 @@ SWIFT_FLAGS ?= -Xswiftc -warnings-as-errors
 WHOLE_PROGRAM_FLAGS ?= -Xswiftc -cross-module-optimization --experimental-lto-mode=full
 RELEASE_FLAGS ?= -c release $(SWIFT_FLAGS) -Xswiftc -enforce-exclusivity=unchecked --static-swift-stdlib \
 	$(WHOLE_PROGRAM_FLAGS)
-APT_PACKAGES ?= libssl-dev pkg-config curl openssl ca-certificates python3 python3-pip
+APT_PACKAGES ?= libssl-dev pkg-config curl openssl ca-certificates python3 python3-pip nghttp2-client
 # The WebSocket peers of the tests and of the benchmark (Tests/ProxyServerTests/Peers/, bench/ws_load.py)
 # use Python's `websockets` package, this version, installed with pip when it is missing.
 WEBSOCKETS_VERSION ?= 17.4
+# The HTTP/2 frame-level peer of the tests (Tests/ProxyServerTests/Peers/h2_frames.py) uses the
+# `hpack` package that comes with Python's `h2`, this version; nghttp and h2load come from apt
+# (nghttp2-client).
+H2_VERSION ?= 4.3.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CERTS_DIR ?= certs
 BIN := .build/release/portcullis
@@ -36,12 +40,17 @@ deps:
 	fi
 	@command -v $(SWIFT) >/dev/null || { echo "swift not found: install Swift 6.x (https://swift.org/install)"; exit 1; }
 
-## python-deps: Python's websockets package (pinned) for the WebSocket peers, through pip when missing
+## python-deps: Python's websockets and h2 packages (pinned) for the test peers, through pip when missing
 python-deps:
 	@python3 -c 'import sys, websockets.asyncio.server; sys.exit(int(websockets.__version__.split(".")[0]) < 13)' 2>/dev/null || { \
 	  echo "installing: websockets==$(WEBSOCKETS_VERSION) (pip)"; \
 	  python3 -m pip install --quiet --disable-pip-version-check "websockets==$(WEBSOCKETS_VERSION)" || \
 	  python3 -m pip install --quiet --disable-pip-version-check --break-system-packages "websockets==$(WEBSOCKETS_VERSION)"; \
+	}
+	@python3 -c 'import h2, hpack' 2>/dev/null || { \
+	  echo "installing: h2==$(H2_VERSION) (pip)"; \
+	  python3 -m pip install --quiet --disable-pip-version-check "h2==$(H2_VERSION)" || \
+	  python3 -m pip install --quiet --disable-pip-version-check --break-system-packages "h2==$(H2_VERSION)"; \
 	}
 
 ## build: release build of the portcullis executable

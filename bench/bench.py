@@ -42,12 +42,12 @@ WS_LOAD = os.path.join(BENCH, "ws_load.py")
 SMALL_BODY = b"Portcullis bench backend: a fixed response body of 64 bytes....\n"
 ONE_MIB = 1 << 20
 
-# Each proxy: HTTPS with tickets, HTTPS without tickets (full handshakes), plain HTTP, and HTTPS
-# to the WebSocket echo target.
+# Each proxy: HTTPS with tickets, HTTPS without tickets (full handshakes), plain HTTP, HTTPS
+# to the WebSocket echo target, and HTTPS with HTTP/2 (ALPN h2) and tickets.
 PROXY_PORTS = {
-    "portcullis": {"tls": 18401, "tls_full": 18402, "http": 18403, "ws": 18404},
-    "nginx": {"tls": 18411, "tls_full": 18412, "http": 18413, "ws": 18414},
-    "haproxy": {"tls": 18421, "tls_full": 18422, "http": 18423, "ws": 18424},
+    "portcullis": {"tls": 18401, "tls_full": 18402, "http": 18403, "ws": 18404, "h2": 18405},
+    "nginx": {"tls": 18411, "tls_full": 18412, "http": 18413, "ws": 18414, "h2": 18415},
+    "haproxy": {"tls": 18421, "tls_full": 18422, "http": 18423, "ws": 18424, "h2": 18425},
 }
 PROXIES = ["portcullis", "nginx", "haproxy"]
 LABEL = {"portcullis": "Portcullis", "nginx": "nginx", "haproxy": "HAProxy", "backend": "backend"}
@@ -64,7 +64,9 @@ HS_CLIENTS = 16          # h2load, one request per connection
 IDLE_CONCURRENCY = 100   # handshakes in flight while opening idle connections
 WS_CONNECTIONS = 50      # ws_load.py: WebSocket tunnels, one 64 B message in flight on each
 WS_MESSAGE_BYTES = 64
-SCENARIOS = ["https-ka", "https-full", "https-resume", "https-1m", "http-ka", "wss-echo"]
+H2_CONNECTIONS = 10      # h2load over HTTP/2, small responses: connections ...
+H2_STREAMS = 10          # ... and concurrent streams on each (100 requests in flight)
+SCENARIOS = ["https-ka", "h2", "https-full", "https-resume", "https-1m", "http-ka", "wss-echo"]
 OTHER_CPU_WARN = 0.20    # cores used by processes other than ours during a run
 
 
@@ -447,6 +449,20 @@ def server_temp_key(port: int) -> str:
     return m.group(1).strip() if m else "?"
 
 
+def h2_once(port: int) -> dict:
+    """Two requests on one connection offering h2 and http/1.1: does ALPN choose h2, and are both
+    answered 2xx over it?"""
+    r = run(["h2load", "-c", "1", "-m", "2", "-n", "2", f"https://{HOST}:{port}/"], timeout=20)
+    proto = h2_protocol(r.stdout)
+    if proto != "h2":
+        return {"ok": False, "error": f"ALPN chose {proto or 'nothing'}, not h2 " + (r.stderr or "")[-200:]}
+    m = re.search(r"status codes: (\d+) 2xx", r.stdout)
+    ok2xx = int(m.group(1)) if m else 0
+    if ok2xx != 2:
+        return {"ok": False, "error": f"{ok2xx} of 2 requests answered 2xx"}
+    return {"ok": True}
+
+
 def check_proxy(name: str) -> dict:
     ports = PROXY_PORTS[name]
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -480,6 +496,10 @@ def check_proxy(name: str) -> dict:
     info["websocket"] = bool(ws.get("ok"))
     if not ws.get("ok"):
         problems.append(f"WebSocket over HTTPS: {ws.get('error', 'failed')}")
+    h2 = h2_once(ports["h2"])
+    info["h2"] = h2["ok"]
+    if not h2["ok"]:
+        problems.append(f"HTTP/2 over HTTPS: {h2['error']}")
     info["group"] = server_temp_key(ports["tls"])
     info["problems"] = problems
     return info
@@ -552,6 +572,136 @@ def h2load(url: str, requests: int, timeout: float) -> dict:
     res["rps"] = ok2xx / res["seconds"] if res["seconds"] else 0.0
     res["errors"] = int(m2.group(1)) - ok2xx
     return res
+
+
+def h2_protocol(output: str):
+    """The application protocol h2load reports (what ALPN chose on its first connection), or None.
+
+    h2load offers h2 and http/1.1 and falls back to HTTP/1.1 without a word of warning beyond
+    this line, so every HTTP/2 run looks for it."""
+    m = re.search(r"^Application protocol: (\S+)", output, re.M)
+    return m.group(1) if m else None
+
+
+class H2Run:
+    """h2load over HTTP/2 through one proxy, in timing mode: `prepare` starts it and returns once
+    its warm-up is over on every client thread (TLS handshakes and the first requests, which
+    h2load does not count: they are left out of the proxy's CPU time too); calling it waits out
+    the `duration` s of counted requests.
+
+    H2_CONNECTIONS connections with H2_STREAMS concurrent `GET /` streams each; h2load opens a
+    stream as soon as one ends. Timing mode (-D) ends normally with HTTP/2 (it is
+    `Connection: close` that keeps h2load 1.52's from ending, see h2load()), so there is no N to
+    size; h2load's counts and its req/s cover the main duration only, hence the CPU window that
+    matches it. Bounded: the warm-up must end within `warmup` + 30 s and the run within
+    `duration` + 30 s, or h2load is killed (by its PID). The run fails, at once, if ALPN chose
+    anything but h2.
+    """
+
+    def __init__(self, port: int, duration: int, warmup: int):
+        self.duration, self.warmup = duration, warmup
+        self.argv = ["h2load", "-t", str(CLIENT_THREADS), "-c", str(H2_CONNECTIONS), "-m", str(H2_STREAMS),
+                     "-D", str(duration), "--warm-up-time", str(warmup), f"https://{HOST}:{port}/"]
+        self.tool = " ".join(self.argv[:-1])
+        self.proc = None
+        self.buf = b""
+        self.lines = []
+        self.ended = False
+
+    def prepare(self):
+        """None once every client thread is in its main duration, else the failed result."""
+        # stderr joined to stdout: h2load's phase messages and its summary in one ordered stream.
+        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + self.warmup + 30
+        started = 0
+        while started < CLIENT_THREADS:
+            line = self._line(deadline)
+            if line is None:
+                return self._failed("h2load ended or its main duration did not start within "
+                                    f"{self.warmup + 30} s")
+            proto = h2_protocol(line)
+            if proto is not None and proto != "h2":
+                return self._failed(f"ALPN chose {proto}, not h2: this would measure HTTP/1.1")
+            if line.startswith("Main benchmark duration is started"):
+                started += 1
+        return None
+
+    def __call__(self) -> dict:
+        deadline = time.monotonic() + self.duration + 30
+        while self._line(deadline) is not None:
+            pass
+        if not self.ended:
+            return self._failed(f"h2load did not end within {self.duration + 30} s")
+        rc = self.finish()
+        out = "\n".join(self.lines)
+        res = {"tool": self.tool, "ok": rc == 0}
+        proto = h2_protocol(out)
+        m2 = re.search(r"requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, "
+                       r"(\d+) errored, (\d+) timeout", out)
+        m3 = re.search(r"status codes: (\d+) 2xx", out)
+        if proto != "h2" or not m2:
+            if proto is None:
+                error = "h2load reported no application protocol (no connection made?)"
+            elif proto != "h2":
+                error = f"ALPN chose {proto}, not h2: this measured HTTP/1.1"
+            else:
+                error = "no summary from h2load"
+            res.update(ok=False, error=f"{error}; h2load said: {out[-300:]}")
+            return res
+        if rc != 0:
+            res["error"] = f"h2load exited with status {rc}"
+        ok2xx = int(m3.group(1)) if m3 else 0
+        # Timing mode: h2load counts requests of the main duration only, `duration` s exactly.
+        res["seconds"] = float(self.duration)
+        res["requests"] = ok2xx
+        res["rps"] = ok2xx / self.duration
+        # Streams still open when the duration ends are dropped uncounted (not errors); streams
+        # answered other than 2xx are `done` but not 2xx; a failed connection's are `failed`.
+        res["errors"] = max(int(m2.group(3)) - ok2xx, int(m2.group(5)))
+        return res
+
+    def _line(self, deadline):
+        """h2load's next line, or None at its end (self.ended) or at the deadline.
+
+        Its own line buffer over the pipe, not read_line(): h2load can write several lines in one
+        go, and select() does not see lines a buffered reader already holds."""
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self.buf:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                return None
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                self.ended = True
+                if not self.buf:
+                    return None
+                self.buf += b"\n"
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        text = line.decode("utf-8", "replace")
+        self.lines.append(text)
+        return text
+
+    def _failed(self, error: str) -> dict:
+        self.finish(kill=True)
+        tail = "\n".join(self.lines)[-300:]
+        return {"ok": False, "tool": self.tool, "error": f"{error}; h2load said: {tail}"}
+
+    def finish(self, kill: bool = False) -> int:
+        """Waits for h2load to exit (killing it, by its PID, at once or after 10 s); its status."""
+        if self.proc is None:
+            return -9
+        if kill and self.proc.poll() is None:
+            self.proc.kill()
+        try:
+            rc = self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait(timeout=5)
+        self.proc.stdout.close()
+        self.proc = None
+        return rc
 
 
 def parse_json_line(line):
@@ -712,6 +862,8 @@ class Bench:
             return lambda: wrk(f"http://{HOST}:{ports['http']}/", KA_CONNECTIONS, duration)
         if scenario == "wss-echo":
             return WebSocketRun(ports["ws"], duration)
+        if scenario == "h2":
+            return H2Run(ports["h2"], duration, self.cfg["warmup"])
         port = ports["tls_full"] if scenario == "https-full" else ports["tls"]
         key = (workers, target, scenario)
         n = int(min(200000, max(300, self.rates.get(key, 500) * duration)))
@@ -750,11 +902,13 @@ class Bench:
                 self.checks[workers][name] = info
                 log(f"  check {name:<10} {info.get('version')} {info.get('cipher')} {info.get('group')} "
                     f"resume(tickets)={info.get('resumes_with_tickets')} "
-                    f"resume(no tickets)={info.get('resumes_without_tickets')} websocket={info.get('websocket')}"
+                    f"resume(no tickets)={info.get('resumes_without_tickets')} websocket={info.get('websocket')} "
+                    f"h2={info.get('h2')}"
                     + (f"  PROBLEMS: {info['problems']}" if info["problems"] else ""))
                 for p in info["problems"]:
                     self.notes.append(f"{LABEL[name]} at {workers} worker(s): {p}")
-            # Warm-up, which also estimates the handshake rates that size the h2load runs.
+            # Warm-up, which also estimates the handshake rates that size the h2load runs. (The h2
+            # scenario warms up inside each of its runs: h2load's --warm-up-time.)
             log("  warm-up")
             for name in names:
                 ports = PROXY_PORTS[name]
@@ -880,6 +1034,9 @@ SCENARIO_ROWS = [
         ("rps", "req/s", "{:,.0f}", "higher"),
         ("p50_ms", "p50 latency, ms", "{:.2f}", "lower"),
         ("p99_ms", "p99 latency, ms", "{:.2f}", "lower"),
+        ("cpu_us_per_req", "CPU µs / request", "{:.1f}", "lower")]),
+    ("h2", f"HTTP/2, {H2_CONNECTIONS} connections × {H2_STREAMS} streams, 64 B body", [
+        ("rps", "req/s", "{:,.0f}", "higher"),
         ("cpu_us_per_req", "CPU µs / request", "{:.1f}", "lower")]),
     ("https-full", "Full TLS handshake + request", [
         ("rps", "handshakes/s", "{:,.0f}", "higher"),
@@ -1040,6 +1197,10 @@ def render(bench: Bench, info: dict, speed: dict, started: str, elapsed: float) 
             ("HTTPS keep-alive p99 ≤ nginx", med("https-ka", "p99_ms", "portcullis"), med("https-ka", "p99_ms", "nginx"), 1.0, "le"),
             ("Full handshake CPU ≤ 1.05× nginx", med("https-full", "cpu_us_per_req", "portcullis"),
              med("https-full", "cpu_us_per_req", "nginx"), 1.05, "le"),
+            ("h2 CPU per request ≤ nginx's", med("h2", "cpu_us_per_req", "portcullis"),
+             med("h2", "cpu_us_per_req", "nginx"), 1.0, "le"),
+            ("h2 CPU per request ≤ Portcullis's own https-ka CPU per request", med("h2", "cpu_us_per_req", "portcullis"),
+             med("https-ka", "cpu_us_per_req", "portcullis"), 1.0, "le"),
             ("1 MiB response CPU ≤ 1.0× nginx", med("https-1m", "cpu_us_per_req", "portcullis"),
              med("https-1m", "cpu_us_per_req", "nginx"), 1.0, "le"),
             ("RSS with idle TLS connections ≤ 1.5× nginx", mem.get("portcullis", {}).get("rss_kib_idle"),
@@ -1055,8 +1216,10 @@ def render(bench: Bench, info: dict, speed: dict, started: str, elapsed: float) 
             parts.append(f"{name}: {'**met**' if met else 'missed'} ({r:.2f}×)")
         L.append(f"Targets (issue 3) at {workers} worker{'s' if workers > 1 else ''}: " + "; ".join(parts) + ".")
         L.append("")
-    L.append("Client settings: " + "; ".join(sorted({r["tool"] for r in bench.results if r.get("tool")})) +
-             f" (h2load's N is sized from the last measured rate to last about {cfg['duration']} s).")
+    tools = sorted({r["tool"] for r in bench.results if r.get("tool")})
+    sized = f" (h2load's N is sized from the last measured rate to last about {cfg['duration']} s)" \
+        if any("-n N" in t for t in tools) else ""
+    L.append("Client settings: " + "; ".join(tools) + sized + ".")
     return "\n".join(L)
 
 

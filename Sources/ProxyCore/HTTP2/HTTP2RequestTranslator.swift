@@ -81,13 +81,13 @@ public enum HTTP2RequestTranslator {
         if listSize > limits.headerBytes {
             throw RequestRejection(.requestHeaderFieldsTooLarge, "header list of \(listSize) bytes exceeds \(limits.headerBytes)")
         }
-        guard let method, let path else {
-            throw RequestRejection(.badRequest, "missing :method or :path")  // CONNECT has neither :path nor :scheme
-        }
-        guard HTTPSyntaxCheck.isToken(method) else { throw RequestRejection(.badRequest, "invalid :method") }
         if method == "CONNECT" {
             throw RequestRejection(.methodNotAllowed, "CONNECT over HTTP/2 is not offered")
         }
+        guard let method, let path else {
+            throw RequestRejection(.badRequest, "missing :method or :path")
+        }
+        guard HTTPSyntaxCheck.isToken(method) else { throw RequestRejection(.badRequest, "invalid :method") }
         guard HTTPSyntaxCheck.isOriginFormTarget(path) || (path == "*" && method == "OPTIONS") else {
             throw RequestRejection(.badRequest, "invalid :path")
         }
