@@ -32,9 +32,12 @@ CALLGRIND_DIR = os.path.join(bench.OUT, "callgrind")
 
 SCENARIOS = [
     # name, port key, h2load arguments, requests
-    ("plain HTTP keep-alive", "http", [], 4000),
-    ("HTTPS keep-alive", "tls", [], 4000),
-    ("full TLS handshake + request", "tls_full", ["-H", "Connection: close"], 1000),
+    ("plain HTTP keep-alive", "http", ["--h1", "-c", "10"], 4000),
+    ("HTTPS keep-alive", "tls", ["--h1", "-c", "10"], 4000),
+    ("full TLS handshake + request", "tls_full", ["--h1", "-c", "10", "-H", "Connection: close"], 1000),
+    # HTTP/2 (ALPN h2, checked): one connection, 10 streams in flight, as `make bench`'s h2
+    # scenario has on each of its connections.
+    ("HTTP/2, 1 connection × 10 streams", "h2", ["-c", "1", "-m", "10"], 4000),
 ]
 
 
@@ -64,8 +67,12 @@ def nginx_argv() -> list:
 
 
 def h2load(url: str, extra: list, count: int) -> int:
-    r = subprocess.run(["h2load", "--h1", "-c", "10", "-n", str(count)] + extra + [url],
+    r = subprocess.run(["h2load", "-n", str(count)] + extra + [url],
                        capture_output=True, text=True, timeout=600)
+    # Without --h1 h2load offers h2 and http/1.1 and would fall back to HTTP/1.1 quietly.
+    if "--h1" not in extra and bench.h2_protocol(r.stdout) != "h2":
+        raise RuntimeError(f"h2 not negotiated with {url} (h2load: Application protocol: "
+                           f"{bench.h2_protocol(r.stdout)}): {r.stdout[-400:]} {r.stderr[-400:]}")
     for line in r.stdout.splitlines():
         if line.startswith("requests:"):
             return int(line.split()[7])  # "... N succeeded"
