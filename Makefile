@@ -108,7 +108,7 @@ bench-deps: python-deps
 # BENCH_SKIP_BUILD=1 measures the existing $(BIN) without rebuilding it.
 BENCH_BUILD := $(if $(BENCH_SKIP_BUILD),,build)
 
-## bench: Portcullis, nginx and HAProxy side by side on loopback (3 repetitions, ~13 min); writes docs/benchmarks.md
+## bench: Portcullis, nginx and HAProxy side by side on loopback (3 repetitions, ~15 min); writes docs/benchmarks.md
 bench: bench-deps $(BENCH_BUILD)
 	python3 bench/bench.py --mode full
 

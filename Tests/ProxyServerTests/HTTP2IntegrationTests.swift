@@ -305,6 +305,8 @@ enum H2Frames {
         var resets: [String: String]
         var status: [String: Int]
         var data: [String: Int]
+        /// The first 200 bytes of each stream's body.
+        var body: [String: String]
         var ended: [Int]
         var closed: Bool
         var extra: [String: Any]
@@ -319,6 +321,7 @@ enum H2Frames {
             self.resets = object["resets"] as? [String: String] ?? [:]
             self.status = object["status"] as? [String: Int] ?? [:]
             self.data = object["data"] as? [String: Int] ?? [:]
+            self.body = object["body"] as? [String: String] ?? [:]
             self.ended = object["ended"] as? [Int] ?? []
             self.closed = object["closed"] as? Bool ?? false
             self.extra = object
@@ -341,5 +344,46 @@ extension ProxyFixture {
         guard let port = self.server.adminAddress?.port else { throw SubprocessError(description: "no admin listener") }
         let curl = try require(which("curl"), "curl")
         return try await ProxyServerTests.run(curl, ["-sS", "http://127.0.0.1:\(port)/metrics"]).stdout
+    }
+}
+
+/// HTTP/2 through a reload: the connection stays, the streams after it follow the new routes.
+@Suite(.serialized)
+struct HTTP2ReloadTests {
+    static func yaml(group: String) -> String {
+        """
+        global: { event_loops: 1, shutdown_grace: 2s, access_log: false }
+        admin: { bind: "127.0.0.1:0" }
+        listeners:
+          - name: plain
+            bind: "127.0.0.1:0"
+            h2c: true
+            routes:
+              - name: who
+                forward: \(group)
+        target_groups:
+          web:
+            targets: ["127.0.0.1:{B0}"]
+            health_check: { enabled: false }
+          other:
+            targets: ["127.0.0.1:{B1}"]
+            health_check: { enabled: false }
+        """
+    }
+
+    @Test func streamsAfterAReloadFollowTheNewRoutesOnTheSameConnection() async throws {
+        try await AdminFixture.with(yaml: Self.yaml(group: "web")) { fixture in
+            let peer = try PeerProcess(try H2Frames.python(), [H2Frames.script, "127.0.0.1", String(fixture.port), "plain", "two-requests", "/whoami"])
+            let first = try H2Frames.Report(try await peer.line(where: { $0.hasPrefix("{") }) ?? "{}")
+            try fixture.rewrite(Self.yaml(group: "other"))
+            #expect(try await fixture.adminCall("POST", "/reload").status == 200)
+            #expect(peer.send("/whoami"))
+            let second = try H2Frames.Report(try await peer.line(where: { $0.hasPrefix("{") }) ?? "{}")
+            peer.closeInput()
+            await peer.stop()
+            #expect(first.body["1"] == "b0")
+            #expect(second.body["3"] == "b1")
+            #expect(second.goaway == nil && !second.closed)
+        }
     }
 }

@@ -18,7 +18,7 @@ import ProxyTLS
 /// instead, which puts either that HTTP/1 handler or the HTTP/2 handlers in its place:
 ///
 /// ```
-/// socket ─ TLSServerHandler ─ NIOHTTP2Handler ─ HTTP2ServerConnection
+/// socket ─ TLSServerHandler ─ HTTP2FlushBatcher ─ NIOHTTP2Handler ─ HTTP2ServerConnection
 ///                                  └ each stream: HTTP2StreamConnection ─▶ ForwardingSession ─▶ …
 /// ```
 enum ClientPipeline {
@@ -91,6 +91,7 @@ enum ClientPipeline {
         ) { stream in
             stream.eventLoop.makeCompletedFuture { try loopBound.value.initializeStream(stream) }
         }
+        try channel.pipeline.syncOperations.addHandler(HTTP2FlushBatcher())
         try channel.pipeline.syncOperations.addHandler(http2)
         try channel.pipeline.syncOperations.addHandler(connection)
     }

@@ -88,7 +88,7 @@ class Conn:
     def collect(self, timeout=5, until=None):
         """Reads frames for `timeout` seconds (or until `until(frame)` is true, or the connection
         closes); returns what it saw."""
-        seen = {"goaway": None, "resets": {}, "status": {}, "data": {}, "ended": set(), "closed": False}
+        seen = {"goaway": None, "resets": {}, "status": {}, "data": {}, "body": {}, "ended": set(), "closed": False}
         deadline = time.time() + timeout
         decoder = self.decoder
         while time.time() < deadline:
@@ -114,6 +114,8 @@ class Conn:
                     seen["ended"].add(stream)
             elif kind == DATA:
                 seen["data"][stream] = seen["data"].get(stream, 0) + len(payload)
+                if len(seen["body"].get(stream, "")) < 200:
+                    seen["body"][stream] = seen["body"].get(stream, "") + payload[:200].decode("latin-1")
                 if flags & END_STREAM:
                     seen["ended"].add(stream)
                 if payload:  # give the window back, as a client that reads does
@@ -152,7 +154,7 @@ class Conn:
 def report(seen, **extra):
     out = {"goaway": seen["goaway"], "resets": {str(k): v for k, v in seen["resets"].items()},
            "status": {str(k): v for k, v in seen["status"].items()}, "data": {str(k): v for k, v in seen["data"].items()},
-           "closed": seen["closed"]}
+           "body": {str(k): v for k, v in seen.get("body", {}).items()}, "closed": seen["closed"]}
     out.update(extra)
     print(json.dumps(out), flush=True)
 
@@ -307,6 +309,17 @@ def main():
         print("sent", flush=True)
         seen = c.collect(15, until=lambda s: 1 in s["ended"] and s["goaway"])
         report(seen)
+    elif scenario == "two-requests":
+        # One request, a report; then, on the same connection, one more for each path read from
+        # standard input (the test reloads the proxy in between), a report after each.
+        c = Conn(host, port, ca)
+        c.send(c.request(1, arg or "/"))
+        report(c.collect(10, until=lambda s: 1 in s["ended"]))
+        stream = 3
+        for line in sys.stdin:
+            c.send(c.request(stream, line.strip()))
+            report(c.collect(10, until=lambda s, stream=stream: stream in s["ended"]))
+            stream += 2
     elif scenario == "idle":
         c = Conn(host, port, ca)
         c.send(c.request(1, "/"))
