@@ -81,8 +81,12 @@ struct SessionPartsTests {
         let bare = observer.records[1]
         #expect(bare.uri == "/" && bare.error == nil && bare.status == 0)  // counted only: no details, a fresh start
 
-        let refused = builder.refused(RequestRejection(.requestTimeout, "slow"), listener: "l", peerAddress: "203.0.113.9", tlsVersion: nil)
+        let refused = builder.refused(RequestRejection(.requestTimeout, "slow"), version: .http1_1, listener: "l", peerAddress: "203.0.113.9", tlsVersion: nil)
         #expect(refused?.status == 408 && refused?.clientAddress == "203.0.113.9" && refused?.error == "slow")
-        #expect(builder.refused(RequestRejection(.badRequest, "again"), listener: "l", peerAddress: nil, tlsVersion: nil) == nil)
+        #expect(builder.refused(RequestRejection(.badRequest, "again"), version: .http1_1, listener: "l", peerAddress: nil, tlsVersion: nil) == nil)
+        // Each HTTP/2 stream is a request of its own: every refusal is recorded.
+        let h2 = HTTPVersion(major: 2, minor: 0)
+        #expect(builder.refused(RequestRejection(.badRequest, "one"), version: h2, listener: "l", peerAddress: nil, tlsVersion: nil)?.version == h2)
+        #expect(builder.refused(RequestRejection(.badRequest, "two"), version: h2, listener: "l", peerAddress: nil, tlsVersion: nil) != nil)
     }
 }

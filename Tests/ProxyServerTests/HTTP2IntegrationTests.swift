@@ -61,6 +61,25 @@ struct HTTP2IntegrationTests {
         #expect(chunked.stdout.hasPrefix("bytes=100000 ") && chunked.stdout.hasSuffix("framing=chunked"))
     }
 
+    @Test func aBodyPastTheLimitIs413OnItsStreamAndNeverCompletedUpstream() async throws {
+        let fixture = try await ProxyFixture.start(extraListenerYAML: "    limits: { body_bytes: 1KiB }")
+        // Without a length: refused when the DATA passes 1 KiB, after the head went upstream.
+        let streamed = try await fixture.curl(
+            ["--http2", "-T", "-", "-X", "POST", "-o", "/dev/null", "-w", "%{http_code}", fixture.url + "/echo"],
+            stdin: String(repeating: "z", count: 100_000)
+        )
+        // With one: refused from the head.
+        let declared = try await fixture.curl(
+            ["--http2", "--data-binary", String(repeating: "y", count: 5000), "-o", "/dev/null", "-w", "%{http_code}", fixture.url + "/echo"]
+        )
+        let after = try await fixture.curl(["--http2", fixture.url + "/"])
+        await fixture.stop()
+        #expect(streamed.stdout == "413")
+        #expect(declared.stdout == "413")
+        #expect(after.stdout == "hello")
+        #expect(fixture.backend.requestsServed == 1)  // only "/": no refused body reached its end upstream
+    }
+
     @Test func aThreeMebibyteUploadThroughASixteenKibibyteWindow() async throws {
         let fixture = try await ProxyFixture.start(extraListenerYAML: "    http2: { initial_window: 16KiB, connection_window: 64KiB }")
         let file = fixture.directory + "/upload.bin"
@@ -177,6 +196,7 @@ struct HTTP2IntegrationTests {
         let report = try await H2Frames.run(fixture, "big-header", "20000")
         await fixture.stop()
         #expect(report.status["1"] == 431)
+        #expect(report.resets["1"] == nil)  // the client had ended its side: nothing to reset
         #expect(report.status["3"] == 200)
         #expect(report.goaway == nil)
     }
@@ -260,6 +280,42 @@ struct HTTP2IntegrationTests {
         #expect(h2.stdout == "hello 2")
         #expect(h1.stdout == "hello 1.1")
         #expect(upgrade.stdout == "hello 1.1 200")
+    }
+
+    @Test func aPartPrefaceThatStallsIsClosedAfterTheHeaderTimeout() async throws {
+        let fixture = try await AdminFixture.start(
+            backends: 1,
+            yaml: """
+                global: { event_loops: 1, shutdown_grace: 2s, access_log: false }
+                admin: { bind: "127.0.0.1:0" }
+                listeners:
+                  - name: plain
+                    bind: "127.0.0.1:0"
+                    h2c: true
+                    limits: { header_timeout: 1s }
+                    routes:
+                      - forward: web
+                target_groups:
+                  web:
+                    targets: ["127.0.0.1:{B0}"]
+                    health_check: { enabled: false }
+                """
+        )
+        // Half the preface, then nothing: the protocol cannot be told, and the wait is bounded.
+        let script = """
+            import socket, time
+            s = socket.create_connection(("127.0.0.1", \(fixture.port)))
+            s.sendall(b"PRI * HTTP/2")
+            s.settimeout(10)
+            started = time.time()
+            closed = s.recv(1) == b""
+            print("closed" if closed else "open", round(time.time() - started, 1))
+            """
+        let result = try await run(try H2Frames.python(), ["-c", script], timeout: 30)
+        await fixture.stop()
+        let words = result.stdout.split(separator: " ")
+        #expect(words.first == "closed", "\(result.stdout) \(result.stderr)")
+        #expect((Double(words.last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 99) < 5)
     }
 
     @Test func priorKnowledgeOnAPlainListenerWithoutH2cIsRefused() async throws {

@@ -1,6 +1,6 @@
 public import Logging
 public import NIOCore
-import NIOHTTP1
+public import NIOHTTP1
 
 /// Forwards the requests of one client (an HTTP/1 connection's, one after the other) to targets
 /// of the matching routes and streams the responses back, with backpressure both ways; after a
@@ -93,6 +93,10 @@ public final class ForwardingSession {
     /// A request's head has come and its record is not yet written.
     public var isHandlingRequest: Bool { self.record.head != nil }
 
+    /// Its last request finished and nothing is in flight: it can take the next request, from
+    /// another client (an HTTP/2 connection's next stream).
+    var isReusable: Bool { self.machine.isIdle && self.record.head == nil && self.upstream == nil }
+
     public func requestHead(_ head: ClientRequestHead) {
         self.readingClient = true
         self.startRequest(head)
@@ -157,10 +161,11 @@ public final class ForwardingSession {
     }
 
     /// A request was refused before any of it reached the session: recorded, never forwarded.
-    public func requestRejected(_ rejection: RequestRejection) {
+    public func requestRejected(_ rejection: RequestRejection, version: HTTPVersion = .http1_1) {
         guard let observer = self.loop.observer,
             let record = self.record.refused(
                 rejection,
+                version: version,
                 listener: self.settings.name,
                 peerAddress: self.client?.peerAddress,
                 tlsVersion: self.connectionInfo.tlsVersion

@@ -127,6 +127,9 @@ struct ForwardingStateMachine {
 
     var isTunnel: Bool { self.state == .tunnel }
 
+    /// Between requests: the last one finished, nothing is leased or waited for.
+    var isIdle: Bool { self.state == .idle }
+
     /// Leaves connecting/exchanging for `state`, forgetting the request.
     private mutating func end(in state: State) {
         self.state = state

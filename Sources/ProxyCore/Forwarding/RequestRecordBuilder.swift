@@ -76,17 +76,26 @@ struct RequestRecordBuilder {
         observer.requestCompleted(record)
     }
 
-    /// The record of a request refused before it reached the session; once per connection (a
-    /// refusal closes it, and what the client says meanwhile, an unfinished head after a 408, is
-    /// the same request).
-    mutating func refused(_ rejection: RequestRejection, listener: String, peerAddress: String?, tlsVersion: String?) -> RequestRecord? {
-        guard !self.rejectionRecorded else { return nil }
-        self.rejectionRecorded = true
+    /// The record of a request refused before it reached the session; once per HTTP/1
+    /// connection (a refusal closes it, and what the client says meanwhile, an unfinished head
+    /// after a 408, is the same request). Each HTTP/2 stream is a request of its own (`version` 2).
+    mutating func refused(
+        _ rejection: RequestRejection,
+        version: HTTPVersion,
+        listener: String,
+        peerAddress: String?,
+        tlsVersion: String?
+    ) -> RequestRecord? {
+        if version.major < 2 {
+            guard !self.rejectionRecorded else { return nil }
+            self.rejectionRecorded = true
+        }
         var record = RequestRecord(
             listener: listener,
             clientAddress: peerAddress ?? "-",
             method: .RAW(value: "-"),
             uri: "-",
+            version: version,
             status: UInt(rejection.status.code),
             tlsVersion: tlsVersion,
             error: rejection.reason

@@ -29,4 +29,38 @@ struct RawResponseFields {
             return !self.rewriter.strips(name)
         }
     }
+
+    /// Each surviving field, as `write(into:)` keeps them (without our `Server` line): its name
+    /// and its value without the whitespace around it, as views of the block.
+    func forEachKeptField(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) {
+        self.block.withUnsafeReadableBytes { bytes in
+            var lineStart = 0
+            var index = 0
+            while lineStart < bytes.count {
+                var lineEnd = lineStart
+                while bytes[lineEnd] != UInt8(ascii: "\r") { lineEnd += 1 }
+                let line = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<lineEnd])
+                let name = RawFieldLines.name(of: line)
+                let keeps: Bool
+                if self.hints.isSpecial(index) {
+                    keeps = self.rewriter.keepsField(named: name) && !(self.hints.removesClose && HeaderName.matches(name, "close"))
+                } else {
+                    keeps = !self.rewriter.strips(name)
+                }
+                if keeps {
+                    var valueStart = name.count + 1
+                    var valueEnd = line.count
+                    while valueStart < valueEnd && (line[valueStart] == UInt8(ascii: " ") || line[valueStart] == UInt8(ascii: "\t")) {
+                        valueStart += 1
+                    }
+                    while valueEnd > valueStart && (line[valueEnd - 1] == UInt8(ascii: " ") || line[valueEnd - 1] == UInt8(ascii: "\t")) {
+                        valueEnd -= 1
+                    }
+                    body(name, UnsafeRawBufferPointer(rebasing: line[valueStart..<valueEnd]))
+                }
+                lineStart = lineEnd + 2
+                index += 1
+            }
+        }
+    }
 }

@@ -9,6 +9,8 @@ public import NIOCore
 /// their own TLS record and written with their own system call. Deferred to a task (which the
 /// event loop runs after the I/O events of the current wake-up), they leave together: one
 /// encryption and one `write` for all of them (decision 0017).
+///
+/// A close flushes first: what was written before it (a GOAWAY) goes out before the connection ends.
 public final class HTTP2FlushBatcher: ChannelOutboundHandler, RemovableChannelHandler {
     public typealias OutboundIn = ByteBuffer
     public typealias OutboundOut = ByteBuffer
@@ -26,6 +28,11 @@ public final class HTTP2FlushBatcher: ChannelOutboundHandler, RemovableChannelHa
             batcher.scheduled = false
             context.flush()
         }
+    }
+
+    public func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        context.flush()
+        context.close(mode: mode, promise: promise)
     }
 }
 

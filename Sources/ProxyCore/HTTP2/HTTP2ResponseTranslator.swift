@@ -13,14 +13,28 @@ public enum HTTP2ResponseTranslator {
         block.reserveCapacity(head.fields.count + 8)
         block.add(name: ":status", value: String(head.status.code))
         if let target = head.targetFields {
-            let rebuilt = target.rewriter.rewrite(
-                HTTPResponseHead(version: .http1_1, status: head.status, headers: RawFieldLines.headers(of: target.block)),
-                clientVersion: .http1_1
-            )
-            Self.add(rebuilt.headers, to: &block)
+            // The lines the rewriter keeps, read once from the block, names lower-cased as
+            // they are copied (HTTP/2 wants them so); `Transfer-Encoding` and the other
+            // connection-specific fields are among the hop-by-hop ones it drops.
+            target.forEachKeptField { name, value in
+                block.add(name: Self.lowercased(name), value: String(decoding: value, as: UTF8.self))
+            }
+            if let server = target.rewriter.serverHeader, !server.isEmpty {
+                block.add(name: "server", value: server)
+            }
         }
         Self.add(head.fields, to: &block)
         return block
+    }
+
+    /// ASCII lower case of a validated field name (token bytes only).
+    static func lowercased(_ name: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: name.count) { buffer in
+            for (index, byte) in name.enumerated() {
+                buffer[index] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+            }
+            return name.count
+        }
     }
 
     /// Trailers from a target, as a header block (no pseudo-header fields).

@@ -34,6 +34,10 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
     private var lastStreamID = HTTP2StreamID(0)
     private var goingAway = false
     private var idleTimer: LazyTimer?
+    /// Sessions whose stream finished, for the next streams: one session serves many requests
+    /// one after the other, as on an HTTP/1 connection (cleared by a reload: they hold the old
+    /// settings).
+    private var idleSessions: [ForwardingSession] = []
 
     public init(settings: ListenerSettings, loop: ProxyLoop, connectionInfo: ClientConnectionInfo, logger: Logger) {
         self.settings = settings
@@ -44,9 +48,12 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
 
     /// Sets up a stream channel the multiplexer opened for a client's stream (on this loop).
     public func initializeStream(_ channel: any Channel) throws {
-        let session = ForwardingSession(settings: self.settings, loop: self.loop, connectionInfo: self.connectionInfo, logger: self.logger)
+        let session =
+            self.idleSessions.popLast()
+            ?? ForwardingSession(settings: self.settings, loop: self.loop, connectionInfo: self.connectionInfo, logger: self.logger)
         let listener = self.settings.name
         let observer = self.loop.observer
+        let maxIdle = self.maxIdleSessions
         try channel.pipeline.syncOperations.addHandler(
             HTTP2StreamConnection(
                 limits: self.settings.limits,
@@ -54,10 +61,17 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
                 timers: self.loop.timers,
                 session: session,
                 clientAddress: self.clientAddress,
-                onDefence: { defence in observer?.http2DefenceFired(listener: listener, defence: defence) }
+                onDefence: { defence in observer?.http2DefenceFired(listener: listener, defence: defence) },
+                onFinished: { [weak self] session in
+                    guard let self, self.context != nil, self.idleSessions.count < maxIdle else { return }
+                    self.idleSessions.append(session)
+                }
             )
         )
     }
+
+    /// At most as many idle sessions as streams may be open at once.
+    private var maxIdleSessions: Int { 128 }
 
     // MARK: Channel events
 
@@ -73,6 +87,7 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
     }
 
     public func handlerRemoved(context: ChannelHandlerContext) {
+        self.idleSessions.removeAll()
         self.stopped()
         self.idleTimer?.cancel()
         self.idleTimer = nil
@@ -102,6 +117,7 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
         switch event {
         case let reloaded as ListenerReloadedEvent:
             self.settings = reloaded.settings
+            self.idleSessions.removeAll()
         case is ChannelShouldQuiesceEvent:
             self.goAway(context: context)
         case let event as ChannelEvent where event == .inputClosed:

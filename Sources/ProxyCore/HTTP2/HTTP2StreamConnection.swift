@@ -28,6 +28,9 @@ public final class HTTP2StreamConnection: ChannelDuplexHandler {
     private let clientAddress: String?
     /// Told when the send timeout resets the stream.
     private let onDefence: (HTTP2Defence) -> Void
+    /// Given the session back when the stream ends with its request finished, for the
+    /// connection's next stream.
+    private let onFinished: (ForwardingSession) -> Void
     private var machine: HTTP2StreamStateMachine
     private var context: ChannelHandlerContext?
     /// The response's HEADERS and its last DATA wait for the next part, so the last frame
@@ -47,7 +50,8 @@ public final class HTTP2StreamConnection: ChannelDuplexHandler {
         timers: LoopTimers,
         session: ForwardingSession,
         clientAddress: String?,
-        onDefence: @escaping (HTTP2Defence) -> Void
+        onDefence: @escaping (HTTP2Defence) -> Void,
+        onFinished: @escaping (ForwardingSession) -> Void = { _ in }
     ) {
         self.limits = limits
         self.serverHeader = serverHeader
@@ -55,6 +59,7 @@ public final class HTTP2StreamConnection: ChannelDuplexHandler {
         self.session = session
         self.clientAddress = clientAddress
         self.onDefence = onDefence
+        self.onFinished = onFinished
         self.machine = HTTP2StreamStateMachine(maxBodyBytes: limits.bodyBytes)
     }
 
@@ -66,8 +71,13 @@ public final class HTTP2StreamConnection: ChannelDuplexHandler {
     }
 
     public func handlerRemoved(context: ChannelHandlerContext) {
-        self.session.clientClosed()
-        self.session.client = nil
+        if self.session.isReusable {
+            self.session.client = nil
+            self.onFinished(self.session)
+        } else {
+            self.session.clientClosed()
+            self.session.client = nil
+        }
         self.bodyTimer?.cancel()
         self.sendTimer?.cancel()
         self.pendingHead = nil
@@ -78,7 +88,9 @@ public final class HTTP2StreamConnection: ChannelDuplexHandler {
     public func channelInactive(context: ChannelHandlerContext) {
         self.bodyTimer?.disarm()
         self.sendTimer?.disarm()
-        self.session.clientClosed()
+        if !self.session.isReusable {
+            self.session.clientClosed()  // a request in flight is abandoned
+        }
         context.fireChannelInactive()
     }
 
@@ -148,8 +160,8 @@ public final class HTTP2StreamConnection: ChannelDuplexHandler {
             if error.status == .requestHeaderFieldsTooLarge {
                 self.onDefence(.headerListTooLarge)
             }
-            self.session.requestRejected(error)
-            self.perform(self.machine.headRefused(error), body: nil, context: context)
+            self.session.requestRejected(error, version: HTTP2RequestTranslator.version)
+            self.perform(self.machine.headRefused(error, endStream: frame.endStream), body: nil, context: context)
             return
         }
         var declared: Int?
@@ -258,29 +270,38 @@ extension HTTP2StreamConnection: ForwardingSessionClient {
         guard self.machine.response == .started, let context = self.context else { return }
         self.machine.responseEnded()
         let trailerBlock = trailers.map(HTTP2ResponseTranslator.trailers)
+        let last: HTTP2Frame.FramePayload
         if let head = self.pendingHead, self.pendingBody == nil, trailerBlock == nil {
             self.pendingHead = nil
-            self.write(.headers(.init(headers: head, endStream: true)))
+            last = .headers(.init(headers: head, endStream: true))
         } else if let body = self.pendingBody, trailerBlock == nil {
             if let head = self.pendingHead {
                 self.pendingHead = nil
                 self.write(.headers(.init(headers: head)))
             }
             self.pendingBody = nil
-            self.write(.data(.init(data: .byteBuffer(body), endStream: true)))
+            last = .data(.init(data: .byteBuffer(body), endStream: true))
         } else {
             self.writePending()
             if let trailerBlock {
-                self.write(.headers(.init(headers: trailerBlock, endStream: true)))
+                last = .headers(.init(headers: trailerBlock, endStream: true))
             } else {
-                self.write(.data(.init(data: .byteBuffer(ByteBuffer()), endStream: true)))
+                last = .data(.init(data: .byteBuffer(ByteBuffer()), endStream: true))
             }
         }
-        if self.machine.request != .complete {
-            // Answered before the client finished sending (a refusal, an early response): the
-            // rest of its body is not wanted (RFC 9113 §8.1).
-            self.write(.rstStream(.noError))
-            context.flush()
+        guard self.machine.resetsAfterResponse else {
+            self.write(last)
+            return
+        }
+        // Answered before the client finished sending (a refusal, an early response): the rest
+        // of its body is not wanted (RFC 9113 §8.1). The reset goes once the response's last
+        // frame has (swift-nio-http2 drops DATA still waiting for window when a stream resets).
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.write(self.wrapOutboundOut(last), promise: written)
+        context.flush()
+        written.futureResult.assumeIsolated().whenSuccess {
+            guard let context = self.context else { return }
+            context.writeAndFlush(self.wrapOutboundOut(.rstStream(.noError)), promise: nil)
         }
     }
 

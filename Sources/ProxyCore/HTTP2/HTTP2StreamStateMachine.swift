@@ -36,6 +36,8 @@ struct HTTP2StreamStateMachine {
 
     private(set) var request: Request = .awaitingHeaders
     private(set) var response: Response = .none
+    /// The client ended its side of the stream (END_STREAM), whatever we made of the request.
+    private(set) var clientEnded = false
     private let maxBodyBytes: Int?
 
     init(maxBodyBytes: Int?) {
@@ -44,6 +46,7 @@ struct HTTP2StreamStateMachine {
 
     /// A HEADERS frame: the request's head, or its trailers.
     mutating func headersReceived(endStream: Bool, declaredLength: Int?) -> Action {
+        self.clientEnded = self.clientEnded || endStream
         switch self.request {
         case .awaitingHeaders:
             self.request = endStream ? .complete : .body(received: 0, declared: declaredLength)
@@ -61,12 +64,14 @@ struct HTTP2StreamStateMachine {
     }
 
     /// The head was refused before the session saw it.
-    mutating func headRefused(_ rejection: RequestRejection) -> Action {
-        self.refuse(rejection)
+    mutating func headRefused(_ rejection: RequestRejection, endStream: Bool) -> Action {
+        self.clientEnded = self.clientEnded || endStream
+        return self.refuse(rejection)
     }
 
     /// A DATA frame of `count` bytes.
     mutating func dataReceived(count: Int, endStream: Bool) -> Action {
+        self.clientEnded = self.clientEnded || endStream
         guard case .body(let received, let declared) = self.request else { return .ignore }
         let total = received + count
         if let declared, total > declared || (endStream && total != declared) {
@@ -92,6 +97,10 @@ struct HTTP2StreamStateMachine {
     mutating func responseEnded() {
         self.response = .complete
     }
+
+    /// After our response ended: the client is still sending (a refusal, an early answer), and
+    /// RST_STREAM `NO_ERROR` tells it to stop (RFC 9113 §8.1).
+    var resetsAfterResponse: Bool { !self.clientEnded }
 
     var isReadingBody: Bool {
         if case .body = self.request { return true }

@@ -56,7 +56,9 @@ enum ClientPipeline {
         case .alpn, .priorKnowledge:
             let loopBound = NIOLoopBound((plan, loop, info, logger), eventLoop: channel.eventLoop)
             try pipeline.addHandler(
-                ProtocolSwitch(mode: plan.http2Entry == .alpn ? .alpn : .priorKnowledge) { choice, channel in
+                ProtocolSwitch(mode: plan.http2Entry == .alpn ? .alpn : .priorKnowledge, timeout: plan.settings.limits.headerTimeout) {
+                    choice,
+                    channel in
                     let (plan, loop, info, logger) = loopBound.value
                     switch choice {
                     case .http1: try Self.addHTTP1(to: channel, plan: plan, loop: loop, info: info, logger: logger)

@@ -28,15 +28,35 @@ final class ProtocolSwitch: ChannelInboundHandler, RemovableChannelHandler {
     static let preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
 
     private let mode: Mode
+    private let timeout: TimeAmount
     private let configure: (Choice, any Channel) throws -> Void
     private var received: ByteBuffer?
     private var chosen = false
+    private var timer: Scheduled<Void>?
 
-    /// - Parameter configure: Adds the chosen protocol's handlers after this one (at the end of
-    ///   the pipeline), on the channel's loop.
-    init(mode: Mode, configure: @escaping (Choice, any Channel) throws -> Void) {
+    /// - Parameters:
+    ///   - timeout: On a plain listener, how long the first bytes may take to say which protocol
+    ///     (the listener's `header_timeout`); then the connection is closed. (With ALPN the TLS
+    ///     handshake timeout covers the wait.)
+    ///   - configure: Adds the chosen protocol's handlers after this one (at the end of the
+    ///     pipeline), on the channel's loop.
+    init(mode: Mode, timeout: TimeAmount, configure: @escaping (Choice, any Channel) throws -> Void) {
         self.mode = mode
+        self.timeout = timeout
         self.configure = configure
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        guard self.mode == .priorKnowledge else { return }
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        self.timer = context.eventLoop.scheduleTask(in: self.timeout) {
+            loopBound.value.close(promise: nil)
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.timer?.cancel()
+        self.timer = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -74,6 +94,8 @@ final class ProtocolSwitch: ChannelInboundHandler, RemovableChannelHandler {
     private func choose(_ choice: Choice, context: ChannelHandlerContext) {
         guard !self.chosen else { return }
         self.chosen = true
+        self.timer?.cancel()
+        self.timer = nil
         do {
             try self.configure(choice, context.channel)
         } catch {

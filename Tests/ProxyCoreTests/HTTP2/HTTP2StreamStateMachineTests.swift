@@ -48,6 +48,16 @@ struct HTTP2StreamStateMachineTests {
         #expect(machine.request == .complete)
     }
 
+    @Test func aResetFollowsTheResponseOnlyWhileTheClientIsStillSending() {
+        var ended = HTTP2StreamStateMachine(maxBodyBytes: nil)
+        _ = ended.headRefused(RequestRejection(.requestHeaderFieldsTooLarge, "big"), endStream: true)
+        #expect(!ended.resetsAfterResponse)
+        var sending = HTTP2StreamStateMachine(maxBodyBytes: 5)
+        _ = sending.headersReceived(endStream: false, declaredLength: nil)
+        _ = sending.dataReceived(count: 6, endStream: false)
+        #expect(sending.resetsAfterResponse)
+    }
+
     @Test func theBodyTimeoutRefusesOnlyWhileABodyIsComing() {
         var machine = HTTP2StreamStateMachine(maxBodyBytes: nil)
         #expect(machine.bodyTimedOut() == .ignore)
