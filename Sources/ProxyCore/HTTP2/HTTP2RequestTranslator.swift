@@ -5,9 +5,11 @@ public import NIOHTTP1
 /// takes, or refuses it (RFC 9113 §8.1.1, §8.2, §8.3). A pure function: the stream answers a
 /// refusal with its status and never forwards the request.
 ///
-/// swift-nio-http2 has already checked the block (its header-block validation is on): names in
-/// lower case, no CR, LF or NUL in a value, pseudo-header fields present, once, and first, no
-/// connection-specific field. What this adds is what HTTP/1.1 on the target's side needs:
+/// It is the only check of the block (swift-nio-http2's own header-block validation is off, as
+/// it would check our responses again too: decisions 0007, 0017): names in lower case, of token
+/// characters; no CR, LF or NUL in a value, nor whitespace around it (§8.2.1); pseudo-header
+/// fields known, once each, before the others, with `:method`, `:scheme` and `:path` (§8.3.1).
+/// And what HTTP/1.1 on the target's side needs:
 /// - `:authority` becomes the `Host` field (first); a `host` field that names another
 ///   authority, or userinfo in `:authority`, is refused;
 /// - `:path` is an origin-form target of visible ASCII (`*` for `OPTIONS`), `:method` a token:
@@ -24,7 +26,7 @@ public enum HTTP2RequestTranslator {
     public static let version = HTTPVersion(major: 2, minor: 0)
 
     /// - Parameters:
-    ///   - headers: The HEADERS frame's block, as swift-nio-http2 decoded and validated it.
+    ///   - headers: The HEADERS frame's block, as swift-nio-http2 decoded it.
     ///   - endStream: The HEADERS frame ended the stream: the request has no body.
     /// - Throws: ``RequestRejection`` with the status to answer.
     public static func translate(_ headers: HPACKHeaders, endStream: Bool, limits: RequestLimits) throws(RequestRejection) -> ClientRequestHead {
@@ -39,18 +41,39 @@ public enum HTTP2RequestTranslator {
         var fields: [(String, String)] = []
         fields.reserveCapacity(headers.count + 1)
 
+        var scheme = false
+        var regularSeen = false
         for (name, value, _) in headers {
             // RFC 9113 §6.5.2: a field's size is its name and value plus 32.
             listSize += name.utf8.count + value.utf8.count + 32
+            guard HTTPSyntaxCheck.isFieldValue(value) else {
+                throw RequestRejection(.badRequest, "invalid value of \(HTTPSyntaxCheck.printable(name))")
+            }
             if name.utf8.first == UInt8(ascii: ":") {
+                guard !regularSeen else { throw RequestRejection(.badRequest, "pseudo-header \(HTTPSyntaxCheck.printable(name)) after a field") }
+                var seen: Bool
                 switch name {
-                case ":method": method = value
-                case ":path": path = value
-                case ":authority": authority = value
-                case ":scheme": break  // `X-Forwarded-Proto` says how the client reached us
-                default: throw RequestRejection(.badRequest, "unknown pseudo-header \(name)")
+                case ":method":
+                    seen = method != nil
+                    method = value
+                case ":path":
+                    seen = path != nil
+                    path = value
+                case ":authority":
+                    seen = authority != nil
+                    authority = value
+                case ":scheme":
+                    seen = scheme  // `X-Forwarded-Proto` says how the client reached us
+                    scheme = true
+                default:
+                    throw RequestRejection(.badRequest, "unknown pseudo-header \(HTTPSyntaxCheck.printable(name))")
                 }
+                if seen { throw RequestRejection(.badRequest, "repeated pseudo-header \(name)") }
                 continue
+            }
+            regularSeen = true
+            guard HTTPSyntaxCheck.isLowercaseToken(name) else {
+                throw RequestRejection(.badRequest, "invalid field name \(HTTPSyntaxCheck.printable(name))")
             }
             switch name {
             case "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade":
@@ -84,8 +107,8 @@ public enum HTTP2RequestTranslator {
         if method == "CONNECT" {
             throw RequestRejection(.methodNotAllowed, "CONNECT over HTTP/2 is not offered")
         }
-        guard let method, let path else {
-            throw RequestRejection(.badRequest, "missing :method or :path")
+        guard let method, let path, scheme else {
+            throw RequestRejection(.badRequest, "missing :method, :scheme or :path")
         }
         guard HTTPSyntaxCheck.isToken(method) else { throw RequestRejection(.badRequest, "invalid :method") }
         guard HTTPSyntaxCheck.isOriginFormTarget(path) || (path == "*" && method == "OPTIONS") else {
@@ -174,6 +197,27 @@ enum HTTPSyntaxCheck {
     /// RFC 9110 §5.6.2 `token`.
     static func isToken(_ text: String) -> Bool {
         !text.isEmpty && text.utf8.allSatisfy { HTTPByteClass.table[Int($0)] & HTTPByteClass.token != 0 }
+    }
+
+    /// RFC 9113 §8.2.1: a field name of token characters, none of them upper case.
+    static func isLowercaseToken(_ text: String) -> Bool {
+        !text.isEmpty
+            && text.utf8.allSatisfy { HTTPByteClass.table[Int($0)] & HTTPByteClass.token != 0 && !($0 >= 0x41 && $0 <= 0x5A) }
+    }
+
+    /// RFC 9113 §8.2.1: no NUL, CR or LF anywhere, no space or tab first or last. (Other
+    /// control bytes are refused too, as our HTTP/1 parser refuses them: the value goes to an
+    /// HTTP/1.1 target as it is.)
+    static func isFieldValue(_ text: String) -> Bool {
+        let utf8 = text.utf8
+        if let first = utf8.first, first == 0x20 || first == 0x09 { return false }
+        if let last = utf8.last, last == 0x20 || last == 0x09 { return false }
+        return utf8.allSatisfy { HTTPByteClass.table[Int($0)] & HTTPByteClass.fieldValue != 0 }
+    }
+
+    /// A name for a log line: at most 64 bytes, control bytes replaced.
+    static func printable(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.prefix(64).map { $0.value < 0x20 || $0.value == 0x7F ? "?" : $0 }))
     }
 
     /// `/` then visible ASCII (no space, no control byte, nothing above 0x7E): written into an

@@ -62,6 +62,17 @@ struct HTTP2RequestTranslatorTests {
         ("a declared body past the limit", block("POST", "/", [("content-length", "2000000000")]), false, 413),
         ("TRACE with a body", block("TRACE", "/", [("content-length", "3")]), false, 400),
         ("a header list past header_bytes", block("GET", "/", [("x-big", String(repeating: "a", count: 17_000))]), true, 431),
+        // What swift-nio-http2 would check if its validation were on (it is off: decision 0017).
+        ("an upper-case field name", block("GET", "/", [("X-Upper", "1")]), true, 400),
+        ("a field name that is not a token", block("GET", "/", [("x bad", "1")]), true, 400),
+        ("a CR LF in a value", block("GET", "/", [("x-inject", "a\r\nx-evil: 1")]), true, 400),
+        ("a NUL in a value", block("GET", "/", [("x-nul", "a\u{0}b")]), true, 400),
+        ("a value with a leading space", block("GET", "/", [("x-space", " a")]), true, 400),
+        ("a CR LF in :path", block("GET", "/a\r\nHost: evil"), true, 400),
+        ("a repeated pseudo-header", HPACKHeaders([(":method", "GET"), (":method", "POST"), (":scheme", "https"), (":path", "/"), (":authority", "a")]), true, 400),
+        ("a pseudo-header after a field", HPACKHeaders([(":method", "GET"), (":scheme", "https"), ("accept", "*/*"), (":path", "/"), (":authority", "a")]), true, 400),
+        ("no :scheme", HPACKHeaders([(":method", "GET"), (":path", "/"), (":authority", "a")]), true, 400),
+        ("an unknown pseudo-header", block("GET", "/", [(":protocol", "websocket")]), true, 400),
     ]
 
     @Test(arguments: Self.refusals)
