@@ -177,8 +177,14 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
         StreamEvents(connection: NIOLoopBound(self, eventLoop: self.loop.eventLoop))
     }
 
-    private struct StreamEvents: NIOHTTP2StreamDelegate {
+    /// A class: swift-nio-http2 copies its delegate for every call, and a reference copies with
+    /// one retain where a struct holding a `NIOLoopBound` copies field by field.
+    private final class StreamEvents: NIOHTTP2StreamDelegate {
         let connection: NIOLoopBound<HTTP2ServerConnection>
+
+        init(connection: NIOLoopBound<HTTP2ServerConnection>) {
+            self.connection = connection
+        }
 
         func streamCreated(_ id: HTTP2StreamID, channel: any Channel) {
             self.connection.value.streamOpened(id)

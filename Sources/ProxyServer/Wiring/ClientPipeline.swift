@@ -91,7 +91,13 @@ enum ClientPipeline {
             streamConfiguration: plan.http2.stream,
             streamDelegate: connection.streamDelegate
         ) { stream in
-            stream.eventLoop.makeCompletedFuture { try loopBound.value.initializeStream(stream) }
+            // Set up in place; NIO's cached succeeded future, not a new one per stream.
+            do {
+                try loopBound.value.initializeStream(stream)
+                return stream.eventLoop.makeSucceededVoidFuture()
+            } catch {
+                return stream.eventLoop.makeFailedFuture(error)
+            }
         }
         try channel.pipeline.syncOperations.addHandler(HTTP2FlushBatcher())
         try channel.pipeline.syncOperations.addHandler(http2)
