@@ -63,7 +63,10 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
                 clientAddress: self.clientAddress,
                 onDefence: { defence in observer?.http2DefenceFired(listener: listener, defence: defence) },
                 onFinished: { [weak self] session in
-                    guard let self, self.context != nil, self.idleSessions.count < maxIdle else { return }
+                    guard let self, self.context != nil, self.idleSessions.count < maxIdle else {
+                        session.clientClosed()  // not kept: its timer's cycle ends here
+                        return
+                    }
                     self.idleSessions.append(session)
                 }
             )
@@ -87,7 +90,7 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
     }
 
     public func handlerRemoved(context: ChannelHandlerContext) {
-        self.idleSessions.removeAll()
+        self.dropIdleSessions()
         self.stopped()
         self.idleTimer?.cancel()
         self.idleTimer = nil
@@ -117,7 +120,7 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
         switch event {
         case let reloaded as ListenerReloadedEvent:
             self.settings = reloaded.settings
-            self.idleSessions.removeAll()
+            self.dropIdleSessions()
         case is ChannelShouldQuiesceEvent:
             self.goAway(context: context)
         case let event as ChannelEvent where event == .inputClosed:
@@ -193,6 +196,15 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
         func streamClosed(_ id: HTTP2StreamID, channel: any Channel) {
             self.connection.value.streamClosed(id)
         }
+    }
+
+    /// Sessions are dropped the way a connection drops its own: `clientClosed()` cancels their
+    /// timers (a timer's callback holds its session; the cycle ends there).
+    private func dropIdleSessions() {
+        for session in self.idleSessions {
+            session.clientClosed()
+        }
+        self.idleSessions.removeAll()
     }
 
     // MARK: Lifecycle

@@ -44,6 +44,8 @@ public final class HTTP2StreamConnection: ChannelDuplexHandler {
     /// - Parameters:
     ///   - clientAddress: The connection's peer IP address (one lookup per connection).
     ///   - onDefence: Counts a defence that fired on this stream (the send timeout).
+    ///   - onFinished: Takes the session when the stream ends with its request finished (it
+    ///     keeps it for the next stream, or calls `clientClosed()` on it).
     public init(
         limits: RequestLimits,
         serverHeader: String?,
@@ -51,7 +53,7 @@ public final class HTTP2StreamConnection: ChannelDuplexHandler {
         session: ForwardingSession,
         clientAddress: String?,
         onDefence: @escaping (HTTP2Defence) -> Void,
-        onFinished: @escaping (ForwardingSession) -> Void = { _ in }
+        onFinished: @escaping (ForwardingSession) -> Void
     ) {
         self.limits = limits
         self.serverHeader = serverHeader

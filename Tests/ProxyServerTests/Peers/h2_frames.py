@@ -85,7 +85,7 @@ class Conn:
             self.send(frame(SETTINGS, ACK, 0))
         return kind, flags, stream, payload
 
-    def collect(self, timeout=5, until=None):
+    def collect(self, timeout=5, until=None, check_closed=True):
         """Reads frames for `timeout` seconds (or until `until(frame)` is true, or the connection
         closes); returns what it saw."""
         seen = {"goaway": None, "resets": {}, "status": {}, "data": {}, "body": {}, "ended": set(), "closed": False}
@@ -125,7 +125,7 @@ class Conn:
                 break
         satisfied = until is not None and until(seen)
         # After a GOAWAY the server closes: wait for that; otherwise only when nothing was awaited.
-        seen["closed"] = self.closed or ((not satisfied or seen["goaway"] is not None) and self.is_closed())
+        seen["closed"] = self.closed or (check_closed and (not satisfied or seen["goaway"] is not None) and self.is_closed())
         return seen
 
     def wait_for_settings_ack(self, timeout=5):
@@ -170,15 +170,24 @@ def main():
         count = int(arg or 1000)
         c = Conn(host, port, ca)
         batch = b""
+        seen = None
         for i in range(count):
             stream = 1 + 2 * i
             batch += c.request(stream, "/slow") + frame(RST_STREAM, 0, stream, struct.pack(">I", 8))
-            if len(batch) > 16384:
+            if len(batch) > 4096:
                 if not c.send(batch):
                     break
                 batch = b""
-        c.send(batch)
-        report(c.collect(5, until=lambda s: s["goaway"] and s["goaway"]["error"] != "NO_ERROR"), sent=count)
+                seen = c.collect(0.02, until=lambda s: s["goaway"], check_closed=False)
+                if seen["goaway"] or c.closed:
+                    break
+        if batch and not c.closed and not (seen and seen["goaway"]):
+            c.send(batch)
+        if seen and seen["goaway"]:
+            seen["closed"] = c.closed or c.is_closed()
+        else:
+            seen = c.collect(5, until=lambda s: s["goaway"] and s["goaway"]["error"] != "NO_ERROR")
+        report(seen, sent=count)
     elif scenario == "continuation-flood":
         # Small CONTINUATION frames, ten at a time, looking for the GOAWAY in between.
         c = Conn(host, port, ca)
@@ -192,10 +201,12 @@ def main():
                 break
             sent += 1
             if sent % 10 == 0:
-                seen = c.collect(0.05, until=lambda s: s["goaway"])
+                seen = c.collect(0.05, until=lambda s: s["goaway"], check_closed=False)
                 if seen["goaway"] or c.closed:
                     break
-        if not (seen and seen["goaway"]):
+        if seen and seen["goaway"]:
+            seen["closed"] = c.closed or c.is_closed()
+        else:
             seen = c.collect(5, until=lambda s: s["goaway"])
         report(seen, continuation_frames_sent=sent)
     elif scenario == "big-header":
@@ -224,18 +235,32 @@ def main():
         count = int(arg or 2000)
         if scenario == "empty-data-flood":
             c.send(c.request(1, "/upload", "POST", end_stream=False))
-        data = b""
-        for i in range(count):
-            if scenario == "ping-flood":
-                data += frame(PING, 0, 0, struct.pack(">Q", i))
-            elif scenario == "settings-flood":
-                data += frame(SETTINGS, 0, 0, struct.pack(">HI", 4, 65535))
-            elif scenario == "priority-flood":
-                data += frame(PRIORITY, 0, 1 + 2 * i, struct.pack(">IB", 0, 16))
-            else:
-                data += frame(DATA, 0, 1, b"")
-        c.send(data)
-        report(c.collect(5, until=lambda s: s["goaway"]), sent=count)
+        # In batches, looking for the GOAWAY in between: a client still sending when the server
+        # closes gets a TCP reset, which can discard the GOAWAY before it is read.
+        seen = None
+        sent = 0
+        for batch in range(0, count, 50):
+            data = b""
+            for i in range(batch, min(count, batch + 50)):
+                if scenario == "ping-flood":
+                    data += frame(PING, 0, 0, struct.pack(">Q", i))
+                elif scenario == "settings-flood":
+                    data += frame(SETTINGS, 0, 0, struct.pack(">HI", 4, 65535))
+                elif scenario == "priority-flood":
+                    data += frame(PRIORITY, 0, 1 + 2 * i, struct.pack(">IB", 0, 16))
+                else:
+                    data += frame(DATA, 0, 1, b"")
+            if not c.send(data):
+                break
+            sent = min(count, batch + 50)
+            seen = c.collect(0.05, until=lambda s: s["goaway"], check_closed=False)
+            if seen["goaway"] or c.closed:
+                break
+        if seen and seen["goaway"]:
+            seen["closed"] = c.closed or c.is_closed()
+        else:
+            seen = c.collect(5, until=lambda s: s["goaway"])
+        report(seen, sent=sent)
     elif scenario == "reset-mid-response":
         # A large response, reset after its first DATA frame; then the connection serves another.
         c = Conn(host, port, ca)
