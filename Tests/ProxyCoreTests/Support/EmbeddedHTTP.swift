@@ -52,7 +52,9 @@ final class EmbeddedConnector: UpstreamConnector, @unchecked Sendable {
 }
 
 /// A client connection's full pipeline (the HTTP/1 connection handler and its session) on an
-/// `EmbeddedChannel`, forwarding to targets that are `EmbeddedChannel`s too.
+/// `EmbeddedChannel`, forwarding to targets that are `EmbeddedChannel`s too. With
+/// `http2Stream: true` the client channel is one HTTP/2 stream instead: an
+/// `HTTP2StreamConnection` taking and giving `HTTP2Frame.FramePayload`s.
 struct ProxyHarness {
     let loop = EmbeddedEventLoop()
     let client: EmbeddedChannel
@@ -70,7 +72,8 @@ struct ProxyHarness {
         retries: RetrySettings = RetrySettings(maxTries: 1),
         stickiness: StickinessSettings? = nil,
         policy: BalancingPolicy = .roundRobin,
-        upgrades: [String] = Route.defaultUpgrades
+        upgrades: [String] = Route.defaultUpgrades,
+        http2Stream: Bool = false
     ) throws {
         self.client = EmbeddedChannel(loop: self.loop)
         self.connector = EmbeddedConnector(loop: self.loop)
@@ -94,18 +97,33 @@ struct ProxyHarness {
             limits: limits,
             router: Router(routes: [Route(name: "default", upgrades: upgrades, action: .forward(group))])
         )
-        try self.client.pipeline.syncOperations.addHandler(
-            HTTP1ServerConnection(
-                limits: limits,
-                serverHeader: serverHeader,
-                timers: self.proxyLoop.timers,  // shared, as in the server
-                session: ForwardingSession(
-                    settings: settings,
-                    loop: self.proxyLoop,
-                    logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        let session = ForwardingSession(
+            settings: settings,
+            loop: self.proxyLoop,
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
+        if http2Stream {
+            try self.client.pipeline.syncOperations.addHandler(
+                HTTP2StreamConnection(
+                    limits: limits,
+                    serverHeader: serverHeader,
+                    timers: self.proxyLoop.timers,
+                    session: session,
+                    clientAddress: "203.0.113.7",
+                    onDefence: { _ in },
+                    onFinished: { $0.clientClosed() }
                 )
             )
-        )
+        } else {
+            try self.client.pipeline.syncOperations.addHandler(
+                HTTP1ServerConnection(
+                    limits: limits,
+                    serverHeader: serverHeader,
+                    timers: self.proxyLoop.timers,  // shared, as in the server
+                    session: session
+                )
+            )
+        }
         try self.client.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 443)).wait()
         self.client.remoteAddress = try SocketAddress(ipAddress: "203.0.113.7", port: 50_000)
     }

@@ -1,0 +1,114 @@
+import NIOCore
+import NIOEmbedded
+import NIOHPACK
+import NIOHTTP1
+import NIOHTTP2
+import Testing
+
+@testable import ProxyCore
+
+/// One HTTP/2 stream driving the forwarding session, on `EmbeddedChannel`s: frames in, an
+/// HTTP/1.1 request to the target, the target's response back as frames.
+struct HTTP2StreamConnectionTests {
+    static func request(_ method: String = "GET", _ path: String = "/x", _ fields: [(String, String)] = [], endStream: Bool = true) -> HTTP2Frame.FramePayload {
+        let block = HPACKHeaders([(":method", method), (":scheme", "https"), (":path", path), (":authority", "example.com")] + fields)
+        return .headers(.init(headers: block, endStream: endStream))
+    }
+
+    /// Every frame written to the client so far.
+    static func frames(_ harness: ProxyHarness) throws -> [HTTP2Frame.FramePayload] {
+        harness.loop.run()
+        var frames: [HTTP2Frame.FramePayload] = []
+        while let frame = try harness.client.readOutbound(as: HTTP2Frame.FramePayload.self) {
+            frames.append(frame)
+        }
+        return frames
+    }
+
+    static func describe(_ frames: [HTTP2Frame.FramePayload]) -> [String] {
+        frames.map { frame in
+            switch frame {
+            case .headers(let headers):
+                let fields = headers.headers.map { "\($0.name): \($0.value)" }.joined(separator: ", ")
+                return "HEADERS [\(fields)]\(headers.endStream ? " END_STREAM" : "")"
+            case .data(let data):
+                guard case .byteBuffer(let buffer) = data.data else { return "DATA ?" }
+                return "DATA \(String(buffer: buffer))\(data.endStream ? " END_STREAM" : "")"
+            case .rstStream(let code):
+                return code == .noError ? "RST_STREAM NO_ERROR" : "RST_STREAM \(code)"
+            default:
+                return "\(frame)"
+            }
+        }
+    }
+
+    @Test func aGetGoesToTheTargetAsHTTP1AndItsResponseComesBackAsTwoFrames() throws {
+        let harness = try ProxyHarness(http2Stream: true)
+        try harness.client.writeInbound(Self.request("GET", "/x?y=1", [("accept", "*/*"), ("cookie", "a=1"), ("cookie", "b=2")]))
+        harness.loop.run()
+        let sent = try harness.upstreamReceived()
+        #expect(sent.hasPrefix("GET /x?y=1 HTTP/1.1\r\nhost: example.com\r\naccept: */*\r\ncookie: a=1; b=2\r\n"))
+        #expect(sent.contains("X-Forwarded-For: 203.0.113.7\r\n"))
+        #expect(sent.contains("X-Forwarded-Proto: https\r\n"))
+        try harness.respond("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nServer: backend\r\nConnection: keep-alive\r\nX-Powered-By: php\r\n\r\nhello")
+        #expect(
+            Self.describe(try Self.frames(harness)) == [
+                "HEADERS [:status: 200, content-length: 5, server: portcullis]",
+                "DATA hello END_STREAM",
+            ]
+        )
+    }
+
+    @Test func aResponseWithoutABodyIsOneHeadersFrame() throws {
+        let harness = try ProxyHarness(http2Stream: true)
+        try harness.client.writeInbound(Self.request("GET", "/empty"))
+        harness.loop.run()
+        try harness.respond("HTTP/1.1 204 No Content\r\n\r\n")
+        #expect(Self.describe(try Self.frames(harness)) == ["HEADERS [:status: 204, server: portcullis] END_STREAM"])
+    }
+
+    @Test func aBodyWithoutLengthIsChunkedToTheTarget() throws {
+        let harness = try ProxyHarness(http2Stream: true)
+        try harness.client.writeInbound(Self.request("POST", "/up", endStream: false))
+        try harness.client.writeInbound(HTTP2Frame.FramePayload.data(.init(data: .byteBuffer(ByteBuffer(string: "abc")))))
+        try harness.client.writeInbound(HTTP2Frame.FramePayload.data(.init(data: .byteBuffer(ByteBuffer(string: "de")), endStream: true)))
+        harness.loop.run()
+        let sent = try harness.upstreamReceived()
+        #expect(sent.contains("Transfer-Encoding: chunked\r\n"))
+        #expect(sent.hasSuffix("\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"))
+    }
+
+    @Test func aBodyPastTheLimitIs413ThenRstStreamAndTheTargetConnectionIsNotReused() throws {
+        let harness = try ProxyHarness(limits: RequestLimits(headerBytes: 1024, bodyBytes: 4), http2Stream: true)
+        try harness.client.writeInbound(Self.request("POST", "/up", endStream: false))
+        harness.loop.run()
+        try harness.client.writeInbound(HTTP2Frame.FramePayload.data(.init(data: .byteBuffer(ByteBuffer(string: "12345")))))
+        let frames = Self.describe(try Self.frames(harness))
+        #expect(frames.first?.hasPrefix("HEADERS [:status: 413") == true)
+        #expect(frames.contains("DATA 413 Payload Too Large\n END_STREAM"))
+        #expect(frames.last == "RST_STREAM NO_ERROR")
+        #expect(harness.upstream.map { !$0.isActive } ?? true)  // the half-sent request is abandoned
+    }
+
+    @Test func aTargetThatDiesMidResponseResetsOnlyTheStream() throws {
+        let harness = try ProxyHarness(http2Stream: true)
+        try harness.client.writeInbound(Self.request())
+        harness.loop.run()
+        try harness.respond("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhel")
+        try harness.upstream?.close().wait()
+        harness.loop.run()
+        let frames = Self.describe(try Self.frames(harness))
+        #expect(frames.first?.hasPrefix("HEADERS [:status: 200") == true)
+        #expect(!frames.contains { $0.hasSuffix("END_STREAM") })  // never ended as if complete
+        #expect(!harness.client.isActive)  // the stream channel closed: swift-nio-http2 resets it
+    }
+
+    @Test func aRefusedHeadIsAnsweredOnTheStreamAndNeverForwarded() throws {
+        let harness = try ProxyHarness(http2Stream: true)
+        try harness.client.writeInbound(Self.request("GET", "/", [("connection", "close")]))
+        let frames = Self.describe(try Self.frames(harness))
+        #expect(frames.first?.hasPrefix("HEADERS [:status: 400") == true)
+        #expect(frames.last == "DATA 400 Bad Request\n END_STREAM")
+        #expect(harness.connector.attempts == 0)
+    }
+}
