@@ -252,23 +252,29 @@ struct HTTP2IntegrationTests {
 
     // MARK: - h2c
 
+    /// A plain listener (`listener` holds its extra keys, such as `h2c: true`) in front of one backend.
+    static func plainYAML(_ listener: String) -> String {
+        """
+        global: { event_loops: 1, shutdown_grace: 2s, access_log: false }
+        admin: { bind: "127.0.0.1:0" }
+        listeners:
+          - name: plain
+            bind: "127.0.0.1:0"
+        \(listener)
+            routes:
+              - forward: web
+        target_groups:
+          web:
+            targets: ["127.0.0.1:{B0}"]
+            health_check: { enabled: false }
+        """
+    }
+
+
     @Test func priorKnowledgeH2cOnAPlainListenerThatAllowsIt() async throws {
         let fixture = try await AdminFixture.start(
             backends: 1,
-            yaml: """
-                global: { event_loops: 1, shutdown_grace: 2s, access_log: false }
-                admin: { bind: "127.0.0.1:0" }
-                listeners:
-                  - name: plain
-                    bind: "127.0.0.1:0"
-                    h2c: true
-                    routes:
-                      - forward: web
-                target_groups:
-                  web:
-                    targets: ["127.0.0.1:{B0}"]
-                    health_check: { enabled: false }
-                """
+            yaml: Self.plainYAML("    h2c: true")
         )
         let curl = try require(which("curl"), "curl")
         let url = "http://127.0.0.1:\(fixture.port)/"
@@ -285,21 +291,7 @@ struct HTTP2IntegrationTests {
     @Test func aPartPrefaceThatStallsIsClosedAfterTheHeaderTimeout() async throws {
         let fixture = try await AdminFixture.start(
             backends: 1,
-            yaml: """
-                global: { event_loops: 1, shutdown_grace: 2s, access_log: false }
-                admin: { bind: "127.0.0.1:0" }
-                listeners:
-                  - name: plain
-                    bind: "127.0.0.1:0"
-                    h2c: true
-                    limits: { header_timeout: 1s }
-                    routes:
-                      - forward: web
-                target_groups:
-                  web:
-                    targets: ["127.0.0.1:{B0}"]
-                    health_check: { enabled: false }
-                """
+            yaml: Self.plainYAML("    h2c: true\n    limits: { header_timeout: 1s }")
         )
         // Half the preface, then nothing: the protocol cannot be told, and the wait is bounded.
         let script = """
@@ -321,19 +313,7 @@ struct HTTP2IntegrationTests {
     @Test func priorKnowledgeOnAPlainListenerWithoutH2cIsRefused() async throws {
         let fixture = try await AdminFixture.start(
             backends: 1,
-            yaml: """
-                global: { event_loops: 1, shutdown_grace: 2s, access_log: false }
-                admin: { bind: "127.0.0.1:0" }
-                listeners:
-                  - name: plain
-                    bind: "127.0.0.1:0"
-                    routes:
-                      - forward: web
-                target_groups:
-                  web:
-                    targets: ["127.0.0.1:{B0}"]
-                    health_check: { enabled: false }
-                """
+            yaml: Self.plainYAML("")
         )
         let curl = try require(which("curl"), "curl")
         let result = try await run(curl, ["-sS", "--http2-prior-knowledge", "http://127.0.0.1:\(fixture.port)/"])

@@ -78,6 +78,20 @@ enum RawFieldLines {
         return UnsafeRawBufferPointer(rebasing: line[0..<colon])
     }
 
+    /// The value of a validated field line whose name is `nameCount` bytes: after the colon,
+    /// without the whitespace around it.
+    static func value(of line: UnsafeRawBufferPointer, nameCount: Int) -> UnsafeRawBufferPointer {
+        var valueStart = nameCount + 1
+        var valueEnd = line.count
+        while valueStart < valueEnd && (line[valueStart] == UInt8(ascii: " ") || line[valueStart] == UInt8(ascii: "\t")) {
+            valueStart += 1
+        }
+        while valueEnd > valueStart && (line[valueEnd - 1] == UInt8(ascii: " ") || line[valueEnd - 1] == UInt8(ascii: "\t")) {
+            valueEnd -= 1
+        }
+        return UnsafeRawBufferPointer(rebasing: line[valueStart..<valueEnd])
+    }
+
     /// The fields of validated lines, as the parser makes them: the value without the
     /// whitespace around it.
     static func headers(of block: ByteBuffer) -> HTTPHeaders {
@@ -89,17 +103,7 @@ enum RawFieldLines {
                 while bytes[lineEnd] != UInt8(ascii: "\r") { lineEnd += 1 }
                 let line = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<lineEnd])
                 let name = Self.name(of: line)
-                var valueStart = name.count + 1
-                var valueEnd = line.count
-                while valueStart < valueEnd && (line[valueStart] == UInt8(ascii: " ") || line[valueStart] == UInt8(ascii: "\t")) {
-                    valueStart += 1
-                }
-                while valueEnd > valueStart && (line[valueEnd - 1] == UInt8(ascii: " ") || line[valueEnd - 1] == UInt8(ascii: "\t")) {
-                    valueEnd -= 1
-                }
-                fields.append(
-                    (String(decoding: name, as: UTF8.self), String(decoding: UnsafeRawBufferPointer(rebasing: line[valueStart..<valueEnd]), as: UTF8.self))
-                )
+                fields.append((String(decoding: name, as: UTF8.self), String(decoding: Self.value(of: line, nameCount: name.count), as: UTF8.self)))
                 lineStart = lineEnd + 2
             }
         }

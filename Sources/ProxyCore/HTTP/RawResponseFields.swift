@@ -48,15 +48,7 @@ struct RawResponseFields {
                     keeps = !self.rewriter.strips(name)
                 }
                 if keeps {
-                    var valueStart = name.count + 1
-                    var valueEnd = line.count
-                    while valueStart < valueEnd && (line[valueStart] == UInt8(ascii: " ") || line[valueStart] == UInt8(ascii: "\t")) {
-                        valueStart += 1
-                    }
-                    while valueEnd > valueStart && (line[valueEnd - 1] == UInt8(ascii: " ") || line[valueEnd - 1] == UInt8(ascii: "\t")) {
-                        valueEnd -= 1
-                    }
-                    body(name, UnsafeRawBufferPointer(rebasing: line[valueStart..<valueEnd]))
+                    body(name, RawFieldLines.value(of: line, nameCount: name.count))
                 }
                 lineStart = lineEnd + 2
                 index += 1
