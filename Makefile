@@ -12,7 +12,7 @@ SWIFT_FLAGS ?= -Xswiftc -warnings-as-errors
 WHOLE_PROGRAM_FLAGS ?= -Xswiftc -cross-module-optimization --experimental-lto-mode=full
 RELEASE_FLAGS ?= -c release $(SWIFT_FLAGS) -Xswiftc -enforce-exclusivity=unchecked --static-swift-stdlib \
 	$(WHOLE_PROGRAM_FLAGS)
-APT_PACKAGES ?= libssl-dev pkg-config curl openssl ca-certificates python3 python3-pip nghttp2-client
+APT_PACKAGES ?= libssl-dev pkg-config curl openssl ca-certificates python3 python3-pip nghttp2-client chromium
 # The WebSocket peers of the tests and of the benchmark (Tests/ProxyServerTests/Peers/, bench/ws_load.py)
 # use Python's `websockets` package, this version, installed with pip when it is missing.
 WEBSOCKETS_VERSION ?= 17.4

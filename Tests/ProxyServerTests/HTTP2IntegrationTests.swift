@@ -103,6 +103,37 @@ struct HTTP2IntegrationTests {
         #expect(fixture.backend.requestsServed == 50)
     }
 
+    /// A browser: headless Chromium (Debian's `chromium`, which `make test` installs) loads a page
+    /// through the proxy with h2 negotiated by default. It trusts exactly the fixture's key
+    /// (`--ignore-certificate-errors-spki-list`), nothing else.
+    @Test func chromiumLoadsAPageOverH2() async throws {
+        let fixture = try await ProxyFixture.start()
+        let chromium = try require(which("chromium") ?? which("chromium-browser"), "chromium")
+        let spki = try await run(
+            "/bin/sh",
+            [
+                "-c",
+                "openssl x509 -in \"$1\" -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64",
+                "spki", fixture.certificates.certificate,
+            ]
+        ).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let page = try await run(
+            chromium,
+            [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                "--ignore-certificate-errors-spki-list=\(spki)", "--user-data-dir=\(fixture.directory)/chromium",
+                "--dump-dom", fixture.url + "/headers",
+            ],
+            timeout: 90
+        )
+        let metrics = try await fixture.metrics()
+        await fixture.stop()
+        #expect(!spki.isEmpty)
+        #expect(page.stdout.contains("GET /headers HTTP/1.1"), "\(page.stdout) \(page.stderr.suffix(2000))")
+        #expect(page.stdout.lowercased().contains("user-agent: mozilla"))
+        #expect(metrics.contains(#"route="default",target_group="web""#) && metrics.contains(#"protocol="h2"} "#))
+    }
+
     @Test func h2loadCompletesEveryRequest() async throws {
         let fixture = try await ProxyFixture.start()
         let h2load = try require(which("h2load"), "h2load (nghttp2-client)")
