@@ -47,7 +47,8 @@ struct HTTP2IntegrationTests {
     }
 
     @Test func postBodiesGoThroughWithTheirLengthOrChunked() async throws {
-        let fixture = try await ProxyFixture.start()
+        // A debug build on a busy machine may take seconds over 3 MiB: the response timeout counts it.
+        let fixture = try await ProxyFixture.start(responseTimeout: "60s")
         let file = fixture.directory + "/upload.bin"
         try Data((0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }).write(to: URL(fileURLWithPath: file))
         let h1 = try await fixture.curl(["--http1.1", "--data-binary", "@" + file, fixture.url + "/echo"])
@@ -81,7 +82,10 @@ struct HTTP2IntegrationTests {
     }
 
     @Test func aThreeMebibyteUploadThroughASixteenKibibyteWindow() async throws {
-        let fixture = try await ProxyFixture.start(extraListenerYAML: "    http2: { initial_window: 16KiB, connection_window: 64KiB }")
+        let fixture = try await ProxyFixture.start(
+            extraListenerYAML: "    http2: { initial_window: 16KiB, connection_window: 64KiB }",
+            responseTimeout: "60s"
+        )
         let file = fixture.directory + "/upload.bin"
         try Data((0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7) }).write(to: URL(fileURLWithPath: file))
         let h1 = try await fixture.curl(["--http1.1", "--data-binary", "@" + file, fixture.url + "/echo"])

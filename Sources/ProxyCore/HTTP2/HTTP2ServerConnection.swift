@@ -33,6 +33,8 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
     private var openStreams = 0
     private var lastStreamID = HTTP2StreamID(0)
     private var goingAway = false
+    /// A connection error ended it: reading on, dropping, until ``lingerThenClose(context:)`` closes.
+    private var lingering = false
     private var idleTimer: LazyTimer?
     /// Sessions whose stream finished, for the next streams: one session serves many requests
     /// one after the other, as on an HTTP/1 connection (cleared by a reload: they hold the old
@@ -109,6 +111,7 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
     }
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if self.lingering { return }
         if case .goAway = self.unwrapInboundIn(data).payload {
             // The client opens no more streams: answer those it has, then close.
             self.goAway(context: context)
@@ -132,9 +135,9 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
     }
 
     public func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if error is NIOHTTP2Errors.IOOnClosedConnection {
-            // A frame after the connection quiesced (its last stream done after our GOAWAY): the
-            // connection is closing already.
+        if error is NIOHTTP2Errors.IOOnClosedConnection || self.lingering {
+            // A frame after the connection quiesced (its last stream done after our GOAWAY), or
+            // more of what ended it: the connection is closing already.
             return
         }
         let (defence, closes) = HTTP2Defence.classify(error)
@@ -147,8 +150,25 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
                     "reason": "\(defence.rawValue)", "error": "\(error)",
                 ]
             )
-            context.flush()  // what was written before the error (swift-nio-http2's GOAWAY) goes first
-            context.close(promise: nil)
+            self.lingerThenClose(context: context)
+        }
+    }
+
+    /// How long a connection ended by an error goes on reading (and dropping) what the client
+    /// still sends before it closes.
+    static let lingerTime = TimeAmount.seconds(1)
+
+    /// Closes a connection whose GOAWAY (swift-nio-http2's, with the error's code) is written,
+    /// after a short linger, as nginx's lingering close: closing a socket with unread bytes sends
+    /// a TCP reset, and a client still sending (an attack in full flow) would then lose the
+    /// GOAWAY before reading it. Meanwhile what arrives is read and dropped: swift-nio-http2 opens
+    /// no stream after its GOAWAY, and further errors are not counted again.
+    private func lingerThenClose(context: ChannelHandlerContext) {
+        self.lingering = true
+        context.flush()
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: Self.lingerTime) {
+            loopBound.value.close(promise: nil)
         }
     }
 

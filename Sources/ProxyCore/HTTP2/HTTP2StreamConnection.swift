@@ -143,6 +143,8 @@ public final class HTTP2StreamConnection: ChannelDuplexHandler {
     public func read(context: ChannelHandlerContext) {
         guard self.session.wantsRequestBytes else {
             self.readPending = true
+            // Not the client's delay: the body timeout waits while we hold its bytes back.
+            self.bodyTimer?.disarm()
             return
         }
         context.read()
@@ -315,6 +317,9 @@ extension HTTP2StreamConnection: ForwardingSessionClient {
     public func resumeRequestReads() {
         guard self.readPending, let context = self.context, self.session.wantsRequestBytes else { return }
         self.readPending = false
+        if self.machine.isReadingBody {
+            self.armBodyTimer()
+        }
         context.read()
     }
 

@@ -14,7 +14,8 @@ struct ProxyFixture {
     let port: Int
 
     /// - Parameter targetPort: Forward here instead of the backend (to test a dead target).
-    static func start(targetPort: Int? = nil, extraListenerYAML: String = "") async throws -> ProxyFixture {
+    /// - Parameter responseTimeout: The target group's `response_timeout` (an upload counts in it).
+    static func start(targetPort: Int? = nil, extraListenerYAML: String = "", responseTimeout: String = "5s") async throws -> ProxyFixture {
         let directory = try makeTemporaryDirectory()
         let certificates = try DevCertificateAuthority.ensure(directory: directory)
         let backend = try await TestBackend()
@@ -44,7 +45,7 @@ struct ProxyFixture {
                   enabled: false
                 upstream:
                   connect_timeout: 2s
-                  response_timeout: 5s
+                  response_timeout: \(responseTimeout)
             """
         let configuration = try ProxyConfiguration.parse(yaml: yaml, file: "test.yaml", baseDirectory: directory)
         var logger = Logger(label: "portcullis.test", factory: { _ in SwiftLogNoOpLogHandler() })
