@@ -12,10 +12,10 @@ public import ProxyDefaults
 ///   the handshake by then.
 /// - `ticket_key_files` (list of paths, default none): session-ticket keys shared by several
 ///   Portcullis instances (80 bytes each, as nginx's `ssl_session_ticket_key`: make one with
-///   `openssl rand 80`).
-/// - `alpn` (list of `h2` and `http/1.1`, default `[h2, http/1.1]`): the application protocols
-///   offered, preferred first; `[http/1.1]` turns HTTP/2 off. The first seals new tickets, all open them. Replaces the in-process keys
+///   `openssl rand 80`). The first seals new tickets, all open them. Replaces the in-process keys
 ///   and their rotation; rotate by replacing the files on every instance and reloading.
+/// - `alpn` (list of `h2` and `http/1.1`, default `[h2, http/1.1]`): the application protocols
+///   offered, preferred first; `[http/1.1]` turns HTTP/2 off.
 public struct ListenerTLS: Sendable, Equatable {
     public var certificates: [CertificatePair]
     /// `"1.2"` or `"1.3"`.

@@ -571,14 +571,12 @@ public final class ForwardingSession {
         // Made at the first forwarded request: a connection that never forwards one (an idle
         // TLS connection, a fixed-response route) carries no timer. Held strongly: the cycle
         // ends when the client goes (``clientClosed()`` cancels it).
-        let timer =
-            self.responseTimer
-            ?? LazyTimer(timers: self.loop.timers) {
+        self.responseTimer.arm(in: state.group.upstream.responseTimeout, timers: self.loop.timers) {
+            {
                 guard let target = self.lease.target else { return }
                 self.perform(self.machine.responseTimedOut(.responseTimedOut(target)))
             }
-        self.responseTimer = timer
-        timer.arm(in: state.group.upstream.responseTimeout)
+        }
     }
 
     private func cancelResponseTimer() {

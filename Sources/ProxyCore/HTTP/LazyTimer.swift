@@ -51,3 +51,15 @@ final class LazyTimer {
         self.onFire?()
     }
 }
+
+extension LazyTimer? {
+    /// Arms the timer in `delay`, making it first, with the callback `onFire` gives, when there
+    /// is none yet: a timer most connections never need (a send or body timeout) is made on
+    /// first use, and `onFire` is not called (nor its callback allocated) after that.
+    mutating func arm(in delay: TimeAmount, timers: LoopTimers, onFire: () -> () -> Void) {
+        if self == nil {
+            self = LazyTimer(timers: timers, onFire: onFire())
+        }
+        self!.arm(in: delay)
+    }
+}

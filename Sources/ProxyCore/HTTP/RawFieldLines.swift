@@ -96,17 +96,25 @@ enum RawFieldLines {
     /// whitespace around it.
     static func headers(of block: ByteBuffer) -> HTTPHeaders {
         var fields: [(String, String)] = []
+        Self.forEachLine(of: block) { _, line in
+            let name = Self.name(of: line)
+            fields.append((String(decoding: name, as: UTF8.self), String(decoding: Self.value(of: line, nameCount: name.count), as: UTF8.self)))
+        }
+        return HTTPHeaders(fields)
+    }
+
+    /// Each validated line of `block`, without its line end, with its index.
+    static func forEachLine(of block: ByteBuffer, _ body: (Int, UnsafeRawBufferPointer) -> Void) {
         block.withUnsafeReadableBytes { bytes in
             var lineStart = 0
+            var index = 0
             while lineStart < bytes.count {
                 var lineEnd = lineStart
                 while bytes[lineEnd] != UInt8(ascii: "\r") { lineEnd += 1 }
-                let line = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<lineEnd])
-                let name = Self.name(of: line)
-                fields.append((String(decoding: name, as: UTF8.self), String(decoding: Self.value(of: line, nameCount: name.count), as: UTF8.self)))
+                body(index, UnsafeRawBufferPointer(rebasing: bytes[lineStart..<lineEnd]))
                 lineStart = lineEnd + 2
+                index += 1
             }
         }
-        return HTTPHeaders(fields)
     }
 }

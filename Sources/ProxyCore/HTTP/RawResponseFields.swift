@@ -33,25 +33,16 @@ struct RawResponseFields {
     /// Each surviving field, as `write(into:)` keeps them (without our `Server` line): its name
     /// and its value without the whitespace around it, as views of the block.
     func forEachKeptField(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) {
-        self.block.withUnsafeReadableBytes { bytes in
-            var lineStart = 0
-            var index = 0
-            while lineStart < bytes.count {
-                var lineEnd = lineStart
-                while bytes[lineEnd] != UInt8(ascii: "\r") { lineEnd += 1 }
-                let line = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<lineEnd])
-                let name = RawFieldLines.name(of: line)
-                let keeps: Bool
-                if self.hints.isSpecial(index) {
-                    keeps = self.rewriter.keepsField(named: name) && !(self.hints.removesClose && HeaderName.matches(name, "close"))
-                } else {
-                    keeps = !self.rewriter.strips(name)
-                }
-                if keeps {
-                    body(name, RawFieldLines.value(of: line, nameCount: name.count))
-                }
-                lineStart = lineEnd + 2
-                index += 1
+        RawFieldLines.forEachLine(of: self.block) { index, line in
+            let name = RawFieldLines.name(of: line)
+            let keeps: Bool
+            if self.hints.isSpecial(index) {
+                keeps = self.rewriter.keepsField(named: name) && !(self.hints.removesClose && HeaderName.matches(name, "close"))
+            } else {
+                keeps = !self.rewriter.strips(name)
+            }
+            if keeps {
+                body(name, RawFieldLines.value(of: line, nameCount: name.count))
             }
         }
     }

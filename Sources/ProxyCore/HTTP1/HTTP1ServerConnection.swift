@@ -127,15 +127,13 @@ public final class HTTP1ServerConnection: ChannelDuplexHandler, RemovableChannel
         if writable {
             self.sendTimer?.disarm()
         } else {
-            let timer =
-                self.sendTimer
-                ?? LazyTimer(timers: self.timers) {
+            self.sendTimer.arm(in: self.limits.sendTimeout, timers: self.timers) {
+                {
                     guard let context = self.context, !context.channel.isWritable else { return }
                     self.session.clientSendTimedOut()
                     context.close(promise: nil)
                 }
-            self.sendTimer = timer
-            timer.arm(in: self.limits.sendTimeout)
+            }
         }
         context.fireChannelWritabilityChanged()
     }

@@ -4,9 +4,9 @@ public import NIOHTTP1
 
 /// Turns the ``ClientResponseHead`` the forwarding session gives into an HTTP/2 header block:
 /// `:status` first, then the fields with lower-case names, less the connection-specific ones
-/// HTTP/2 forbids (RFC 9113 §8.2.2). A target's field lines are read back and rewritten by the
-/// listener's ``ResponseHeaderRewriter`` (hop-by-hop, stripped names, our `Server`), the path an
-/// HTTP/1 response takes when its lines cannot be copied as they are.
+/// HTTP/2 forbids (RFC 9113 §8.2.2). A target's field lines are read once, keeping what the
+/// listener's ``ResponseHeaderRewriter`` keeps for HTTP/1 (``RawResponseFields``: no hop-by-hop or
+/// stripped names), then our `Server`.
 public enum HTTP2ResponseTranslator {
     public static func headers(for head: ClientResponseHead) -> HPACKHeaders {
         var block = HPACKHeaders()

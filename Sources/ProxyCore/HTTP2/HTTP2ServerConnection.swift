@@ -6,7 +6,8 @@ public import NIOHTTP2
 /// (which owns frames, HPACK, flow control and the stream multiplexer):
 ///
 /// ```
-/// [TLSServerHandler,] NIOHTTP2Handler ─ HTTP2ServerConnection      (each stream: HTTP2StreamConnection)
+/// [TLSServerHandler,] HTTP2FlushBatcher ─ NIOHTTP2Handler ─ HTTP2ServerConnection
+///                                          (each stream: HTTP2StreamConnection)
 /// ```
 ///
 /// - gives each new stream its ``HTTP2StreamConnection`` and ``ForwardingSession`` with the
@@ -15,8 +16,9 @@ public import NIOHTTP2
 /// - counts its open streams, closes the connection after `limits.idle_timeout` without one;
 /// - shuts down gracefully: on ``ChannelShouldQuiesceEvent`` (shutdown, a listener removed) a
 ///   GOAWAY names the last stream it took, those streams finish, then the connection closes;
-/// - counts what swift-nio-http2 reports (``HTTP2Defence``) and closes the connection after a
-///   connection error (swift-nio-http2 has sent the GOAWAY with its code by then).
+/// - counts what swift-nio-http2 reports (``HTTP2Defence``) and, after a connection error
+///   (swift-nio-http2 has sent the GOAWAY with its code by then), closes the connection after a
+///   short linger (``lingerThenClose(context:)``).
 public final class HTTP2ServerConnection: ChannelDuplexHandler {
     public typealias InboundIn = HTTP2Frame
     public typealias InboundOut = HTTP2Frame
@@ -55,7 +57,7 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
             ?? ForwardingSession(settings: self.settings, loop: self.loop, connectionInfo: self.connectionInfo, logger: self.logger)
         let listener = self.settings.name
         let observer = self.loop.observer
-        let maxIdle = self.maxIdleSessions
+        let maxIdle = Self.maxIdleSessions
         try channel.pipeline.syncOperations.addHandler(
             HTTP2StreamConnection(
                 limits: self.settings.limits,
@@ -75,8 +77,9 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
         )
     }
 
-    /// At most as many idle sessions as streams may be open at once.
-    private var maxIdleSessions: Int { 128 }
+    /// A bound on the sessions a connection keeps between its streams (above the default
+    /// `max_concurrent_streams`, so a busy connection makes no new ones).
+    private static let maxIdleSessions = 128
 
     // MARK: Channel events
 

@@ -119,16 +119,14 @@ public final class HTTP2StreamConnection: ChannelDuplexHandler {
         if writable {
             self.sendTimer?.disarm()
         } else {
-            let timer =
-                self.sendTimer
-                ?? LazyTimer(timers: self.timers) {
+            self.sendTimer.arm(in: self.limits.sendTimeout, timers: self.timers) {
+                {
                     guard let context = self.context, !context.channel.isWritable else { return }
                     self.onDefence(.sendTimeout)
                     self.session.clientSendTimedOut()
                     context.close(promise: nil)  // RST_STREAM: this stream only
                 }
-            self.sendTimer = timer
-            timer.arm(in: self.limits.sendTimeout)
+            }
         }
         context.fireChannelWritabilityChanged()
     }
@@ -214,14 +212,12 @@ public final class HTTP2StreamConnection: ChannelDuplexHandler {
     }
 
     private func armBodyTimer() {
-        let timer =
-            self.bodyTimer
-            ?? LazyTimer(timers: self.timers) {
+        self.bodyTimer.arm(in: self.limits.bodyTimeout, timers: self.timers) {
+            {
                 guard let context = self.context else { return }
                 self.perform(self.machine.bodyTimedOut(), body: nil, context: context)
             }
-        self.bodyTimer = timer
-        timer.arm(in: self.limits.bodyTimeout)
+        }
     }
 
     /// Our own short answer to a refused request, ending the stream.
