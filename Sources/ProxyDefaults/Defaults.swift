@@ -71,6 +71,29 @@ public enum Defaults {
         public static let maxEmptyDataFrames = 10
     }
 
+    /// `listeners[].tls.hsts`: the `Strict-Transport-Security` of an HTTPS listener.
+    public enum HSTS {
+        /// `max_age`: 365 days, in seconds (what TLS scanners and the preload list ask for).
+        public static let maxAge = Duration.seconds(365 * 24 * 3600)
+    }
+
+    /// The edge policy of listeners and routes (docs/security.md).
+    public enum Policy {
+        /// `listeners[].request_id`: an `X-Request-Id` is made for requests that come without one.
+        public static let requestID = true
+        /// `rate_limits[].max_keys`: the keys (clients, header values) one limit remembers; the
+        /// least recently limited make room for new ones.
+        public static let rateLimitMaxKeys = 65_536
+        /// `rate_limits[].burst` when absent: one second's worth of the rate (at least 1).
+        public static func burst(forRatePerSecond rate: Double) -> Int { max(1, Int(rate.rounded(.up))) }
+    }
+
+    /// `listeners[].request_hygiene`: what is refused in request targets (docs/security.md).
+    public enum RequestHygiene {
+        /// `normalize_path`, `traversal`, `encoded_slash`, `nul`, `overlong_utf8`: all on.
+        public static let checksOn = true
+    }
+
     /// `routes[]`: what a route allows.
     public enum Route {
         /// `upgrades`: the `Upgrade` protocols a forwarding route passes on (lower case).

@@ -235,9 +235,23 @@ public final class ProxyServer: Service, Sendable {
                             // size, so big requests cost one extra read once.
                             try options.setOption(.recvAllocator, value: Self.clientReceiveAllocator)
                         }
+                        let plan = box.withLockedValue { $0 }
+                        let peer = channel.remoteAddress?.ipAddress ?? "unknown"
+                        if let trusted = plan.proxyProtocolPeers, !trusted(peer) {
+                            metrics.connectionRefused(listener: name, reason: "proxy_protocol_untrusted")
+                            logger.notice("PROXY protocol from an untrusted peer; closing", metadata: ["listener": "\(name)", "peer": "\(peer)"])
+                            throw ChannelError.inputClosed
+                        }
+                        if let counts = plan.connectionsPerAddress {
+                            guard counts.open(peer) else {
+                                metrics.connectionRefused(listener: name, reason: "connections_per_ip")
+                                throw ChannelError.inputClosed
+                            }
+                            channel.closeFuture.whenComplete { _ in counts.closed(peer) }
+                        }
                         try ClientPipeline.configure(
                             channel: channel,
-                            plan: box.withLockedValue { $0 },
+                            plan: plan,
                             loop: loop,
                             logger: logger,
                             metrics: metrics

@@ -45,8 +45,7 @@ struct StickyCookieTests {
             RedirectRule(scheme: "https", status: .permanentRedirect),
             requestScheme: "http",
             requestHost: "example.com:80",
-            uri: "/a/b?c=d",
-            serverHeader: "p"
+            uri: "/a/b?c=d"
         )
         #expect(response.status == .permanentRedirect)
         #expect(response.headers.first(name: "location") == "https://example.com/a/b?c=d")

@@ -11,6 +11,8 @@
 /// - `access_log` (bool, or a mapping with `enabled`, `format` and `path`; default `true`): one
 ///   line per request. `format`: `text` (default), `json` or `combined`; `path`: a file
 ///   (reopened on SIGUSR1 for log rotation) or `-` for standard output (the default).
+/// - `redis` (mapping `{address: host:port}`, optional): the Redis that `shared: true` rate
+///   limits keep their buckets in (docs/security.md).
 public struct GlobalSettings: Sendable, Equatable {
     public var eventLoops: EventLoopCount
     public var shutdownGrace: Duration
@@ -20,6 +22,8 @@ public struct GlobalSettings: Sendable, Equatable {
     public var accessLogFormat: AccessLogFormat
     /// Absolute path of the access-log file; `nil` for standard output.
     public var accessLogPath: String?
+    /// `global.redis.address`; `nil` without Redis.
+    public var redis: BindAddress?
 
     public init(
         eventLoops: EventLoopCount = .automatic,
@@ -28,7 +32,8 @@ public struct GlobalSettings: Sendable, Equatable {
         logLevel: LogLevel = .info,
         accessLog: Bool = true,
         accessLogFormat: AccessLogFormat = .text,
-        accessLogPath: String? = nil
+        accessLogPath: String? = nil,
+        redis: BindAddress? = nil
     ) {
         self.eventLoops = eventLoops
         self.shutdownGrace = shutdownGrace
@@ -37,6 +42,7 @@ public struct GlobalSettings: Sendable, Equatable {
         self.accessLog = accessLog
         self.accessLogFormat = accessLogFormat
         self.accessLogPath = accessLogPath
+        self.redis = redis
     }
 }
 

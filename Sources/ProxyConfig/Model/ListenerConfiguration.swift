@@ -1,4 +1,4 @@
-import ProxyDefaults
+public import ProxyDefaults
 
 /// One listening socket and what to do with the requests that arrive on it.
 ///
@@ -17,6 +17,12 @@ import ProxyDefaults
 /// - `http2` (mapping): the limits of HTTP/2 connections; see ``ListenerHTTP2``.
 /// - `h2c` (bool, default `false`): a plain listener also takes prior-knowledge HTTP/2
 ///   (`PRI * HTTP/2.0`). `Upgrade: h2c` is never honoured.
+/// - `request_id` (bool, default `true`): an `X-Request-Id` is made for a request that comes
+///   without one (32 hex digits); it goes to the target, into the access log, and back to the client.
+/// - `proxy_protocol` (mapping `{trusted: [CIDRs]}`, optional): see ``ProxyProtocolConfiguration``.
+/// - `request_hygiene` (mapping): see ``RequestHygieneConfiguration``.
+/// - `allow`, `deny`, `rate_limits`, `request_headers`, `response_headers`: the listener's edge
+///   policy, applied to every request; see ``PolicyConfiguration``.
 /// - `routes` (list, required, at least one): see ``RouteConfiguration``.
 public struct ListenerConfiguration: Sendable, Equatable {
     /// The response headers removed by default: they tell attackers what runs behind the proxy.
@@ -42,6 +48,10 @@ public struct ListenerConfiguration: Sendable, Equatable {
     /// connections over the loops, and each loop accepts its own. Off by default: with it, a
     /// second process that also asks for it can bind the same address without an error.
     public var reusePort: Bool
+    public var requestID: Bool
+    public var proxyProtocol: ProxyProtocolConfiguration?
+    public var requestHygiene: RequestHygieneConfiguration
+    public var policy: PolicyConfiguration
     /// In evaluation order: by ``RouteConfiguration/priority`` (routes without one last), ties in
     /// file order. The first matching route wins; a request that matches none gets 404.
     public var routes: [RouteConfiguration]
@@ -58,6 +68,10 @@ public struct ListenerConfiguration: Sendable, Equatable {
         http2: ListenerHTTP2 = ListenerHTTP2(),
         h2c: Bool = false,
         reusePort: Bool = false,
+        requestID: Bool = Defaults.Policy.requestID,
+        proxyProtocol: ProxyProtocolConfiguration? = nil,
+        requestHygiene: RequestHygieneConfiguration = RequestHygieneConfiguration(),
+        policy: PolicyConfiguration = PolicyConfiguration(),
         routes: [RouteConfiguration]
     ) {
         self.name = name
@@ -71,6 +85,10 @@ public struct ListenerConfiguration: Sendable, Equatable {
         self.http2 = http2
         self.h2c = h2c
         self.reusePort = reusePort
+        self.requestID = requestID
+        self.proxyProtocol = proxyProtocol
+        self.requestHygiene = requestHygiene
+        self.policy = policy
         self.routes = routes
     }
 

@@ -15,6 +15,8 @@ public import ProxyDefaults
 ///   queued for it; then the connection is closed and its target connection is not reused.
 /// - `tunnel_idle_timeout` (duration, default `1h`): an upgraded connection (a WebSocket) that
 ///   carries no byte either way for this long is closed.
+/// - `connections_per_ip` (integer, default none): the most connections one client address may
+///   have open on the listener (over every event loop); more are closed at accept and counted.
 public struct ListenerLimits: Sendable, Equatable {
     public var headerBytes: Int
     /// `nil` means unlimited.
@@ -24,6 +26,8 @@ public struct ListenerLimits: Sendable, Equatable {
     public var bodyTimeout: Duration
     public var sendTimeout: Duration
     public var tunnelIdleTimeout: Duration
+    /// `nil`: no limit.
+    public var connectionsPerIP: Int?
 
     public init(
         headerBytes: Int = Defaults.Limits.headerBytes,
@@ -32,7 +36,8 @@ public struct ListenerLimits: Sendable, Equatable {
         idleTimeout: Duration = Defaults.Limits.idleTimeout,
         bodyTimeout: Duration = Defaults.Limits.bodyTimeout,
         sendTimeout: Duration = Defaults.Limits.sendTimeout,
-        tunnelIdleTimeout: Duration = Defaults.Limits.tunnelIdleTimeout
+        tunnelIdleTimeout: Duration = Defaults.Limits.tunnelIdleTimeout,
+        connectionsPerIP: Int? = nil
     ) {
         self.headerBytes = headerBytes
         self.bodyBytes = bodyBytes
@@ -41,5 +46,6 @@ public struct ListenerLimits: Sendable, Equatable {
         self.bodyTimeout = bodyTimeout
         self.sendTimeout = sendTimeout
         self.tunnelIdleTimeout = tunnelIdleTimeout
+        self.connectionsPerIP = connectionsPerIP
     }
 }

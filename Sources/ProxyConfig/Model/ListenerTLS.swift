@@ -16,6 +16,7 @@ public import ProxyDefaults
 ///   and their rotation; rotate by replacing the files on every instance and reloading.
 /// - `alpn` (list of `h2` and `http/1.1`, default `[h2, http/1.1]`): the application protocols
 ///   offered, preferred first; `[http/1.1]` turns HTTP/2 off.
+/// - `hsts` (mapping or `false`, default on with `max_age: 365d`): see ``HSTSConfiguration``.
 public struct ListenerTLS: Sendable, Equatable {
     public var certificates: [CertificatePair]
     /// `"1.2"` or `"1.3"`.
@@ -27,6 +28,8 @@ public struct ListenerTLS: Sendable, Equatable {
     public var ticketKeyFiles: [String]
     /// `h2` and/or `http/1.1`, preferred first.
     public var alpn: [String]
+    /// `nil`: no `Strict-Transport-Security`.
+    public var hsts: HSTSConfiguration?
 
     public init(
         certificates: [CertificatePair],
@@ -35,7 +38,8 @@ public struct ListenerTLS: Sendable, Equatable {
         ticketKeyRotation: Duration = .seconds(3600),
         handshakeTimeout: Duration = .seconds(10),
         ticketKeyFiles: [String] = [],
-        alpn: [String] = Defaults.TLS.alpn
+        alpn: [String] = Defaults.TLS.alpn,
+        hsts: HSTSConfiguration? = HSTSConfiguration()
     ) {
         self.certificates = certificates
         self.minimumVersion = minimumVersion
@@ -44,5 +48,6 @@ public struct ListenerTLS: Sendable, Equatable {
         self.handshakeTimeout = handshakeTimeout
         self.ticketKeyFiles = ticketKeyFiles
         self.alpn = alpn
+        self.hsts = hsts
     }
 }

@@ -21,6 +21,9 @@ import ProxyDefaults
 /// - `upgrades` (list of protocol tokens, default `[websocket]`): the `Upgrade` protocols a
 ///   forwarding route passes on to its target, lowercased; `[]` passes none. `h2c` is refused:
 ///   it is never forwarded.
+/// - `rewrite` (mapping, forwarding routes only): see ``PathRewriteConfiguration``.
+/// - `allow`, `deny`, `rate_limits`, `request_headers`, `response_headers`: the route's edge
+///   policy, after its listener's; see ``PolicyConfiguration``.
 /// - exactly one action: `forward` (the name of a target group), `redirect` (see
 ///   ``RedirectConfiguration``) or `fixed_response` (see ``FixedResponseConfiguration``).
 public struct RouteConfiguration: Sendable, Hashable {
@@ -45,6 +48,8 @@ public struct RouteConfiguration: Sendable, Hashable {
     /// `h2c`. Empty: no upgrade is passed on.
     public var upgrades: [String]
     public var action: RouteAction
+    public var rewrite: PathRewriteConfiguration?
+    public var policy: PolicyConfiguration
     /// The line of the route in the configuration file, for logs.
     public var line: Int
 
@@ -58,6 +63,8 @@ public struct RouteConfiguration: Sendable, Hashable {
         priority: Int? = nil,
         upgrades: [String] = RouteConfiguration.defaultUpgrades,
         action: RouteAction,
+        rewrite: PathRewriteConfiguration? = nil,
+        policy: PolicyConfiguration = PolicyConfiguration(),
         line: Int = 0
     ) {
         self.name = name
@@ -69,6 +76,8 @@ public struct RouteConfiguration: Sendable, Hashable {
         self.priority = priority
         self.upgrades = upgrades
         self.action = action
+        self.rewrite = rewrite
+        self.policy = policy
         self.line = line
     }
 

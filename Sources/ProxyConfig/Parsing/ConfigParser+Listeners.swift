@@ -1,8 +1,10 @@
+import ProxyDefaults
+
 extension ConfigParser {
     private static let listenerKeys = [
         "name", "bind", "protocol", "tls", "trusted_proxies", "server_header", "strip_response_headers", "limits",
-        "http2", "h2c", "reuse_port", "routes",
-    ]
+        "http2", "h2c", "reuse_port", "request_id", "request_hygiene", "proxy_protocol", "routes",
+    ] + PolicyConfiguration.keys
 
     mutating func listeners(_ node: ConfigNode, key: String) -> [ListenerConfiguration] {
         guard let items = self.list(node, key: key) else { return [] }
@@ -108,6 +110,28 @@ extension ConfigParser {
             reusePort = value
         }
 
+        var requestID = Defaults.Policy.requestID
+        if let node = fields["request_id"], let value = self.bool(node, key: fields.key("request_id")) {
+            requestID = value
+        }
+        var hygiene = RequestHygieneConfiguration()
+        if let node = fields["request_hygiene"] {
+            hygiene = self.requestHygiene(node, key: fields.key("request_hygiene"))
+        }
+        let policy = self.policy(fields)
+        var proxyProtocol: ProxyProtocolConfiguration?
+        if let node = fields["proxy_protocol"], let proxy = self.fields(of: node, key: fields.key("proxy_protocol"), allowed: ["trusted"]) {
+            if let trusted = proxy["trusted"] {
+                let cidrs = self.cidrs(trusted, key: proxy.key("trusted"))
+                if cidrs.isEmpty {
+                    self.problems.report(proxy.key("trusted"), at: trusted, "needs at least one CIDR: the load balancers that send the PROXY header")
+                }
+                proxyProtocol = ProxyProtocolConfiguration(trusted: cidrs)
+            } else {
+                self.reportMissing("trusted", in: proxy, " (the CIDRs of the load balancers that send the PROXY header)")
+            }
+        }
+
         var routes: [ParsedRoute] = []
         if let node = fields["routes"] {
             routes = self.routes(node, key: fields.key("routes"))
@@ -130,6 +154,10 @@ extension ConfigParser {
             http2: http2,
             h2c: h2c,
             reusePort: reusePort,
+            requestID: requestID,
+            proxyProtocol: proxyProtocol,
+            requestHygiene: hygiene,
+            policy: policy,
             routes: routes.map(\.route.value)
         )
     }
@@ -150,7 +178,7 @@ extension ConfigParser {
     private mutating func listenerTLS(_ node: ConfigNode, key: String) -> ListenerTLS? {
         let allowed = [
             "certificates", "min_version", "session_tickets", "ticket_key_rotation", "handshake_timeout", "ticket_key_files",
-            "alpn",
+            "alpn", "hsts",
         ]
         guard let fields = self.fields(of: node, key: key, allowed: allowed) else { return nil }
         var tls = ListenerTLS(certificates: [])
@@ -236,6 +264,9 @@ extension ConfigParser {
             }
             tls.alpn = alpn
         }
+        if let node = fields["hsts"] {
+            tls.hsts = self.hsts(node, key: fields.key("hsts"))
+        }
         return tls
     }
 
@@ -303,7 +334,7 @@ extension ConfigParser {
 
     // MARK: headers and proxies
 
-    private mutating func cidrs(_ node: ConfigNode, key: String) -> [CIDR] {
+    mutating func cidrs(_ node: ConfigNode, key: String) -> [CIDR] {
         guard let items = self.list(node, key: key) else { return [] }
         return items.enumerated().compactMap { index, item in
             let itemKey = "\(key)[\(index)]"
@@ -370,7 +401,7 @@ extension ConfigParser {
         var limits = ListenerLimits()
         let allowed = [
             "header_bytes", "body_bytes", "header_timeout", "idle_timeout", "body_timeout", "send_timeout",
-            "tunnel_idle_timeout",
+            "tunnel_idle_timeout", "connections_per_ip",
         ]
         guard let fields = self.fields(of: node, key: key, allowed: allowed) else { return limits }
         if let node = fields["header_bytes"],
@@ -407,6 +438,11 @@ extension ConfigParser {
             let value = self.duration(node, key: fields.key("tunnel_idle_timeout"))
         {
             limits.tunnelIdleTimeout = value
+        }
+        if let node = fields["connections_per_ip"],
+            let value = self.integer(node, key: fields.key("connections_per_ip"), in: 1...1_000_000)
+        {
+            limits.connectionsPerIP = value
         }
         return limits
     }

@@ -1,5 +1,5 @@
 extension ConfigParser {
-    private static let routeKeys = ["name", "priority", "match", "upgrades"] + RouteAction.keys
+    private static let routeKeys = ["name", "priority", "match", "upgrades", "rewrite"] + RouteAction.keys + PolicyConfiguration.keys
 
     /// Reads a listener's routes and returns them in evaluation order: by priority (routes without
     /// one last), ties in file order.
@@ -76,6 +76,13 @@ extension ConfigParser {
         if let node = fields["upgrades"] {
             route.upgrades = self.upgrades(node, key: fields.key("upgrades"))
         }
+        if let node = fields["rewrite"] {
+            route.rewrite = self.rewrite(node, key: fields.key("rewrite"))
+            if route.targetGroup == nil, route.rewrite != nil {
+                self.problems.report(fields.key("rewrite"), at: node, "only a route that forwards rewrites the path (this one answers itself)")
+            }
+        }
+        route.policy = self.policy(fields)
         return ParsedRoute(route: Located(route, key: key, at: node), forward: forward, priority: priority)
     }
 

@@ -14,6 +14,8 @@ struct ConfigParser {
     var parsedListeners: [ParsedListener] = []
     /// Target group names, where they were written.
     var parsedTargetGroupNames: [Located<String>] = []
+    /// Rate limits with `shared: true`, which need `global.redis`.
+    var sharedRateLimits: [Located<String>] = []
 
     init(file: String, baseDirectory: String, checkFilesExist: Bool) {
         self.problems = DiagnosticCollector(file: file)
@@ -63,6 +65,17 @@ struct ConfigParser {
             targetGroups = self.targetGroups(node, key: fields.key("target_groups"))
         }
 
+        if global.redis == nil {
+            for shared in self.sharedRateLimits {
+                self.problems.report(
+                    shared.key,
+                    line: shared.line,
+                    column: shared.column,
+                    "a shared rate limit keeps its bucket in Redis: add global.redis: {address: host:port}"
+                )
+            }
+        }
+
         let validator = CrossSectionValidator(
             listeners: self.parsedListeners,
             targetGroupNames: self.parsedTargetGroupNames
@@ -88,7 +101,7 @@ struct ConfigParser {
             let fields = self.fields(
                 of: node,
                 key: key,
-                allowed: ["event_loops", "shutdown_grace", "shutdown_delay", "log_level", "access_log"]
+                allowed: ["event_loops", "shutdown_grace", "shutdown_delay", "log_level", "access_log", "redis"]
             )
         else {
             return settings
@@ -127,6 +140,16 @@ struct ConfigParser {
         }
         if let node = fields["access_log"] {
             self.accessLog(node, key: fields.key("access_log"), into: &settings)
+        }
+        if let node = fields["redis"], let redis = self.fields(of: node, key: fields.key("redis"), allowed: ["address"]) {
+            if let node = redis["address"], let text = self.string(node, key: redis.key("address")) {
+                switch AddressSyntax.parse(text, allowsWildcard: false) {
+                case .success(let address): settings.redis = address
+                case .failure(let problem): self.problems.report(redis.key("address"), at: node, problem.message)
+                }
+            } else if redis["address"] == nil {
+                self.reportMissing("address", in: redis, " (such as 127.0.0.1:6379)")
+            }
         }
         return settings
     }

@@ -53,7 +53,11 @@ public final class ForwardingSession {
     private var upgrade: String?
     /// Why the current retry is happening; answered instead of 503 when no other target can be picked.
     private var retryCause: UpstreamError?
-    private var localResponse: (head: ClientResponseHead, body: ByteBuffer)?
+    private var localResponse: (head: ClientResponseHead, body: ByteBuffer, error: String?)?
+    /// The edge policy of the request in flight's route (`nil`: none, or no route).
+    private var routePolicy: EdgePolicy?
+    /// Fields the request in flight's response gets besides the rewriter's (`RateLimit`).
+    private var responseFields: [PolicyRefusal.Field] = []
     private var responseTimer: LazyTimer?
     private var upstreamNeedsFlush = false
     /// From a client part until the end of that read: what is sent to the target meanwhile is
@@ -89,6 +93,9 @@ public final class ForwardingSession {
     public var wantsRequestBytes: Bool {
         !(self.machine.connectBufferFull || (self.upstream.map { !$0.isWritable } ?? false))
     }
+
+    /// The client address the connection's PROXY protocol header gave, if any.
+    var proxiedAddress: String? { self.connectionInfo.proxiedAddress }
 
     /// A request's head has come and its record is not yet written.
     public var isHandlingRequest: Bool { self.record.head != nil }
@@ -267,10 +274,32 @@ public final class ForwardingSession {
         self.record.begin(head)
         self.retryCause = nil
         self.upgrade = nil
+        self.routePolicy = nil
+        if !self.responseFields.isEmpty { self.responseFields = [] }
         let peer = self.client?.peerAddress
         let router = self.settings.router  // one copy, not one per use
-        let nioHead = head.nioHead
+        var nioHead = head.nioHead
+        // The path checked and normalised once, before routing (docs/security.md).
+        let hygiene = PathNormalizer.check(nioHead.uri, self.settings.hygiene)
+        if let violation = hygiene.violation {
+            if !self.settings.hygiene.monitorOnly {
+                self.refuse(PolicyRefusal(status: .badRequest, reason: violation, detail: "request target refused: \(violation)"), head: head, peer: peer)
+                return
+            }
+            self.record.monitored = violation
+            self.logger.notice("request hygiene (monitor): would refuse", metadata: ["reason": "\(violation)", "listener": "\(self.settings.name)"])
+        }
+        var upstreamURI = hygiene.target
+        if let normalized = hygiene.target {
+            nioHead.uri = normalized
+        }
         let routeIndex = router.routeIndex(for: nioHead)
+        let routePolicy = routeIndex.flatMap { router.policies[$0] }
+        self.routePolicy = routePolicy
+        if let refusal = self.policyRefusal(route: routePolicy, head: nioHead, peer: peer) {
+            self.refuse(refusal, head: head, peer: peer)
+            return
+        }
         var groupName: String?
         if let routeIndex {
             self.record.route = router.routeNames[routeIndex]
@@ -281,13 +310,28 @@ public final class ForwardingSession {
         self.record.targetGroup = groupName
         let groupState = groupName.flatMap(self.targetGroupState(named:))
         if groupName == nil {
+            if routeIndex == nil, let allowed = router.allowedMethods(for: nioHead) {
+                let refusal = PolicyRefusal(
+                    status: .methodNotAllowed,
+                    reason: "method_not_allowed",
+                    detail: "no route takes \(nioHead.method.rawValue) here",
+                    fields: [.init("Allow", allowed.map(\.rawValue).joined(separator: ", "))]
+                )
+                self.refuse(refusal, head: head, peer: peer)
+                return
+            }
             self.lease.beginLocal()
             // Answered here: nothing is forwarded, so no header is rewritten.
             self.record.clientAddress = self.settings.requestRewriter.clientAddress(of: nioHead, peerAddress: peer)
-            self.localResponse = self.localResponse(route: routeIndex, head: head)
+            let (responseHead, body) = self.localResponse(route: routeIndex, head: head)
+            self.localResponse = (responseHead, body, nil)
             self.perform(self.machine.requestHeadAnsweredLocally())
             return
         }
+        if let rewrite = routePolicy?.rewrite, let rewritten = rewrite.apply(to: nioHead.uri) {
+            upstreamURI = rewritten
+        }
+        self.record.upstreamURI = upstreamURI
         // Only a request without a body switches protocols: the target's `101` may come before a
         // body is read, and the rest of it would then cross the tunnel unframed.
         if let routeIndex, head.facts.framing == .none, let wanted = head.upgradeProtocol,
@@ -301,9 +345,13 @@ public final class ForwardingSession {
             cache: &self.forwardedCache,
             hints: head.facts.fieldHints,
             rawFields: head.facts.rawFields,
-            upgrade: self.upgrade
+            upgrade: self.upgrade,
+            uri: upstreamURI,
+            rules: routePolicy?.requestRules ?? self.settings.policy?.requestRules,
+            requestIDs: self.settings.requestID ? self.loop.requestIDs : nil
         )
         self.record.clientAddress = rewritten.clientAddress
+        self.record.requestID = rewritten.requestID
         var policy = ForwardingStateMachine.RetryPolicy.none
         var stickyTarget: String?
         if let state = groupState {
@@ -318,6 +366,33 @@ public final class ForwardingSession {
         }
         self.lease.begin(group: groupState, key: RequestKey(clientAddress: rewritten.clientAddress), stickyTarget: stickyTarget)
         self.perform(self.machine.requestHead(rewritten.head, policy: policy))
+    }
+
+    /// The listener's and then the route's access lists and rate limits: the first refusal, if
+    /// any. The client address is worked out only when a policy looks at it.
+    private func policyRefusal(route: EdgePolicy?, head: HTTPRequestHead, peer: String?) -> PolicyRefusal? {
+        let listener = self.settings.policy
+        guard listener?.admitsEveryone == false || route?.admitsEveryone == false else { return nil }
+        let clientAddress = self.settings.requestRewriter.clientAddress(of: head, peerAddress: peer)
+        let now = NIODeadline.now().uptimeNanoseconds
+        for policy in [listener, route] {
+            guard let policy, !policy.admitsEveryone else { continue }
+            if let refusal = policy.admit(clientAddress: clientAddress, fields: head.headers, now: now, rateLimitFields: &self.responseFields) {
+                return refusal
+            }
+        }
+        return nil
+    }
+
+    /// Answers a request the edge policy turned away: recorded with its reason, never forwarded.
+    private func refuse(_ refusal: PolicyRefusal, head: ClientRequestHead, peer: String?) {
+        self.lease.beginLocal()
+        self.record.clientAddress = self.settings.requestRewriter.clientAddress(of: head.nioHead, peerAddress: peer)
+        self.record.refusal = refusal.reason
+        self.record.rateLimitKey = refusal.rateLimitKey
+        let prepared = self.settings.localResponses.refusal(refusal)
+        self.localResponse = (ClientResponseHead(status: prepared.status, version: head.version, fields: prepared.headers), prepared.body, refusal.detail)
+        self.perform(self.machine.requestHeadAnsweredLocally())
     }
 
     private func targetGroupState(named name: String) -> TargetGroupLoopState? {
@@ -344,8 +419,7 @@ public final class ForwardingSession {
                 rule,
                 requestScheme: self.settings.scheme,
                 requestHost: head.fields.first(name: "host"),
-                uri: head.target,
-                serverHeader: self.settings.serverHeader
+                uri: head.target
             )
         } else {
             prepared = index.flatMap { self.settings.localResponses.fixedResponse(route: $0) } ?? self.settings.localResponses.notFound
@@ -425,7 +499,7 @@ public final class ForwardingSession {
             self.lease.finish(success: false)
             self.respond(with: error)
         case .respondLocally:
-            guard let (head, body) = self.localResponse else { return }
+            guard let (head, body, error) = self.localResponse else { return }
             self.localResponse = nil
             self.record.status = head.status.code
             self.record.responseBytes = body.readableBytes
@@ -433,7 +507,7 @@ public final class ForwardingSession {
             if body.readableBytes > 0 && self.record.head?.method.isHEAD != true {
                 self.client?.writeResponseBody(body)
             }
-            self.writeRecord(error: nil)
+            self.writeRecord(error: error)
             self.client?.writeResponseEnd(trailers: nil)
             self.client?.flushResponse()
         case .closeClient(let error):
@@ -455,18 +529,21 @@ public final class ForwardingSession {
         self.cancelResponseTimer()
         self.record.status = head.status.code
         let clientVersion = self.record.head?.version ?? .http1_1
-        let rewriter = self.settings.responseRewriter
+        let routeRewriter = self.routePolicy?.responseRewriter
+        let rewriter = routeRewriter ?? self.settings.responseRewriter
         var stickyCookie: String?
         if self.lease.setsStickyCookie, let group = self.lease.group?.group, let cookie = self.stickyCookie(of: group), let target = self.lease.target {
             stickyCookie = cookie.setCookieValue(target: target.name, secure: self.settings.scheme == "https", maxAge: group.stickiness?.ttl)
         }
         if let hints = head.fieldHints {
             // The target's field lines go out as received, less what the rewrite removes,
-            // with our `Server` line; the head carries only a cookie to add (decisions 0012, 0013).
+            // with our `Server` line; the head carries only what is added per request: a
+            // cookie, the request id, the policy's fields (decisions 0012, 0013).
             var added = HTTPHeaders()
             if let stickyCookie {
                 added.add(name: "Set-Cookie", value: stickyCookie)
             }
+            self.addResponseFields(to: &added, routeRules: routeRewriter != nil)
             let fields = RawResponseFields(block: head.rawFields, hints: hints, hasContentLength: head.hasContentLength, rewriter: rewriter)
             self.client?.writeResponseHead(ClientResponseHead(status: head.status, version: clientVersion, fields: added, targetFields: fields))
         } else {
@@ -475,9 +552,32 @@ public final class ForwardingSession {
             if let stickyCookie {
                 rewritten.headers.add(name: "Set-Cookie", value: stickyCookie)
             }
+            self.addResponseFields(to: &rewritten.headers, routeRules: routeRewriter != nil)
             self.client?.writeResponseHead(ClientResponseHead(status: rewritten.status, version: rewritten.version, fields: rewritten.headers))
         }
         self.clientNeedsFlush = true
+    }
+
+    /// The fields a forwarded response gets per request: the `X-Request-Id`, the rate limits'
+    /// `RateLimit` fields, and the response header rules' lines that use variables.
+    private func addResponseFields(to fields: inout HTTPHeaders, routeRules: Bool) {
+        if let requestID = self.record.requestID {
+            fields.add(name: "X-Request-Id", value: requestID)
+        }
+        for field in self.responseFields {
+            fields.add(name: field.name, value: field.value)
+        }
+        let lines = routeRules ? self.routePolicy?.responseLines : self.settings.policy?.responseLines
+        guard let lines, !lines.isEmpty else { return }
+        let variables = HeaderTemplate.Variables(
+            clientIP: self.record.clientAddress,
+            requestID: self.record.requestID,
+            host: self.record.head?.headers.first(name: "host"),
+            scheme: self.settings.scheme
+        )
+        for line in lines {
+            fields.add(name: line.name, value: line.value.render(variables))
+        }
     }
 
     // MARK: The target lease

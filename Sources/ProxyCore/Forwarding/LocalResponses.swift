@@ -17,13 +17,19 @@ public struct LocalResponses: Sendable {
     private var byRoute: [Response?]
     public private(set) var notFound: Response
 
-    public init(router: Router, serverHeader: String?) {
+    /// `Server` (when configured) and the listener's fixed response fields (HSTS, static rule lines).
+    private let leadingFields: HTTPHeaders
+
+    public init(router: Router, serverHeader: String?, fixedFields: [(String, String)] = []) {
         let allocator = ByteBufferAllocator()
+        var leading = HTTPHeaders()
+        if let serverHeader, !serverHeader.isEmpty {
+            leading.add(name: "Server", value: serverHeader)
+        }
+        leading.add(contentsOf: fixedFields)
+        self.leadingFields = leading
         func make(_ status: HTTPResponseStatus, _ body: String, _ contentType: String) -> Response {
-            var headers = HTTPHeaders()
-            if let serverHeader, !serverHeader.isEmpty {
-                headers.add(name: "Server", value: serverHeader)
-            }
+            var headers = leading
             headers.add(name: "Content-Type", value: contentType)
             headers.add(name: "Content-Length", value: String(body.utf8.count))
             return Response(status: status, headers: headers, body: allocator.buffer(string: body))
@@ -36,16 +42,27 @@ public struct LocalResponses: Sendable {
     }
 
     /// A redirect route's response: its `Location` follows the request, so it is made per request.
-    public func redirect(_ rule: RedirectRule, requestScheme: String, requestHost: String?, uri: String, serverHeader: String?) -> Response {
-        var headers = HTTPHeaders()
-        if let serverHeader, !serverHeader.isEmpty {
-            headers.add(name: "Server", value: serverHeader)
-        }
+    public func redirect(_ rule: RedirectRule, requestScheme: String, requestHost: String?, uri: String) -> Response {
+        var headers = self.leadingFields
         headers.add(name: "Location", value: rule.location(requestScheme: requestScheme, requestHost: requestHost, uri: uri))
         headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
         let body = "\(rule.status.code) \(rule.status.reasonPhrase)\n"
         headers.add(name: "Content-Length", value: String(body.utf8.count))
         return Response(status: rule.status, headers: headers, body: ByteBuffer(string: body))
+    }
+
+    /// A refusal of the edge policy (`403`, `429`, `400`, …): its own fields (`Retry-After`, …)
+    /// after the leading ones, a short plain-text body, `Cache-Control: no-store`.
+    public func refusal(_ refusal: PolicyRefusal) -> Response {
+        var headers = self.leadingFields
+        for field in refusal.fields {
+            headers.add(name: field.name, value: field.value)
+        }
+        let body = "\(refusal.status.code) \(refusal.status.reasonPhrase)\n"
+        headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
+        headers.add(name: "Content-Length", value: String(body.utf8.count))
+        headers.add(name: "Cache-Control", value: "no-store")
+        return Response(status: refusal.status, headers: headers, body: ByteBuffer(string: body))
     }
 
     /// The prepared response of the route at `index`, if it is a fixed response route.

@@ -21,6 +21,11 @@ struct RequestRecordBuilder {
     /// The client as the rewriter found it (a trusted proxy's `X-Forwarded-For` honoured).
     var clientAddress = "-"
     var status: UInt = 0
+    var requestID: String?
+    var upstreamURI: String?
+    var refusal: String?
+    var rateLimitKey: String?
+    var monitored: String?
     private var start = NIODeadline.now()
     private var upstreamStart: NIODeadline?
     private var rejectionRecorded = false
@@ -32,6 +37,11 @@ struct RequestRecordBuilder {
         self.responseBytes = 0
         self.retries = 0
         self.status = 0
+        self.requestID = nil
+        self.upstreamURI = nil
+        self.refusal = nil
+        self.rateLimitKey = nil
+        self.monitored = nil
         self.start = .now()
         self.upstreamStart = nil
     }
@@ -64,6 +74,9 @@ struct RequestRecordBuilder {
             upstreamNanoseconds: self.upstreamStart.map { (now - $0).nanoseconds },
             retries: self.retries
         )
+        record.refusal = self.refusal
+        record.rateLimitKey = self.rateLimitKey
+        record.monitored = self.monitored
         // Without an access log, only what the metrics count (fewer references to retain).
         if details {
             record.clientAddress = self.clientAddress
@@ -72,6 +85,8 @@ struct RequestRecordBuilder {
             record.headers = head.headers
             record.tlsVersion = tlsVersion
             record.error = error
+            record.requestID = self.requestID
+            record.upstreamURI = self.upstreamURI
         }
         observer.requestCompleted(record)
     }

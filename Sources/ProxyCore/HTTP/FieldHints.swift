@@ -20,14 +20,14 @@ public struct FieldHints: Hashable, Sendable {
 
     /// Whether a name of `length` bytes starting with `first` may be one the rewriters act on:
     /// `te`, `host`, `close` (a `Connection: close` names it), `expect`, `trailer`, `upgrade`,
-    /// `forwarded`, `connection`, `keep-alive`, `content-length`, `x-forwarded-for`/`-host`/`-proto`,
+    /// `forwarded`, `connection`, `keep-alive`, `x-request-id`, `content-length`, `x-forwarded-for`/`-host`/`-proto`,
     /// `transfer-encoding`, `proxy-*` (any case).
     @inline(__always)
     static func mayBeSpecial(length: Int, first: UInt8) -> Bool {
         switch (length, HeaderName.folded(first)) {
         case (2, UInt8(ascii: "t")), (4, UInt8(ascii: "h")), (5, UInt8(ascii: "c")), (6, UInt8(ascii: "e")), (7, UInt8(ascii: "t")),
             (7, UInt8(ascii: "u")), (9, UInt8(ascii: "f")), (10, UInt8(ascii: "c")), (10, UInt8(ascii: "k")),
-            (14, UInt8(ascii: "c")), (15, UInt8(ascii: "x")), (16, UInt8(ascii: "x")), (17, UInt8(ascii: "x")), (17, UInt8(ascii: "t")):
+            (12, UInt8(ascii: "x")), (14, UInt8(ascii: "c")), (15, UInt8(ascii: "x")), (16, UInt8(ascii: "x")), (17, UInt8(ascii: "x")), (17, UInt8(ascii: "t")):
             return true
         case (6..., UInt8(ascii: "p")):
             return true

@@ -26,6 +26,8 @@ public struct RequestHeaderRewriter: Sendable {
         /// The address we believe the request came from: the peer, or (behind trusted proxies)
         /// the right-most untrusted entry of `X-Forwarded-For`.
         public var clientAddress: String
+        /// The request's `X-Request-Id` (the client's, or the one made), when ids are tracked.
+        public var requestID: String?
     }
 
     /// - Parameters:
@@ -64,6 +66,11 @@ public struct RequestHeaderRewriter: Sendable {
         /// hints; with hints only `Close` can be named (``FieldHints/removesClose``).
         var connectionTokens: [String] = []
         var removesClose = false
+        /// The header rules' names to drop, if any.
+        var rules: HeaderRules?
+        /// Whether `X-Request-Id` is looked at (one acceptable value kept, others dropped).
+        var tracksRequestID = false
+        var requestID: String?
     }
 
     /// ``rewrite(_:peerAddress:)`` for one connection's successive requests.
@@ -74,18 +81,30 @@ public struct RequestHeaderRewriter: Sendable {
     ///     lines that go on are copied from them as they are (decision 0013).
     ///   - upgrade: The `Upgrade` value to forward (the route allows the protocol): the head
     ///     gets `Connection: upgrade` and it; `nil`: neither goes on (hop-by-hop).
+    ///   - uri: The request target to send, when it is not the client's (a normalised path, a
+    ///     route's rewrite).
+    ///   - rules: The header rules of the listener and route: their names dropped in this pass,
+    ///     their lines added after the forwarding fields.
+    ///   - requestIDs: Makes the `X-Request-Id` of a request that comes without one; `nil`:
+    ///     `request_id: false`, the field passes as any other.
     public func rewrite(
         _ head: HTTPRequestHead,
         peerAddress: String?,
         cache: inout ForwardedCache,
         hints: FieldHints? = nil,
         rawFields: ByteBuffer? = nil,
-        upgrade: String? = nil
+        upgrade: String? = nil,
+        uri: String? = nil,
+        rules: HeaderRules? = nil,
+        requestIDs: RequestIDGenerator? = nil
     ) -> Result {
         let peer = peerAddress ?? "unknown"
         var found = Found(trusted: peerAddress.map(self.isTrustedProxy) ?? false)
-        var buffer = ByteBufferAllocator().buffer(capacity: head.uri.utf8.count + (rawFields?.readableBytes ?? 512) + 320)
-        HTTP1Serializer.writeRequestLine(method: head.method, uri: head.uri, version: .http1_1, into: &buffer)
+        found.rules = rules
+        found.tracksRequestID = requestIDs != nil
+        let uri = uri ?? head.uri
+        var buffer = ByteBufferAllocator().buffer(capacity: uri.utf8.count + (rawFields?.readableBytes ?? 512) + 320)
+        HTTP1Serializer.writeRequestLine(method: head.method, uri: uri, version: .http1_1, into: &buffer)
         let fieldsStart = buffer.writerIndex
         if let hints, let rawFields {
             found.removesClose = hints.removesClose
@@ -128,6 +147,17 @@ public struct RequestHeaderRewriter: Sendable {
         lines.add("Forwarded", forwarded)
         lines.add("Transfer-Encoding", found.chunked ? "chunked" : nil)
         lines.write(into: &buffer)
+        if let requestIDs, found.requestID == nil {
+            let made = requestIDs.next()
+            found.requestID = made
+            HTTP1Serializer.writeField("X-Request-Id", made, into: &buffer)
+        }
+        if let rules, !rules.lines.isEmpty {
+            let variables = HeaderTemplate.Variables(clientIP: clientAddress, requestID: found.requestID, host: found.host, scheme: self.scheme)
+            for line in rules.lines {
+                HTTP1Serializer.writeField(line.name, line.value.render(variables), into: &buffer)
+            }
+        }
         if let upgrade {
             HTTP1Serializer.writeField("Connection", "upgrade", into: &buffer)
             HTTP1Serializer.writeField("Upgrade", upgrade, into: &buffer)
@@ -139,14 +169,15 @@ public struct RequestHeaderRewriter: Sendable {
         )
         var upstream = UpstreamRequestHead(method: head.method, http11: true, framing: framing, finishing: &buffer)
         upstream.upgrade = upgrade != nil
-        return Result(head: upstream, clientAddress: clientAddress)
+        return Result(head: upstream, clientAddress: clientAddress, requestID: found.requestID)
     }
 
     /// Copies the field lines that go on from `raw`, consecutive ones in one copy; only the
     /// lines `hints` marks are looked at, by their parsed field in `headers` (same order).
     private func copyFields(_ raw: ByteBuffer, of headers: HTTPHeaders, hints: FieldHints, found: inout Found, into buffer: inout ByteBuffer) {
-        RawFieldLines.copy(raw, into: &buffer) { index, _ in
-            guard hints.isSpecial(index) else { return true }
+        let rules = found.rules
+        RawFieldLines.copy(raw, into: &buffer) { index, line in
+            guard hints.isSpecial(index) else { return rules?.drops(RawFieldLines.name(of: line)) != true }
             precondition(index < headers.count, "raw field lines and parsed fields differ")
             let (name, value) = headers[headers.index(headers.startIndex, offsetBy: index)]
             return self.keeps(name: name, value: value, found: &found)
@@ -169,7 +200,9 @@ public struct RequestHeaderRewriter: Sendable {
         for (name, value) in headers {
             index += 1
             if let hints, !hints.isSpecial(index) {
-                HTTP1Serializer.writeField(name, value, into: &buffer)
+                if found.rules?.drops(name) != true {
+                    HTTP1Serializer.writeField(name, value, into: &buffer)
+                }
                 continue
             }
             if self.keeps(name: name, value: value, found: &found) {
@@ -180,6 +213,15 @@ public struct RequestHeaderRewriter: Sendable {
 
     /// Whether a field goes on as it is; notes in `found` what it says.
     private func keeps(name: String, value: String, found: inout Found) -> Bool {
+        if let rules = found.rules, rules.drops(name) {
+            return false  // never a framing or hop-by-hop name (the configuration refuses them)
+        }
+        if found.tracksRequestID, name.utf8.count == 12, HeaderName.equals(name, "x-request-id") {
+            // One acceptable id goes on; a second, or one that is not, is dropped (and made).
+            guard found.requestID == nil, RequestIDGenerator.isAcceptable(value) else { return false }
+            found.requestID = value
+            return true
+        }
         if HeaderName.equals(name, "x-forwarded-for") {
             if found.trusted {
                 found.forwardedFor.append(contentsOf: value.split(separator: ",").map { $0.trimmingSpaces() })

@@ -4,7 +4,10 @@ public import NIOHTTP1
 /// Rewrites a target's response head into the head sent to the client, in one pass.
 ///
 /// Removes hop-by-hop fields and the identity headers that reveal what a backend runs (`Server`,
-/// `X-Powered-By`, … — configurable), and sets our own `Server` header when one is configured.
+/// `X-Powered-By`, … — configurable), and sets our own `Server` header when one is configured,
+/// then the fixed fields of the listener or route (`Strict-Transport-Security`, the response
+/// header rules' lines without variables). The names the header rules remove or set are
+/// stripped too, in the same pass.
 /// `Content-Length` is end-to-end and kept, once: a target may repeat the same length (two
 /// fields, or a list; RFC 9110 §8.6 lets us take it as one), and clients that refuse a repeated
 /// length (llhttp does) get one field with the number. Otherwise the client side re-frames the body.
@@ -14,24 +17,41 @@ public struct ResponseHeaderRewriter: Sendable {
     /// passed without a comparison.
     private let strippedLengths: UInt64
     public var serverHeader: String? {
-        didSet { self.serverLine = Self.line(server: self.serverHeader) }
+        didSet { self.serverLine = Self.lines(server: self.serverHeader, fixedFields: self.fixedFields) }
     }
-    /// `Server: <serverHeader>` and its line end, written once for every head that copies a
-    /// target's lines (``RawResponseFields``); `nil` without a server header.
+    /// Added after `Server` to every response: `Strict-Transport-Security`, static rule lines.
+    public let fixedFields: [(String, String)]
+    /// `Server: <serverHeader>` and the ``fixedFields``, each with its line end, written once for
+    /// every head that copies a target's lines (``RawResponseFields``); `nil` when there is none.
     private(set) var serverLine: ByteBuffer?
 
-    public init(stripResponseHeaders: [String], serverHeader: String?) {
-        self.stripped = stripResponseHeaders.map { $0.lowercased() }
+    public init(stripResponseHeaders: [String], serverHeader: String?, fixedFields: [(String, String)] = []) {
+        self.stripped = Array(Set(stripResponseHeaders.map { $0.lowercased() })).sorted()
         self.strippedLengths = self.stripped.reduce(0) { $0 | 1 << UInt64(min($1.utf8.count, 63)) }
         self.serverHeader = serverHeader
-        self.serverLine = Self.line(server: serverHeader)
+        self.fixedFields = fixedFields
+        self.serverLine = Self.lines(server: serverHeader, fixedFields: fixedFields)
     }
 
-    private static func line(server: String?) -> ByteBuffer? {
-        guard let server, !server.isEmpty else { return nil }
+    /// This rewriter with `rules` on top: their dropped names stripped too, their static lines
+    /// added after the fixed fields.
+    public func adding(_ rules: HeaderRules) -> ResponseHeaderRewriter {
+        ResponseHeaderRewriter(
+            stripResponseHeaders: self.stripped + rules.droppedNames,
+            serverHeader: self.serverHeader,
+            fixedFields: self.fixedFields.filter { field in !rules.droppedNames.contains(field.0.lowercased()) } + rules.staticLines
+        )
+    }
+
+    private static func lines(server: String?, fixedFields: [(String, String)]) -> ByteBuffer? {
         var line = ByteBuffer()
-        HTTP1Serializer.writeField("Server", server, into: &line)
-        return line
+        if let server, !server.isEmpty {
+            HTTP1Serializer.writeField("Server", server, into: &line)
+        }
+        for (name, value) in fixedFields {
+            HTTP1Serializer.writeField(name, value, into: &line)
+        }
+        return line.readableBytes == 0 ? nil : line
     }
 
     /// Whether a field named by raw `name` is among the stripped (by length first).
@@ -97,6 +117,7 @@ public struct ResponseHeaderRewriter: Sendable {
         if let serverHeader = self.serverHeader, !serverHeader.isEmpty {
             fields.append(("Server", serverHeader))
         }
+        fields.append(contentsOf: self.fixedFields)
         return HTTPResponseHead(version: clientVersion, status: head.status, headers: HTTPHeaders(fields))
     }
 

@@ -418,7 +418,7 @@ extension HTTP1ServerConnection: ForwardingSessionClient {
 
     public var peerAddress: String? {
         if let cached = self.cachedPeerAddress { return cached }
-        let address = self.context?.channel.remoteAddress?.ipAddress
+        let address = self.session.proxiedAddress ?? self.context?.channel.remoteAddress?.ipAddress
         self.cachedPeerAddress = .some(address)
         return address
     }

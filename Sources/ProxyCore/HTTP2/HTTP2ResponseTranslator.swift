@@ -22,6 +22,9 @@ public enum HTTP2ResponseTranslator {
             if let server = target.rewriter.serverHeader, !server.isEmpty {
                 block.add(name: "server", value: server)
             }
+            for (name, value) in target.rewriter.fixedFields {
+                block.add(name: name.lowercased(), value: value)
+            }
         }
         Self.add(head.fields, to: &block)
         return block

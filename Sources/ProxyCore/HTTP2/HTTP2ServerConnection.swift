@@ -235,7 +235,7 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
     private func started(context: ChannelHandlerContext) {
         guard !self.counted else { return }
         self.counted = true
-        self.clientAddress = context.channel.remoteAddress?.ipAddress
+        self.clientAddress = self.connectionInfo.proxiedAddress ?? context.channel.remoteAddress?.ipAddress
         self.loop.observer?.http2ConnectionChanged(listener: self.settings.name, open: true)
         self.idleTimer?.arm(in: self.settings.limits.idleTimeout)
     }

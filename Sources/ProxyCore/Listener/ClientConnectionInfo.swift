@@ -9,6 +9,9 @@ public final class ClientConnectionInfo {
     public var tlsVersion: String?
     /// The SNI server name the client sent, if any.
     public var serverName: String?
+    /// The client address a PROXY protocol header gave (the connection's peer is a load
+    /// balancer); `nil` without one.
+    public var proxiedAddress: String?
 
     public init(tlsVersion: String? = nil, serverName: String? = nil) {
         self.tlsVersion = tlsVersion

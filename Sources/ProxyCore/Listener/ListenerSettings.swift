@@ -63,13 +63,31 @@ public struct ListenerSettings: Sendable {
     public var serverHeader: String? {
         didSet {
             self.makeRewriters()
-            self.localResponses = LocalResponses(router: self.router, serverHeader: self.serverHeader)
+            self.localResponses = LocalResponses(router: self.router, serverHeader: self.serverHeader, fixedFields: self.fixedResponseFields)
         }
     }
     /// Response headers removed so backends stay anonymous. Compared case-insensitively.
     public var stripResponseHeaders: [String] {
         didSet { self.makeRewriters() }
     }
+    /// Added to every response after `Server`: `Strict-Transport-Security` (HTTPS listeners) and
+    /// the listener's response header rules' lines without variables.
+    public var fixedResponseFields: [(String, String)] {
+        didSet {
+            self.makeRewriters()
+            self.localResponses = LocalResponses(router: self.router, serverHeader: self.serverHeader, fixedFields: self.fixedResponseFields)
+        }
+    }
+    /// Whether an `X-Request-Id` is made for a request that comes without one (`request_id`);
+    /// then a target's own `X-Request-Id` response field is replaced by the request's.
+    public var requestID: Bool {
+        didSet { self.makeRewriters() }
+    }
+    /// The path checks before routing (`request_hygiene`).
+    public var hygiene: RequestHygiene
+    /// The listener's own edge policy (access list, rate limits, header rules), applied to every
+    /// request before its route's; `nil` for none.
+    public var policy: EdgePolicy?
     /// The header rewriters of the listener's connections, made from the fields above once per
     /// listener (not once per connection).
     public private(set) var requestRewriter: RequestHeaderRewriter
@@ -77,7 +95,7 @@ public struct ListenerSettings: Sendable {
     public var limits: RequestLimits
     /// Picks the target group for each request.
     public var router: Router {
-        didSet { self.localResponses = LocalResponses(router: self.router, serverHeader: self.serverHeader) }
+        didSet { self.localResponses = LocalResponses(router: self.router, serverHeader: self.serverHeader, fixedFields: self.fixedResponseFields) }
     }
     /// The fixed responses and the `404`, made once from ``router`` and ``serverHeader``.
     public private(set) var localResponses: LocalResponses
@@ -89,6 +107,10 @@ public struct ListenerSettings: Sendable {
         serverHeader: String? = Defaults.Listener.serverHeader,
         stripResponseHeaders: [String] = ListenerSettings.defaultStrippedResponseHeaders,
         limits: RequestLimits = RequestLimits(),
+        fixedResponseFields: [(String, String)] = [],
+        requestID: Bool = Defaults.Policy.requestID,
+        hygiene: RequestHygiene = RequestHygiene(),
+        policy: EdgePolicy? = nil,
         router: Router
     ) {
         self.name = name
@@ -97,15 +119,27 @@ public struct ListenerSettings: Sendable {
         self.serverHeader = serverHeader
         self.stripResponseHeaders = stripResponseHeaders
         self.limits = limits
+        self.fixedResponseFields = fixedResponseFields
+        self.requestID = requestID
+        self.hygiene = hygiene
+        self.policy = policy
         self.router = router
         self.requestRewriter = RequestHeaderRewriter(scheme: scheme, isTrustedProxy: isTrustedProxy)
-        self.responseRewriter = ResponseHeaderRewriter(stripResponseHeaders: stripResponseHeaders, serverHeader: serverHeader)
-        self.localResponses = LocalResponses(router: router, serverHeader: serverHeader)
+        self.responseRewriter = ResponseHeaderRewriter(
+            stripResponseHeaders: stripResponseHeaders + (requestID ? ["X-Request-Id"] : []),
+            serverHeader: serverHeader,
+            fixedFields: fixedResponseFields
+        )
+        self.localResponses = LocalResponses(router: router, serverHeader: serverHeader, fixedFields: fixedResponseFields)
     }
 
     private mutating func makeRewriters() {
         self.requestRewriter = RequestHeaderRewriter(scheme: self.scheme, isTrustedProxy: self.isTrustedProxy)
-        self.responseRewriter = ResponseHeaderRewriter(stripResponseHeaders: self.stripResponseHeaders, serverHeader: self.serverHeader)
+        self.responseRewriter = ResponseHeaderRewriter(
+            stripResponseHeaders: self.stripResponseHeaders + (self.requestID ? ["X-Request-Id"] : []),
+            serverHeader: self.serverHeader,
+            fixedFields: self.fixedResponseFields
+        )
     }
 
     /// Headers that reveal what software a backend runs.

@@ -36,6 +36,9 @@ public struct AccessLogFormatter: Sendable {
     static func text(_ record: RequestRecord) -> String {
         var line = "\(record.clientAddress) \"\(Self.escaped(Self.requestLine(record)))\" \(record.status) \(record.responseBytes)"
         line += " listener=\(record.listener)"
+        if let upstreamURI = record.upstreamURI {
+            line += " upstream_uri=\"\(Self.escaped(upstreamURI))\""
+        }
         line += " target=\(record.target.map { "\(record.targetGroup ?? "-")/\($0)" } ?? "-")"
         if let upstream = record.upstreamNanoseconds {
             line += " upstream_ms=\(Self.milliseconds(upstream))"
@@ -46,6 +49,15 @@ public struct AccessLogFormatter: Sendable {
         }
         if let error = record.error {
             line += " error=\"\(Self.escaped(error))\""
+        }
+        if let refusal = record.refusal {
+            line += " refused=\(refusal)"
+        }
+        if let monitored = record.monitored {
+            line += " monitored=\(monitored)"
+        }
+        if let requestID = record.requestID {
+            line += " request_id=\(Self.escaped(requestID))"
         }
         return line
     }
@@ -72,6 +84,10 @@ public struct AccessLogFormatter: Sendable {
         fields.append("\"user_agent\":\(Self.quotedOrNull(record.userAgent))")
         fields.append("\"referer\":\(Self.quotedOrNull(record.referer))")
         fields.append("\"error\":\(Self.quotedOrNull(record.error))")
+        fields.append("\"upstream_uri\":\(Self.quotedOrNull(record.upstreamURI))")
+        fields.append("\"refused\":\(Self.quotedOrNull(record.refusal))")
+        fields.append("\"monitored\":\(Self.quotedOrNull(record.monitored))")
+        fields.append("\"request_id\":\(Self.quotedOrNull(record.requestID))")
         return "{" + fields.joined(separator: ",") + "}"
     }
 

@@ -32,6 +32,18 @@ public struct RequestRecord: Sendable {
     public var tlsVersion: String?
     /// Why the request failed without a response from a target, if it did.
     public var error: String?
+    /// The request's `X-Request-Id` (the client's or the one made), when ids are tracked.
+    public var requestID: String?
+    /// The request target sent to the target when it differs from the client's (a normalised
+    /// path, a route's `rewrite`).
+    public var upstreamURI: String?
+    /// The edge policy's reason for refusing the request (`access_denied`, `rate_limited`, …):
+    /// counted in `portcullis_requests_refused_total`.
+    public var refusal: String?
+    /// For a `rate_limited` refusal: the limit's key kind (`client_ip`, `header`, `jwt_claim`).
+    public var rateLimitKey: String?
+    /// A request-hygiene check in `monitor` mode would have refused it, for this reason.
+    public var monitored: String?
 
     public init(
         listener: String,

@@ -97,6 +97,9 @@ public struct Route: Sendable {
     /// The name of the target group a forwarding route sends to (read per request without
     /// copying the whole group).
     public private(set) var targetGroupName: String?
+    /// The route's edge policy (access list, rate limits, rewrite, header rules), with its
+    /// listener's header rules under its own; `nil` for none.
+    public var policy: EdgePolicy?
 
     public init(
         name: String,
@@ -106,7 +109,8 @@ public struct Route: Sendable {
         methods: [HTTPMethod] = [],
         headers: [HeaderMatch] = [],
         upgrades: [String] = Route.defaultUpgrades,
-        action: RouteAction
+        action: RouteAction,
+        policy: EdgePolicy? = nil
     ) {
         self.name = name
         self.upgrades = upgrades.map { $0.lowercased() }.filter { $0 != "h2c" }
@@ -117,6 +121,7 @@ public struct Route: Sendable {
         self.headers = headers
         self.action = action
         self.targetGroupName = action.targetGroupName
+        self.policy = policy
     }
 
     public init(name: String, host: String? = nil, pathPrefix: String? = nil, targetGroup: TargetGroup) {

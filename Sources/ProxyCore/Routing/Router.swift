@@ -19,6 +19,8 @@ public struct Router: Sendable {
     /// route (a large value).
     public private(set) var routeNames: [String] = []
     public private(set) var targetGroupNames: [String?] = []
+    /// Each route's edge policy, by index (a reference: no copy of the route per request).
+    public private(set) var policies: [EdgePolicy?] = []
 
     public init(routes: [Route]) {
         self.routes = routes
@@ -33,6 +35,24 @@ public struct Router: Sendable {
         }
         self.routeNames = self.routes.map(\.name)
         self.targetGroupNames = self.routes.map(\.targetGroupName)
+        self.policies = self.routes.map(\.policy)
+    }
+
+    /// For a request no route takes: the methods of the routes that would take it with another
+    /// method (for `405` and its `Allow`), or `nil` when none would.
+    public func allowedMethods(for head: HTTPRequestHead) -> [HTTPMethod]? {
+        let host = head.headers.first(name: "host").map(Self.normalizedHost(_:))
+        let path = Self.path(of: head.uri)
+        var methods: [HTTPMethod] = []
+        for route in self.routes where !route.methods.isEmpty {
+            var anyMethod = route
+            anyMethod.methods = []
+            guard anyMethod.matches(host: host, path: path, method: head.method, headers: head.headers) else { continue }
+            for method in route.methods where !methods.contains(method) {
+                methods.append(method)
+            }
+        }
+        return methods.isEmpty ? nil : methods
     }
 
     /// Returns the first matching route, or `nil` when none matches (the caller answers `404`).

@@ -27,6 +27,8 @@ public final class ProxyLoop: @unchecked Sendable {
     public var observer: (any ProxyObserver)?
     /// The open tunnels of this loop, by target: a drain that runs out of time closes them.
     let tunnels = TunnelRegistry()
+    /// Makes the `X-Request-Id`s of this loop's requests.
+    let requestIDs = RequestIDGenerator()
 
     public init(eventLoop: any EventLoop, pool: UpstreamPool, cookieSigner: (any CookieSigner)? = nil) {
         self.eventLoop = eventLoop

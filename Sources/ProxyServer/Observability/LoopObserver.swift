@@ -48,6 +48,9 @@ final class LoopObserver: ProxyObserver, @unchecked Sendable {
     /// HTTP/2 gauges and defence counters, by listener (and reason).
     private var http2Meters: [String: (connections: CoreMetrics.Meter, streams: CoreMetrics.Meter)] = [:]
     private var http2Defences: [String: CoreMetrics.Counter] = [:]
+    /// Edge-policy refusals (and monitored hygiene findings), by listener, route, reason, action.
+    private var refusals: [String: CoreMetrics.Counter] = [:]
+    private var rateLimited: [String: CoreMetrics.Counter] = [:]
 
     init(metrics: ServerMetrics, accessLog: AccessLogWriter) {
         self.metrics = metrics
@@ -124,6 +127,24 @@ final class LoopObserver: ProxyObserver, @unchecked Sendable {
         }
         if self.tracksGroupTraffic, let targetGroup = record.targetGroup {
             self.groupTraffic[targetGroup, default: GroupTraffic()].record(nanoseconds: record.totalNanoseconds)
+        }
+        if let reason = record.refusal ?? record.monitored {
+            let route = record.route ?? "-"
+            let action = record.refusal != nil ? "refused" : "monitored"
+            self.cached(
+                &self.refusals,
+                "\(record.listener)\u{0}\(route)\u{0}\(reason)\u{0}\(action)",
+                "portcullis_requests_refused_total",
+                [("listener", record.listener), ("route", route), ("reason", reason), ("action", action)]
+            ).increment()
+            if let key = record.rateLimitKey {
+                self.cached(
+                    &self.rateLimited,
+                    "\(record.listener)\u{0}\(route)\u{0}\(key)",
+                    "portcullis_rate_limited_total",
+                    [("listener", record.listener), ("route", route), ("key", key)]
+                ).increment()
+            }
         }
         if record.status == 101 {
             // A tunnel's record comes when it closes, with the bytes each way.

@@ -102,6 +102,12 @@ final class ServerMetrics: Sendable {
         self.counter(for: .completed(listener: listener, version: version, resumed: resumed)).increment()
     }
 
+    /// A connection closed at accept or before its first request (`connections_per_ip`, an
+    /// untrusted or broken PROXY protocol peer), counted from any loop (rare: no cache).
+    func connectionRefused(listener: String, reason: String) {
+        self.counter("portcullis_connections_refused_total", [("listener", listener), ("reason", reason)]).increment()
+    }
+
     /// A failed TLS handshake, counted from any loop.
     func handshakeFailed(listener: String) {
         self.counter(for: .failed(listener: listener)).increment()

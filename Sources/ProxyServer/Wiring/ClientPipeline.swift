@@ -45,6 +45,9 @@ enum ClientPipeline {
     ) throws {
         let pipeline = channel.pipeline.syncOperations
         let info = ClientConnectionInfo()
+        if plan.proxyProtocolPeers != nil {
+            try pipeline.addHandler(Self.proxyProtocolHandler(info: info, plan: plan, loop: loop, logger: logger, metrics: metrics))
+        }
         if let tls = plan.tls {
             try pipeline.addHandler(
                 TLSServerHandler(context: tls, logger: logger, observer: Self.recorder(info: info, metrics: metrics, listener: plan.name))
@@ -67,6 +70,30 @@ enum ClientPipeline {
                 }
             )
         }
+    }
+
+    /// Reads the PROXY protocol header first (before TLS): its client address becomes the
+    /// connection's. A broken or missing header closes the connection, logged and counted.
+    private static func proxyProtocolHandler(
+        info: ClientConnectionInfo,
+        plan: ListenerPlan,
+        loop: ProxyLoop,
+        logger: Logger,
+        metrics: ServerMetrics
+    ) -> ProxyProtocolHandler {
+        let listener = plan.name
+        return ProxyProtocolHandler(
+            timeout: plan.settings.limits.headerTimeout,
+            timers: loop.timers,
+            onHeader: { header in
+                guard let source = header.source else { return }  // LOCAL or UNKNOWN: the peer stays the client
+                info.proxiedAddress = source.address
+            },
+            onRejection: { rejection in
+                logger.notice("PROXY protocol header refused; closing", metadata: ["listener": "\(listener)", "reason": "\(rejection)"])
+                metrics.connectionRefused(listener: listener, reason: "proxy_protocol")
+            }
+        )
     }
 
     private static func addHTTP1(to channel: any Channel, plan: ListenerPlan, loop: ProxyLoop, info: ClientConnectionInfo, logger: Logger) throws {

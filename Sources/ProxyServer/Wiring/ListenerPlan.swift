@@ -18,6 +18,11 @@ struct ListenerPlan: Sendable {
     var http2Entry: HTTP2Entry
     /// swift-nio-http2's configuration of the listener's HTTP/2 connections.
     var http2: NIOHTTP2Handler.Configuration
+    /// `limits.connections_per_ip`: the counts of the listener's open connections by address.
+    var connectionsPerAddress: ConnectionsPerAddress?
+    /// `proxy_protocol.trusted`: the peers that may send a PROXY header (and must); `nil`:
+    /// the listener takes no PROXY protocol.
+    var proxyProtocolPeers: (@Sendable (String) -> Bool)?
 
     /// How a listener's connection chooses between HTTP/1.1 and HTTP/2.
     enum HTTP2Entry: Sendable, Equatable {
@@ -35,7 +40,13 @@ struct ListenerPlan: Sendable {
     static func make(from configuration: ProxyConfiguration, previous: [ListenerPlan] = []) throws -> [ListenerPlan] {
         let groups = Self.targetGroups(from: configuration)
         return try configuration.listeners.map { listener in
-            let routes = listener.routes.compactMap { Self.route(from: $0, groups: groups) }
+            let routes = listener.routes.compactMap { route in
+                Self.route(from: route, groups: groups).map { runtime in
+                    var runtime = runtime
+                    runtime.policy = Self.routePolicy(route, of: listener)
+                    return runtime
+                }
+            }
             var tlsContext: TLSServerContext?
             var rotation = TimeAmount.hours(1)
             if listener.protocol == .https, let tls = listener.tls {
@@ -62,7 +73,7 @@ struct ListenerPlan: Sendable {
                 scheme: listener.protocol == .https ? "https" : "http",
                 isTrustedProxy: { address in trusted.contains { $0.contains(address) } },
                 serverHeader: listener.serverHeader,
-                stripResponseHeaders: listener.stripResponseHeaders,
+                stripResponseHeaders: listener.stripResponseHeaders + Self.headerRules(listener.policy.responseHeaders).droppedNames,
                 limits: RequestLimits(
                     headerBytes: listener.limits.headerBytes,
                     bodyBytes: listener.limits.bodyBytes,
@@ -72,6 +83,10 @@ struct ListenerPlan: Sendable {
                     sendTimeout: TimeAmount(listener.limits.sendTimeout),
                     tunnelIdleTimeout: TimeAmount(listener.limits.tunnelIdleTimeout)
                 ),
+                fixedResponseFields: Self.fixedResponseFields(of: listener, rules: listener.policy.responseHeaders),
+                requestID: listener.requestID,
+                hygiene: Self.hygiene(listener.requestHygiene),
+                policy: Self.edgePolicy(listener.policy, rules: listener.policy, of: listener),
                 router: Router(routes: routes)
             )
             let entry: HTTP2Entry
@@ -88,7 +103,16 @@ struct ListenerPlan: Sendable {
                 ticketKeyRotation: rotation,
                 settings: settings,
                 http2Entry: entry,
-                http2: Self.http2(listener.http2)
+                http2: Self.http2(listener.http2),
+                connectionsPerAddress: listener.limits.connectionsPerIP.map { limit in
+                    // A reload keeps the counts of the connections already open.
+                    let kept = previous.first { $0.name == listener.name }?.connectionsPerAddress
+                    return kept?.limit == limit ? kept! : ConnectionsPerAddress(limit: limit)
+                },
+                proxyProtocolPeers: listener.proxyProtocol.map { config in
+                    let trusted = config.trusted
+                    return { address in trusted.contains { $0.contains(address) } }
+                }
             )
         }
     }
@@ -125,6 +149,124 @@ struct ListenerPlan: Sendable {
         stream.streamResetFrameRateLimit.maximumCount = config.maxResetsPerSecond
         stream.streamResetFrameRateLimit.windowLength = .seconds(1)
         return NIOHTTP2Handler.Configuration(connection: connection, stream: stream)
+    }
+
+    // MARK: Edge policy (docs/security.md)
+
+    /// A route's policy: its access list and rate limits, its rewrite, and its header rules over
+    /// its listener's; `nil` when it has none of its own (the listener's rules then apply).
+    static func routePolicy(_ route: RouteConfiguration, of listener: ListenerConfiguration) -> EdgePolicy? {
+        let own = route.policy
+        guard !own.admitsEveryone || route.rewrite != nil || !own.requestHeaders.isEmpty || !own.responseHeaders.isEmpty else {
+            return nil
+        }
+        let merged = PolicyConfiguration(
+            allow: own.allow,
+            deny: own.deny,
+            rateLimits: own.rateLimits,
+            requestHeaders: own.requestHeaders.isEmpty ? listener.policy.requestHeaders : own.requestHeaders.over(listener.policy.requestHeaders),
+            responseHeaders: own.responseHeaders.isEmpty ? listener.policy.responseHeaders : own.responseHeaders.over(listener.policy.responseHeaders)
+        )
+        return Self.edgePolicy(
+            merged,
+            rules: own.requestHeaders.isEmpty && own.responseHeaders.isEmpty ? nil : merged,
+            of: listener,
+            rewrite: route.rewrite,
+            ownResponseRules: !own.responseHeaders.isEmpty
+        )
+    }
+
+    /// - Parameters:
+    ///   - rules: Where the header rules come from; `nil`: none of its own (the listener's apply).
+    ///   - ownResponseRules: A route with response rules gets a response rewriter of its own.
+    static func edgePolicy(
+        _ policy: PolicyConfiguration,
+        rules: PolicyConfiguration?,
+        of listener: ListenerConfiguration,
+        rewrite: PathRewriteConfiguration? = nil,
+        ownResponseRules: Bool = false
+    ) -> EdgePolicy? {
+        var access: AccessList?
+        if !policy.allow.isEmpty || !policy.deny.isEmpty {
+            let allow = policy.allow
+            let deny = policy.deny
+            let inAllow: @Sendable (String) -> Bool = { address in allow.contains { $0.contains(address) } }
+            let inDeny: @Sendable (String) -> Bool = { address in deny.contains { $0.contains(address) } }
+            access = AccessList(allow: allow.isEmpty ? nil : inAllow, deny: deny.isEmpty ? nil : inDeny)
+        }
+        let limits = policy.rateLimits.map { (limit: RateLimitConfiguration) -> RateLimitRule in
+            let key: RateLimitRule.Key
+            switch limit.key {
+            case .clientIP: key = .clientIP
+            case .header(let name): key = .header(name)
+            case .jwtClaim(let name): key = .jwtClaim(name)
+            }
+            return RateLimitRule(
+                key: key,
+                limiter: RateLimiter(ratePerSecond: limit.ratePerSecond, burst: limit.burst, maxKeys: limit.maxKeys),
+                ratePerSecond: limit.ratePerSecond,
+                name: limit.name
+            )
+        }
+        let runtimeRewrite: PathRewrite? = rewrite.map {
+            switch $0 {
+            case .stripPrefix(let prefix): .stripPrefix(prefix)
+            case .replacePrefix(let from, let to): .replacePrefix(from: from, to: to)
+            }
+        }
+        let responseRules = rules.map { Self.headerRules($0.responseHeaders) }
+        var responseRewriter: ResponseHeaderRewriter?
+        if ownResponseRules, let rules {
+            responseRewriter = ResponseHeaderRewriter(
+                stripResponseHeaders: Self.strippedResponseHeaders(of: listener, rules: rules.responseHeaders),
+                serverHeader: listener.serverHeader,
+                fixedFields: Self.fixedResponseFields(of: listener, rules: rules.responseHeaders)
+            )
+        }
+        let made = EdgePolicy(
+            access: access,
+            rateLimits: limits,
+            rewrite: runtimeRewrite,
+            requestRules: rules.map { Self.headerRules($0.requestHeaders) },
+            responseLines: responseRules?.templatedLines ?? [],
+            responseRewriter: responseRewriter
+        )
+        let empty = made.admitsEveryone && made.rewrite == nil && made.requestRules == nil && made.responseLines.isEmpty && made.responseRewriter == nil
+        return empty ? nil : made
+    }
+
+    /// The runtime form of header rules: set and removed names dropped, set and added lines written.
+    static func headerRules(_ rules: HeaderRulesConfiguration) -> HeaderRules {
+        HeaderRules(
+            dropping: rules.set.map(\.name) + rules.remove,
+            lines: (rules.set + rules.add).map { HeaderRules.Line(name: $0.name, value: HeaderTemplate($0.value)) }
+        )
+    }
+
+    /// The listener's stripped response headers, the rules' dropped names, and the target's own
+    /// `X-Request-Id` when the listener sends its own.
+    static func strippedResponseHeaders(of listener: ListenerConfiguration, rules: HeaderRulesConfiguration) -> [String] {
+        listener.stripResponseHeaders + Self.headerRules(rules).droppedNames + (listener.requestID ? ["X-Request-Id"] : [])
+    }
+
+    /// `Strict-Transport-Security` on HTTPS listeners, then the rules' lines without variables.
+    static func fixedResponseFields(of listener: ListenerConfiguration, rules: HeaderRulesConfiguration) -> [(String, String)] {
+        var fields: [(String, String)] = []
+        if listener.protocol == .https, let hsts = listener.tls?.hsts {
+            fields.append(("Strict-Transport-Security", hsts.fieldValue))
+        }
+        return fields + Self.headerRules(rules).staticLines
+    }
+
+    static func hygiene(_ config: RequestHygieneConfiguration) -> RequestHygiene {
+        RequestHygiene(
+            monitorOnly: config.mode == .monitor,
+            normalizePath: config.normalizePath,
+            traversal: config.traversal,
+            encodedSlash: config.encodedSlash,
+            nul: config.nul,
+            overlongUTF8: config.overlongUTF8
+        )
     }
 
     /// The runtime form of a route; `nil` only for a forward to an unknown group, which

@@ -1,0 +1,79 @@
+public import NIOHTTP1
+
+/// The edge policy of a listener or of a route, at run time: its access list, its rate limits,
+/// its path rewrite and its header rules. Made once per configuration (``ListenerPlan`` maps the
+/// configuration to it), shared by every connection of every event loop; a reference, so a
+/// route's policy costs one pointer per request to look at.
+public final class EdgePolicy: Sendable {
+    public let access: AccessList?
+    public let rateLimits: [RateLimitRule]
+    public let rewrite: PathRewrite?
+    /// Request header rules (the listener's under the route's); `nil` for none.
+    public let requestRules: HeaderRules?
+    /// The response header rules' lines that use variables (those without are in the
+    /// listener's or route's response rewriter).
+    public let responseLines: [HeaderRules.Line]
+    /// The response rewriter of a route with response header rules: the listener's, plus the
+    /// rules' dropped names and static lines. `nil`: the listener's.
+    public let responseRewriter: ResponseHeaderRewriter?
+
+    public init(
+        access: AccessList? = nil,
+        rateLimits: [RateLimitRule] = [],
+        rewrite: PathRewrite? = nil,
+        requestRules: HeaderRules? = nil,
+        responseLines: [HeaderRules.Line] = [],
+        responseRewriter: ResponseHeaderRewriter? = nil
+    ) {
+        self.access = access
+        self.rateLimits = rateLimits
+        self.rewrite = rewrite
+        self.requestRules = requestRules?.isEmpty == true ? nil : requestRules
+        self.responseLines = responseLines
+        self.responseRewriter = responseRewriter
+    }
+
+    /// Whether it turns requests away at all (an access list or a rate limit).
+    public var admitsEveryone: Bool { self.access == nil && self.rateLimits.isEmpty }
+
+    /// The one decision of whether a request may pass: the access list first, then every rate
+    /// limit (each takes a token only when every earlier one passed).
+    ///
+    /// - Parameters:
+    ///   - clientAddress: The real client address (after `trusted_proxies` and PROXY protocol).
+    ///   - now: Monotonic nanoseconds (> 0).
+    ///   - claim: A verified JWT claim of the request, by name (for `jwt_claim:` keys).
+    /// - Returns: `nil` to let it through, with the `RateLimit` fields to add to its response
+    ///   in `rateLimitFields`.
+    public func admit(
+        clientAddress: String,
+        fields: HTTPHeaders,
+        now: UInt64,
+        rateLimitFields: inout [PolicyRefusal.Field],
+        claim: (String) -> String? = { _ in nil }
+    ) -> PolicyRefusal? {
+        if let access = self.access, !access.admits(clientAddress) {
+            return PolicyRefusal(status: .forbidden, reason: "access_denied", detail: "client address not allowed")
+        }
+        for rule in self.rateLimits {
+            guard let hash = rule.keyHash(clientAddress: clientAddress, fields: fields, claim: claim) else { continue }
+            let decision = rule.limiter.take(keyHash: hash, now: now)
+            let state = "\"\(rule.key.kind)\";r=\(decision.remaining);t=\(decision.resetSeconds)"
+            guard decision.allowed else {
+                return PolicyRefusal(
+                    status: .tooManyRequests,
+                    reason: "rate_limited",
+                    detail: "\(rule.name) (\(rule.key.kind))",
+                    fields: [
+                        .init("Retry-After", String(decision.retryAfterSeconds)),
+                        .init("RateLimit-Policy", rule.policyField),
+                        .init("RateLimit", state),
+                    ],
+                    rateLimitKey: rule.key.kind
+                )
+            }
+            rateLimitFields = [.init("RateLimit-Policy", rule.policyField), .init("RateLimit", state)]
+        }
+        return nil
+    }
+}
