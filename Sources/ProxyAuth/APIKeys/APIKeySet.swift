@@ -44,25 +44,23 @@ public struct APIKeySet: Sendable {
         for line in ContentLine.lines(of: text) {
             let allWords = line.text.split(whereSeparator: Substring.isBlank)
             let words = allWords.prefix(while: { !$0.hasPrefix("#") })  // a trailing # comment is dropped
+            func report(_ message: String) {
+                problems.append(.init(line: line.number, message: message))
+            }
             guard let digest = Self.decodeHexDigest(words[0]) else {
-                problems.append(
-                    .init(
-                        line: line.number,
-                        message: "not a SHA-256 digest (expected 64 hex characters; store the key's digest, not the key)"
-                    )
-                )
+                report("not a SHA-256 digest (expected 64 hex characters; store the key's digest, not the key)")
                 continue
             }
             if words.count > 2 {
-                problems.append(.init(line: line.number, message: "unexpected text after the name (names have no spaces)"))
+                report("unexpected text after the name (names have no spaces)")
                 continue
             }
             if digest == emptyKeyDigest {
-                problems.append(.init(line: line.number, message: "this is the digest of the empty string, not of a key"))
+                report("this is the digest of the empty string, not of a key")
                 continue
             }
             if let first = firstLine[digest] {
-                problems.append(.init(line: line.number, message: "duplicate key (same digest as line \(first))"))
+                report("duplicate key (same digest as line \(first))")
                 continue
             }
             firstLine[digest] = line.number
@@ -84,7 +82,10 @@ public struct APIKeySet: Sendable {
     ///
     /// - Returns: The name of the matching key, or `nil` if no stored digest matches.
     public func match(_ presentedKey: some StringProtocol) -> String? {
-        if let found = presentedKey.utf8.withContiguousStorageIfAvailable({ self.matchDigest(of: UnsafeRawBufferPointer($0)) }) {
+        let contiguous = presentedKey.utf8.withContiguousStorageIfAvailable {
+            self.matchDigest(of: UnsafeRawBufferPointer($0))
+        }
+        if let found = contiguous {
             return found
         }
         return Array(presentedKey.utf8).withUnsafeBytes { self.matchDigest(of: $0) }
@@ -94,7 +95,10 @@ public struct APIKeySet: Sendable {
     ///
     /// - Returns: The name of the matching key, or `nil` if no stored digest matches.
     public func match(_ presentedKey: some Collection<UInt8>) -> String? {
-        if let found = presentedKey.withContiguousStorageIfAvailable({ self.matchDigest(of: UnsafeRawBufferPointer($0)) }) {
+        let contiguous = presentedKey.withContiguousStorageIfAvailable {
+            self.matchDigest(of: UnsafeRawBufferPointer($0))
+        }
+        if let found = contiguous {
             return found
         }
         return Array(presentedKey).withUnsafeBytes { self.matchDigest(of: $0) }

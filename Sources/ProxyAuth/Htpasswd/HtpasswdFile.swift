@@ -18,14 +18,22 @@
 /// > Important: A verification costs one full password hash (bcrypt cost 10: ~70 ms of CPU).
 /// > Run it off the event loop.
 public struct HtpasswdFile: Sendable {
+    /// A stored hash, or the stand-in for unknown users.
     private struct Entry: Sendable {
-        /// The stored hash; it is also the setting `crypt_rn` hashes the candidate with.
+        /// The hash text; it is also the setting `crypt_rn` hashes a candidate password with.
         let hash: String
+        /// The same text as bytes, to compare `crypt_rn`'s output with.
+        let bytes: [UInt8]
+
+        init(hash: some StringProtocol) {
+            self.hash = String(hash)
+            self.bytes = Array(hash.utf8)
+        }
     }
 
     private let entries: [String: Entry]
     /// What an unknown user's password is hashed with: a fresh salt of the first user's scheme and cost.
-    private let standIn: String
+    private let standIn: Entry
 
     /// The user names, sorted.
     public var users: [String] {
@@ -54,7 +62,8 @@ public struct HtpasswdFile: Sendable {
                 continue
             }
             if let first = firstLine[user] {
-                problems.append(.init(line: line.number, message: "user \(user): duplicate entry (first on line \(first))"))
+                let message = "user \(user): duplicate entry (first on line \(first))"
+                problems.append(.init(line: line.number, message: message))
                 continue
             }
             firstLine[user] = line.number
@@ -68,7 +77,7 @@ public struct HtpasswdFile: Sendable {
                     )
                     continue
                 }
-                entries[user] = Entry(hash: String(hash))
+                entries[user] = Entry(hash: hash)
                 firstScheme = firstScheme ?? scheme
             }
         }
@@ -82,7 +91,8 @@ public struct HtpasswdFile: Sendable {
         self.entries = entries
         // Should libxcrypt fail to make a salt, the first user's own hash is an exact stand-in: its
         // result is thrown away.
-        self.standIn = CryptFunction.makeSetting(prefix: recipe.prefix, count: recipe.count) ?? entries[firstUser]!.hash
+        let salt = CryptFunction.makeSetting(prefix: recipe.prefix, count: recipe.count)
+        self.standIn = salt.map { Entry(hash: $0) } ?? entries[firstUser]!
     }
 
     /// Checks a user's password.
@@ -90,17 +100,12 @@ public struct HtpasswdFile: Sendable {
     /// - Returns: `true` when `user` is in the file and `password` hashes to the stored hash.
     ///   An unknown user costs the same hash computation as a known one, and is `false`.
     public func verify(user: String, password: String) -> Bool {
-        guard let entry = self.entries[user] else {
-            let computed = CryptFunction.hash(password: password, setting: self.standIn) ?? []
-            _ = constantTimeEquals(computed, Array(self.standIn.utf8))
+        let entry = self.entries[user]
+        // The same work whether or not the user exists; only the final answer differs.
+        let stored = entry ?? self.standIn
+        guard let computed = CryptFunction.hash(password: password, setting: stored.hash) else {
             return false
         }
-        guard let computed = CryptFunction.hash(password: password, setting: entry.hash) else {
-            return false
-        }
-        var stored = entry.hash
-        return stored.withUTF8 { storedBytes in
-            computed.withUnsafeBytes { constantTimeEquals($0, UnsafeRawBufferPointer(storedBytes)) }
-        }
+        return constantTimeEquals(computed, stored.bytes) && entry != nil
     }
 }

@@ -50,9 +50,8 @@ public struct JWTVerifier: Sendable {
             document = try JSONValue(parsing: jwks.utf8)
         } catch {
             let position = error.lineAndColumn(in: jwks.utf8)
-            problems.append(
-                .init(line: position.line, message: "column \(position.column): JWKS is not valid JSON (\(error.message))")
-            )
+            let message = "column \(position.column): JWKS is not valid JSON (\(error.message))"
+            problems.append(.init(line: position.line, message: message))
             throw AuthLoadError(problems: problems)
         }
         guard let entries = document["keys"]?.arrayValue else {

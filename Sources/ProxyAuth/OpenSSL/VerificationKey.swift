@@ -53,8 +53,10 @@ final class VerificationKey {
         let point = [0x04] + x + y  // SEC 1 uncompressed form
         let key = try Self.fromData(keyType: "EC") { builder in
             point.withUnsafeBytes { point in
-                OSSL_PARAM_BLD_push_utf8_string(builder, Self.cString("group"), Self.cString(curve.groupName), 0) == 1
-                    && OSSL_PARAM_BLD_push_octet_string(builder, Self.cString("pub"), point.baseAddress, point.count) == 1
+                let group = Self.cString(curve.groupName)
+                return OSSL_PARAM_BLD_push_utf8_string(builder, Self.cString("group"), group, 0) == 1
+                    && OSSL_PARAM_BLD_push_octet_string(builder, Self.cString("pub"), point.baseAddress, point.count)
+                        == 1
             }
         }
         return VerificationKey(adopting: key, type: .ellipticCurve(curve))
@@ -136,9 +138,11 @@ final class VerificationKey {
         return der.withUnsafeBytes { self.verifyEncoded(signature: $0, message: message, algorithm: algorithm) }
     }
 
-    private func verifyEncoded(signature: UnsafeRawBufferPointer, message: UnsafeRawBufferPointer, algorithm: JWTAlgorithm)
-        -> Bool
-    {
+    private func verifyEncoded(
+        signature: UnsafeRawBufferPointer,
+        message: UnsafeRawBufferPointer,
+        algorithm: JWTAlgorithm
+    ) -> Bool {
         guard signature.count > 0 else { return false }
         OpenSSLErrorQueue.clear()
         guard let context = EVP_MD_CTX_new() else {
