@@ -31,6 +31,15 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
         ),
+        .systemLibrary(
+            name: "CCrypt",
+            providers: [.apt(["libcrypt-dev"])]
+        ),
+        .target(
+            name: "ProxyAuth",
+            dependencies: ["CSSL", "CCrypt"],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "ProxyTLS",
             dependencies: [
@@ -118,6 +127,11 @@ let package = Package(
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ProxyAuthTests",
+            dependencies: ["ProxyAuth", "CCrypt"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -11,6 +11,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
@@ -130,6 +131,9 @@ static inline void CSSL_GENERAL_NAMES_free(STACK_OF(GENERAL_NAME) *names) { GENE
 // Key generation macros (EVP_PKEY_Q_keygen is variadic, so Swift cannot call it directly)
 static inline EVP_PKEY *CSSL_EVP_EC_gen(const char *curve) { return EVP_EC_gen(curve); }
 static inline EVP_PKEY *CSSL_EVP_RSA_gen(unsigned int bits) { return EVP_RSA_gen(bits); }
+
+// EVP_PKEY_fromdata selection (a macro built from other macros)
+static inline int CSSL_EVP_PKEY_PUBLIC_KEY(void) { return EVP_PKEY_PUBLIC_KEY; }
 
 // Client session cache mode constants (composite macros)
 static inline long CSSL_SSL_SESS_CACHE_OFF(void) { return SSL_SESS_CACHE_OFF; }
