@@ -9,7 +9,7 @@ let strictSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "portcullis",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "portcullis", targets: ["portcullis"]),
         .executable(name: "portcullis-demo", targets: ["portcullis-demo"]),
@@ -59,6 +59,7 @@ let package = Package(
             name: "ProxyConfig",
             dependencies: [
                 "ProxyDefaults",
+                "ProxyAuth",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSettings
@@ -80,6 +81,7 @@ let package = Package(
             name: "ProxyServer",
             dependencies: [
                 "ProxyTLS",
+                "ProxyAuth",
                 "ProxyConfig",
                 "ProxyCore",
                 .product(name: "NIOCore", package: "swift-nio"),

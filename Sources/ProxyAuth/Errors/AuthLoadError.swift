@@ -31,7 +31,7 @@ public struct AuthLoadError: Error, Hashable, Sendable, CustomStringConvertible 
     /// Every problem found, in input order. Never empty.
     public let problems: [Problem]
 
-    init(problems: [Problem]) {
+    public init(problems: [Problem]) {
         precondition(!problems.isEmpty, "an AuthLoadError needs at least one problem")
         self.problems = problems
     }

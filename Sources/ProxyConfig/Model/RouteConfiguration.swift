@@ -21,6 +21,7 @@ import ProxyDefaults
 /// - `upgrades` (list of protocol tokens, default `[websocket]`): the `Upgrade` protocols a
 ///   forwarding route passes on to its target, lowercased; `[]` passes none. `h2c` is refused:
 ///   it is never forwarded.
+/// - `auth` (mapping, forwarding routes only): see ``AuthConfiguration``.
 /// - `rewrite` (mapping, forwarding routes only): see ``PathRewriteConfiguration``.
 /// - `allow`, `deny`, `rate_limits`, `request_headers`, `response_headers`: the route's edge
 ///   policy, after its listener's; see ``PolicyConfiguration``.
@@ -50,6 +51,8 @@ public struct RouteConfiguration: Sendable, Hashable {
     public var action: RouteAction
     public var rewrite: PathRewriteConfiguration?
     public var policy: PolicyConfiguration
+    /// `auth`: see ``AuthConfiguration``.
+    public var auth: AuthConfiguration?
     /// The line of the route in the configuration file, for logs.
     public var line: Int
 

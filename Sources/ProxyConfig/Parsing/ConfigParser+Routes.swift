@@ -1,5 +1,5 @@
 extension ConfigParser {
-    private static let routeKeys = ["name", "priority", "match", "upgrades", "rewrite"] + RouteAction.keys + PolicyConfiguration.keys
+    private static let routeKeys = ["name", "priority", "match", "upgrades", "rewrite", "auth"] + RouteAction.keys + PolicyConfiguration.keys
 
     /// Reads a listener's routes and returns them in evaluation order: by priority (routes without
     /// one last), ties in file order.
@@ -83,6 +83,12 @@ extension ConfigParser {
             }
         }
         route.policy = self.policy(fields)
+        if let node = fields["auth"] {
+            route.auth = self.auth(node, key: fields.key("auth"))
+            if route.targetGroup == nil, route.auth != nil {
+                self.problems.report(fields.key("auth"), at: node, "only a route that forwards asks for credentials (this one answers itself)")
+            }
+        }
         return ParsedRoute(route: Located(route, key: key, at: node), forward: forward, priority: priority)
     }
 

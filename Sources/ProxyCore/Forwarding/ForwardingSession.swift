@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 public import Logging
 public import NIOCore
 public import NIOHTTP1
@@ -58,6 +63,8 @@ public final class ForwardingSession {
     private var routePolicy: EdgePolicy?
     /// Fields the request in flight's response gets besides the rewriter's (`RateLimit`).
     private var responseFields: [PolicyRefusal.Field] = []
+    /// Fields authentication sends on with the request in flight (`claims_to_headers`).
+    private var authFields: [PolicyRefusal.Field] = []
     private var responseTimer: LazyTimer?
     private var upstreamNeedsFlush = false
     /// From a client part until the end of that read: what is sent to the target meanwhile is
@@ -276,6 +283,7 @@ public final class ForwardingSession {
         self.upgrade = nil
         self.routePolicy = nil
         if !self.responseFields.isEmpty { self.responseFields = [] }
+        if !self.authFields.isEmpty { self.authFields = [] }
         let peer = self.client?.peerAddress
         let router = self.settings.router  // one copy, not one per use
         var nioHead = head.nioHead
@@ -348,6 +356,7 @@ public final class ForwardingSession {
             upgrade: self.upgrade,
             uri: upstreamURI,
             rules: routePolicy?.requestRules ?? self.settings.policy?.requestRules,
+            addedFields: self.authFields,
             requestIDs: self.settings.requestID ? self.loop.requestIDs : nil
         )
         self.record.clientAddress = rewritten.clientAddress
@@ -375,9 +384,17 @@ public final class ForwardingSession {
         guard listener?.admitsEveryone == false || route?.admitsEveryone == false else { return nil }
         let clientAddress = self.settings.requestRewriter.clientAddress(of: head, peerAddress: peer)
         let now = NIODeadline.now().uptimeNanoseconds
+        let unixTime = Int64(time(nil))  // the wall clock, for token expiry (vDSO: no system call)
         for policy in [listener, route] {
             guard let policy, !policy.admitsEveryone else { continue }
-            if let refusal = policy.admit(clientAddress: clientAddress, fields: head.headers, now: now, rateLimitFields: &self.responseFields) {
+            if let refusal = policy.admit(
+                clientAddress: clientAddress,
+                fields: head.headers,
+                now: now,
+                unixTime: unixTime,
+                rateLimitFields: &self.responseFields,
+                authFields: &self.authFields
+            ) {
                 return refusal
             }
         }

@@ -96,6 +96,7 @@ public struct RequestHeaderRewriter: Sendable {
         upgrade: String? = nil,
         uri: String? = nil,
         rules: HeaderRules? = nil,
+        addedFields: [PolicyRefusal.Field] = [],
         requestIDs: RequestIDGenerator? = nil
     ) -> Result {
         let peer = peerAddress ?? "unknown"
@@ -157,6 +158,9 @@ public struct RequestHeaderRewriter: Sendable {
             for line in rules.lines {
                 HTTP1Serializer.writeField(line.name, line.value.render(variables), into: &buffer)
             }
+        }
+        for field in addedFields {
+            HTTP1Serializer.writeField(field.name, field.value, into: &buffer)
         }
         if let upgrade {
             HTTP1Serializer.writeField("Connection", "upgrade", into: &buffer)

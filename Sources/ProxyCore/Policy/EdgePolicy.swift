@@ -6,6 +6,8 @@ public import NIOHTTP1
 /// route's policy costs one pointer per request to look at.
 public final class EdgePolicy: Sendable {
     public let access: AccessList?
+    /// `routes[].auth`, checked after the access list and before the rate limits.
+    public let auth: (any RequestAuthenticator)?
     public let rateLimits: [RateLimitRule]
     public let rewrite: PathRewrite?
     /// Request header rules (the listener's under the route's); `nil` for none.
@@ -19,6 +21,7 @@ public final class EdgePolicy: Sendable {
 
     public init(
         access: AccessList? = nil,
+        auth: (any RequestAuthenticator)? = nil,
         rateLimits: [RateLimitRule] = [],
         rewrite: PathRewrite? = nil,
         requestRules: HeaderRules? = nil,
@@ -26,6 +29,7 @@ public final class EdgePolicy: Sendable {
         responseRewriter: ResponseHeaderRewriter? = nil
     ) {
         self.access = access
+        self.auth = auth
         self.rateLimits = rateLimits
         self.rewrite = rewrite
         self.requestRules = requestRules?.isEmpty == true ? nil : requestRules
@@ -34,29 +38,42 @@ public final class EdgePolicy: Sendable {
     }
 
     /// Whether it turns requests away at all (an access list or a rate limit).
-    public var admitsEveryone: Bool { self.access == nil && self.rateLimits.isEmpty }
+    public var admitsEveryone: Bool { self.access == nil && self.auth == nil && self.rateLimits.isEmpty }
 
-    /// The one decision of whether a request may pass: the access list first, then every rate
-    /// limit (each takes a token only when every earlier one passed).
+    /// The one decision of whether a request may pass: the access list first, then the
+    /// authentication, then every rate limit (each takes a token only when every earlier one
+    /// passed).
     ///
     /// - Parameters:
     ///   - clientAddress: The real client address (after `trusted_proxies` and PROXY protocol).
     ///   - now: Monotonic nanoseconds (> 0).
-    ///   - claim: A verified JWT claim of the request, by name (for `jwt_claim:` keys).
-    /// - Returns: `nil` to let it through, with the `RateLimit` fields to add to its response
-    ///   in `rateLimitFields`.
+    ///   - unixTime: Seconds since 1970 (token expiry).
+    ///   - rateLimitFields: Gets the `RateLimit` fields to add to the response.
+    ///   - authFields: Gets the fields authentication sends on to the target.
+    /// - Returns: `nil` to let the request through.
     public func admit(
         clientAddress: String,
         fields: HTTPHeaders,
         now: UInt64,
+        unixTime: Int64,
         rateLimitFields: inout [PolicyRefusal.Field],
-        claim: (String) -> String? = { _ in nil }
+        authFields: inout [PolicyRefusal.Field]
     ) -> PolicyRefusal? {
         if let access = self.access, !access.admits(clientAddress) {
             return PolicyRefusal(status: .forbidden, reason: "access_denied", detail: "client address not allowed")
         }
+        var claims: [String: String] = [:]
+        if let auth = self.auth {
+            switch auth.authenticate(fields, now: unixTime) {
+            case .refused(let refusal):
+                return refusal
+            case .passed(let found, let passedFields):
+                claims = found
+                authFields = passedFields
+            }
+        }
         for rule in self.rateLimits {
-            guard let hash = rule.keyHash(clientAddress: clientAddress, fields: fields, claim: claim) else { continue }
+            guard let hash = rule.keyHash(clientAddress: clientAddress, fields: fields, claim: { claims[$0] }) else { continue }
             let decision = rule.limiter.take(keyHash: hash, now: now)
             let state = "\"\(rule.key.kind)\";r=\(decision.remaining);t=\(decision.resetSeconds)"
             guard decision.allowed else {

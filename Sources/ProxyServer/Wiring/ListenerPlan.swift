@@ -1,6 +1,8 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOHTTP2
+import ProxyAuth
 import ProxyConfig
 import ProxyCore
 import ProxyTLS
@@ -38,12 +40,20 @@ struct ListenerPlan: Sendable {
     /// - Parameter previous: The plans being replaced (a reload); a listener of the same name
     ///   keeps its in-process session-ticket keys.
     static func make(from configuration: ProxyConfiguration, previous: [ListenerPlan] = []) throws -> [ListenerPlan] {
+        // Routes' key and JWKS files, read once (the configuration checked them).
+        var authenticators: [String: any RequestAuthenticator] = [:]
+        for listener in configuration.listeners {
+            for route in listener.routes {
+                guard let auth = route.auth else { continue }
+                authenticators["\(listener.name)\u{0}\(route.name)"] = try Self.authenticator(auth, limits: route.policy.rateLimits)
+            }
+        }
         let groups = Self.targetGroups(from: configuration)
         return try configuration.listeners.map { listener in
             let routes = listener.routes.compactMap { route in
                 Self.route(from: route, groups: groups).map { runtime in
                     var runtime = runtime
-                    runtime.policy = Self.routePolicy(route, of: listener)
+                    runtime.policy = Self.routePolicy(route, of: listener, auth: authenticators["\(listener.name)\u{0}\(route.name)"])
                     return runtime
                 }
             }
@@ -155,9 +165,19 @@ struct ListenerPlan: Sendable {
 
     /// A route's policy: its access list and rate limits, its rewrite, and its header rules over
     /// its listener's; `nil` when it has none of its own (the listener's rules then apply).
-    static func routePolicy(_ route: RouteConfiguration, of listener: ListenerConfiguration) -> EdgePolicy? {
-        let own = route.policy
-        guard !own.admitsEveryone || route.rewrite != nil || !own.requestHeaders.isEmpty || !own.responseHeaders.isEmpty else {
+    static func routePolicy(_ route: RouteConfiguration, of listener: ListenerConfiguration, auth: (any RequestAuthenticator)? = nil) -> EdgePolicy? {
+        var own = route.policy
+        // What authentication owns is never taken from the client: the fields claims go in,
+        // and the API key's own field unless `forward_credentials`.
+        switch route.auth?.method {
+        case .apiKey(let header, _) where route.auth?.forwardCredentials == false:
+            own.requestHeaders.remove.append(header)
+        case .jwt(let jwt):
+            own.requestHeaders.remove.append(contentsOf: jwt.claimsToHeaders.map(\.name))
+        default:
+            break
+        }
+        guard !own.admitsEveryone || auth != nil || route.rewrite != nil || !own.requestHeaders.isEmpty || !own.responseHeaders.isEmpty else {
             return nil
         }
         let merged = PolicyConfiguration(
@@ -172,8 +192,42 @@ struct ListenerPlan: Sendable {
             rules: own.requestHeaders.isEmpty && own.responseHeaders.isEmpty ? nil : merged,
             of: listener,
             rewrite: route.rewrite,
+            auth: auth,
             ownResponseRules: !own.responseHeaders.isEmpty
         )
+    }
+
+    /// The authenticator of a route's `auth`, its files read.
+    /// - Throws: ``AuthLoadError`` (naming the problems) when a file changed into something unusable
+    ///   since the configuration was checked.
+    static func authenticator(_ auth: AuthConfiguration, limits: [RateLimitConfiguration]) throws -> any RequestAuthenticator {
+        switch auth.method {
+        case .apiKey(let header, let keysFile):
+            return APIKeyAuthenticator(header: header, keys: try APIKeySet(parsing: try Self.text(of: keysFile)))
+        case .jwt(let jwt):
+            let settings = JWTVerifier.Settings(
+                issuer: jwt.issuer,
+                audience: jwt.audience,
+                algorithms: Set(jwt.algorithms.compactMap { JWTAlgorithm(rawValue: $0.lowercased()) }),
+                leeway: jwt.leeway.components.seconds
+            )
+            let claims = limits.compactMap { limit -> String? in
+                if case .jwtClaim(let name) = limit.key { return name }
+                return nil
+            }
+            return JWTAuthenticator(
+                verifier: try JWTVerifier(jwks: try Self.text(of: jwt.jwksFile), settings: settings),
+                claimsToHeaders: jwt.claimsToHeaders.map { (claim: $0.value, field: $0.name) },
+                limitClaims: claims
+            )
+        }
+    }
+
+    private static func text(of path: String) throws(AuthLoadError) -> String {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(validating: data, as: UTF8.self) else {
+            throw AuthLoadError(problems: [AuthLoadError.Problem(line: nil, message: "cannot read \(path)")])
+        }
+        return text
     }
 
     /// - Parameters:
@@ -184,6 +238,7 @@ struct ListenerPlan: Sendable {
         rules: PolicyConfiguration?,
         of listener: ListenerConfiguration,
         rewrite: PathRewriteConfiguration? = nil,
+        auth: (any RequestAuthenticator)? = nil,
         ownResponseRules: Bool = false
     ) -> EdgePolicy? {
         var access: AccessList?
@@ -225,6 +280,7 @@ struct ListenerPlan: Sendable {
         }
         let made = EdgePolicy(
             access: access,
+            auth: auth,
             rateLimits: limits,
             rewrite: runtimeRewrite,
             requestRules: rules.map { Self.headerRules($0.requestHeaders) },
