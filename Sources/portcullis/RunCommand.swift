@@ -66,7 +66,7 @@ struct RunCommand: AsyncParsableCommand {
         } else {
             let base = FileManager.default.currentDirectoryPath
             let checked = try Self.validated {
-                try ProxyConfiguration.embeddedDefault(baseDirectory: base).applying(overrides)
+                try ProxyConfiguration.embeddedDefault(baseDirectory: base, listenOverrides: overrides.listen.count).applying(overrides)
             }
             if self.cert == nil, checked.listeners.first?.protocol == .https {
                 // The dev-proxy promise: nothing to configure. Make a local CA and a
@@ -80,7 +80,7 @@ struct RunCommand: AsyncParsableCommand {
                 overrides.certificate = leaf
                 overrides.privateKey = leafKey
             }
-            load = { [overrides] in try ProxyConfiguration.embeddedDefault(baseDirectory: base).applying(overrides) }
+            load = { [overrides] in try ProxyConfiguration.embeddedDefault(baseDirectory: base, listenOverrides: overrides.listen.count).applying(overrides) }
         }
         let configuration = try Self.validated(load)
 

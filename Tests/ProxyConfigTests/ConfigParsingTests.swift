@@ -317,8 +317,20 @@ import Testing
         #expect(configuration.sourceFile == "<embedded default>")
         #expect(configuration.warnings.isEmpty)
         let listener = try #require(configuration.listeners.first)
-        #expect(configuration.listeners.count == 1)
+        #expect(configuration.listeners.count == 2)
         #expect(listener.bind == BindAddress(host: "0.0.0.0", port: 443))
+        #expect(listener.tls?.hsts?.fieldValue == "max-age=31536000")
+        // Plain HTTP on :80 redirects to HTTPS (308), no HSTS there.
+        let plain = configuration.listeners[1]
+        #expect(plain.bind == BindAddress(host: "0.0.0.0", port: 80) && plain.protocol == .http)
+        guard case .redirect(let redirect) = plain.routes.first?.action else {
+            Issue.record("the :80 listener does not redirect")
+            return
+        }
+        #expect(redirect.scheme == "https" && redirect.status == 308)
+        // One --listen moves HTTPS alone; the redirect (to port 443) is left out.
+        #expect(try ProxyConfiguration.embeddedDefault(baseDirectory: "/srv", listenOverrides: 1).listeners.map(\.name) == ["https"])
+        #expect(try ProxyConfiguration.embeddedDefault(baseDirectory: "/srv", listenOverrides: 2).listeners.count == 2)
         #expect(listener.protocol == .https)
         #expect(
             listener.tls?.certificates == [

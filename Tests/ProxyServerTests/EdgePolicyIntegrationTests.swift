@@ -355,3 +355,89 @@ struct EdgePolicyIntegrationTests {
         await proxy.stop()
     }
 }
+
+/// Route authentication through a real listener with curl: API keys (digests made by
+/// `sha256sum`) and JWTs (keys and tokens made by Python and the openssl command).
+@Suite(.serialized)
+struct AuthenticationIntegrationTests {
+    static let peers = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Peers").path
+
+    @Test func apiKeysAndTokensAreCheckedBeforeAnythingIsForwarded() async throws {
+        let python = try require(which("python3"), "python3")
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let sha256sum = try require(which("sha256sum"), "sha256sum")
+        let digest = try await run(sha256sum, [], stdin: "s3cret-key").stdout.split(separator: " ")[0]
+        try "# test keys\n\(digest)  ci-bot\n".write(toFile: directory + "/keys.txt", atomically: true, encoding: .utf8)
+        _ = try await run(python, [Self.peers + "/jwt_tool.py", "keygen", directory])
+        let now = Int(Date().timeIntervalSince1970)
+        func token(_ claims: String, alg: String = "ES256") async throws -> String {
+            try await run(python, [Self.peers + "/jwt_tool.py", "token", directory, claims, alg]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let good = try await token(#"{"sub":"alice","iss":"https://id.example","aud":"api","exp":\#(now + 600)}"#)
+        let expired = try await token(#"{"sub":"alice","iss":"https://id.example","aud":"api","exp":\#(now - 600)}"#)
+        let wrongAudience = try await token(#"{"sub":"alice","iss":"https://id.example","aud":"other","exp":\#(now + 600)}"#)
+        let unsigned = try await token(#"{"sub":"alice","iss":"https://id.example","aud":"api","exp":\#(now + 600)}"#, alg: "none")
+        let tampered = good.split(separator: ".").enumerated().map { index, part in
+            index == 1 ? Substring(base64URL(#"{"sub":"mallory","iss":"https://id.example","aud":"api","exp":\#(now + 600)}"#)) : part
+        }.joined(separator: ".")
+
+        let proxy = try await EdgePolicyIntegrationTests.Running.start(
+            """
+            listeners:
+              - name: api
+                bind: "127.0.0.1:0"
+                routes:
+                  - match: {path_prefix: /keyed}
+                    auth: {api_key: {header: X-API-Key, keys_file: \(directory)/keys.txt}}
+                    rewrite: {strip_prefix: /keyed}
+                    forward: web
+                  - match: {path_prefix: /jwt}
+                    auth:
+                      jwt:
+                        jwks_file: \(directory)/jwks.json
+                        issuer: https://id.example
+                        audience: api
+                        algorithms: [ES256]
+                        claims_to_headers: {sub: X-User}
+                    rate_limits: [{key: "jwt_claim:sub", rate: 1/m, burst: 2}]
+                    rewrite: {strip_prefix: /jwt}
+                    forward: web
+                  - forward: web
+            """
+        )
+        let base = "http://127.0.0.1:\(proxy.ports[0])"
+        typealias T = EdgePolicyIntegrationTests
+        // API key.
+        let noKey = try await proxy.curl(["--include", "\(base)/keyed/headers"])
+        #expect(T.status(noKey.stdout) == 401)
+        #expect(T.field("WWW-Authenticate", in: noKey.stdout) == "APIKey header=\"X-API-Key\"")
+        #expect(T.status(try await proxy.curl(["--include", "-H", "X-API-Key: wrong", "\(base)/keyed/headers"]).stdout) == 401)
+        let keyed = try await proxy.curl(["--include", "-H", "X-API-Key: s3cret-key", "\(base)/keyed/headers"])
+        #expect(T.status(keyed.stdout) == 200)
+        #expect(!keyed.stdout.contains("s3cret-key"), "the key is not forwarded")
+        // JWT.
+        let bearer = { (token: String) in ["--include", "-H", "Authorization: Bearer \(token)", "-H", "X-User: root", "\(base)/jwt/headers"] }
+        let passed = try await proxy.curl(bearer(good))
+        #expect(T.status(passed.stdout) == 200, "\(passed.stdout)")
+        #expect(passed.stdout.contains("X-User: alice\n") && !passed.stdout.contains("X-User: root"))
+        for (token, why) in [(expired, "expired"), (wrongAudience, "audience"), (unsigned, "none"), (tampered, "signature"), ("not.a.jwt", "malformed")] {
+            let refused = try await proxy.curl(bearer(token))
+            #expect(T.status(refused.stdout) == 401, "\(why): \(refused.stdout)")
+            #expect(T.field("WWW-Authenticate", in: refused.stdout)?.hasPrefix("Bearer error=\"invalid_token\"") == true, "\(why)")
+        }
+        #expect(T.status(try await proxy.curl(["--include", "\(base)/jwt/headers"]).stdout) == 401)
+        // The rate limit is keyed by the verified subject: alice has had one of her two.
+        #expect(T.status(try await proxy.curl(bearer(good)).stdout) == 200)
+        #expect(T.status(try await proxy.curl(bearer(good)).stdout) == 429)
+        #expect(proxy.backend.requestsServed == 3)
+        let metrics = try await proxy.metrics()
+        #expect(metrics.contains("reason=\"auth_failed\"") && metrics.contains("reason=\"auth_missing\""))
+        await proxy.stop()
+    }
+
+    func base64URL(_ text: String) -> String {
+        Data(text.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}

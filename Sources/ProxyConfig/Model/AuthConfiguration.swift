@@ -1,3 +1,5 @@
+public import ProxyAuth
+
 /// `routes[].auth`: who may use a route. A request without valid credentials gets `401` with a
 /// `WWW-Authenticate` field; nothing reaches the target.
 ///
@@ -56,5 +58,17 @@ public struct JWTAuthConfiguration: Sendable, Hashable {
         self.algorithms = algorithms
         self.leeway = leeway
         self.claimsToHeaders = claimsToHeaders
+    }
+}
+
+extension JWTAuthConfiguration {
+    /// The verifier's settings for this block: the one mapping, used by `check` and at run time.
+    public var verifierSettings: JWTVerifier.Settings {
+        JWTVerifier.Settings(
+            issuer: self.issuer,
+            audience: self.audience,
+            algorithms: Set(self.algorithms.compactMap { JWTAlgorithm(rawValue: $0) }),
+            leeway: self.leeway.components.seconds
+        )
     }
 }

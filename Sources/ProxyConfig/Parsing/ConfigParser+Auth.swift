@@ -67,8 +67,8 @@ extension ConfigParser {
             for (index, item) in items.enumerated() {
                 let itemKey = "\(fields.key("algorithms"))[\(index)]"
                 guard let text = self.string(item, key: itemKey) else { continue }
-                guard JWTAlgorithm(rawValue: text.lowercased()) != nil else {
-                    let known = JWTAlgorithm.allCases.map { $0.rawValue.uppercased() }
+                guard JWTAlgorithm(rawValue: text.uppercased()) != nil else {
+                    let known = JWTAlgorithm.allCases.map(\.rawValue)
                     self.problems.report(itemKey, at: item, "unknown algorithm \"\(text)\" (known: \(known.joined(separator: ", ")); none and HS* are never accepted)")
                     continue
                 }
@@ -96,22 +96,15 @@ extension ConfigParser {
             self.reportMissing("jwks_file", in: fields, " (a JSON Web Key Set with the issuer's public keys)")
             return nil
         }
-        let settings = Self.jwtSettings(jwt)
+        var settings = jwt.verifierSettings
+        if settings.algorithms.isEmpty {
+            settings.algorithms = JWTVerifier.Settings().algorithms  // the list's own problems are reported above
+        }
         guard let path = self.authFile(fileNode, key: fields.key("jwks_file"), load: { text throws(AuthLoadError) in _ = try JWTVerifier(jwks: text, settings: settings) }) else {
             return nil
         }
         jwt.jwksFile = path
         return jwt
-    }
-
-    /// The verifier's settings for a `jwt` block (also used by the runtime mapping).
-    static func jwtSettings(_ jwt: JWTAuthConfiguration) -> JWTVerifier.Settings {
-        JWTVerifier.Settings(
-            issuer: jwt.issuer,
-            audience: jwt.audience,
-            algorithms: Set(jwt.algorithms.compactMap { JWTAlgorithm(rawValue: $0.lowercased()) }),
-            leeway: jwt.leeway.components.seconds
-        )
     }
 
     /// Resolves a key or JWKS file and, when files are checked, reads it and runs `load` on it:

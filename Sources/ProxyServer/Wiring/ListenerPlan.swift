@@ -205,18 +205,12 @@ struct ListenerPlan: Sendable {
         case .apiKey(let header, let keysFile):
             return APIKeyAuthenticator(header: header, keys: try APIKeySet(parsing: try Self.text(of: keysFile)))
         case .jwt(let jwt):
-            let settings = JWTVerifier.Settings(
-                issuer: jwt.issuer,
-                audience: jwt.audience,
-                algorithms: Set(jwt.algorithms.compactMap { JWTAlgorithm(rawValue: $0.lowercased()) }),
-                leeway: jwt.leeway.components.seconds
-            )
             let claims = limits.compactMap { limit -> String? in
                 if case .jwtClaim(let name) = limit.key { return name }
                 return nil
             }
             return JWTAuthenticator(
-                verifier: try JWTVerifier(jwks: try Self.text(of: jwt.jwksFile), settings: settings),
+                verifier: try JWTVerifier(jwks: try Self.text(of: jwt.jwksFile), settings: jwt.verifierSettings),
                 claimsToHeaders: jwt.claimsToHeaders.map { (claim: $0.value, field: $0.name) },
                 limitClaims: claims
             )
