@@ -117,6 +117,6 @@ struct PolicyConfigTests {
         #expect(errors.contains { $0.hasPrefix("test.yaml:13:37: listeners[0].routes[1].auth.api_key.keys_file: \(fixture.directory)/bad-keys.txt: line 1:") })
         #expect(errors.contains { $0.hasPrefix("test.yaml:16:58: listeners[0].routes[2].auth.jwt.algorithms[0]: unknown algorithm \"HS256\"") })
         #expect(errors.contains { $0.hasPrefix("test.yaml:16:33: listeners[0].routes[2].auth.jwt.jwks_file: \(fixture.directory)/empty.jwks:") && $0.contains("key") })
-        #expect(errors.contains("test.yaml:18:23: listeners[0].routes[3].auth.basic: basic authentication is not available yet (it needs work off the event loop); use api_key or jwt"))
+        #expect(errors.contains("test.yaml:18:36: listeners[0].routes[3].auth.basic.users_file: file not found: \(fixture.directory)/x"))
     }
 }

@@ -436,6 +436,83 @@ struct AuthenticationIntegrationTests {
         await proxy.stop()
     }
 
+    @Test func basicAuthChecksPasswordsOffTheEventLoop() async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let openssl = try require(which("openssl"), "openssl")
+        let hash = try await run(openssl, ["passwd", "-6", "correct horse"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try "alice:\(hash)\n".write(toFile: directory + "/users", atomically: true, encoding: .utf8)
+        let proxy = try await EdgePolicyIntegrationTests.Running.start(
+            """
+            listeners:
+              - name: site
+                bind: "127.0.0.1:0"
+                routes:
+                  - {auth: {basic: {users_file: \(directory)/users, realm: Staff}}, forward: web}
+            """
+        )
+        typealias T = EdgePolicyIntegrationTests
+        let url = "http://127.0.0.1:\(proxy.ports[0])/headers"
+        let none = try await proxy.curl(["--include", url])
+        #expect(T.status(none.stdout) == 401)
+        #expect(T.field("WWW-Authenticate", in: none.stdout) == "Basic realm=\"Staff\", charset=\"UTF-8\"")
+        #expect(T.status(try await proxy.curl(["--include", "-u", "alice:wrong", url]).stdout) == 401)
+        #expect(T.status(try await proxy.curl(["--include", "-u", "bob:correct horse", url]).stdout) == 401)
+        // Twice: the second is remembered (no hash); the credentials never reach the target.
+        for _ in 0..<2 {
+            let passed = try await proxy.curl(["--include", "-u", "alice:correct horse", url])
+            #expect(T.status(passed.stdout) == 200, "\(passed.stdout)")
+            #expect(!passed.stdout.contains("Authorization"))
+        }
+        // A body sent with the request waits for the check and arrives whole.
+        let upload = try await proxy.curl(["-u", "alice:correct horse", "--data-binary", String(repeating: "x", count: 100_000), "http://127.0.0.1:\(proxy.ports[0])/echo"])
+        #expect(upload.stdout.hasPrefix("bytes=100000 "), "\(upload.stdout)")
+        #expect(proxy.backend.requestsServed == 3)
+        await proxy.stop()
+    }
+
+    @Test func forwardAuthAsksAnAuthServiceFirst() async throws {
+        let python = try require(which("python3"), "python3")
+        let service = try PeerProcess(python, [Self.peers + "/auth_service.py"])
+        guard let line = try await service.line(timeout: .seconds(20)), let port = Int(line) else {
+            await service.stop()
+            throw SubprocessError(description: "the auth service did not start: \(service.stderr)")
+        }
+        let proxy = try await EdgePolicyIntegrationTests.Running.start(
+            """
+            listeners:
+              - name: app
+                bind: "127.0.0.1:0"
+                routes:
+                  - {match: {path_prefix: /down}, auth: {forward: {url: "http://127.0.0.1:1/auth"}}, forward: web}
+                  - auth: {forward: {url: "http://127.0.0.1:\(port)/check?v=1", copy_headers: [X-User, X-Seen-Uri], timeout: 1s}}
+                    forward: web
+            """
+        )
+        typealias T = EdgePolicyIntegrationTests
+        let base = "http://127.0.0.1:\(proxy.ports[0])"
+        let passed = try await proxy.curl(["--include", "-H", "Authorization: Token good", "-H", "X-User: mallory", "\(base)/headers?q=1"])
+        #expect(T.status(passed.stdout) == 200, "\(passed.stdout)")
+        #expect(passed.stdout.contains("X-User: alice\n") && !passed.stdout.contains("mallory"))
+        #expect(passed.stdout.contains("X-Seen-Uri: /headers?q=1\n"))
+        // Refused: the client gets the service's own answer.
+        let refused = try await proxy.curl(["--include", "-H", "Authorization: Token bad", "\(base)/headers"])
+        #expect(T.status(refused.stdout) == 401)
+        #expect(T.field("WWW-Authenticate", in: refused.stdout) == "Token realm=\"test\"")
+        #expect(T.field("Content-Type", in: refused.stdout) == "application/json")
+        #expect(refused.stdout.hasSuffix("\r\n\r\n{\"error\":\"denied\"}"))
+        // Too slow: 504; unreachable: 503. Never through.
+        #expect(T.status(try await proxy.curl(["--include", "-H", "Authorization: Token slow", "\(base)/headers"]).stdout) == 504)
+        let down = try await proxy.curl(["--include", "-H", "Authorization: Token good", "\(base)/down"])
+        #expect(T.status(down.stdout) == 503)
+        #expect(!down.stdout.contains("127.0.0.1:1"))
+        #expect(proxy.backend.requestsServed == 1)
+        // The service saw the method and the original URI.
+        #expect(service.stderr.contains("GET /check?v=1 GET /headers?q=1"))
+        await proxy.stop()
+        await service.stop()
+    }
+
     func base64URL(_ text: String) -> String {
         Data(text.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")

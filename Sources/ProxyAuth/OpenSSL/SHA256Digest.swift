@@ -1,7 +1,7 @@
 internal import CSSL
 
 /// SHA-256 through OpenSSL's one-shot `EVP_Digest`.
-enum SHA256Digest {
+public enum SHA256Digest {
     /// The digest length in bytes.
     static let byteCount = 32
 
@@ -30,7 +30,7 @@ enum SHA256Digest {
     }
 
     /// The digest of `bytes` as a new array, for load time and tests.
-    static func hash(_ bytes: [UInt8]) -> [UInt8]? {
+    public static func hash(_ bytes: [UInt8]) -> [UInt8]? {
         var output = [UInt8](repeating: 0, count: Self.byteCount)
         let succeeded = bytes.withUnsafeBytes { input in
             output.withUnsafeMutableBytes { Self.hash(input, into: $0) }

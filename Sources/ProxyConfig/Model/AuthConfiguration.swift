@@ -13,15 +13,21 @@ public import ProxyAuth
 ///   named claims go to the target in the named fields (a client's own fields of those names
 ///   are dropped).
 ///
-/// - `forward_credentials` (bool, default `false`): the API key's field goes on to the target
-///   too (a bearer token always does).
+/// - `basic: { users_file: path, realm: portcullis }`: an htpasswd file with bcrypt (`$2y$`) and
+///   SHA-512-crypt (`$6$`) entries, checked with the system's crypt(3) off the event loop;
+///   re-read on reload.
+/// - `forward: { url: http://127.0.0.1:9000/auth, copy_headers: [X-User], timeout: 5s }`: an
+///   auth service is asked first; `2xx` lets the request through with the named fields of its
+///   answer, anything else goes back to the client as the service answered.
 ///
-/// `basic` (htpasswd) and `forward` (an auth service) are refused by `check`: not built yet
-/// (docs/security.md says why).
+/// - `forward_credentials` (bool, default `false`): the `Authorization` field (basic) or the API
+///   key's field goes on to the target too (a bearer token and what an auth service saw always do).
 public struct AuthConfiguration: Sendable, Hashable {
     public enum Method: Sendable, Hashable {
         case apiKey(header: String, keysFile: String)
         case jwt(JWTAuthConfiguration)
+        case basic(usersFile: String, realm: String)
+        case forward(url: WebhookURL, copyHeaders: [String], timeout: Duration)
     }
 
     public var method: Method

@@ -8,7 +8,7 @@ extension ConfigParser {
         guard let fields = self.fields(of: node, key: key, allowed: methods + ["forward_credentials"]) else { return nil }
         let given = methods.filter { fields[$0] != nil }
         guard given.count == 1, let name = given.first, let methodNode = fields[name] else {
-            self.problems.report(key, at: node, "needs exactly one method: api_key or jwt (got \(given.isEmpty ? "none" : given.joined(separator: ", ")))")
+            self.problems.report(key, at: node, "needs exactly one method: api_key, jwt, basic or forward (got \(given.isEmpty ? "none" : given.joined(separator: ", ")))")
             return nil
         }
         var forwardCredentials = false
@@ -23,12 +23,63 @@ extension ConfigParser {
         case "jwt":
             guard let jwt = self.jwt(methodNode, key: methodKey) else { return nil }
             return AuthConfiguration(method: .jwt(jwt), forwardCredentials: forwardCredentials)
+        case "basic":
+            guard let method = self.basic(methodNode, key: methodKey) else { return nil }
+            return AuthConfiguration(method: method, forwardCredentials: forwardCredentials)
         default:
-            self.problems.report(
-                methodKey,
-                at: methodNode,
-                "\(name) authentication is not available yet (it needs work off the event loop); use api_key or jwt"
-            )
+            guard let method = self.forwardAuth(methodNode, key: methodKey) else { return nil }
+            return AuthConfiguration(method: method, forwardCredentials: forwardCredentials)
+        }
+    }
+
+    private mutating func basic(_ node: ConfigNode, key: String) -> AuthConfiguration.Method? {
+        guard let fields = self.fields(of: node, key: key, allowed: ["users_file", "realm"]) else { return nil }
+        var realm = "portcullis"
+        if let node = fields["realm"], let text = self.string(node, key: fields.key("realm")) {
+            guard HTTPSyntax.isValidFieldValue(text), !text.contains("\"") else {
+                self.problems.report(fields.key("realm"), at: node, "must be printable ASCII without quotes")
+                return nil
+            }
+            realm = text
+        }
+        guard let fileNode = fields["users_file"] else {
+            self.reportMissing("users_file", in: fields, " (an htpasswd file: htpasswd -B -c FILE USER)")
+            return nil
+        }
+        guard let path = self.authFile(fileNode, key: fields.key("users_file"), load: { text throws(AuthLoadError) in _ = try HtpasswdFile(parsing: text) }) else {
+            return nil
+        }
+        return .basic(usersFile: path, realm: realm)
+    }
+
+    private mutating func forwardAuth(_ node: ConfigNode, key: String) -> AuthConfiguration.Method? {
+        guard let fields = self.fields(of: node, key: key, allowed: ["url", "copy_headers", "timeout"]) else { return nil }
+        var timeout = Duration.seconds(5)
+        if let node = fields["timeout"], let value = self.duration(node, key: fields.key("timeout"), in: .milliseconds(10)...Duration.seconds(60)) {
+            timeout = value
+        }
+        var copyHeaders: [String] = []
+        if let node = fields["copy_headers"], let items = self.list(node, key: fields.key("copy_headers")) {
+            for (index, item) in items.enumerated() {
+                let itemKey = "\(fields.key("copy_headers"))[\(index)]"
+                guard let name = self.string(item, key: itemKey) else { continue }
+                guard HTTPSyntax.isValidFieldName(name), !HeaderTemplateSyntax.ownedNames.contains(name.lowercased()) else {
+                    self.problems.report(itemKey, at: item, "\"\(name)\" is not a header name that can be copied")
+                    continue
+                }
+                copyHeaders.append(name)
+            }
+        }
+        guard let urlNode = fields["url"] else {
+            self.reportMissing("url", in: fields, " (such as http://127.0.0.1:9000/auth)")
+            return nil
+        }
+        guard let text = self.string(urlNode, key: fields.key("url")) else { return nil }
+        switch WebhookURLSyntax.parse(text) {
+        case .success(let url):
+            return .forward(url: url, copyHeaders: copyHeaders, timeout: timeout)
+        case .failure(let problem):
+            self.problems.report(fields.key("url"), at: urlNode, "the auth service is asked over plain http, such as http://127.0.0.1:9000/auth: \(problem.message)")
             return nil
         }
     }

@@ -65,6 +65,9 @@ public final class ForwardingSession {
     private var responseFields: [PolicyRefusal.Field] = []
     /// Fields authentication sends on with the request in flight (`claims_to_headers`).
     private var authFields: [PolicyRefusal.Field] = []
+    /// Counts the requests that went through asynchronous admission checks: a check's answer
+    /// for an earlier request (the client went, another came) is ignored.
+    private var admissionGeneration = 0
     private var responseTimer: LazyTimer?
     private var upstreamNeedsFlush = false
     /// From a client part until the end of that read: what is sent to the target meanwhile is
@@ -347,6 +350,40 @@ public final class ForwardingSession {
         {
             self.upgrade = head.upgrade
         }
+        let listenerChecks = self.settings.policy?.admissionChecks ?? []
+        let routeChecks = routePolicy?.admissionChecks ?? []
+        guard listenerChecks.isEmpty && routeChecks.isEmpty else {
+            // The read's buffer is not kept while the checks run: the fields are rewritten from
+            // the parsed head instead of copied from their lines.
+            var held = head
+            held.facts.rawFields = nil
+            held.facts.fieldHints = nil
+            let pending = PendingRequest(head: held, nioHead: nioHead, group: groupState, upstreamURI: upstreamURI, peer: peer)
+            self.admit(listenerChecks + routeChecks, pending)
+            return
+        }
+        self.forward(PendingRequest(head: head, nioHead: nioHead, group: groupState, upstreamURI: upstreamURI, peer: peer), admitted: false)
+    }
+
+    /// A request between its routing and its forwarding: what the rewrite and the lease need.
+    private struct PendingRequest {
+        var head: ClientRequestHead
+        /// With the normalised path.
+        var nioHead: HTTPRequestHead
+        var group: TargetGroupLoopState?
+        var upstreamURI: String?
+        var peer: String?
+    }
+
+    /// Rewrites the head for the target and starts the lease (`admitted`: after asynchronous
+    /// admission checks, which held the request).
+    private func forward(_ request: PendingRequest, admitted: Bool) {
+        let head = request.head
+        let nioHead = request.nioHead
+        let peer = request.peer
+        let upstreamURI = request.upstreamURI
+        let groupState = request.group
+        let routePolicy = self.routePolicy
         let rewritten = self.settings.requestRewriter.rewrite(
             nioHead,
             peerAddress: peer,
@@ -374,7 +411,55 @@ public final class ForwardingSession {
             stickyTarget = self.stickyCookie(of: state.group)?.target(in: head.fields)
         }
         self.lease.begin(group: groupState, key: RequestKey(clientAddress: rewritten.clientAddress), stickyTarget: stickyTarget)
-        self.perform(self.machine.requestHead(rewritten.head, policy: policy))
+        if admitted {
+            self.perform(self.machine.admitted(rewritten.head, policy: policy))
+        } else {
+            self.perform(self.machine.requestHead(rewritten.head, policy: policy))
+        }
+    }
+
+    /// Holds the request while `checks` run, one after the other; forwards it when all let it
+    /// through, answers the first refusal otherwise.
+    private func admit(_ checks: [any AdmissionCheck], _ request: PendingRequest) {
+        self.admissionGeneration &+= 1
+        let clientAddress = self.settings.requestRewriter.clientAddress(of: request.nioHead, peerAddress: request.peer)
+        self.record.clientAddress = clientAddress
+        self.perform(self.machine.requestHeadAwaitingAdmission())
+        let admission = AdmissionRequest(head: request.nioHead, clientAddress: clientAddress, scheme: self.settings.scheme)
+        self.runCheck(checks[...], admission, request, generation: self.admissionGeneration)
+    }
+
+    private func runCheck(_ checks: ArraySlice<any AdmissionCheck>, _ admission: AdmissionRequest, _ request: PendingRequest, generation: Int) {
+        guard let check = checks.first else {
+            self.forward(request, admitted: true)
+            return
+        }
+        check.admit(admission, loop: self.loop).hop(to: self.loop.eventLoop).assumeIsolated().whenComplete { result in
+            guard generation == self.admissionGeneration, self.machine.isAdmitting, self.client != nil else { return }
+            switch result {
+            case .success(.passed(let requestFields, let responseFields)):
+                self.authFields += requestFields
+                self.responseFields += responseFields
+                self.runCheck(checks.dropFirst(), admission, request, generation: generation)
+            case .success(.refused(let refusal)):
+                self.refuseHeldRequest(refusal, version: request.head.version)
+            case .failure(let error):
+                self.refuseHeldRequest(
+                    PolicyRefusal(status: .serviceUnavailable, reason: "admission_error", detail: "admission check failed: \(error)"),
+                    version: request.head.version
+                )
+            }
+        }
+    }
+
+    /// Answers a request an asynchronous check turned away (once its body has come).
+    private func refuseHeldRequest(_ refusal: PolicyRefusal, version: HTTPVersion) {
+        self.lease.beginLocal()
+        self.record.refusal = refusal.reason
+        self.record.rateLimitKey = refusal.rateLimitKey
+        let prepared = self.settings.localResponses.refusal(refusal)
+        self.localResponse = (ClientResponseHead(status: prepared.status, version: version, fields: prepared.headers), prepared.body, refusal.detail)
+        self.perform(self.machine.admissionRefused())
     }
 
     /// The listener's and then the route's access lists and rate limits: the first refusal, if

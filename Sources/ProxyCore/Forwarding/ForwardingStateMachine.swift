@@ -1,3 +1,4 @@
+import NIOCore
 import NIOHTTP1
 
 /// Decides what happens to one client request on its way to a target and back, including
@@ -10,6 +11,8 @@ import NIOHTTP1
 /// it stays one until either side closes.
 ///
 /// ```
+/// idle ──head──▶ admitting (an asynchronous policy check) ──admitted──▶ connecting
+///                     └──refused──▶ answering locally
 /// idle ──head──▶ connecting ──leased──▶ exchanging ──response end──▶ idle
 ///                  ▲    │                    ├──101 (upgrade asked)──▶ tunnel ──close──▶ closed
 ///                  ▲    │                    │
@@ -69,6 +72,9 @@ struct ForwardingStateMachine {
         /// The route answers itself (fixed response, redirect, no route): read the request to
         /// its end, then answer, so keep-alive survives.
         case answeringLocally
+        /// An asynchronous policy check (an auth service, a password hash, a shared rate limit)
+        /// decides whether the request goes on; its body is held meanwhile.
+        case admitting
         /// The target switched protocols: bytes both ways until either side closes.
         case tunnel
         case closed
@@ -106,6 +112,8 @@ struct ForwardingStateMachine {
     private(set) var state: State = .idle
     /// The request in flight: set while ``state`` is `connecting` or `exchanging`.
     private var exchange: Exchange?
+    /// While admitting: the body parts that came (and whether the end did), for the exchange.
+    private var held: (parts: [UpstreamRequestPart], bytes: Int, ended: Bool) = ([], 0, false)
 
     /// Buffered request bytes while connecting above which the client is no longer read.
     static let connectBufferLimit = 256 * 1024
@@ -117,8 +125,14 @@ struct ForwardingStateMachine {
     var isWaitingForUpstream: Bool { self.state == .connecting }
 
     var connectBufferFull: Bool {
-        self.state == .connecting && (self.exchange?.bufferedBytes ?? 0) >= Self.connectBufferLimit
+        switch self.state {
+        case .connecting: (self.exchange?.bufferedBytes ?? 0) >= Self.connectBufferLimit
+        case .admitting: self.held.bytes >= Self.connectBufferLimit
+        default: false
+        }
     }
+
+    var isAdmitting: Bool { self.state == .admitting }
 
     var tries: Int { self.exchange?.tries ?? 0 }
 
@@ -145,6 +159,47 @@ struct ForwardingStateMachine {
         return .lease
     }
 
+    /// The request waits for an asynchronous policy check (``admitted(_:policy:)`` or
+    /// ``admissionRefused()`` next).
+    mutating func requestHeadAwaitingAdmission() -> Action {
+        guard case .idle = self.state else { return .none }
+        self.state = .admitting
+        self.held = ([], 0, false)
+        return .none
+    }
+
+    /// The check let the request through: it goes on as ``requestHead(_:policy:)`` would, with
+    /// the body that came meanwhile.
+    mutating func admitted(_ upstreamHead: UpstreamRequestHead, policy: RetryPolicy = .none) -> Action {
+        guard case .admitting = self.state else { return .none }
+        self.state = .connecting
+        var exchange = Exchange(head: upstreamHead, policy: policy)
+        for part in self.held.parts {
+            if case .body(let body) = part {
+                Self.keepForReplay(part, byteCount: body.readableBytes, in: &exchange)
+            }
+        }
+        exchange.buffered = self.held.parts
+        exchange.bufferedBytes = self.held.bytes
+        exchange.requestEnded = self.held.ended
+        self.exchange = exchange
+        self.held = ([], 0, false)
+        return .lease
+    }
+
+    /// The check turned the request away: answered locally once the request has ended.
+    mutating func admissionRefused() -> Action {
+        guard case .admitting = self.state else { return .none }
+        let ended = self.held.ended
+        self.held = ([], 0, false)
+        if ended {
+            self.state = .idle
+            return .respondLocally
+        }
+        self.state = .answeringLocally
+        return .none
+    }
+
     /// The request's route answers it without a target.
     mutating func requestHeadAnsweredLocally() -> Action {
         guard case .idle = self.state else { return .none }
@@ -163,6 +218,10 @@ struct ForwardingStateMachine {
             self.exchange!.bodySent = true
             Self.keepForReplay(part, byteCount: byteCount, in: &self.exchange!)
             return .sendUpstreamLater(part)
+        case .admitting:
+            self.held.parts.append(part)
+            self.held.bytes += byteCount
+            return .none
         case .idle, .draining, .closed, .answeringLocally, .tunnel:
             return .none
         }
@@ -195,6 +254,10 @@ struct ForwardingStateMachine {
         case .answeringLocally:
             self.state = .idle
             return .respondLocally
+        case .admitting:
+            self.held.parts.append(.end(nil))
+            self.held.ended = true
+            return .none
         case .idle, .closed, .tunnel:
             return .none
         }
@@ -202,6 +265,7 @@ struct ForwardingStateMachine {
 
     /// The client connection closed.
     mutating func clientGone() -> Action {
+        self.held = ([], 0, false)
         switch self.state {
         case .connecting, .exchanging:
             self.end(in: .closed)
@@ -218,6 +282,10 @@ struct ForwardingStateMachine {
         case .connecting, .exchanging:
             self.end(in: .draining)
             return .abandonUpstream
+        case .admitting:
+            self.held = ([], 0, false)
+            self.state = .draining
+            return .none
         default:
             return .none
         }

@@ -58,11 +58,13 @@ public struct LocalResponses: Sendable {
         for field in refusal.fields {
             headers.add(name: field.name, value: field.value)
         }
-        let body = "\(refusal.status.code) \(refusal.status.reasonPhrase)\n"
-        headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
-        headers.add(name: "Content-Length", value: String(body.utf8.count))
+        let body = refusal.body ?? ByteBuffer(string: "\(refusal.status.code) \(refusal.status.reasonPhrase)\n")
+        if refusal.body == nil || !refusal.fields.contains(where: { HeaderName.equals($0.name, "content-type") }) {
+            headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
+        }
+        headers.add(name: "Content-Length", value: String(body.readableBytes))
         headers.add(name: "Cache-Control", value: "no-store")
-        return Response(status: refusal.status, headers: headers, body: ByteBuffer(string: body))
+        return Response(status: refusal.status, headers: headers, body: body)
     }
 
     /// The prepared response of the route at `index`, if it is a fixed response route.

@@ -8,6 +8,9 @@ public final class EdgePolicy: Sendable {
     public let access: AccessList?
     /// `routes[].auth`, checked after the access list and before the rate limits.
     public let auth: (any RequestAuthenticator)?
+    /// Checks that answer later (`auth.basic`, `auth.forward`, shared rate limits), in order,
+    /// after every check above passed.
+    public let admissionChecks: [any AdmissionCheck]
     public let rateLimits: [RateLimitRule]
     public let rewrite: PathRewrite?
     /// Request header rules (the listener's under the route's); `nil` for none.
@@ -22,6 +25,7 @@ public final class EdgePolicy: Sendable {
     public init(
         access: AccessList? = nil,
         auth: (any RequestAuthenticator)? = nil,
+        admissionChecks: [any AdmissionCheck] = [],
         rateLimits: [RateLimitRule] = [],
         rewrite: PathRewrite? = nil,
         requestRules: HeaderRules? = nil,
@@ -30,6 +34,7 @@ public final class EdgePolicy: Sendable {
     ) {
         self.access = access
         self.auth = auth
+        self.admissionChecks = admissionChecks
         self.rateLimits = rateLimits
         self.rewrite = rewrite
         self.requestRules = requestRules?.isEmpty == true ? nil : requestRules
@@ -38,7 +43,7 @@ public final class EdgePolicy: Sendable {
     }
 
     /// Whether it turns requests away at all (an access list or a rate limit).
-    public var admitsEveryone: Bool { self.access == nil && self.auth == nil && self.rateLimits.isEmpty }
+    public var admitsEveryone: Bool { self.access == nil && self.auth == nil && self.rateLimits.isEmpty && self.admissionChecks.isEmpty }
 
     /// The one decision of whether a request may pass: the access list first, then the
     /// authentication, then every rate limit (each takes a token only when every earlier one

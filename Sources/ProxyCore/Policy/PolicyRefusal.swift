@@ -1,3 +1,4 @@
+public import NIOCore
 public import NIOHTTP1
 
 /// Why the edge policy turned a request away, and what the client is told: the status, a
@@ -10,6 +11,8 @@ public struct PolicyRefusal: Sendable, Equatable {
     /// For the log line: which rule, with what.
     public var detail: String
     public var fields: [Field]
+    /// The body to answer with (an auth service's own answer); `nil`: the status line's words.
+    public var body: ByteBuffer?
     /// For `rate_limited`: the key kind of the limit that refused (`client_ip`, `header`, `jwt_claim`).
     public var rateLimitKey: String?
 
@@ -23,7 +26,8 @@ public struct PolicyRefusal: Sendable, Equatable {
         }
     }
 
-    public init(status: HTTPResponseStatus, reason: String, detail: String, fields: [Field] = [], rateLimitKey: String? = nil) {
+    public init(status: HTTPResponseStatus, reason: String, detail: String, fields: [Field] = [], rateLimitKey: String? = nil, body: ByteBuffer? = nil) {
+        self.body = body
         self.status = status
         self.reason = reason
         self.detail = detail

@@ -41,7 +41,7 @@ struct ListenerPlan: Sendable {
     ///   keeps its in-process session-ticket keys.
     static func make(from configuration: ProxyConfiguration, previous: [ListenerPlan] = []) throws -> [ListenerPlan] {
         // Routes' key and JWKS files, read once (the configuration checked them).
-        var authenticators: [String: any RequestAuthenticator] = [:]
+        var authenticators: [String: RouteAuthentication] = [:]
         for listener in configuration.listeners {
             for route in listener.routes {
                 guard let auth = route.auth else { continue }
@@ -53,7 +53,7 @@ struct ListenerPlan: Sendable {
             let routes = listener.routes.compactMap { route in
                 Self.route(from: route, groups: groups).map { runtime in
                     var runtime = runtime
-                    runtime.policy = Self.routePolicy(route, of: listener, auth: authenticators["\(listener.name)\u{0}\(route.name)"])
+                    runtime.policy = Self.routePolicy(route, of: listener, auth: authenticators["\(listener.name)\u{0}\(route.name)"] ?? .none)
                     return runtime
                 }
             }
@@ -165,19 +165,39 @@ struct ListenerPlan: Sendable {
 
     /// A route's policy: its access list and rate limits, its rewrite, and its header rules over
     /// its listener's; `nil` when it has none of its own (the listener's rules then apply).
-    static func routePolicy(_ route: RouteConfiguration, of listener: ListenerConfiguration, auth: (any RequestAuthenticator)? = nil) -> EdgePolicy? {
+    /// A route's authentication at run time: decided at once (API key, JWT) or later (basic:
+    /// a hash off the loop; forward: an auth service).
+    enum RouteAuthentication {
+        case none
+        case immediate(any RequestAuthenticator)
+        case later(any AdmissionCheck)
+    }
+
+    static func routePolicy(_ route: RouteConfiguration, of listener: ListenerConfiguration, auth: RouteAuthentication = .none) -> EdgePolicy? {
         var own = route.policy
-        // What authentication owns is never taken from the client: the fields claims go in,
-        // and the API key's own field unless `forward_credentials`.
+        // What authentication owns is never taken from the client: the fields claims and an
+        // auth service's answer go in; the credentials unless `forward_credentials`.
+        let forwardCredentials = route.auth?.forwardCredentials == true
         switch route.auth?.method {
-        case .apiKey(let header, _) where route.auth?.forwardCredentials == false:
+        case .apiKey(let header, _) where !forwardCredentials:
             own.requestHeaders.remove.append(header)
+        case .basic where !forwardCredentials:
+            own.requestHeaders.remove.append("Authorization")
         case .jwt(let jwt):
             own.requestHeaders.remove.append(contentsOf: jwt.claimsToHeaders.map(\.name))
+        case .forward(_, let copyHeaders, _):
+            own.requestHeaders.remove.append(contentsOf: copyHeaders)
         default:
             break
         }
-        guard !own.admitsEveryone || auth != nil || route.rewrite != nil || !own.requestHeaders.isEmpty || !own.responseHeaders.isEmpty else {
+        var immediate: (any RequestAuthenticator)?
+        var later: [any AdmissionCheck] = []
+        switch auth {
+        case .none: break
+        case .immediate(let authenticator): immediate = authenticator
+        case .later(let check): later.append(check)
+        }
+        guard !own.admitsEveryone || immediate != nil || !later.isEmpty || route.rewrite != nil || !own.requestHeaders.isEmpty || !own.responseHeaders.isEmpty else {
             return nil
         }
         let merged = PolicyConfiguration(
@@ -192,7 +212,8 @@ struct ListenerPlan: Sendable {
             rules: own.requestHeaders.isEmpty && own.responseHeaders.isEmpty ? nil : merged,
             of: listener,
             rewrite: route.rewrite,
-            auth: auth,
+            auth: immediate,
+            admissionChecks: later,
             ownResponseRules: !own.responseHeaders.isEmpty
         )
     }
@@ -200,19 +221,27 @@ struct ListenerPlan: Sendable {
     /// The authenticator of a route's `auth`, its files read.
     /// - Throws: ``AuthLoadError`` (naming the problems) when a file changed into something unusable
     ///   since the configuration was checked.
-    static func authenticator(_ auth: AuthConfiguration, limits: [RateLimitConfiguration]) throws -> any RequestAuthenticator {
+    static func authenticator(_ auth: AuthConfiguration, limits: [RateLimitConfiguration]) throws -> RouteAuthentication {
         switch auth.method {
         case .apiKey(let header, let keysFile):
-            return APIKeyAuthenticator(header: header, keys: try APIKeySet(parsing: try Self.text(of: keysFile)))
+            return .immediate(APIKeyAuthenticator(header: header, keys: try APIKeySet(parsing: try Self.text(of: keysFile))))
+        case .basic(let usersFile, let realm):
+            return .later(BasicAuthCheck(users: try HtpasswdFile(parsing: try Self.text(of: usersFile)), realm: realm))
+        case .forward(let url, let copyHeaders, let timeout):
+            return .later(
+                ForwardAuthCheck(service: Target(host: url.host, port: url.port), path: url.path, copyHeaders: copyHeaders, timeout: TimeAmount(timeout))
+            )
         case .jwt(let jwt):
             let claims = limits.compactMap { limit -> String? in
                 if case .jwtClaim(let name) = limit.key { return name }
                 return nil
             }
-            return JWTAuthenticator(
-                verifier: try JWTVerifier(jwks: try Self.text(of: jwt.jwksFile), settings: jwt.verifierSettings),
-                claimsToHeaders: jwt.claimsToHeaders.map { (claim: $0.value, field: $0.name) },
-                limitClaims: claims
+            return .immediate(
+                JWTAuthenticator(
+                    verifier: try JWTVerifier(jwks: try Self.text(of: jwt.jwksFile), settings: jwt.verifierSettings),
+                    claimsToHeaders: jwt.claimsToHeaders.map { (claim: $0.value, field: $0.name) },
+                    limitClaims: claims
+                )
             )
         }
     }
@@ -233,6 +262,7 @@ struct ListenerPlan: Sendable {
         of listener: ListenerConfiguration,
         rewrite: PathRewriteConfiguration? = nil,
         auth: (any RequestAuthenticator)? = nil,
+        admissionChecks: [any AdmissionCheck] = [],
         ownResponseRules: Bool = false
     ) -> EdgePolicy? {
         var access: AccessList?
@@ -275,6 +305,7 @@ struct ListenerPlan: Sendable {
         let made = EdgePolicy(
             access: access,
             auth: auth,
+            admissionChecks: admissionChecks,
             rateLimits: limits,
             rewrite: runtimeRewrite,
             requestRules: rules.map { Self.headerRules($0.requestHeaders) },
