@@ -327,6 +327,43 @@ struct EdgePolicyIntegrationTests {
         await proxy.stop()
     }
 
+    @Test func targetsCanBeToldTheClientWithAProxyProtocolHeader() async throws {
+        let python = try require(which("python3"), "python3")
+        let peers = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Peers").path
+        let target = try PeerProcess(python, [peers + "/proxy_protocol_target.py"])
+        guard let line = try await target.line(timeout: .seconds(20)), let targetPort = Int(line) else {
+            await target.stop()
+            throw SubprocessError(description: "the PROXY target did not start: \(target.stderr)")
+        }
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let yaml = """
+            global: {event_loops: 1, shutdown_grace: 1s, access_log: false}
+            listeners:
+              - {name: in, bind: "127.0.0.1:0", routes: [{forward: behind}]}
+            target_groups:
+              behind:
+                targets: ["127.0.0.1:\(targetPort)"]
+                health_check: {enabled: false}
+                upstream: {proxy_protocol: v2}
+            """
+        let configuration = try ProxyConfiguration.parse(yaml: yaml, file: "pp.yaml", baseDirectory: directory)
+        let server = try ProxyServer(configuration: configuration, logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let port = try await server.start()[0].port
+        let curl = try require(which("curl"), "curl")
+        // Two requests on one client connection: each gets its own target connection and header.
+        let result = try await run(curl, ["-sS", "http://127.0.0.1:\(port)/a", "-w", "\n", "http://127.0.0.1:\(port)/b"])
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2, "\(result.stdout) \(result.stderr)")
+        for line in lines {
+            #expect(line.hasPrefix("src=127.0.0.1:") && line.contains(" dst=127.0.0.1:\(port) "), "\(line)")
+        }
+        let connections: Set<String> = Set(lines.compactMap { line -> String? in line.split(separator: " ").last.map(String.init) })
+        #expect(connections == ["conn=1", "conn=2"])
+        await server.shutdown()
+        await target.stop()
+    }
+
     @Test func connectionsPerAddressAreCappedAtAccept() async throws {
         let proxy = try await Running.start(
             """

@@ -10,11 +10,15 @@ public import ProxyDefaults
 ///   kept per target and event loop. Only connections the load opened are kept, each until it has
 ///   been idle for `idle_timeout`. 0 disables reuse.
 /// - `idle_timeout` (duration, default `60s`): idle upstream connections older than this are closed.
+/// - `proxy_protocol` (`v2`, optional): each connection to a target starts with a PROXY protocol
+///   v2 header naming the client; such a connection serves one client's request only (it is
+///   never pooled for another client, as HAProxy's `send-proxy` connections are not).
 public struct UpstreamSettings: Sendable, Equatable {
     public var connectTimeout: Duration
     public var responseTimeout: Duration
     public var maxIdlePerTarget: Int
     public var idleTimeout: Duration
+    public var proxyProtocol = false
 
     public init(
         connectTimeout: Duration = Defaults.Upstream.connectTimeout,

@@ -198,7 +198,7 @@ extension ConfigParser {
 
     private mutating func upstream(_ node: ConfigNode, key: String) -> UpstreamSettings {
         var settings = UpstreamSettings()
-        let allowed = ["connect_timeout", "response_timeout", "max_idle_per_target", "idle_timeout"]
+        let allowed = ["connect_timeout", "response_timeout", "max_idle_per_target", "idle_timeout", "proxy_protocol"]
         guard let fields = self.fields(of: node, key: key, allowed: allowed) else { return settings }
         if let node = fields["connect_timeout"], let value = self.duration(node, key: fields.key("connect_timeout")) {
             settings.connectTimeout = value
@@ -213,6 +213,13 @@ extension ConfigParser {
         }
         if let node = fields["idle_timeout"], let value = self.duration(node, key: fields.key("idle_timeout")) {
             settings.idleTimeout = value
+        }
+        if let node = fields["proxy_protocol"] {
+            if node.scalar?.text == "v2" {
+                settings.proxyProtocol = true
+            } else {
+                self.problems.report(fields.key("proxy_protocol"), at: node, "must be v2 (the binary PROXY protocol; got \(node.quotedDescription))")
+            }
         }
         return settings
     }

@@ -587,7 +587,8 @@ public final class ForwardingSession {
             self.upstream = nil
             if let upstream {
                 upstream.delegate = nil
-                self.loop.pool.release(upstream, reusable: reuse, settings: self.lease.group?.group.upstream ?? UpstreamSettings())
+                let settings = self.lease.group?.group.upstream ?? UpstreamSettings()
+                self.loop.pool.release(upstream, reusable: reuse && !settings.proxyProtocol, settings: settings)
             }
             self.lease.finish(success: self.record.status < 500)
             self.writeRecord(error: nil)
@@ -695,11 +696,12 @@ public final class ForwardingSession {
         }
         self.record.upstreamStarted()
         // An idle pooled connection is taken right here: no completion closure per request.
-        if sameTarget == nil, let connection = self.loop.pool.takeIdle(to: target) {
+        // A connection that starts with a PROXY header belongs to one client: always new.
+        if sameTarget == nil, !upstreamSettings.proxyProtocol, let connection = self.loop.pool.takeIdle(to: target) {
             self.leaseCompleted(.success(connection), target: target, upstreamSettings: upstreamSettings)
             return
         }
-        self.loop.pool.lease(to: target, settings: upstreamSettings, forceNewConnection: sameTarget != nil) { result in
+        self.loop.pool.lease(to: target, settings: upstreamSettings, forceNewConnection: sameTarget != nil || upstreamSettings.proxyProtocol) { result in
             self.leaseCompleted(result, target: target, upstreamSettings: upstreamSettings)
         }
     }
@@ -721,6 +723,9 @@ public final class ForwardingSession {
             }
             connection.delegate = self
             if !client.isWritable { connection.pauseReading() }
+            if upstreamSettings.proxyProtocol {
+                connection.sendPreamble(self.proxyProtocolHeader())
+            }
             self.upstream = connection
             self.perform(self.machine.leased(reused: connection.requestCount > 1))
         case .failure(let error):
@@ -731,6 +736,16 @@ public final class ForwardingSession {
                 self.perform(self.machine.leaseFailed(error))
             }
         }
+    }
+
+    /// The PROXY protocol v2 header for a target (`upstream.proxy_protocol: v2`): the real
+    /// client (after `trusted_proxies` and an incoming PROXY header) and what it connected to.
+    private func proxyProtocolHeader() -> ByteBuffer {
+        let destination = self.connectionInfo.destination ?? ("0.0.0.0", 0)
+        return ProxyProtocolEncoder.v2(
+            source: (self.record.clientAddress, self.connectionInfo.sourcePort),
+            destination: (destination.address, destination.port)
+        )
     }
 
     private func respond(with error: UpstreamError) {

@@ -12,6 +12,10 @@ public final class ClientConnectionInfo {
     /// The client address a PROXY protocol header gave (the connection's peer is a load
     /// balancer); `nil` without one.
     public var proxiedAddress: String?
+    /// The client's port (the PROXY header's when one came), for a PROXY header to targets.
+    public var sourcePort = 0
+    /// The address and port the client connected to (the PROXY header's when one came).
+    public var destination: (address: String, port: Int)?
 
     public init(tlsVersion: String? = nil, serverName: String? = nil) {
         self.tlsVersion = tlsVersion

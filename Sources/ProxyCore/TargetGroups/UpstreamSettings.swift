@@ -15,6 +15,9 @@ public struct UpstreamSettings: Sendable, Hashable {
     public var maxIdlePerTarget: Int
     /// How long an idle pooled connection is kept before we close it.
     public var idleTimeout: TimeAmount
+    /// `proxy_protocol: v2`: each connection starts with a PROXY v2 header naming the client,
+    /// and serves that one request only (never pooled for another client).
+    public var proxyProtocol = false
 
     public init(
         connectTimeout: TimeAmount = TimeAmount(Defaults.Upstream.connectTimeout),

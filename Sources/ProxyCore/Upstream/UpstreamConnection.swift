@@ -99,6 +99,11 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// Bytes that go before the first request, as they are (a PROXY protocol header).
+    func sendPreamble(_ bytes: ByteBuffer) {
+        self.sendTunnel(bytes)
+    }
+
     /// Bytes of an established tunnel, as they are.
     func sendTunnel(_ bytes: ByteBuffer) {
         guard let context = self.context else { return }

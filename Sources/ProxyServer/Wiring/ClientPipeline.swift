@@ -45,6 +45,10 @@ enum ClientPipeline {
     ) throws {
         let pipeline = channel.pipeline.syncOperations
         let info = ClientConnectionInfo()
+        info.sourcePort = channel.remoteAddress?.port ?? 0
+        if let local = channel.localAddress, let address = local.ipAddress, let port = local.port {
+            info.destination = (address, port)
+        }
         if plan.proxyProtocolPeers != nil {
             try pipeline.addHandler(Self.proxyProtocolHandler(info: info, plan: plan, loop: loop, logger: logger, metrics: metrics))
         }
@@ -88,6 +92,10 @@ enum ClientPipeline {
             onHeader: { header in
                 guard let source = header.source else { return }  // LOCAL or UNKNOWN: the peer stays the client
                 info.proxiedAddress = source.address
+                info.sourcePort = source.port
+                if let destination = header.destination {
+                    info.destination = (destination.address, destination.port)
+                }
             },
             onRejection: { rejection in
                 logger.notice("PROXY protocol header refused; closing", metadata: ["listener": "\(listener)", "reason": "\(rejection)"])

@@ -400,12 +400,13 @@ struct ListenerPlan: Sendable {
         let targets = group.targets.map {
             Target(host: $0.host, port: $0.port, weight: $0.weight, name: $0.name, maxConnections: $0.maxConnections)
         }
-        let upstream = ProxyCore.UpstreamSettings(
+        var upstream = ProxyCore.UpstreamSettings(
             connectTimeout: TimeAmount(group.upstream.connectTimeout),
             responseTimeout: TimeAmount(group.upstream.responseTimeout),
             maxIdlePerTarget: group.upstream.maxIdlePerTarget,
             idleTimeout: TimeAmount(group.upstream.idleTimeout)
         )
+        upstream.proxyProtocol = group.upstream.proxyProtocol
         var healthCheck: HealthCheckSettings?
         if group.healthCheck.enabled {
             let check = group.healthCheck
