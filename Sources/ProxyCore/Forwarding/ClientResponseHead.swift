@@ -10,6 +10,8 @@ public struct ClientResponseHead {
     public var fields: HTTPHeaders
     /// A target's field lines, copied first, less what the rewriter removes.
     var targetFields: RawResponseFields?
+    /// The request's `X-Request-Id`, written after the fields (straight from its numbers).
+    var requestID: RequestID?
 
     public init(status: HTTPResponseStatus, version: HTTPVersion = .http1_1, fields: HTTPHeaders = HTTPHeaders()) {
         self.status = status

@@ -648,7 +648,9 @@ public final class ForwardingSession {
             }
             self.addResponseFields(to: &added, routeRules: routeRewriter != nil)
             let fields = RawResponseFields(block: head.rawFields, hints: hints, hasContentLength: head.hasContentLength, rewriter: rewriter)
-            self.client?.writeResponseHead(ClientResponseHead(status: head.status, version: clientVersion, fields: added, targetFields: fields))
+            var responseHead = ClientResponseHead(status: head.status, version: clientVersion, fields: added, targetFields: fields)
+            responseHead.requestID = self.record.requestID
+            self.client?.writeResponseHead(responseHead)
         } else {
             let nioHead = HTTPResponseHead(version: head.version, status: head.status, headers: head.fields)
             var rewritten = rewriter.rewrite(nioHead, clientVersion: clientVersion, hints: nil)
@@ -656,7 +658,9 @@ public final class ForwardingSession {
                 rewritten.headers.add(name: "Set-Cookie", value: stickyCookie)
             }
             self.addResponseFields(to: &rewritten.headers, routeRules: routeRewriter != nil)
-            self.client?.writeResponseHead(ClientResponseHead(status: rewritten.status, version: rewritten.version, fields: rewritten.headers))
+            var responseHead = ClientResponseHead(status: rewritten.status, version: rewritten.version, fields: rewritten.headers)
+            responseHead.requestID = self.record.requestID
+            self.client?.writeResponseHead(responseHead)
         }
         self.clientNeedsFlush = true
     }
@@ -664,9 +668,6 @@ public final class ForwardingSession {
     /// The fields a forwarded response gets per request: the `X-Request-Id`, the rate limits'
     /// `RateLimit` fields, and the response header rules' lines that use variables.
     private func addResponseFields(to fields: inout HTTPHeaders, routeRules: Bool) {
-        if let requestID = self.record.requestID {
-            fields.add(name: "X-Request-Id", value: requestID)
-        }
         for field in self.responseFields {
             fields.add(name: field.name, value: field.value)
         }
@@ -674,7 +675,7 @@ public final class ForwardingSession {
         guard let lines, !lines.isEmpty else { return }
         let variables = HeaderTemplate.Variables(
             clientIP: self.record.clientAddress,
-            requestID: self.record.requestID,
+            requestID: self.record.requestID?.description,
             host: self.record.head?.headers.first(name: "host"),
             scheme: self.settings.scheme
         )

@@ -21,7 +21,7 @@ struct RequestRecordBuilder {
     /// The client as the rewriter found it (a trusted proxy's `X-Forwarded-For` honoured).
     var clientAddress = "-"
     var status: UInt = 0
-    var requestID: String?
+    var requestID: RequestID?
     var upstreamURI: String?
     var refusal: String?
     var rateLimitKey: String?
@@ -85,7 +85,7 @@ struct RequestRecordBuilder {
             record.headers = head.headers
             record.tlsVersion = tlsVersion
             record.error = error
-            record.requestID = self.requestID
+            record.requestID = self.requestID?.description
             record.upstreamURI = self.upstreamURI
         }
         observer.requestCompleted(record)

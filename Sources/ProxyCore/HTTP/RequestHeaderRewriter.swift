@@ -27,7 +27,7 @@ public struct RequestHeaderRewriter: Sendable {
         /// the right-most untrusted entry of `X-Forwarded-For`.
         public var clientAddress: String
         /// The request's `X-Request-Id` (the client's, or the one made), when ids are tracked.
-        public var requestID: String?
+        public var requestID: RequestID?
     }
 
     /// - Parameters:
@@ -70,7 +70,7 @@ public struct RequestHeaderRewriter: Sendable {
         var rules: HeaderRules?
         /// Whether `X-Request-Id` is looked at (one acceptable value kept, others dropped).
         var tracksRequestID = false
-        var requestID: String?
+        var requestID: RequestID?
     }
 
     /// ``rewrite(_:peerAddress:)`` for one connection's successive requests.
@@ -151,10 +151,10 @@ public struct RequestHeaderRewriter: Sendable {
         if let requestIDs, found.requestID == nil {
             let made = requestIDs.next()
             found.requestID = made
-            HTTP1Serializer.writeField("X-Request-Id", made, into: &buffer)
+            made.writeLine(into: &buffer)
         }
         if let rules, !rules.lines.isEmpty {
-            let variables = HeaderTemplate.Variables(clientIP: clientAddress, requestID: found.requestID, host: found.host, scheme: self.scheme)
+            let variables = HeaderTemplate.Variables(clientIP: clientAddress, requestID: found.requestID?.description, host: found.host, scheme: self.scheme)
             for line in rules.lines {
                 HTTP1Serializer.writeField(line.name, line.value.render(variables), into: &buffer)
             }
@@ -223,7 +223,7 @@ public struct RequestHeaderRewriter: Sendable {
         if found.tracksRequestID, name.utf8.count == 12, HeaderName.equals(name, "x-request-id") {
             // One acceptable id goes on; a second, or one that is not, is dropped (and made).
             guard found.requestID == nil, RequestIDGenerator.isAcceptable(value) else { return false }
-            found.requestID = value
+            found.requestID = .client(value)
             return true
         }
         if HeaderName.equals(name, "x-forwarded-for") {

@@ -107,7 +107,10 @@ struct HTTP1ResponseSerializer {
         }
         var framing = HTTP1Serializer.writeFields(
             startLine: { HTTP1Serializer.writeStatusLine(version: head.version, status: head.status, into: &$0) },
-            leading: { head.targetFields?.write(into: &$0) },
+            leading: { buffer in
+                head.targetFields?.write(into: &buffer)
+                head.requestID?.writeLine(into: &buffer)
+            },
             headers: head.fields,
             into: &buffer
         )

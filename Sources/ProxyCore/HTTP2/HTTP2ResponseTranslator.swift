@@ -26,6 +26,10 @@ public enum HTTP2ResponseTranslator {
                 block.add(name: name.lowercased(), value: value)
             }
         }
+        if let requestID = head.requestID {
+            // Unique per response: kept out of the HPACK dynamic table, which it would churn.
+            block.add(name: "x-request-id", value: requestID.description, indexing: .nonIndexable)
+        }
         Self.add(head.fields, to: &block)
         return block
     }

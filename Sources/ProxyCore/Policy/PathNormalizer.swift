@@ -14,18 +14,9 @@ public enum PathNormalizer {
     }
 
     public static func check(_ target: String, _ hygiene: RequestHygiene) -> Result {
-        guard hygiene.checksAnything, target.utf8.first == UInt8(ascii: "/") else { return Result() }
+        guard hygiene.checksAnything, target.utf8.first == UInt8(ascii: "/"), Self.needsWork(target) else { return Result() }
         let bytes = Array(target.utf8)
         let queryStart = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.count
-        var needsWork = false
-        for index in 0..<queryStart {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "%") || (byte == UInt8(ascii: ".") && bytes[index - 1] == UInt8(ascii: "/")) {
-                needsWork = true
-                break
-            }
-        }
-        guard needsWork else { return Result() }
 
         var violation: String?
         func flag(_ reason: String, _ on: Bool) {
@@ -104,6 +95,20 @@ public enum PathNormalizer {
         normalized.append(contentsOf: bytes[queryStart...])
         guard !normalized.elementsEqual(bytes) else { return Result() }
         return Result(target: String(decoding: normalized, as: UTF8.self), violation: nil)
+    }
+
+    /// Whether the path (before any `?`) has a `%` or a `/.`: one scan of the bytes in place.
+    private static func needsWork(_ target: String) -> Bool {
+        var target = target
+        return target.withUTF8 { bytes in
+            var previous: UInt8 = 0
+            for byte in bytes {
+                if byte == UInt8(ascii: "?") { return false }
+                if byte == UInt8(ascii: "%") || (byte == UInt8(ascii: ".") && previous == UInt8(ascii: "/")) { return true }
+                previous = byte
+            }
+            return false
+        }
     }
 
     /// RFC 3986 §2.3: ALPHA, DIGIT, `-`, `.`, `_`, `~`.

@@ -1,6 +1,57 @@
-/// Makes the `X-Request-Id` of requests that come without one: 32 lower-case hex digits, a
-/// random 64-bit prefix per event loop (drawn at start) and a counter, so ids never repeat
-/// within a process and practically never across processes and restarts.
+import NIOCore
+
+/// A request's `X-Request-Id`: one made here (two numbers, written as 32 hex digits straight into
+/// the buffers that carry it: no string per request), or the client's own.
+public enum RequestID: Sendable, Hashable, CustomStringConvertible {
+    case made(prefix: UInt64, counter: UInt64)
+    case client(String)
+
+    /// The id as text (the access log, a header rule's `${request_id}`).
+    public var description: String {
+        switch self {
+        case .client(let text):
+            return text
+        case .made(let prefix, let counter):
+            return String(unsafeUninitializedCapacity: 32) { buffer in
+                Self.writeHex(prefix, into: UnsafeMutableRawBufferPointer(buffer), at: 0)
+                Self.writeHex(counter, into: UnsafeMutableRawBufferPointer(buffer), at: 16)
+                return 32
+            }
+        }
+    }
+
+    private static let line: StaticString = "X-Request-Id: "
+
+    /// Writes `X-Request-Id: <id>` and its line end into `buffer`.
+    func writeLine(into buffer: inout ByteBuffer) {
+        switch self {
+        case .client(let text):
+            HTTP1Serializer.writeField("X-Request-Id", text, into: &buffer)
+        case .made(let prefix, let counter):
+            buffer.writeStaticString(Self.line)
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 34) { target in
+                Self.writeHex(prefix, into: target, at: 0)
+                Self.writeHex(counter, into: target, at: 16)
+                target[32] = UInt8(ascii: "\r")
+                target[33] = UInt8(ascii: "\n")
+                return 34
+            }
+        }
+    }
+
+    private static func writeHex(_ value: UInt64, into buffer: UnsafeMutableRawBufferPointer, at offset: Int) {
+        let digits: StaticString = "0123456789abcdef"
+        digits.withUTF8Buffer { digits in
+            for index in 0..<16 {
+                buffer[offset + index] = digits[Int((value >> UInt64(60 - 4 * index)) & 0xF)]
+            }
+        }
+    }
+}
+
+/// Makes the `X-Request-Id` of requests that come without one: a random 64-bit prefix per event
+/// loop (drawn at start) and a counter, so ids never repeat within a process and practically
+/// never across processes and restarts.
 ///
 /// > Important: One per event loop (``ProxyLoop/requestIDs``); touched only on that loop.
 public final class RequestIDGenerator {
@@ -12,22 +63,9 @@ public final class RequestIDGenerator {
         self.counter = UInt64.random(in: 0...UInt64(UInt32.max))
     }
 
-    public func next() -> String {
+    public func next() -> RequestID {
         self.counter &+= 1
-        return String(unsafeUninitializedCapacity: 32) { buffer in
-            Self.writeHex(self.prefix, into: buffer, at: 0)
-            Self.writeHex(self.counter, into: buffer, at: 16)
-            return 32
-        }
-    }
-
-    private static func writeHex(_ value: UInt64, into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
-        let digits: StaticString = "0123456789abcdef"
-        digits.withUTF8Buffer { digits in
-            for index in 0..<16 {
-                buffer[offset + index] = digits[Int((value >> UInt64(60 - 4 * index)) & 0xF)]
-            }
-        }
+        return .made(prefix: self.prefix, counter: self.counter)
     }
 
     /// Whether a client's `X-Request-Id` is kept: 1–200 visible ASCII characters.
