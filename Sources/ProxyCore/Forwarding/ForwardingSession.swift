@@ -362,7 +362,9 @@ public final class ForwardingSession {
             self.admit(listenerChecks + routeChecks, pending)
             return
         }
-        self.forward(PendingRequest(head: head, nioHead: nioHead, group: groupState, upstreamURI: upstreamURI, peer: peer), admitted: false)
+        // The parts as parameters, not packed into a PendingRequest: a copy of the head per
+        // request (retaining each of its references) is measurable (decision 0018).
+        self.forward(head, nioHead: nioHead, group: groupState, upstreamURI: upstreamURI, peer: peer, admitted: false)
     }
 
     /// A request between its routing and its forwarding: what the rewrite and the lease need.
@@ -377,12 +379,14 @@ public final class ForwardingSession {
 
     /// Rewrites the head for the target and starts the lease (`admitted`: after asynchronous
     /// admission checks, which held the request).
-    private func forward(_ request: PendingRequest, admitted: Bool) {
-        let head = request.head
-        let nioHead = request.nioHead
-        let peer = request.peer
-        let upstreamURI = request.upstreamURI
-        let groupState = request.group
+    private func forward(
+        _ head: ClientRequestHead,
+        nioHead: HTTPRequestHead,
+        group groupState: TargetGroupLoopState?,
+        upstreamURI: String?,
+        peer: String?,
+        admitted: Bool
+    ) {
         let routePolicy = self.routePolicy
         let rewritten = self.settings.requestRewriter.rewrite(
             nioHead,
@@ -431,7 +435,7 @@ public final class ForwardingSession {
 
     private func runCheck(_ checks: ArraySlice<any AdmissionCheck>, _ admission: AdmissionRequest, _ request: PendingRequest, generation: Int) {
         guard let check = checks.first else {
-            self.forward(request, admitted: true)
+            self.forward(request.head, nioHead: request.nioHead, group: request.group, upstreamURI: request.upstreamURI, peer: request.peer, admitted: true)
             return
         }
         check.admit(admission, loop: self.loop).hop(to: self.loop.eventLoop).assumeIsolated().whenComplete { result in
