@@ -65,6 +65,8 @@ public final class ForwardingSession {
     private var responseFields: [PolicyRefusal.Field] = []
     /// Fields authentication sends on with the request in flight (`claims_to_headers`).
     private var authFields: [PolicyRefusal.Field] = []
+    /// A verified token's claims, for the asynchronous checks (`jwt_claim:` keys of shared limits).
+    private var claims: [String: String] = [:]
     /// Counts the requests that went through asynchronous admission checks: a check's answer
     /// for an earlier request (the client went, another came) is ignored.
     private var admissionGeneration = 0
@@ -287,6 +289,7 @@ public final class ForwardingSession {
         self.routePolicy = nil
         if !self.responseFields.isEmpty { self.responseFields = [] }
         if !self.authFields.isEmpty { self.authFields = [] }
+        if !self.claims.isEmpty { self.claims = [:] }
         let peer = self.client?.peerAddress
         let router = self.settings.router  // one copy, not one per use
         var nioHead = head.nioHead
@@ -429,7 +432,13 @@ public final class ForwardingSession {
         let clientAddress = self.settings.requestRewriter.clientAddress(of: request.nioHead, peerAddress: request.peer)
         self.record.clientAddress = clientAddress
         self.perform(self.machine.requestHeadAwaitingAdmission())
-        let admission = AdmissionRequest(head: request.nioHead, clientAddress: clientAddress, scheme: self.settings.scheme)
+        let admission = AdmissionRequest(
+            head: request.nioHead,
+            clientAddress: clientAddress,
+            scheme: self.settings.scheme,
+            claims: self.claims,
+            listener: self.settings.name
+        )
         self.runCheck(checks[...], admission, request, generation: self.admissionGeneration)
     }
 
@@ -482,7 +491,8 @@ public final class ForwardingSession {
                 now: now,
                 unixTime: unixTime,
                 rateLimitFields: &self.responseFields,
-                authFields: &self.authFields
+                authFields: &self.authFields,
+                claims: &self.claims
             ) {
                 return refusal
             }

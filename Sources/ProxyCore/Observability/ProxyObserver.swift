@@ -22,6 +22,8 @@ public protocol ProxyObserver: AnyObject {
     func http2StreamChanged(listener: String, open: Bool)
     /// An HTTP/2 limit or defence fired (`portcullis_http2_defences_total`).
     func http2DefenceFired(listener: String, defence: HTTP2Defence)
+    /// A shared rate limit could not ask Redis and let a request through (fail open).
+    func sharedRateLimitFailedOpen(listener: String)
 }
 
 extension ProxyObserver {
@@ -31,4 +33,5 @@ extension ProxyObserver {
     public func http2ConnectionChanged(listener: String, open: Bool) {}
     public func http2StreamChanged(listener: String, open: Bool) {}
     public func http2DefenceFired(listener: String, defence: HTTP2Defence) {}
+    public func sharedRateLimitFailedOpen(listener: String) {}
 }

@@ -20,11 +20,17 @@ public struct AdmissionRequest: Sendable {
     public var clientAddress: String
     /// `https` or `http`.
     public var scheme: String
+    /// A verified token's claims (`auth.jwt`), for `jwt_claim:` keys.
+    public var claims: [String: String]
+    /// The listener's name, for metrics.
+    public var listener: String
 
-    public init(head: HTTPRequestHead, clientAddress: String, scheme: String) {
+    public init(head: HTTPRequestHead, clientAddress: String, scheme: String, claims: [String: String] = [:], listener: String = "-") {
         self.head = head
         self.clientAddress = clientAddress
         self.scheme = scheme
+        self.claims = claims
+        self.listener = listener
     }
 }
 

@@ -62,12 +62,12 @@ public final class EdgePolicy: Sendable {
         now: UInt64,
         unixTime: Int64,
         rateLimitFields: inout [PolicyRefusal.Field],
-        authFields: inout [PolicyRefusal.Field]
+        authFields: inout [PolicyRefusal.Field],
+        claims: inout [String: String]
     ) -> PolicyRefusal? {
         if let access = self.access, !access.admits(clientAddress) {
             return PolicyRefusal(status: .forbidden, reason: "access_denied", detail: "client address not allowed")
         }
-        var claims: [String: String] = [:]
         if let auth = self.auth {
             switch auth.authenticate(fields, now: unixTime) {
             case .refused(let refusal):

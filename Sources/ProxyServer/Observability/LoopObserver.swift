@@ -51,6 +51,7 @@ final class LoopObserver: ProxyObserver, @unchecked Sendable {
     /// Edge-policy refusals (and monitored hygiene findings), by listener, route, reason, action.
     private var refusals: [String: CoreMetrics.Counter] = [:]
     private var rateLimited: [String: CoreMetrics.Counter] = [:]
+    private var redisErrors: [String: CoreMetrics.Counter] = [:]
 
     init(metrics: ServerMetrics, accessLog: AccessLogWriter) {
         self.metrics = metrics
@@ -155,6 +156,10 @@ final class LoopObserver: ProxyObserver, @unchecked Sendable {
             counters.down.increment(by: Int64(record.responseBytes))
         }
         self.accessLog.write(record)
+    }
+
+    func sharedRateLimitFailedOpen(listener: String) {
+        self.cached(&self.redisErrors, listener, "portcullis_rate_limit_redis_errors_total", [("listener", listener)]).increment()
     }
 
     func http2ConnectionChanged(listener: String, open: Bool) {

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NIOCore
 import NIOHTTP1
 import NIOHTTP2
@@ -22,6 +23,9 @@ struct ListenerPlan: Sendable {
     var http2: NIOHTTP2Handler.Configuration
     /// `limits.connections_per_ip`: the counts of the listener's open connections by address.
     var connectionsPerAddress: ConnectionsPerAddress?
+    /// `global.redis`: every loop's connection to it, shared by the configuration's `shared: true`
+    /// rate limits (kept across reloads while the address stays).
+    var sharedRedis: SharedRedisLimiters?
     /// `proxy_protocol.trusted`: the peers that may send a PROXY header (and must); `nil`:
     /// the listener takes no PROXY protocol.
     var proxyProtocolPeers: (@Sendable (String) -> Bool)?
@@ -40,6 +44,11 @@ struct ListenerPlan: Sendable {
     /// - Parameter previous: The plans being replaced (a reload); a listener of the same name
     ///   keeps its in-process session-ticket keys.
     static func make(from configuration: ProxyConfiguration, previous: [ListenerPlan] = []) throws -> [ListenerPlan] {
+        var sharedRedis: SharedRedisLimiters?
+        if let address = configuration.global.redis {
+            let kept = previous.lazy.compactMap(\.sharedRedis).first { $0.host == address.host && $0.port == address.port }
+            sharedRedis = kept ?? SharedRedisLimiters(host: address.host, port: address.port)
+        }
         // Routes' key and JWKS files, read once (the configuration checked them).
         var authenticators: [String: RouteAuthentication] = [:]
         for listener in configuration.listeners {
@@ -53,7 +62,12 @@ struct ListenerPlan: Sendable {
             let routes = listener.routes.compactMap { route in
                 Self.route(from: route, groups: groups).map { runtime in
                     var runtime = runtime
-                    runtime.policy = Self.routePolicy(route, of: listener, auth: authenticators["\(listener.name)\u{0}\(route.name)"] ?? .none)
+                    runtime.policy = Self.routePolicy(
+                        route,
+                        of: listener,
+                        auth: authenticators["\(listener.name)\u{0}\(route.name)"] ?? .none,
+                        redis: sharedRedis
+                    )
                     return runtime
                 }
             }
@@ -96,7 +110,7 @@ struct ListenerPlan: Sendable {
                 fixedResponseFields: Self.fixedResponseFields(of: listener, rules: listener.policy.responseHeaders),
                 requestID: listener.requestID,
                 hygiene: Self.hygiene(listener.requestHygiene),
-                policy: Self.edgePolicy(listener.policy, rules: listener.policy, of: listener),
+                policy: Self.edgePolicy(listener.policy, rules: listener.policy, of: listener, redis: sharedRedis),
                 router: Router(routes: routes)
             )
             let entry: HTTP2Entry
@@ -114,6 +128,7 @@ struct ListenerPlan: Sendable {
                 settings: settings,
                 http2Entry: entry,
                 http2: Self.http2(listener.http2),
+                sharedRedis: sharedRedis,
                 connectionsPerAddress: listener.limits.connectionsPerIP.map { limit in
                     // A reload keeps the counts of the connections already open.
                     let kept = previous.first { $0.name == listener.name }?.connectionsPerAddress
@@ -173,7 +188,12 @@ struct ListenerPlan: Sendable {
         case later(any AdmissionCheck)
     }
 
-    static func routePolicy(_ route: RouteConfiguration, of listener: ListenerConfiguration, auth: RouteAuthentication = .none) -> EdgePolicy? {
+    static func routePolicy(
+        _ route: RouteConfiguration,
+        of listener: ListenerConfiguration,
+        auth: RouteAuthentication = .none,
+        redis: SharedRedisLimiters? = nil
+    ) -> EdgePolicy? {
         var own = route.policy
         // What authentication owns is never taken from the client: the fields claims and an
         // auth service's answer go in; the credentials unless `forward_credentials`.
@@ -214,6 +234,7 @@ struct ListenerPlan: Sendable {
             rewrite: route.rewrite,
             auth: immediate,
             admissionChecks: later,
+            redis: redis,
             ownResponseRules: !own.responseHeaders.isEmpty
         )
     }
@@ -263,6 +284,7 @@ struct ListenerPlan: Sendable {
         rewrite: PathRewriteConfiguration? = nil,
         auth: (any RequestAuthenticator)? = nil,
         admissionChecks: [any AdmissionCheck] = [],
+        redis: SharedRedisLimiters? = nil,
         ownResponseRules: Bool = false
     ) -> EdgePolicy? {
         var access: AccessList?
@@ -273,13 +295,31 @@ struct ListenerPlan: Sendable {
             let inDeny: @Sendable (String) -> Bool = { address in deny.contains { $0.contains(address) } }
             access = AccessList(allow: allow.isEmpty ? nil : inAllow, deny: deny.isEmpty ? nil : inDeny)
         }
-        let limits = policy.rateLimits.map { (limit: RateLimitConfiguration) -> RateLimitRule in
-            let key: RateLimitRule.Key
-            switch limit.key {
-            case .clientIP: key = .clientIP
-            case .header(let name): key = .header(name)
-            case .jwtClaim(let name): key = .jwtClaim(name)
+        func runtimeKey(_ key: RateLimitConfiguration.Key) -> RateLimitRule.Key {
+            switch key {
+            case .clientIP: .clientIP
+            case .header(let name): .header(name)
+            case .jwtClaim(let name): .jwtClaim(name)
             }
+        }
+        // Shared limits answer later (Redis); the configuration refuses them without global.redis.
+        var admissionChecks = admissionChecks
+        if let redis {
+            for limit in policy.rateLimits where limit.shared {
+                admissionChecks.append(
+                    SharedRateLimitCheck(
+                        key: runtimeKey(limit.key),
+                        name: "\(listener.name).\(limit.name)",
+                        ratePerSecond: limit.ratePerSecond,
+                        burst: limit.burst,
+                        redis: redis,
+                        logger: Logger(label: "portcullis.rate-limit")
+                    )
+                )
+            }
+        }
+        let limits = policy.rateLimits.filter { !$0.shared }.map { (limit: RateLimitConfiguration) -> RateLimitRule in
+            let key = runtimeKey(limit.key)
             return RateLimitRule(
                 key: key,
                 limiter: RateLimiter(ratePerSecond: limit.ratePerSecond, burst: limit.burst, maxKeys: limit.maxKeys),

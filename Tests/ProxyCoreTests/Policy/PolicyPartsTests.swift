@@ -111,10 +111,11 @@ struct PolicyPartsTests {
         }
         var limitFields: [PolicyRefusal.Field] = []
         var authFields: [PolicyRefusal.Field] = []
+        var claims: [String: String] = [:]
         var fields = HTTPHeaders()
         fields.add(name: "x-who", value: "alice")
         func admit(_ policy: EdgePolicy) -> PolicyRefusal? {
-            policy.admit(clientAddress: "192.0.2.1", fields: fields, now: 1_000, unixTime: 0, rateLimitFields: &limitFields, authFields: &authFields)
+            policy.admit(clientAddress: "192.0.2.1", fields: fields, now: 1_000, unixTime: 0, rateLimitFields: &limitFields, authFields: &authFields, claims: &claims)
         }
         #expect(admit(policy(allow: false, passes: true))?.reason == "access_denied")
         #expect(admit(policy(allow: true, passes: false))?.reason == "auth_failed")
