@@ -1,0 +1,169 @@
+import NIOCore
+
+/// One TCP connection to Redis, as the channel's only handler: commands go out in the order
+/// they are sent, and each reply completes the oldest waiting promise. Redis answers every
+/// connection's commands in order, so pipelining needs nothing more than this FIFO queue.
+///
+/// Commands sent during one pass of the event loop leave in one write: the flush is deferred
+/// to a task the loop runs after the current one, so a burst of `take`s from many requests
+/// costs one system call, not one each.
+///
+/// A command not answered within the command timeout fails with
+/// ``RedisClientError/timedOut``, and the connection closes with it: its reply may still come,
+/// and would then be taken for the next command's. Commands behind it fail with
+/// ``RedisClientError/connectionClosed``. One timer serves every command: it is set for the
+/// oldest command's deadline and, when it fires, set again for the then-oldest (deadlines are
+/// in send order), so a command costs no timer of its own.
+///
+/// > Important: Event-loop-bound: ``send(_:promise:)`` is called on the channel's event loop.
+/// > ``RedisClient`` owns it, and closes its channel.
+final class RedisConnection: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// A command sent and not yet answered.
+    private struct Waiting {
+        var promise: EventLoopPromise<RESPValue>
+        var deadline: NIODeadline
+    }
+
+    private let commandTimeout: TimeAmount
+    private var parser: RESPParser
+    /// Bytes received and not yet parsed (part of a reply).
+    private var received = ByteBuffer()
+    private var waiting = CircularBuffer<Waiting>(initialCapacity: 16)
+    private var context: ChannelHandlerContext?
+    private var timeoutCheck: Scheduled<Void>?
+    private var flushScheduled = false
+    /// Set once the connection has failed or closed: later commands fail at once.
+    private var failed = false
+    private var closeReported = false
+
+    /// Replies received so far: a connection that answered at least once worked.
+    private(set) var repliesReceived = 0
+
+    /// Called once, on the event loop, after the connection has closed and failed every
+    /// command still waiting.
+    var onClose: (() -> Void)?
+
+    /// - Parameters:
+    ///   - commandTimeout: How long a command may wait for its reply.
+    ///   - limits: The bounds on what Redis may send.
+    init(commandTimeout: TimeAmount, limits: RESPParser.Limits = RESPParser.Limits()) {
+        self.commandTimeout = commandTimeout
+        self.parser = RESPParser(limits: limits)
+    }
+
+    /// Whether commands can still be sent.
+    var isUsable: Bool { !self.failed && self.context != nil }
+
+    /// Sends one encoded command (``NIOCore/ByteBuffer/writeRESPCommand(_:)``); `promise` gets
+    /// its reply, or the reason there is none.
+    func send(_ command: ByteBuffer, promise: EventLoopPromise<RESPValue>) {
+        guard let context, !self.failed else {
+            promise.fail(RedisClientError.connectionClosed)
+            return
+        }
+        let deadline = NIODeadline.now() + self.commandTimeout
+        self.waiting.append(Waiting(promise: promise, deadline: deadline))
+        context.write(self.wrapOutboundOut(command), promise: nil)
+        if !self.flushScheduled {
+            self.flushScheduled = true
+            context.eventLoop.assumeIsolated().execute {
+                self.flushScheduled = false
+                self.context?.flush()
+            }
+        }
+        if self.timeoutCheck == nil {
+            self.checkTimeouts(at: deadline)
+        }
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.fail(.connectionClosed)
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var incoming = self.unwrapInboundIn(data)
+        if self.received.readableBytes == 0 {
+            self.received = incoming
+        } else {
+            // What is left is part of one reply: usually a few bytes, moved to the front once
+            // the consumed part outweighs it.
+            if self.received.readerIndex > self.received.readableBytes {
+                self.received.discardReadBytes()
+            }
+            self.received.writeBuffer(&incoming)
+        }
+        do {
+            while !self.failed, case .value(let reply) = try self.parser.parse(&self.received) {
+                self.repliesReceived += 1
+                guard let oldest = self.waiting.popFirst() else {
+                    self.fail(.protocolViolation("a reply to no command"))
+                    return
+                }
+                oldest.promise.succeed(reply)
+            }
+        } catch {
+            self.fail(.protocolViolation(error.description))
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.fail(.connectionClosed)
+        self.reportClose()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // Reset by the peer, and the like: the connection is gone either way.
+        self.fail(.connectionClosed)
+    }
+
+    /// Fails the oldest waiting command with `error` and the rest with `connectionClosed`, and
+    /// closes the channel. Only the first failure counts.
+    private func fail(_ error: RedisClientError) {
+        guard !self.failed else { return }
+        self.failed = true
+        self.timeoutCheck?.cancel()
+        self.timeoutCheck = nil
+        // Promise callbacks may send more commands; `failed` makes those fail at once, so the
+        // queue only shrinks while it is drained.
+        var first = true
+        while let entry = self.waiting.popFirst() {
+            entry.promise.fail(first ? error : RedisClientError.connectionClosed)
+            first = false
+        }
+        self.context?.close(promise: nil)
+    }
+
+    private func reportClose() {
+        guard !self.closeReported else { return }
+        self.closeReported = true
+        let onClose = self.onClose
+        self.onClose = nil
+        onClose?()
+    }
+
+    /// Arms the one timer for `deadline`.
+    private func checkTimeouts(at deadline: NIODeadline) {
+        guard let context else { return }
+        self.timeoutCheck = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
+            self.timeoutCheck = nil
+            guard let oldest = self.waiting.first else { return }
+            if oldest.deadline <= .now() {
+                self.fail(.timedOut)
+            } else {
+                self.checkTimeouts(at: oldest.deadline)
+            }
+        }
+    }
+}
+
+@available(*, unavailable)
+extension RedisConnection: Sendable {}
