@@ -107,6 +107,12 @@ final class RedisClient {
     /// - Parameter command: The command's name and arguments (`["SET", key, value]`).
     /// - Returns: The reply, or a failure with a ``RedisClientError``.
     func send(_ command: [any RESPArgument]) -> EventLoopFuture<RESPValue> {
+        self.eventLoop.preconditionInEventLoop()
+        if case .connected(let connection, _) = self.state, connection.isUsable {
+            let promise = self.eventLoop.makePromise(of: RESPValue.self)
+            connection.send(command, promise: promise)
+            return promise.futureResult
+        }
         var buffer = ByteBuffer()
         buffer.writeRESPCommand(command)
         return self.send(encoded: buffer)
@@ -118,7 +124,7 @@ final class RedisClient {
         let promise = self.eventLoop.makePromise(of: RESPValue.self)
         switch self.state {
         case .connected(let connection, _) where connection.isUsable:
-            connection.send(command, promise: promise)
+            connection.send(encoded: command, promise: promise)
         case .connected:
             // Failed, and its close not yet reported.
             promise.fail(RedisClientError.unavailable)
@@ -227,7 +233,7 @@ final class RedisClient {
             self.sendSetup(setup, on: connection)
         }
         while let (command, promise) = self.waitingForConnection.popFirst() {
-            connection.send(command, promise: promise)
+            connection.send(encoded: command, promise: promise)
         }
     }
 
@@ -243,7 +249,7 @@ final class RedisClient {
     private func sendSetup(_ setup: SetupCommand, on connection: RedisConnection) {
         let promise = self.eventLoop.makePromise(of: RESPValue.self)
         promise.futureResult.assumeIsolated().whenComplete(setup.onReply)
-        connection.send(setup.command, promise: promise)
+        connection.send(encoded: setup.command, promise: promise)
     }
 
     /// Counts a failure and sets when the next attempt may start.

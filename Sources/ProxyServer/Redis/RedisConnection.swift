@@ -4,9 +4,9 @@ import NIOCore
 /// they are sent, and each reply completes the oldest waiting promise. Redis answers every
 /// connection's commands in order, so pipelining needs nothing more than this FIFO queue.
 ///
-/// Commands sent during one pass of the event loop leave in one write: the flush is deferred
-/// to a task the loop runs after the current one, so a burst of `take`s from many requests
-/// costs one system call, not one each.
+/// Commands sent during one pass of the event loop are encoded into one buffer and leave in
+/// one write: the write is deferred to a task the loop runs after the current one, so a burst
+/// of `take`s from many requests costs one buffer and one system call, not one each.
 ///
 /// A command not answered within the command timeout fails with
 /// ``RedisClientError/timedOut``, and the connection closes with it: its reply may still come,
@@ -31,10 +31,12 @@ final class RedisConnection: ChannelInboundHandler {
     private var parser: RESPParser
     /// Bytes received and not yet parsed (part of a reply).
     private var received = ByteBuffer()
+    /// Commands encoded and not yet written: written (and flushed) by `writeScheduled`'s task.
+    private var outgoing = ByteBuffer()
     private var waiting = CircularBuffer<Waiting>(initialCapacity: 16)
     private var context: ChannelHandlerContext?
     private var timeoutCheck: Scheduled<Void>?
-    private var flushScheduled = false
+    private var writeScheduled = false
     /// Set once the connection has failed or closed: later commands fail at once.
     private var failed = false
     private var closeReported = false
@@ -57,26 +59,48 @@ final class RedisConnection: ChannelInboundHandler {
     /// Whether commands can still be sent.
     var isUsable: Bool { !self.failed && self.context != nil }
 
-    /// Sends one encoded command (``NIOCore/ByteBuffer/writeRESPCommand(_:)``); `promise` gets
-    /// its reply, or the reason there is none.
-    func send(_ command: ByteBuffer, promise: EventLoopPromise<RESPValue>) {
+    /// Sends one command; `promise` gets its reply, or the reason there is none.
+    func send(_ command: [any RESPArgument], promise: EventLoopPromise<RESPValue>) {
+        guard self.accept(promise) else { return }
+        self.outgoing.writeRESPCommand(command)
+    }
+
+    /// Sends one command already encoded (``NIOCore/ByteBuffer/writeRESPCommand(_:)``).
+    func send(encoded command: ByteBuffer, promise: EventLoopPromise<RESPValue>) {
+        guard self.accept(promise) else { return }
+        self.outgoing.writeImmutableBuffer(command)
+    }
+
+    /// Queues `promise` for the next reply and schedules the write; `false` (with `promise`
+    /// failed) when the connection is no longer usable.
+    private func accept(_ promise: EventLoopPromise<RESPValue>) -> Bool {
         guard let context, !self.failed else {
             promise.fail(RedisClientError.connectionClosed)
-            return
+            return false
         }
         let deadline = NIODeadline.now() + self.commandTimeout
         self.waiting.append(Waiting(promise: promise, deadline: deadline))
-        context.write(self.wrapOutboundOut(command), promise: nil)
-        if !self.flushScheduled {
-            self.flushScheduled = true
+        if !self.writeScheduled {
+            self.writeScheduled = true
+            if self.outgoing.capacity == 0 {
+                self.outgoing = context.channel.allocator.buffer(capacity: 256)
+            }
             context.eventLoop.assumeIsolated().execute {
-                self.flushScheduled = false
-                self.context?.flush()
+                self.writeOutgoing()
             }
         }
         if self.timeoutCheck == nil {
             self.checkTimeouts(at: deadline)
         }
+        return true
+    }
+
+    private func writeOutgoing() {
+        self.writeScheduled = false
+        guard let context, !self.failed, self.outgoing.readableBytes > 0 else { return }
+        let bytes = self.outgoing
+        self.outgoing = ByteBuffer()  // the channel owns the written one until the socket took it
+        context.writeAndFlush(self.wrapOutboundOut(bytes), promise: nil)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {

@@ -74,6 +74,20 @@ struct RedisTestClient: Sendable {
     /// Runs `count` takes one after another on the loop (each sent when the previous one's
     /// decision is in) and returns each one's round trip in nanoseconds.
     func sequentialTakes(_ count: Int, key: String) async throws -> [Int64] {
+        try await self.sequential(count) { _, limiter in
+            limiter.take(key: key, ratePerSecond: 1e6, burst: 1_000_000).map { _ in }
+        }
+    }
+
+    /// Like ``sequentialTakes(_:key:)``, with `PING`.
+    func sequentialPings(_ count: Int) async throws -> [Int64] {
+        try await self.sequential(count) { client, _ in client.send(["PING"]).map { _ in } }
+    }
+
+    private func sequential(
+        _ count: Int,
+        _ call: @escaping @Sendable (RedisClient, SharedRateLimiter) -> EventLoopFuture<Void>
+    ) async throws -> [Int64] {
         try await self.loop.flatSubmit {
             let promise = self.loop.makePromise(of: [Int64].self)
             var times: [Int64] = []
@@ -84,7 +98,7 @@ struct RedisTestClient: Sendable {
                     return
                 }
                 let start = NIODeadline.now()
-                self.parts.value.limiter.take(key: key, ratePerSecond: 1e6, burst: 1_000_000)
+                call(self.parts.value.client, self.parts.value.limiter)
                     .assumeIsolated()
                     .whenComplete { result in
                         switch result {
