@@ -44,17 +44,6 @@ extension UInt64: RESPArgument {
 }
 
 extension ByteBuffer {
-    /// Writes a command as Redis reads it: an array of bulk strings
-    /// (`*2\r\n$3\r\nGET\r\n$1\r\nk\r\n` for `["GET", "k"]`).
-    mutating func writeRESPCommand(_ arguments: [any RESPArgument]) {
-        self.writeStaticString("*")
-        self.writeString(String(arguments.count))
-        self.writeStaticString("\r\n")
-        for argument in arguments {
-            argument.writeRESPBulkString(into: &self)
-        }
-    }
-
     /// `$<length>\r\n`, the start of a bulk string.
     fileprivate mutating func writeRESPBulkStringHeader(length: Int) {
         self.writeStaticString("$")

@@ -25,7 +25,12 @@ struct RESPParser {
         /// Arrays inside arrays: 1 allows a flat array.
         var maxDepth: Int
 
-        init(maxLineLength: Int = 64 * 1024, maxBulkLength: Int = 16 * 1024 * 1024, maxElements: Int = 1 << 20, maxDepth: Int = 8) {
+        init(
+            maxLineLength: Int = 64 * 1024,
+            maxBulkLength: Int = 16 * 1024 * 1024,
+            maxElements: Int = 1 << 20,
+            maxDepth: Int = 8
+        ) {
             self.maxLineLength = maxLineLength
             self.maxBulkLength = maxBulkLength
             self.maxElements = maxElements
@@ -155,7 +160,9 @@ struct RESPParser {
         let view = buffer.readableBytesView
         let start = view.startIndex + 1
         guard let cr = view[start...].firstIndex(of: UInt8(ascii: "\r")) else {
-            guard view.count - 1 <= self.limits.maxLineLength else { throw .lineTooLong(limit: self.limits.maxLineLength) }
+            guard view.count - 1 <= self.limits.maxLineLength else {
+                throw .lineTooLong(limit: self.limits.maxLineLength)
+            }
             return nil
         }
         guard cr - start <= self.limits.maxLineLength else { throw .lineTooLong(limit: self.limits.maxLineLength) }

@@ -29,7 +29,7 @@ enum RESPValue: Hashable, Sendable {
     }
 
     /// The value of an integer reply, else `nil`.
-    var integer: Int64? {
+    var integerValue: Int64? {
         if case .integer(let value) = self { value } else { nil }
     }
 

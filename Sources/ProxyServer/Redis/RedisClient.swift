@@ -194,8 +194,9 @@ final class RedisClient {
             .channelOption(.socketOption(.so_keepalive), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let connection = RedisConnection(commandTimeout: configuration.commandTimeout, limits: configuration.limits)
-                    try channel.pipeline.syncOperations.addHandler(connection)
+                    try channel.pipeline.syncOperations.addHandler(
+                        RedisConnection(commandTimeout: configuration.commandTimeout, limits: configuration.limits)
+                    )
                 }
             }
             .connect(host: configuration.host, port: configuration.port)

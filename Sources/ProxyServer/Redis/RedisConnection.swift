@@ -4,9 +4,10 @@ import NIOCore
 /// they are sent, and each reply completes the oldest waiting promise. Redis answers every
 /// connection's commands in order, so pipelining needs nothing more than this FIFO queue.
 ///
-/// Commands sent during one pass of the event loop are encoded into one buffer and leave in
-/// one write: the write is deferred to a task the loop runs after the current one, so a burst
-/// of `take`s from many requests costs one buffer and one system call, not one each.
+/// A command sent while nothing is in flight is written at once. Commands sent while others
+/// are in flight are encoded into one buffer that leaves in one write, deferred to a task the
+/// loop runs after the current one: under load, a burst of `take`s from many requests costs
+/// one buffer and one system call, not one each, and a lone `take` waits for nothing.
 ///
 /// A command not answered within the command timeout fails with
 /// ``RedisClientError/timedOut``, and the connection closes with it: its reply may still come,
@@ -61,25 +62,57 @@ final class RedisConnection: ChannelInboundHandler {
 
     /// Sends one command; `promise` gets its reply, or the reason there is none.
     func send(_ command: [any RESPArgument], promise: EventLoopPromise<RESPValue>) {
-        guard self.accept(promise) else { return }
-        self.outgoing.writeRESPCommand(command)
+        switch self.accept(promise) {
+        case .refused:
+            return
+        case .now(let context):
+            var bytes = context.channel.allocator.buffer(capacity: 128)
+            bytes.writeRESPCommand(command)
+            context.writeAndFlush(self.wrapOutboundOut(bytes), promise: nil)
+        case .withTheNextWrite:
+            self.outgoing.writeRESPCommand(command)
+        }
     }
 
     /// Sends one command already encoded (``NIOCore/ByteBuffer/writeRESPCommand(_:)``).
     func send(encoded command: ByteBuffer, promise: EventLoopPromise<RESPValue>) {
-        guard self.accept(promise) else { return }
-        self.outgoing.writeImmutableBuffer(command)
+        switch self.accept(promise) {
+        case .refused:
+            return
+        case .now(let context):
+            context.writeAndFlush(self.wrapOutboundOut(command), promise: nil)
+        case .withTheNextWrite:
+            self.outgoing.writeImmutableBuffer(command)
+        }
     }
 
-    /// Queues `promise` for the next reply and schedules the write; `false` (with `promise`
-    /// failed) when the connection is no longer usable.
-    private func accept(_ promise: EventLoopPromise<RESPValue>) -> Bool {
+    /// How a command accepted by ``accept(_:)`` leaves.
+    private enum Dispatch {
+        /// The connection is no longer usable; the promise has failed.
+        case refused
+        /// Nothing is in flight: written and flushed at once, as a lone command waits for nothing.
+        case now(ChannelHandlerContext)
+        /// Commands are in flight: appended to ``outgoing``, written by the task that is scheduled.
+        case withTheNextWrite
+    }
+
+    /// Queues `promise` for its reply and decides how its command leaves: at once when the
+    /// connection is idle (a lone command waits for nothing), else with the next write, which
+    /// it schedules if none is (under load, the commands of one pass of the loop share one).
+    private func accept(_ promise: EventLoopPromise<RESPValue>) -> Dispatch {
         guard let context, !self.failed else {
             promise.fail(RedisClientError.connectionClosed)
-            return false
+            return .refused
         }
+        let idle = self.waiting.isEmpty && !self.writeScheduled
         let deadline = NIODeadline.now() + self.commandTimeout
         self.waiting.append(Waiting(promise: promise, deadline: deadline))
+        if self.timeoutCheck == nil {
+            self.checkTimeouts(at: deadline)
+        }
+        if idle {
+            return .now(context)
+        }
         if !self.writeScheduled {
             self.writeScheduled = true
             if self.outgoing.capacity == 0 {
@@ -89,10 +122,7 @@ final class RedisConnection: ChannelInboundHandler {
                 self.writeOutgoing()
             }
         }
-        if self.timeoutCheck == nil {
-            self.checkTimeouts(at: deadline)
-        }
-        return true
+        return .withTheNextWrite
     }
 
     private func writeOutgoing() {

@@ -23,7 +23,8 @@ extension SharedRateLimiter {
           if arrival > now then reset = arrival - now end
           return {0, 0, reset, ahead - tolerance}
         end
-        redis.call('SET', KEYS[1], string.format('%.0f', nextArrival), 'PX', string.format('%.0f', math.ceil(ahead / 1000)))
+        local ttl = math.ceil(ahead / 1000)
+        redis.call('SET', KEYS[1], string.format('%.0f', nextArrival), 'PX', string.format('%.0f', ttl))
         return {1, math.floor((tolerance - ahead) / interval), ahead, 0}
         """
 }

@@ -95,8 +95,8 @@ final class SharedRateLimiter {
     /// rounds them.
     static func decision(from reply: RESPValue) throws -> RateLimiter.Decision {
         guard let fields = reply.elements, fields.count == 4,
-            let allowed = fields[0].integer, let remaining = fields[1].integer,
-            let reset = fields[2].integer, let retryAfter = fields[3].integer,
+            let allowed = fields[0].integerValue, let remaining = fields[1].integerValue,
+            let reset = fields[2].integerValue, let retryAfter = fields[3].integerValue,
             remaining >= 0, reset >= 0, retryAfter >= 0
         else {
             throw RedisClientError.unexpectedReply(reply.errorMessage ?? "\(reply)")

@@ -76,7 +76,7 @@ struct RedisSharedRateLimiterTests {
         let key = SharedRateLimiter.key(limit: "expiry", keyHash: 9)
         _ = try await redis.take(key, ratePerSecond: 20, burst: 2)
         _ = try await redis.take(key, ratePerSecond: 20, burst: 2)  // full again in ≤ 100 ms
-        let ttl = try #require(try await redis.send(["PTTL", key]).integer)
+        let ttl = try #require(try await redis.send(["PTTL", key]).integerValue)
         #expect(ttl > 0 && ttl <= 100, "PTTL \(ttl)")
         #expect(try await eventually(timeout: .seconds(2)) { try await redis.send(["EXISTS", key]) == .integer(0) })
         try await redis.close()

@@ -18,7 +18,11 @@ final class RedisServer {
     /// Starts a server and waits until it answers `PING`.
     static func start() async throws -> RedisServer {
         let executable = try require(which("redis-server"), "redis-server")
-        let server = RedisServer(port: try await stablePort(), executable: executable, directory: try makeTemporaryDirectory())
+        let server = RedisServer(
+            port: try await stablePort(),
+            executable: executable,
+            directory: try makeTemporaryDirectory()
+        )
         try await server.startAgain()
         return server
     }
