@@ -114,7 +114,9 @@ final class RedisClient {
             return promise.futureResult
         }
         var buffer = ByteBuffer()
-        buffer.writeRESPCommand(command)
+        if self.failures == 0 {
+            buffer.writeRESPCommand(command)  // it may wait for the first connection; else it fails at once
+        }
         return self.send(encoded: buffer)
     }
 
