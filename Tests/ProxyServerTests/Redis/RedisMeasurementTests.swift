@@ -28,6 +28,11 @@ struct RedisMeasurementTests {
             let perSecond = Int(100_000 / (Double(elapsed) / 1e9))
             print("redis-measure: take pipelined (100k, \(depth) in flight): \(perSecond) per second")
         }
+        let stats = try await server.cli("INFO", "commandstats")
+        let commands = ["cmdstat_evalsha:", "cmdstat_ping:"]
+        for line in stats.split(whereSeparator: \.isNewline) where commands.contains(where: { line.hasPrefix($0) }) {
+            print("redis-measure: inside Redis: \(line.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
         if let benchmark = which("redis-benchmark") {
             let arguments = ["-p", String(server.port), "-c", "1", "-n", "10000", "-q", "-t", "ping"]
             let result = try await run(benchmark, arguments)
