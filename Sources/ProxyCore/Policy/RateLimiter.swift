@@ -25,6 +25,13 @@ public final class RateLimiter: @unchecked Sendable {
         public var resetSeconds: Int
         /// For a refused request: seconds until one would be allowed (`Retry-After`), at least 1.
         public var retryAfterSeconds: Int
+
+        public init(allowed: Bool, remaining: Int, resetSeconds: Int, retryAfterSeconds: Int) {
+            self.allowed = allowed
+            self.remaining = remaining
+            self.resetSeconds = resetSeconds
+            self.retryAfterSeconds = retryAfterSeconds
+        }
     }
 
     private static let ways = 4

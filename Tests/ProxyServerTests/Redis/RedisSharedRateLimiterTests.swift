@@ -1,0 +1,134 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import ProxyCore
+import Testing
+
+@testable import ProxyServer
+
+/// ``SharedRateLimiter`` against a real `redis-server` of each test's own.
+struct RedisSharedRateLimiterTests {
+    @Test func keysAreNamespaced() {
+        #expect(SharedRateLimiter.key(limit: "api", keyHash: 0xff) == "portcullis:rl:api:00000000000000ff")
+        #expect(
+            SharedRateLimiter.key(limit: "routes[0].rate_limits[1]", keyHash: .max)
+                == "portcullis:rl:routes[0].rate_limits[1]:ffffffffffffffff"
+        )
+    }
+
+    /// 20 per second, burst 2: two at once, then a refusal with a retry-after, and a token
+    /// again 50 ms later.
+    @Test func allowsTheBurstThenRefusesThenRefills() async throws {
+        let server = try await RedisServer.start()
+        let redis = try await RedisTestClient(port: server.port)
+        let key = SharedRateLimiter.key(limit: "test", keyHash: 1)
+        let first = try await redis.take(key, ratePerSecond: 20, burst: 2)
+        let second = try await redis.take(key, ratePerSecond: 20, burst: 2)
+        let third = try await redis.take(key, ratePerSecond: 20, burst: 2)
+        #expect(first == RateLimiter.Decision(allowed: true, remaining: 1, resetSeconds: 1, retryAfterSeconds: 0))
+        #expect(second == RateLimiter.Decision(allowed: true, remaining: 0, resetSeconds: 1, retryAfterSeconds: 0))
+        #expect(third == RateLimiter.Decision(allowed: false, remaining: 0, resetSeconds: 1, retryAfterSeconds: 1))
+        try await Task.sleep(for: .milliseconds(120))
+        #expect(try await redis.take(key, ratePerSecond: 20, burst: 2).allowed)
+        try await redis.close()
+        await server.stop()
+    }
+
+    /// The same calls, made faster than any token comes back, decide as the in-process limiter
+    /// decides: allowed, remaining, reset and retry-after alike.
+    @Test func decidesAsTheInProcessLimiter() async throws {
+        let server = try await RedisServer.start()
+        let redis = try await RedisTestClient(port: server.port)
+        let local = RateLimiter(ratePerSecond: 1, burst: 5, maxKeys: 4)
+        for index in 0..<8 {
+            let shared = try await redis.take("bucket", ratePerSecond: 1, burst: 5)
+            let expected = local.take(keyHash: 7, now: 1_000_000_000 + UInt64(index) * 1_000)
+            #expect(shared == expected, "call \(index)")
+        }
+        try await redis.close()
+        await server.stop()
+    }
+
+    /// Two clients, as two instances would have, on two event loops: one bucket.
+    @Test func twoClientsShareOneBucket() async throws {
+        let server = try await RedisServer.start()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let loops = Array(group.makeIterator())
+        let one = try await RedisTestClient(port: server.port, on: loops[0])
+        let other = try await RedisTestClient(port: server.port, on: loops[1])
+        let key = SharedRateLimiter.key(limit: "shared", keyHash: 42)
+        #expect(try await one.take(key, ratePerSecond: 1, burst: 3).remaining == 2)
+        #expect(try await other.take(key, ratePerSecond: 1, burst: 3).remaining == 1)
+        #expect(try await one.take(key, ratePerSecond: 1, burst: 3).remaining == 0)
+        let refused = try await other.take(key, ratePerSecond: 1, burst: 3)
+        #expect(!refused.allowed && refused.retryAfterSeconds == 1)
+        #expect(!(try await one.take(key, ratePerSecond: 1, burst: 3).allowed))
+        try await one.close()
+        try await other.close()
+        try await group.shutdownGracefully()
+        await server.stop()
+    }
+
+    /// A bucket's key lives until the bucket would be full again, and then is gone.
+    @Test func idleKeysExpire() async throws {
+        let server = try await RedisServer.start()
+        let redis = try await RedisTestClient(port: server.port)
+        let key = SharedRateLimiter.key(limit: "expiry", keyHash: 9)
+        _ = try await redis.take(key, ratePerSecond: 20, burst: 2)
+        _ = try await redis.take(key, ratePerSecond: 20, burst: 2)  // full again in ≤ 100 ms
+        let ttl = try #require(try await redis.send(["PTTL", key]).integerValue)
+        #expect(ttl > 0 && ttl <= 100, "PTTL \(ttl)")
+        #expect(try await eventually(timeout: .seconds(2)) { try await redis.send(["EXISTS", key]) == .integer(0) })
+        try await redis.close()
+        await server.stop()
+    }
+
+    /// `SCRIPT FLUSH` forgets the script: the next call gets `NOSCRIPT`, is made again with
+    /// `EVAL` (decided correctly), and the script is loaded again for `EVALSHA`.
+    @Test func recoversFromNoScript() async throws {
+        let server = try await RedisServer.start()
+        let redis = try await RedisTestClient(port: server.port)
+        #expect(try await redis.take("flushed", ratePerSecond: 1, burst: 3).remaining == 2)
+        let sha = try #require(try await redis.scriptSHA)
+        #expect(sha.count == 40)
+        try await server.cli("SCRIPT", "FLUSH")
+        #expect(try await redis.send(["SCRIPT", "EXISTS", sha]) == .array([.integer(0)]))
+        #expect(try await redis.take("flushed", ratePerSecond: 1, burst: 3).remaining == 1)
+        #expect(try await redis.send(["SCRIPT", "EXISTS", sha]) == .array([.integer(1)]))
+        #expect(try await redis.take("flushed", ratePerSecond: 1, burst: 3).remaining == 0)
+        // The first call went out before the reply to `SCRIPT LOAD` (both in the first
+        // connection's first write): `EVAL`. Then `EVALSHA`, `NOSCRIPT`, `EVAL`; then `EVALSHA`.
+        let stats = try await server.cli("INFO", "commandstats")
+        #expect(stats.contains("cmdstat_evalsha:calls=2,"), "\(stats)")
+        #expect(stats.contains("cmdstat_eval:calls=2,"), "\(stats)")
+        #expect(stats.contains("cmdstat_script|load:calls=2,"), "\(stats)")
+        try await redis.close()
+        await server.stop()
+    }
+
+    /// Redis stops: `take` fails at once (the caller lets the request through), without a storm
+    /// of reconnects, and works again once Redis is back on its port.
+    @Test func failsFastWhileRedisIsDownAndReconnects() async throws {
+        let server = try await RedisServer.start()
+        let redis = try await RedisTestClient(port: server.port)
+        #expect(try await redis.take("down", ratePerSecond: 10, burst: 10).allowed)
+        await server.stop()
+        var slowest = Duration.zero
+        let start = ContinuousClock.now
+        while ContinuousClock.now - start < .milliseconds(500) {
+            let before = ContinuousClock.now
+            await #expect(throws: RedisClientError.self) { try await redis.take("down", ratePerSecond: 10, burst: 10) }
+            slowest = max(slowest, ContinuousClock.now - before)
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(slowest < .milliseconds(50), "slowest failure \(slowest)")
+        // 500 ms of backoff from 100 ms (100, 200, 400): a few attempts, not one per call.
+        let attempts = try await redis.connectionAttempts
+        #expect(attempts >= 2 && attempts <= 5, "\(attempts) attempts")
+        try await server.startAgain()
+        #expect(try await eventually { (try? await redis.take("down", ratePerSecond: 10, burst: 10))?.allowed == true })
+        #expect(try await redis.isConnected)
+        try await redis.close()
+        await server.stop()
+    }
+}
