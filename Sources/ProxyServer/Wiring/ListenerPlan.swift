@@ -128,12 +128,12 @@ struct ListenerPlan: Sendable {
                 settings: settings,
                 http2Entry: entry,
                 http2: Self.http2(listener.http2),
-                sharedRedis: sharedRedis,
                 connectionsPerAddress: listener.limits.connectionsPerIP.map { limit in
                     // A reload keeps the counts of the connections already open.
                     let kept = previous.first { $0.name == listener.name }?.connectionsPerAddress
                     return kept?.limit == limit ? kept! : ConnectionsPerAddress(limit: limit)
                 },
+                sharedRedis: sharedRedis,
                 proxyProtocolPeers: listener.proxyProtocol.map { config in
                     let trusted = config.trusted
                     return { address in trusted.contains { $0.contains(address) } }
