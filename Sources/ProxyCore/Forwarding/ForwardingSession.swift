@@ -353,17 +353,17 @@ public final class ForwardingSession {
         {
             self.upgrade = head.upgrade
         }
-        let listenerChecks = self.settings.policy?.admissionChecks ?? []
-        let routeChecks = routePolicy?.admissionChecks ?? []
-        guard listenerChecks.isEmpty && routeChecks.isEmpty else {
-            // The read's buffer is not kept while the checks run: the fields are rewritten from
-            // the parsed head instead of copied from their lines.
-            var held = head
-            held.facts.rawFields = nil
-            held.facts.fieldHints = nil
-            let pending = PendingRequest(head: held, nioHead: nioHead, group: groupState, upstreamURI: upstreamURI, peer: peer)
-            self.admit(listenerChecks + routeChecks, pending)
-            return
+        if routePolicy != nil || self.settings.policy != nil {
+            let checks = (self.settings.policy?.admissionChecks ?? []) + (routePolicy?.admissionChecks ?? [])
+            if !checks.isEmpty {
+                // The read's buffer is not kept while the checks run: the fields are rewritten
+                // from the parsed head instead of copied from their lines.
+                var held = head
+                held.facts.rawFields = nil
+                held.facts.fieldHints = nil
+                self.admit(checks, PendingRequest(head: held, nioHead: nioHead, group: groupState, upstreamURI: upstreamURI, peer: peer))
+                return
+            }
         }
         // The parts as parameters, not packed into a PendingRequest: a copy of the head per
         // request (retaining each of its references) is measurable (decision 0018).
@@ -646,8 +646,11 @@ public final class ForwardingSession {
         self.cancelResponseTimer()
         self.record.status = head.status.code
         let clientVersion = self.record.head?.version ?? .http1_1
-        let routeRewriter = self.routePolicy?.responseRewriter
-        let rewriter = routeRewriter ?? self.settings.responseRewriter
+        let routePolicy = self.routePolicy
+        let routeRules = routePolicy?.responseRewriter != nil
+        let rewriter = routeRules ? routePolicy!.responseRewriter! : self.settings.responseRewriter
+        // Per-request response fields exist only with a policy somewhere (or a rate limit's).
+        let addsFields = routePolicy != nil || self.settings.policy != nil || !self.responseFields.isEmpty
         var stickyCookie: String?
         if self.lease.setsStickyCookie, let group = self.lease.group?.group, let cookie = self.stickyCookie(of: group), let target = self.lease.target {
             stickyCookie = cookie.setCookieValue(target: target.name, secure: self.settings.scheme == "https", maxAge: group.stickiness?.ttl)
@@ -660,7 +663,7 @@ public final class ForwardingSession {
             if let stickyCookie {
                 added.add(name: "Set-Cookie", value: stickyCookie)
             }
-            self.addResponseFields(to: &added, routeRules: routeRewriter != nil)
+            if addsFields { self.addResponseFields(to: &added, routeRules: routeRules) }
             let fields = RawResponseFields(block: head.rawFields, hints: hints, hasContentLength: head.hasContentLength, rewriter: rewriter)
             var responseHead = ClientResponseHead(status: head.status, version: clientVersion, fields: added, targetFields: fields)
             responseHead.requestID = self.record.requestID
@@ -671,7 +674,7 @@ public final class ForwardingSession {
             if let stickyCookie {
                 rewritten.headers.add(name: "Set-Cookie", value: stickyCookie)
             }
-            self.addResponseFields(to: &rewritten.headers, routeRules: routeRewriter != nil)
+            if addsFields { self.addResponseFields(to: &rewritten.headers, routeRules: routeRules) }
             var responseHead = ClientResponseHead(status: rewritten.status, version: rewritten.version, fields: rewritten.headers)
             responseHead.requestID = self.record.requestID
             self.client?.writeResponseHead(responseHead)

@@ -74,9 +74,6 @@ struct RequestRecordBuilder {
             upstreamNanoseconds: self.upstreamStart.map { (now - $0).nanoseconds },
             retries: self.retries
         )
-        record.refusal = self.refusal
-        record.rateLimitKey = self.rateLimitKey
-        record.monitored = self.monitored
         // Without an access log, only what the metrics count (fewer references to retain).
         if details {
             record.clientAddress = self.clientAddress
@@ -85,8 +82,15 @@ struct RequestRecordBuilder {
             record.headers = head.headers
             record.tlsVersion = tlsVersion
             record.error = error
-            record.requestID = self.requestID?.description
-            record.upstreamURI = self.upstreamURI
+        }
+        if self.refusal != nil || self.monitored != nil || (details && (self.requestID != nil || self.upstreamURI != nil)) {
+            record.policy = RequestRecord.PolicyNote(
+                requestID: details ? self.requestID?.description : nil,
+                upstreamURI: details ? self.upstreamURI : nil,
+                refusal: self.refusal,
+                rateLimitKey: self.rateLimitKey,
+                monitored: self.monitored
+            )
         }
         observer.requestCompleted(record)
     }

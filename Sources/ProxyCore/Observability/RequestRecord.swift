@@ -32,18 +32,39 @@ public struct RequestRecord: Sendable {
     public var tlsVersion: String?
     /// Why the request failed without a response from a target, if it did.
     public var error: String?
-    /// The request's `X-Request-Id` (the client's or the one made), when ids are tracked.
-    public var requestID: String?
-    /// The request target sent to the target when it differs from the client's (a normalised
-    /// path, a route's `rewrite`).
-    public var upstreamURI: String?
-    /// The edge policy's reason for refusing the request (`access_denied`, `rate_limited`, …):
-    /// counted in `portcullis_requests_refused_total`.
-    public var refusal: String?
-    /// For a `rate_limited` refusal: the limit's key kind (`client_ip`, `header`, `jwt_claim`).
-    public var rateLimitKey: String?
-    /// A request-hygiene check in `monitor` mode would have refused it, for this reason.
-    public var monitored: String?
+    /// What the edge policy noted, when it noted anything (one reference: most records carry
+    /// none, and five optional strings made every record wider; decision 0018).
+    public var policy: PolicyNote?
+
+    /// What the edge policy noted about one request.
+    public final class PolicyNote: Sendable {
+        /// The request's `X-Request-Id` (the client's or the one made), when ids are tracked.
+        public let requestID: String?
+        /// The request target sent to the target when it differs from the client's (a
+        /// normalised path, a route's `rewrite`).
+        public let upstreamURI: String?
+        /// The reason for refusing the request (`access_denied`, `rate_limited`, …): counted in
+        /// `portcullis_requests_refused_total`.
+        public let refusal: String?
+        /// For a `rate_limited` refusal: the limit's key kind (`client_ip`, `header`, `jwt_claim`).
+        public let rateLimitKey: String?
+        /// A request-hygiene check in `monitor` mode would have refused it, for this reason.
+        public let monitored: String?
+
+        public init(requestID: String? = nil, upstreamURI: String? = nil, refusal: String? = nil, rateLimitKey: String? = nil, monitored: String? = nil) {
+            self.requestID = requestID
+            self.upstreamURI = upstreamURI
+            self.refusal = refusal
+            self.rateLimitKey = rateLimitKey
+            self.monitored = monitored
+        }
+    }
+
+    public var requestID: String? { self.policy?.requestID }
+    public var upstreamURI: String? { self.policy?.upstreamURI }
+    public var refusal: String? { self.policy?.refusal }
+    public var rateLimitKey: String? { self.policy?.rateLimitKey }
+    public var monitored: String? { self.policy?.monitored }
 
     public init(
         listener: String,
