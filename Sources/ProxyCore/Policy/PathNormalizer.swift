@@ -99,6 +99,7 @@ public enum PathNormalizer {
 
     /// Whether the path (before any `?`) has a `%` or a `/.`: one scan of the bytes in place.
     private static func needsWork(_ target: String) -> Bool {
+        if target.utf8.count == 1 { return false }  // `/`
         var target = target
         return target.withUTF8 { bytes in
             var previous: UInt8 = 0
