@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOHTTP1
 import ProxyAuth
 import ProxyCore
@@ -11,12 +12,47 @@ struct JWTAuthenticator: RequestAuthenticator {
     let claimsToHeaders: [(claim: String, field: String)]
     /// Claims rate limits are keyed by (`jwt_claim:NAME`).
     let limitClaims: [String]
+    /// Tokens that verified, with what their checks gave, until they expire: a client sends the
+    /// same token on every request, and an ES256 verification costs ~80 µs (decision 0018).
+    let verified = VerifiedTokens()
+
+    /// Verified tokens by their exact text (compared whole on a hit: no collision can pass),
+    /// each with the time window in which it stays valid. At most ``capacity`` (all dropped
+    /// when full); tokens longer than 4 KiB are not kept.
+    final class VerifiedTokens: Sendable {
+        struct Entry: Sendable {
+            var notBefore: Int64
+            var expiresAt: Int64
+            var claims: [String: String]
+            var fields: [PolicyRefusal.Field]
+        }
+
+        static let capacity = 10_000
+        private let entries = NIOLockedValueBox([Substring: Entry]())
+
+        func lookup(_ token: Substring, now: Int64) -> Entry? {
+            guard let entry = self.entries.withLockedValue({ $0[token] }) else { return nil }
+            guard now >= entry.notBefore && now <= entry.expiresAt else { return nil }
+            return entry
+        }
+
+        func insert(_ token: Substring, _ entry: Entry) {
+            guard token.utf8.count <= 4096 else { return }
+            self.entries.withLockedValue { entries in
+                if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+                entries[token] = entry
+            }
+        }
+    }
 
     func authenticate(_ fields: HTTPHeaders, now: Int64) -> Authentication {
         guard let authorization = fields.first(name: "authorization"), let token = Self.bearerToken(authorization) else {
             return .refused(
                 PolicyRefusal(status: .unauthorized, reason: "auth_missing", detail: "no bearer token", fields: [.init("WWW-Authenticate", "Bearer")])
             )
+        }
+        if let known = self.verified.lookup(token, now: now) {
+            return .passed(claims: known.claims, fields: known.fields)
         }
         switch self.verifier.verify(token, now: now) {
         case .failure(let failure):
@@ -38,6 +74,16 @@ struct JWTAuthenticator: RequestAuthenticator {
             }
             for claim in self.limitClaims {
                 if let value = claims.text(of: claim) { found[claim] = value }
+            }
+            // Valid from nbf − leeway to exp + leeway, as the verifier decided.
+            let leeway = self.verifier.settings.leeway
+            let expiry = claims.text(of: "exp").flatMap { Double($0) }.map { Int64($0) }
+            let start = claims.text(of: "nbf").flatMap { Double($0) }.map { Int64($0) }
+            if let expiry {
+                self.verified.insert(
+                    token,
+                    VerifiedTokens.Entry(notBefore: (start ?? Int64.min / 2) - leeway, expiresAt: expiry + leeway, claims: found, fields: sent)
+                )
             }
             return .passed(claims: found, fields: sent)
         }
