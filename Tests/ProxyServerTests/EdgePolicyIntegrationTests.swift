@@ -21,7 +21,8 @@ struct EdgePolicyIntegrationTests {
         let directory: String
         let certificates: DevCertificatePaths
 
-        static func start(_ yaml: String) async throws -> Running {
+        /// - Parameter groups: More target groups, as YAML lines under `target_groups`.
+        static func start(_ yaml: String, groups: String = "") async throws -> Running {
             let directory = try makeTemporaryDirectory()
             let certificates = try DevCertificateAuthority.ensure(directory: directory)
             let backend = try await TestBackend()
@@ -33,6 +34,7 @@ struct EdgePolicyIntegrationTests {
                   web:
                     targets: ["127.0.0.1:\(backend.port)"]
                     health_check: {enabled: false}
+                \(groups)
                 """
                 .replacingOccurrences(of: "CERT", with: certificates.certificate)
                 .replacingOccurrences(of: "KEY", with: certificates.privateKey)
@@ -81,7 +83,9 @@ struct EdgePolicyIntegrationTests {
               - {name: secure, bind: "127.0.0.1:0", tls: {certificates: [{cert: CERT, key: KEY}], hsts: {max_age: 2d, include_subdomains: true}}, routes: [{forward: web}]}
               - {name: plain, bind: "127.0.0.1:0", routes: [{forward: web}]}
               - {name: default-hsts, bind: "127.0.0.1:0", tls: {certificates: [{cert: CERT, key: KEY}]}, routes: [{fixed_response: {status: 200, body: "ok"}}]}
-            """
+              - {name: dead, bind: "127.0.0.1:0", tls: {certificates: [{cert: CERT, key: KEY}]}, routes: [{forward: dead}]}
+            """,
+            groups: "  dead: {targets: [\"127.0.0.1:1\"], health_check: {enabled: false}}"
         )
         let secure = try await proxy.curl(["--include", "https://localhost:\(proxy.ports[0])/"])
         #expect(Self.field("Strict-Transport-Security", in: secure.stdout) == "max-age=172800; includeSubDomains")
@@ -91,6 +95,12 @@ struct EdgePolicyIntegrationTests {
         // The default, on a response the proxy makes itself.
         let local = try await proxy.curl(["--include", "https://localhost:\(proxy.ports[2])/"])
         #expect(Self.field("Strict-Transport-Security", in: local.stdout) == "max-age=31536000")
+        // And on an error the proxy answers for a dead target, with the request's id.
+        let dead = try await proxy.curl(["--include", "https://localhost:\(proxy.ports[3])/"])
+        #expect(Self.status(dead.stdout) == 502, "\(dead.stdout)")
+        #expect(Self.field("Strict-Transport-Security", in: dead.stdout) == "max-age=31536000")
+        #expect(Self.field("X-Request-Id", in: dead.stdout)?.count == 32)
+        #expect(!dead.stdout.contains("127.0.0.1:1"))
         await proxy.stop()
     }
 

@@ -787,7 +787,12 @@ public final class ForwardingSession {
         )
         // The access log is for operators: the reason may name the target.
         self.writeRecord(error: "\(error)")
-        self.client?.writeResponseHead(ClientResponseHead(status: head.status, version: head.version, fields: head.headers))
+        // HSTS and the listener's fixed fields on our own errors too; the request's id.
+        var fields = head.headers
+        fields.add(contentsOf: self.settings.fixedResponseFields)
+        var errorHead = ClientResponseHead(status: head.status, version: head.version, fields: fields)
+        errorHead.requestID = self.record.requestID
+        self.client?.writeResponseHead(errorHead)
         self.client?.writeResponseBody(body)
         self.client?.writeResponseEnd(trailers: nil)
         self.client?.flushResponse()
