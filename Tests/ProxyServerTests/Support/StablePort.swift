@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
@@ -9,11 +10,16 @@ import NIOPosix
 /// re-bound, any client socket of a test running alongside may be given that port as its own
 /// local port, and the bind fails with `EADDRINUSE`. Below the range the kernel never hands a
 /// port out by itself; the port is found free by binding it once and letting it go.
+///
+/// A port is handed out once per test process: tests run side by side, and two of them (a
+/// reload re-binding its listener, a `redis-server` another test starts) must never be given
+/// the same port while one of them has let it go for a moment.
 func stablePort() async throws -> Int {
     let low = ephemeralRangeStart()
     var generator = SystemRandomNumberGenerator()
     for _ in 0..<200 {
         let port = Int.random(in: 20_000..<max(20_001, low), using: &generator)
+        guard handedOutPorts.withLockedValue({ $0.insert(port).inserted }) else { continue }
         guard let probe = try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .bind(host: "127.0.0.1", port: port).get()
         else { continue }
@@ -22,6 +28,8 @@ func stablePort() async throws -> Int {
     }
     throw ChannelError.inappropriateOperationForState
 }
+
+private let handedOutPorts = NIOLockedValueBox(Set<Int>())
 
 /// The first port of `/proc/sys/net/ipv4/ip_local_port_range` (Linux's default, 32768, if unreadable).
 private func ephemeralRangeStart() -> Int {
