@@ -467,16 +467,22 @@ public final class ForwardingSession {
 
     /// Answers a request an asynchronous check turned away (once its body has come).
     private func refuseHeldRequest(_ refusal: PolicyRefusal, version: HTTPVersion) {
+        self.prepareRefusal(refusal, version: version)
+        self.perform(self.machine.admissionRefused())
+    }
+
+    /// The refusal's answer, kept for when the request has ended; its reason in the record.
+    private func prepareRefusal(_ refusal: PolicyRefusal, version: HTTPVersion) {
         self.lease.beginLocal()
         self.record.refusal = refusal.reason
         self.record.rateLimitKey = refusal.rateLimitKey
         let prepared = self.settings.localResponses.refusal(refusal)
         self.localResponse = (ClientResponseHead(status: prepared.status, version: version, fields: prepared.headers), prepared.body, refusal.detail)
-        self.perform(self.machine.admissionRefused())
     }
 
-    /// The listener's and then the route's access lists and rate limits: the first refusal, if
-    /// any. The client address is worked out only when a policy looks at it.
+    /// The listener's and then the route's access list, authentication and rate limits
+    /// (``EdgePolicy/admit``): the first refusal, if any. The client address is worked out only
+    /// when a policy looks at it.
     private func policyRefusal(route: EdgePolicy?, head: HTTPRequestHead, peer: String?) -> PolicyRefusal? {
         let listener = self.settings.policy
         guard listener?.admitsEveryone == false || route?.admitsEveryone == false else { return nil }
@@ -502,12 +508,8 @@ public final class ForwardingSession {
 
     /// Answers a request the edge policy turned away: recorded with its reason, never forwarded.
     private func refuse(_ refusal: PolicyRefusal, head: ClientRequestHead, peer: String?) {
-        self.lease.beginLocal()
         self.record.clientAddress = self.settings.requestRewriter.clientAddress(of: head.nioHead, peerAddress: peer)
-        self.record.refusal = refusal.reason
-        self.record.rateLimitKey = refusal.rateLimitKey
-        let prepared = self.settings.localResponses.refusal(refusal)
-        self.localResponse = (ClientResponseHead(status: prepared.status, version: head.version, fields: prepared.headers), prepared.body, refusal.detail)
+        self.prepareRefusal(refusal, version: head.version)
         self.perform(self.machine.requestHeadAnsweredLocally())
     }
 
