@@ -63,7 +63,11 @@ struct RedisClientTests {
         await #expect {
             try await patient.send(["PING"])
         } throws: { error in
-            if case RedisClientError.connectFailed = error { true } else { false }
+            // Refused; or, on a busy machine, torn down as it was being made.
+            switch error as? RedisClientError {
+            case .connectFailed?, .connectionClosed?: true
+            default: false
+            }
         }
         for _ in 0..<20 {
             await #expect(throws: RedisClientError.unavailable) { try await patient.send(["PING"]) }
