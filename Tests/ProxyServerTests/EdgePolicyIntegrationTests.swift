@@ -84,6 +84,7 @@ struct EdgePolicyIntegrationTests {
               - {name: plain, bind: "127.0.0.1:0", routes: [{forward: web}]}
               - {name: default-hsts, bind: "127.0.0.1:0", tls: {certificates: [{cert: CERT, key: KEY}]}, routes: [{fixed_response: {status: 200, body: "ok"}}]}
               - {name: dead, bind: "127.0.0.1:0", tls: {certificates: [{cert: CERT, key: KEY}]}, routes: [{forward: dead}]}
+              - {name: to-https, bind: "127.0.0.1:0", routes: [{redirect: {scheme: https, status: 308}}]}
             """,
             groups: "  dead: {targets: [\"127.0.0.1:1\"], health_check: {enabled: false}}"
         )
@@ -101,6 +102,11 @@ struct EdgePolicyIntegrationTests {
         #expect(Self.field("Strict-Transport-Security", in: dead.stdout) == "max-age=31536000")
         #expect(Self.field("X-Request-Id", in: dead.stdout)?.count == 32)
         #expect(!dead.stdout.contains("127.0.0.1:1"))
+        // Plain HTTP to HTTPS, as the embedded default's :80 listener does: 308, path and query kept.
+        let redirect = try await proxy.curl(["--include", "-H", "Host: shop.example", "http://127.0.0.1:\(proxy.ports[4])/cart?x=1"])
+        #expect(Self.status(redirect.stdout) == 308)
+        #expect(Self.field("Location", in: redirect.stdout) == "https://shop.example/cart?x=1")
+        #expect(Self.field("Strict-Transport-Security", in: redirect.stdout) == nil)
         await proxy.stop()
     }
 
