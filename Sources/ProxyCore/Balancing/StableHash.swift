@@ -4,7 +4,7 @@
 /// character (`10.0.0.1` and `10.0.0.2`) spread over all 64 bits. Swift's `Hasher` is seeded
 /// per process, so it would send a client to a different target after every restart and on
 /// every proxy instance; this one does not.
-public struct StableHash: Sendable {
+struct StableHash {
     private static let offsetBasis: UInt64 = 0xcbf2_9ce4_8422_2325
     private static let prime: UInt64 = 0x0000_0100_0000_01b3
     /// Not valid anywhere in UTF-8, so `("ab", "c")` and `("a", "bc")` hash differently.
@@ -13,10 +13,10 @@ public struct StableHash: Sendable {
     /// The FNV-1a state so far.
     private(set) var state = Self.offsetBasis
 
-    public init() {}
+    init() {}
 
     /// Feeds the UTF-8 bytes of `string`, then a separator byte.
-    public mutating func combine(_ string: String) {
+    mutating func combine(_ string: String) {
         // The bytes in place when the string lends them (native strings do): iterating the
         // UTF-8 view costs several times the hashing itself.
         let done: Void? = string.utf8.withContiguousStorageIfAvailable { bytes in
@@ -37,7 +37,7 @@ public struct StableHash: Sendable {
     }
 
     /// The finished hash: the FNV-1a state, mixed.
-    public func finalize() -> UInt64 {
+    func finalize() -> UInt64 {
         Self.mix(self.state)
     }
 

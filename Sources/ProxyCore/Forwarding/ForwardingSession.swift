@@ -489,9 +489,9 @@ public final class ForwardingSession {
         let clientAddress = self.settings.requestRewriter.clientAddress(of: head, peerAddress: peer)
         let now = NIODeadline.now().uptimeNanoseconds
         let unixTime = Int64(time(nil))  // the wall clock, for token expiry (vDSO: no system call)
-        for policy in [listener, route] {
-            guard let policy, !policy.admitsEveryone else { continue }
-            if let refusal = policy.admit(
+        func admit(_ policy: EdgePolicy?) -> PolicyRefusal? {
+            guard let policy, !policy.admitsEveryone else { return nil }
+            return policy.admit(
                 clientAddress: clientAddress,
                 fields: head.headers,
                 now: now,
@@ -499,11 +499,10 @@ public final class ForwardingSession {
                 rateLimitFields: &self.responseFields,
                 authFields: &self.authFields,
                 claims: &self.claims
-            ) {
-                return refusal
-            }
+            )
         }
-        return nil
+        // The listener's first, then the route's (no array per request).
+        return admit(listener) ?? admit(route)
     }
 
     /// Answers a request the edge policy turned away: recorded with its reason, never forwarded.

@@ -33,16 +33,6 @@ public struct ResponseHeaderRewriter: Sendable {
         self.serverLine = Self.lines(server: serverHeader, fixedFields: fixedFields)
     }
 
-    /// This rewriter with `rules` on top: their dropped names stripped too, their static lines
-    /// added after the fixed fields.
-    public func adding(_ rules: HeaderRules) -> ResponseHeaderRewriter {
-        ResponseHeaderRewriter(
-            stripResponseHeaders: self.stripped + rules.droppedNames,
-            serverHeader: self.serverHeader,
-            fixedFields: self.fixedFields.filter { field in !rules.droppedNames.contains(field.0.lowercased()) } + rules.staticLines
-        )
-    }
-
     private static func lines(server: String?, fixedFields: [(String, String)]) -> ByteBuffer? {
         var line = ByteBuffer()
         if let server, !server.isEmpty {

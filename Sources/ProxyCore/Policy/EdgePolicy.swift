@@ -78,23 +78,11 @@ public final class EdgePolicy: Sendable {
             }
         }
         for rule in self.rateLimits {
-            guard let hash = rule.keyHash(clientAddress: clientAddress, fields: fields, claim: { claims[$0] }) else { continue }
+            guard let hash = rule.key.hash(clientAddress: clientAddress, fields: fields, claim: { claims[$0] }) else { continue }
             let decision = rule.limiter.take(keyHash: hash, now: now)
-            let state = "\"\(rule.key.kind)\";r=\(decision.remaining);t=\(decision.resetSeconds)"
-            guard decision.allowed else {
-                return PolicyRefusal(
-                    status: .tooManyRequests,
-                    reason: "rate_limited",
-                    detail: "\(rule.name) (\(rule.key.kind))",
-                    fields: [
-                        .init("Retry-After", String(decision.retryAfterSeconds)),
-                        .init("RateLimit-Policy", rule.policyField),
-                        .init("RateLimit", state),
-                    ],
-                    rateLimitKey: rule.key.kind
-                )
+            if let refusal = rule.key.outcome(decision, policyField: rule.policyField, limitName: rule.name, responseFields: &rateLimitFields) {
+                return refusal
             }
-            rateLimitFields = [.init("RateLimit-Policy", rule.policyField), .init("RateLimit", state)]
         }
         return nil
     }

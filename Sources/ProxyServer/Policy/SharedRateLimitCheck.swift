@@ -32,41 +32,25 @@ final class SharedRateLimitCheck: AdmissionCheck {
         self.name = name
         self.ratePerSecond = ratePerSecond
         self.burst = burst
-        let window = max(1, Int((Double(burst) / ratePerSecond).rounded(.up)))
-        self.policyField = "\"\(key.kind)\";q=\(burst);w=\(window)"
+        self.policyField = key.policyField(burst: burst, ratePerSecond: ratePerSecond)
         self.redis = redis
         self.logger = logger
     }
 
     func admit(_ request: AdmissionRequest, loop: ProxyLoop) -> EventLoopFuture<Admission> {
         let eventLoop = loop.eventLoop
-        var hash = StableHash()
-        switch self.rule {
-        case .clientIP:
-            hash.combine(request.clientAddress)
-        case .header(let name):
-            guard let value = request.head.headers.first(name: name) else { return eventLoop.makeSucceededFuture(.passed(requestFields: [], responseFields: [])) }
-            hash.combine(value)
-        case .jwtClaim(let name):
-            guard let value = request.claims[name] else { return eventLoop.makeSucceededFuture(.passed(requestFields: [], responseFields: [])) }
-            hash.combine(value)
+        let claims = request.claims
+        guard let hash = self.rule.hash(clientAddress: request.clientAddress, fields: request.head.headers, claim: { claims[$0] }) else {
+            return eventLoop.makeSucceededFuture(.passed(requestFields: [], responseFields: []))
         }
         let limiter = self.redis.limiter(on: eventLoop)
-        let key = SharedRateLimiter.key(limit: self.name, keyHash: hash.finalize())
+        let key = SharedRateLimiter.key(limit: self.name, keyHash: hash)
         return limiter.take(key: key, ratePerSecond: self.ratePerSecond, burst: self.burst).map { decision -> Admission in
-            let state = "\"\(self.rule.kind)\";r=\(decision.remaining);t=\(decision.resetSeconds)"
-            guard decision.allowed else {
-                return .refused(
-                    PolicyRefusal(
-                        status: .tooManyRequests,
-                        reason: "rate_limited",
-                        detail: "\(self.name) (\(self.rule.kind), shared)",
-                        fields: [.init("Retry-After", String(decision.retryAfterSeconds)), .init("RateLimit-Policy", self.policyField), .init("RateLimit", state)],
-                        rateLimitKey: self.rule.kind
-                    )
-                )
+            var responseFields: [PolicyRefusal.Field] = []
+            if let refusal = self.rule.outcome(decision, policyField: self.policyField, limitName: "\(self.name), shared", responseFields: &responseFields) {
+                return .refused(refusal)
             }
-            return .passed(requestFields: [], responseFields: [.init("RateLimit-Policy", self.policyField), .init("RateLimit", state)])
+            return .passed(requestFields: [], responseFields: responseFields)
         }.recover { error in
             loop.observer?.sharedRateLimitFailedOpen(listener: request.listener)
             let now = NIODeadline.now()

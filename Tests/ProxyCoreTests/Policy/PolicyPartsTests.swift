@@ -80,9 +80,11 @@ struct PolicyPartsTests {
         #expect(text.split(separator: "\r\n").filter { $0.hasPrefix("X-Request-Id") }.count == 1)
     }
 
+    /// A route's response rewriter as ListenerPlan makes it: the rules' names stripped with the
+    /// identity headers, their static lines after `Server`.
     @Test func responseRulesStripAndAddOnce() {
-        let base = ResponseHeaderRewriter(stripResponseHeaders: ["Server"], serverHeader: "p", fixedFields: [("X-Frame-Options", "SAMEORIGIN")])
-        let route = base.adding(HeaderRules(dropping: ["X-Frame-Options", "X-Powered-By"], lines: [.init(name: "X-Frame-Options", value: HeaderTemplate("DENY"))]))
+        let rules = HeaderRules(dropping: ["X-Frame-Options", "X-Powered-By"], lines: [.init(name: "X-Frame-Options", value: HeaderTemplate("DENY"))])
+        let route = ResponseHeaderRewriter(stripResponseHeaders: ["Server"] + rules.droppedNames, serverHeader: "p", fixedFields: rules.staticLines)
         var head = HTTPResponseHead(version: .http1_1, status: .ok)
         head.headers.add(name: "X-Powered-By", value: "php")
         head.headers.add(name: "X-Frame-Options", value: "ALLOW")
