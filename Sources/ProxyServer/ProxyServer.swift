@@ -43,13 +43,15 @@ public final class ProxyServer: Service, Sendable {
         /// The listener plans built from ``configuration`` by `init` (every certificate read,
         /// ticket keys made), until ``start()`` binds them; dropped by a reload before that.
         var initialPlans: [ListenerPlan]?
+        /// Polls the certificate files (`tls.watch_files`), from start to shutdown.
+        var certificateWatch: Task<Void, Never>?
     }
 
     let logger: Logger
     let group: MultiThreadedEventLoopGroup
     let loops: [ObjectIdentifier: ProxyLoop]
     let registry = ConnectionRegistry()
-    let metrics = ServerMetrics()
+    let metrics: ServerMetrics
     let accessLog: AccessLogWriter
     let prober: any HealthProber
     let state: NIOLockedValueBox<State>
@@ -59,6 +61,12 @@ public final class ProxyServer: Service, Sendable {
     /// Serializes reloads, operator changes to targets and the start of shutdown.
     let operations = AsyncGate()
     let startedAt = ContinuousClock.now
+    /// The OCSP responses stapled, shared by every TLS context (a rebuilt context keeps them).
+    let staples: TLSStapleStore
+    /// Refresh outcomes, OCSP state and renewal state of the served certificates.
+    let certificateInventory: CertificateInventory
+    /// Keeps the OCSP staples of served certificates current.
+    let ocspStapler: OCSPStapler
 
     /// Loads every certificate and prepares the runtime. Does blocking file I/O: call it before
     /// serving, not on an event loop.
@@ -75,7 +83,14 @@ public final class ProxyServer: Service, Sendable {
         self.logger = logger
         self.configurationSource = configurationSource
         // Fail on certificates before starting any thread; the plans are bound by `start()`.
-        let plans = try ListenerPlan.make(from: configuration)
+        let staples = TLSStapleStore()
+        self.staples = staples
+        let metrics = ServerMetrics()
+        let inventory = CertificateInventory()
+        self.metrics = metrics
+        self.certificateInventory = inventory
+        self.ocspStapler = OCSPStapler(staples: staples, inventory: inventory, metrics: metrics, logger: logger)
+        let plans = try ListenerPlan.make(from: configuration, staples: staples)
         self.accessLog = try AccessLogWriter(settings: Self.accessLogSettings(configuration.global))
         let threads: Int
         switch configuration.global.eventLoops {
@@ -176,7 +191,7 @@ public final class ProxyServer: Service, Sendable {
         for monitor in monitors {
             monitor.start()
         }
-        let plans = try initialPlans ?? ListenerPlan.make(from: configuration)
+        let plans = try initialPlans ?? ListenerPlan.make(from: configuration, staples: self.staples)
         for (plan, listenerConfiguration) in zip(plans, configuration.listeners) {
             let listener = try await self.bind(plan, configuration: listenerConfiguration)
             self.state.withLockedValue { $0.listeners.append(listener) }
@@ -193,6 +208,8 @@ public final class ProxyServer: Service, Sendable {
             $0.ready = true
         }
         self.startScaling(configuration)
+        self.certificatesChanged()
+        self.startCertificateWatch()
         return self.boundListeners
     }
 
@@ -361,6 +378,8 @@ public final class ProxyServer: Service, Sendable {
             (state.listeners, state.adminChannel, state.repeatedTasks, state.monitors)
         }
         self.stopScaling()
+        self.stopCertificateWatch()
+        self.ocspStapler.stop()
         for listener in listeners {
             listener.ticketRotation.withLockedValue { $0?.cancel() }
         }

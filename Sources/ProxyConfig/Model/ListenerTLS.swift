@@ -17,6 +17,10 @@ public import ProxyDefaults
 /// - `alpn` (list of `h2` and `http/1.1`, default `[h2, http/1.1]`): the application protocols
 ///   offered, preferred first; `[http/1.1]` turns HTTP/2 off.
 /// - `hsts` (mapping or `false`, default on with `max_age: 365d`): see ``HSTSConfiguration``.
+/// - `watch_files` (bool, default `true`): every certificate and key file is watched; a change
+///   is read and served without a reload (a broken file keeps the current certificate).
+/// - `ocsp_stapling` (bool, default `true`): a certificate whose leaf names an OCSP responder
+///   gets its OCSP response fetched, cached beside it (`<cert>.ocsp`) and stapled.
 public struct ListenerTLS: Sendable, Equatable {
     public var certificates: [CertificatePair]
     /// `"1.2"` or `"1.3"`.
@@ -30,6 +34,8 @@ public struct ListenerTLS: Sendable, Equatable {
     public var alpn: [String]
     /// `nil`: no `Strict-Transport-Security`.
     public var hsts: HSTSConfiguration?
+    public var watchFiles: Bool
+    public var ocspStapling: Bool
 
     public init(
         certificates: [CertificatePair],
@@ -39,7 +45,9 @@ public struct ListenerTLS: Sendable, Equatable {
         handshakeTimeout: Duration = .seconds(10),
         ticketKeyFiles: [String] = [],
         alpn: [String] = Defaults.TLS.alpn,
-        hsts: HSTSConfiguration? = HSTSConfiguration()
+        hsts: HSTSConfiguration? = HSTSConfiguration(),
+        watchFiles: Bool = Defaults.TLS.watchFiles,
+        ocspStapling: Bool = Defaults.TLS.ocspStapling
     ) {
         self.certificates = certificates
         self.minimumVersion = minimumVersion
@@ -49,5 +57,7 @@ public struct ListenerTLS: Sendable, Equatable {
         self.ticketKeyFiles = ticketKeyFiles
         self.alpn = alpn
         self.hsts = hsts
+        self.watchFiles = watchFiles
+        self.ocspStapling = ocspStapling
     }
 }

@@ -43,7 +43,13 @@ struct ListenerPlan: Sendable {
     /// - Throws: ``TLSConfigurationError`` (naming the file) when a certificate cannot be loaded.
     /// - Parameter previous: The plans being replaced (a reload); a listener of the same name
     ///   keeps its in-process session-ticket keys.
-    static func make(from configuration: ProxyConfiguration, previous: [ListenerPlan] = []) throws -> [ListenerPlan] {
+    /// - Parameter staples: The server's OCSP staples, shared by every context of a certificate
+    ///   (listeners with `tls.ocsp_stapling: false` get none).
+    static func make(
+        from configuration: ProxyConfiguration,
+        previous: [ListenerPlan] = [],
+        staples: TLSStapleStore? = nil
+    ) throws -> [ListenerPlan] {
         var sharedRedis: SharedRedisLimiters?
         if let address = configuration.global.redis {
             let kept = previous.lazy.compactMap(\.sharedRedis).first { $0.host == address.host && $0.port == address.port }
@@ -73,23 +79,12 @@ struct ListenerPlan: Sendable {
             }
             var tlsContext: TLSServerContext?
             var rotation = TimeAmount.hours(1)
-            if listener.protocol == .https, let tls = listener.tls {
-                var tlsConfiguration = TLSServerConfiguration(
-                    certificates: tls.certificates.map {
-                        TLSCertificateSource(certificatePath: $0.certificatePath, privateKeyPath: $0.privateKeyPath)
-                    }
-                )
-                tlsConfiguration.minimumVersion = TLSProtocolVersion(rawValue: tls.minimumVersion) ?? .tls12
-                tlsConfiguration.sessionTickets = tls.sessionTickets
-                tlsConfiguration.ticketKeyRotationInterval = tls.ticketKeyRotation
-                tlsConfiguration.handshakeTimeout = tls.handshakeTimeout
-                tlsConfiguration.ticketKeyFiles = tls.ticketKeyFiles
-                tlsConfiguration.applicationProtocols = tls.alpn
+            if let tlsConfiguration = Self.tlsConfiguration(for: listener, staples: staples) {
                 tlsContext = try TLSServerContext(
                     configuration: tlsConfiguration,
                     replacing: previous.first { $0.name == listener.name }?.tls
                 )
-                rotation = TimeAmount(tls.ticketKeyRotation)
+                rotation = TimeAmount(tlsConfiguration.ticketKeyRotationInterval)
             }
             let trusted = listener.trustedProxies
             let settings = ListenerSettings(
@@ -140,6 +135,31 @@ struct ListenerPlan: Sendable {
                 }
             )
         }
+    }
+
+    /// The one place a listener's configuration becomes the TLS settings its context is built
+    /// from: the certificate/key files it serves and how it serves them. Startup, a reload and a
+    /// certificate refresh (``ProxyServer/refreshCertificates(listener:reason:)``, the file
+    /// watcher) all build contexts from it, and the watcher watches exactly the files it names.
+    ///
+    /// - Parameter staples: Where OCSP staples are found; `nil`, or a listener with
+    ///   `tls.ocsp_stapling: false`, staples nothing.
+    /// - Returns: `nil` for a plain HTTP listener.
+    static func tlsConfiguration(for listener: ListenerConfiguration, staples: TLSStapleStore? = nil) -> TLSServerConfiguration? {
+        guard listener.protocol == .https, let tls = listener.tls else { return nil }
+        var configuration = TLSServerConfiguration(
+            certificates: tls.certificates.map {
+                TLSCertificateSource(certificatePath: $0.certificatePath, privateKeyPath: $0.privateKeyPath)
+            }
+        )
+        configuration.minimumVersion = TLSProtocolVersion(rawValue: tls.minimumVersion) ?? .tls12
+        configuration.sessionTickets = tls.sessionTickets
+        configuration.ticketKeyRotationInterval = tls.ticketKeyRotation
+        configuration.handshakeTimeout = tls.handshakeTimeout
+        configuration.ticketKeyFiles = tls.ticketKeyFiles
+        configuration.applicationProtocols = tls.alpn
+        configuration.ocspStaples = tls.ocspStapling ? staples : nil
+        return configuration
     }
 
     /// swift-nio-http2's settings and defences from a listener's `http2` block (docs/http2.md).

@@ -23,6 +23,9 @@ public struct TLSServerConfiguration: Sendable {
     /// `ssl_session_ticket_key`). The first seals new tickets; all open them. Empty: random keys
     /// made in process and rotated by ``TLSServerContext/rotateTicketKeys()``.
     public var ticketKeyFiles: [String] = []
+    /// Where the OCSP responses to staple are found (shared by every context of the server, so
+    /// a rebuilt context keeps its certificates' staples). `nil`: nothing is stapled.
+    public var ocspStaples: TLSStapleStore?
 
     public init(certificates: [TLSCertificateSource]) {
         self.certificates = certificates
