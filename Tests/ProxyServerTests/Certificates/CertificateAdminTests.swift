@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 @testable import ProxyServer
 import Testing
 
@@ -50,5 +51,19 @@ struct CertificateAdminTests {
         let table = AdminClient.table(document.certificates)
         #expect(table.hasPrefix("LISTENER"))
         #expect(table.contains("tls: error:") || table.contains("tls localhost: error: \(fixture.certificate)"))
+    }
+
+    @Test func certsStatusPrintsTheTableThroughTheAdminAPI() async throws {
+        let fixture = try await CertificateFixture.start(tls: "watch_files: false")
+        defer { Task { await fixture.stop() } }
+        let admin = try #require(fixture.server.adminAddress?.port)
+        let binary = packageRoot + "/.build/debug/portcullis"
+        let table = try await run(binary, ["certs", "status", "--admin", "127.0.0.1:\(admin)"])
+        #expect(table.status == 0)
+        #expect(table.stdout.hasPrefix("LISTENER"))
+        #expect(table.stdout.contains("tls       localhost,127.0.0.1,::1  dev"))
+        let json = try await run(binary, ["certs", "status", "--json", "--admin", "127.0.0.1:\(admin)"])
+        let document = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect((document?["certificates"] as? [[String: Any]])?.first?["source"] as? String == "dev")
     }
 }

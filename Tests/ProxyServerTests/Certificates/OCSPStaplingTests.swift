@@ -6,7 +6,6 @@ import Testing
 /// OCSP stapling against an `openssl ocsp` responder on loopback, checked with
 /// `openssl s_client -status`: a good response stapled, a revoked one stapled as revoked, and
 /// the last good response still stapled (and reloaded from its cache file) with the responder down.
-@Suite(.serialized)
 struct OCSPStaplingTests {
     /// What `openssl s_client -status` says about the staple it got.
     static func stapledStatus(port: Int, ca: String, name: String = "localhost") async throws -> String {
