@@ -86,6 +86,31 @@ struct OCSPStaplingTests {
         await fixture.stop()
     }
 
+    @Test func aResponderDownAtStartIsRetriedAndTheStapleFollowsOnceItAnswers() async throws {
+        let directory = try makeTemporaryDirectory()
+        let authority = try await OCSPTestAuthority(directory: directory)
+        let leaf = try await authority.issue(stem: "late", names: ["localhost"], serial: "1004")
+        let fixture = try await CertificateFixture.start(
+            directory: directory, certificate: leaf.chain, key: leaf.key, caCertificate: authority.caCertificate
+        )
+        // No responder: the fetch fails, nothing is stapled, the error is reported.
+        #expect(try await CertificateFixture.eventually {
+            let document = try await Self.adminJSON(fixture.server, "/certificates")
+            let ocsp = (document["certificates"] as? [[String: Any]])?.first?["ocsp"] as? [String: Any]
+            return ocsp?["status"] as? String == "none" && (ocsp?["last_error"] as? String)?.contains("127.0.0.1") == true
+        })
+        #expect(try await Self.stapledStatus(port: fixture.port, ca: authority.caCertificate) == "none")
+        // The responder comes up: a retry (2 s, then 4 s after the failures) gets the staple.
+        try await authority.startResponder(probe: leaf.chain)
+        #expect(try await CertificateFixture.eventually(attempts: 150) {
+            try await Self.stapledStatus(port: fixture.port, ca: authority.caCertificate) == "good"
+        })
+        let metrics = try await run(try require(which("curl")), ["-s", "http://127.0.0.1:\(fixture.server.adminAddress?.port ?? 0)/metrics"]).stdout
+        #expect(metrics.contains("portcullis_ocsp_fetches_total{result=\"error\"}"))
+        await authority.stopResponder()
+        await fixture.stop()
+    }
+
     @Test func stapleOffStaplesNothing() async throws {
         let directory = try makeTemporaryDirectory()
         let authority = try await OCSPTestAuthority(directory: directory)
