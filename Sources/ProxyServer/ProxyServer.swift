@@ -43,6 +43,8 @@ public final class ProxyServer: Service, Sendable {
         /// The listener plans built from ``configuration`` by `init` (every certificate read,
         /// ticket keys made), until ``start()`` binds them; dropped by a reload before that.
         var initialPlans: [ListenerPlan]?
+        /// One per listener with `tls.acme`.
+        var acmeManagers: [ACMEManager] = []
     }
 
     let logger: Logger
@@ -59,6 +61,8 @@ public final class ProxyServer: Service, Sendable {
     /// Serializes reloads, operator changes to targets and the start of shutdown.
     let operations = AsyncGate()
     let startedAt = ContinuousClock.now
+    /// The pending ACME challenges of every listener (HTTP-01 tokens, TLS-ALPN-01 certificates).
+    let acmeChallenges = ACMEChallengeTables()
 
     /// Loads every certificate and prepares the runtime. Does blocking file I/O: call it before
     /// serving, not on an event loop.
@@ -75,7 +79,7 @@ public final class ProxyServer: Service, Sendable {
         self.logger = logger
         self.configurationSource = configurationSource
         // Fail on certificates before starting any thread; the plans are bound by `start()`.
-        let plans = try ListenerPlan.make(from: configuration)
+        let plans = try ListenerPlan.make(from: configuration, acme: self.acmeChallenges)
         self.accessLog = try AccessLogWriter(settings: Self.accessLogSettings(configuration.global))
         let threads: Int
         switch configuration.global.eventLoops {
@@ -176,7 +180,7 @@ public final class ProxyServer: Service, Sendable {
         for monitor in monitors {
             monitor.start()
         }
-        let plans = try initialPlans ?? ListenerPlan.make(from: configuration)
+        let plans = try initialPlans ?? ListenerPlan.make(from: configuration, acme: self.acmeChallenges)
         for (plan, listenerConfiguration) in zip(plans, configuration.listeners) {
             let listener = try await self.bind(plan, configuration: listenerConfiguration)
             self.state.withLockedValue { $0.listeners.append(listener) }
@@ -193,6 +197,7 @@ public final class ProxyServer: Service, Sendable {
             $0.ready = true
         }
         self.startScaling(configuration)
+        self.startACME(configuration, plans: plans)
         return self.boundListeners
     }
 
@@ -361,6 +366,7 @@ public final class ProxyServer: Service, Sendable {
             (state.listeners, state.adminChannel, state.repeatedTasks, state.monitors)
         }
         self.stopScaling()
+        self.stopACME()
         for listener in listeners {
             listener.ticketRotation.withLockedValue { $0?.cancel() }
         }

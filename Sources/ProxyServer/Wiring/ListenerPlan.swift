@@ -29,6 +29,9 @@ struct ListenerPlan: Sendable {
     /// `proxy_protocol.trusted`: the peers that may send a PROXY header (and must); `nil`:
     /// the listener takes no PROXY protocol.
     var proxyProtocolPeers: (@Sendable (String) -> Bool)?
+    /// `tls.acme`: the `notAfter` of the ACME certificate the plan serves, `nil` while it serves
+    /// the self-signed placeholder (and for listeners without ACME).
+    var acmeServedNotAfter: Int64?
 
     /// How a listener's connection chooses between HTTP/1.1 and HTTP/2.
     enum HTTP2Entry: Sendable, Equatable {
@@ -43,7 +46,14 @@ struct ListenerPlan: Sendable {
     /// - Throws: ``TLSConfigurationError`` (naming the file) when a certificate cannot be loaded.
     /// - Parameter previous: The plans being replaced (a reload); a listener of the same name
     ///   keeps its in-process session-ticket keys.
-    static func make(from configuration: ProxyConfiguration, previous: [ListenerPlan] = []) throws -> [ListenerPlan] {
+    /// - Parameter acme: The process's ACME challenge tables: plain listeners answer HTTP-01 from
+    ///   them, and `tls-alpn-01` listeners TLS-ALPN-01.
+    static func make(
+        from configuration: ProxyConfiguration,
+        previous: [ListenerPlan] = [],
+        acme: ACMEChallengeTables? = nil
+    ) throws -> [ListenerPlan] {
+        let usesACME = configuration.listeners.contains { $0.tls?.acme != nil }
         var sharedRedis: SharedRedisLimiters?
         if let address = configuration.global.redis {
             let kept = previous.lazy.compactMap(\.sharedRedis).first { $0.host == address.host && $0.port == address.port }
@@ -73,12 +83,23 @@ struct ListenerPlan: Sendable {
             }
             var tlsContext: TLSServerContext?
             var rotation = TimeAmount.hours(1)
+            var acmeServedNotAfter: Int64?
             if listener.protocol == .https, let tls = listener.tls {
-                var tlsConfiguration = TLSServerConfiguration(
-                    certificates: tls.certificates.map {
-                        TLSCertificateSource(certificatePath: $0.certificatePath, privateKeyPath: $0.privateKeyPath)
-                    }
-                )
+                var sources: [TLSCertificateSource] = []
+                if let settings = tls.acme {
+                    // state_dir's certificate, or the self-signed placeholder until it exists.
+                    let serving = try ACMEStateDirectory(path: settings.stateDirectory, domains: settings.domains)
+                        .serving(domains: settings.domains, now: ACMEManager.now())
+                    sources.append(serving.source)
+                    acmeServedNotAfter = serving.notAfter
+                }
+                sources += tls.certificates.map {
+                    TLSCertificateSource(certificatePath: $0.certificatePath, privateKeyPath: $0.privateKeyPath)
+                }
+                var tlsConfiguration = TLSServerConfiguration(certificates: sources)
+                if tls.acme?.challenge == .tlsALPN01 {
+                    tlsConfiguration.acmeChallenges = acme?.tls
+                }
                 tlsConfiguration.minimumVersion = TLSProtocolVersion(rawValue: tls.minimumVersion) ?? .tls12
                 tlsConfiguration.sessionTickets = tls.sessionTickets
                 tlsConfiguration.ticketKeyRotationInterval = tls.ticketKeyRotation
@@ -92,7 +113,7 @@ struct ListenerPlan: Sendable {
                 rotation = TimeAmount(tls.ticketKeyRotation)
             }
             let trusted = listener.trustedProxies
-            let settings = ListenerSettings(
+            var settings = ListenerSettings(
                 name: listener.name,
                 scheme: listener.protocol == .https ? "https" : "http",
                 isTrustedProxy: { address in trusted.contains { $0.contains(address) } },
@@ -113,6 +134,9 @@ struct ListenerPlan: Sendable {
                 policy: Self.edgePolicy(listener.policy, rules: listener.policy, of: listener, redis: sharedRedis),
                 router: Router(routes: routes)
             )
+            if usesACME && listener.protocol == .http {
+                settings.acmeHTTPChallenges = acme?.http
+            }
             let entry: HTTP2Entry
             if let tls = listener.tls, listener.protocol == .https {
                 entry = tls.alpn.contains("h2") ? .alpn : .none
@@ -137,7 +161,8 @@ struct ListenerPlan: Sendable {
                 proxyProtocolPeers: listener.proxyProtocol.map { config in
                     let trusted = config.trusted
                     return { address in trusted.contains { $0.contains(address) } }
-                }
+                },
+                acmeServedNotAfter: acmeServedNotAfter
             )
         }
     }

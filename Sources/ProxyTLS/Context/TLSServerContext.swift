@@ -21,6 +21,8 @@ public final class TLSServerContext: @unchecked Sendable {
     let ticketKeys: TLSTicketKeyRing?
     let handshakeTimeout: Duration
     let configuration: TLSServerConfiguration
+    /// Shared with the ACME client and with the contexts that replace this one.
+    let acmeChallenges: ACMETLSChallenges?
 
     static let tls12Ciphers =
         "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
@@ -87,6 +89,7 @@ public final class TLSServerContext: @unchecked Sendable {
         self.ticketKeys = ring
         self.handshakeTimeout = configuration.handshakeTimeout
         self.configuration = configuration
+        self.acmeChallenges = configuration.acmeChallenges
 
         // The callbacks find this object through the SSL_CTX's app data. Handshakes keep the
         // context alive (each TLSEngine holds a strong reference), so an unretained pointer is enough.
