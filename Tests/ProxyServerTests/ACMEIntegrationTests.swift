@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import ProxyConfig
 import ProxyServer
 import Testing
@@ -237,12 +238,13 @@ struct ACMEIntegrationTests {
         let pebble = try await PebbleServer.start(httpPort: httpPort, tlsPort: tlsPortA)
         let state = try makeTemporaryDirectory()
         let domain = "acme-shared.example.com"
+        let (directoryURL, caRoots) = (pebble.directoryURL, pebble.caRoots)
         async let startA = Instance.start(
-            pebbleDirectory: pebble.directoryURL, caRoots: pebble.caRoots, stateDirectory: state, domain: domain,
+            pebbleDirectory: directoryURL, caRoots: caRoots, stateDirectory: state, domain: domain,
             challenge: "http-01", httpPort: httpPort, tlsPort: tlsPortA, reusePort: true, name: "a"
         )
         async let startB = Instance.start(
-            pebbleDirectory: pebble.directoryURL, caRoots: pebble.caRoots, stateDirectory: state, domain: domain,
+            pebbleDirectory: directoryURL, caRoots: caRoots, stateDirectory: state, domain: domain,
             challenge: "http-01", httpPort: httpPort, tlsPort: tlsPortB, reusePort: true, name: "b"
         )
         let (a, b) = try await (startA, startB)

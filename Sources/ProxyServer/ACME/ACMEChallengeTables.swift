@@ -1,3 +1,4 @@
+import ProxyACME
 import ProxyCore
 import ProxyTLS
 

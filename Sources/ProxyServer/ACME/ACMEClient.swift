@@ -1,4 +1,5 @@
 import Logging
+import ProxyACME
 import ProxyDefaults
 import ProxyTLS
 
@@ -211,39 +212,5 @@ final class ACMEClient: @unchecked Sendable {
     /// `Retry-After` in seconds (the HTTP-date form is treated as absent).
     static func retryAfter(_ response: PlainHTTPClient.Response) -> Duration? {
         Self.header("Retry-After", in: response).flatMap { Int($0.filter { $0 != " " }) }.map { .seconds($0) }
-    }
-}
-
-/// The parts of an absolute `https://host[:port]/path` URL the CA hands out.
-struct ACMEDirectoryURLParts: Equatable {
-    var host: String
-    var port: Int
-    var path: String
-
-    init?(_ url: String) {
-        guard url.hasPrefix("https://") else { return nil }
-        let rest = url.dropFirst("https://".count)
-        let authority = rest.prefix { $0 != "/" && $0 != "?" }
-        let path = rest.dropFirst(authority.count)
-        self.path = path.isEmpty ? "/" : String(path)
-        if authority.hasPrefix("[") {
-            guard let close = authority.firstIndex(of: "]") else { return nil }
-            self.host = String(authority[authority.index(after: authority.startIndex)..<close])
-            let after = authority[authority.index(after: close)...]
-            if after.isEmpty {
-                self.port = 443
-            } else {
-                guard after.hasPrefix(":"), let port = Int(after.dropFirst()), (1...65535).contains(port) else { return nil }
-                self.port = port
-            }
-        } else if let colon = authority.lastIndex(of: ":") {
-            self.host = String(authority[..<colon])
-            guard let port = Int(authority[authority.index(after: colon)...]), (1...65535).contains(port) else { return nil }
-            self.port = port
-        } else {
-            self.host = String(authority)
-            self.port = 443
-        }
-        guard !self.host.isEmpty else { return nil }
     }
 }

@@ -1,13 +1,10 @@
+import Foundation
+import ProxyACME
 import Logging
 import NIOConcurrencyHelpers
 import ProxyConfig
 import ProxyTLS
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Keeps one ACME listener's certificate: orders the first one, renews it at two thirds of its
 /// lifetime (with jitter), retries failures with capped exponential backoff, and hands every new

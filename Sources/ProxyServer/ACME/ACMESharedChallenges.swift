@@ -1,10 +1,6 @@
+import ProxyACME
 import Foundation
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Challenges shared through `state_dir`, so that every instance sharing it answers them.
 ///

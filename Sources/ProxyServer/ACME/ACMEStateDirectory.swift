@@ -1,11 +1,7 @@
+import ProxyACME
 import Foundation
 import ProxyTLS
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The files of one ACME listener under `state_dir`, and the directory's lock.
 ///

@@ -1,3 +1,4 @@
+import ProxyACME
 /// What an ACME listener reports about its certificate (for `GET /certificates`).
 struct ACMEStatus: Sendable, Equatable {
     /// Seconds since 1970; `nil` until a certificate exists.

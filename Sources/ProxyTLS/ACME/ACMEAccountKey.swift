@@ -58,7 +58,7 @@ public final class ACMEAccountKey: Sendable {
     }
 
     /// Converts OpenSSL's DER `ECDSA-Sig-Value` to `r || s`, each left-padded to 32 bytes.
-    static func rawSignature(fromDER der: [UInt8]) throws(OpenSSLError) -> [UInt8] {
+    public static func rawSignature(fromDER der: [UInt8]) throws(OpenSSLError) -> [UInt8] {
         let signature: OpaquePointer = try requirePointer("decoding an ECDSA signature") {
             der.withUnsafeBufferPointer { buffer in
                 var cursor: UnsafePointer<UInt8>? = buffer.baseAddress

@@ -43,9 +43,11 @@ final class PebbleServer {
     ) async throws -> PebbleServer {
         let pebble = try require(which("pebble"), "pebble")
         let challtestsrv = try require(which("pebble-challtestsrv"), "pebble-challtestsrv")
+        var directoryPort = port ?? 0
+        if port == nil { directoryPort = try await stablePort() }
         let server = PebbleServer(
             directory: try makeTemporaryDirectory(),
-            port: try await port ?? stablePort(),
+            port: directoryPort,
             managementPort: try await stablePort(),
             dnsPort: try await stablePort()
         )

@@ -1,8 +1,8 @@
 /// The few JSON texts the ACME client writes, built by hand so that their bytes are exact
 /// (the JWK thumbprint, RFC 7638, hashes a fixed member order without whitespace).
-enum ACMEJSON {
+public enum ACMEJSON {
     /// A JSON string literal, quotes included.
-    static func string(_ text: String) -> String {
+    public static func string(_ text: String) -> String {
         var output = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -24,11 +24,11 @@ enum ACMEJSON {
     }
 
     /// An object from members whose values are JSON already, in the given order.
-    static func object(_ members: [(String, String)]) -> String {
+    public static func object(_ members: [(String, String)]) -> String {
         "{" + members.map { "\(Self.string($0.0)):\($0.1)" }.joined(separator: ",") + "}"
     }
 
-    static func array(_ values: [String]) -> String {
+    public static func array(_ values: [String]) -> String {
         "[" + values.joined(separator: ",") + "]"
     }
 }

@@ -1,22 +1,22 @@
-import ProxyTLS
+public import ProxyTLS
 
 /// Signs ACME requests: JWS in the flattened JSON serialization (RFC 7515 §7.2.2) with ES256
 /// (RFC 8555 §6.2), the account key's JWK or its account URL (`kid`) in the protected header.
-struct ACMEJWS: Sendable {
-    let key: ACMEAccountKey
+public struct ACMEJWS: Sendable {
+    public let key: ACMEAccountKey
     /// `{"crv":"P-256","kty":"EC","x":…,"y":…}`: the members RFC 7638 requires, in its order.
-    let jwk: String
+    public let jwk: String
     /// base64url(SHA-256(jwk)): the thumbprint in every key authorization.
-    let thumbprint: String
+    public let thumbprint: String
 
-    init(key: ACMEAccountKey) throws {
+    public init(key: ACMEAccountKey) throws {
         self.key = key
         let (x, y) = try key.publicCoordinates()
         self.jwk = Self.jwk(x: x, y: y)
         self.thumbprint = ACMEBase64URL.encode(acmeSHA256(Array(self.jwk.utf8)))
     }
 
-    static func jwk(x: [UInt8], y: [UInt8]) -> String {
+    public static func jwk(x: [UInt8], y: [UInt8]) -> String {
         ACMEJSON.object([
             ("crv", ACMEJSON.string("P-256")),
             ("kty", ACMEJSON.string("EC")),
@@ -26,7 +26,7 @@ struct ACMEJWS: Sendable {
     }
 
     /// How the request names its signer.
-    enum Signer: Sendable, Equatable {
+    public enum Signer: Sendable, Equatable {
         /// newAccount (and lookups of an account by key): the public key itself.
         case jwk
         /// Everything else: the account URL.
@@ -34,7 +34,7 @@ struct ACMEJWS: Sendable {
     }
 
     /// The request body: `payload` is a JSON text, or `nil` for POST-as-GET (an empty payload).
-    func sign(payload: String?, url: String, nonce: String, signer: Signer) throws -> String {
+    public func sign(payload: String?, url: String, nonce: String, signer: Signer) throws -> String {
         var header: [(String, String)] = [("alg", ACMEJSON.string("ES256"))]
         switch signer {
         case .jwk: header.append(("jwk", self.jwk))
@@ -53,7 +53,7 @@ struct ACMEJWS: Sendable {
     }
 
     /// RFC 8555 §8.1: `token || '.' || base64url(JWK thumbprint)`.
-    func keyAuthorization(token: String) -> String {
+    public func keyAuthorization(token: String) -> String {
         "\(token).\(self.thumbprint)"
     }
 }

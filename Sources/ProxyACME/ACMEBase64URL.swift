@@ -1,8 +1,8 @@
 /// Base64url without padding (RFC 4648 §5), as JWS (RFC 7515 §2) and ACME use it.
-enum ACMEBase64URL {
+public enum ACMEBase64URL {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
-    static func encode(_ bytes: [UInt8]) -> String {
+    public static func encode(_ bytes: [UInt8]) -> String {
         var output: [UInt8] = []
         output.reserveCapacity((bytes.count * 4 + 2) / 3)
         var index = 0
@@ -22,12 +22,12 @@ enum ACMEBase64URL {
         return String(decoding: output, as: UTF8.self)
     }
 
-    static func encode(_ text: String) -> String {
+    public static func encode(_ text: String) -> String {
         Self.encode(Array(text.utf8))
     }
 
     /// `nil` for a character outside the alphabet or an impossible length.
-    static func decode(_ text: String) -> [UInt8]? {
+    public static func decode(_ text: String) -> [UInt8]? {
         var values: [UInt8] = []
         for byte in text.utf8 {
             guard let value = Self.alphabet.firstIndex(of: byte) else { return nil }

@@ -8,16 +8,23 @@
 ///
 /// Polls wait the CA's `Retry-After` (clamped to ``pollDelay``), and the order fails once its
 /// waiting adds up to more than ``pollTimeout``.
-struct ACMEOrderFlow: Sendable {
+public struct ACMEOrderFlow: Sendable {
     /// A challenge to make answerable before telling the CA to validate it.
-    struct Challenge: Sendable, Equatable {
-        var type: String
-        var domain: String
-        var token: String
-        var keyAuthorization: String
+    public struct Challenge: Sendable, Equatable {
+        public var type: String
+        public var domain: String
+        public var token: String
+        public var keyAuthorization: String
+
+        public init(type: String, domain: String, token: String, keyAuthorization: String) {
+            self.type = type
+            self.domain = domain
+            self.token = token
+            self.keyAuthorization = keyAuthorization
+        }
     }
 
-    enum Action: Sendable, Equatable {
+    public enum Action: Sendable, Equatable {
         case fetchDirectory
         case newAccount(url: String)
         case newOrder(url: String, domains: [String])
@@ -39,7 +46,7 @@ struct ACMEOrderFlow: Sendable {
         case fail(ACMEClientError)
     }
 
-    enum Event: Sendable, Equatable {
+    public enum Event: Sendable, Equatable {
         case directory(ACMEDirectory)
         case account(url: String)
         /// newOrder's answer, a polled order, or finalize's answer.
@@ -58,7 +65,7 @@ struct ACMEOrderFlow: Sendable {
     let challengeType: String
     let thumbprint: String
     let pollTimeout: Duration
-    private(set) var accountURL: String?
+    public private(set) var accountURL: String?
 
     private var directory: ACMEDirectory?
     private var orderURL: String?
@@ -73,7 +80,7 @@ struct ACMEOrderFlow: Sendable {
     private var finalized = false
     private var finished = false
 
-    init(domains: [String], challengeType: String, thumbprint: String, accountURL: String?, pollTimeout: Duration) {
+    public init(domains: [String], challengeType: String, thumbprint: String, accountURL: String?, pollTimeout: Duration) {
         self.domains = domains
         self.challengeType = challengeType
         self.thumbprint = thumbprint
@@ -82,9 +89,9 @@ struct ACMEOrderFlow: Sendable {
     }
 
     /// The first action.
-    func start() -> Action { .fetchDirectory }
+    public func start() -> Action { .fetchDirectory }
 
-    mutating func next(_ event: Event) -> Action {
+    public mutating func next(_ event: Event) -> Action {
         guard !self.finished else { return .fail(.malformedResponse("event after the order finished")) }
         let action = self.decide(event)
         switch action {

@@ -1,5 +1,5 @@
 /// Why an ACME order failed, in words for the log and `last_error`.
-enum ACMEClientError: Error, CustomStringConvertible, Equatable {
+public enum ACMEClientError: Error, CustomStringConvertible, Equatable {
     /// The CA answered with an error document.
     case problem(String, ACMEProblem)
     /// The CA answered with something we could not read.
@@ -17,7 +17,7 @@ enum ACMEClientError: Error, CustomStringConvertible, Equatable {
     /// Connecting or talking to the CA failed.
     case transport(String)
 
-    var description: String {
+    public var description: String {
         switch self {
         case .problem(let what, let problem): "\(what): \(problem)"
         case .malformedResponse(let detail): "malformed response from the CA: \(detail)"

@@ -1,4 +1,4 @@
-@testable import ProxyServer
+@testable import ProxyACME
 import Testing
 
 /// ``ACMEOrderFlow`` without I/O: the answers of a CA in, the next request out.
