@@ -4,7 +4,7 @@ import Testing
 
 /// `listeners[].tls.acme`.
 struct ACMEConfigTests {
-    private static func listener(acme: String, routes: String = "      - {name: app, host: www.example.com, fixed_response: {status: 200}}\n", certificates: String = "") -> String {
+    private static func listener(acme: String, routes: String = "      - {name: app, match: {host: www.example.com}, fixed_response: {status: 200}}\n", certificates: String = "") -> String {
         """
         listeners:
           - name: secure
@@ -47,9 +47,9 @@ struct ACMEConfigTests {
     @Test func defaultsAndDomainsFromTheRoutesExactHosts() throws {
         let fixture = try ConfigFixture()
         let routes = """
-                  - {name: a, host: "www.example.com", fixed_response: {status: 200}}
-                  - {name: b, host: "*.example.com", fixed_response: {status: 200}}
-                  - {name: c, host: "api.example.com:443", fixed_response: {status: 200}}
+                  - {name: a, match: {host: "www.example.com"}, fixed_response: {status: 200}}
+                  - {name: b, match: {host: "*.example.com"}, fixed_response: {status: 200}}
+                  - {name: c, match: {host: "API.example.com"}, fixed_response: {status: 200}}
                   - {name: d, fixed_response: {status: 200}}
             """
         let configuration = try fixture.parse(Self.listener(acme: "        directory: https://acme-staging-v02.api.letsencrypt.org/directory", routes: routes))

@@ -56,7 +56,7 @@ struct ACMEIntegrationTests {
                         retry_max: 2s
                     routes:
                       - name: app
-                        host: \(domain)
+                        match: {host: \(domain)}
                         fixed_response: {status: 200, body: "hello from \(name)\\n"}
                 """
             let configuration = try ProxyConfiguration.parse(yaml: yaml, file: "acme.yaml", baseDirectory: stateDirectory)

@@ -88,10 +88,7 @@ extension ConfigParser {
     mutating func acmeDomainsFromRoutes(_ acme: inout ACMEConfiguration, routes: [RouteConfiguration], key: String, at node: ConfigNode) {
         guard acme.domainsFromRoutes else { return }
         for route in routes {
-            guard var host = route.host?.lowercased(), !host.hasPrefix("*.") else { continue }
-            if let colon = host.lastIndex(of: ":"), !host.hasSuffix("]") {
-                host = String(host[..<colon])
-            }
+            guard let host = route.host?.lowercased(), !host.hasPrefix("*.") else { continue }
             if Self.acmeDomainProblem(host) == nil, !acme.domains.contains(host) {
                 acme.domains.append(host)
             }
