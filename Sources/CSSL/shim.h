@@ -10,6 +10,7 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/ocsp.h>
 #include <openssl/params.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
@@ -151,5 +152,19 @@ static inline long CSSL_SSL_SESS_CACHE_NO_INTERNAL(void) { return SSL_SESS_CACHE
 
 // X509 name and string constants
 static inline int CSSL_MBSTRING_UTF8(void) { return MBSTRING_UTF8; }
+
+// OCSP stapling: the status-request callback and the stapled response (SSL_CTX/SSL ctrl macros),
+// and the AIA OCSP URL list (a STACK_OF(OPENSSL_STRING)).
+static inline long CSSL_SSL_CTX_set_tlsext_status_cb(SSL_CTX *ctx, int (*cb)(SSL *, void *)) {
+    return SSL_CTX_set_tlsext_status_cb(ctx, cb);
+}
+static inline long CSSL_SSL_set_tlsext_status_ocsp_resp(SSL *ssl, unsigned char *response, long length) {
+    return SSL_set_tlsext_status_ocsp_resp(ssl, response, length);
+}
+static inline int CSSL_sk_OPENSSL_STRING_num(const STACK_OF(OPENSSL_STRING) *stack) { return sk_OPENSSL_STRING_num(stack); }
+static inline char *CSSL_sk_OPENSSL_STRING_value(const STACK_OF(OPENSSL_STRING) *stack, int i) {
+    return sk_OPENSSL_STRING_value(stack, i);
+}
+static inline int CSSL_TLSEXT_STATUSTYPE_ocsp(void) { return TLSEXT_STATUSTYPE_ocsp; }
 
 #endif

@@ -42,6 +42,33 @@ public enum Defaults {
     /// `listeners[].tls.alpn`: the application protocols an HTTPS listener offers, preferred first.
     public enum TLS {
         public static let alpn = ["h2", "http/1.1"]
+        /// `listeners[].tls.watch_files`: certificate and key files are watched, and a change is
+        /// served without a reload (docs/tls.md).
+        public static let watchFiles = true
+        /// `listeners[].tls.ocsp_stapling`: certificates that name an OCSP responder get their
+        /// OCSP response stapled (docs/tls.md).
+        public static let ocspStapling = true
+    }
+
+    /// How certificate files are watched and OCSP responses kept (docs/tls.md, decision 0020).
+    /// Not configuration keys: the runtime's own settings, defined once here.
+    public enum CertificateRuntime {
+        /// How often every watched certificate and key file is `stat`ed.
+        public static let watchInterval = Duration.seconds(1)
+        /// A changed file is read once it has stayed the same for this many polls (a writer that
+        /// rewrites it in place has finished).
+        public static let settlePolls = 1
+        /// A refresh that fails after a change is tried again this many times (one poll apart,
+        /// then doubling), in case the pair was caught half-written.
+        public static let refreshRetries = 4
+        /// The first retry of a failed OCSP fetch; each next one waits twice as long.
+        public static let ocspRetryInitial = Duration.seconds(2)
+        /// The longest wait between OCSP fetch retries.
+        public static let ocspRetryMaximum = Duration.seconds(600)
+        /// One OCSP fetch (connect, request, response) may take this long.
+        public static let ocspTimeout = Duration.seconds(10)
+        /// The longest an OCSP response is kept before it is fetched again, whatever its validity.
+        public static let ocspMaximumRefresh = Duration.seconds(24 * 3600)
     }
 
     /// `listeners[].http2`: the limits of an HTTP/2 connection (docs/http2.md).

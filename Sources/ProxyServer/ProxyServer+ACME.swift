@@ -26,7 +26,10 @@ extension ProxyServer {
                 servedNotAfter: plan.acmeServedNotAfter,
                 logger: self.logger,
                 metrics: self.metrics,
-                install: { [weak self] reason in await self?.installACMECertificate(listener: name, reason: reason) }
+                install: { [weak self] reason in try await self?.installACMECertificate(listener: name, reason: reason) },
+                report: { [weak self] state, certificatePath in
+                    self?.recordRenewalState(state, listener: name, certificatePath: certificatePath)
+                }
             )
             managers.append(manager)
         }
@@ -46,17 +49,10 @@ extension ProxyServer {
         for manager in managers { manager.stop() }
     }
 
-    /// What an ACME listener reports (for the certificate inventory), by listener name.
-    func acmeStatus() -> [String: ACMEStatus] {
-        let managers = self.state.withLockedValue { $0.acmeManagers }
-        var result: [String: ACMEStatus] = [:]
-        for manager in managers { result[manager.listener] = manager.currentStatus }
-        return result
-    }
-
-    /// Serves the certificate the ACME manager just wrote to `state_dir`.
-    func installACMECertificate(listener: String, reason: String) async {
-        // Wired to the one certificate swap path (`refreshCertificates(listener:reason:)`).
-        self.logger.info("ACME certificate ready", metadata: ["listener": "\(listener)", "reason": "\(reason)"])
+    /// Serves the certificate the ACME manager found in `state_dir`, through the one certificate
+    /// swap path (``refreshCertificates(listener:reason:)``): new handshakes get it, open
+    /// connections keep theirs.
+    func installACMECertificate(listener: String, reason: String) async throws {
+        try await self.refreshCertificates(listener: listener, reason: reason)
     }
 }

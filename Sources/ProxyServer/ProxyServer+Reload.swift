@@ -91,6 +91,7 @@ extension ProxyServer {
                 $0.reloads += 1
                 $0.lastReloadError = nil
             }
+            self.certificatesChanged()
             self.logger.notice(
                 "configuration reloaded",
                 metadata: [
@@ -129,7 +130,7 @@ extension ProxyServer {
 
         // 1. Certificates and TLS contexts, before anything changes (binds and the access log
         //    follow in step 3, undone if they fail).
-        let plans = try ListenerPlan.make(from: new, previous: oldListeners.map(\.plan), acme: self.acmeChallenges)
+        let plans = try ListenerPlan.make(from: new, previous: oldListeners.map(\.plan), staples: self.staples, acme: self.acmeChallenges)
         let accessLogSettings = Self.accessLogSettings(new.global)
 
         // 2. Target groups: keep, replace (carrying health over) or add.

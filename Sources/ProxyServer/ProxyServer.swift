@@ -45,13 +45,15 @@ public final class ProxyServer: Service, Sendable {
         var initialPlans: [ListenerPlan]?
         /// One per listener with `tls.acme`.
         var acmeManagers: [ACMEManager] = []
+        /// Polls the certificate files (`tls.watch_files`), from start to shutdown.
+        var certificateWatch: Task<Void, Never>?
     }
 
     let logger: Logger
     let group: MultiThreadedEventLoopGroup
     let loops: [ObjectIdentifier: ProxyLoop]
     let registry = ConnectionRegistry()
-    let metrics = ServerMetrics()
+    let metrics: ServerMetrics
     let accessLog: AccessLogWriter
     let prober: any HealthProber
     let state: NIOLockedValueBox<State>
@@ -62,7 +64,13 @@ public final class ProxyServer: Service, Sendable {
     let operations = AsyncGate()
     let startedAt = ContinuousClock.now
     /// The pending ACME challenges of every listener (HTTP-01 tokens, TLS-ALPN-01 certificates).
-    let acmeChallenges = ACMEChallengeTables()
+    let acmeChallenges: ACMEChallengeTables
+    /// The OCSP responses stapled, shared by every TLS context (a rebuilt context keeps them).
+    let staples: TLSStapleStore
+    /// Refresh outcomes, OCSP state and renewal state of the served certificates.
+    let certificateInventory: CertificateInventory
+    /// Keeps the OCSP staples of served certificates current.
+    let ocspStapler: OCSPStapler
 
     /// Loads every certificate and prepares the runtime. Does blocking file I/O: call it before
     /// serving, not on an event loop.
@@ -79,7 +87,16 @@ public final class ProxyServer: Service, Sendable {
         self.logger = logger
         self.configurationSource = configurationSource
         // Fail on certificates before starting any thread; the plans are bound by `start()`.
-        let plans = try ListenerPlan.make(from: configuration, acme: self.acmeChallenges)
+        let staples = TLSStapleStore()
+        self.staples = staples
+        let metrics = ServerMetrics()
+        let inventory = CertificateInventory()
+        self.metrics = metrics
+        self.certificateInventory = inventory
+        self.ocspStapler = OCSPStapler(staples: staples, inventory: inventory, metrics: metrics, logger: logger)
+        let acmeChallenges = ACMEChallengeTables()
+        self.acmeChallenges = acmeChallenges
+        let plans = try ListenerPlan.make(from: configuration, staples: staples, acme: acmeChallenges)
         self.accessLog = try AccessLogWriter(settings: Self.accessLogSettings(configuration.global))
         let threads: Int
         switch configuration.global.eventLoops {
@@ -180,7 +197,7 @@ public final class ProxyServer: Service, Sendable {
         for monitor in monitors {
             monitor.start()
         }
-        let plans = try initialPlans ?? ListenerPlan.make(from: configuration, acme: self.acmeChallenges)
+        let plans = try initialPlans ?? ListenerPlan.make(from: configuration, staples: self.staples, acme: self.acmeChallenges)
         for (plan, listenerConfiguration) in zip(plans, configuration.listeners) {
             let listener = try await self.bind(plan, configuration: listenerConfiguration)
             self.state.withLockedValue { $0.listeners.append(listener) }
@@ -197,6 +214,8 @@ public final class ProxyServer: Service, Sendable {
             $0.ready = true
         }
         self.startScaling(configuration)
+        self.certificatesChanged()
+        self.startCertificateWatch()
         self.startACME(configuration, plans: plans)
         return self.boundListeners
     }
@@ -367,6 +386,8 @@ public final class ProxyServer: Service, Sendable {
         }
         self.stopScaling()
         self.stopACME()
+        self.stopCertificateWatch()
+        self.ocspStapler.stop()
         for listener in listeners {
             listener.ticketRotation.withLockedValue { $0?.cancel() }
         }

@@ -19,6 +19,10 @@ public import ProxyDefaults
 /// - `alpn` (list of `h2` and `http/1.1`, default `[h2, http/1.1]`): the application protocols
 ///   offered, preferred first; `[http/1.1]` turns HTTP/2 off.
 /// - `hsts` (mapping or `false`, default on with `max_age: 365d`): see ``HSTSConfiguration``.
+/// - `watch_files` (bool, default `true`): every certificate and key file is watched; a change
+///   is read and served without a reload (a broken file keeps the current certificate).
+/// - `ocsp_stapling` (bool, default `true`): a certificate whose leaf names an OCSP responder
+///   gets its OCSP response fetched, cached beside it (`<cert>.ocsp`) and stapled.
 public struct ListenerTLS: Sendable, Equatable {
     public var certificates: [CertificatePair]
     /// `"1.2"` or `"1.3"`.
@@ -34,6 +38,8 @@ public struct ListenerTLS: Sendable, Equatable {
     public var hsts: HSTSConfiguration?
     /// `nil`: no ACME.
     public var acme: ACMEConfiguration?
+    public var watchFiles: Bool
+    public var ocspStapling: Bool
 
     public init(
         certificates: [CertificatePair],
@@ -44,7 +50,9 @@ public struct ListenerTLS: Sendable, Equatable {
         ticketKeyFiles: [String] = [],
         alpn: [String] = Defaults.TLS.alpn,
         hsts: HSTSConfiguration? = HSTSConfiguration(),
-        acme: ACMEConfiguration? = nil
+        acme: ACMEConfiguration? = nil,
+        watchFiles: Bool = Defaults.TLS.watchFiles,
+        ocspStapling: Bool = Defaults.TLS.ocspStapling
     ) {
         self.acme = acme
         self.certificates = certificates
@@ -55,5 +63,7 @@ public struct ListenerTLS: Sendable, Equatable {
         self.ticketKeyFiles = ticketKeyFiles
         self.alpn = alpn
         self.hsts = hsts
+        self.watchFiles = watchFiles
+        self.ocspStapling = ocspStapling
     }
 }

@@ -183,7 +183,7 @@ extension ConfigParser {
     private mutating func listenerTLS(_ node: ConfigNode, key: String) -> ListenerTLS? {
         let allowed = [
             "certificates", "min_version", "session_tickets", "ticket_key_rotation", "handshake_timeout", "ticket_key_files",
-            "alpn", "hsts", "acme",
+            "alpn", "hsts", "acme", "watch_files", "ocsp_stapling",
         ]
         guard let fields = self.fields(of: node, key: key, allowed: allowed) else { return nil }
         var tls = ListenerTLS(certificates: [])
@@ -274,6 +274,12 @@ extension ConfigParser {
         }
         if let node = fields["hsts"] {
             tls.hsts = self.hsts(node, key: fields.key("hsts"))
+        }
+        if let node = fields["watch_files"], let value = self.bool(node, key: fields.key("watch_files")) {
+            tls.watchFiles = value
+        }
+        if let node = fields["ocsp_stapling"], let value = self.bool(node, key: fields.key("ocsp_stapling")) {
+            tls.ocspStapling = value
         }
         return tls
     }

@@ -21,8 +21,10 @@ final class ACMEManager: Sendable {
     let logger: Logger
     let metrics: ServerMetrics
     /// Swaps the listener's certificates for what is in `state_dir` now.
-    let install: @Sendable (_ reason: String) async -> Void
-    private let status: NIOLockedValueBox<ACMEStatus>
+    let install: @Sendable (_ reason: String) async throws -> Void
+    /// Tells the certificate inventory (`GET /certificates`) the renewal state of the served file.
+    let report: @Sendable (_ state: CertificateRenewalState, _ certificatePath: String) -> Void
+    private let renewal = NIOLockedValueBox(CertificateRenewalState())
     private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
     /// The `notAfter` of the certificate the listener serves (`nil`: the placeholder).
     private let installed: NIOLockedValueBox<Int64?>
@@ -37,7 +39,8 @@ final class ACMEManager: Sendable {
         servedNotAfter: Int64?,
         logger: Logger,
         metrics: ServerMetrics,
-        install: @escaping @Sendable (_ reason: String) async -> Void
+        install: @escaping @Sendable (_ reason: String) async throws -> Void,
+        report: @escaping @Sendable (_ state: CertificateRenewalState, _ certificatePath: String) -> Void
     ) {
         self.listener = listener
         self.configuration = configuration
@@ -47,14 +50,27 @@ final class ACMEManager: Sendable {
         self.logger = logger
         self.metrics = metrics
         self.install = install
+        self.report = report
         self.installed = NIOLockedValueBox(servedNotAfter)
         self.shared = ACMESharedChallenges(stateDirectory: configuration.stateDirectory)
-        self.status = NIOLockedValueBox(ACMEStatus(nextRenewal: nil, lastError: nil, servingPlaceholder: servedNotAfter == nil))
     }
 
-    var currentStatus: ACMEStatus { self.status.withLockedValue { $0 } }
+    /// The renewal state reported to the inventory.
+    var currentRenewalState: CertificateRenewalState { self.renewal.withLockedValue { $0 } }
+
+    /// Changes the renewal state and reports it, for the file the listener serves now.
+    private func updateRenewal(_ change: (inout CertificateRenewalState) -> Void) {
+        let state = self.renewal.withLockedValue { state in
+            change(&state)
+            return state
+        }
+        let servesPlaceholder = self.installed.withLockedValue { $0 == nil }
+        self.report(state, servesPlaceholder ? self.state.placeholderCertificatePath : self.state.certificatePath)
+    }
 
     func start() {
+        // Until the first attempt: renewal is due now (no certificate) or planned by `run`.
+        self.updateRenewal { $0.nextRenewal = self.installed.withLockedValue { $0 } == nil ? Date() : nil }
         let task = Task { await self.run() }
         self.task.withLockedValue { $0 = task }
     }
@@ -78,8 +94,8 @@ final class ACMEManager: Sendable {
             if let current = self.state.currentCertificate(covering: self.configuration.domains, now: now) {
                 if draw.notAfter != current.notAfter { draw = (current.notAfter, Double.random(in: 0..<1)) }
                 let renewAt = self.schedule.renewalTime(notBefore: current.notBefore, notAfter: current.notAfter, random: draw.random)
-                await self.installIfNew(current, reason: "acme: certificate in state_dir")
-                self.status.withLockedValue { $0.nextRenewal = renewAt }
+                await self.installIfNew(current, reason: "acme certificate")
+                self.updateRenewal { $0.nextRenewal = Date(timeIntervalSince1970: TimeInterval(renewAt)) }
                 if now < renewAt {
                     // Wake at least hourly: another instance sharing state_dir may have renewed.
                     try? await Task.sleep(for: .seconds(min(renewAt - now, 3600)))
@@ -90,13 +106,21 @@ final class ACMEManager: Sendable {
             do {
                 try await self.obtain(replacing: due)
                 failures = 0
+                self.updateRenewal {
+                    $0.lastError = nil
+                    $0.lastAttempt = Date()
+                }
             } catch is CancellationError {
                 return
             } catch {
                 failures += 1
                 let delay = self.schedule.backoff(afterFailures: failures)
                 self.metrics.acmeOrder(listener: self.listener, result: "failure")
-                self.status.withLockedValue { $0.lastError = "\(error)" }
+                self.updateRenewal {
+                    $0.lastError = "\(error)"
+                    $0.lastAttempt = Date()
+                    $0.nextRenewal = Date().addingTimeInterval(TimeInterval(delay.components.seconds))
+                }
                 self.logger.error(
                     "ACME order failed; retrying",
                     metadata: self.metadata.merging(["error": "\(error)", "retry_in": "\(delay)", "failures": "\(failures)"]) { $1 }
@@ -157,7 +181,6 @@ final class ACMEManager: Sendable {
         try self.state.saveCertificate(chainPEM: result.certificatePEM, privateKeyPEM: result.privateKeyPEM)
         let elapsed = ContinuousClock.now - started
         self.metrics.acmeOrder(listener: self.listener, result: "success")
-        self.status.withLockedValue { $0.lastError = nil }
         self.logger.info(
             "ACME certificate issued",
             metadata: self.metadata.merging(["elapsed": "\(elapsed)", "requests": "\(client.requestCount)"]) { $1 }
@@ -209,13 +232,15 @@ final class ACMEManager: Sendable {
         for challenge in mirrored { local.withdraw(challenge) }
     }
 
+    /// Swaps in `state_dir`'s certificate unless the listener serves it already. A failed swap
+    /// (a broken file) keeps the old certificate; the next look tries again.
     private func installIfNew(_ current: ACMECertificateValidity, reason: String) async {
-        let isNew = self.installed.withLockedValue { installed in
-            defer { installed = current.notAfter }
-            return installed != current.notAfter
+        guard self.installed.withLockedValue({ $0 != current.notAfter }) else { return }
+        do {
+            try await self.install(reason)
+            self.installed.withLockedValue { $0 = current.notAfter }
+        } catch {
+            self.logger.error("cannot serve the ACME certificate", metadata: self.metadata.merging(["error": "\(error)"]) { $1 })
         }
-        guard isNew else { return }
-        await self.install(reason)
-        self.status.withLockedValue { $0.servingPlaceholder = false }
     }
 }

@@ -26,6 +26,8 @@ struct ACMEStateDirectory: Sendable {
     let path: String
     /// The certificate's first domain names its directory.
     let domain: String
+    /// The certificate's names.
+    let domains: [String]
 
     var lockPath: String { self.path + "/lock" }
     var accountKeyPath: String { self.path + "/account-key.pem" }
@@ -39,6 +41,7 @@ struct ACMEStateDirectory: Sendable {
     init(path: String, domains: [String]) {
         self.path = path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path
         self.domain = domains.first ?? "default"
+        self.domains = domains
     }
 
     func prepare() throws {
@@ -198,34 +201,34 @@ final class ACMEDirectoryLock: Sendable {
 }
 
 extension ACMEStateDirectory {
-    /// What an ACME listener serves when its plan is built.
-    struct Serving: Sendable {
-        var source: TLSCertificateSource
-        /// The served certificate's `notAfter`; `nil` for the self-signed placeholder.
-        var notAfter: Int64?
+    /// The certificate an ACME listener serves now: `state_dir`'s when one exists that covers the
+    /// domains and has not expired, else the self-signed placeholder. Reads, never writes.
+    func servingSource(now: Int64) -> TLSCertificateSource {
+        if self.currentCertificate(covering: self.domains, now: now) != nil {
+            return TLSCertificateSource(certificatePath: self.certificatePath, privateKeyPath: self.privateKeyPath)
+        }
+        return TLSCertificateSource(certificatePath: self.placeholderCertificatePath, privateKeyPath: self.placeholderKeyPath)
     }
 
-    /// `state_dir`'s certificate when one exists that covers `domains` and has not expired;
-    /// otherwise a self-signed placeholder (made once, remade when it no longer fits).
-    func serving(domains: [String], now: Int64) throws -> Serving {
-        if let current = self.currentCertificate(covering: domains, now: now) {
-            return Serving(
-                source: TLSCertificateSource(certificatePath: self.certificatePath, privateKeyPath: self.privateKeyPath),
-                notAfter: current.notAfter
-            )
+    /// Makes sure ``servingSource(now:)`` names usable files: when there is no valid certificate,
+    /// (re)makes the placeholder unless one that fits is there.
+    ///
+    /// - Returns: The served certificate's `notAfter`; `nil` when the placeholder is served.
+    func prepareServing(now: Int64) throws -> Int64? {
+        if let current = self.currentCertificate(covering: self.domains, now: now) {
+            return current.notAfter
         }
         try self.prepare()
-        let placeholder = TLSCertificateSource(certificatePath: self.placeholderCertificatePath, privateKeyPath: self.placeholderKeyPath)
         if let existing = try? ACMECertificateValidity.read(path: self.placeholderCertificatePath),
-            existing.covers(domains), existing.notAfter > now + 3600, access(self.placeholderKeyPath, R_OK) == 0
+            existing.covers(self.domains), existing.notAfter > now + 3600, access(self.placeholderKeyPath, R_OK) == 0
         {
-            return Serving(source: placeholder, notAfter: nil)
+            return nil
         }
         _ = try ACMEPlaceholderCertificate.write(
-            domains: domains,
+            domains: self.domains,
             certificatePath: self.placeholderCertificatePath,
             privateKeyPath: self.placeholderKeyPath
         )
-        return Serving(source: placeholder, notAfter: nil)
+        return nil
     }
 }

@@ -46,11 +46,14 @@ struct ListenerPlan: Sendable {
     /// - Throws: ``TLSConfigurationError`` (naming the file) when a certificate cannot be loaded.
     /// - Parameter previous: The plans being replaced (a reload); a listener of the same name
     ///   keeps its in-process session-ticket keys.
+    /// - Parameter staples: The server's OCSP staples, shared by every context of a certificate
+    ///   (listeners with `tls.ocsp_stapling: false` get none).
     /// - Parameter acme: The process's ACME challenge tables: plain listeners answer HTTP-01 from
     ///   them, and `tls-alpn-01` listeners TLS-ALPN-01.
     static func make(
         from configuration: ProxyConfiguration,
         previous: [ListenerPlan] = [],
+        staples: TLSStapleStore? = nil,
         acme: ACMEChallengeTables? = nil
     ) throws -> [ListenerPlan] {
         let usesACME = configuration.listeners.contains { $0.tls?.acme != nil }
@@ -84,33 +87,17 @@ struct ListenerPlan: Sendable {
             var tlsContext: TLSServerContext?
             var rotation = TimeAmount.hours(1)
             var acmeServedNotAfter: Int64?
-            if listener.protocol == .https, let tls = listener.tls {
-                var sources: [TLSCertificateSource] = []
-                if let settings = tls.acme {
-                    // state_dir's certificate, or the self-signed placeholder until it exists.
-                    let serving = try ACMEStateDirectory(path: settings.stateDirectory, domains: settings.domains)
-                        .serving(domains: settings.domains, now: ACMEManager.now())
-                    sources.append(serving.source)
-                    acmeServedNotAfter = serving.notAfter
-                }
-                sources += tls.certificates.map {
-                    TLSCertificateSource(certificatePath: $0.certificatePath, privateKeyPath: $0.privateKeyPath)
-                }
-                var tlsConfiguration = TLSServerConfiguration(certificates: sources)
-                if tls.acme?.challenge == .tlsALPN01 {
-                    tlsConfiguration.acmeChallenges = acme?.tls
-                }
-                tlsConfiguration.minimumVersion = TLSProtocolVersion(rawValue: tls.minimumVersion) ?? .tls12
-                tlsConfiguration.sessionTickets = tls.sessionTickets
-                tlsConfiguration.ticketKeyRotationInterval = tls.ticketKeyRotation
-                tlsConfiguration.handshakeTimeout = tls.handshakeTimeout
-                tlsConfiguration.ticketKeyFiles = tls.ticketKeyFiles
-                tlsConfiguration.applicationProtocols = tls.alpn
+            if let settings = listener.tls?.acme, listener.protocol == .https {
+                // state_dir's certificate, or the self-signed placeholder until it exists.
+                let state = ACMEStateDirectory(path: settings.stateDirectory, domains: settings.domains)
+                acmeServedNotAfter = try state.prepareServing(now: ACMEManager.now())
+            }
+            if let tlsConfiguration = Self.tlsConfiguration(for: listener, staples: staples, acme: acme) {
                 tlsContext = try TLSServerContext(
                     configuration: tlsConfiguration,
                     replacing: previous.first { $0.name == listener.name }?.tls
                 )
-                rotation = TimeAmount(tls.ticketKeyRotation)
+                rotation = TimeAmount(tlsConfiguration.ticketKeyRotationInterval)
             }
             let trusted = listener.trustedProxies
             var settings = ListenerSettings(
@@ -165,6 +152,45 @@ struct ListenerPlan: Sendable {
                 acmeServedNotAfter: acmeServedNotAfter
             )
         }
+    }
+
+    /// The one place a listener's configuration becomes the TLS settings its context is built
+    /// from: the certificate/key files it serves and how it serves them. Startup, a reload and a
+    /// certificate refresh (``ProxyServer/refreshCertificates(listener:reason:)``, the file
+    /// watcher) all build contexts from it, and the watcher watches exactly the files it names.
+    ///
+    /// - Parameter staples: Where OCSP staples are found; `nil`, or a listener with
+    ///   `tls.ocsp_stapling: false`, staples nothing.
+    /// - Parameter acme: The process's ACME challenge tables (`tls-alpn-01` listeners answer from them).
+    /// - Returns: `nil` for a plain HTTP listener.
+    ///
+    /// With `tls.acme`, the first certificate is `state_dir`'s when it is valid for the domains,
+    /// else the self-signed placeholder (made by ``make(from:previous:staples:acme:)``).
+    static func tlsConfiguration(
+        for listener: ListenerConfiguration,
+        staples: TLSStapleStore? = nil,
+        acme: ACMEChallengeTables? = nil
+    ) -> TLSServerConfiguration? {
+        guard listener.protocol == .https, let tls = listener.tls else { return nil }
+        var sources: [TLSCertificateSource] = []
+        if let settings = tls.acme {
+            sources.append(ACMEStateDirectory(path: settings.stateDirectory, domains: settings.domains).servingSource(now: ACMEManager.now()))
+        }
+        sources += tls.certificates.map {
+            TLSCertificateSource(certificatePath: $0.certificatePath, privateKeyPath: $0.privateKeyPath)
+        }
+        var configuration = TLSServerConfiguration(certificates: sources)
+        if tls.acme?.challenge == .tlsALPN01 {
+            configuration.acmeChallenges = acme?.tls
+        }
+        configuration.minimumVersion = TLSProtocolVersion(rawValue: tls.minimumVersion) ?? .tls12
+        configuration.sessionTickets = tls.sessionTickets
+        configuration.ticketKeyRotationInterval = tls.ticketKeyRotation
+        configuration.handshakeTimeout = tls.handshakeTimeout
+        configuration.ticketKeyFiles = tls.ticketKeyFiles
+        configuration.applicationProtocols = tls.alpn
+        configuration.ocspStaples = tls.ocspStapling ? staples : nil
+        return configuration
     }
 
     /// swift-nio-http2's settings and defences from a listener's `http2` block (docs/http2.md).

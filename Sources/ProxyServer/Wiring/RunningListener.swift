@@ -51,6 +51,11 @@ final class RunningListener: Sendable {
         self.currentPlan.withLockedValue { $0 = plan }
     }
 
+    /// Changes the current plan in one step (a certificate refresh swaps only its TLS context).
+    func updatePlan(_ body: (inout ListenerPlan) -> Void) {
+        self.currentPlan.withLockedValue { body(&$0) }
+    }
+
     var socketID: ObjectIdentifier { ObjectIdentifier(self.socket) }
 
     /// Whether a new configuration of this listener can keep the socket: same address, same

@@ -132,3 +132,20 @@ private func setHMACKey(_ macContext: OpaquePointer, _ key: [UInt8]) -> Bool {
 private func cString(_ literal: StaticString) -> UnsafePointer<CChar> {
     UnsafeRawPointer(literal.utf8Start).assumingMemoryBound(to: CChar.self)
 }
+
+/// Status request (OCSP stapling): staples the current response of the certificate the
+/// connection serves (after SNI), when there is one. Only copies bytes already fetched; a
+/// certificate without a response is served without a staple (`SSL_TLSEXT_ERR_NOACK`).
+func tlsStatusRequestCallback(_ ssl: OpaquePointer?, _ arg: UnsafeMutableRawPointer?) -> CInt {
+    guard let ssl, let ctx = SSL_get_SSL_CTX(ssl), let owner = TLSServerContext.owner(of: ssl),
+        let response = owner.staple(for: ctx), !response.isEmpty
+    else { return SSL_TLSEXT_ERR_NOACK }
+    // OpenSSL takes ownership of the copy and frees it with the connection.
+    guard let copy = CSSL_OPENSSL_malloc(response.count) else { return SSL_TLSEXT_ERR_NOACK }
+    response.withUnsafeBytes { copy.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+    guard CSSL_SSL_set_tlsext_status_ocsp_resp(ssl, copy.assumingMemoryBound(to: UInt8.self), response.count) == 1 else {
+        CSSL_OPENSSL_free(copy)
+        return SSL_TLSEXT_ERR_NOACK
+    }
+    return SSL_TLSEXT_ERR_OK
+}

@@ -27,6 +27,9 @@ public struct TLSServerConfiguration: Sendable {
     /// `acme-tls/1` for a name in the table is answered with that name's challenge certificate.
     /// Shared, not copied: every context built with it sees the same challenges.
     public var acmeChallenges: ACMETLSChallenges?
+    /// Where the OCSP responses to staple are found (shared by every context of the server, so
+    /// a rebuilt context keeps its certificates' staples). `nil`: nothing is stapled.
+    public var ocspStaples: TLSStapleStore?
 
     public init(certificates: [TLSCertificateSource]) {
         self.certificates = certificates

@@ -23,6 +23,10 @@ public final class TLSServerContext: @unchecked Sendable {
     let configuration: TLSServerConfiguration
     /// Shared with the ACME client and with the contexts that replace this one.
     let acmeChallenges: ACMETLSChallenges?
+    /// The served certificates, in ``contexts`` order.
+    public let servedCertificates: [TLSServedCertificate]
+    /// `nil` when nothing is stapled.
+    let staples: TLSStapleStore?
 
     static let tls12Ciphers =
         "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
@@ -90,6 +94,8 @@ public final class TLSServerContext: @unchecked Sendable {
         self.handshakeTimeout = configuration.handshakeTimeout
         self.configuration = configuration
         self.acmeChallenges = configuration.acmeChallenges
+        self.servedCertificates = keys.map(TLSServedCertificate.init)
+        self.staples = configuration.ocspStaples
 
         // The callbacks find this object through the SSL_CTX's app data. Handshakes keep the
         // context alive (each TLSEngine holds a strong reference), so an unretained pointer is enough.
@@ -100,6 +106,9 @@ public final class TLSServerContext: @unchecked Sendable {
             SSL_CTX_set_alpn_select_cb(context.pointer, tlsALPNSelectCallback, nil)
             if ring != nil {
                 _ = SSL_CTX_set_tlsext_ticket_key_evp_cb(context.pointer, tlsTicketKeyCallback)
+            }
+            if self.staples != nil {
+                _ = CSSL_SSL_CTX_set_tlsext_status_cb(context.pointer, tlsStatusRequestCallback)
             }
         }
     }
@@ -120,6 +129,13 @@ public final class TLSServerContext: @unchecked Sendable {
         self.certifiedKeys.map { key in
             "\(key.source.certificatePath): \(key.leaf.subject) (\(key.leaf.serverNames.joined(separator: ", ")))"
         }
+    }
+
+    /// The DER OCSP response to staple for the certificate of `ctx`, if any. Never blocks on
+    /// anything but the store's lock.
+    func staple(for ctx: OpaquePointer) -> [UInt8]? {
+        guard let staples = self.staples, let index = self.contexts.firstIndex(where: { $0.pointer == ctx }) else { return nil }
+        return staples.response(for: self.servedCertificates[index].fingerprint)
     }
 
     /// The `SSL_CTX` new connections start on.

@@ -13,6 +13,8 @@ internal import CSSL
 public struct DevCertificateAuthority {
     static let caCertificateName = "portcullis-ca.pem"
     static let caKeyName = "portcullis-ca-key.pem"
+    /// The CA's common name: what tells a certificate it issued (``TLSServedCertificate/isFromDevelopmentCA``).
+    static let caCommonName = "Portcullis Development CA"
     static let caValidDays = 3650
     /// The longest validity Apple platforms accept for a TLS server certificate.
     static let leafValidDays = 825
@@ -75,7 +77,7 @@ public struct DevCertificateAuthority {
         }
         let key = try X509Builder.generateKey(.ecdsaP256)
         let certificate = try X509Builder.makeCertificate(
-            commonName: "Portcullis Development CA",
+            commonName: Self.caCommonName,
             key: key,
             issuer: nil,
             validDays: Self.caValidDays,
