@@ -89,6 +89,59 @@ enum AdminModels {
         var summary: ReloadSummary
     }
 
+    /// `GET /certificates`.
+    struct Certificates: Codable, Sendable {
+        var certificates: [Certificate]
+    }
+
+    /// One certificate a listener serves (docs/admin-api.md).
+    struct Certificate: Codable, Sendable {
+        var listener: String
+        /// SAN DNS names and IP addresses (the CN when there are none).
+        var names: [String]
+        var subject: String
+        var issuer: String
+        /// RFC 3339, UTC.
+        var notBefore: String?
+        var notAfter: String?
+        var expiresInSeconds: Double?
+        /// `file`, `acme` or `dev` (issued by the development CA).
+        var source: String
+        var certificateFile: String
+        var keyFile: String
+        /// SHA-256 of the leaf, hex.
+        var fingerprint: String
+        /// The listener's last refresh outside a reload (file watch, ACME), if any.
+        var lastRefresh: String?
+        /// The last refresh error naming one of this certificate's files, or the manager's last
+        /// renewal error; `null` when all is well.
+        var lastError: String?
+        /// When the certificate manager renews it next; `null` for files.
+        var nextRenewal: String?
+        var ocsp: OCSPStaple
+    }
+
+    struct OCSPStaple: Codable, Sendable {
+        init(
+            status: String, responder: String? = nil, thisUpdate: String? = nil, nextUpdate: String? = nil,
+            fetchedAt: String? = nil, nextFetch: String? = nil, lastError: String? = nil
+        ) {
+            (self.status, self.responder, self.thisUpdate, self.nextUpdate) = (status, responder, thisUpdate, nextUpdate)
+            (self.fetchedAt, self.nextFetch, self.lastError) = (fetchedAt, nextFetch, lastError)
+        }
+
+        /// `off` (tls.ocsp_stapling false), `no_responder` (the leaf names none), `pending`
+        /// (nothing fetched yet), `good`, `revoked`, `unknown` (what the stapled response says),
+        /// or `none` (fetches failed and no valid response is held).
+        var status: String
+        var responder: String?
+        var thisUpdate: String?
+        var nextUpdate: String?
+        var fetchedAt: String?
+        var nextFetch: String?
+        var lastError: String?
+    }
+
     struct Problem: Codable, Sendable {
         var error: String
     }

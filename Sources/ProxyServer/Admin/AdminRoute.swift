@@ -2,6 +2,7 @@
 /// function, so the URL scheme is tested without sockets.
 enum AdminRoute: Equatable, Sendable {
     case status
+    case certificates
     case config
     case healthz
     case ready
@@ -41,6 +42,7 @@ enum AdminRoute: Equatable, Sendable {
         case 1:
             switch segments[0] {
             case "status": return only("GET", .status)
+            case "certificates": return only("GET", .certificates)
             case "config": return only("GET", .config)
             case "healthz": return method == "HEAD" ? .success(.healthz) : only("GET", .healthz)
             case "ready": return method == "HEAD" ? .success(.ready) : only("GET", .ready)

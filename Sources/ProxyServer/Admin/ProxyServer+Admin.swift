@@ -63,6 +63,8 @@ extension ProxyServer: AdminResponder {
             return .json(200, ConfigurationJSON.render(self.configuration))
         case .status:
             return try Self.encode(await self.statusDocument())
+        case .certificates:
+            return try Self.encode(self.certificatesDocument())
         case .reload:
             let summary = try await self.reload()
             return try Self.encode(AdminModels.Reloaded(reloaded: true, summary: summary))
@@ -318,6 +320,7 @@ extension ProxyServer: AdminResponder {
         gauges.append(("portcullis_upstream_pool_connections", [("state", "idle")], Double(idle)))
         gauges.append(("portcullis_upstream_pool_connections", [("state", "open")], Double(open)))
         gauges.append(("portcullis_access_log_dropped_lines", [], Double(self.accessLog.droppedLines)))
+        gauges += self.certificateGauges()
         self.metrics.replaceGauges(gauges)
     }
 }
