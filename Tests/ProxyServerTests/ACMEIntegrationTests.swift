@@ -127,6 +127,7 @@ struct ACMEIntegrationTests {
         #expect(result.stdout == "hello from a\n")
         #expect(try await instance.orders("success") == 1)
 
+        let curl = try require(which("curl"), "curl")
         // state_dir: keys private, certificate and account saved.
         for (file, mode) in [("account-key.pem", 0o600), ("\(domain)/certificate-key.pem", 0o600), ("\(domain)/certificate.pem", 0o644)] {
             let attributes = try FileManager.default.attributesOfItem(atPath: "\(state)/\(file)")
@@ -134,8 +135,15 @@ struct ACMEIntegrationTests {
         }
         #expect(FileManager.default.fileExists(atPath: "\(state)/accounts.json"))
 
+        // The certificate inventory lists it as ACME's, with its next renewal and no error.
+        let address = try #require(instance.server.adminAddress)
+        let inventory = try await run(curl, ["--silent", "http://127.0.0.1:\(address.port ?? 0)/certificates"], timeout: 10)
+        let compact = inventory.stdout.replacingOccurrences(of: " ", with: "").replacingOccurrences(of: "\n", with: "")
+        #expect(compact.contains("\"source\":\"acme\""), "\(inventory.stdout)")
+        #expect(compact.contains("\"next_renewal\":\""), "\(inventory.stdout)")
+        #expect(compact.contains("\(domain)/certificate.pem"), "\(inventory.stdout)")
+
         // The plain listener: an unknown token is 404 (not redirected); other paths are redirected.
-        let curl = try require(which("curl"), "curl")
         let unknown = try await run(curl, ["--silent", "--include", "http://127.0.0.1:\(httpPort)/.well-known/acme-challenge/nosuchtoken"], timeout: 10)
         #expect(unknown.stdout.hasPrefix("HTTP/1.1 404"), "\(unknown.stdout)")
         let other = try await run(curl, ["--silent", "--include", "http://127.0.0.1:\(httpPort)/page"], timeout: 10)
