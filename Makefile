@@ -15,7 +15,7 @@ RELEASE_FLAGS ?= -c release $(SWIFT_FLAGS) -Xswiftc -enforce-exclusivity=uncheck
 # redis-server (with redis-cli): the shared rate limits' tests start their own on free ports
 # (RUNLEVEL=1: the package's own service is not started).
 APT_PACKAGES ?= libssl-dev pkg-config curl openssl ca-certificates python3 python3-pip nghttp2-client chromium \
-	redis-server
+	redis-server pebble python3-cryptography
 # The WebSocket peers of the tests and of the benchmark (Tests/ProxyServerTests/Peers/, bench/ws_load.py)
 # use Python's `websockets` package, this version, installed with pip when it is missing.
 WEBSOCKETS_VERSION ?= 17.4

@@ -78,8 +78,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "ProxyACME",
+            dependencies: ["ProxyTLS", "ProxyDefaults"],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "ProxyServer",
             dependencies: [
+                "ProxyACME",
                 "ProxyTLS",
                 "ProxyAuth",
                 "ProxyConfig",
@@ -129,6 +135,11 @@ let package = Package(
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ProxyACMETests",
+            dependencies: ["ProxyACME", "ProxyTLS"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -129,6 +129,15 @@ static inline GENERAL_NAME *CSSL_sk_GENERAL_NAME_value(const STACK_OF(GENERAL_NA
 }
 static inline void CSSL_GENERAL_NAMES_free(STACK_OF(GENERAL_NAME) *names) { GENERAL_NAMES_free(names); }
 
+// Stack macros (X509_EXTENSION), for certificate requests
+static inline STACK_OF(X509_EXTENSION) *CSSL_sk_X509_EXTENSION_new_null(void) { return sk_X509_EXTENSION_new_null(); }
+static inline int CSSL_sk_X509_EXTENSION_push(STACK_OF(X509_EXTENSION) *stack, X509_EXTENSION *ext) {
+    return sk_X509_EXTENSION_push(stack, ext);
+}
+static inline void CSSL_sk_X509_EXTENSION_pop_free(STACK_OF(X509_EXTENSION) *stack) {
+    sk_X509_EXTENSION_pop_free(stack, X509_EXTENSION_free);
+}
+
 // Key generation macros (EVP_PKEY_Q_keygen is variadic, so Swift cannot call it directly)
 static inline EVP_PKEY *CSSL_EVP_EC_gen(const char *curve) { return EVP_EC_gen(curve); }
 static inline EVP_PKEY *CSSL_EVP_RSA_gen(unsigned int bits) { return EVP_RSA_gen(bits); }

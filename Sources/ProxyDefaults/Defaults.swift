@@ -98,6 +98,25 @@ public enum Defaults {
         public static let maxEmptyDataFrames = 10
     }
 
+    /// `listeners[].tls.acme`: certificates from an ACME CA (docs/tls.md).
+    public enum ACME {
+        /// `state_dir`: the account key, certificates and lock.
+        public static let stateDirectory = "/var/lib/portcullis/acme"
+        /// `retry_initial`: the first wait after a failed order; each failure doubles it.
+        public static let retryInitial = Duration.seconds(30)
+        /// `retry_max`: the longest wait between attempts.
+        public static let retryMax = Duration.seconds(3600)
+        /// A certificate is renewed when this fraction of its lifetime has passed (two thirds,
+        /// as Let's Encrypt advises), less a random jitter of up to ``renewalJitter`` of the
+        /// lifetime, so instances and listeners do not all renew at the same second.
+        public static let renewalFraction = 2.0 / 3.0
+        public static let renewalJitter = 0.05
+        /// `badNonce` answers retried per request with the fresh nonce the CA sent.
+        public static let badNonceRetries = 10
+        /// The longest wait for an authorization or an order to leave `pending`/`processing`.
+        public static let pollTimeout = Duration.seconds(120)
+    }
+
     /// `listeners[].tls.hsts`: the `Strict-Transport-Security` of an HTTPS listener.
     public enum HSTS {
         /// `max_age`: 365 days, in seconds (what TLS scanners and the preload list ask for).

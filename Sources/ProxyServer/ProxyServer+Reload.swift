@@ -130,7 +130,7 @@ extension ProxyServer {
 
         // 1. Certificates and TLS contexts, before anything changes (binds and the access log
         //    follow in step 3, undone if they fail).
-        let plans = try ListenerPlan.make(from: new, previous: oldListeners.map(\.plan), staples: self.staples)
+        let plans = try ListenerPlan.make(from: new, previous: oldListeners.map(\.plan), staples: self.staples, acme: self.acmeChallenges)
         let accessLogSettings = Self.accessLogSettings(new.global)
 
         // 2. Target groups: keep, replace (carrying health over) or add.
@@ -229,6 +229,7 @@ extension ProxyServer {
         }
 
         self.startScaling(new)
+        self.startACME(new, plans: plans)
 
         // 5. Open connections of kept listeners learn the new settings.
         for (listener, plan, listenerConfiguration) in kept {

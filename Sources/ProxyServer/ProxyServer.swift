@@ -43,6 +43,8 @@ public final class ProxyServer: Service, Sendable {
         /// The listener plans built from ``configuration`` by `init` (every certificate read,
         /// ticket keys made), until ``start()`` binds them; dropped by a reload before that.
         var initialPlans: [ListenerPlan]?
+        /// One per listener with `tls.acme`.
+        var acmeManagers: [ACMEManager] = []
         /// Polls the certificate files (`tls.watch_files`), from start to shutdown.
         var certificateWatch: Task<Void, Never>?
     }
@@ -61,6 +63,8 @@ public final class ProxyServer: Service, Sendable {
     /// Serializes reloads, operator changes to targets and the start of shutdown.
     let operations = AsyncGate()
     let startedAt = ContinuousClock.now
+    /// The pending ACME challenges of every listener (HTTP-01 tokens, TLS-ALPN-01 certificates).
+    let acmeChallenges: ACMEChallengeTables
     /// The OCSP responses stapled, shared by every TLS context (a rebuilt context keeps them).
     let staples: TLSStapleStore
     /// Refresh outcomes, OCSP state and renewal state of the served certificates.
@@ -90,7 +94,9 @@ public final class ProxyServer: Service, Sendable {
         self.metrics = metrics
         self.certificateInventory = inventory
         self.ocspStapler = OCSPStapler(staples: staples, inventory: inventory, metrics: metrics, logger: logger)
-        let plans = try ListenerPlan.make(from: configuration, staples: staples)
+        let acmeChallenges = ACMEChallengeTables()
+        self.acmeChallenges = acmeChallenges
+        let plans = try ListenerPlan.make(from: configuration, staples: staples, acme: acmeChallenges)
         self.accessLog = try AccessLogWriter(settings: Self.accessLogSettings(configuration.global))
         let threads: Int
         switch configuration.global.eventLoops {
@@ -191,7 +197,7 @@ public final class ProxyServer: Service, Sendable {
         for monitor in monitors {
             monitor.start()
         }
-        let plans = try initialPlans ?? ListenerPlan.make(from: configuration, staples: self.staples)
+        let plans = try initialPlans ?? ListenerPlan.make(from: configuration, staples: self.staples, acme: self.acmeChallenges)
         for (plan, listenerConfiguration) in zip(plans, configuration.listeners) {
             let listener = try await self.bind(plan, configuration: listenerConfiguration)
             self.state.withLockedValue { $0.listeners.append(listener) }
@@ -210,6 +216,7 @@ public final class ProxyServer: Service, Sendable {
         self.startScaling(configuration)
         self.certificatesChanged()
         self.startCertificateWatch()
+        self.startACME(configuration, plans: plans)
         return self.boundListeners
     }
 
@@ -378,6 +385,7 @@ public final class ProxyServer: Service, Sendable {
             (state.listeners, state.adminChannel, state.repeatedTasks, state.monitors)
         }
         self.stopScaling()
+        self.stopACME()
         self.stopCertificateWatch()
         self.ocspStapler.stop()
         for listener in listeners {

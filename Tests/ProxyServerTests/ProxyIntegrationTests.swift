@@ -151,14 +151,15 @@ final class DeadPort {
 
     init() throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        let port = Int(UInt16(bigEndian: address.sin_port))
+        // A sockaddr_in as bytes (family, port 0, 127.0.0.1): its fields are not named, because
+        // which C module owns `sockaddr_in` depends on the compiler's batch (CNIOLinux or Glibc),
+        // and MemberImportVisibility then refuses the field names now and then.
+        var address: [UInt8] = [UInt8(truncatingIfNeeded: AF_INET), UInt8(truncatingIfNeeded: AF_INET >> 8), 0, 0, 127, 0, 0, 1]
+            + [UInt8](repeating: 0, count: 8)
+        var length = socklen_t(address.count)
+        let bound = address.withUnsafeBytes { bind(fd, $0.baseAddress!.assumingMemoryBound(to: sockaddr.self), length) }
+        _ = address.withUnsafeMutableBytes { getsockname(fd, $0.baseAddress!.assumingMemoryBound(to: sockaddr.self), &length) }
+        let port = Int(address[2]) << 8 | Int(address[3])
         guard fd >= 0, bound == 0, port != 0 else {
             if fd >= 0 { close(fd) }
             throw MissingTool(description: "cannot reserve a loopback port")

@@ -3,8 +3,10 @@ public import ProxyDefaults
 /// The `tls` block of an `https` listener.
 ///
 /// Configuration keys:
-/// - `certificates` (list of `{cert, key}`, required, at least one): picked by SNI; the first
-///   is used when the client sends no SNI or no certificate matches.
+/// - `certificates` (list of `{cert, key}`, required unless `acme` is set): picked by SNI; the
+///   first is used when the client sends no SNI or no certificate matches.
+/// - `acme` (mapping, optional): certificates from an ACME CA; see ``ACMEConfiguration``. The
+///   ACME certificate comes first (the default); listed `certificates` follow it.
 /// - `min_version` (`"1.2"` or `"1.3"`, default `"1.2"`).
 /// - `session_tickets` (bool, default `true`): offer stateless session resumption.
 /// - `ticket_key_rotation` (duration, default `1h`): how often the ticket key is replaced.
@@ -34,6 +36,8 @@ public struct ListenerTLS: Sendable, Equatable {
     public var alpn: [String]
     /// `nil`: no `Strict-Transport-Security`.
     public var hsts: HSTSConfiguration?
+    /// `nil`: no ACME.
+    public var acme: ACMEConfiguration?
     public var watchFiles: Bool
     public var ocspStapling: Bool
 
@@ -46,9 +50,11 @@ public struct ListenerTLS: Sendable, Equatable {
         ticketKeyFiles: [String] = [],
         alpn: [String] = Defaults.TLS.alpn,
         hsts: HSTSConfiguration? = HSTSConfiguration(),
+        acme: ACMEConfiguration? = nil,
         watchFiles: Bool = Defaults.TLS.watchFiles,
         ocspStapling: Bool = Defaults.TLS.ocspStapling
     ) {
+        self.acme = acme
         self.certificates = certificates
         self.minimumVersion = minimumVersion
         self.sessionTickets = sessionTickets

@@ -139,6 +139,11 @@ extension ConfigParser {
             self.reportMissing("routes", in: fields, " (a listener needs at least one route)")
         }
 
+        if var acme = tls?.acme, let tlsNode {
+            self.acmeDomainsFromRoutes(&acme, routes: routes.map(\.route.value), key: "\(fields.key("tls")).acme", at: tlsNode)
+            tls?.acme = acme
+        }
+
         self.parsedListeners.append(
             ParsedListener(name: name, nameIsDefault: nameIsDefault, bind: bind, routes: routes)
         )
@@ -178,7 +183,7 @@ extension ConfigParser {
     private mutating func listenerTLS(_ node: ConfigNode, key: String) -> ListenerTLS? {
         let allowed = [
             "certificates", "min_version", "session_tickets", "ticket_key_rotation", "handshake_timeout", "ticket_key_files",
-            "alpn", "hsts", "watch_files", "ocsp_stapling",
+            "alpn", "hsts", "acme", "watch_files", "ocsp_stapling",
         ]
         guard let fields = self.fields(of: node, key: key, allowed: allowed) else { return nil }
         var tls = ListenerTLS(certificates: [])
@@ -192,8 +197,11 @@ extension ConfigParser {
                     tls.certificates.append(pair)
                 }
             }
-        } else if fields["certificates"] == nil {
-            self.reportMissing("certificates", in: fields, " (a list of {cert, key} pairs)")
+        } else if fields["certificates"] == nil && fields["acme"] == nil {
+            self.reportMissing("certificates", in: fields, " (a list of {cert, key} pairs, or an \"acme\" block)")
+        }
+        if let node = fields["acme"] {
+            tls.acme = self.acme(node, key: fields.key("acme"))
         }
 
         if let node = fields["min_version"] {

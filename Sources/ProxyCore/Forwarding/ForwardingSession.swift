@@ -293,6 +293,11 @@ public final class ForwardingSession {
         let peer = self.client?.peerAddress
         let router = self.settings.router  // one copy, not one per use
         var nioHead = head.nioHead
+        if let challenges = self.settings.acmeHTTPChallenges, ACMEHTTPChallenges.isChallengeTarget(nioHead.uri) {
+            // ACME HTTP-01: before the path checks, the edge policy, any route and the HTTPS redirect.
+            self.answerACMEChallenge(challenges.keyAuthorization(forTarget: nioHead.uri), head: head, peer: peer)
+            return
+        }
         // The path checked and normalised once, before routing (docs/security.md).
         let hygiene = PathNormalizer.check(nioHead.uri, self.settings.hygiene)
         if let violation = hygiene.violation {
@@ -524,6 +529,16 @@ public final class ForwardingSession {
     private func stickyCookie(of group: TargetGroup) -> StickyCookie? {
         guard let settings = group.stickiness, let signer = self.loop.cookieSigner else { return nil }
         return StickyCookie(cookieName: settings.cookieName, groupName: group.name, signer: signer)
+    }
+
+    private func answerACMEChallenge(_ keyAuthorization: String?, head: ClientRequestHead, peer: String?) {
+        self.record.route = nil
+        self.record.targetGroup = nil
+        self.lease.beginLocal()
+        self.record.clientAddress = self.settings.requestRewriter.clientAddress(of: head.nioHead, peerAddress: peer)
+        let prepared = self.settings.localResponses.acmeChallenge(keyAuthorization)
+        self.localResponse = (ClientResponseHead(status: prepared.status, version: head.version, fields: prepared.headers), prepared.body, nil)
+        self.perform(self.machine.requestHeadAnsweredLocally())
     }
 
     /// The response of a route that answers itself, or `404` when no route matched: prepared

@@ -51,6 +51,17 @@ public struct LocalResponses: Sendable {
         return Response(status: rule.status, headers: headers, body: ByteBuffer(string: body))
     }
 
+    /// The answer to an ACME HTTP-01 request: the key authorization as `text/plain`, or `404`
+    /// for an unknown token (`nil`).
+    public func acmeChallenge(_ keyAuthorization: String?) -> Response {
+        guard let keyAuthorization else { return self.notFound }
+        var headers = self.leadingFields
+        headers.add(name: "Content-Type", value: "text/plain")
+        headers.add(name: "Content-Length", value: String(keyAuthorization.utf8.count))
+        headers.add(name: "Cache-Control", value: "no-store")
+        return Response(status: .ok, headers: headers, body: ByteBuffer(string: keyAuthorization))
+    }
+
     /// A refusal of the edge policy (`403`, `429`, `400`, …): its own fields (`Retry-After`, …)
     /// after the leading ones, a short plain-text body, `Cache-Control: no-store`.
     public func refusal(_ refusal: PolicyRefusal) -> Response {

@@ -99,6 +99,8 @@ public struct ListenerSettings: Sendable {
     }
     /// The fixed responses and the `404`, made once from ``router`` and ``serverHeader``.
     public private(set) var localResponses: LocalResponses
+    /// The process's HTTP-01 challenges, answered before routing (plain listeners); `nil`: none.
+    public var acmeHTTPChallenges: ACMEHTTPChallenges?
 
     public init(
         name: String,

@@ -31,7 +31,7 @@ extension ProxyServer {
             guard let running = listeners.first(where: { $0.name == name }),
                 let listenerConfiguration = configuration.listeners.first(where: { $0.name == name })
             else { throw CertificateRefreshError.unknownListener(name) }
-            guard let tlsConfiguration = ListenerPlan.tlsConfiguration(for: listenerConfiguration, staples: self.staples) else {
+            guard let tlsConfiguration = ListenerPlan.tlsConfiguration(for: listenerConfiguration, staples: self.staples, acme: self.acmeChallenges) else {
                 throw CertificateRefreshError.notHTTPS(name)
             }
             let context: TLSServerContext

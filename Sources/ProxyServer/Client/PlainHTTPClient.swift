@@ -2,11 +2,13 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+public import ProxyTLS
 
-/// A small HTTP/1.1 client over plain TCP: one connection per request, `Connection: close`.
+/// A small HTTP/1.1 client over TCP, or over our TLS client layer when given a
+/// ``TLSClientContext``: one connection per request, `Connection: close`.
 ///
-/// For the admin CLI, deploy checks and webhooks — control-plane traffic where simplicity beats
-/// connection reuse. Not used on the request path.
+/// For the admin CLI, deploy checks, webhooks and the ACME client — control-plane traffic where
+/// simplicity beats connection reuse. Not used on the request path.
 public struct PlainHTTPClient: Sendable {
     public struct Response: Sendable {
         public var status: Int
@@ -19,11 +21,14 @@ public struct PlainHTTPClient: Sendable {
     public var host: String
     public var port: Int
     public var timeout: Duration
+    /// `nil`: plain HTTP.
+    public var tls: TLSClientContext?
 
-    public init(host: String, port: Int, timeout: Duration = .seconds(5)) {
+    public init(host: String, port: Int, timeout: Duration = .seconds(5), tls: TLSClientContext? = nil) {
         self.host = host
         self.port = port
         self.timeout = timeout
+        self.tls = tls
     }
 
     /// Sends one request and reads the whole response.
@@ -39,10 +44,14 @@ public struct PlainHTTPClient: Sendable {
         let group = MultiThreadedEventLoopGroup.singleton
         let promise = group.next().makePromise(of: Response.self)
         let timeout = TimeAmount.nanoseconds(Int64(self.timeout.components.seconds) * 1_000_000_000 + self.timeout.components.attoseconds / 1_000_000_000)
+        let tls = self.tls
         let connecting = ClientBootstrap(group: group)
             .connectTimeout(timeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(TLSClientHandler(context: tls))
+                    }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(ResponseCollector(promise: promise))
                 }
@@ -59,7 +68,9 @@ public struct PlainHTTPClient: Sendable {
             channel.pipeline.fireErrorCaught(PlainHTTPClientError.timedOut)
         }
         var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: path)
-        let hostHeader = self.host.contains(":") ? "[\(self.host)]:\(self.port)" : "\(self.host):\(self.port)"
+        let defaultPort = self.tls == nil ? 80 : 443
+        let bracketed = self.host.contains(":") ? "[\(self.host)]" : self.host
+        let hostHeader = self.port == defaultPort ? bracketed : "\(bracketed):\(self.port)"
         head.headers.add(name: "Host", value: hostHeader)
         head.headers.add(name: "Connection", value: "close")
         head.headers.add(name: "User-Agent", value: "portcullis")

@@ -109,6 +109,11 @@ final class ServerMetrics: Sendable {
     }
 
     /// A failed TLS handshake, counted from any loop.
+    /// `portcullis_acme_orders_total{listener, result}`: ACME orders by result (`success`, `failure`).
+    func acmeOrder(listener: String, result: String) {
+        self.counter("portcullis_acme_orders_total", [("listener", listener), ("result", result)]).increment()
+    }
+
     func handshakeFailed(listener: String) {
         self.counter(for: .failed(listener: listener)).increment()
     }

@@ -29,6 +29,9 @@ struct ListenerPlan: Sendable {
     /// `proxy_protocol.trusted`: the peers that may send a PROXY header (and must); `nil`:
     /// the listener takes no PROXY protocol.
     var proxyProtocolPeers: (@Sendable (String) -> Bool)?
+    /// `tls.acme`: the `notAfter` of the ACME certificate the plan serves, `nil` while it serves
+    /// the self-signed placeholder (and for listeners without ACME).
+    var acmeServedNotAfter: Int64?
 
     /// How a listener's connection chooses between HTTP/1.1 and HTTP/2.
     enum HTTP2Entry: Sendable, Equatable {
@@ -45,11 +48,15 @@ struct ListenerPlan: Sendable {
     ///   keeps its in-process session-ticket keys.
     /// - Parameter staples: The server's OCSP staples, shared by every context of a certificate
     ///   (listeners with `tls.ocsp_stapling: false` get none).
+    /// - Parameter acme: The process's ACME challenge tables: plain listeners answer HTTP-01 from
+    ///   them, and `tls-alpn-01` listeners TLS-ALPN-01.
     static func make(
         from configuration: ProxyConfiguration,
         previous: [ListenerPlan] = [],
-        staples: TLSStapleStore? = nil
+        staples: TLSStapleStore? = nil,
+        acme: ACMEChallengeTables? = nil
     ) throws -> [ListenerPlan] {
+        let usesACME = configuration.listeners.contains { $0.tls?.acme != nil }
         var sharedRedis: SharedRedisLimiters?
         if let address = configuration.global.redis {
             let kept = previous.lazy.compactMap(\.sharedRedis).first { $0.host == address.host && $0.port == address.port }
@@ -79,7 +86,13 @@ struct ListenerPlan: Sendable {
             }
             var tlsContext: TLSServerContext?
             var rotation = TimeAmount.hours(1)
-            if let tlsConfiguration = Self.tlsConfiguration(for: listener, staples: staples) {
+            var acmeServedNotAfter: Int64?
+            if let settings = listener.tls?.acme, listener.protocol == .https {
+                // state_dir's certificate, or the self-signed placeholder until it exists.
+                let state = ACMEStateDirectory(path: settings.stateDirectory, domains: settings.domains)
+                acmeServedNotAfter = try state.prepareServing(now: ACMEManager.now())
+            }
+            if let tlsConfiguration = Self.tlsConfiguration(for: listener, staples: staples, acme: acme) {
                 tlsContext = try TLSServerContext(
                     configuration: tlsConfiguration,
                     replacing: previous.first { $0.name == listener.name }?.tls
@@ -87,7 +100,7 @@ struct ListenerPlan: Sendable {
                 rotation = TimeAmount(tlsConfiguration.ticketKeyRotationInterval)
             }
             let trusted = listener.trustedProxies
-            let settings = ListenerSettings(
+            var settings = ListenerSettings(
                 name: listener.name,
                 scheme: listener.protocol == .https ? "https" : "http",
                 isTrustedProxy: { address in trusted.contains { $0.contains(address) } },
@@ -108,6 +121,9 @@ struct ListenerPlan: Sendable {
                 policy: Self.edgePolicy(listener.policy, rules: listener.policy, of: listener, redis: sharedRedis),
                 router: Router(routes: routes)
             )
+            if usesACME && listener.protocol == .http {
+                settings.acmeHTTPChallenges = acme?.http
+            }
             let entry: HTTP2Entry
             if let tls = listener.tls, listener.protocol == .https {
                 entry = tls.alpn.contains("h2") ? .alpn : .none
@@ -132,7 +148,8 @@ struct ListenerPlan: Sendable {
                 proxyProtocolPeers: listener.proxyProtocol.map { config in
                     let trusted = config.trusted
                     return { address in trusted.contains { $0.contains(address) } }
-                }
+                },
+                acmeServedNotAfter: acmeServedNotAfter
             )
         }
     }
@@ -144,14 +161,28 @@ struct ListenerPlan: Sendable {
     ///
     /// - Parameter staples: Where OCSP staples are found; `nil`, or a listener with
     ///   `tls.ocsp_stapling: false`, staples nothing.
+    /// - Parameter acme: The process's ACME challenge tables (`tls-alpn-01` listeners answer from them).
     /// - Returns: `nil` for a plain HTTP listener.
-    static func tlsConfiguration(for listener: ListenerConfiguration, staples: TLSStapleStore? = nil) -> TLSServerConfiguration? {
+    ///
+    /// With `tls.acme`, the first certificate is `state_dir`'s when it is valid for the domains,
+    /// else the self-signed placeholder (made by ``make(from:previous:staples:acme:)``).
+    static func tlsConfiguration(
+        for listener: ListenerConfiguration,
+        staples: TLSStapleStore? = nil,
+        acme: ACMEChallengeTables? = nil
+    ) -> TLSServerConfiguration? {
         guard listener.protocol == .https, let tls = listener.tls else { return nil }
-        var configuration = TLSServerConfiguration(
-            certificates: tls.certificates.map {
-                TLSCertificateSource(certificatePath: $0.certificatePath, privateKeyPath: $0.privateKeyPath)
-            }
-        )
+        var sources: [TLSCertificateSource] = []
+        if let settings = tls.acme {
+            sources.append(ACMEStateDirectory(path: settings.stateDirectory, domains: settings.domains).servingSource(now: ACMEManager.now()))
+        }
+        sources += tls.certificates.map {
+            TLSCertificateSource(certificatePath: $0.certificatePath, privateKeyPath: $0.privateKeyPath)
+        }
+        var configuration = TLSServerConfiguration(certificates: sources)
+        if tls.acme?.challenge == .tlsALPN01 {
+            configuration.acmeChallenges = acme?.tls
+        }
         configuration.minimumVersion = TLSProtocolVersion(rawValue: tls.minimumVersion) ?? .tls12
         configuration.sessionTickets = tls.sessionTickets
         configuration.ticketKeyRotationInterval = tls.ticketKeyRotation

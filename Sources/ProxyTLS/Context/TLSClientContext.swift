@@ -46,6 +46,9 @@ public final class TLSClientContext: @unchecked Sendable {
                 throw TLSConfigurationError.openSSL(path, error)
             }
             SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nil)
+        } else if configuration.usesSystemTrustRoots {
+            try requireSuccess("loading the system's trust roots") { SSL_CTX_set_default_verify_paths(ctx) }
+            SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nil)
         } else {
             SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nil)
         }

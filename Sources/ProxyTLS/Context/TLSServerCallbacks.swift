@@ -32,6 +32,21 @@ func tlsALPNSelectCallback(
         return SSL_TLSEXT_ERR_NOACK
     }
     let client = UnsafeBufferPointer(start: offered, count: Int(offeredLength))
+    if let challenges = owner.acmeChallenges, let ssl,
+        let position = alpnPosition(of: ACMETLSChallenges.protocolBytes, in: client),
+        let answer = challenges.answer(for: SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name).map { String(cString: $0) })
+    {
+        // RFC 8737: answer with the challenge certificate on this connection only.
+        let usedCertificate = answer.certificate.withX509Pointer { SSL_use_certificate(ssl, $0) }
+        let usedKey = answer.key.withKeyPointer { SSL_use_PrivateKey(ssl, $0) }
+        guard usedCertificate == 1, usedKey == 1 else {
+            ERR_clear_error()
+            return SSL_TLSEXT_ERR_ALERT_FATAL
+        }
+        out.pointee = offered + position
+        outLength.pointee = UInt8(ACMETLSChallenges.protocolBytes.count)
+        return SSL_TLSEXT_ERR_OK
+    }
     for wanted in owner.applicationProtocols {
         var index = 0
         while index < client.count {
@@ -48,6 +63,19 @@ func tlsALPNSelectCallback(
         }
     }
     return SSL_TLSEXT_ERR_NOACK
+}
+
+/// The offset of `wanted`'s bytes in a client's ALPN list (length-prefixed names), if offered.
+private func alpnPosition(of wanted: [UInt8], in client: UnsafeBufferPointer<UInt8>) -> Int? {
+    var index = 0
+    while index < client.count {
+        let length = Int(client[index])
+        let start = index + 1
+        guard start + length <= client.count else { return nil }
+        if length == wanted.count && client[start..<(start + length)].elementsEqual(wanted) { return start }
+        index = start + length
+    }
+    return nil
 }
 
 /// Session tickets: seals with the newest key of the ring, opens with any key still in it.

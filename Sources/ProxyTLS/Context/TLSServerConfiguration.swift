@@ -23,6 +23,10 @@ public struct TLSServerConfiguration: Sendable {
     /// `ssl_session_ticket_key`). The first seals new tickets; all open them. Empty: random keys
     /// made in process and rotated by ``TLSServerContext/rotateTicketKeys()``.
     public var ticketKeyFiles: [String] = []
+    /// The process's pending TLS-ALPN-01 challenges (ACME). When set, a ClientHello offering
+    /// `acme-tls/1` for a name in the table is answered with that name's challenge certificate.
+    /// Shared, not copied: every context built with it sees the same challenges.
+    public var acmeChallenges: ACMETLSChallenges?
     /// Where the OCSP responses to staple are found (shared by every context of the server, so
     /// a rebuilt context keeps its certificates' staples). `nil`: nothing is stapled.
     public var ocspStaples: TLSStapleStore?

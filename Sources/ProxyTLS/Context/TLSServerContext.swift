@@ -21,6 +21,8 @@ public final class TLSServerContext: @unchecked Sendable {
     let ticketKeys: TLSTicketKeyRing?
     let handshakeTimeout: Duration
     let configuration: TLSServerConfiguration
+    /// Shared with the ACME client and with the contexts that replace this one.
+    let acmeChallenges: ACMETLSChallenges?
     /// The served certificates, in ``contexts`` order.
     public let servedCertificates: [TLSServedCertificate]
     /// `nil` when nothing is stapled.
@@ -91,6 +93,7 @@ public final class TLSServerContext: @unchecked Sendable {
         self.ticketKeys = ring
         self.handshakeTimeout = configuration.handshakeTimeout
         self.configuration = configuration
+        self.acmeChallenges = configuration.acmeChallenges
         self.servedCertificates = keys.map(TLSServedCertificate.init)
         self.staples = configuration.ocspStaples
 

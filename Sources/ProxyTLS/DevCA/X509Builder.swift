@@ -18,6 +18,19 @@ enum X509Builder {
     struct Extension {
         var nid: CInt
         var value: String
+        /// A dotted OID for an extension OpenSSL has no NID for (its value then in `DER:` syntax).
+        var oid: String? = nil
+
+        init(nid: CInt, value: String) {
+            self.nid = nid
+            self.value = value
+        }
+
+        init(oid: String, value: String) {
+            self.nid = NID_undef
+            self.value = value
+            self.oid = oid
+        }
     }
 
     /// Builds and signs one certificate.
@@ -57,7 +70,8 @@ enum X509Builder {
             X509V3_set_ctx(&v3, issuerPointer, x509, nil, nil, 0)
             for wanted in extensions {
                 let ext = try requirePointer("building extension \(wanted.value)") {
-                    X509V3_EXT_conf_nid(nil, &v3, wanted.nid, wanted.value)
+                    if let oid = wanted.oid { return X509V3_EXT_nconf(nil, &v3, oid, wanted.value) }
+                    return X509V3_EXT_conf_nid(nil, &v3, wanted.nid, wanted.value)
                 }
                 defer { X509_EXTENSION_free(ext) }
                 try requireSuccess("adding extension \(wanted.value)") { X509_add_ext(x509, ext, -1) }

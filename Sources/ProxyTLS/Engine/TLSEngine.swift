@@ -57,7 +57,7 @@ final class TLSEngine {
             if !isIPAddress {
                 try requireSuccess("setting the SNI name \(name)") { CInt(CSSL_SSL_set_tlsext_host_name(self.ssl, name)) }
             }
-            if configuration.trustRootsPEMPath != nil && configuration.verifiesHostname {
+            if configuration.verifiesPeer && configuration.verifiesHostname {
                 if isIPAddress {
                     try requireSuccess("setting the expected IP address \(name)") {
                         X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(self.ssl), name)

@@ -189,6 +189,12 @@ final class TLSConnection {
                 "tls.resumed": "\(summary.resumed)",
             ]) { $1 }
         )
+        if summary.applicationProtocol == ACMETLSChallenges.protocolName {
+            // A TLS-ALPN-01 validation (RFC 8737 §3): the handshake is the answer; no HTTP follows.
+            self.logger.debug("answered an ACME TLS-ALPN-01 validation", metadata: ["tls.sni": "\(summary.serverName ?? "-")"])
+            context.close(promise: nil)
+            return
+        }
         self.observer?.completed(summary)
         context.fireUserInboundEventTriggered(TLSUserEvent.handshakeCompleted(negotiatedProtocol: summary.applicationProtocol))
         // Application data may have arrived in the same read as the last handshake message.
