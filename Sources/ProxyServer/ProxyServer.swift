@@ -59,6 +59,8 @@ public final class ProxyServer: Service, Sendable {
     /// Serializes reloads, operator changes to targets and the start of shutdown.
     let operations = AsyncGate()
     let startedAt = ContinuousClock.now
+    /// Called once by ``run()`` when every listener accepts (`portcullis dev` prints its URL).
+    let onStarted: (@Sendable ([BoundListener]) -> Void)?
 
     /// Loads every certificate and prepares the runtime. Does blocking file I/O: call it before
     /// serving, not on an event loop.
@@ -67,13 +69,16 @@ public final class ProxyServer: Service, Sendable {
     ///   file plus command-line overrides). Without it, reload answers with an error.
     /// - Throws: A ``TLSConfigurationError`` naming the file when a certificate or key cannot be
     ///   used; an ``AccessLogError`` when the access log file cannot be opened.
+    /// - Parameter onStarted: Called by ``run()`` with the bound listeners once they accept.
     public init(
         configuration: ProxyConfiguration,
         logger: Logger,
-        configurationSource: (@Sendable () throws -> ProxyConfiguration)? = nil
+        configurationSource: (@Sendable () throws -> ProxyConfiguration)? = nil,
+        onStarted: (@Sendable ([BoundListener]) -> Void)? = nil
     ) throws {
         self.logger = logger
         self.configurationSource = configurationSource
+        self.onStarted = onStarted
         // Fail on certificates before starting any thread; the plans are bound by `start()`.
         let plans = try ListenerPlan.make(from: configuration)
         self.accessLog = try AccessLogWriter(settings: Self.accessLogSettings(configuration.global))
@@ -121,8 +126,14 @@ public final class ProxyServer: Service, Sendable {
         case .text: format = .text
         case .json: format = .json
         case .combined: format = .combined
+        case .dev: format = .dev
         }
-        return AccessLogWriter.Settings(enabled: global.accessLog, format: format, path: global.accessLogPath)
+        return AccessLogWriter.Settings(
+            enabled: global.accessLog,
+            format: format,
+            path: global.accessLogPath,
+            colour: format == .dev && global.accessLogPath == nil && AccessLogWriter.standardOutputWantsColour()
+        )
     }
 
     /// Number of event loops serving connections.
@@ -329,7 +340,8 @@ public final class ProxyServer: Service, Sendable {
     /// Runs until graceful shutdown is requested (SIGTERM/SIGINT through the `ServiceGroup`), then
     /// drains. SIGHUP reloads the configuration; SIGUSR1 reopens the access log.
     public func run() async throws {
-        try await self.start()
+        let bound = try await self.start()
+        self.onStarted?(bound)
         await withTaskGroup(of: Void.self) { tasks in
             tasks.addTask { await self.handleSignals() }
             try? await gracefulShutdown()

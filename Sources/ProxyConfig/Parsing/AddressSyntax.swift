@@ -1,5 +1,16 @@
+import ProxyDefaults
+
 /// Host, port and `host:port` syntax, shared by listener binds, targets and route hosts.
 enum AddressSyntax {
+    /// Parses the address of a target: `host:port`, `[ipv6]:port`, or `:port` for this machine
+    /// (``Defaults/Target/localHost``, so `:3000` is `127.0.0.1:3000`). The one syntax of
+    /// every place that takes a target: `targets` in the file, `--to`, the admin API's register
+    /// and `portcullis targets register`.
+    static func parseTarget(_ text: String) -> Result<BindAddress, SyntaxProblem> {
+        let text = text.trimmingSpaces()
+        return Self.parse(text.hasPrefix(":") ? Defaults.Target.localHost + text : text, allowsWildcard: false)
+    }
+
     /// Parses `host:port` or `[ipv6]:port`.
     ///
     /// - Parameter allowsWildcard: Whether `*:port` and `:port` are accepted (for binds). They
@@ -7,7 +18,7 @@ enum AddressSyntax {
     /// - Returns: The address, or a message saying what is wrong.
     static func parse(_ text: String, allowsWildcard: Bool) -> Result<BindAddress, SyntaxProblem> {
         let text = text.trimmingSpaces()
-        let example = allowsWildcard ? "0.0.0.0:443 or [::]:443" : "127.0.0.1:8080 or [::1]:8080"
+        let example = allowsWildcard ? "0.0.0.0:443 or [::]:443" : "127.0.0.1:8080, [::1]:8080 or :8080"
         guard !text.isEmpty else {
             return .failure(SyntaxProblem("expected host:port, such as \(example)"))
         }

@@ -99,6 +99,9 @@ public struct ListenerSettings: Sendable {
     }
     /// The fixed responses and the `404`, made once from ``router`` and ``serverHeader``.
     public private(set) var localResponses: LocalResponses
+    /// Whether a failed forward is answered with ``DevelopmentErrorPage`` (which names the
+    /// target's port) instead of the plain status text. Only `portcullis dev` turns it on.
+    public var developmentErrorPages: Bool
 
     public init(
         name: String,
@@ -111,6 +114,7 @@ public struct ListenerSettings: Sendable {
         requestID: Bool = Defaults.Policy.requestID,
         hygiene: RequestHygiene = RequestHygiene(),
         policy: EdgePolicy? = nil,
+        developmentErrorPages: Bool = false,
         router: Router
     ) {
         self.name = name
@@ -123,6 +127,7 @@ public struct ListenerSettings: Sendable {
         self.requestID = requestID
         self.hygiene = hygiene
         self.policy = policy
+        self.developmentErrorPages = developmentErrorPages
         self.router = router
         self.requestRewriter = RequestHeaderRewriter(scheme: scheme, isTrustedProxy: isTrustedProxy)
         self.responseRewriter = ResponseHeaderRewriter(

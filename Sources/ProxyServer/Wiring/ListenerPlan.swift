@@ -111,6 +111,7 @@ struct ListenerPlan: Sendable {
                 requestID: listener.requestID,
                 hygiene: Self.hygiene(listener.requestHygiene),
                 policy: Self.edgePolicy(listener.policy, rules: listener.policy, of: listener, redis: sharedRedis),
+                developmentErrorPages: listener.developmentErrorPages,
                 router: Router(routes: routes)
             )
             let entry: HTTP2Entry
