@@ -37,7 +37,7 @@ struct DevelopmentOutputTests {
         )
         #expect(coloured.line(for: self.record(status: 302), unixMilliseconds: 0).contains("\u{1B}[36m302"))
         #expect(coloured.line(for: self.record(status: 404), unixMilliseconds: 0).contains("\u{1B}[33m404"))
-        let failed = coloured.line(for: self.record(status: 502, error: "connectFailed: target 127.0.0.1:3000"), unixMilliseconds: 0)
+        let failed = coloured.line(for: self.record(status: 502, error: "connectFailed: target 127.0.0.1:3000: Connection refused (errno: 111)"), unixMilliseconds: 0)
         #expect(failed.contains("\u{1B}[31m502") && failed.contains("(connectFailed: target 127.0.0.1:3000)"))
     }
 

@@ -36,7 +36,7 @@ public struct AccessLogFormatter: Sendable {
         }
     }
 
-    /// `GET /path 200 3.12ms`, and ` (error)` after a failure. With `colour`: the status green
+    /// `GET /path 200 3.12ms`, and ` (error)` (its first two parts) after a failure. With `colour`: the status green
     /// (2xx), cyan (3xx), yellow (4xx) or red (5xx), the method bold, the duration dim.
     static func dev(_ record: RequestRecord, colour: Bool) -> String {
         func paint(_ text: String, _ code: String) -> String {
@@ -53,9 +53,18 @@ public struct AccessLogFormatter: Sendable {
         line += " " + paint(String(record.status), statusColour)
         line += " " + paint(Self.milliseconds(record.totalNanoseconds) + "ms", "2")
         if let error = record.error {
-            line += " " + paint("(" + Self.printable(error) + ")", "2")
+            line += " " + paint("(" + Self.printable(Self.short(error)) + ")", "2")
         }
         return line
+    }
+
+    /// The first two `": "`-separated parts of an error (`connectFailed: target 127.0.0.1:3000`),
+    /// without the system's wording after them.
+    private static func short(_ error: String) -> String {
+        guard let first = error.firstRange(of: ": "),
+            let second = error[first.upperBound...].firstRange(of: ": ")
+        else { return error }
+        return String(error[..<second.lowerBound])
     }
 
     /// `text` with control characters (an escape sequence in a request path) shown as JSON
