@@ -66,7 +66,7 @@ import Testing
         #expect(
             self.errors(["nowhere", "/api", "api=:4000", "/a b=:1", ":3000", ":3000", "https://x:1"], listen: "http://127.0.0.1:80") == [
                 "<command line>: --listen: portcullis dev serves https only (got \"http://127.0.0.1:80\")",
-                "<command line>: --to: missing port in \"nowhere\" (expected host:port, such as 127.0.0.1:8080, [::1]:8080 or :8080) in \"nowhere\"",
+                "<command line>: --to: missing port in \"nowhere\" (expected host:port, such as 127.0.0.1:8080 or [::1]:8080) in \"nowhere\"",
                 "<command line>: --to: expected /prefix=target, as in /api=:4000 (got \"/api\")",
                 "<command line>: --to: \"api=\" is not a valid IP address or host name in \"api=:4000\"",
                 "<command line>: --to: must start with \"/\" and be visible ASCII, no spaces; percent-encode other characters (got \"/a b\") in \"/a b=:1\"",

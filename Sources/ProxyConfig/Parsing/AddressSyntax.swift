@@ -18,7 +18,7 @@ enum AddressSyntax {
     /// - Returns: The address, or a message saying what is wrong.
     static func parse(_ text: String, allowsWildcard: Bool) -> Result<BindAddress, SyntaxProblem> {
         let text = text.trimmingSpaces()
-        let example = allowsWildcard ? "0.0.0.0:443 or [::]:443" : "127.0.0.1:8080, [::1]:8080 or :8080"
+        let example = allowsWildcard ? "0.0.0.0:443 or [::]:443" : "127.0.0.1:8080 or [::1]:8080"
         guard !text.isEmpty else {
             return .failure(SyntaxProblem("expected host:port, such as \(example)"))
         }
