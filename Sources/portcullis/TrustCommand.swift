@@ -41,13 +41,6 @@ struct TrustCommand: ParsableCommand {
         var record = try TrustRecord.load(from: directory) ?? TrustRecord(caCertificate: ca, changes: [])
         record.caCertificate = ca
         var failures: [String] = []
-        defer {
-            do {
-                try record.save(in: directory, user: user)
-            } catch {
-                failures.append("\(error)")
-            }
-        }
 
         // The system store.
         if let security = KeychainTrustStore.detect() {
@@ -101,6 +94,12 @@ struct TrustCommand: ParsableCommand {
             failures.append("\(error)")
         }
 
+        // Every step catches its own errors, so what was done is always recorded.
+        do {
+            try record.save(in: directory, user: user)
+        } catch {
+            failures.append("\(error)")
+        }
         guard failures.isEmpty else {
             for failure in failures {
                 FileHandle.standardError.write(Data("error: \(failure)\n".utf8))
