@@ -100,13 +100,15 @@ struct TrustCommand: ParsableCommand {
         } catch {
             failures.append("\(error)")
         }
+        if !record.changes.isEmpty {
+            print("recorded in \(TrustRecord.path(in: directory)); `portcullis untrust` undoes it")
+        }
         guard failures.isEmpty else {
             for failure in failures {
                 FileHandle.standardError.write(Data("error: \(failure)\n".utf8))
             }
             throw ExitCode(1)
         }
-        print("recorded in \(TrustRecord.path(in: directory)); `portcullis untrust` undoes it")
     }
 }
 
