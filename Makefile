@@ -16,6 +16,8 @@ RELEASE_FLAGS ?= -c release $(SWIFT_FLAGS) -Xswiftc -enforce-exclusivity=uncheck
 # (RUNLEVEL=1: the package's own service is not started).
 APT_PACKAGES ?= libssl-dev pkg-config curl openssl ca-certificates python3 python3-pip nghttp2-client chromium \
 	redis-server pebble python3-cryptography
+# `portcullis trust` and its tests add the dev CA to NSS databases (Chromium, Firefox) with certutil.
+APT_PACKAGES += libnss3-tools
 # The WebSocket peers of the tests and of the benchmark (Tests/ProxyServerTests/Peers/, bench/ws_load.py)
 # use Python's `websockets` package, this version, installed with pip when it is missing.
 WEBSOCKETS_VERSION ?= 17.4

@@ -160,4 +160,22 @@ public enum Defaults {
         /// `idle_timeout`: an idle upstream connection unused this long is closed.
         public static let idleTimeout = Duration.seconds(60)
     }
+
+    /// `target_groups.<name>.targets[]`, `--to`, the admin API and `portcullis targets`.
+    public enum Target {
+        /// The host of a target written without one (`:3000`): IPv4 loopback, as in the embedded
+        /// default's target (`127.0.0.1:8080`).
+        public static let localHost = "127.0.0.1"
+    }
+
+    /// `portcullis dev` (docs/dev.md).
+    public enum Dev {
+        /// Where it listens without `--listen`: loopback only, an unprivileged port.
+        public static let listenHost = "127.0.0.1"
+        public static let listenPort = 8443
+        /// The host name its URL names and its certificate is for.
+        public static let urlHost = "localhost"
+        /// `global.shutdown_grace` of the dev proxy: Ctrl-C stops it at once.
+        public static let shutdownGrace = Duration.seconds(1)
+    }
 }

@@ -11,9 +11,15 @@ extension ProxyServer {
     public static func runUntilSignalled(
         configuration: ProxyConfiguration,
         logger: Logger,
-        configurationSource: (@Sendable () throws -> ProxyConfiguration)? = nil
+        configurationSource: (@Sendable () throws -> ProxyConfiguration)? = nil,
+        onStarted: (@Sendable ([BoundListener]) -> Void)? = nil
     ) async throws {
-        let server = try ProxyServer(configuration: configuration, logger: logger, configurationSource: configurationSource)
+        let server = try ProxyServer(
+            configuration: configuration,
+            logger: logger,
+            configurationSource: configurationSource,
+            onStarted: onStarted
+        )
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: server)],

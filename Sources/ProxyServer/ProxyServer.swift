@@ -71,6 +71,8 @@ public final class ProxyServer: Service, Sendable {
     let certificateInventory: CertificateInventory
     /// Keeps the OCSP staples of served certificates current.
     let ocspStapler: OCSPStapler
+    /// Called once by ``run()`` when every listener accepts (`portcullis dev` prints its URL).
+    let onStarted: (@Sendable ([BoundListener]) -> Void)?
 
     /// Loads every certificate and prepares the runtime. Does blocking file I/O: call it before
     /// serving, not on an event loop.
@@ -79,13 +81,16 @@ public final class ProxyServer: Service, Sendable {
     ///   file plus command-line overrides). Without it, reload answers with an error.
     /// - Throws: A ``TLSConfigurationError`` naming the file when a certificate or key cannot be
     ///   used; an ``AccessLogError`` when the access log file cannot be opened.
+    /// - Parameter onStarted: Called by ``run()`` with the bound listeners once they accept.
     public init(
         configuration: ProxyConfiguration,
         logger: Logger,
-        configurationSource: (@Sendable () throws -> ProxyConfiguration)? = nil
+        configurationSource: (@Sendable () throws -> ProxyConfiguration)? = nil,
+        onStarted: (@Sendable ([BoundListener]) -> Void)? = nil
     ) throws {
         self.logger = logger
         self.configurationSource = configurationSource
+        self.onStarted = onStarted
         // Fail on certificates before starting any thread; the plans are bound by `start()`.
         let staples = TLSStapleStore()
         self.staples = staples
@@ -142,8 +147,14 @@ public final class ProxyServer: Service, Sendable {
         case .text: format = .text
         case .json: format = .json
         case .combined: format = .combined
+        case .dev: format = .dev
         }
-        return AccessLogWriter.Settings(enabled: global.accessLog, format: format, path: global.accessLogPath)
+        return AccessLogWriter.Settings(
+            enabled: global.accessLog,
+            format: format,
+            path: global.accessLogPath,
+            colour: format == .dev && global.accessLogPath == nil && AccessLogWriter.standardOutputWantsColour()
+        )
     }
 
     /// Number of event loops serving connections.
@@ -353,7 +364,8 @@ public final class ProxyServer: Service, Sendable {
     /// Runs until graceful shutdown is requested (SIGTERM/SIGINT through the `ServiceGroup`), then
     /// drains. SIGHUP reloads the configuration; SIGUSR1 reopens the access log.
     public func run() async throws {
-        try await self.start()
+        let bound = try await self.start()
+        self.onStarted?(bound)
         await withTaskGroup(of: Void.self) { tasks in
             tasks.addTask { await self.handleSignals() }
             try? await gracefulShutdown()

@@ -1,6 +1,7 @@
 import NIOCore
 import ProxyConfig
 import ProxyCore
+import ProxyTLS
 import Testing
 
 @testable import ProxyServer
@@ -54,5 +55,40 @@ struct ListenerPlanTests {
         let routes = plan.settings.router.routes
         #expect(routes.map(\.upgrades) == [["websocket", "x-game"], []])
         #expect(routes.first?.targetGroup?.upstream.maxIdlePerTarget == 0)
+    }
+}
+
+/// `portcullis dev`'s configuration reaches the runtime as any other: its error pages, no HSTS,
+/// HTTP/2 by ALPN, target groups without health checks.
+struct DevelopmentListenerPlanTests {
+    @Test func theDevConfigurationTurnsOnWhatOnlyItMay() throws {
+        let directory = try makeTemporaryDirectory()
+        let paths = try DevCertificateAuthority.ensure(directory: directory)
+        let configuration = try ProxyConfiguration.development(
+            DevelopmentOptions(
+                targets: [":3000", "/api=:4000"],
+                certificate: CertificatePair(certificatePath: paths.certificate, privateKeyPath: paths.privateKey)
+            )
+        )
+        let plan = try #require(try ListenerPlan.make(from: configuration).first)
+        #expect(plan.settings.developmentErrorPages)
+        #expect(!plan.settings.fixedResponseFields.contains { $0.0 == "Strict-Transport-Security" })
+        #expect(plan.http2Entry == .alpn)
+        #expect(plan.settings.router.routes.count == 2)
+        let groups = ListenerPlan.targetGroups(from: configuration)
+        #expect(groups.count == 2 && groups.values.allSatisfy { $0.healthCheck == nil }, "a dev target must never wait for health checks")
+
+        // A file cannot turn the pages on: the key does not exist.
+        let file = try ProxyConfiguration.parse(
+            yaml: """
+                listeners:
+                  - {bind: "127.0.0.1:8080", routes: [{forward: web}]}
+                target_groups:
+                  web: {targets: [":9000"]}
+                """,
+            file: "test.yaml",
+            baseDirectory: "/tmp"
+        )
+        #expect(try ListenerPlan.make(from: file).first?.settings.developmentErrorPages == false)
     }
 }

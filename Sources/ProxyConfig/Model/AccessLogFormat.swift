@@ -6,4 +6,7 @@ public enum AccessLogFormat: String, Sendable, Hashable, CaseIterable {
     case json
     /// The NCSA combined format that log analysers read (nginx's and Apache's default).
     case combined
+    /// A short line for a terminal: method, path, status and duration, coloured when standard
+    /// output is a terminal and `NO_COLOR` is unset. What `portcullis dev` writes.
+    case dev
 }

@@ -9,7 +9,8 @@
 ///   the listeners still accept, so an outer load balancer stops sending first.
 /// - `log_level` (`trace`…`critical`, default `info`).
 /// - `access_log` (bool, or a mapping with `enabled`, `format` and `path`; default `true`): one
-///   line per request. `format`: `text` (default), `json` or `combined`; `path`: a file
+///   line per request. `format`: `text` (default), `json`, `combined` or `dev` (short and
+///   coloured on a terminal); `path`: a file
 ///   (reopened on SIGUSR1 for log rotation) or `-` for standard output (the default).
 /// - `redis` (mapping `{address: host:port}`, optional): the Redis that `shared: true` rate
 ///   limits keep their buckets in (docs/security.md).

@@ -24,6 +24,8 @@ public import ProxyDefaults
 /// - `allow`, `deny`, `rate_limits`, `request_headers`, `response_headers`: the listener's edge
 ///   policy, applied to every request; see ``PolicyConfiguration``.
 /// - `routes` (list, required, at least one): see ``RouteConfiguration``.
+///
+/// Not a configuration key: ``developmentErrorPages``, which only `portcullis dev` sets.
 public struct ListenerConfiguration: Sendable, Equatable {
     /// The response headers removed by default: they tell attackers what runs behind the proxy.
     public static let defaultStrippedResponseHeaders = Defaults.Listener.strippedResponseHeaders
@@ -55,6 +57,10 @@ public struct ListenerConfiguration: Sendable, Equatable {
     /// In evaluation order: by ``RouteConfiguration/priority`` (routes without one last), ties in
     /// file order. The first matching route wins; a request that matches none gets 404.
     public var routes: [RouteConfiguration]
+    /// A failed forward is answered with an HTML page that names the target's port, instead of
+    /// a status text that names no internal address. Not a configuration key: only the
+    /// configuration `portcullis dev` builds turns it on (decision 0024).
+    public var developmentErrorPages: Bool = false
 
     public init(
         name: String,

@@ -1,5 +1,16 @@
+import ProxyDefaults
+
 /// Host, port and `host:port` syntax, shared by listener binds, targets and route hosts.
 enum AddressSyntax {
+    /// Parses the address of a target: `host:port`, `[ipv6]:port`, or `:port` for this machine
+    /// (``Defaults/Target/localHost``, so `:3000` is `127.0.0.1:3000`). The one syntax of
+    /// every place that takes a target: `targets` in the file, `--to`, the admin API's register
+    /// and `portcullis targets register`.
+    static func parseTarget(_ text: String) -> Result<BindAddress, SyntaxProblem> {
+        let text = text.trimmingSpaces()
+        return Self.parse(text.hasPrefix(":") ? Defaults.Target.localHost + text : text, allowsWildcard: false)
+    }
+
     /// Parses `host:port` or `[ipv6]:port`.
     ///
     /// - Parameter allowsWildcard: Whether `*:port` and `:port` are accepted (for binds). They

@@ -43,7 +43,7 @@ extension ConfigParser {
         return targets
     }
 
-    /// Reads `"host:port"` or `{address, weight, name, max_connections}`.
+    /// Reads `"host:port"` (`":port"` for 127.0.0.1) or `{address, weight, name, max_connections}`.
     ///
     /// - Parameter position: The 1-based position in the list, for the default name.
     private mutating func target(_ node: ConfigNode, key: String, position: Int) -> ParsedTarget? {
@@ -83,7 +83,7 @@ extension ConfigParser {
             )
             return nil
         }
-        switch AddressSyntax.parse(scalar.text, allowsWildcard: false) {
+        switch AddressSyntax.parseTarget(scalar.text) {
         case .success(let address):
             target.host = address.host
             target.port = address.port

@@ -134,7 +134,7 @@ extension ProxyConfiguration {
     }
 
     /// The `--to` values as targets named `t1`, `t2`, … in order. A value without a host
-    /// (`:3000`) means this machine, ``localTargetHost``.
+    /// (`:3000`) means this machine, ``Defaults/Target/localHost``.
     private static func targets(_ values: [String], report: (String, String) -> Void) -> [TargetConfiguration] {
         var targets: [TargetConfiguration] = []
         for (index, value) in values.enumerated() {
@@ -145,8 +145,7 @@ extension ProxyConfiguration {
             if text.hasSuffix("/") {
                 text = text.dropLast()
             }
-            let address = text.hasPrefix(":") ? Self.localTargetHost + text : String(text)
-            switch AddressSyntax.parse(address, allowsWildcard: false) {
+            switch AddressSyntax.parseTarget(String(text)) {
             case .success(let address):
                 if targets.contains(where: { $0.host == address.host && $0.port == address.port }) {
                     report("--to", "duplicate target \(address)")
@@ -160,10 +159,6 @@ extension ProxyConfiguration {
         }
         return targets
     }
-
-    /// The host of a `--to` value written as `:port`: IPv4 loopback, as in the embedded default's
-    /// target (`127.0.0.1:8080`).
-    static let localTargetHost = "127.0.0.1"
 
     /// Parses `host:port`, `http://host:port` or `https://host:port`.
     private static func listenAddress(_ value: String) -> Result<(ListenerProtocol?, BindAddress), SyntaxProblem> {

@@ -785,14 +785,26 @@ public final class ForwardingSession {
     private func respond(with error: UpstreamError) {
         let status = error.httpStatus
         self.record.status = UInt(status.code)
-        let body = ErrorResponses.body(status, allocator: ByteBufferAllocator())
-        let head = ErrorResponses.head(
+        var body = ErrorResponses.body(status, allocator: ByteBufferAllocator())
+        var head = ErrorResponses.head(
             status,
             version: self.record.head?.version ?? .http1_1,
             close: false,
             serverHeader: self.settings.serverHeader,
             bodyLength: body.readableBytes
         )
+        // `portcullis dev` only: a page that names the local port that is not answering.
+        if self.settings.developmentErrorPages,
+            let page = DevelopmentErrorPage.page(
+                for: error,
+                target: self.lease.target.map { ($0.host, $0.port) },
+                allocator: ByteBufferAllocator()
+            )
+        {
+            body = page.body
+            head.headers.replaceOrAdd(name: "Content-Type", value: page.contentType)
+            head.headers.replaceOrAdd(name: "Content-Length", value: String(body.readableBytes))
+        }
         self.record.responseBytes = body.readableBytes
         self.logger.notice(
             "upstream failure",

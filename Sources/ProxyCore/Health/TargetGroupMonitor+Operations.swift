@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import ProxyDefaults
 
 /// Operator changes, as the admin API and rolling deploys make them. Each runs on the monitor's
 /// home event loop and publishes the result to every event loop before it returns.
@@ -204,8 +205,11 @@ extension TargetGroupMonitor {
         return target
     }
 
+    /// The target whose id (`host:port`) or name is `reference`; `:port` stands for
+    /// ``Defaults/Target/localHost`` on that port, as everywhere a target is written.
     func find(_ reference: String) -> Target? {
-        self.targets.first { $0.id == reference || $0.name == reference }
+        let id = reference.hasPrefix(":") ? Defaults.Target.localHost + reference : reference
+        return self.targets.first { $0.id == id || $0.name == reference }
     }
 
     private func update(_ target: Target, _ change: (inout TargetStatus) -> Void) -> TargetStatus {

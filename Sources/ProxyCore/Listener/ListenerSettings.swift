@@ -101,6 +101,9 @@ public struct ListenerSettings: Sendable {
     public private(set) var localResponses: LocalResponses
     /// The process's HTTP-01 challenges, answered before routing (plain listeners); `nil`: none.
     public var acmeHTTPChallenges: ACMEHTTPChallenges?
+    /// Whether a failed forward is answered with ``DevelopmentErrorPage`` (which names the
+    /// target's port) instead of the plain status text. Only `portcullis dev` turns it on.
+    public var developmentErrorPages: Bool
 
     public init(
         name: String,
@@ -113,6 +116,7 @@ public struct ListenerSettings: Sendable {
         requestID: Bool = Defaults.Policy.requestID,
         hygiene: RequestHygiene = RequestHygiene(),
         policy: EdgePolicy? = nil,
+        developmentErrorPages: Bool = false,
         router: Router
     ) {
         self.name = name
@@ -125,6 +129,7 @@ public struct ListenerSettings: Sendable {
         self.requestID = requestID
         self.hygiene = hygiene
         self.policy = policy
+        self.developmentErrorPages = developmentErrorPages
         self.router = router
         self.requestRewriter = RequestHeaderRewriter(scheme: scheme, isTrustedProxy: isTrustedProxy)
         self.responseRewriter = ResponseHeaderRewriter(

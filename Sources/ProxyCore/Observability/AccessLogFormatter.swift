@@ -12,12 +12,18 @@ public struct AccessLogFormatter: Sendable {
         case json
         /// NCSA combined: `client - - [27/Nov/2026:09:00:00 +0000] "GET / HTTP/1.1" 200 123 "referer" "agent"`.
         case combined
+        /// `GET /api/users 200 3.12ms`: what `portcullis dev` shows on the terminal.
+        case dev
     }
 
     public var format: Format
+    /// Whether ``Format/dev`` lines carry ANSI colours (the writer decides: standard output is
+    /// a terminal and `NO_COLOR` is unset). The other formats ignore it.
+    public var colour: Bool
 
-    public init(format: Format) {
+    public init(format: Format, colour: Bool = false) {
         self.format = format
+        self.colour = colour
     }
 
     /// - Parameter unixMilliseconds: When the request finished, in milliseconds since 1970 (UTC).
@@ -26,7 +32,46 @@ public struct AccessLogFormatter: Sendable {
         case .text: Timestamp(unixMilliseconds: unixMilliseconds).rfc3339 + " " + Self.text(record)
         case .json: Self.json(record, unixMilliseconds: unixMilliseconds)
         case .combined: Self.combined(record, unixMilliseconds: unixMilliseconds)
+        case .dev: Self.dev(record, colour: self.colour)
         }
+    }
+
+    /// `GET /path 200 3.12ms`, and ` (error)` (its first two parts) after a failure. With `colour`: the status green
+    /// (2xx), cyan (3xx), yellow (4xx) or red (5xx), the method bold, the duration dim.
+    static func dev(_ record: RequestRecord, colour: Bool) -> String {
+        func paint(_ text: String, _ code: String) -> String {
+            colour ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+        }
+        let statusColour: String
+        switch record.status {
+        case 200..<300: statusColour = "32"
+        case 300..<400: statusColour = "36"
+        case 400..<500: statusColour = "33"
+        default: statusColour = "31"
+        }
+        var line = paint(record.method.rawValue, "1") + " " + Self.printable(record.uri)
+        line += " " + paint(String(record.status), statusColour)
+        line += " " + paint(Self.milliseconds(record.totalNanoseconds) + "ms", "2")
+        if let error = record.error {
+            line += " " + paint("(" + Self.printable(Self.short(error)) + ")", "2")
+        }
+        return line
+    }
+
+    /// The first two `": "`-separated parts of an error (`connectFailed: target 127.0.0.1:3000`),
+    /// without the system's wording after them.
+    private static func short(_ error: String) -> String {
+        guard let first = error.firstRange(of: ": "),
+            let second = error[first.upperBound...].firstRange(of: ": ")
+        else { return error }
+        return String(error[..<second.lowerBound])
+    }
+
+    /// `text` with control characters (an escape sequence in a request path) shown as JSON
+    /// escapes (`\u001b`), so that a request cannot write to the terminal.
+    private static func printable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
+        return Self.escaped(text)
     }
 
     private static func requestLine(_ record: RequestRecord) -> String {

@@ -24,6 +24,15 @@ final class AccessLogWriter: Sendable {
         var format: AccessLogFormatter.Format
         /// `nil`: standard output.
         var path: String?
+        /// ANSI colours in `dev` lines.
+        var colour = false
+    }
+
+    /// Whether colours suit standard output: it is a terminal and `NO_COLOR` is unset or empty
+    /// (https://no-color.org).
+    static func standardOutputWantsColour() -> Bool {
+        let noColour = getenv("NO_COLOR").map { $0.pointee != 0 } ?? false
+        return isatty(STDOUT_FILENO) == 1 && !noColour
     }
 
     /// What event loops touch, under the lock.
@@ -49,7 +58,7 @@ final class AccessLogWriter: Sendable {
 
     /// - Throws: ``AccessLogError`` when the file cannot be opened.
     init(settings: Settings) throws {
-        self.pending = NIOLockedValueBox(Pending(settings: settings, formatter: AccessLogFormatter(format: settings.format)))
+        self.pending = NIOLockedValueBox(Pending(settings: settings, formatter: AccessLogFormatter(format: settings.format, colour: settings.colour)))
         self.enabled = Synchronization.Atomic(settings.enabled)
         if let path = settings.path {
             let descriptor = try Self.open(path)
@@ -71,7 +80,7 @@ final class AccessLogWriter: Sendable {
             }
             self.pending.withLockedValue {
                 $0.settings = settings
-                $0.formatter = AccessLogFormatter(format: settings.format)
+                $0.formatter = AccessLogFormatter(format: settings.format, colour: settings.colour)
             }
             self.enabled.store(settings.enabled, ordering: .relaxed)
         }

@@ -119,6 +119,7 @@ struct ListenerPlan: Sendable {
                 requestID: listener.requestID,
                 hygiene: Self.hygiene(listener.requestHygiene),
                 policy: Self.edgePolicy(listener.policy, rules: listener.policy, of: listener, redis: sharedRedis),
+                developmentErrorPages: listener.developmentErrorPages,
                 router: Router(routes: routes)
             )
             if usesACME && listener.protocol == .http {
