@@ -102,8 +102,8 @@ struct CompressionConfigTests {
             #expect(errors.contains { $0.contains(fragment) }, "missing: \(fragment)\nall: \(errors.joined(separator: "\n"))")
         }
         // Each with its place: `file:line:column: key: message`.
-        #expect(errors.contains { $0.hasPrefix("test.yaml:5:47: listeners[0].routes[0].compression.encodings[1]: ") })
-        #expect(errors.contains { $0.hasPrefix("test.yaml:8:48: listeners[0].routes[1].compression.level.gzip: ") })
+        #expect(errors.contains { $0.hasPrefix("test.yaml:5:41: listeners[0].routes[0].compression.encodings[1]: ") })
+        #expect(errors.contains { $0.hasPrefix("test.yaml:8:63: listeners[0].routes[1].compression.level.gzip: ") })
         #expect(errors.count == expected.count, "all: \(errors.joined(separator: "\n"))")
     }
 }
