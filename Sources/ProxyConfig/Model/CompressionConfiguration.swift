@@ -9,7 +9,7 @@ public import ProxyDefaults
 ///   as it is (a response without a length is compressed).
 /// - `types` (list of media types, default ``Defaults/Compression/types``): `type/subtype`, or
 ///   `type/*` for a whole top-level type; parameters (`; charset=utf-8`) are ignored.
-/// - `level` (mapping, each optional): `gzip` 1...9 (default 1), `br` 0...11 (default 4),
+/// - `level` (mapping, each optional): `gzip` 1...9 (default 1), `br` 0...11 (default 1),
 ///   `zstd` 1...19 (default 3). One per coding: the three libraries' scales differ.
 public struct CompressionConfiguration: Sendable, Hashable {
     /// A content coding, as written in the file.

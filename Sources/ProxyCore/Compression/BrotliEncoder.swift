@@ -22,16 +22,22 @@ final class BrotliEncoder {
         BrotliEncoderDestroyInstance(self.state)
     }
 
-    /// Compresses `input` and flushes (`BROTLI_OPERATION_FLUSH`), or ends the stream
-    /// (`finish`), appending to `output`.
-    func encode(_ input: ByteBuffer, finish: Bool, into output: inout ByteBuffer) throws(CompressionError) {
-        let operation = finish ? BROTLI_OPERATION_FINISH : BROTLI_OPERATION_FLUSH
+    /// Compresses `input` (`BROTLI_OPERATION_PROCESS`), and flushes (`BROTLI_OPERATION_FLUSH`)
+    /// or ends the stream (`BROTLI_OPERATION_FINISH`), appending to `output`.
+    func encode(_ input: ByteBuffer, _ step: CompressionStep, into output: inout ByteBuffer) throws(CompressionError) {
+        let finish = step == .finish
+        let operation: BrotliEncoderOperation
+        switch step {
+        case .process: operation = BROTLI_OPERATION_PROCESS
+        case .flush: operation = BROTLI_OPERATION_FLUSH
+        case .finish: operation = BROTLI_OPERATION_FINISH
+        }
         let state = self.state
         var failed = false
         input.withUnsafeReadableBytes { bytes in
             var availableIn = bytes.count
             var nextIn: UnsafePointer<UInt8>? = bytes.bindMemory(to: UInt8.self).baseAddress
-            var room = bytes.count / 2 + 1024
+            var room = max(4096, bytes.count / 4)
             while true {
                 output.writeWithUnsafeMutableBytes(minimumWritableBytes: room) { space in
                     var availableOut = space.count

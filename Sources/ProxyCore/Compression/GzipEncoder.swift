@@ -35,18 +35,24 @@ final class GzipEncoder {
         self.stream.deallocate()
     }
 
-    /// Compresses `input` and flushes (`Z_SYNC_FLUSH`: the client can decode everything sent so
-    /// far), or ends the stream (`finish`), appending to `output`.
-    func encode(_ input: ByteBuffer, finish: Bool, into output: inout ByteBuffer) throws(CompressionError) {
-        let flush = finish ? Z_FINISH : Z_SYNC_FLUSH
+    /// Compresses `input` (`Z_NO_FLUSH`), and flushes (`Z_SYNC_FLUSH`: the client can decode
+    /// everything sent so far) or ends the stream (`Z_FINISH`), appending to `output`.
+    func encode(_ input: ByteBuffer, _ step: CompressionStep, into output: inout ByteBuffer) throws(CompressionError) {
+        let finish = step == .finish
+        let flush: Int32
+        switch step {
+        case .process: flush = Z_NO_FLUSH
+        case .flush: flush = Z_SYNC_FLUSH
+        case .finish: flush = Z_FINISH
+        }
         let stream = self.stream
         var status = Z_OK
         input.withUnsafeReadableBytes { bytes in
             stream.pointee.next_in = UnsafeMutablePointer(mutating: bytes.bindMemory(to: Bytef.self).baseAddress)
             stream.pointee.avail_in = UInt32(bytes.count)
-            // Room for all of it at once in the usual case (deflateBound, plus the flush
-            // marker and the trailer); more rounds only if that was not enough.
-            var room = Int(deflateBound(stream, uLong(bytes.count))) + 16
+            // Room for a well-compressed part at once (a quarter of it, at least 4 KiB); more
+            // rounds when the data compresses less.
+            var room = max(4096, bytes.count / 4)
             repeat {
                 output.writeWithUnsafeMutableBytes(minimumWritableBytes: room) { space in
                     stream.pointee.next_out = space.bindMemory(to: Bytef.self).baseAddress
@@ -55,7 +61,7 @@ final class GzipEncoder {
                     status = deflate(stream, flush)
                     return Int(before - stream.pointee.avail_out)
                 }
-                room = 4096
+                room = max(4096, Int(stream.pointee.avail_in) / 2)
                 // More output is pending while zlib filled all the room it was given.
             } while (status == Z_OK && stream.pointee.avail_out == 0) || (finish && status == Z_OK)
             stream.pointee.next_in = nil

@@ -38,11 +38,24 @@ public struct ResponseCompressor {
         self.coding = coding
     }
 
-    /// The compressed form of `part`, flushed: everything so far can be decoded from what was
-    /// given out. May be empty (a library can hold a few bits until the next flush).
-    public mutating func compress(_ part: ByteBuffer, allocator: ByteBufferAllocator) throws(CompressionError) -> ByteBuffer {
+    /// Whether parts were taken since the last flush (``flush(allocator:)`` has work to do).
+    public private(set) var hasUnflushedInput = false
+
+    /// The compressed form of `part` so far: with `flush`, everything up to here can be decoded
+    /// from what was given out; without, the library may keep some of it for the next call (a
+    /// flush per part costs CPU: each ends a deflate block and its Huffman tables). May be
+    /// empty.
+    public mutating func compress(_ part: ByteBuffer, flush: Bool = true, allocator: ByteBufferAllocator) throws(CompressionError) -> ByteBuffer {
         var output = allocator.buffer(capacity: 0)
-        try self.encode(part, finish: false, into: &output)
+        try self.encode(part, flush ? .flush : .process, into: &output)
+        return output
+    }
+
+    /// What the library still holds, flushed: everything taken so far can be decoded from what
+    /// was given out.
+    public mutating func flush(allocator: ByteBufferAllocator) throws(CompressionError) -> ByteBuffer {
+        var output = allocator.buffer(capacity: 0)
+        try self.encode(ByteBuffer(), .flush, into: &output)
         return output
     }
 
@@ -50,16 +63,17 @@ public struct ResponseCompressor {
     /// end).
     public mutating func finish(allocator: ByteBufferAllocator) throws(CompressionError) -> ByteBuffer {
         var output = allocator.buffer(capacity: 0)
-        try self.encode(ByteBuffer(), finish: true, into: &output)
+        try self.encode(ByteBuffer(), .finish, into: &output)
         return output
     }
 
-    private mutating func encode(_ input: ByteBuffer, finish: Bool, into output: inout ByteBuffer) throws(CompressionError) {
+    private mutating func encode(_ input: ByteBuffer, _ step: CompressionStep, into output: inout ByteBuffer) throws(CompressionError) {
         switch self.encoder {
-        case .gzip(let encoder): try encoder.encode(input, finish: finish, into: &output)
-        case .br(let encoder): try encoder.encode(input, finish: finish, into: &output)
-        case .zstd(let encoder): try encoder.encode(input, finish: finish, into: &output)
+        case .gzip(let encoder): try encoder.encode(input, step, into: &output)
+        case .br(let encoder): try encoder.encode(input, step, into: &output)
+        case .zstd(let encoder): try encoder.encode(input, step, into: &output)
         }
+        self.hasUnflushedInput = step == .process
         self.bytesIn += input.readableBytes
         self.bytesOut += output.readableBytes
     }

@@ -23,20 +23,27 @@ final class ZstdEncoder {
         ZSTD_freeCCtx(self.context)
     }
 
-    /// Compresses `input` and flushes (`ZSTD_e_flush`), or ends the frame (`finish`, with
-    /// `ZSTD_e_end`), appending to `output`.
-    func encode(_ input: ByteBuffer, finish: Bool, into output: inout ByteBuffer) throws(CompressionError) {
-        let directive = finish ? ZSTD_e_end : ZSTD_e_flush
+    /// Compresses `input` (`ZSTD_e_continue`), and flushes (`ZSTD_e_flush`) or ends the frame
+    /// (`ZSTD_e_end`), appending to `output`.
+    func encode(_ input: ByteBuffer, _ step: CompressionStep, into output: inout ByteBuffer) throws(CompressionError) {
+        let directive: ZSTD_EndDirective
+        switch step {
+        case .process: directive = ZSTD_e_continue
+        case .flush: directive = ZSTD_e_flush
+        case .finish: directive = ZSTD_e_end
+        }
         let context = self.context
         var failure: String?
         input.withUnsafeReadableBytes { bytes in
             var source = ZSTD_inBuffer(src: bytes.baseAddress, size: bytes.count, pos: 0)
-            var room = ZSTD_compressBound(bytes.count) + 32
+            var room = max(4096, bytes.count / 4)
             while true {
                 var remaining = 0
+                var filled = false
                 output.writeWithUnsafeMutableBytes(minimumWritableBytes: room) { space in
                     var destination = ZSTD_outBuffer(dst: space.baseAddress, size: space.count, pos: 0)
                     remaining = ZSTD_compressStream2(context, &destination, &source, directive)
+                    filled = destination.pos == destination.size
                     return destination.pos
                 }
                 if ZSTD_isError(remaining) != 0 {
@@ -44,7 +51,9 @@ final class ZstdEncoder {
                     return
                 }
                 room = 4096
-                if remaining == 0 && source.pos == source.size { return }
+                // Continuing: done once the input is taken and the output was not cut short;
+                // flushing or ending: done once nothing remains to be written.
+                if source.pos == source.size && (directive == ZSTD_e_continue ? !filled : remaining == 0) { return }
             }
         }
         if let failure {

@@ -731,12 +731,18 @@ public final class ForwardingSession {
         return (coding, fields)
     }
 
-    /// Compresses and writes a part of the response body; a library failure ends the response
-    /// as a target that died mid-way would (the connection closes).
-    private func writeCompressed(_ body: ByteBuffer) {
+    /// Compresses and writes a part of the response body (`body`), or flushes what the library
+    /// holds (`nil`: at the end of a read from the target, so nothing waits for the next one);
+    /// a library failure ends the response as a target that died mid-way would (the connection
+    /// closes).
+    private func writeCompressed(_ body: ByteBuffer?) {
         let output: ByteBuffer
         do {
-            output = try self.compressor!.compress(body, allocator: ByteBufferAllocator())
+            if let body {
+                output = try self.compressor!.compress(body, flush: false, allocator: ByteBufferAllocator())
+            } else {
+                output = try self.compressor!.flush(allocator: ByteBufferAllocator())
+            }
         } catch {
             self.compressor = nil
             self.logger.error("response compression failed", metadata: ["error": "\(error)", "listener": "\(self.settings.name)"])
@@ -966,6 +972,11 @@ extension ForwardingSession: UpstreamConnectionDelegate {
     }
 
     func upstreamReadComplete(_ connection: UpstreamConnection) {
+        // A compressed body is flushed once per read from the target (not per part: each flush
+        // ends a deflate block), before the client's write is flushed.
+        if self.compressor?.hasUnflushedInput == true, connection === self.upstream, self.machine.isStreamingResponse {
+            self.writeCompressed(nil)
+        }
         guard self.clientNeedsFlush else { return }
         self.clientNeedsFlush = false
         self.client?.flushResponse()

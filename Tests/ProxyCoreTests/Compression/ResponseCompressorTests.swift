@@ -73,6 +73,27 @@ struct ResponseCompressorTests {
         }
     }
 
+    /// Parts taken without a flush may be held by the library; the flush gives out the rest, and
+    /// then everything so far decodes.
+    @Test(arguments: [ContentCoding.gzip, .zstd])
+    func partsWithoutAFlushComeOutAtTheFlush(_ coding: ContentCoding) throws {
+        let input = Self.sample(30_000)
+        var compressor = try #require(ResponseCompressor(coding: coding, level: 3))
+        var sent: [UInt8] = []
+        for start in stride(from: 0, to: input.count, by: 10_000) {
+            var out = try compressor.compress(ByteBuffer(bytes: input[start..<start + 10_000]), flush: false, allocator: ByteBufferAllocator())
+            sent += out.readBytes(length: out.readableBytes) ?? []
+            #expect(compressor.hasUnflushedInput)
+        }
+        var flushed = try compressor.flush(allocator: ByteBufferAllocator())
+        #expect(flushed.readableBytes > 0 && !compressor.hasUnflushedInput)
+        sent += flushed.readBytes(length: flushed.readableBytes) ?? []
+        #expect(try (coding == .gzip ? Self.inflatePrefix(sent) : Self.zstdPrefix(sent)) == input)
+        var tail = try compressor.finish(allocator: ByteBufferAllocator())
+        sent += tail.readBytes(length: tail.readableBytes) ?? []
+        #expect(try Self.decode(sent, coding) == input)
+    }
+
     /// A long body through one compressor: no part's output is much larger than the part, and
     /// the whole decodes (the memory held is the library's window, not the body).
     @Test(arguments: [ContentCoding.gzip, .zstd, .br])
