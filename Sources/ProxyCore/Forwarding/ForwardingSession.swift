@@ -63,6 +63,9 @@ public final class ForwardingSession {
     private var routePolicy: EdgePolicy?
     /// The response compression of the request in flight's route (`nil`: none, or no route).
     private var routeCompression: CompressionPolicy?
+    /// The coding the request in flight accepts on that route (``CompressionPolicy/coding(method:version:acceptEncoding:)``),
+    /// worked out from its head while it is at hand; `nil`: its response goes as it is.
+    private var requestCoding: ContentCoding?
     /// The compressor of the response in flight, when it is compressed (docs/content.md); it
     /// owns the library's state, freed when this lets go of it (end of body, or dropped with
     /// the target connection).
@@ -318,7 +321,9 @@ public final class ForwardingSession {
         let routeIndex = router.routeIndex(for: nioHead)
         let routePolicy = routeIndex.flatMap { router.policies[$0] }
         self.routePolicy = routePolicy
-        self.routeCompression = routeIndex.flatMap { router.compressions[$0] }
+        let compression = routeIndex.flatMap { router.compressions[$0] }
+        self.routeCompression = compression
+        self.requestCoding = compression?.coding(method: nioHead.method, version: nioHead.version, acceptEncoding: nioHead.headers["accept-encoding"])
         if let refusal = self.policyRefusal(route: routePolicy, head: nioHead, peer: peer) {
             self.refuse(refusal, head: head, peer: peer)
             return
@@ -679,8 +684,8 @@ public final class ForwardingSession {
         // Compression needs the target's fields by name: its responses take the rebuilding path.
         var targetFields: HTTPHeaders?
         var coding: ContentCoding?
-        if let compression = self.routeCompression {
-            (coding, targetFields) = self.compressionCoding(compression, head: head)
+        if let compression = self.routeCompression, let accepted = self.requestCoding {
+            (coding, targetFields) = self.compressionCoding(compression, accepted: accepted, head: head)
         }
         if coding == nil, let hints = head.fieldHints {
             // The target's field lines go out as received, less what the rewrite removes,
@@ -714,13 +719,9 @@ public final class ForwardingSession {
 
     /// The coding the response is compressed with, if any (its compressor made, in
     /// ``compressor``), and the target's fields when they had to be read to decide.
-    private func compressionCoding(_ compression: CompressionPolicy, head: UpstreamResponseHead) -> (ContentCoding?, HTTPHeaders?) {
-        guard let request = self.record.head else { return (nil, nil) }
-        // What the request allows first: one look at its fields; most requests without an
-        // `Accept-Encoding` (or for HEAD) stop here.
-        guard let coding = compression.coding(method: request.method, version: request.version, acceptEncoding: request.headers["accept-encoding"]) else {
-            return (nil, nil)
-        }
+    /// `accepted`: what the request allows (decided when it came: most requests, without an
+    /// `Accept-Encoding` or for HEAD, never get here).
+    private func compressionCoding(_ compression: CompressionPolicy, accepted coding: ContentCoding, head: UpstreamResponseHead) -> (ContentCoding?, HTTPHeaders?) {
         let fields = head.fields
         guard compression.compresses(status: head.status, fields: fields),
             let compressor = ResponseCompressor(coding: coding, level: compression.levels.level(for: coding))
