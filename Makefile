@@ -13,9 +13,10 @@ WHOLE_PROGRAM_FLAGS ?= -Xswiftc -cross-module-optimization --experimental-lto-mo
 RELEASE_FLAGS ?= -c release $(SWIFT_FLAGS) -Xswiftc -enforce-exclusivity=unchecked --static-swift-stdlib \
 	$(WHOLE_PROGRAM_FLAGS)
 # redis-server (with redis-cli): the shared rate limits' tests start their own on free ports
-# (RUNLEVEL=1: the package's own service is not started).
+# (RUNLEVEL=1: the package's own service is not started). zlib, brotli and zstd: the response
+# compression's libraries (decision 0026); the zstd and brotli tools decode in its tests.
 APT_PACKAGES ?= libssl-dev pkg-config curl openssl ca-certificates python3 python3-pip nghttp2-client chromium \
-	redis-server pebble python3-cryptography
+	redis-server pebble python3-cryptography zlib1g-dev libbrotli-dev libzstd-dev zstd brotli
 # `portcullis trust` and its tests add the dev CA to NSS databases (Chromium, Firefox) with certutil.
 APT_PACKAGES += libnss3-tools
 # The WebSocket peers of the tests and of the benchmark (Tests/ProxyServerTests/Peers/, bench/ws_load.py)

@@ -46,9 +46,12 @@ ONE_MIB = 1 << 20
 # Each proxy: HTTPS with tickets, HTTPS without tickets (full handshakes), plain HTTP, HTTPS
 # to the WebSocket echo target, and HTTPS with HTTP/2 (ALPN h2) and tickets.
 PROXY_PORTS = {
-    "portcullis": {"tls": 18401, "tls_full": 18402, "http": 18403, "ws": 18404, "h2": 18405, "policy": 18406},
-    "nginx": {"tls": 18411, "tls_full": 18412, "http": 18413, "ws": 18414, "h2": 18415, "policy": 18416},
-    "haproxy": {"tls": 18421, "tls_full": 18422, "http": 18423, "ws": 18424, "h2": 18425, "policy": 18426},
+    "portcullis": {"tls": 18401, "tls_full": 18402, "http": 18403, "ws": 18404, "h2": 18405, "policy": 18406,
+                   "gzip": 18407},
+    "nginx": {"tls": 18411, "tls_full": 18412, "http": 18413, "ws": 18414, "h2": 18415, "policy": 18416,
+              "gzip": 18417},
+    "haproxy": {"tls": 18421, "tls_full": 18422, "http": 18423, "ws": 18424, "h2": 18425, "policy": 18426,
+                "gzip": 18427},
 }
 PROXIES = ["portcullis", "nginx", "haproxy"]
 LABEL = {"portcullis": "Portcullis", "nginx": "nginx", "haproxy": "HAProxy", "backend": "backend"}
@@ -67,7 +70,17 @@ WS_CONNECTIONS = 50      # ws_load.py: WebSocket tunnels, one 64 B message in fl
 WS_MESSAGE_BYTES = 64
 H2_CONNECTIONS = 10      # h2load over HTTP/2, small responses: connections ...
 H2_STREAMS = 10          # ... and concurrent streams on each (100 requests in flight)
-SCENARIOS = ["https-ka", "h2", "https-full", "https-resume", "https-1m", "http-ka", "wss-echo", "https-policy"]
+SCENARIOS = ["https-ka", "h2", "https-full", "https-resume", "https-1m", "http-ka", "wss-echo", "https-policy",
+             "https-json", "https-gzip", "https-br", "https-zstd"]
+# The compression scenarios (the backend's 100 KiB JSON over HTTPS keep-alive, compressed in the
+# proxy) and the Accept-Encoding each sends. nginx OSS compresses with gzip only, and HAProxy with
+# libslz's gzip (no level): br and zstd are measured for Portcullis alone.
+# https-json: the same response as it is (Accept-Encoding: identity), the cost of everything but
+# the compression.
+COMPRESSION = {"https-json": "identity", "https-gzip": "gzip", "https-br": "br", "https-zstd": "zstd"}
+PORTCULLIS_ONLY = {"https-br", "https-zstd"}
+JSON_BYTES = 100 * 1024
+COMPRESSION_CONNECTIONS = 8   # wrk: 100 KiB responses, as many connections as the 1 MiB scenario
 OTHER_CPU_WARN = 0.20    # cores used by processes other than ours during a run
 
 
@@ -320,6 +333,12 @@ def make_files() -> None:
             f.write(os.urandom(ONE_MIB))
     # nginx workers drop to `nobody`: they must be able to read the 1 MiB file.
     os.chmod(big, 0o644)
+    # The compression scenarios' body: 100 KiB of API-like JSON (the tests' peer makes the same).
+    doc = os.path.join(OUT, "nginx-backend", "100k.json")
+    if not os.path.exists(doc) or os.path.getsize(doc) != JSON_BYTES:
+        with open(doc, "wb") as f:
+            f.write(json_document())
+    os.chmod(doc, 0o644)
     for d in (OUT, os.path.join(OUT, "nginx-backend")):
         os.chmod(d, 0o755)
     # The policy scenario's ES256 key, its JWKS (Portcullis), its public key (HAProxy's
@@ -344,6 +363,39 @@ def make_files() -> None:
 def policy_token() -> str:
     with open(os.path.join(OUT, "jwt", "token")) as f:
         return f.read().strip()
+
+
+def json_document() -> bytes:
+    """Exactly 100 KiB of valid JSON: records as an API would send them, padded with spaces."""
+    records, size = [], 2
+    for i in range(10000):
+        record = json.dumps({"id": i, "name": f"item-{i}", "price": round(i * 1.25, 2),
+                             "tags": ["alpha", "beta", "gamma"][: i % 3 + 1], "active": i % 2 == 0,
+                             "description": "A reasonably typical JSON record for an API response."},
+                            separators=(",", ":"))
+        if size + len(record) + 1 > JSON_BYTES:
+            break
+        records.append(record)
+        size += len(record) + 1
+    text = "[" + ",".join(records)
+    return (text + " " * (JSON_BYTES - len(text) - 1) + "]").encode()
+
+
+def compression_once(port: int, coding: str) -> dict:
+    """The compression listener answers /json100k with `coding` and the body decodes (curl's own
+    decoder) to the 100 KiB document."""
+    r = run(["curl", "-sk", "--compressed", "-H", f"Accept-Encoding: {coding}", "-D", "-", "-o",
+             os.path.join(OUT, f"decoded-{port}-{coding}"), f"https://{HOST}:{port}/json100k"], timeout=10)
+    encoding = re.search(r"(?im)^content-encoding:\s*(\S+)", r.stdout or "")
+    try:
+        decoded = open(os.path.join(OUT, f"decoded-{port}-{coding}"), "rb").read()
+    except OSError:
+        decoded = b""
+    ok = encoding is not None and encoding.group(1).lower() == coding and decoded == json_document()
+    raw = run(["curl", "-sk", "-H", f"Accept-Encoding: {coding}", "-o", "/dev/null", "-w", "%{size_download}",
+               f"https://{HOST}:{port}/json100k"], timeout=10)
+    return {"ok": ok, "bytes": int(raw.stdout or 0), "error": f"Content-Encoding {encoding.group(1) if encoding else None}, "
+                               f"{len(decoded)} bytes decoded {'=' if decoded == json_document() else '!='} the document"}
 
 
 def nginx_argv(prefix: str, conf: str, workers: int) -> list:
@@ -527,6 +579,13 @@ def check_proxy(name: str) -> dict:
     info["policy"] = policy["ok"]
     if not policy["ok"]:
         problems.append(f"edge policy: {policy['error']}")
+    for coding in ("gzip",) if name != "portcullis" else ("gzip", "br", "zstd"):
+        compressed = compression_once(ports["gzip"], coding)
+        info[f"compression_{coding}"] = compressed["ok"]
+        info[f"compressed_bytes_{coding}"] = compressed.get("bytes")
+        log(f"  {name}: 100 KiB JSON with {coding}: {compressed.get('bytes')} bytes")
+        if not compressed["ok"]:
+            problems.append(f"{coding} compression: {compressed['error']}")
     info["group"] = server_temp_key(ports["tls"])
     info["problems"] = problems
     return info
@@ -909,6 +968,9 @@ class Bench:
             token = policy_token()
             return lambda: wrk(f"https://{HOST}:{ports['policy']}/", KA_CONNECTIONS, duration,
                                (f"Authorization: Bearer {token}",))
+        if scenario in COMPRESSION:
+            return lambda: wrk(f"https://{HOST}:{ports['gzip']}/json100k", COMPRESSION_CONNECTIONS, duration,
+                               (f"Accept-Encoding: {COMPRESSION[scenario]}",))
         if scenario == "h2":
             return H2Run(ports["h2"], duration, self.cfg["warmup"])
         port = ports["tls_full"] if scenario == "https-full" else ports["tls"]
@@ -965,6 +1027,10 @@ class Bench:
                     wrk(f"https://{HOST}:{ports['tls']}/1m", BIG_CONNECTIONS, cfg["warmup"])
                 if "http-ka" in selected:
                     wrk(f"http://{HOST}:{ports['http']}/", KA_CONNECTIONS, cfg["warmup"])
+                for scenario, coding in COMPRESSION.items():
+                    if scenario in selected and (name == "portcullis" or scenario not in PORTCULLIS_ONLY):
+                        wrk(f"https://{HOST}:{ports['gzip']}/json100k", COMPRESSION_CONNECTIONS, cfg["warmup"],
+                            (f"Accept-Encoding: {coding}",))
                 for scenario, port in (("https-full", ports["tls_full"]), ("https-resume", ports["tls"])):
                     if scenario not in selected:
                         continue
@@ -979,6 +1045,8 @@ class Bench:
                 log(f"  repetition {rep}/{cfg['reps']}")
                 for scenario in selected:
                     for target in names:
+                        if scenario in PORTCULLIS_ONLY and target != "portcullis":
+                            continue
                         self.measure(workers, rep, scenario, target,
                                      self.scenario_fn(workers, scenario, target, cfg["duration"]))
                     if scenario == "http-ka":
@@ -1102,6 +1170,18 @@ SCENARIO_ROWS = [
     ("https-policy", "HTTPS keep-alive through a rate limit, an allow list and an ES256 JWT (nginx: auth_request)", [
         ("rps", "req/s", "{:,.0f}", "higher"),
         ("cpu_us_per_req", "CPU µs / request", "{:.1f}", "lower")]),
+    ("https-json", "100 KiB JSON as it is (Accept-Encoding: identity), HTTPS keep-alive: the compression rows less the compression", [
+        ("rps", "responses/s", "{:,.0f}", "higher"),
+        ("cpu_us_per_req", "CPU µs / response", "{:,.0f}", "lower")]),
+    ("https-gzip", "100 KiB JSON gzip-compressed in the proxy, HTTPS keep-alive (gzip level 1; HAProxy: libslz)", [
+        ("rps", "responses/s", "{:,.0f}", "higher"),
+        ("cpu_us_per_req", "CPU µs / response", "{:,.0f}", "lower")]),
+    ("https-br", "100 KiB JSON brotli-compressed (quality 1; Portcullis alone)", [
+        ("rps", "responses/s", "{:,.0f}", "higher"),
+        ("cpu_us_per_req", "CPU µs / response", "{:,.0f}", "lower")]),
+    ("https-zstd", "100 KiB JSON zstd-compressed (level 3; Portcullis alone)", [
+        ("rps", "responses/s", "{:,.0f}", "higher"),
+        ("cpu_us_per_req", "CPU µs / response", "{:,.0f}", "lower")]),
     ("wss-echo", f"WebSocket over HTTPS, {WS_MESSAGE_BYTES} B messages echoed ({WS_CONNECTIONS} tunnels)", [
         ("rps", "messages/s", "{:,.0f}", "higher"),
         ("cpu_us_per_req", "CPU µs / message (both ways)", "{:.1f}", "lower")]),
@@ -1251,6 +1331,8 @@ def render(bench: Bench, info: dict, speed: dict, started: str, elapsed: float) 
              med("h2", "cpu_us_per_req", "nginx"), 1.0, "le"),
             ("h2 CPU per request ≤ Portcullis's own https-ka CPU per request", med("h2", "cpu_us_per_req", "portcullis"),
              med("https-ka", "cpu_us_per_req", "portcullis"), 1.0, "le"),
+            ("gzip response CPU ≤ 1.1× nginx (issue 20)", med("https-gzip", "cpu_us_per_req", "portcullis"),
+             med("https-gzip", "cpu_us_per_req", "nginx"), 1.1, "le"),
             ("1 MiB response CPU ≤ 1.0× nginx", med("https-1m", "cpu_us_per_req", "portcullis"),
              med("https-1m", "cpu_us_per_req", "nginx"), 1.0, "le"),
             ("RSS with idle TLS connections ≤ 1.5× nginx", mem.get("portcullis", {}).get("rss_kib_idle"),

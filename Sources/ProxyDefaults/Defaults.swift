@@ -146,6 +146,40 @@ public enum Defaults {
         public static let upgrades = ["websocket"]
     }
 
+    /// `routes[].compression`: response compression (docs/content.md, decision 0026).
+    public enum Compression {
+        /// `encodings`: the content codings offered, preferred first (ties between the client's
+        /// q-values go to the earlier one). zstd first: at its default level it compresses
+        /// better than gzip at level 1 and takes less CPU.
+        public static let encodings = ["zstd", "br", "gzip"]
+        /// `min_bytes`: a response whose `Content-Length` is smaller is sent as it is (the
+        /// framing of a compressed stream costs more than it saves on a few hundred bytes).
+        public static let minBytes = 1024
+        /// `types`: the media types compressed (`type/*` takes a whole top-level type);
+        /// already-compressed formats (images but SVG, video, archives, fonts in WOFF2) are
+        /// left out.
+        public static let types = [
+            "text/*", "application/json", "application/javascript", "application/xml",
+            "application/xhtml+xml", "application/rss+xml", "application/atom+xml",
+            "application/ld+json", "application/manifest+json", "application/problem+json",
+            "application/geo+json", "application/wasm", "image/svg+xml", "image/x-icon",
+            "image/bmp", "font/ttf", "font/otf", "application/vnd.ms-fontobject",
+        ]
+        /// `level.gzip` (zlib 1...9): nginx's `gzip_comp_level` default, so a gzip response
+        /// costs what it costs behind nginx.
+        public static let gzipLevel = 1
+        /// `level.br` (brotli quality 0...11): 1, which compresses a JSON body about as well as
+        /// gzip at level 1 for ~45 % less CPU (decision 0026: quality 2 costs 1.5× gzip 1, and
+        /// 4 costs more than 5 for a larger output).
+        public static let brotliLevel = 1
+        /// `level.zstd` (1...19): zstd's own default level.
+        public static let zstdLevel = 3
+        /// The ranges of the levels, by coding: each library has its own scale.
+        public static let gzipLevels = 1...9
+        public static let brotliLevels = 0...11
+        public static let zstdLevels = 1...19
+    }
+
     /// `target_groups.<name>.upstream`: how a target group talks to its targets.
     public enum Upstream {
         /// `connect_timeout`: TCP connect to a target. A connect that does not finish in time is

@@ -34,6 +34,36 @@ struct ListenerPlanTests {
         #expect(group.upstream.maxIdlePerTarget == 1024)
     }
 
+    /// `routes[].compression` to the runtime's ``CompressionPolicy``: on by default with the
+    /// shared defaults, every key carried, none for `false` or a route that answers itself.
+    @Test func mapsCompression() throws {
+        let (plan, _) = try self.plan(
+            """
+            listeners:
+              - bind: "127.0.0.1:8080"
+                routes:
+                  - {match: {path_prefix: /a}, compression: {encodings: [br, gzip], min_bytes: 2KiB, types: [text/css], level: {gzip: 7, br: 6, zstd: 9}}, forward: web}
+                  - {match: {path_prefix: /b}, compression: false, forward: web}
+                  - {match: {path_prefix: /c}, fixed_response: {status: 200}}
+                  - {forward: web}
+            target_groups:
+              web: {targets: ["127.0.0.1:9000"]}
+            """
+        )
+        let routes = plan.settings.router.routes
+        let configured = try #require(routes[0].compression)
+        #expect(configured.encodings == [.br, .gzip] && configured.minBytes == 2048 && configured.types == ["text/css"])
+        #expect(configured.levels == CompressionPolicy.Levels(gzip: 7, br: 6, zstd: 9))
+        #expect(routes[1].compression == nil)
+        #expect(routes[2].compression == nil)
+        let byDefault = try #require(routes[3].compression)
+        let runtimeDefault = CompressionPolicy()
+        #expect(byDefault.encodings == runtimeDefault.encodings && byDefault.encodings == [.zstd, .br, .gzip])
+        #expect(byDefault.minBytes == runtimeDefault.minBytes && byDefault.types == runtimeDefault.types)
+        #expect(byDefault.levels == runtimeDefault.levels)
+        #expect(plan.settings.router.compressions.map { $0 != nil } == [true, false, false, true])
+    }
+
     @Test func mapsTheLimitsAndUpgradesOfTheFile() throws {
         let (plan, _) = try self.plan(
             """

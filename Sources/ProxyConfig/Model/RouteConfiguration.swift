@@ -23,6 +23,8 @@ import ProxyDefaults
 ///   it is never forwarded.
 /// - `auth` (mapping, forwarding routes only): see ``AuthConfiguration``.
 /// - `rewrite` (mapping, forwarding routes only): see ``PathRewriteConfiguration``.
+/// - `compression` (mapping, `true` or `false`; forwarding routes; on by default): see
+///   ``CompressionConfiguration``.
 /// - `allow`, `deny`, `rate_limits`, `request_headers`, `response_headers`: the route's edge
 ///   policy, after its listener's; see ``PolicyConfiguration``.
 /// - exactly one action: `forward` (the name of a target group), `redirect` (see
@@ -53,6 +55,8 @@ public struct RouteConfiguration: Sendable, Hashable {
     public var policy: PolicyConfiguration
     /// `auth`: see ``AuthConfiguration``.
     public var auth: AuthConfiguration?
+    /// `compression`: see ``CompressionConfiguration`` (on by default).
+    public var compression = CompressionConfiguration()
     /// The line of the route in the configuration file, for logs.
     public var line: Int
 

@@ -1,5 +1,5 @@
 extension ConfigParser {
-    private static let routeKeys = ["name", "priority", "match", "upgrades", "rewrite", "auth"] + RouteAction.keys + PolicyConfiguration.keys
+    private static let routeKeys = ["name", "priority", "match", "upgrades", "rewrite", "auth", "compression"] + RouteAction.keys + PolicyConfiguration.keys
 
     /// Reads a listener's routes and returns them in evaluation order: by priority (routes without
     /// one last), ties in file order.
@@ -83,6 +83,12 @@ extension ConfigParser {
             }
         }
         route.policy = self.policy(fields)
+        if let node = fields["compression"] {
+            route.compression = self.compression(node, key: fields.key("compression"))
+            if route.targetGroup == nil, route.compression.enabled {
+                self.problems.report(fields.key("compression"), at: node, "only a route that forwards compresses its responses (this one answers itself)")
+            }
+        }
         if let node = fields["auth"] {
             route.auth = self.auth(node, key: fields.key("auth"))
             if route.targetGroup == nil, route.auth != nil {

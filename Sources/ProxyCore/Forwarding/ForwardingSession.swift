@@ -61,6 +61,15 @@ public final class ForwardingSession {
     private var localResponse: (head: ClientResponseHead, body: ByteBuffer, error: String?)?
     /// The edge policy of the request in flight's route (`nil`: none, or no route).
     private var routePolicy: EdgePolicy?
+    /// The response compression of the request in flight's route (`nil`: none, or no route).
+    private var routeCompression: CompressionPolicy?
+    /// The coding the request in flight accepts on that route (``CompressionPolicy/coding(method:version:acceptEncoding:)``),
+    /// worked out from its head while it is at hand; `nil`: its response goes as it is.
+    private var requestCoding: ContentCoding?
+    /// The compressor of the response in flight, when it is compressed (docs/content.md); it
+    /// owns the library's state, freed when this lets go of it (end of body, or dropped with
+    /// the target connection).
+    private var compressor: ResponseCompressor?
     /// Fields the request in flight's response gets besides the rewriter's (`RateLimit`).
     private var responseFields: [PolicyRefusal.Field] = []
     /// Fields authentication sends on with the request in flight (`claims_to_headers`).
@@ -156,6 +165,7 @@ public final class ForwardingSession {
             return
         }
         self.perform(self.machine.clientGone())
+        self.compressor = nil
         self.responseTimer?.cancel()
         self.responseTimer = nil
     }
@@ -284,6 +294,7 @@ public final class ForwardingSession {
 
     private func startRequest(_ head: ClientRequestHead) {
         self.record.begin(head)
+        self.compressor = nil
         self.retryCause = nil
         self.upgrade = nil
         self.routePolicy = nil
@@ -315,6 +326,9 @@ public final class ForwardingSession {
         let routeIndex = router.routeIndex(for: nioHead)
         let routePolicy = routeIndex.flatMap { router.policies[$0] }
         self.routePolicy = routePolicy
+        let compression = routeIndex.flatMap { router.compressions[$0] }
+        self.routeCompression = compression
+        self.requestCoding = compression?.coding(method: nioHead.method, version: nioHead.version, acceptEncoding: nioHead.headers["accept-encoding"])
         if let refusal = self.policyRefusal(route: routePolicy, head: nioHead, peer: peer) {
             self.refuse(refusal, head: head, peer: peer)
             return
@@ -611,6 +625,11 @@ public final class ForwardingSession {
         case .startTunnel(let head):
             self.startTunnel(head)
         case .finishResponse(let reuse):
+            // The compressed stream's end goes out before the response's.
+            var compressionFailure: CompressionError?
+            if self.compressor != nil {
+                compressionFailure = self.finishCompression()
+            }
             // Everything about this request is settled before the client is told: writing the
             // end may let the next request in (or close the connection) within the call.
             let upstream = self.upstream
@@ -621,7 +640,13 @@ public final class ForwardingSession {
                 self.loop.pool.release(upstream, reusable: reuse && !settings.proxyProtocol, settings: settings)
             }
             self.lease.finish(success: self.record.status < 500)
-            self.writeRecord(error: nil)
+            self.writeRecord(error: compressionFailure?.description)
+            if compressionFailure != nil {
+                // The compressed stream cannot be ended: the client sees it cut, not complete.
+                self.client?.flushResponse()
+                self.client?.closeConnection()
+                return
+            }
             self.clientNeedsFlush = false
             self.client?.writeResponseEnd(trailers: nil)
             self.client?.flushResponse()
@@ -671,7 +696,13 @@ public final class ForwardingSession {
         if self.lease.setsStickyCookie, let group = self.lease.group?.group, let cookie = self.stickyCookie(of: group), let target = self.lease.target {
             stickyCookie = cookie.setCookieValue(target: target.name, secure: self.settings.scheme == "https", maxAge: group.stickiness?.ttl)
         }
-        if let hints = head.fieldHints {
+        // Compression needs the target's fields by name: its responses take the rebuilding path.
+        var targetFields: HTTPHeaders?
+        var coding: ContentCoding?
+        if let compression = self.routeCompression, let accepted = self.requestCoding {
+            (coding, targetFields) = self.compressionCoding(compression, accepted: accepted, head: head)
+        }
+        if coding == nil, let hints = head.fieldHints {
             // The target's field lines go out as received, less what the rewrite removes,
             // with our `Server` line; the head carries only what is added per request: a
             // cookie, the request id, the policy's fields (decisions 0012, 0013).
@@ -685,8 +716,11 @@ public final class ForwardingSession {
             responseHead.requestID = self.record.requestID
             self.client?.writeResponseHead(responseHead)
         } else {
-            let nioHead = HTTPResponseHead(version: head.version, status: head.status, headers: head.fields)
+            let nioHead = HTTPResponseHead(version: head.version, status: head.status, headers: targetFields ?? head.fields)
             var rewritten = rewriter.rewrite(nioHead, clientVersion: clientVersion, hints: nil)
+            if let coding {
+                CompressionPolicy.compressedFields(&rewritten.headers, coding: coding)
+            }
             if let stickyCookie {
                 rewritten.headers.add(name: "Set-Cookie", value: stickyCookie)
             }
@@ -696,6 +730,71 @@ public final class ForwardingSession {
             self.client?.writeResponseHead(responseHead)
         }
         self.clientNeedsFlush = true
+    }
+
+    /// The coding the response is compressed with, if any (its compressor made, in
+    /// ``compressor``), and the target's fields when they had to be read to decide.
+    /// `accepted`: what the request allows (decided when it came: most requests, without an
+    /// `Accept-Encoding` or for HEAD, never get here).
+    private func compressionCoding(_ compression: CompressionPolicy, accepted coding: ContentCoding, head: UpstreamResponseHead) -> (ContentCoding?, HTTPHeaders?) {
+        let fields = head.fields
+        guard compression.compresses(status: head.status, fields: fields),
+            let compressor = ResponseCompressor(coding: coding, level: compression.levels.level(for: coding))
+        else {
+            return (nil, fields)
+        }
+        self.compressor = compressor
+        return (coding, fields)
+    }
+
+    /// Compresses and writes a part of the response body (`body`), or flushes what the library
+    /// holds (`nil`: at the end of a read from the target, so nothing waits for the next one);
+    /// a library failure ends the response as a target that died mid-way would (the connection
+    /// closes).
+    private func writeCompressed(_ body: ByteBuffer?) {
+        let output: ByteBuffer
+        do {
+            if let body {
+                output = try self.compressor!.compress(body, flush: false, allocator: ByteBufferAllocator())
+            } else {
+                output = try self.compressor!.flush(allocator: ByteBufferAllocator())
+            }
+        } catch {
+            self.compressor = nil
+            self.logger.error("response compression failed", metadata: ["error": "\(error)", "listener": "\(self.settings.name)"])
+            let target = self.upstream?.target
+            self.dropUpstream()
+            if let target {
+                self.perform(self.machine.upstreamClosed(.closedDuringResponse(target, error.description)))
+            } else {
+                self.client?.closeConnection()
+            }
+            return
+        }
+        // An empty part would end a chunked HTTP/1.1 body: only bytes are written.
+        guard output.readableBytes > 0 else { return }
+        self.record.responseBytes += output.readableBytes
+        self.client?.writeResponseBody(output)
+        self.clientNeedsFlush = true
+    }
+
+    /// Ends the compressed stream: writes its last bytes, notes the compression in the record,
+    /// and lets go of the compressor (and so of the library's state). The failure, if any.
+    private func finishCompression() -> CompressionError? {
+        guard var compressor = self.compressor else { return nil }
+        self.compressor = nil
+        do {
+            let tail = try compressor.finish(allocator: ByteBufferAllocator())
+            if tail.readableBytes > 0 {
+                self.record.responseBytes += tail.readableBytes
+                self.client?.writeResponseBody(tail)
+            }
+        } catch {
+            self.logger.error("response compression failed", metadata: ["error": "\(error)", "listener": "\(self.settings.name)"])
+            return error
+        }
+        self.record.compression = RequestRecord.CompressionNote(coding: compressor.coding, bytesIn: compressor.bytesIn, bytesOut: compressor.bytesOut)
+        return nil
     }
 
     /// The fields a forwarded response gets per request: the `X-Request-Id`, the rate limits'
@@ -828,6 +927,8 @@ public final class ForwardingSession {
     }
 
     private func dropUpstream() {
+        // A response cut short: its compressor (and the library's state) goes with it.
+        self.compressor = nil
         guard let upstream = self.upstream else { return }
         self.upstream = nil
         upstream.delegate = nil
@@ -876,6 +977,10 @@ extension ForwardingSession: UpstreamConnectionDelegate {
     func upstream(_ connection: UpstreamConnection, receivedBody body: ByteBuffer) {
         guard connection === self.upstream else { return }
         if self.machine.isStreamingResponse {
+            if self.compressor != nil {
+                self.writeCompressed(body)
+                return
+            }
             self.record.responseBytes += body.readableBytes
             self.client?.writeResponseBody(body)
             self.clientNeedsFlush = true
@@ -895,6 +1000,11 @@ extension ForwardingSession: UpstreamConnectionDelegate {
     }
 
     func upstreamReadComplete(_ connection: UpstreamConnection) {
+        // A compressed body is flushed once per read from the target (not per part: each flush
+        // ends a deflate block), before the client's write is flushed.
+        if self.compressor?.hasUnflushedInput == true, connection === self.upstream, self.machine.isStreamingResponse {
+            self.writeCompressed(nil)
+        }
         guard self.clientNeedsFlush else { return }
         self.clientNeedsFlush = false
         self.client?.flushResponse()

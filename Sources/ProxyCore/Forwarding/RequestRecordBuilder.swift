@@ -26,6 +26,8 @@ struct RequestRecordBuilder {
     var refusal: String?
     var rateLimitKey: String?
     var monitored: String?
+    /// Set when the response was compressed, at its end.
+    var compression: RequestRecord.CompressionNote?
     private var start = NIODeadline.now()
     private var upstreamStart: NIODeadline?
     private var rejectionRecorded = false
@@ -42,6 +44,7 @@ struct RequestRecordBuilder {
         self.refusal = nil
         self.rateLimitKey = nil
         self.monitored = nil
+        self.compression = nil
         self.start = .now()
         self.upstreamStart = nil
     }
@@ -74,6 +77,7 @@ struct RequestRecordBuilder {
             upstreamNanoseconds: self.upstreamStart.map { (now - $0).nanoseconds },
             retries: self.retries
         )
+        record.compression = self.compression
         // Without an access log, only what the metrics count (fewer references to retain).
         if details {
             record.clientAddress = self.clientAddress

@@ -92,6 +92,9 @@ public struct AccessLogFormatter: Sendable {
         if record.retries > 0 {
             line += " retries=\(record.retries)"
         }
+        if let compression = record.compression {
+            line += " encoding=\(compression.coding.token) uncompressed_bytes=\(compression.bytesIn)"
+        }
         if let error = record.error {
             line += " error=\"\(Self.escaped(error))\""
         }
@@ -133,6 +136,8 @@ public struct AccessLogFormatter: Sendable {
         fields.append("\"refused\":\(Self.quotedOrNull(record.refusal))")
         fields.append("\"monitored\":\(Self.quotedOrNull(record.monitored))")
         fields.append("\"request_id\":\(Self.quotedOrNull(record.requestID))")
+        fields.append("\"encoding\":\(Self.quotedOrNull(record.compression?.coding.token))")
+        fields.append("\"uncompressed_bytes\":\(record.compression.map { String($0.bytesIn) } ?? "null")")
         return "{" + fields.joined(separator: ",") + "}"
     }
 

@@ -35,6 +35,23 @@ public struct RequestRecord: Sendable {
     /// What the edge policy noted, when it noted anything (one reference: most records carry
     /// none, and five optional strings made every record wider; decision 0018).
     public var policy: PolicyNote?
+    /// How the response was compressed, when it was (one reference: most records carry none).
+    public var compression: CompressionNote?
+
+    /// A compressed response: its coding and its body before and after (docs/content.md).
+    public final class CompressionNote: Sendable {
+        public let coding: ContentCoding
+        /// Body bytes from the target.
+        public let bytesIn: Int
+        /// Body bytes to the client (the same as the record's ``responseBytes``).
+        public let bytesOut: Int
+
+        public init(coding: ContentCoding, bytesIn: Int, bytesOut: Int) {
+            self.coding = coding
+            self.bytesIn = bytesIn
+            self.bytesOut = bytesOut
+        }
+    }
 
     /// What the edge policy noted about one request.
     public final class PolicyNote: Sendable {

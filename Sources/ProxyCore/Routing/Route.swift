@@ -100,6 +100,9 @@ public struct Route: Sendable {
     /// The route's edge policy (access list, rate limits, rewrite, header rules), with its
     /// listener's header rules under its own; `nil` for none.
     public var policy: EdgePolicy?
+    /// The route's response compression (`routes[].compression`); `nil`: none (`false`, or a
+    /// route that answers itself).
+    public var compression: CompressionPolicy?
 
     public init(
         name: String,
@@ -110,7 +113,8 @@ public struct Route: Sendable {
         headers: [HeaderMatch] = [],
         upgrades: [String] = Route.defaultUpgrades,
         action: RouteAction,
-        policy: EdgePolicy? = nil
+        policy: EdgePolicy? = nil,
+        compression: CompressionPolicy? = nil
     ) {
         self.name = name
         self.upgrades = upgrades.map { $0.lowercased() }.filter { $0 != "h2c" }
@@ -122,6 +126,7 @@ public struct Route: Sendable {
         self.action = action
         self.targetGroupName = action.targetGroupName
         self.policy = policy
+        self.compression = compression
     }
 
     public init(name: String, host: String? = nil, pathPrefix: String? = nil, targetGroup: TargetGroup) {

@@ -21,6 +21,8 @@ public struct Router: Sendable {
     public private(set) var targetGroupNames: [String?] = []
     /// Each route's edge policy, by index (a reference: no copy of the route per request).
     public private(set) var policies: [EdgePolicy?] = []
+    /// Each route's response compression, by index (a reference).
+    public private(set) var compressions: [CompressionPolicy?] = []
 
     public init(routes: [Route]) {
         self.routes = routes
@@ -36,6 +38,7 @@ public struct Router: Sendable {
         self.routeNames = self.routes.map(\.name)
         self.targetGroupNames = self.routes.map(\.targetGroupName)
         self.policies = self.routes.map(\.policy)
+        self.compressions = self.routes.map(\.compression)
     }
 
     /// For a request no route takes: the methods of the routes that would take it with another

@@ -52,6 +52,9 @@ final class LoopObserver: ProxyObserver, @unchecked Sendable {
     private var refusals: [String: CoreMetrics.Counter] = [:]
     private var rateLimited: [String: CoreMetrics.Counter] = [:]
     private var redisErrors: [String: CoreMetrics.Counter] = [:]
+    /// By coding: compressed responses, and their body bytes in (from targets) and out.
+    private var compressed: [String: CoreMetrics.Counter] = [:]
+    private var compressionBytes: [String: CoreMetrics.Counter] = [:]
 
     init(metrics: ServerMetrics, accessLog: AccessLogWriter) {
         self.metrics = metrics
@@ -146,6 +149,14 @@ final class LoopObserver: ProxyObserver, @unchecked Sendable {
                     [("listener", record.listener), ("route", route), ("key", key)]
                 ).increment()
             }
+        }
+        if let compression = record.compression {
+            let coding = compression.coding.token
+            self.cached(&self.compressed, coding, "portcullis_compressed_responses_total", [("encoding", coding)]).increment()
+            self.cached(&self.compressionBytes, "in\u{0}\(coding)", "portcullis_compression_bytes_total", [("direction", "in"), ("encoding", coding)])
+                .increment(by: Int64(compression.bytesIn))
+            self.cached(&self.compressionBytes, "out\u{0}\(coding)", "portcullis_compression_bytes_total", [("direction", "out"), ("encoding", coding)])
+                .increment(by: Int64(compression.bytesOut))
         }
         if record.status == 101 {
             // A tunnel's record comes when it closes, with the bytes each way.

@@ -475,7 +475,25 @@ struct ListenerPlan: Sendable {
             methods: route.methods.map { HTTPMethod(rawValue: $0) },
             headers: route.headers.map { HeaderMatch(name: $0.name, value: $0.value) },
             upgrades: route.upgrades,
-            action: action
+            action: action,
+            compression: route.targetGroup == nil ? nil : Self.compression(route.compression)
+        )
+    }
+
+    /// The runtime form of a route's `compression`; `nil` when it is off.
+    static func compression(_ compression: CompressionConfiguration) -> CompressionPolicy? {
+        guard compression.enabled, !compression.encodings.isEmpty, !compression.types.isEmpty else { return nil }
+        return CompressionPolicy(
+            encodings: compression.encodings.map { encoding in
+                switch encoding {
+                case .zstd: .zstd
+                case .br: .br
+                case .gzip: .gzip
+                }
+            },
+            minBytes: compression.minBytes,
+            types: compression.types,
+            levels: CompressionPolicy.Levels(gzip: compression.gzipLevel, br: compression.brotliLevel, zstd: compression.zstdLevel)
         )
     }
 

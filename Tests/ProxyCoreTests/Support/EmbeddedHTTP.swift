@@ -73,6 +73,7 @@ struct ProxyHarness {
         stickiness: StickinessSettings? = nil,
         policy: BalancingPolicy = .roundRobin,
         upgrades: [String] = Route.defaultUpgrades,
+        compression: CompressionPolicy? = nil,
         http2Stream: Bool = false
     ) throws {
         self.client = EmbeddedChannel(loop: self.loop)
@@ -95,7 +96,7 @@ struct ProxyHarness {
             isTrustedProxy: trusted,
             serverHeader: serverHeader,
             limits: limits,
-            router: Router(routes: [Route(name: "default", upgrades: upgrades, action: .forward(group))])
+            router: Router(routes: [Route(name: "default", upgrades: upgrades, action: .forward(group), compression: compression)])
         )
         let session = ForwardingSession(
             settings: settings,
@@ -139,6 +140,18 @@ struct ProxyHarness {
     }
 
     var upstream: EmbeddedChannel? { self.connector.channels.last }
+
+    /// What the client was sent, as bytes (a compressed body is not text).
+    func clientReceivedBytes() throws -> [UInt8] {
+        self.loop.run()
+        var bytes: [UInt8] = []
+        while let data = try self.client.readOutbound(as: IOData.self) {
+            if case .byteBuffer(var buffer) = data {
+                bytes += buffer.readBytes(length: buffer.readableBytes) ?? []
+            }
+        }
+        return bytes
+    }
 
     func upstreamReceived(_ index: Int? = nil) throws -> String {
         self.loop.run()
