@@ -208,7 +208,7 @@ import Testing
         (
             "{}",
             [
-                "test.yaml:4:10: listeners[0].tls.certificates: missing required key \"certificates\" (a list of {cert, key} pairs)"
+                "test.yaml:4:10: listeners[0].tls.certificates: missing required key \"certificates\" (a list of {cert, key} pairs, or an \"acme\" block)"
             ]
         ),
         (

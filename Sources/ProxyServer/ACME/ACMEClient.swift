@@ -41,6 +41,8 @@ final class ACMEClient: @unchecked Sendable {
     struct Publisher: Sendable {
         var publish: @Sendable (ACMEOrderFlow.Challenge) throws -> Void
         var withdraw: @Sendable (ACMEOrderFlow.Challenge) -> Void
+        /// Waited after publishing, before the CA is asked to validate.
+        var settle: Duration = .zero
     }
 
     struct Result: Sendable {
@@ -120,6 +122,7 @@ final class ACMEClient: @unchecked Sendable {
             case .publish(let challenge):
                 try publisher.publish(challenge)
                 published.append(challenge)
+                if publisher.settle > .zero { try await Task.sleep(for: publisher.settle) }
                 event = .published
             case .respond(let url):
                 let response = try await self.post(url, payload: "{}", what: "answering a challenge")

@@ -26,6 +26,8 @@ final class ACMEManager: Sendable {
     let report: @Sendable (_ state: CertificateRenewalState, _ certificatePath: String) -> Void
     private let renewal = NIOLockedValueBox(CertificateRenewalState())
     private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
+    /// Mirrors `state_dir/challenges` into the process's tables, for as long as the manager runs.
+    private let mirrorTask = NIOLockedValueBox<Task<Void, Never>?>(nil)
     /// The `notAfter` of the certificate the listener serves (`nil`: the placeholder).
     private let installed: NIOLockedValueBox<Int64?>
     /// Challenges written by another instance, mirrored into our tables while we wait.
@@ -68,15 +70,30 @@ final class ACMEManager: Sendable {
         self.report(state, servesPlaceholder ? self.state.placeholderCertificatePath : self.state.certificatePath)
     }
 
+    /// How often `state_dir/challenges` is read for challenges another instance published.
+    static let mirrorInterval = Duration.milliseconds(250)
+    /// How long the ordering instance waits after publishing a challenge before asking the CA
+    /// to validate it: long enough for every instance sharing `state_dir` to have mirrored it.
+    static let publishSettle = Duration.milliseconds(750)
+
     func start() {
         // Until the first attempt: renewal is due now (no certificate) or planned by `run`.
         self.updateRenewal { $0.nextRenewal = self.installed.withLockedValue { $0 } == nil ? Date() : nil }
         let task = Task { await self.run() }
+        let mirror = Task {
+            while !Task.isCancelled {
+                self.mirrorSharedChallenges()
+                try? await Task.sleep(for: Self.mirrorInterval)
+            }
+            self.withdrawMirroredChallenges()
+        }
         self.task.withLockedValue { $0 = task }
+        self.mirrorTask.withLockedValue { $0 = mirror }
     }
 
     func stop() {
         self.task.withLockedValue { $0?.cancel() }
+        self.mirrorTask.withLockedValue { $0?.cancel() }
     }
 
     static func now() -> Int64 { Int64(time(nil)) }
@@ -142,10 +159,8 @@ final class ACMEManager: Sendable {
                 told = true
                 self.logger.info("waiting for the ACME lock of state_dir (another instance is ordering)", metadata: self.metadata)
             }
-            self.mirrorSharedChallenges()
         }
         defer { lock.release() }
-        self.withdrawMirroredChallenges()
         let now = Self.now()
         if let current = self.state.currentCertificate(covering: self.configuration.domains, now: now), current.notAfter != due {
             let renewAt = self.schedule.renewalTime(notBefore: current.notBefore, notAfter: current.notAfter, random: 0)
@@ -199,11 +214,13 @@ final class ACMEManager: Sendable {
             withdraw: { challenge in
                 local.withdraw(challenge)
                 shared.remove(challenge)
-            }
+            },
+            settle: Self.publishSettle
         )
     }
 
-    /// Publishes the challenges another instance wrote, withdraws those it removed.
+    /// Publishes the challenges another instance wrote, withdraws those it removed. (Our own
+    /// appear here too while we order: publishing them again changes nothing.)
     private func mirrorSharedChallenges() {
         let current = self.shared.read()
         let local = self.challenges.publisher

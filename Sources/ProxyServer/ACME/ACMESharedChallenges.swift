@@ -7,8 +7,9 @@ import Foundation
 /// Behind one address (a load balancer, or `reuse_port`), the CA's validation may reach an
 /// instance other than the one ordering. The ordering instance writes each challenge to
 /// `state_dir/challenges/<type>.<token or name>` (holding the key authorization) next to its
-/// own table; an instance waiting for the lock mirrors those files into its tables every time it
-/// looks at the lock, and withdraws them when they are gone.
+/// own table, and waits ``ACMEManager/publishSettle`` before asking the CA to validate; every
+/// instance mirrors those files into its tables every ``ACMEManager/mirrorInterval`` (whether it
+/// waits for the lock or sleeps until its own renewal), and withdraws them when they are gone.
 struct ACMESharedChallenges: Sendable {
     let directory: String
 

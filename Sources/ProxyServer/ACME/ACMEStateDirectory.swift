@@ -14,7 +14,7 @@ import ProxyTLS
 ///   <first domain>/
 ///     certificate.pem              leaf + chain, as the CA sent it
 ///     certificate-key.pem          0600
-///     self-signed.pem, self-signed-key.pem   served until the first certificate exists
+///     self-signed.pem              0600, key and certificate: served until the first certificate exists
 /// ```
 ///
 /// Every file is written atomically: a temporary file in the same directory, `fsync`, `rename`,
@@ -35,8 +35,9 @@ struct ACMEStateDirectory: Sendable {
     var certificateDirectory: String { self.path + "/" + self.domain }
     var certificatePath: String { self.certificateDirectory + "/certificate.pem" }
     var privateKeyPath: String { self.certificateDirectory + "/certificate-key.pem" }
+    /// Key and certificate in one file (see ``ACMEPlaceholderCertificate``).
     var placeholderCertificatePath: String { self.certificateDirectory + "/self-signed.pem" }
-    var placeholderKeyPath: String { self.certificateDirectory + "/self-signed-key.pem" }
+    var placeholderKeyPath: String { self.placeholderCertificatePath }
 
     init(path: String, domains: [String]) {
         self.path = path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path
@@ -108,7 +109,7 @@ struct ACMEStateDirectory: Sendable {
 
     /// temp file + `fsync` + `rename` + `fsync` of the directory.
     static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t) throws {
-        let temporary = "\(path).tmp-\(getpid())"
+        let temporary = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw ACMEStorageError(path: path, reason: String(cString: strerror(errno))) }
         var failure: String?
@@ -220,15 +221,13 @@ extension ACMEStateDirectory {
         }
         try self.prepare()
         if let existing = try? ACMECertificateValidity.read(path: self.placeholderCertificatePath),
-            existing.covers(self.domains), existing.notAfter > now + 3600, access(self.placeholderKeyPath, R_OK) == 0
+            existing.covers(self.domains), existing.notAfter > now + 3600
         {
             return nil
         }
-        _ = try ACMEPlaceholderCertificate.write(
-            domains: self.domains,
-            certificatePath: self.placeholderCertificatePath,
-            privateKeyPath: self.placeholderKeyPath
-        )
+        // Unfit or missing: made anew (if two instances do it at once, both serve the first one).
+        unlink(self.placeholderCertificatePath)
+        _ = try ACMEPlaceholderCertificate.write(domains: self.domains, path: self.placeholderCertificatePath)
         return nil
     }
 }

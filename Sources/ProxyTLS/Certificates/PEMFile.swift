@@ -33,7 +33,7 @@ enum PEMFile {
     ///
     /// - Parameter mode: Permission bits of the new file, such as `0o600` for private keys.
     static func write(_ bytes: [UInt8], to path: String, mode: UInt32) throws(TLSConfigurationError) {
-        let temporary = path + ".tmp"
+        let temporary = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode_t(mode))
         guard fd >= 0 else { throw .cannotWriteFile(path, reason: Self.systemError()) }
         var ok = fchmod(fd, mode_t(mode)) == 0  // open's mode is filtered by umask and ignored for old files
@@ -53,6 +53,17 @@ enum PEMFile {
             let why = ok ? Self.systemError() : reason
             unlink(temporary)
             throw .cannotWriteFile(path, reason: why)
+        }
+    }
+
+    /// Creates `path` with `bytes` unless it exists (then leaves it alone): written to a temporary
+    /// file, then hard-linked to `path`, so the file appears complete or not at all.
+    static func create(_ bytes: [UInt8], at path: String, mode: UInt32) throws(TLSConfigurationError) {
+        let temporary = path + ".new-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try Self.write(bytes, to: temporary, mode: mode)
+        defer { unlink(temporary) }
+        guard link(temporary, path) == 0 || errno == EEXIST else {
+            throw .cannotWriteFile(path, reason: Self.systemError())
         }
     }
 
