@@ -100,6 +100,24 @@ public enum Defaults {
         public static let upgrades = ["websocket"]
     }
 
+    /// `routes[].static`: a route that serves files from a directory (decision 0028).
+    public enum StaticFiles {
+        /// `index`: the files tried, in order, for a request that names a directory.
+        public static let index = ["index.html"]
+        /// `try_files`: the candidates tried, in order (`$uri` is the request's path).
+        public static let tryFiles = ["$uri"]
+        /// `listing`: whether a directory without an index is answered with a listing (else `404`).
+        public static let listing = false
+        /// `precompressed`: whether `.br`/`.zst`/`.gz` siblings are served to clients that accept them.
+        public static let precompressed = true
+        /// `follow_symlinks`: whether a symbolic link may lead outside `root`.
+        public static let followSymlinks = false
+        /// `dotfiles`: whether names starting with `.` are served (`/.well-known/` always is).
+        public static let dotfiles = false
+        /// The bytes read per chunk where `sendfile` cannot be used (TLS, HTTP/2).
+        public static let chunkBytes = 64 * 1024
+    }
+
     /// `target_groups.<name>.upstream`: how a target group talks to its targets.
     public enum Upstream {
         /// `connect_timeout`: TCP connect to a target. A connect that does not finish in time is
