@@ -68,16 +68,24 @@ final class StaticFileStream {
         written.futureResult.assumeIsolated().whenComplete { result in
             self.closeFile()
             if case .failure(let error) = result {
-                self.report("sendfile: \(error)")
+                // A write can fail inside the connection's write call: answer after it.
+                self.eventLoop.assumeIsolated().execute {
+                    self.report("sendfile: \(error)")
+                }
             }
         }
         // The response is complete as far as the session goes: its end follows the region.
         self.report(nil)
     }
 
-    /// The client became writable again: read the next chunk if one is due.
+    /// The client became writable again: read the next chunk if one is due. Later, not
+    /// within the call: writability changes inside the connection's own writes and flushes,
+    /// and the end of the response must not be written from there.
     func resume() {
-        self.pump()
+        guard !self.reading, !self.closed else { return }
+        self.eventLoop.assumeIsolated().execute {
+            self.pump()
+        }
     }
 
     /// The client went away: stop, close the file.
