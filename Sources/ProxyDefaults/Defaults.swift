@@ -116,6 +116,9 @@ public enum Defaults {
         public static let dotfiles = false
         /// The bytes read per chunk where `sendfile` cannot be used (TLS, HTTP/2).
         public static let chunkBytes = 64 * 1024
+        /// Files up to this size are read whole by the lookup itself (on the thread pool), and
+        /// sent with the head in one write: no second hop, no `sendfile` for a few bytes.
+        public static let inlineBytes = 16 * 1024
     }
 
     /// `target_groups.<name>.upstream`: how a target group talks to its targets.

@@ -3,15 +3,19 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
+public import NIOCore
 
 /// A file a static route will serve, opened: the descriptor (owned by whoever takes it), its
 /// validators, its type and the coding of a precompressed sibling.
 public struct OpenedFile: Sendable {
+    /// `-1` when the file was small and read whole (``contents``), and already closed.
     public var descriptor: CInt
     public var validators: FileValidators
     public var contentType: String
     /// `br`, `zstd` or `gzip` when a precompressed sibling was opened; `nil` for the file itself.
     public var coding: String?
+    /// The whole file, when it is at most ``StaticSite/inlineBytes`` and was read by the lookup.
+    public var contents: ByteBuffer?
 }
 
 /// What a static route found for a request.
@@ -40,7 +44,9 @@ public struct StaticFileResolver: Sendable {
     }
 
     /// Looks up `path` (the request's path without its query, after the route's rewrite).
-    public func resolve(path: String, acceptEncoding: String?) -> StaticLookup {
+    /// `readsSmallFiles`: a file of at most ``StaticSite/inlineBytes`` is read whole and closed
+    /// (a GET's; a HEAD needs no bytes).
+    public func resolve(path: String, acceptEncoding: String?, readsSmallFiles: Bool = false) -> StaticLookup {
         let parsed: StaticPath
         switch StaticPath.parse(path) {
         case .success(let value): parsed = value
@@ -60,7 +66,7 @@ public struct StaticFileResolver: Sendable {
             if (status.st_mode & S_IFMT) == S_IFDIR {
                 for name in self.site.index {
                     if let file = self.open(real + "/" + name, name: name, codings: codings) {
-                        return .file(file)
+                        return .file(readsSmallFiles ? self.inlined(file) : file)
                     }
                 }
                 if self.site.listing, let html = DirectoryListing.html(directory: real, uri: parsed.uri, showsDotfiles: self.site.dotfiles) {
@@ -70,10 +76,27 @@ public struct StaticFileResolver: Sendable {
             }
             if candidate.directory { continue }
             if let file = self.open(real, name: candidate.segments.last ?? "", codings: codings) {
-                return .file(file)
+                return .file(readsSmallFiles ? self.inlined(file) : file)
             }
         }
         return .notFound
+    }
+
+    /// `file` read whole and closed when it is small; as it is otherwise (or when the read comes
+    /// short: the file changed, and the streaming path deals with that).
+    func inlined(_ file: OpenedFile) -> OpenedFile {
+        let size = Int(file.validators.size)
+        guard size <= self.site.inlineBytes else { return file }
+        var buffer = ByteBufferAllocator().buffer(capacity: size)
+        let count = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { raw in
+            max(0, pread(file.descriptor, raw.baseAddress, size, 0))
+        }
+        guard count == size else { return file }
+        close(file.descriptor)
+        var inlined = file
+        inlined.descriptor = -1
+        inlined.contents = buffer
+        return inlined
     }
 
     /// The real path of `path` when the site may serve it: under the real root (or anywhere

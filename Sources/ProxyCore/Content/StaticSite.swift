@@ -17,6 +17,8 @@ public struct StaticSite: Sendable {
     public var dotfiles: Bool
     /// Bytes read per chunk when the file cannot be handed to `sendfile` (TLS, HTTP/2).
     public var chunkBytes: Int
+    /// Files up to this size are read whole by the lookup (decision 0028).
+    public var inlineBytes: Int
     /// Where the file system is touched (lookups, opens, reads): never on an event loop.
     public var threadPool: NIOThreadPool
 
@@ -34,6 +36,7 @@ public struct StaticSite: Sendable {
         followSymlinks: Bool = Defaults.StaticFiles.followSymlinks,
         dotfiles: Bool = Defaults.StaticFiles.dotfiles,
         chunkBytes: Int = Defaults.StaticFiles.chunkBytes,
+        inlineBytes: Int = Defaults.StaticFiles.inlineBytes,
         threadPool: NIOThreadPool = .singleton
     ) {
         self.root = root
@@ -46,6 +49,7 @@ public struct StaticSite: Sendable {
         self.followSymlinks = followSymlinks
         self.dotfiles = dotfiles
         self.chunkBytes = chunkBytes
+        self.inlineBytes = inlineBytes
         self.threadPool = threadPool
     }
 }

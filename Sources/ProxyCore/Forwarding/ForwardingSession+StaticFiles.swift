@@ -62,11 +62,12 @@ extension ForwardingSession {
         let resolver = StaticFileResolver(site: request.site)
         let path = request.path
         let acceptEncoding = request.head.headers.first(name: "accept-encoding")
+        let isGET = request.head.method == .GET
         request.site.threadPool.runIfActive(eventLoop: self.loop.eventLoop) {
-            resolver.resolve(path: path, acceptEncoding: acceptEncoding)
+            resolver.resolve(path: path, acceptEncoding: acceptEncoding, readsSmallFiles: isGET)
         }.assumeIsolated().whenComplete { result in
             guard generation == self.staticGeneration, self.client != nil else {
-                if case .success(.file(let file)) = result { close(file.descriptor) }
+                if case .success(.file(let file)) = result, file.descriptor >= 0 { close(file.descriptor) }
                 return
             }
             switch result {
@@ -107,8 +108,14 @@ extension ForwardingSession {
         let plan = ConditionalRequest.plan(method: request.head.method, headers: request.head.headers, validators: file.validators)
         let made = StaticResponseHead(plan: plan, file: file, site: request.site)
         let fields = self.staticFields(made.fields, status: made.status, version: request.head.version)
+        if let contents = file.contents {
+            // A small file, read whole by the lookup: head and body in one write.
+            let body = made.body.flatMap { contents.getSlice(at: Int($0.offset), length: Int($0.length)) } ?? ByteBuffer()
+            self.writeStaticResponse(LocalResponses.Response(status: made.status, headers: fields, body: body), request, error: nil)
+            return
+        }
         guard let body = made.body, body.length > 0, request.head.method != .HEAD, let client = self.client else {
-            close(file.descriptor)
+            if file.descriptor >= 0 { close(file.descriptor) }
             self.writeStaticResponse(LocalResponses.Response(status: made.status, headers: fields, body: ByteBuffer()), request, error: nil)
             return
         }

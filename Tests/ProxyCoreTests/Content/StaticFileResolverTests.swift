@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Testing
 
 @testable import ProxyCore
@@ -138,6 +139,26 @@ struct StaticFileResolverTests {
         #expect(self.serve(site, "/app.js", acceptEncoding: "identity") == "plain js")
         let off = StaticSite(root: tree.root, precompressed: false)
         #expect(self.serve(off, "/app.js", acceptEncoding: "br") == "plain js")
+    }
+
+    @Test func smallFilesAreReadWholeAndClosedLargeOnesStayOpen() throws {
+        let tree = try Tree()
+        let big = String(repeating: "x", count: 20_000)
+        try big.write(toFile: tree.root + "/big.txt", atomically: false, encoding: .utf8)
+        let resolver = StaticFileResolver(site: StaticSite(root: tree.root, inlineBytes: 16 * 1024))
+        guard case .file(let small) = resolver.resolve(path: "/about.html", acceptEncoding: nil, readsSmallFiles: true) else {
+            Issue.record("about.html not found")
+            return
+        }
+        #expect(small.descriptor == -1)
+        #expect(small.contents.map { String(buffer: $0) } == "about")
+        guard case .file(let large) = resolver.resolve(path: "/big.txt", acceptEncoding: nil, readsSmallFiles: true) else {
+            Issue.record("big.txt not found")
+            return
+        }
+        defer { close(large.descriptor) }
+        #expect(large.descriptor >= 0 && large.contents == nil)
+        #expect(large.validators.size == 20_000)
     }
 
     @Test func listingsEscapeNamesAndHideDotfiles() throws {
