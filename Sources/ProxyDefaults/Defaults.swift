@@ -119,6 +119,15 @@ public enum Defaults {
         /// Files up to this size are read whole by the lookup itself (on the thread pool), and
         /// sent with the head in one write: no second hop, no `sendfile` for a few bytes.
         public static let inlineBytes = 16 * 1024
+        /// `cache_valid`: how long a lookup's result (a small file's bytes and validators, or "not
+        /// found") is reused by an event loop before the file system is asked again; `0` turns the
+        /// cache off. Also the longest time a changed or deleted file may still be served as it was
+        /// (like nginx's `open_file_cache_valid`, 60 s there).
+        public static let cacheValid = Duration.seconds(1)
+        /// The most lookups each event loop keeps per static route (the least recently used go).
+        public static let cacheEntries = 1024
+        /// The most file bytes each event loop keeps per static route.
+        public static let cacheBytes = 8 * 1024 * 1024
     }
 
     /// `target_groups.<name>.upstream`: how a target group talks to its targets.

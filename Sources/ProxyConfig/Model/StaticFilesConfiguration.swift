@@ -11,6 +11,8 @@ public import ProxyDefaults
 /// - `listing` (bool, default false), `cache_control` (string, sent as given; default none),
 ///   `precompressed` (bool, default true), `follow_symlinks` (bool, default false),
 ///   `dotfiles` (bool, default false).
+/// - `cache_valid` (duration, default `1s`; `0` turns it off): how long each event loop reuses
+///   a lookup (a small file's bytes, or "not found") before asking the file system again.
 public struct StaticFilesConfiguration: Sendable, Hashable {
     public var root: String
     public var index: [String]
@@ -20,6 +22,7 @@ public struct StaticFilesConfiguration: Sendable, Hashable {
     public var precompressed: Bool
     public var followSymlinks: Bool
     public var dotfiles: Bool
+    public var cacheValid: Duration
 
     public init(
         root: String,
@@ -29,7 +32,8 @@ public struct StaticFilesConfiguration: Sendable, Hashable {
         cacheControl: String? = nil,
         precompressed: Bool = Defaults.StaticFiles.precompressed,
         followSymlinks: Bool = Defaults.StaticFiles.followSymlinks,
-        dotfiles: Bool = Defaults.StaticFiles.dotfiles
+        dotfiles: Bool = Defaults.StaticFiles.dotfiles,
+        cacheValid: Duration = Defaults.StaticFiles.cacheValid
     ) {
         self.root = root
         self.index = index
@@ -39,5 +43,6 @@ public struct StaticFilesConfiguration: Sendable, Hashable {
         self.precompressed = precompressed
         self.followSymlinks = followSymlinks
         self.dotfiles = dotfiles
+        self.cacheValid = cacheValid
     }
 }

@@ -6,7 +6,7 @@
 
 /// The `static` route action: a directory served as files (docs/content.md).
 extension ConfigParser {
-    static let staticFilesKeys = ["root", "index", "try_files", "listing", "cache_control", "precompressed", "follow_symlinks", "dotfiles"]
+    static let staticFilesKeys = ["root", "index", "try_files", "listing", "cache_control", "precompressed", "follow_symlinks", "dotfiles", "cache_valid"]
 
     mutating func staticFiles(_ node: ConfigNode, key: String) -> StaticFilesConfiguration {
         var site = StaticFilesConfiguration(root: "/")
@@ -44,6 +44,11 @@ extension ConfigParser {
         }
         if let node = fields["dotfiles"], let value = self.bool(node, key: fields.key("dotfiles")) {
             site.dotfiles = value
+        }
+        if let node = fields["cache_valid"],
+            let value = self.duration(node, key: fields.key("cache_valid"), allowsZero: true, in: .zero...Duration.seconds(3600))
+        {
+            site.cacheValid = value
         }
         return site
     }

@@ -47,6 +47,17 @@ public struct StaticFileResolver: Sendable {
     /// `readsSmallFiles`: a file of at most ``StaticSite/inlineBytes`` is read whole and closed
     /// (a GET's; a HEAD needs no bytes).
     public func resolve(path: String, acceptEncoding: String?, readsSmallFiles: Bool = false) -> StaticLookup {
+        self.resolve(path: path, codings: Self.codings(site: self.site, acceptEncoding: acceptEncoding), readsSmallFiles: readsSmallFiles)
+    }
+
+    /// The precompressed sibling codings a client with `acceptEncoding` takes, best first (pure:
+    /// part of a ``StaticFileCache/Key``).
+    public static func codings(site: StaticSite, acceptEncoding: String?) -> [String] {
+        site.precompressed ? ContentCoding.acceptable(StaticSite.siblingCodings.map(\.coding), acceptEncoding: acceptEncoding) : []
+    }
+
+    /// Looks up `path` for a client that accepts the sibling `codings` (``codings(site:acceptEncoding:)``).
+    public func resolve(path: String, codings: [String], readsSmallFiles: Bool) -> StaticLookup {
         let parsed: StaticPath
         switch StaticPath.parse(path) {
         case .success(let value): parsed = value
@@ -55,7 +66,6 @@ public struct StaticFileResolver: Sendable {
         if !self.site.dotfiles && StaticPath.hidesDotfile(parsed.segments) {
             return .notFound
         }
-        let codings = self.site.precompressed ? ContentCoding.acceptable(StaticSite.siblingCodings.map(\.coding), acceptEncoding: acceptEncoding) : []
         for template in self.site.tryFiles {
             guard let candidate = parsed.candidate(template) else { continue }
             if !self.site.dotfiles && StaticPath.hidesDotfile(candidate.segments) { continue }

@@ -1,3 +1,4 @@
+public import NIOCore
 public import NIOPosix
 public import ProxyDefaults
 
@@ -21,6 +22,19 @@ public struct StaticSite: Sendable {
     public var inlineBytes: Int
     /// Where the file system is touched (lookups, opens, reads): never on an event loop.
     public var threadPool: NIOThreadPool
+    /// `cache_valid`: how long each event loop reuses a lookup (``StaticFileCache``); zero: never.
+    public var cacheValid: TimeAmount
+    /// The bounds of each event loop's cache for this route.
+    public var cacheEntries: Int
+    public var cacheBytes: Int
+    /// Made afresh with every site (every configuration): what the event loops' caches are
+    /// kept under, so a reloaded route never sees an older one's lookups.
+    public let identity = Identity()
+
+    /// A static route's identity (compared by reference).
+    public final class Identity: Sendable {
+        public init() {}
+    }
 
     /// The codings of precompressed siblings, in the server's order of preference, with their
     /// file name extensions.
@@ -37,6 +51,9 @@ public struct StaticSite: Sendable {
         dotfiles: Bool = Defaults.StaticFiles.dotfiles,
         chunkBytes: Int = Defaults.StaticFiles.chunkBytes,
         inlineBytes: Int = Defaults.StaticFiles.inlineBytes,
+        cacheValid: Duration = Defaults.StaticFiles.cacheValid,
+        cacheEntries: Int = Defaults.StaticFiles.cacheEntries,
+        cacheBytes: Int = Defaults.StaticFiles.cacheBytes,
         threadPool: NIOThreadPool = .singleton
     ) {
         self.root = root
@@ -51,5 +68,12 @@ public struct StaticSite: Sendable {
         self.chunkBytes = chunkBytes
         self.inlineBytes = inlineBytes
         self.threadPool = threadPool
+        let (seconds, attoseconds) = cacheValid.components
+        self.cacheValid = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        self.cacheEntries = cacheEntries
+        self.cacheBytes = cacheBytes
     }
+
+    /// Whether lookups are cached (``cacheValid`` above zero).
+    public var caches: Bool { self.cacheValid > .zero && self.cacheEntries > 0 }
 }

@@ -55,17 +55,29 @@ extension ForwardingSession {
         self.perform(self.machine.requestHeadAnsweredLocally())
     }
 
-    /// Looks the file up on the thread pool, then answers.
+    /// Answers from this loop's cache of recent lookups (``StaticFileCache``: no system call, no
+    /// thread hop), or looks the file up on the thread pool, keeps what may be kept, then answers.
     func serveStatic(_ request: StaticRequest) {
         self.staticGeneration &+= 1
         let generation = self.staticGeneration
-        let resolver = StaticFileResolver(site: request.site)
+        let site = request.site
         let path = request.path
-        let acceptEncoding = request.head.headers.first(name: "accept-encoding")
-        let isGET = request.head.method == .GET
-        request.site.threadPool.runIfActive(eventLoop: self.loop.eventLoop) {
-            resolver.resolve(path: path, acceptEncoding: acceptEncoding, readsSmallFiles: isGET)
+        let codings = StaticFileResolver.codings(site: site, acceptEncoding: request.head.headers.first(name: "accept-encoding"))
+        let key = StaticFileCache.Key(path: path, codings: codings)
+        let caches = site.caches
+        if caches, let cached = self.loop.staticFiles.withCache(for: site, { $0.lookup(key, now: .now()) }) {
+            self.answerStatic(cached, request)
+            return
+        }
+        let resolver = StaticFileResolver(site: site)
+        // With the cache on, a HEAD reads a small file too, so that the entry serves a GET.
+        let readsSmallFiles = request.head.method == .GET || caches
+        site.threadPool.runIfActive(eventLoop: self.loop.eventLoop) {
+            resolver.resolve(path: path, codings: codings, readsSmallFiles: readsSmallFiles)
         }.assumeIsolated().whenComplete { result in
+            if caches, case .success(let lookup) = result, StaticFileCache.isCacheable(lookup) {
+                self.loop.staticFiles.withCache(for: site) { $0.store(lookup, for: key, now: .now()) }
+            }
             guard generation == self.staticGeneration, self.client != nil else {
                 if case .success(.file(let file)) = result, file.descriptor >= 0 { close(file.descriptor) }
                 return

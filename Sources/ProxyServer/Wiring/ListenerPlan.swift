@@ -414,7 +414,8 @@ struct ListenerPlan: Sendable {
                     cacheControl: site.cacheControl,
                     precompressed: site.precompressed,
                     followSymlinks: site.followSymlinks,
-                    dotfiles: site.dotfiles
+                    dotfiles: site.dotfiles,
+                    cacheValid: site.cacheValid
                 )
             )
         case .redirect(let redirect):
