@@ -24,6 +24,7 @@ import Testing
                       precompressed: false
                       follow_symlinks: true
                       dotfiles: true
+                      cache_valid: 250ms
             """
         )
         let route = configuration.listeners[0].routes[0]
@@ -36,6 +37,7 @@ import Testing
         #expect(site.tryFiles == ["$uri", "$uri.html", "/index.html"])
         #expect(site.listing && site.followSymlinks && site.dotfiles && !site.precompressed)
         #expect(site.cacheControl == "public, max-age=3600")
+        #expect(site.cacheValid == .milliseconds(250))
         #expect(route.rewrite != nil)
         #expect(route.targetGroup == nil)
     }
@@ -57,6 +59,38 @@ import Testing
         #expect(site == StaticFilesConfiguration(root: "/tmp"))
         #expect(site.index == ["index.html"] && site.tryFiles == ["$uri"])
         #expect(!site.listing && site.precompressed && !site.followSymlinks && !site.dotfiles && site.cacheControl == nil)
+        #expect(site.cacheValid == .seconds(1))
+    }
+
+    @Test func cacheValidZeroTurnsTheCacheOffAndBadValuesAreReported() throws {
+        let fixture = try ConfigFixture()
+        let configuration = try fixture.parse(
+            """
+            listeners:
+              - bind: ":80"
+                routes:
+                  - static: {root: /tmp, cache_valid: 0}
+            """
+        )
+        guard case .staticFiles(let site) = configuration.listeners[0].routes[0].action else {
+            Issue.record("not a static route")
+            return
+        }
+        #expect(site.cacheValid == .zero)
+        let errors = fixture.errors(
+            """
+            listeners:
+              - bind: ":80"
+                routes:
+                  - name: one
+                    match: {path: /a}
+                    static: {root: /tmp, cache_valid: soon}
+                  - name: two
+                    static: {root: /tmp, cache_valid: 2h}
+            """
+        )
+        #expect(errors.contains { $0.contains("routes[0].static.cache_valid: invalid duration \"soon\"") }, "\(errors)")
+        #expect(errors.contains { $0.contains("routes[1].static.cache_valid: must be in") }, "\(errors)")
     }
 
     @Test func reportsEveryMistakeAtOnce() throws {

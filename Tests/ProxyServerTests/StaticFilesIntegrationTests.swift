@@ -22,7 +22,8 @@ struct StaticFilesIntegrationTests {
         var plain: String { "http://127.0.0.1:\(self.plainPort)" }
         var tls: String { "https://localhost:\(self.tlsPort)" }
 
-        static func start() async throws -> Running {
+        /// `extraRoutes`: YAML route items placed first (`$SITE` is the site's directory).
+        static func start(extraRoutes: String = "") async throws -> Running {
             let directory = try makeTemporaryDirectory()
             let site = directory + "/site"
             let fm = FileManager.default
@@ -43,6 +44,7 @@ struct StaticFilesIntegrationTests {
             let certificates = try DevCertificateAuthority.ensure(directory: directory)
             let routes = """
                     routes:
+                \(extraRoutes.replacingOccurrences(of: "$SITE", with: site))
                       - name: private
                         match: {path_prefix: /private}
                         deny: [127.0.0.0/8]
@@ -238,4 +240,57 @@ struct StaticFilesIntegrationTests {
         // Loaded whole, the file alone would add 1 GiB; read ahead without backpressure, most of it.
         #expect(growth < 48 * 1024 * 1024, "proxy memory grew by \(growth / 1024 / 1024) MiB for a 1 GiB file")
     }
+
+    /// The per-loop lookup cache (`cache_valid`): with a long interval a rewritten file is still
+    /// served as it was (the cache answered, not the disk); with `0` the new bytes come at once;
+    /// with the default (1 s) the new bytes, then a deleted file's `404`, come within a bounded
+    /// number of polls. No wall-clock assertion: only "eventually, within the bound".
+    @Test func aRewrittenOrDeletedFileIsSeenWithinTheCacheInterval() async throws {
+        let proxy = try await Running.start(extraRoutes: """
+                  - name: long
+                    match: {path_prefix: /long}
+                    rewrite: {strip_prefix: /long}
+                    static: {root: $SITE, cache_valid: 1h}
+                  - name: uncached
+                    match: {path_prefix: /uncached}
+                    rewrite: {strip_prefix: /uncached}
+                    static: {root: $SITE, cache_valid: 0}
+            """)
+        defer { Task { await proxy.stop() } }
+        let file = proxy.site + "/page.html"
+        try "version 1\n".write(toFile: file, atomically: true, encoding: .utf8)
+        for (base, flags, version) in Self.clients(proxy) {
+            for prefix in ["/long", "/uncached", "/static"] {
+                #expect(try await proxy.fetch(base + prefix + "/page.html", flags).body == "version 1\n", "\(version) \(prefix)")
+                // A HEAD fills the cache as a GET does, with the same head.
+                let head = try await proxy.fetch(base + prefix + "/page.html", flags + ["--head"])
+                #expect(head.status == "200" && head.fields["content-length"] == "10" && head.body.isEmpty, "\(version) \(prefix)")
+            }
+        }
+        try "version 2, longer\n".write(toFile: file, atomically: true, encoding: .utf8)
+        for (base, flags, version) in Self.clients(proxy) {
+            let long = try await proxy.fetch(base + "/long/page.html", flags)
+            #expect(long.body == "version 1\n" && long.fields["content-length"] == "10", "\(version): served from the cache")
+            #expect(try await proxy.fetch(base + "/uncached/page.html", flags).body == "version 2, longer\n", "\(version)")
+        }
+
+        /// Polls `path` on every client until each answers `expected`: at most 100 rounds 50 ms apart.
+        func eventually(_ path: String, _ expected: (status: String, body: String?)) async throws -> Bool {
+            for _ in 0..<100 {
+                var all = true
+                for (base, flags, _) in Self.clients(proxy) {
+                    let answer = try await proxy.fetch(base + path, flags)
+                    if answer.status != expected.status || (expected.body.map { $0 != answer.body } ?? false) { all = false }
+                }
+                if all { return true }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            return false
+        }
+        #expect(try await eventually("/static/page.html", ("200", "version 2, longer\n")), "the rewritten file is served")
+        try FileManager.default.removeItem(atPath: file)
+        #expect(try await eventually("/static/page.html", ("404", nil)), "the deleted file turns 404")
+        #expect(try await proxy.fetch(proxy.plain + "/uncached/page.html", ["--http1.1"]).status == "404")
+    }
+
 }
