@@ -42,14 +42,17 @@ WS_LOAD = os.path.join(BENCH, "ws_load.py")
 JWT_TOOL = os.path.join(ROOT, "Tests", "ProxyServerTests", "Peers", "jwt_tool.py")
 SMALL_BODY = b"Portcullis bench backend: a fixed response body of 64 bytes....\n"
 ONE_MIB = 1 << 20
+SMALL_FILE_BYTES = 1024  # the small static file (bench/out/static/1k.html)
 
 # Each proxy: HTTPS with tickets, HTTPS without tickets (full handshakes), plain HTTP, HTTPS
-# to the WebSocket echo target, and HTTPS with HTTP/2 (ALPN h2) and tickets.
+# to the WebSocket echo target, and HTTPS with HTTP/2 (ALPN h2) and tickets. Portcullis and nginx
+# also serve bench/out/static/ themselves (plain HTTP and HTTPS); HAProxy cannot serve files, so it
+# has no such ports (18428/18429 stay unused) and no static rows.
 PROXY_PORTS = {
     "portcullis": {"tls": 18401, "tls_full": 18402, "http": 18403, "ws": 18404, "h2": 18405, "policy": 18406,
-                   "gzip": 18407},
+                   "gzip": 18407, "static": 18408, "static_tls": 18409},
     "nginx": {"tls": 18411, "tls_full": 18412, "http": 18413, "ws": 18414, "h2": 18415, "policy": 18416,
-              "gzip": 18417},
+              "gzip": 18417, "static": 18418, "static_tls": 18419},
     "haproxy": {"tls": 18421, "tls_full": 18422, "http": 18423, "ws": 18424, "h2": 18425, "policy": 18426,
                 "gzip": 18427},
 }
@@ -71,7 +74,8 @@ WS_MESSAGE_BYTES = 64
 H2_CONNECTIONS = 10      # h2load over HTTP/2, small responses: connections ...
 H2_STREAMS = 10          # ... and concurrent streams on each (100 requests in flight)
 SCENARIOS = ["https-ka", "h2", "https-full", "https-resume", "https-1m", "http-ka", "wss-echo", "https-policy",
-             "https-json", "https-gzip", "https-br", "https-zstd"]
+             "https-json", "https-gzip", "https-br", "https-zstd",
+             "static-small", "static-1m", "static-small-tls", "static-1m-tls"]
 # The compression scenarios (the backend's 100 KiB JSON over HTTPS keep-alive, compressed in the
 # proxy) and the Accept-Encoding each sends. nginx OSS compresses with gzip only, and HAProxy with
 # libslz's gzip (no level): br and zstd are measured for Portcullis alone.
@@ -81,6 +85,14 @@ COMPRESSION = {"https-json": "identity", "https-gzip": "gzip", "https-br": "br",
 PORTCULLIS_ONLY = {"https-br", "https-zstd"}
 JSON_BYTES = 100 * 1024
 COMPRESSION_CONNECTIONS = 8   # wrk: 100 KiB responses, as many connections as the 1 MiB scenario
+# Static file scenarios: (port key, path, wrk connections). Only proxies that serve files run them.
+STATIC_SCENARIOS = {
+    "static-small": ("static", "/1k.html", KA_CONNECTIONS),
+    "static-1m": ("static", "/1m.bin", BIG_CONNECTIONS),
+    "static-small-tls": ("static_tls", "/1k.html", KA_CONNECTIONS),
+    "static-1m-tls": ("static_tls", "/1m.bin", BIG_CONNECTIONS),
+}
+FILE_SERVERS = ["portcullis", "nginx"]
 OTHER_CPU_WARN = 0.20    # cores used by processes other than ours during a run
 
 
@@ -339,7 +351,21 @@ def make_files() -> None:
         with open(doc, "wb") as f:
             f.write(json_document())
     os.chmod(doc, 0o644)
-    for d in (OUT, os.path.join(OUT, "nginx-backend")):
+    # The static scenarios' site: a 1 KiB page and a 1 MiB file, served by the proxies themselves.
+    site = os.path.join(OUT, "static")
+    os.makedirs(site, exist_ok=True)
+    page = os.path.join(site, "1k.html")
+    if not os.path.exists(page) or os.path.getsize(page) != SMALL_FILE_BYTES:
+        line = b"<p>Portcullis bench: a static page of exactly 1 KiB.</p>\n"
+        with open(page, "wb") as f:
+            f.write((line * (SMALL_FILE_BYTES // len(line) + 1))[:SMALL_FILE_BYTES])
+    site_big = os.path.join(site, "1m.bin")
+    if not os.path.exists(site_big) or os.path.getsize(site_big) != ONE_MIB:
+        with open(site_big, "wb") as f:
+            f.write(os.urandom(ONE_MIB))
+    for path in (page, site_big):
+        os.chmod(path, 0o644)
+    for d in (OUT, os.path.join(OUT, "nginx-backend"), site):
         os.chmod(d, 0o755)
     # The policy scenario's ES256 key, its JWKS (Portcullis), its public key (HAProxy's
     # jwt_verify) and a token valid for a day, made by the tests' independent JWT peer.
@@ -973,6 +999,10 @@ class Bench:
                                (f"Accept-Encoding: {COMPRESSION[scenario]}",))
         if scenario == "h2":
             return H2Run(ports["h2"], duration, self.cfg["warmup"])
+        if scenario in STATIC_SCENARIOS:
+            key, path, conns = STATIC_SCENARIOS[scenario]
+            scheme = "https" if key == "static_tls" else "http"
+            return lambda: wrk(f"{scheme}://{HOST}:{ports[key]}{path}", conns, duration)
         port = ports["tls_full"] if scenario == "https-full" else ports["tls"]
         key = (workers, target, scenario)
         n = int(min(200000, max(300, self.rates.get(key, 500) * duration)))
@@ -1037,6 +1067,10 @@ class Bench:
                     res = h2load(f"https://{HOST}:{port}/", 400, timeout=30)
                     if res.get("rps"):
                         self.rates[(workers, name, scenario)] = res["rps"]
+                for scenario, (key, path, conns) in STATIC_SCENARIOS.items():
+                    if scenario in selected and name in FILE_SERVERS:
+                        scheme = "https" if key == "static_tls" else "http"
+                        wrk(f"{scheme}://{HOST}:{ports[key]}{path}", conns, cfg["warmup"])
                 if "wss-echo" in selected and self.checks[workers][name].get("websocket"):
                     warm = WebSocketRun(ports["ws"], cfg["warmup"])
                     if warm.prepare() is None:
@@ -1047,6 +1081,8 @@ class Bench:
                     for target in names:
                         if scenario in PORTCULLIS_ONLY and target != "portcullis":
                             continue
+                        if scenario in STATIC_SCENARIOS and target not in FILE_SERVERS:
+                            continue  # HAProxy serves no files
                         self.measure(workers, rep, scenario, target,
                                      self.scenario_fn(workers, scenario, target, cfg["duration"]))
                     if scenario == "http-ka":
@@ -1181,6 +1217,19 @@ SCENARIO_ROWS = [
         ("cpu_us_per_req", "CPU µs / response", "{:,.0f}", "lower")]),
     ("https-zstd", "100 KiB JSON zstd-compressed (level 3; Portcullis alone)", [
         ("rps", "responses/s", "{:,.0f}", "higher"),
+        ("cpu_us_per_req", "CPU µs / response", "{:,.0f}", "lower")]),
+    ("static-small", f"Static file, {SMALL_FILE_BYTES} B, plain HTTP keep-alive (HAProxy serves no files)", [
+        ("rps", "req/s", "{:,.0f}", "higher"),
+        ("p99_ms", "p99 latency, ms", "{:.2f}", "lower"),
+        ("cpu_us_per_req", "CPU µs / request", "{:.1f}", "lower")]),
+    ("static-1m", "Static file, 1 MiB, plain HTTP keep-alive (sendfile)", [
+        ("mbps", "MB/s", "{:,.0f}", "higher"),
+        ("cpu_us_per_req", "CPU µs / response", "{:,.0f}", "lower")]),
+    ("static-small-tls", f"Static file, {SMALL_FILE_BYTES} B, HTTPS keep-alive", [
+        ("rps", "req/s", "{:,.0f}", "higher"),
+        ("cpu_us_per_req", "CPU µs / request", "{:.1f}", "lower")]),
+    ("static-1m-tls", "Static file, 1 MiB, HTTPS keep-alive", [
+        ("mbps", "MB/s", "{:,.0f}", "higher"),
         ("cpu_us_per_req", "CPU µs / response", "{:,.0f}", "lower")]),
     ("wss-echo", f"WebSocket over HTTPS, {WS_MESSAGE_BYTES} B messages echoed ({WS_CONNECTIONS} tunnels)", [
         ("rps", "messages/s", "{:,.0f}", "higher"),
@@ -1335,6 +1384,10 @@ def render(bench: Bench, info: dict, speed: dict, started: str, elapsed: float) 
              med("https-gzip", "cpu_us_per_req", "nginx"), 1.1, "le"),
             ("1 MiB response CPU ≤ 1.0× nginx", med("https-1m", "cpu_us_per_req", "portcullis"),
              med("https-1m", "cpu_us_per_req", "nginx"), 1.0, "le"),
+            ("Static small file CPU ≤ nginx's (issue 20)", med("static-small", "cpu_us_per_req", "portcullis"),
+             med("static-small", "cpu_us_per_req", "nginx"), 1.0, "le"),
+            ("Static 1 MiB file CPU ≤ nginx's (issue 20)", med("static-1m", "cpu_us_per_req", "portcullis"),
+             med("static-1m", "cpu_us_per_req", "nginx"), 1.0, "le"),
             ("RSS with idle TLS connections ≤ 1.5× nginx", mem.get("portcullis", {}).get("rss_kib_idle"),
              mem.get("nginx", {}).get("rss_kib_idle"), 1.5, "le"),
         ]

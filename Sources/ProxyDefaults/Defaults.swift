@@ -180,6 +180,36 @@ public enum Defaults {
         public static let zstdLevels = 1...19
     }
 
+    /// `routes[].static`: a route that serves files from a directory (decision 0028).
+    public enum StaticFiles {
+        /// `index`: the files tried, in order, for a request that names a directory.
+        public static let index = ["index.html"]
+        /// `try_files`: the candidates tried, in order (`$uri` is the request's path).
+        public static let tryFiles = ["$uri"]
+        /// `listing`: whether a directory without an index is answered with a listing (else `404`).
+        public static let listing = false
+        /// `precompressed`: whether `.br`/`.zst`/`.gz` siblings are served to clients that accept them.
+        public static let precompressed = true
+        /// `follow_symlinks`: whether a symbolic link may lead outside `root`.
+        public static let followSymlinks = false
+        /// `dotfiles`: whether names starting with `.` are served (`/.well-known/` always is).
+        public static let dotfiles = false
+        /// The bytes read per chunk where `sendfile` cannot be used (TLS, HTTP/2).
+        public static let chunkBytes = 64 * 1024
+        /// Files up to this size are read whole by the lookup itself (on the thread pool), and
+        /// sent with the head in one write: no second hop, no `sendfile` for a few bytes.
+        public static let inlineBytes = 16 * 1024
+        /// `cache_valid`: how long a lookup's result (a small file's bytes and validators, or "not
+        /// found") is reused by an event loop before the file system is asked again; `0` turns the
+        /// cache off. Also the longest time a changed or deleted file may still be served as it was
+        /// (like nginx's `open_file_cache_valid`, 60 s there).
+        public static let cacheValid = Duration.seconds(1)
+        /// The most lookups each event loop keeps per static route (the least recently used go).
+        public static let cacheEntries = 1024
+        /// The most file bytes each event loop keeps per static route.
+        public static let cacheBytes = 8 * 1024 * 1024
+    }
+
     /// `target_groups.<name>.upstream`: how a target group talks to its targets.
     public enum Upstream {
         /// `connect_timeout`: TCP connect to a target. A connect that does not finish in time is

@@ -482,9 +482,9 @@ import Testing
                 "test.yaml:5:56: listeners[0].routes[0].match.path_prefix: must start with \"/\" (got \"api\")",
                 "test.yaml:7:9: listeners[0].routes[1].name: duplicate route name \"api\" (first used on line 4)",
                 "test.yaml:8:17: listeners[0].routes[1].match.hots: unknown key \"hots\" (did you mean \"host\"?)",
-                "test.yaml:10:9: listeners[0].routes[2]: route \"route-2\" has no action; add one of \"forward\" (the name of a target group), \"redirect\" or \"fixed_response\"",
+                "test.yaml:10:9: listeners[0].routes[2]: route \"route-2\" has no action; add one of \"forward\" (the name of a target group), \"redirect\", \"fixed_response\" or \"static\"",
                 "test.yaml:10:30: listeners[0].routes[2].match.path_prefix: must be a path without query, fragment or spaces (got \"/a b\")",
-                "test.yaml:11:9: listeners[0].routes[3]: route \"other\" has no action; add one of \"forward\" (the name of a target group), \"redirect\" or \"fixed_response\"",
+                "test.yaml:11:9: listeners[0].routes[3]: route \"other\" has no action; add one of \"forward\" (the name of a target group), \"redirect\", \"fixed_response\" or \"static\"",
             ]
         )
     }

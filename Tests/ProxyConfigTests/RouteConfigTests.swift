@@ -288,11 +288,11 @@ import Testing
         ),
         (
             "{name: both, forward: web, redirect: {scheme: https}}",
-            "test.yaml:4:9: listeners[0].routes[0]: route \"both\" has more than one action (\"forward\", \"redirect\"); keep exactly one of \"forward\" (the name of a target group), \"redirect\" or \"fixed_response\""
+            "test.yaml:4:9: listeners[0].routes[0]: route \"both\" has more than one action (\"forward\", \"redirect\"); keep exactly one of \"forward\" (the name of a target group), \"redirect\", \"fixed_response\" or \"static\""
         ),
         (
             "{name: nothing, match: {path: /a}}",
-            "test.yaml:4:9: listeners[0].routes[0]: route \"nothing\" has no action; add one of \"forward\" (the name of a target group), \"redirect\" or \"fixed_response\""
+            "test.yaml:4:9: listeners[0].routes[0]: route \"nothing\" has no action; add one of \"forward\" (the name of a target group), \"redirect\", \"fixed_response\" or \"static\""
         ),
         (
             "{redirect: {host: example.com, status: 200}}",

@@ -175,6 +175,15 @@ struct AccessLogFormatterTests {
         #expect(line == #"2026-11-27T09:00:00.123Z 203.0.113.7 "GET /a\"b HTTP/1.1" 200 1234 listener=public target=app/127.0.0.1:8080 upstream_ms=2.00 total_ms=2.35 tls=TLSv1.3"#)
     }
 
+    @Test func aStaticRoutesLineNamesTheRoute() {
+        var record = self.record
+        record.targetGroup = nil
+        record.target = "static"
+        record.upstreamNanoseconds = nil
+        let line = AccessLogFormatter(format: .text).line(for: record, unixMilliseconds: self.time)
+        #expect(line.hasSuffix(#"200 1234 listener=public target=static route=site total_ms=2.35 tls=TLSv1.3"#), "\(line)")
+    }
+
     @Test func combined() {
         let line = AccessLogFormatter(format: .combined).line(for: self.record, unixMilliseconds: self.time)
         #expect(line == #"203.0.113.7 - - [27/Nov/2026:09:00:00 +0000] "GET /a\"b HTTP/1.1" 200 1234 "-" "curl/8""#)

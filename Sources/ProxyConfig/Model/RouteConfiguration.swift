@@ -105,6 +105,14 @@ public struct RouteConfiguration: Sendable, Hashable {
         if case .forward(let targetGroup) = self.action { targetGroup } else { nil }
     }
 
+    /// Whether the route's path `rewrite` and `auth` apply: it forwards, or serves files.
+    public var takesRequestPolicy: Bool {
+        switch self.action {
+        case .forward, .staticFiles: true
+        case .redirect, .fixedResponse: false
+        }
+    }
+
     /// Whether this route has no conditions and so matches every request.
     public var isCatchAll: Bool {
         self.host == nil && self.pathPrefix == nil && self.path == nil && self.methods.isEmpty

@@ -1,4 +1,4 @@
-/// The action of a route: `forward`, `redirect` or `fixed_response`, exactly one of them.
+/// The action of a route: `forward`, `redirect`, `fixed_response` or `static`, exactly one of them.
 extension ConfigParser {
     /// Reads the action of the route `fields`, reporting a route with none or several.
     ///
@@ -6,7 +6,7 @@ extension ConfigParser {
     ///   `forward` value for the cross-section checks.
     mutating func routeAction(_ fields: MappingFields, routeName: String) -> (RouteAction, Located<String>?) {
         let present = RouteAction.keys.filter { fields[$0] != nil }
-        let choices = "\"forward\" (the name of a target group), \"redirect\" or \"fixed_response\""
+        let choices = "\"forward\" (the name of a target group), \"redirect\", \"fixed_response\" or \"static\""
         if present.isEmpty {
             self.problems.report(
                 fields.key,
@@ -33,6 +33,9 @@ extension ConfigParser {
         }
         if let node = fields["fixed_response"] {
             actions.append(.fixedResponse(self.fixedResponse(node, key: fields.key("fixed_response"))))
+        }
+        if let node = fields["static"] {
+            actions.append(.staticFiles(self.staticFiles(node, key: fields.key("static"))))
         }
         return (actions.first ?? .fixedResponse(FixedResponseConfiguration(status: 404)), forward)
     }

@@ -78,8 +78,8 @@ extension ConfigParser {
         }
         if let node = fields["rewrite"] {
             route.rewrite = self.rewrite(node, key: fields.key("rewrite"))
-            if route.targetGroup == nil, route.rewrite != nil {
-                self.problems.report(fields.key("rewrite"), at: node, "only a route that forwards rewrites the path (this one answers itself)")
+            if !route.takesRequestPolicy, route.rewrite != nil {
+                self.problems.report(fields.key("rewrite"), at: node, "only a route that forwards or serves files rewrites the path (this one answers itself)")
             }
         }
         route.policy = self.policy(fields)
@@ -91,8 +91,8 @@ extension ConfigParser {
         }
         if let node = fields["auth"] {
             route.auth = self.auth(node, key: fields.key("auth"))
-            if route.targetGroup == nil, route.auth != nil {
-                self.problems.report(fields.key("auth"), at: node, "only a route that forwards asks for credentials (this one answers itself)")
+            if !route.takesRequestPolicy, route.auth != nil {
+                self.problems.report(fields.key("auth"), at: node, "only a route that forwards or serves files asks for credentials (this one answers itself)")
             }
         }
         return ParsedRoute(route: Located(route, key: key, at: node), forward: forward, priority: priority)

@@ -20,10 +20,61 @@ public enum AcceptEncoding {
     ///   - offered: The codings the route offers, preferred first.
     public static func negotiate(_ values: [String], offered: [ContentCoding]) -> ContentCoding? {
         guard !values.isEmpty, !offered.isEmpty else { return nil }
-        // Weights in thousandths (q has at most three decimals): -1 means "not mentioned".
-        var weights = (zstd: -1, br: -1, gzip: -1)
+        let weights = Self.weights(values)
+        var best: ContentCoding?
+        var bestWeight = 0
+        for coding in offered {
+            let weight = weights.of(coding)
+            if weight > bestWeight {
+                best = coding
+                bestWeight = weight
+            }
+        }
+        // identity competes only when the client names it: an implicit identity (acceptable
+        // by default) does not outweigh a coding the client asked for, even with a low q.
+        if best != nil, weights.identity > bestWeight {
+            return nil
+        }
+        return best
+    }
+
+    /// Every coding of `offered` the client accepts, best first (weight, then `offered`'s
+    /// order), by the same rules as ``negotiate(_:offered:)``: its first element is what that
+    /// returns. For a server that has several representations ready and takes the best one it
+    /// has (precompressed static files). Empty: the representation as it is.
+    public static func acceptable(_ values: [String], offered: [ContentCoding]) -> [ContentCoding] {
+        guard !values.isEmpty, !offered.isEmpty else { return [] }
+        let weights = Self.weights(values)
+        let ranked = offered.enumerated()
+            .map { (coding: $0.element, weight: weights.of($0.element), position: $0.offset) }
+            .filter { $0.weight > 0 }
+            .sorted { $0.weight != $1.weight ? $0.weight > $1.weight : $0.position < $1.position }
+        guard let top = ranked.first, weights.identity <= top.weight else { return [] }
+        return ranked.map(\.coding)
+    }
+
+    /// The weights an `Accept-Encoding` gives, in thousandths; -1: not mentioned.
+    struct Weights {
+        var zstd = -1
+        var br = -1
+        var gzip = -1
         var star = -1
         var identity = -1
+
+        /// A coding's own weight, else the `*` member's, else -1 (not acceptable).
+        func of(_ coding: ContentCoding) -> Int {
+            let own: Int
+            switch coding {
+            case .zstd: own = self.zstd
+            case .br: own = self.br
+            case .gzip: own = self.gzip
+            }
+            return own < 0 ? self.star : own
+        }
+    }
+
+    static func weights(_ values: [String]) -> Weights {
+        var weights = Weights()
         for value in values {
             for member in value.split(separator: ",") {
                 guard let (name, weight) = Self.member(member) else { continue }
@@ -34,33 +85,13 @@ public enum AcceptEncoding {
                     case .gzip: weights.gzip = max(weights.gzip, weight)
                     }
                 } else if name == "*" {
-                    star = max(star, weight)
+                    weights.star = max(weights.star, weight)
                 } else if ContentCoding.equals(name, "identity") {
-                    identity = max(identity, weight)
+                    weights.identity = max(weights.identity, weight)
                 }
             }
         }
-        var best: ContentCoding?
-        var bestWeight = 0
-        for coding in offered {
-            var weight: Int
-            switch coding {
-            case .zstd: weight = weights.zstd
-            case .br: weight = weights.br
-            case .gzip: weight = weights.gzip
-            }
-            if weight < 0 { weight = star }
-            if weight > bestWeight {
-                best = coding
-                bestWeight = weight
-            }
-        }
-        // identity competes only when the client names it: an implicit identity (acceptable
-        // by default) does not outweigh a coding the client asked for, even with a low q.
-        if best != nil, identity > bestWeight {
-            return nil
-        }
-        return best
+        return weights
     }
 
     /// One member's coding name and weight in thousandths; `nil` when it cannot be read.

@@ -35,21 +35,21 @@ public final class ForwardingSession {
         case close
     }
 
-    private var settings: ListenerSettings
-    private let loop: ProxyLoop
+    var settings: ListenerSettings
+    let loop: ProxyLoop
     private let connectionInfo: ClientConnectionInfo
-    private let logger: Logger
+    let logger: Logger
 
     /// The connection (or stream) that brought the requests. Held strongly; the connection
     /// clears it when it goes away, which ends the cycle.
     public var client: (any ForwardingSessionClient)?
 
-    private var machine = ForwardingStateMachine()
+    var machine = ForwardingStateMachine()
     private var upstream: UpstreamConnection?
     /// The target of the request in flight: its group (read in place: it is a large value, and a
     /// copy per request costs a retain and a release of each of its fields), the pick, the
     /// in-flight count.
-    private var lease = TargetLease()
+    var lease = TargetLease()
     /// The group of an earlier request and the loop's ``ProxyLoop/generation`` then: keep-alive
     /// requests usually go to the same group, and the name compares in O(1) when it is the same
     /// string (a dictionary lookup hashes it).
@@ -59,8 +59,16 @@ public final class ForwardingSession {
     /// Why the current retry is happening; answered instead of 503 when no other target can be picked.
     private var retryCause: UpstreamError?
     private var localResponse: (head: ClientResponseHead, body: ByteBuffer, error: String?)?
+    /// A static route's request, answered from its files once the request has ended.
+    var staticRequest: StaticRequest?
+    /// The file being sent for the request in flight.
+    var staticStream: StaticFileStream?
+    /// Counts static lookups: a lookup's answer for a request that is gone is dropped.
+    var staticGeneration = 0
+    /// The request in flight is a static route's: its record names `static` as its target.
+    var servesStatic = false
     /// The edge policy of the request in flight's route (`nil`: none, or no route).
-    private var routePolicy: EdgePolicy?
+    var routePolicy: EdgePolicy?
     /// The response compression of the request in flight's route (`nil`: none, or no route).
     private var routeCompression: CompressionPolicy?
     /// The coding the request in flight accepts on that route (``CompressionPolicy/coding(method:version:acceptEncoding:)``),
@@ -71,7 +79,7 @@ public final class ForwardingSession {
     /// the target connection).
     private var compressor: ResponseCompressor?
     /// Fields the request in flight's response gets besides the rewriter's (`RateLimit`).
-    private var responseFields: [PolicyRefusal.Field] = []
+    var responseFields: [PolicyRefusal.Field] = []
     /// Fields authentication sends on with the request in flight (`claims_to_headers`).
     private var authFields: [PolicyRefusal.Field] = []
     /// A verified token's claims, for the asynchronous checks (`jwt_claim:` keys of shared limits).
@@ -87,8 +95,10 @@ public final class ForwardingSession {
     private var readingClient = false
     private var clientNeedsFlush = false
 
-    /// The request in flight as the access log and the metrics will see it.
-    private var record = RequestRecordBuilder()
+    /// The request in flight as the access log and the metrics will see it. (Internal, as the
+    /// fields above without `private`: the static file part, ForwardingSession+StaticFiles.swift,
+    /// reads and sets them.)
+    var record = RequestRecordBuilder()
     private var forwardedCache = RequestHeaderRewriter.ForwardedCache()
 
     public init(
@@ -123,7 +133,7 @@ public final class ForwardingSession {
 
     /// Its last request finished and nothing is in flight: it can take the next request, from
     /// another client (an HTTP/2 connection's next stream).
-    var isReusable: Bool { self.machine.isIdle && self.record.head == nil && self.upstream == nil }
+    var isReusable: Bool { self.machine.isIdle && self.record.head == nil && self.upstream == nil && self.staticStream == nil }
 
     public func requestHead(_ head: ClientRequestHead) {
         self.readingClient = true
@@ -152,6 +162,7 @@ public final class ForwardingSession {
 
     public func clientWritabilityChanged(_ writable: Bool) {
         if writable {
+            self.staticStream?.resume()
             self.upstream?.resumeReading()
         } else {
             self.upstream?.pauseReading()
@@ -168,6 +179,7 @@ public final class ForwardingSession {
         self.compressor = nil
         self.responseTimer?.cancel()
         self.responseTimer = nil
+        self.endStatic(error: "client closed")
     }
 
     /// The client did not read what was sent for `send_timeout`; its connection closes next.
@@ -295,6 +307,8 @@ public final class ForwardingSession {
     private func startRequest(_ head: ClientRequestHead) {
         self.record.begin(head)
         self.compressor = nil
+        self.staticRequest = nil
+        self.servesStatic = false
         self.retryCause = nil
         self.upgrade = nil
         self.routePolicy = nil
@@ -341,6 +355,10 @@ public final class ForwardingSession {
             self.record.route = nil
         }
         self.record.targetGroup = groupName
+        if let routeIndex, case .staticFiles(let site) = router.routes[routeIndex].action {
+            self.startStatic(site, head: head, nioHead: nioHead, peer: peer)
+            return
+        }
         let groupState = groupName.flatMap(self.targetGroupState(named:))
         if groupName == nil {
             if routeIndex == nil, let allowed = router.allowedMethods(for: nioHead) {
@@ -390,7 +408,7 @@ public final class ForwardingSession {
     }
 
     /// A request between its routing and its forwarding: what the rewrite and the lease need.
-    private struct PendingRequest {
+    struct PendingRequest {
         var head: ClientRequestHead
         /// With the normalised path.
         var nioHead: HTTPRequestHead
@@ -446,7 +464,7 @@ public final class ForwardingSession {
 
     /// Holds the request while `checks` run, one after the other; forwards it when all let it
     /// through, answers the first refusal otherwise.
-    private func admit(_ checks: [any AdmissionCheck], _ request: PendingRequest) {
+    func admit(_ checks: [any AdmissionCheck], _ request: PendingRequest) {
         self.admissionGeneration &+= 1
         let clientAddress = self.settings.requestRewriter.clientAddress(of: request.nioHead, peerAddress: request.peer)
         self.record.clientAddress = clientAddress
@@ -463,6 +481,10 @@ public final class ForwardingSession {
 
     private func runCheck(_ checks: ArraySlice<any AdmissionCheck>, _ admission: AdmissionRequest, _ request: PendingRequest, generation: Int) {
         guard let check = checks.first else {
+            if self.staticRequest != nil {
+                self.perform(self.machine.admittedToAnswerLocally())
+                return
+            }
             self.forward(request.head, nioHead: request.nioHead, group: request.group, upstreamURI: request.upstreamURI, peer: request.peer, admitted: true)
             return
         }
@@ -525,7 +547,7 @@ public final class ForwardingSession {
     }
 
     /// Answers a request the edge policy turned away: recorded with its reason, never forwarded.
-    private func refuse(_ refusal: PolicyRefusal, head: ClientRequestHead, peer: String?) {
+    func refuse(_ refusal: PolicyRefusal, head: ClientRequestHead, peer: String?) {
         self.record.clientAddress = self.settings.requestRewriter.clientAddress(of: head.nioHead, peerAddress: peer)
         self.prepareRefusal(refusal, version: head.version)
         self.perform(self.machine.requestHeadAnsweredLocally())
@@ -575,7 +597,7 @@ public final class ForwardingSession {
 
     // MARK: Carrying out decisions
 
-    private func perform(_ action: ForwardingStateMachine.Action) {
+    func perform(_ action: ForwardingStateMachine.Action) {
         switch action {
         case .none:
             break
@@ -657,6 +679,12 @@ public final class ForwardingSession {
             self.lease.finish(success: false)
             self.respond(with: error)
         case .respondLocally:
+            if self.localResponse == nil, let request = self.staticRequest {
+                self.staticRequest = nil
+                self.serveStatic(request)
+                return
+            }
+            self.staticRequest = nil
             guard let (head, body, error) = self.localResponse else { return }
             self.localResponse = nil
             self.record.status = head.status.code
@@ -799,7 +827,7 @@ public final class ForwardingSession {
 
     /// The fields a forwarded response gets per request: the `X-Request-Id`, the rate limits'
     /// `RateLimit` fields, and the response header rules' lines that use variables.
-    private func addResponseFields(to fields: inout HTTPHeaders, routeRules: Bool) {
+    func addResponseFields(to fields: inout HTTPHeaders, routeRules: Bool) {
         for field in self.responseFields {
             fields.add(name: field.name, value: field.value)
         }
@@ -955,10 +983,10 @@ public final class ForwardingSession {
     // MARK: The request record
 
     /// Hands the finished request's record to the loop's observer (access log, metrics).
-    private func writeRecord(error: String?) {
+    func writeRecord(error: String?) {
         self.record.finish(
             listener: self.settings.name,
-            target: self.lease.target?.id,
+            target: self.servesStatic ? "static" : self.lease.target?.id,
             tlsVersion: self.connectionInfo.tlsVersion,
             error: error,
             to: self.loop.observer

@@ -12,6 +12,12 @@ public protocol ForwardingSessionClient: AnyObject {
 
     func writeResponseHead(_ head: ClientResponseHead)
     func writeResponseBody(_ body: ByteBuffer)
+    /// Whether the connection sends a `FileRegion` as it is (`sendfile`): a plain HTTP/1
+    /// socket; not TLS, not an HTTP/2 stream.
+    var takesFileRegions: Bool { get }
+    /// Writes `region` as body bytes (only when ``takesFileRegions``); `promise` completes
+    /// once they were sent (or failed).
+    func writeResponseFile(_ region: FileRegion, promise: EventLoopPromise<Void>)
     func writeResponseEnd(trailers: HTTPHeaders?)
     /// Sends what was written (the session calls it at the end of a read from the target).
     func flushResponse()

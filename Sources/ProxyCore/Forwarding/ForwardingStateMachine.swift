@@ -200,6 +200,12 @@ struct ForwardingStateMachine {
         return .none
     }
 
+    /// The checks let through a request its route answers itself (a static route's): answered
+    /// once the request has ended, like a refusal.
+    mutating func admittedToAnswerLocally() -> Action {
+        self.admissionRefused()
+    }
+
     /// The request's route answers it without a target.
     mutating func requestHeadAnsweredLocally() -> Action {
         guard case .idle = self.state else { return .none }

@@ -32,6 +32,8 @@ public final class HTTP1ServerConnection: ChannelDuplexHandler, RemovableChannel
     private let serverHeader: String?
     private let timers: LoopTimers
     private let session: ForwardingSession
+    /// A plain socket below (no TLS): a `FileRegion` goes to `sendfile` as it is.
+    public let takesFileRegions: Bool
     private var parser: HTTP1Parser
     private var guardMachine: RequestGuardStateMachine
     private var timeouts = ConnectionTimeoutStateMachine()
@@ -54,7 +56,9 @@ public final class HTTP1ServerConnection: ChannelDuplexHandler, RemovableChannel
     /// - Parameters:
     ///   - timers: The event loop's shared timers (``ProxyLoop/timers``).
     ///   - session: Takes the requests; this connection is its client from `handlerAdded` on.
-    public init(limits: RequestLimits, serverHeader: String?, timers: LoopTimers, session: ForwardingSession) {
+    ///   - takesFileRegions: Whether the socket is plain (no TLS handler below this one).
+    public init(limits: RequestLimits, serverHeader: String?, timers: LoopTimers, session: ForwardingSession, takesFileRegions: Bool = false) {
+        self.takesFileRegions = takesFileRegions
         self.limits = limits
         self.serverHeader = serverHeader
         self.timers = timers
@@ -434,6 +438,14 @@ extension HTTP1ServerConnection: ForwardingSessionClient {
     public func writeResponseBody(_ body: ByteBuffer) {
         guard let context = self.context else { return }
         self.serializer.writeBody(.byteBuffer(body), context: context)
+    }
+
+    public func writeResponseFile(_ region: FileRegion, promise: EventLoopPromise<Void>) {
+        guard let context = self.context, self.takesFileRegions else {
+            promise.fail(ChannelError.operationUnsupported)
+            return
+        }
+        self.serializer.writeBody(.fileRegion(region), context: context, promise: promise)
     }
 
     public func writeResponseEnd(trailers: HTTPHeaders?) {

@@ -266,6 +266,13 @@ extension HTTP2StreamConnection: ForwardingSessionClient {
         self.pendingBody = body
     }
 
+    /// A stream's DATA frames carry bytes: files are read in chunks instead.
+    public var takesFileRegions: Bool { false }
+
+    public func writeResponseFile(_ region: FileRegion, promise: EventLoopPromise<Void>) {
+        promise.fail(ChannelError.operationUnsupported)
+    }
+
     public func writeResponseEnd(trailers: HTTPHeaders?) {
         guard self.machine.response == .started, let context = self.context else { return }
         self.machine.responseEnded()

@@ -84,7 +84,12 @@ public struct AccessLogFormatter: Sendable {
         if let upstreamURI = record.upstreamURI {
             line += " upstream_uri=\"\(Self.escaped(upstreamURI))\""
         }
-        line += " target=\(record.target.map { "\(record.targetGroup ?? "-")/\($0)" } ?? "-")"
+        if record.targetGroup == nil, record.target == "static" {
+            // A static route's request: served from files, by the route named.
+            line += " target=static route=\(record.route ?? "-")"
+        } else {
+            line += " target=\(record.target.map { "\(record.targetGroup ?? "-")/\($0)" } ?? "-")"
+        }
         if let upstream = record.upstreamNanoseconds {
             line += " upstream_ms=\(Self.milliseconds(upstream))"
         }

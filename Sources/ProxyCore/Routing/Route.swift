@@ -9,6 +9,8 @@ public enum RouteAction: Sendable {
     case fixedResponse(status: HTTPResponseStatus, body: String, contentType: String)
     /// Answer with a redirect; absent parts are kept from the request.
     case redirect(RedirectRule)
+    /// Serve files from a directory (GET and HEAD).
+    case staticFiles(StaticSite)
 }
 
 extension RouteAction {

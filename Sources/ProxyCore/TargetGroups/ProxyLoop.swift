@@ -29,6 +29,8 @@ public final class ProxyLoop: @unchecked Sendable {
     let tunnels = TunnelRegistry()
     /// Makes the `X-Request-Id`s of this loop's requests.
     let requestIDs = RequestIDGenerator()
+    /// This loop's recent static file lookups, per static route (decision 0028).
+    let staticFiles = StaticFileCacheRegistry()
 
     public init(eventLoop: any EventLoop, pool: UpstreamPool, cookieSigner: (any CookieSigner)? = nil) {
         self.eventLoop = eventLoop

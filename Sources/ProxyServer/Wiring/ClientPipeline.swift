@@ -111,7 +111,8 @@ enum ClientPipeline {
                 limits: settings.limits,
                 serverHeader: settings.serverHeader,
                 timers: loop.timers,
-                session: ForwardingSession(settings: settings, loop: loop, connectionInfo: info, logger: logger)
+                session: ForwardingSession(settings: settings, loop: loop, connectionInfo: info, logger: logger),
+                takesFileRegions: plan.tls == nil
             )
         )
     }

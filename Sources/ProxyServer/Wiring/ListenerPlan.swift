@@ -456,6 +456,20 @@ struct ListenerPlan: Sendable {
                 body: fixed.body,
                 contentType: fixed.contentType
             )
+        case .staticFiles(let site):
+            action = .staticFiles(
+                StaticSite(
+                    root: site.root,
+                    index: site.index,
+                    tryFiles: site.tryFiles,
+                    listing: site.listing,
+                    cacheControl: site.cacheControl,
+                    precompressed: site.precompressed,
+                    followSymlinks: site.followSymlinks,
+                    dotfiles: site.dotfiles,
+                    cacheValid: site.cacheValid
+                )
+            )
         case .redirect(let redirect):
             action = .redirect(
                 RedirectRule(

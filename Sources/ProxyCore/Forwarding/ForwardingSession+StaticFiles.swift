@@ -1,0 +1,201 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// A static route's request between its head and its answer.
+struct StaticRequest {
+    var site: StaticSite
+    /// The request's path after the route's rewrite, without the query.
+    var path: String
+    /// Method and fields, for the conditions, `Range` and `Accept-Encoding`.
+    var head: HTTPRequestHead
+}
+
+/// Static routes (`routes[].static`, docs/content.md): the request goes through the same edge
+/// policy as a forwarded one (access lists, auth, rate limits, rewrite, header rules), then the
+/// file is found and opened on the site's thread pool (``StaticFileResolver``), and sent by a
+/// ``StaticFileStream``: `sendfile` on a plain HTTP/1 connection, chunked reads otherwise.
+extension ForwardingSession {
+    /// The head of a static route's request: `405` for methods other than GET and HEAD; else
+    /// held until its end (and the policy's asynchronous checks), then ``serveStatic(_:)``.
+    func startStatic(_ site: StaticSite, head: ClientRequestHead, nioHead: HTTPRequestHead, peer: String?) {
+        self.servesStatic = true
+        guard head.method == .GET || head.method == .HEAD else {
+            let refusal = PolicyRefusal(
+                status: .methodNotAllowed,
+                reason: "method_not_allowed",
+                detail: "a static route takes GET and HEAD, not \(head.method.rawValue)",
+                fields: [.init("Allow", "GET, HEAD")]
+            )
+            self.refuse(refusal, head: head, peer: peer)
+            return
+        }
+        var uri = nioHead.uri
+        if let rewritten = self.routePolicy?.rewrite?.apply(to: uri) {
+            uri = rewritten
+            self.record.upstreamURI = rewritten
+        }
+        let path = uri.firstIndex(where: { $0 == "?" || $0 == "#" }).map { String(uri[..<$0]) } ?? uri
+        self.staticRequest = StaticRequest(site: site, path: path, head: nioHead)
+        self.lease.beginLocal()
+        let checks = (self.settings.policy?.admissionChecks ?? []) + (self.routePolicy?.admissionChecks ?? [])
+        if !checks.isEmpty {
+            var held = head
+            held.facts.rawFields = nil
+            held.facts.fieldHints = nil
+            self.admit(checks, PendingRequest(head: held, nioHead: nioHead, group: nil, upstreamURI: nil, peer: peer))
+            return
+        }
+        self.record.clientAddress = self.settings.requestRewriter.clientAddress(of: nioHead, peerAddress: peer)
+        self.perform(self.machine.requestHeadAnsweredLocally())
+    }
+
+    /// Answers from this loop's cache of recent lookups (``StaticFileCache``: no system call, no
+    /// thread hop), or looks the file up on the thread pool, keeps what may be kept, then answers.
+    func serveStatic(_ request: StaticRequest) {
+        self.staticGeneration &+= 1
+        let generation = self.staticGeneration
+        let site = request.site
+        let path = request.path
+        let codings = StaticFileResolver.codings(site: site, acceptEncoding: request.head.headers.first(name: "accept-encoding"))
+        let key = StaticFileCache.Key(path: path, codings: codings)
+        let caches = site.caches
+        if caches, let cached = self.loop.staticFiles.withCache(for: site, { $0.lookup(key, now: .now()) }) {
+            self.answerStatic(cached, request)
+            return
+        }
+        let resolver = StaticFileResolver(site: site)
+        // With the cache on, a HEAD reads a small file too, so that the entry serves a GET.
+        let readsSmallFiles = request.head.method == .GET || caches
+        site.threadPool.runIfActive(eventLoop: self.loop.eventLoop) {
+            resolver.resolve(path: path, codings: codings, readsSmallFiles: readsSmallFiles)
+        }.assumeIsolated().whenComplete { result in
+            if caches, case .success(let lookup) = result, StaticFileCache.isCacheable(lookup) {
+                self.loop.staticFiles.withCache(for: site) { $0.store(lookup, for: key, now: .now()) }
+            }
+            guard generation == self.staticGeneration, self.client != nil else {
+                if case .success(.file(let file)) = result, file.descriptor >= 0 { close(file.descriptor) }
+                return
+            }
+            switch result {
+            case .success(let lookup):
+                self.answerStatic(lookup, request)
+            case .failure(let error):
+                self.writeStaticResponse(self.settings.localResponses.refusal(
+                    PolicyRefusal(status: .serviceUnavailable, reason: "static_lookup_failed", detail: "\(error)")
+                ), request, error: "static lookup failed: \(error)")
+            }
+        }
+    }
+
+    private func answerStatic(_ lookup: StaticLookup, _ request: StaticRequest) {
+        switch lookup {
+        case .notFound:
+            self.writeStaticResponse(self.settings.localResponses.notFound, request, error: nil)
+        case .badRequest(let refusal):
+            self.record.refusal = refusal.rawValue
+            let response = self.settings.localResponses.refusal(
+                PolicyRefusal(status: .badRequest, reason: refusal.rawValue, detail: "static path refused: \(refusal.rawValue)")
+            )
+            self.writeStaticResponse(response, request, error: "static path refused: \(refusal.rawValue)")
+        case .listing(let html):
+            let body = ByteBuffer(string: html)
+            let fields = self.staticFields(
+                [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", String(body.readableBytes)), ("Cache-Control", "no-cache")],
+                status: .ok,
+                version: request.head.version
+            )
+            self.writeStaticResponse(LocalResponses.Response(status: .ok, headers: fields, body: body), request, error: nil)
+        case .file(let file):
+            self.answerStatic(file: file, request)
+        }
+    }
+
+    private func answerStatic(file: OpenedFile, _ request: StaticRequest) {
+        let plan = ConditionalRequest.plan(method: request.head.method, headers: request.head.headers, validators: file.validators)
+        let made = StaticResponseHead(plan: plan, file: file, site: request.site)
+        let fields = self.staticFields(made.fields, status: made.status, version: request.head.version)
+        if let contents = file.contents {
+            // A small file, read whole by the lookup: head and body in one write.
+            let body = made.body.flatMap { contents.getSlice(at: Int($0.offset), length: Int($0.length)) } ?? ByteBuffer()
+            self.writeStaticResponse(LocalResponses.Response(status: made.status, headers: fields, body: body), request, error: nil)
+            return
+        }
+        guard let body = made.body, body.length > 0, request.head.method != .HEAD, let client = self.client else {
+            if file.descriptor >= 0 { close(file.descriptor) }
+            self.writeStaticResponse(LocalResponses.Response(status: made.status, headers: fields, body: ByteBuffer()), request, error: nil)
+            return
+        }
+        self.record.status = made.status.code
+        client.writeResponseHead(ClientResponseHead(status: made.status, version: request.head.version, fields: fields))
+        let generation = self.staticGeneration
+        let stream = StaticFileStream(
+            descriptor: file.descriptor,
+            offset: body.offset,
+            length: body.length,
+            site: request.site,
+            eventLoop: self.loop.eventLoop,
+            client: client
+        ) { error in
+            guard generation == self.staticGeneration else { return }
+            self.staticFinished(error: error)
+        }
+        self.staticStream = stream
+        stream.start()
+    }
+
+    /// The file was sent (`error == nil`) or could not be: the record, then the end or a close.
+    private func staticFinished(error: String?) {
+        guard let stream = self.staticStream else { return }
+        self.staticStream = nil
+        self.record.responseBytes = Int(stream.sentBytes)
+        self.writeRecord(error: error)
+        if error == nil {
+            self.client?.writeResponseEnd(trailers: nil)
+            self.client?.flushResponse()
+        } else {
+            self.client?.closeConnection()
+        }
+    }
+
+    /// The client went away: a file being sent stops, a lookup's answer is dropped.
+    func endStatic(error: String) {
+        self.staticGeneration &+= 1
+        guard let stream = self.staticStream else { return }
+        self.staticStream = nil
+        stream.cancel()
+        self.record.responseBytes = Int(stream.sentBytes)
+        self.writeRecord(error: error)
+    }
+
+    /// A static route's own fields with what every response of the route gets: `Server`,
+    /// the listener's fixed fields (HSTS), the route's or listener's header rules.
+    private func staticFields(_ own: [(String, String)], status: HTTPResponseStatus, version: HTTPVersion) -> HTTPHeaders {
+        let routeRules = self.routePolicy?.responseRewriter != nil
+        let rewriter = self.routePolicy?.responseRewriter ?? self.settings.responseRewriter
+        var fields = rewriter.rewrite(HTTPResponseHead(version: version, status: status, headers: HTTPHeaders(own)), clientVersion: version).headers
+        if self.routePolicy != nil || self.settings.policy != nil || !self.responseFields.isEmpty {
+            self.addResponseFields(to: &fields, routeRules: routeRules)
+        }
+        return fields
+    }
+
+    /// Writes a response held in memory (`404`, `400`, a listing, a `304`, a `HEAD`'s head).
+    private func writeStaticResponse(_ response: LocalResponses.Response, _ request: StaticRequest, error: String?) {
+        let sendsBody = response.body.readableBytes > 0 && request.head.method != .HEAD
+        self.record.status = response.status.code
+        self.record.responseBytes = sendsBody ? response.body.readableBytes : 0
+        self.client?.writeResponseHead(ClientResponseHead(status: response.status, version: request.head.version, fields: response.headers))
+        if sendsBody {
+            self.client?.writeResponseBody(response.body)
+        }
+        self.writeRecord(error: error)
+        self.client?.writeResponseEnd(trailers: nil)
+        self.client?.flushResponse()
+    }
+}
