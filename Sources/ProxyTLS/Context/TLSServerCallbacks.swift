@@ -36,7 +36,11 @@ func tlsALPNSelectCallback(
         let position = alpnPosition(of: ACMETLSChallenges.protocolBytes, in: client),
         let answer = challenges.answer(for: SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name).map { String(cString: $0) })
     {
-        // RFC 8737: answer with the challenge certificate on this connection only.
+        // RFC 8737: answer with the challenge certificate on this connection only, and with it
+        // alone: the listener's certificates (an RSA one in its own slot, or the intermediates
+        // chained to an ECDSA one) would otherwise stay loaded beside it, and OpenSSL could send
+        // them instead or after it.
+        SSL_certs_clear(ssl)
         let usedCertificate = answer.certificate.withX509Pointer { SSL_use_certificate(ssl, $0) }
         let usedKey = answer.key.withKeyPointer { SSL_use_PrivateKey(ssl, $0) }
         guard usedCertificate == 1, usedKey == 1 else {

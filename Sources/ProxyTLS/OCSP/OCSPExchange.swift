@@ -57,9 +57,15 @@ enum OCSPExchange {
         defer { OCSP_BASICRESP_free(basic) }
 
         // The issuer is the trust anchor (an intermediate is one too: partial chains allowed).
-        guard let store = X509_STORE_new() else { throw OCSPError("cannot allocate a certificate store") }
+        guard let store = X509_STORE_new() else {
+            clearErrorQueue()
+            throw OCSPError("cannot allocate a certificate store")
+        }
         defer { X509_STORE_free(store) }
-        guard let untrusted = CSSL_sk_X509_new_null() else { throw OCSPError("cannot allocate a certificate stack") }
+        guard let untrusted = CSSL_sk_X509_new_null() else {
+            clearErrorQueue()
+            throw OCSPError("cannot allocate a certificate stack")
+        }
         defer { CSSL_sk_X509_free(untrusted) }  // borrows `issuer`'s X509: no pop_free
         let verified = issuer.withX509Pointer { x509 -> CInt in
             guard X509_STORE_add_cert(store, x509) == 1, CSSL_sk_X509_push(untrusted, x509) > 0 else { return -1 }
