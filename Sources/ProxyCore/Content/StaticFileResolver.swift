@@ -133,14 +133,36 @@ public struct StaticFileResolver: Sendable {
         for coding in codings {
             guard let suffix = StaticSite.siblingCodings.first(where: { $0.coding.token == coding })?.suffix else { continue }
             guard let real = self.permittedRealPath(path + suffix) else { continue }
-            if var file = Self.openRegular(real, coding: coding) {
+            if var file = Self.openChecked(real, coding: coding) {
                 file.contentType = contentType
                 return file
             }
         }
-        guard let real = self.permittedRealPath(path), var file = Self.openRegular(real, coding: nil) else { return nil }
+        guard let real = self.permittedRealPath(path), var file = Self.openChecked(real, coding: nil) else { return nil }
         file.contentType = contentType
         return file
+    }
+
+    /// Opens `real` (a path ``permittedRealPath(_:)`` allowed) and makes sure the descriptor
+    /// names that same file: a directory swapped for a symbolic link between the check and the
+    /// open (someone who can write under `root`) would otherwise lead outside it.
+    private static func openChecked(_ real: String, coding: String?) -> OpenedFile? {
+        guard let file = Self.openRegular(real, coding: coding) else { return nil }
+        guard Self.descriptorPath(file.descriptor) == real else {
+            close(file.descriptor)
+            return nil
+        }
+        return file
+    }
+
+    /// The path an open descriptor names now (Linux: the `/proc/self/fd` link).
+    static func descriptorPath(_ descriptor: CInt) -> String? {
+        var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = buffer.withUnsafeMutableBytes { raw in
+            readlink("/proc/self/fd/\(descriptor)", raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count - 1)
+        }
+        guard count > 0 else { return nil }
+        return String(decoding: buffer[..<count], as: UTF8.self)
     }
 
     private static func openRegular(_ path: String, coding: String?) -> OpenedFile? {

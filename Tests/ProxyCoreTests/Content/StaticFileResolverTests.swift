@@ -94,6 +94,18 @@ struct StaticFileResolverTests {
         #expect(self.serve(site, "/%252e%252e/outside.txt") == "404")
     }
 
+    /// What the check after `open` relies on: the descriptor names the file really opened, so a
+    /// path that led elsewhere by the time it was opened (a directory swapped for a link) shows.
+    @Test func anOpenDescriptorNamesTheFileReallyOpened() throws {
+        let tree = try Tree()
+        let viaLink = open(tree.root + "/link-out", O_RDONLY | O_CLOEXEC)
+        #expect(viaLink >= 0)
+        defer { close(viaLink) }
+        let real = try #require(StaticFileResolver.realPath(tree.base + "/outside.txt"))
+        #expect(StaticFileResolver.descriptorPath(viaLink) == real)
+        #expect(StaticFileResolver.descriptorPath(viaLink) != StaticFileResolver.realPath(tree.root) .map { $0 + "/link-out" })
+    }
+
     @Test func symlinksOutOfTheRootAreRefusedUnlessFollowed() throws {
         let tree = try Tree()
         let site = StaticSite(root: tree.root)
