@@ -223,6 +223,10 @@ public enum Defaults {
         public static let maxIdlePerTarget = 1024
         /// `idle_timeout`: an idle upstream connection unused this long is closed.
         public static let idleTimeout = Duration.seconds(60)
+        /// The most streams one h2c connection to a target carries at once (fewer when the
+        /// target's SETTINGS_MAX_CONCURRENT_STREAMS says so); a request past it opens another
+        /// connection (decision 0030).
+        public static let h2cMaxStreamsPerConnection = 100
     }
 
     /// `target_groups.<name>.targets[]`, `--to`, the admin API and `portcullis targets`.

@@ -2,7 +2,9 @@
 ///
 /// Configuration keys (all optional):
 /// - `enabled` (bool, default `true`). When false every target counts as healthy.
-/// - `protocol` (`http` or `tcp`, default `http`): an HTTP GET, or just a TCP connect.
+/// - `protocol` (`http`, `tcp` or `grpc`, default `http`): an HTTP GET, just a TCP connect, or
+///   the standard gRPC health check (`grpc.health.v1.Health/Check` over h2c; passes on SERVING).
+/// - `service` (string, default empty: the whole server): the service name a `grpc` check asks about.
 /// - `path` (string starting with `/`, default `/`): the path probed by `http` checks.
 /// - `port` (`traffic-port` or 1...65535, default `traffic-port`): the target's own port, or another.
 /// - `interval` (duration, default `30s`, 1s...1h): time between probes of one target.
@@ -19,6 +21,8 @@ public struct HealthCheckConfiguration: Sendable, Equatable {
     public var enabled: Bool
     public var `protocol`: HealthCheckProtocol
     public var path: String
+    /// The service a `grpc` check names (`""`: the server as a whole).
+    public var service = ""
     public var port: HealthCheckPort
     public var interval: Duration
     public var timeout: Duration
@@ -61,6 +65,8 @@ public enum HealthCheckProtocol: String, Sendable, Hashable, CaseIterable {
     case http
     /// Open a TCP connection and close it again.
     case tcp
+    /// Call `grpc.health.v1.Health/Check` over prior-knowledge HTTP/2; pass on `SERVING`.
+    case grpc
 }
 
 /// Which port a health probe connects to.

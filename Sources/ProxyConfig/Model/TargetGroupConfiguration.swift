@@ -2,6 +2,8 @@
 ///
 /// Configuration keys (under `target_groups.<name>`; names use letters, digits, `-`, `_`, `.`):
 /// - `policy` (``BalancingPolicyName``, default `round_robin`).
+/// - `protocol` (``TargetProtocolName``, default `http1`): `h2c` speaks prior-knowledge HTTP/2
+///   to the targets (gRPC); not with `upstream.proxy_protocol`.
 /// - `targets` (list, required, at least one): see ``TargetConfiguration``.
 /// - `health_check` (mapping): see ``HealthCheckConfiguration``.
 /// - `upstream` (mapping): see ``UpstreamSettings``.
@@ -19,6 +21,7 @@ public struct TargetGroupConfiguration: Sendable, Equatable {
 
     public var name: String
     public var policy: BalancingPolicyName
+    public var `protocol` = TargetProtocolName.http1
     /// Target names are unique within the group.
     public var targets: [TargetConfiguration]
     public var healthCheck: HealthCheckConfiguration

@@ -21,7 +21,7 @@ extension ConfigParser {
     }
 
     private static let targetGroupKeys = [
-        "policy", "targets", "health_check", "upstream", "stickiness", "slow_start", "all_unhealthy", "retries",
+        "policy", "protocol", "targets", "health_check", "upstream", "stickiness", "slow_start", "all_unhealthy", "retries",
         "outlier_detection", "scaling",
     ]
 
@@ -35,6 +35,11 @@ extension ConfigParser {
         {
             group.policy = policy
         }
+        if let node = fields["protocol"],
+            let value = self.choice(node, key: fields.key("protocol"), of: TargetProtocolName.self, noun: "target protocol")
+        {
+            group.protocol = value
+        }
         if let node = fields["targets"] {
             group.targets = self.targets(node, key: fields.key("targets"))
         } else {
@@ -45,6 +50,13 @@ extension ConfigParser {
         }
         if let node = fields["upstream"] {
             group.upstream = self.upstream(node, key: fields.key("upstream"))
+            if group.upstream.proxyProtocol, group.protocol == .h2c, let protocolNode = fields["protocol"] {
+                self.problems.report(
+                    fields.key("protocol"),
+                    at: protocolNode,
+                    "h2c cannot be used with upstream.proxy_protocol (an h2c connection carries many clients' requests)"
+                )
+            }
         }
         if let node = fields["stickiness"] {
             group.stickiness = self.stickiness(node, key: fields.key("stickiness"))
@@ -88,7 +100,7 @@ extension ConfigParser {
         var check = HealthCheckConfiguration()
         let allowed = [
             "enabled", "protocol", "path", "port", "interval", "timeout", "healthy_threshold", "unhealthy_threshold",
-            "expect_status",
+            "expect_status", "service",
         ]
         guard let fields = self.fields(of: node, key: key, allowed: allowed) else { return check }
         if let node = fields["enabled"], let value = self.bool(node, key: fields.key("enabled")) {
@@ -110,14 +122,20 @@ extension ConfigParser {
                 self.problems.report(fields.key("path"), at: node, HTTPSyntax.requestPathProblem(path))
             } else {
                 check.path = path
-                if check.protocol == .tcp {
+                if check.protocol != .http {
                     self.problems.warn(
                         fields.key("path"),
                         line: node.line,
                         column: node.column,
-                        "is ignored because protocol is tcp"
+                        "is ignored because protocol is \(check.protocol.rawValue)"
                     )
                 }
+            }
+        }
+        if let node = fields["service"], let service = self.string(node, key: fields.key("service")) {
+            check.service = service
+            if check.protocol != .grpc {
+                self.problems.warn(fields.key("service"), line: node.line, column: node.column, "is ignored unless protocol is grpc")
             }
         }
         if let node = fields["port"] {

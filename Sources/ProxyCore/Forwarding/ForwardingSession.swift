@@ -45,7 +45,14 @@ public final class ForwardingSession {
     public var client: (any ForwardingSessionClient)?
 
     var machine = ForwardingStateMachine()
-    private var upstream: UpstreamConnection?
+    /// The target connection (HTTP/1) or stream (h2c) of the request in flight.
+    private var upstream: (any UpstreamLink)?
+    /// gRPC calls (HTTP/2 clients only) of the request in flight: `nil` for any other request;
+    /// its `grpc-timeout`, if any (``GRPCTimeout``). Failures are answered the gRPC way
+    /// (``GRPCFailureResponse``).
+    var grpcCall: GRPCCall?
+    /// The target's trailers of the response in flight (h2c), handed to the client at its end.
+    var responseTrailers: HTTPHeaders?
     /// The target of the request in flight: its group (read in place: it is a large value, and a
     /// copy per request costs a retain and a release of each of its fields), the pick, the
     /// in-flight count.
@@ -146,9 +153,10 @@ public final class ForwardingSession {
         self.perform(self.machine.requestBody(.body(.byteBuffer(body)), byteCount: body.readableBytes))
     }
 
-    public func requestEnd() {
+    /// - Parameter trailers: The client's trailer fields (HTTP/2); only h2c targets get them.
+    public func requestEnd(trailers: HTTPHeaders? = nil) {
         self.readingClient = true
-        self.perform(self.machine.requestEnd())
+        self.perform(self.machine.requestEnd(trailers: trailers))
     }
 
     /// The end of a read from the client: what was sent to the target goes out now.
@@ -312,6 +320,12 @@ public final class ForwardingSession {
         self.retryCause = nil
         self.upgrade = nil
         self.routePolicy = nil
+        self.grpcCall = nil
+        self.responseTrailers = nil
+        // gRPC runs over HTTP/2 only: an HTTP/1 request pays one comparison here.
+        if head.version.major == 2, GRPCFailureResponse.isGRPC(contentType: head.fields.first(name: "content-type")) {
+            self.grpcCall = GRPCCall(timeout: head.fields.first(name: "grpc-timeout").flatMap(GRPCTimeout.parse))
+        }
         if !self.responseFields.isEmpty { self.responseFields = [] }
         if !self.authFields.isEmpty { self.authFields = [] }
         if !self.claims.isEmpty { self.claims = [:] }
@@ -659,7 +673,7 @@ public final class ForwardingSession {
             if let upstream {
                 upstream.delegate = nil
                 let settings = self.lease.group?.group.upstream ?? UpstreamSettings()
-                self.loop.pool.release(upstream, reusable: reuse && !settings.proxyProtocol, settings: settings)
+                upstream.release(reusable: reuse && !settings.proxyProtocol, settings: settings)
             }
             self.lease.finish(success: self.record.status < 500)
             self.writeRecord(error: compressionFailure?.description)
@@ -670,7 +684,7 @@ public final class ForwardingSession {
                 return
             }
             self.clientNeedsFlush = false
-            self.client?.writeResponseEnd(trailers: nil)
+            self.client?.writeResponseEnd(trailers: self.takeResponseTrailers())
             self.client?.flushResponse()
             self.client?.resumeRequestReads()
         case .respondWithError(let error):
@@ -858,17 +872,23 @@ public final class ForwardingSession {
         self.record.upstreamStarted()
         // An idle pooled connection is taken right here: no completion closure per request.
         // A connection that starts with a PROXY header belongs to one client: always new.
+        if upstreamSettings.targetProtocol == .h2c {
+            self.loop.h2cPool.lease(to: target, settings: upstreamSettings) { result in
+                self.leaseCompleted(result, target: target, upstreamSettings: upstreamSettings)
+            }
+            return
+        }
         if sameTarget == nil, !upstreamSettings.proxyProtocol, let connection = self.loop.pool.takeIdle(to: target) {
             self.leaseCompleted(.success(connection), target: target, upstreamSettings: upstreamSettings)
             return
         }
         self.loop.pool.lease(to: target, settings: upstreamSettings, forceNewConnection: sameTarget != nil || upstreamSettings.proxyProtocol) { result in
-            self.leaseCompleted(result, target: target, upstreamSettings: upstreamSettings)
+            self.leaseCompleted(result.map { $0 }, target: target, upstreamSettings: upstreamSettings)
         }
     }
 
     private func leaseCompleted(
-        _ result: Result<UpstreamConnection, UpstreamError>,
+        _ result: Result<any UpstreamLink, UpstreamError>,
         target: Target,
         upstreamSettings: UpstreamSettings
     ) {
@@ -879,7 +899,7 @@ public final class ForwardingSession {
         switch result {
         case .success(let connection):
             guard self.machine.isWaitingForUpstream, self.lease.target == target else {
-                self.loop.pool.release(connection, reusable: false, settings: upstreamSettings)
+                connection.release(reusable: false, settings: upstreamSettings)
                 return
             }
             connection.delegate = self
@@ -910,6 +930,10 @@ public final class ForwardingSession {
     }
 
     private func respond(with error: UpstreamError) {
+        if self.grpcCall != nil {
+            self.respondToGRPCCall(with: error)
+            return
+        }
         let status = error.httpStatus
         self.record.status = UInt(status.code)
         var body = ErrorResponses.body(status, allocator: ByteBufferAllocator())
@@ -968,7 +992,8 @@ public final class ForwardingSession {
         // Made at the first forwarded request: a connection that never forwards one (an idle
         // TLS connection, a fixed-response route) carries no timer. Held strongly: the cycle
         // ends when the client goes (``clientClosed()`` cancels it).
-        self.responseTimer.arm(in: state.group.upstream.responseTimeout, timers: self.loop.timers) {
+        let timeout = GRPCTimeout.bound(responseTimeout: state.group.upstream.responseTimeout, grpcTimeout: self.grpcCall?.timeout)
+        self.responseTimer.arm(in: timeout, timers: self.loop.timers) {
             {
                 guard let target = self.lease.target else { return }
                 self.perform(self.machine.responseTimedOut(.responseTimedOut(target)))
@@ -997,12 +1022,12 @@ public final class ForwardingSession {
 // MARK: - From the target
 
 extension ForwardingSession: UpstreamConnectionDelegate {
-    func upstream(_ connection: UpstreamConnection, receivedHead head: UpstreamResponseHead) {
+    func upstream(_ connection: any UpstreamLink, receivedHead head: UpstreamResponseHead) {
         guard connection === self.upstream else { return }
         self.perform(self.machine.responseHead(head))
     }
 
-    func upstream(_ connection: UpstreamConnection, receivedBody body: ByteBuffer) {
+    func upstream(_ connection: any UpstreamLink, receivedBody body: ByteBuffer) {
         guard connection === self.upstream else { return }
         if self.machine.isStreamingResponse {
             if self.compressor != nil {
@@ -1015,19 +1040,20 @@ extension ForwardingSession: UpstreamConnectionDelegate {
         }
     }
 
-    func upstreamReceivedEnd(_ connection: UpstreamConnection) {
+    func upstreamReceivedEnd(_ connection: any UpstreamLink, trailers: HTTPHeaders?) {
         guard connection === self.upstream else { return }
+        self.responseTrailers = trailers
         self.perform(self.machine.responseEnd())
     }
 
-    func upstream(_ connection: UpstreamConnection, receivedTunnelBytes bytes: ByteBuffer) {
+    func upstream(_ connection: any UpstreamLink, receivedTunnelBytes bytes: ByteBuffer) {
         guard connection === self.upstream, self.machine.isTunnel else { return }
         self.record.responseBytes += bytes.readableBytes
         self.client?.writeTunnel(bytes)
         self.clientNeedsFlush = true
     }
 
-    func upstreamReadComplete(_ connection: UpstreamConnection) {
+    func upstreamReadComplete(_ connection: any UpstreamLink) {
         // A compressed body is flushed once per read from the target (not per part: each flush
         // ends a deflate block), before the client's write is flushed.
         if self.compressor?.hasUnflushedInput == true, connection === self.upstream, self.machine.isStreamingResponse {
@@ -1038,12 +1064,12 @@ extension ForwardingSession: UpstreamConnectionDelegate {
         self.client?.flushResponse()
     }
 
-    func upstreamWritabilityChanged(_ connection: UpstreamConnection, isWritable: Bool) {
+    func upstreamWritabilityChanged(_ connection: any UpstreamLink, isWritable: Bool) {
         guard isWritable else { return }
         self.client?.resumeRequestReads()
     }
 
-    func upstream(_ connection: UpstreamConnection, closedWith error: (any Error)?) {
+    func upstream(_ connection: any UpstreamLink, closedWith error: (any Error)?) {
         guard connection === self.upstream else { return }
         let target = connection.target
         if self.machine.isTunnel {
@@ -1055,6 +1081,10 @@ extension ForwardingSession: UpstreamConnectionDelegate {
         self.upstream = nil
         let why = error.map { "\($0)" } ?? "connection closed"
         let failure: UpstreamError
+        if error is UpstreamStreamRefused {
+            self.perform(self.machine.upstreamRefused(.closedBeforeResponse(target, why)))
+            return
+        }
         if self.machine.isStreamingResponse {
             failure = .closedDuringResponse(target, why)
         } else {

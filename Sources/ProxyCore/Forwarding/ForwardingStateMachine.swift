@@ -51,6 +51,8 @@ struct ForwardingStateMachine {
         var replayBytes = 0
         var replayable = true
         var requestEnded = false
+        /// The client's trailers (an HTTP/2 client's), sent again with a resend.
+        var trailers: HTTPHeaders?
         var bodySent = false
         var response = ResponseProgress.awaitingHead
         var upstreamKeepAlive = true
@@ -182,6 +184,7 @@ struct ForwardingStateMachine {
         exchange.buffered = self.held.parts
         exchange.bufferedBytes = self.held.bytes
         exchange.requestEnded = self.held.ended
+        if case .end(let trailers)? = self.held.parts.last { exchange.trailers = trailers }
         self.exchange = exchange
         self.held = ([], 0, false)
         return .lease
@@ -244,16 +247,19 @@ struct ForwardingStateMachine {
         }
     }
 
-    mutating func requestEnd() -> Action {
+    /// - Parameter trailers: The client's trailer fields, if it sent any (h2c targets get them).
+    mutating func requestEnd(trailers: HTTPHeaders? = nil) -> Action {
         switch self.state {
         case .connecting:
-            self.exchange!.buffered.append(.end(nil))
+            self.exchange!.buffered.append(.end(trailers))
             self.exchange!.requestEnded = true
+            self.exchange!.trailers = trailers
             return .none
         case .exchanging:
             self.exchange!.requestEnded = true
+            self.exchange!.trailers = trailers
             let response = self.exchange!.response
-            return .sendUpstream(head: nil, parts: Self.endOnly, startResponseTimer: response == .awaitingHead)
+            return .sendUpstream(head: nil, parts: trailers == nil ? Self.endOnly : [.end(trailers)], startResponseTimer: response == .awaitingHead)
         case .draining:
             self.state = .idle
             return .none
@@ -261,7 +267,7 @@ struct ForwardingStateMachine {
             self.state = .idle
             return .respondLocally
         case .admitting:
-            self.held.parts.append(.end(nil))
+            self.held.parts.append(.end(trailers))
             self.held.ended = true
             return .none
         case .idle, .closed, .tunnel:
@@ -395,6 +401,20 @@ struct ForwardingStateMachine {
         }
     }
 
+    /// An h2c target refused the stream unprocessed (REFUSED_STREAM, or above its GOAWAY's last
+    /// stream id): as with a failed connect nothing reached it, so another target may take the
+    /// request whatever its method, while its body is still held.
+    mutating func upstreamRefused(_ why: UpstreamError) -> Action {
+        guard case .exchanging = self.state, let exchange = self.exchange, exchange.response == .awaitingHead else {
+            return self.upstreamClosed(why)
+        }
+        if exchange.replayable && exchange.tries < exchange.policy.maxTries {
+            self.prepareResend()
+            return .tryAnotherTarget(why)
+        }
+        return self.giveUp(why)
+    }
+
     mutating func responseTimedOut(_ error: UpstreamError) -> Action {
         guard case .exchanging = self.state, let exchange = self.exchange, exchange.response == .awaitingHead else { return .none }
         if exchange.policy.retryOnTimeout && exchange.policy.resendable && exchange.replayable
@@ -410,7 +430,7 @@ struct ForwardingStateMachine {
     private mutating func prepareResend() {
         self.state = .connecting
         self.exchange!.reusedConnection = false
-        self.exchange!.buffered = self.exchange!.replay + (self.exchange!.requestEnded ? [.end(nil)] : [])
+        self.exchange!.buffered = self.exchange!.replay + (self.exchange!.requestEnded ? [.end(self.exchange!.trailers)] : [])
         self.exchange!.bufferedBytes = self.exchange!.replayBytes
         self.exchange!.bodySent = false
     }

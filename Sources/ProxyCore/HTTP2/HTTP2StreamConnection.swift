@@ -152,7 +152,14 @@ public final class HTTP2StreamConnection: ChannelDuplexHandler {
 
     private func headersReceived(_ frame: HTTP2Frame.FramePayload.Headers, context: ChannelHandlerContext) {
         guard self.machine.request == .awaitingHeaders else {
-            self.perform(self.machine.headersReceived(endStream: frame.endStream, declaredLength: nil), body: nil, context: context)
+            let action = self.machine.headersReceived(endStream: frame.endStream, declaredLength: nil)
+            if case .endRequest = action {
+                // Trailers: they go on to an h2c target (an HTTP/1.1 target gets none).
+                self.bodyTimer?.disarm()
+                self.session.requestEnd(trailers: H2CMessageTranslator.trailers(frame.headers))
+                return
+            }
+            self.perform(action, body: nil, context: context)
             return
         }
         let head: ClientRequestHead

@@ -7,6 +7,9 @@ public struct HealthCheckSettings: Sendable, Hashable {
         case http(path: String)
         /// A TCP connect; passes when it succeeds.
         case tcp
+        /// `grpc.health.v1.Health/Check` for `service` (`""`: the server) over prior-knowledge
+        /// HTTP/2; passes when the answer is `SERVING` (``GRPCHealthMessages``).
+        case grpc(service: String)
     }
 
     public var kind: Kind

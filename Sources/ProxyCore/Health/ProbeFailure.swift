@@ -13,6 +13,8 @@ public enum ProbeFailure: Sendable, Hashable, CustomStringConvertible {
     /// The answer is not a response the proxy could forward (``HealthProbeResponseReader``):
     /// what the parser refused.
     case malformedResponse(String)
+    /// A gRPC health check's answer was not SERVING: the serving status or the gRPC error.
+    case grpc(String)
     /// Any other failure, described for the log.
     case error(String)
 
@@ -23,6 +25,7 @@ public enum ProbeFailure: Sendable, Hashable, CustomStringConvertible {
         case .refused: "connection refused"
         case .reset: "connection reset"
         case .malformedResponse(let reason): "malformed response: \(reason)"
+        case .grpc(let what): "grpc: \(what)"
         case .error(let message): message
         }
     }

@@ -142,12 +142,12 @@ final class ForwardAuthExchange {
 }
 
 extension ForwardAuthExchange: UpstreamConnectionDelegate {
-    func upstream(_ connection: UpstreamConnection, receivedHead head: UpstreamResponseHead) {
+    func upstream(_ connection: any UpstreamLink, receivedHead head: UpstreamResponseHead) {
         guard head.status.code >= 200 else { return }
         self.head = head
     }
 
-    func upstream(_ connection: UpstreamConnection, receivedBody body: ByteBuffer) {
+    func upstream(_ connection: any UpstreamLink, receivedBody body: ByteBuffer) {
         var body = body
         guard self.body.readableBytes + body.readableBytes <= ForwardAuthCheck.maxBodyBytes else {
             self.finish(.refused(PolicyRefusal(status: .badGateway, reason: "auth_unavailable", detail: "auth service answer too large")))
@@ -156,17 +156,17 @@ extension ForwardAuthExchange: UpstreamConnectionDelegate {
         self.body.writeBuffer(&body)
     }
 
-    func upstreamReceivedEnd(_ connection: UpstreamConnection) {
+    func upstreamReceivedEnd(_ connection: any UpstreamLink, trailers: HTTPHeaders?) {
         self.answered()
     }
 
-    func upstream(_ connection: UpstreamConnection, receivedTunnelBytes bytes: ByteBuffer) {}
+    func upstream(_ connection: any UpstreamLink, receivedTunnelBytes bytes: ByteBuffer) {}
 
-    func upstreamReadComplete(_ connection: UpstreamConnection) {}
+    func upstreamReadComplete(_ connection: any UpstreamLink) {}
 
-    func upstreamWritabilityChanged(_ connection: UpstreamConnection, isWritable: Bool) {}
+    func upstreamWritabilityChanged(_ connection: any UpstreamLink, isWritable: Bool) {}
 
-    func upstream(_ connection: UpstreamConnection, closedWith error: (any Error)?) {
+    func upstream(_ connection: any UpstreamLink, closedWith error: (any Error)?) {
         self.connection = nil
         self.finish(.refused(PolicyRefusal(status: .badGateway, reason: "auth_unavailable", detail: "auth service closed the connection")))
     }

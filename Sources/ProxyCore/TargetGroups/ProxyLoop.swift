@@ -14,6 +14,9 @@ public final class ProxyLoop: @unchecked Sendable {
     // Confined to `eventLoop` after setup, which is single-threaded.
     public let eventLoop: any EventLoop
     public let pool: UpstreamPool
+    /// The h2c connections of this loop (`protocol: h2c` groups), made at the first such request
+    /// with the same connector as ``pool``.
+    public private(set) lazy var h2cPool = H2CUpstreamPool(eventLoop: self.eventLoop, connector: self.pool.connector)
     public private(set) var targetGroups: [String: TargetGroupLoopState] = [:] {
         didSet { self.generation &+= 1 }
     }

@@ -18,6 +18,12 @@ public struct UpstreamSettings: Sendable, Hashable {
     /// `proxy_protocol: v2`: each connection starts with a PROXY v2 header naming the client,
     /// and serves that one request only (never pooled for another client).
     public var proxyProtocol = false
+    /// `target_groups.<name>.protocol`: HTTP/1.1 keep-alive connections, or prior-knowledge
+    /// HTTP/2 (`h2c`) connections that carry many requests at once (docs/http2.md).
+    public var targetProtocol = TargetProtocol.http1
+    /// `h2c` only: the most streams one connection carries at once (the target's own limit may
+    /// be lower).
+    public var maxStreamsPerConnection = Defaults.Upstream.h2cMaxStreamsPerConnection
 
     public init(
         connectTimeout: TimeAmount = TimeAmount(Defaults.Upstream.connectTimeout),

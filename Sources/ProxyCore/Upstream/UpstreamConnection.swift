@@ -17,7 +17,7 @@ import NIOHTTP1
 /// anything that arrives closes it.
 ///
 /// > Important: Event-loop bound. The pool hands it only to sessions on the same loop.
-final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
+final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler, UpstreamLink {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = IOData
     typealias OutboundOut = IOData
@@ -93,8 +93,9 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
             }
         case .body(let body):
             self.heldHead.writeBody(body, chunked: self.chunked, context: context, promise: promise)
-        case .end(let trailers):
-            self.heldHead.writeEnd(trailers: trailers, chunked: self.chunked, context: context, promise: promise)
+        case .end:
+            // HTTP/1.1 targets get no request trailers (only h2c streams carry them; docs/http2.md).
+            self.heldHead.writeEnd(trailers: nil, chunked: self.chunked, context: context, promise: promise)
             self.chunked = false
         }
     }
@@ -150,6 +151,15 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     func close() {
         guard !self.isClosed else { return }
         self.channel.close(promise: nil)
+    }
+
+    func release(reusable: Bool, settings: UpstreamSettings) {
+        guard let pool = self.pool else {
+            self.delegate = nil
+            self.close()
+            return
+        }
+        pool.release(self, reusable: reusable, settings: settings)
     }
 
     // MARK: ChannelHandler
@@ -232,7 +242,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
         case .body(let body):
             self.delegate?.upstream(self, receivedBody: body)
         case .end:
-            self.delegate?.upstreamReceivedEnd(self)
+            self.delegate?.upstreamReceivedEnd(self, trailers: nil)
         }
     }
 
@@ -281,7 +291,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
         if !self.tunnel, !self.failed, self.delegate != nil {
             do {
                 if let event = try self.parser.finish(self.received ?? ByteBuffer()), case .end = event {
-                    self.delegate?.upstreamReceivedEnd(self)
+                    self.delegate?.upstreamReceivedEnd(self, trailers: nil)
                 }
             } catch {
                 self.markClosed(error: error)

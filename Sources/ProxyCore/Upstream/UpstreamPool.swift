@@ -11,7 +11,7 @@ import NIOHTTP1
 /// > builds), which is why it can be `@unchecked Sendable` and be handed around at setup time.
 public final class UpstreamPool: @unchecked Sendable {
     public let eventLoop: any EventLoop
-    private let connector: any UpstreamConnector
+    let connector: any UpstreamConnector
     /// By target key (its `host:port`; ``TargetKeys``), so a weight change at run time keeps the
     /// target's connections. An empty list allocates nothing.
     private var idle: [[UpstreamConnection]] = []

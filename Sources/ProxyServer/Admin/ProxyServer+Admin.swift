@@ -158,6 +158,7 @@ extension ProxyServer: AdminResponder {
                 switch check.kind {
                 case .http(let path): "http \(path) every \(check.interval)"
                 case .tcp: "tcp every \(check.interval)"
+                case .grpc(let service): "grpc \(service.isEmpty ? "(server)" : service) every \(check.interval)"
                 }
             }
             groups.append(

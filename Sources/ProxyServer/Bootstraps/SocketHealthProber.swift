@@ -2,7 +2,8 @@ import NIOCore
 import NIOPosix
 import ProxyCore
 
-/// Probes targets over real sockets: a TCP connect, or `GET path` over HTTP/1.1.
+/// Probes targets over real sockets: a TCP connect, `GET path` over HTTP/1.1, or the gRPC
+/// health check over h2c (``GRPCHealthProbe``).
 struct SocketHealthProber: HealthProber {
     func probe(_ target: Target, settings: HealthCheckSettings, on eventLoop: any EventLoop) -> EventLoopFuture<ProbeResult> {
         let promise = eventLoop.makePromise(of: ProbeResult.self)
@@ -15,10 +16,15 @@ struct SocketHealthProber: HealthProber {
             .connectTimeout(settings.timeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    if case .http(let path) = settings.kind {
+                    switch settings.kind {
+                    case .http(let path):
                         try channel.pipeline.syncOperations.addHandler(
                             HealthProbeHandler(host: target.host, port: port, path: path, settings: settings, promise: promise)
                         )
+                    case .grpc:
+                        try GRPCHealthProbe.addHandlers(to: channel)
+                    case .tcp:
+                        break
                     }
                 }
             }
@@ -29,6 +35,10 @@ struct SocketHealthProber: HealthProber {
                 if case .tcp = settings.kind {
                     promise.succeed(.passed(status: nil))
                     channel.close(promise: nil)
+                } else if case .grpc(let service) = settings.kind {
+                    let authority = target.host.contains(":") ? "[\(target.host)]:\(port)" : "\(target.host):\(port)"
+                    GRPCHealthProbe.call(on: channel, authority: authority, service: service, promise: promise)
+                    promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
                 } else {
                     promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
                 }

@@ -531,6 +531,10 @@ struct ListenerPlan: Sendable {
             idleTimeout: TimeAmount(group.upstream.idleTimeout)
         )
         upstream.proxyProtocol = group.upstream.proxyProtocol
+        switch group.protocol {
+        case .http1: upstream.targetProtocol = .http1
+        case .h2c: upstream.targetProtocol = .h2c
+        }
         var healthCheck: HealthCheckSettings?
         if group.healthCheck.enabled {
             let check = group.healthCheck
@@ -538,6 +542,7 @@ struct ListenerPlan: Sendable {
             switch check.protocol {
             case .http: kind = .http(path: check.path)
             case .tcp: kind = .tcp
+            case .grpc: kind = .grpc(service: check.service)
             }
             let port: Int?
             switch check.port {

@@ -1,0 +1,33 @@
+public import NIOCore
+
+/// The `grpc-timeout` request field (gRPC over HTTP/2 spec): at most 8 ASCII digits and a unit,
+/// `H` hours, `M` minutes, `S` seconds, `m` milliseconds, `u` microseconds, `n` nanoseconds.
+/// The proxy waits for the target's response head no longer than it (nor than the group's
+/// `response_timeout`), then answers DEADLINE_EXCEEDED. Pure.
+public enum GRPCTimeout {
+    /// The timeout `value` names, or `nil` when it is malformed (then it is ignored).
+    public static func parse(_ value: String) -> TimeAmount? {
+        let utf8 = Array(value.utf8)
+        guard utf8.count >= 2, utf8.count <= 9, let unit = utf8.last else { return nil }
+        var amount: Int64 = 0
+        for byte in utf8.dropLast() {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            amount = amount * 10 + Int64(byte - UInt8(ascii: "0"))
+        }
+        switch unit {
+        case UInt8(ascii: "H"): return .hours(amount)
+        case UInt8(ascii: "M"): return .minutes(amount)
+        case UInt8(ascii: "S"): return .seconds(amount)
+        case UInt8(ascii: "m"): return .milliseconds(amount)
+        case UInt8(ascii: "u"): return .microseconds(amount)
+        case UInt8(ascii: "n"): return .nanoseconds(amount)
+        default: return nil
+        }
+    }
+
+    /// The time allowed for the response head: the shorter of `responseTimeout` and `grpcTimeout`.
+    public static func bound(responseTimeout: TimeAmount, grpcTimeout: TimeAmount?) -> TimeAmount {
+        guard let grpcTimeout else { return responseTimeout }
+        return min(responseTimeout, grpcTimeout)
+    }
+}
