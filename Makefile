@@ -26,6 +26,8 @@ WEBSOCKETS_VERSION ?= 17.4
 # `hpack` package that comes with Python's `h2`, this version; nghttp and h2load come from apt
 # (nghttp2-client).
 H2_VERSION ?= 4.3.0
+# grpcio and grpcio-health-checking: the gRPC target and client of the h2c/gRPC tests (Peers/grpc_peer.py).
+GRPCIO_VERSION ?= 1.68.1
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CERTS_DIR ?= certs
 BIN := .build/release/portcullis
@@ -46,7 +48,7 @@ deps:
 	fi
 	@command -v $(SWIFT) >/dev/null || { echo "swift not found: install Swift 6.x (https://swift.org/install)"; exit 1; }
 
-## python-deps: Python's websockets and h2 packages (pinned) for the test peers, through pip when missing
+## python-deps: Python's websockets, h2 and grpcio packages (pinned) for the test peers, through pip when missing
 python-deps:
 	@python3 -c 'import sys, websockets.asyncio.server; sys.exit(int(websockets.__version__.split(".")[0]) < 13)' 2>/dev/null || { \
 	  echo "installing: websockets==$(WEBSOCKETS_VERSION) (pip)"; \
@@ -57,6 +59,11 @@ python-deps:
 	  echo "installing: h2==$(H2_VERSION) (pip)"; \
 	  python3 -m pip install --quiet --disable-pip-version-check "h2==$(H2_VERSION)" || \
 	  python3 -m pip install --quiet --disable-pip-version-check --break-system-packages "h2==$(H2_VERSION)"; \
+	}
+	@python3 -c 'import grpc, grpc_health.v1.health' 2>/dev/null || { \
+	  echo "installing: grpcio==$(GRPCIO_VERSION) grpcio-health-checking==$(GRPCIO_VERSION) (pip)"; \
+	  python3 -m pip install --quiet --disable-pip-version-check "grpcio==$(GRPCIO_VERSION)" "grpcio-health-checking==$(GRPCIO_VERSION)" || \
+	  python3 -m pip install --quiet --disable-pip-version-check --break-system-packages "grpcio==$(GRPCIO_VERSION)" "grpcio-health-checking==$(GRPCIO_VERSION)"; \
 	}
 
 ## build: release build of the portcullis executable

@@ -676,6 +676,8 @@ public final class ForwardingSession {
                 upstream.release(reusable: reuse && !settings.proxyProtocol, settings: settings)
             }
             self.lease.finish(success: self.record.status < 500)
+            // Read before the record is written (which lets go of the request head).
+            let trailers = self.responseTrailers == nil ? nil : self.takeResponseTrailers()
             self.writeRecord(error: compressionFailure?.description)
             if compressionFailure != nil {
                 // The compressed stream cannot be ended: the client sees it cut, not complete.
@@ -684,7 +686,7 @@ public final class ForwardingSession {
                 return
             }
             self.clientNeedsFlush = false
-            self.client?.writeResponseEnd(trailers: self.takeResponseTrailers())
+            self.client?.writeResponseEnd(trailers: trailers)
             self.client?.flushResponse()
             self.client?.resumeRequestReads()
         case .respondWithError(let error):

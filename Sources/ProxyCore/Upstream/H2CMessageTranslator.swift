@@ -10,7 +10,8 @@ public import NIOHTTP1
 /// Request: `:method`, `:scheme` (`http`), `:authority` (from `Host`), `:path` (the request
 /// target), then the fields with lower-case names, less the connection-specific ones HTTP/2
 /// forbids (RFC 9113 §8.2.2: `Connection` and the fields it names, `Keep-Alive`,
-/// `Proxy-Connection`, `Transfer-Encoding`, `Upgrade`, and `TE` other than `trailers`) and `Host`.
+/// `Proxy-Connection`, `Transfer-Encoding`, `Upgrade`, `TE`) and `Host`; then `te: trailers`,
+/// always: the proxy takes trailers from an h2c target (gRPC servers refuse calls without it).
 /// Response: `:status` and the fields as HTTP/1 field lines (the session's rebuilding path reads
 /// them); interim `1xx` blocks are not heads (``responseHead(_:)`` returns `nil`).
 public enum H2CMessageTranslator {
@@ -44,12 +45,8 @@ public enum H2CMessageTranslator {
                 for token in value.split(separator: ",") {
                     connectionNamed.insert(token.trimmingSpaces().lowercased())
                 }
-            case "keep-alive", "proxy-connection", "transfer-encoding", "upgrade":
+            case "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te":
                 continue
-            case "te":
-                if value.lowercased().split(separator: ",").contains(where: { $0.trimmingSpaces() == "trailers" }) {
-                    fields.append(("te", "trailers"))
-                }
             default:
                 fields.append((name, value))
             }
@@ -60,6 +57,8 @@ public enum H2CMessageTranslator {
         block.add(name: ":scheme", value: "http")
         if let authority { block.add(name: ":authority", value: authority) }
         block.add(name: ":path", value: path)
+        // We take trailers (and pass them on): gRPC targets refuse a call without it.
+        block.add(name: "te", value: "trailers")
         for field in fields where !connectionNamed.contains(field.name) {
             block.add(name: field.name, value: field.value)
         }
