@@ -63,11 +63,7 @@ public final class H2CUpstreamPool: @unchecked Sendable {
                         self.connectFailed(connection, .connectFailed(target, error))
                     }
                 case .failure(let error):
-                    if case ChannelError.connectTimeout = error {
-                        self.connectFailed(connection, .connectTimedOut(target))
-                    } else {
-                        self.connectFailed(connection, .connectFailed(target, error))
-                    }
+                    self.connectFailed(connection, .connect(target, failedWith: error))
                 }
             }
     }

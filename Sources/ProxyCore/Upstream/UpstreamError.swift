@@ -1,3 +1,4 @@
+import NIOCore
 public import NIOHTTP1
 
 /// Why a request could not be forwarded.
@@ -40,6 +41,13 @@ public struct UpstreamError: Error, Hashable, Sendable, CustomStringConvertible 
         UpstreamError(.connectFailed, "target \(target): \(error)")
     }
     static func connectTimedOut(_ target: Target) -> UpstreamError { UpstreamError(.connectTimedOut, "target \(target)") }
+    /// A failed connect to `target`: timed out, or failed otherwise.
+    static func connect(_ target: Target, failedWith error: any Error) -> UpstreamError {
+        if case ChannelError.connectTimeout = error {
+            return .connectTimedOut(target)
+        }
+        return .connectFailed(target, error)
+    }
     static func responseTimedOut(_ target: Target) -> UpstreamError { UpstreamError(.responseTimedOut, "target \(target)") }
     static func closedBeforeResponse(_ target: Target, _ why: String) -> UpstreamError {
         UpstreamError(.closedBeforeResponse, "target \(target): \(why)")

@@ -71,11 +71,7 @@ public final class UpstreamPool: @unchecked Sendable {
                         completion(.failure(.connectFailed(target, error)))
                     }
                 case .failure(let error):
-                    if case ChannelError.connectTimeout = error {
-                        completion(.failure(.connectTimedOut(target)))
-                    } else {
-                        completion(.failure(.connectFailed(target, error)))
-                    }
+                    completion(.failure(.connect(target, failedWith: error)))
                 }
             }
     }
