@@ -103,6 +103,19 @@ extension ForwardingSession {
                 PolicyRefusal(status: .badRequest, reason: refusal.rawValue, detail: "static path refused: \(refusal.rawValue)")
             )
             self.writeStaticResponse(response, request, error: "static path refused: \(refusal.rawValue)")
+        case .directoryRedirect:
+            // `/docs` → `/docs/`: the path as the client sent it (before the route's rewrite),
+            // its query kept.
+            let target = request.head.uri
+            let queryStart = target.utf8.firstIndex(of: UInt8(ascii: "?")) ?? target.utf8.endIndex
+            let location = String(target[..<queryStart]) + "/" + String(target[queryStart...])
+            let body = ByteBuffer(string: "301 Moved Permanently\n")
+            let fields = self.staticFields(
+                [("Location", location), ("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", String(body.readableBytes))],
+                status: .movedPermanently,
+                version: request.head.version
+            )
+            self.writeStaticResponse(LocalResponses.Response(status: .movedPermanently, headers: fields, body: body), request, error: nil)
         case .listing(let html):
             let body = ByteBuffer(string: html)
             let fields = self.staticFields(
