@@ -6,6 +6,9 @@ public struct FileValidators: Equatable, Sendable {
     public var etag: String
     /// Seconds since the epoch.
     public var lastModified: Int64
+    /// ``lastModified`` as an IMF-fixdate (the `Last-Modified` value): formatted once, where the
+    /// file is looked up, not for every response (a cache hit reuses it).
+    public var lastModifiedText: String
     public var size: Int64
 
     public init(inode: UInt64, size: Int64, modifiedSeconds: Int64, modifiedNanoseconds: Int64, coding: String? = nil) {
@@ -13,6 +16,7 @@ public struct FileValidators: Equatable, Sendable {
         let suffix = coding.map { "-\($0)" } ?? ""
         self.etag = "\"\(String(inode, radix: 16))-\(String(size, radix: 16))-\(String(nanoseconds, radix: 16))\(suffix)\""
         self.lastModified = modifiedSeconds
+        self.lastModifiedText = HTTPDate.format(modifiedSeconds)
         self.size = size
     }
 }

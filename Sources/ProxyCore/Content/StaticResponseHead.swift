@@ -19,7 +19,7 @@ public struct StaticResponseHead: Equatable {
         var fields: [(String, String)] = []
         func validatorFields() {
             fields.append(("ETag", validators.etag))
-            fields.append(("Last-Modified", HTTPDate.format(validators.lastModified)))
+            fields.append(("Last-Modified", validators.lastModifiedText))
             if let cacheControl = site.cacheControl {
                 fields.append(("Cache-Control", cacheControl))
             }
