@@ -7,13 +7,21 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// A static route's request between its head and its answer.
-struct StaticRequest {
-    var site: StaticSite
+/// A static route's request between its head and its answer. A reference: the session clears
+/// its optional one at every request, and clearing an inline value this size (a site's many
+/// fields) cost more than a pointer.
+final class StaticRequest {
+    let site: StaticSite
     /// The request's path after the route's rewrite, without the query.
-    var path: String
+    let path: String
     /// Method and fields, for the conditions, `Range` and `Accept-Encoding`.
-    var head: HTTPRequestHead
+    let head: HTTPRequestHead
+
+    init(site: StaticSite, path: String, head: HTTPRequestHead) {
+        self.site = site
+        self.path = path
+        self.head = head
+    }
 }
 
 /// Static routes (`routes[].static`, docs/content.md): the request goes through the same edge
@@ -191,7 +199,7 @@ extension ForwardingSession {
     private func staticFields(_ own: [(String, String)], status: HTTPResponseStatus, version: HTTPVersion) -> HTTPHeaders {
         let routeRules = self.routePolicy?.responseRewriter != nil
         let rewriter = self.routePolicy?.responseRewriter ?? self.settings.responseRewriter
-        var fields = rewriter.rewrite(HTTPResponseHead(version: version, status: status, headers: HTTPHeaders(own)), clientVersion: version).headers
+        var fields = rewriter.ownFields(own)
         if self.routePolicy != nil || self.settings.policy != nil || !self.responseFields.isEmpty {
             self.addResponseFields(to: &fields, routeRules: routeRules)
         }

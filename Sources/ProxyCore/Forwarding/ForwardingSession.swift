@@ -355,7 +355,7 @@ public final class ForwardingSession {
             self.record.route = nil
         }
         self.record.targetGroup = groupName
-        if let routeIndex, case .staticFiles(let site) = router.routes[routeIndex].action {
+        if let routeIndex, let site = router.staticSites[routeIndex] {
             self.startStatic(site, head: head, nioHead: nioHead, peer: peer)
             return
         }
@@ -452,7 +452,7 @@ public final class ForwardingSession {
                 resendable: head.method.isIdempotent || head.fields.contains(name: "idempotency-key"),
                 retryOnTimeout: retries.retryOnTimeout
             )
-            stickyTarget = self.stickyCookie(of: state.group)?.target(in: head.fields)
+            stickyTarget = self.stickyCookie(of: state)?.target(in: head.fields)
         }
         self.lease.begin(group: groupState, key: RequestKey(clientAddress: rewritten.clientAddress), stickyTarget: stickyTarget)
         if admitted {
@@ -562,9 +562,11 @@ public final class ForwardingSession {
         return state
     }
 
-    private func stickyCookie(of group: TargetGroup) -> StickyCookie? {
-        guard let settings = group.stickiness, let signer = self.loop.cookieSigner else { return nil }
-        return StickyCookie(cookieName: settings.cookieName, groupName: group.name, signer: signer)
+    /// The group's fields read in place: passing `state.group` copied the whole group (every
+    /// reference in it retained and released) per request.
+    private func stickyCookie(of state: TargetGroupLoopState) -> StickyCookie? {
+        guard let settings = state.group.stickiness, let signer = self.loop.cookieSigner else { return nil }
+        return StickyCookie(cookieName: settings.cookieName, groupName: state.group.name, signer: signer)
     }
 
     private func answerACMEChallenge(_ keyAuthorization: String?, head: ClientRequestHead, peer: String?) {
@@ -721,8 +723,8 @@ public final class ForwardingSession {
         // Per-request response fields exist only with a policy somewhere (or a rate limit's).
         let addsFields = routePolicy != nil || self.settings.policy != nil || !self.responseFields.isEmpty
         var stickyCookie: String?
-        if self.lease.setsStickyCookie, let group = self.lease.group?.group, let cookie = self.stickyCookie(of: group), let target = self.lease.target {
-            stickyCookie = cookie.setCookieValue(target: target.name, secure: self.settings.scheme == "https", maxAge: group.stickiness?.ttl)
+        if self.lease.setsStickyCookie, let state = self.lease.group, let cookie = self.stickyCookie(of: state), let target = self.lease.target {
+            stickyCookie = cookie.setCookieValue(target: target.name, secure: self.settings.scheme == "https", maxAge: state.group.stickiness?.ttl)
         }
         // Compression needs the target's fields by name: its responses take the rebuilding path.
         var targetFields: HTTPHeaders?
@@ -740,9 +742,9 @@ public final class ForwardingSession {
             }
             if addsFields { self.addResponseFields(to: &added, routeRules: routeRules) }
             let fields = RawResponseFields(block: head.rawFields, hints: hints, hasContentLength: head.hasContentLength, rewriter: rewriter)
-            var responseHead = ClientResponseHead(status: head.status, version: clientVersion, fields: added, targetFields: fields)
-            responseHead.requestID = self.record.requestID
-            self.client?.writeResponseHead(responseHead)
+            self.client?.writeResponseHead(
+                ClientResponseHead(status: head.status, version: clientVersion, fields: added, targetFields: fields, requestID: self.record.requestID)
+            )
         } else {
             let nioHead = HTTPResponseHead(version: head.version, status: head.status, headers: targetFields ?? head.fields)
             var rewritten = rewriter.rewrite(nioHead, clientVersion: clientVersion, hints: nil)
@@ -753,9 +755,9 @@ public final class ForwardingSession {
                 rewritten.headers.add(name: "Set-Cookie", value: stickyCookie)
             }
             if addsFields { self.addResponseFields(to: &rewritten.headers, routeRules: routeRules) }
-            var responseHead = ClientResponseHead(status: rewritten.status, version: rewritten.version, fields: rewritten.headers)
-            responseHead.requestID = self.record.requestID
-            self.client?.writeResponseHead(responseHead)
+            self.client?.writeResponseHead(
+                ClientResponseHead(status: rewritten.status, version: rewritten.version, fields: rewritten.headers, targetFields: nil, requestID: self.record.requestID)
+            )
         }
         self.clientNeedsFlush = true
     }

@@ -23,6 +23,9 @@ public struct Router: Sendable {
     public private(set) var policies: [EdgePolicy?] = []
     /// Each route's response compression, by index (a reference).
     public private(set) var compressions: [CompressionPolicy?] = []
+    /// Each static route's site, by index (`nil` for the others): asking a route's `action`
+    /// per request copied the enum, and with it a forwarding route's whole target group.
+    public private(set) var staticSites: [StaticSite?] = []
 
     public init(routes: [Route]) {
         self.routes = routes
@@ -39,6 +42,10 @@ public struct Router: Sendable {
         self.targetGroupNames = self.routes.map(\.targetGroupName)
         self.policies = self.routes.map(\.policy)
         self.compressions = self.routes.map(\.compression)
+        self.staticSites = self.routes.map { route in
+            if case .staticFiles(let site) = route.action { return site }
+            return nil
+        }
     }
 
     /// For a request no route takes: the methods of the routes that would take it with another
