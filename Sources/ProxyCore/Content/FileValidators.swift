@@ -10,6 +10,8 @@ public struct FileValidators: Equatable, Sendable {
     /// file is looked up, not for every response (a cache hit reuses it).
     public var lastModifiedText: String
     public var size: Int64
+    /// ``size`` in decimal (the `Content-Length` of a whole-file response), made once too.
+    public var sizeText: String
 
     public init(inode: UInt64, size: Int64, modifiedSeconds: Int64, modifiedNanoseconds: Int64, coding: String? = nil) {
         let nanoseconds = UInt64(bitPattern: modifiedSeconds &* 1_000_000_000 &+ modifiedNanoseconds)
@@ -18,5 +20,6 @@ public struct FileValidators: Equatable, Sendable {
         self.lastModified = modifiedSeconds
         self.lastModifiedText = HTTPDate.format(modifiedSeconds)
         self.size = size
+        self.sizeText = String(size)
     }
 }

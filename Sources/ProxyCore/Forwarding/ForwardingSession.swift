@@ -355,8 +355,8 @@ public final class ForwardingSession {
             self.record.route = nil
         }
         self.record.targetGroup = groupName
-        if let routeIndex, let site = router.staticSites[routeIndex] {
-            self.startStatic(site, head: head, nioHead: nioHead, peer: peer)
+        if let routeIndex, let route = router.staticRoutes[routeIndex] {
+            self.startStatic(route, head: head, nioHead: nioHead, peer: peer)
             return
         }
         let groupState = groupName.flatMap(self.targetGroupState(named:))

@@ -24,8 +24,9 @@ public struct Router: Sendable {
     /// Each route's response compression, by index (a reference).
     public private(set) var compressions: [CompressionPolicy?] = []
     /// Each static route's site, by index (`nil` for the others): asking a route's `action`
-    /// per request copied the enum, and with it a forwarding route's whole target group.
-    public private(set) var staticSites: [StaticSite?] = []
+    /// per request copied the enum, and with it a forwarding route's whole target group; the
+    /// site is held by a reference, which a request keeps without copying the site's fields.
+    public private(set) var staticRoutes: [StaticRoute?] = []
 
     public init(routes: [Route]) {
         self.routes = routes
@@ -42,8 +43,8 @@ public struct Router: Sendable {
         self.targetGroupNames = self.routes.map(\.targetGroupName)
         self.policies = self.routes.map(\.policy)
         self.compressions = self.routes.map(\.compression)
-        self.staticSites = self.routes.map { route in
-            if case .staticFiles(let site) = route.action { return site }
+        self.staticRoutes = self.routes.map { route in
+            if case .staticFiles(let site) = route.action { return StaticRoute(site: site) }
             return nil
         }
     }
@@ -116,5 +117,14 @@ public struct Router: Sendable {
             return host
         }
         return name.lowercased()
+    }
+}
+
+/// A static route's site, by reference (``Router/staticRoutes``).
+public final class StaticRoute: Sendable {
+    public let site: StaticSite
+
+    init(site: StaticSite) {
+        self.site = site
     }
 }
