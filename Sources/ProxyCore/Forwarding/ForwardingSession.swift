@@ -338,24 +338,20 @@ public final class ForwardingSession {
             nioHead.uri = normalized
         }
         let routeIndex = router.routeIndex(for: nioHead)
-        let routePolicy = routeIndex.flatMap { router.policies[$0] }
+        let routeFacts = routeIndex.map { router.facts[$0] }  // one reference: no copy of the route
+        let routePolicy = routeFacts?.policy
         self.routePolicy = routePolicy
-        let compression = routeIndex.flatMap { router.compressions[$0] }
+        let compression = routeFacts?.compression
         self.routeCompression = compression
         self.requestCoding = compression?.coding(method: nioHead.method, version: nioHead.version, acceptEncoding: nioHead.headers["accept-encoding"])
         if let refusal = self.policyRefusal(route: routePolicy, head: nioHead, peer: peer) {
             self.refuse(refusal, head: head, peer: peer)
             return
         }
-        var groupName: String?
-        if let routeIndex {
-            self.record.route = router.routeNames[routeIndex]
-            groupName = router.targetGroupNames[routeIndex]
-        } else {
-            self.record.route = nil
-        }
+        let groupName = routeFacts?.targetGroupName
+        self.record.route = routeFacts?.name
         self.record.targetGroup = groupName
-        if let routeIndex, let route = router.staticRoutes[routeIndex] {
+        if let route = routeFacts?.staticRoute {
             self.startStatic(route, head: head, nioHead: nioHead, peer: peer)
             return
         }
