@@ -31,13 +31,17 @@ import bench  # noqa: E402  (the same backend, configurations and process handli
 CALLGRIND_DIR = os.path.join(bench.OUT, "callgrind")
 
 SCENARIOS = [
-    # name, port key, h2load arguments, requests
-    ("plain HTTP keep-alive", "http", ["--h1", "-c", "10"], 4000),
-    ("HTTPS keep-alive", "tls", ["--h1", "-c", "10"], 4000),
-    ("full TLS handshake + request", "tls_full", ["--h1", "-c", "10", "-H", "Connection: close"], 1000),
+    # name, port key, path, h2load arguments, requests
+    ("plain HTTP keep-alive", "http", "/", ["--h1", "-c", "10"], 4000),
+    ("HTTPS keep-alive", "tls", "/", ["--h1", "-c", "10"], 4000),
+    ("full TLS handshake + request", "tls_full", "/", ["--h1", "-c", "10", "-H", "Connection: close"], 1000),
     # HTTP/2 (ALPN h2, checked): one connection, 10 streams in flight, as `make bench`'s h2
     # scenario has on each of its connections.
-    ("HTTP/2, 1 connection × 10 streams", "h2", ["-c", "1", "-m", "10"], 4000),
+    ("HTTP/2, 1 connection × 10 streams", "h2", "/", ["-c", "1", "-m", "10"], 4000),
+    # The 1 KiB static file served by the proxy itself (issue 20; nginx: `sendfile on`), plain
+    # HTTP and HTTPS keep-alive.
+    ("static 1 KiB file, plain HTTP keep-alive", "static", "/1k.html", ["--h1", "-c", "10"], 4000),
+    ("static 1 KiB file, HTTPS keep-alive", "static_tls", "/1k.html", ["--h1", "-c", "10"], 4000),
 ]
 
 
@@ -97,9 +101,9 @@ def measure(name: str, argv: list, ports: dict, cache_sim: bool) -> dict:
     server = bench.Server(f"{name}-callgrind", callgrind_argv(name, argv, cache_sim), list(ports.values()))
     server.start()
     try:
-        for scenario, key, extra, count in SCENARIOS:
-            scheme = "http" if key == "http" else "https"
-            url = f"{scheme}://{bench.HOST}:{ports[key]}/"
+        for scenario, key, path, extra, count in SCENARIOS:
+            scheme = "http" if key in ("http", "static") else "https"
+            url = f"{scheme}://{bench.HOST}:{ports[key]}{path}"
             h2load(url, extra, 500)  # warm-up: connections, caches, lazy initialisation
             for old in os.listdir(CALLGRIND_DIR):
                 if old.startswith(f"{name}.") and old.count(".") > 2:
@@ -154,12 +158,12 @@ def print_table(title: str, event: str, ours: dict, theirs) -> None:
     if theirs is None:
         print(f"| scenario | Portcullis, {title} |")
         print("|---|---:|")
-        for scenario, _, _, _ in SCENARIOS:
+        for scenario, *_ in SCENARIOS:
             print(f"| {scenario} | {ours[scenario][event]:,.0f} |")
         return
     print(f"| scenario | Portcullis, {title} | nginx | Portcullis / nginx |")
     print("|---|---:|---:|---:|")
-    for scenario, _, _, _ in SCENARIOS:
+    for scenario, *_ in SCENARIOS:
         a, b = ours[scenario][event], theirs[scenario][event]
         ratio = f"{a / b:.2f}" if b >= 1 else "-"
         print(f"| {scenario} | {a:,.0f} | {b:,.0f} | {ratio} |")

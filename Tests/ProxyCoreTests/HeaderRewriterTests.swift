@@ -127,6 +127,21 @@ struct HeaderRewriterTests {
         #expect(rewritten.headers.map { "\($0.name): \($0.value)" } == written)
     }
 
+    /// A static file's own fields: the same result as the full rewrite of them (stripped and
+    /// rule-named fields dropped, then `Server` and the fixed fields), without the second pass.
+    @Test func ownFieldsMatchTheFullRewrite() {
+        let rewriter = ResponseHeaderRewriter(
+            stripResponseHeaders: ["etag", "x-powered-by"],
+            serverHeader: "portcullis",
+            fixedFields: [("Strict-Transport-Security", "max-age=31536000")]
+        )
+        let own = [("Content-Type", "text/html"), ("Content-Length", "1024"), ("ETag", "\"1-2-3\""), ("Cache-Control", "no-cache")]
+        let full = rewriter.rewrite(HTTPResponseHead(version: .http1_1, status: .ok, headers: HTTPHeaders(own)), clientVersion: .http1_1)
+        let fields = rewriter.ownFields(own)
+        #expect(fields.map { "\($0.name): \($0.value)" } == full.headers.map { "\($0.name): \($0.value)" })
+        #expect(fields.map(\.name) == ["Content-Type", "Content-Length", "Cache-Control", "Server", "Strict-Transport-Security"])
+    }
+
     @Test func chunkedRequestIsReframedAsChunked() {
         let result = RequestHeaderRewriter(scheme: "http").rewrite(
             HTTPRequestHead(version: .http1_1, method: .GET, uri: "/", headers: HTTPHeaders([("Host", "a"), ("Transfer-Encoding", "chunked")])),

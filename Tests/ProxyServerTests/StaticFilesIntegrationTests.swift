@@ -174,6 +174,15 @@ struct StaticFilesIntegrationTests {
         for (base, flags, version) in Self.clients(proxy) {
             #expect(try await proxy.fetch(base + "/", flags).body == "<h1>home</h1>\n", "\(version)")
             #expect(try await proxy.fetch(base + "/docs/", flags).body == "docs\n")
+            // A directory without its slash: 301 to the slash form (query kept, a rewritten
+            // route's client-side path), as nginx answers; curl follows it to the index.
+            let bare = try await proxy.fetch(base + "/docs?x=1", flags)
+            #expect(bare.status == "301" && bare.fields["location"] == "/docs/?x=1", "\(version)")
+            let rewritten = try await proxy.fetch(base + "/static/docs", flags)
+            #expect(rewritten.status == "301" && rewritten.fields["location"] == "/static/docs/", "\(version)")
+            #expect(rewritten.fields["x-served-by"] == "static")
+            let followed = try await proxy.curl(flags + ["--location", "-o", "/dev/null", "-w", "%{http_code} %{url_effective}", base + "/static/docs"])
+            #expect(followed.stdout == "200 \(base)/static/docs/", "\(version)")
             let fallback = try await proxy.fetch(base + "/app/deep/route", flags)
             #expect(fallback.status == "200" && fallback.body == "<h1>home</h1>\n", "\(version)")
             #expect(fallback.fields["content-type"] == "text/html; charset=utf-8")

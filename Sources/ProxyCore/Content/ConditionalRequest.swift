@@ -18,6 +18,9 @@ public enum ConditionalRequest {
     }
 
     public static func plan(method: HTTPMethod, headers: HTTPHeaders, validators: FileValidators) -> Plan {
+        // Most requests carry none of the six fields: one pass over the names' lengths and
+        // first letters (a superset of the six) answers them, instead of six lookups by name.
+        guard headers.contains(where: { Self.mayBeCondition($0.name) }) else { return .full }
         let ifMatch = headers[canonicalForm: "if-match"]
         if !ifMatch.isEmpty {
             if !Self.matches(ifMatch, etag: validators.etag, weak: false) { return .preconditionFailed }
@@ -44,6 +47,19 @@ public enum ConditionalRequest {
         case .ignored: return .full
         case .unsatisfiable: return .unsatisfiable
         case .range(let offset, let length): return .partial(offset: offset, length: length)
+        }
+    }
+
+    /// Whether `name` may be `If-Match`, `If-None-Match`, `If-Modified-Since`,
+    /// `If-Unmodified-Since`, `If-Range` or `Range` (by length and first letter, any case).
+    @inline(__always)
+    private static func mayBeCondition(_ name: String) -> Bool {
+        let utf8 = name.utf8
+        switch (utf8.count, utf8.first.map { $0 | 0x20 }) {
+        case (5, UInt8(ascii: "r")?), (8, UInt8(ascii: "i")?), (13, UInt8(ascii: "i")?), (17, UInt8(ascii: "i")?), (19, UInt8(ascii: "i")?):
+            return true
+        default:
+            return false
         }
     }
 

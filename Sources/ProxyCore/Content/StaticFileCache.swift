@@ -2,7 +2,7 @@ public import NIOCore
 
 /// One event loop's recent lookups for one static route, like nginx's `open_file_cache`: what
 /// ``StaticFileResolver`` found for a path (a small file read whole, with its validators and
-/// type, or "not found"), reused for ``validity`` so that a hit costs no system call and no
+/// type, "not found", or a directory's redirect to its slash form), reused for ``validity`` so that a hit costs no system call and no
 /// thread hop (decision 0028). After that the entry is a miss, and the resolver's fresh answer
 /// replaces it: a file changed or deleted on disk is seen within ``validity``.
 ///
@@ -52,7 +52,7 @@ public struct StaticFileCache {
     /// Whether a lookup can be kept: "not found", or a file read whole (no descriptor to own).
     public static func isCacheable(_ lookup: StaticLookup) -> Bool {
         switch lookup {
-        case .notFound: return true
+        case .notFound, .directoryRedirect: return true
         case .file(let file): return file.descriptor < 0 && file.contents != nil
         case .listing, .badRequest: return false
         }

@@ -26,6 +26,10 @@ public enum StaticLookup: Sendable {
     case notFound
     /// The path cannot name a file under the root (``StaticPath/Refusal``): `400`.
     case badRequest(StaticPath.Refusal)
+    /// The path names a directory that would be served (its index, or a listing) but has no
+    /// trailing slash: `301` to the same path with one, as nginx answers, so that the page's
+    /// relative links resolve under the directory.
+    case directoryRedirect
 }
 
 /// Finds and opens the file a request names under a ``StaticSite``'s root: the path decoded
@@ -75,13 +79,23 @@ public struct StaticFileResolver: Sendable {
             var status = stat()
             guard stat(real, &status) == 0 else { continue }
             if (status.st_mode & S_IFMT) == S_IFDIR {
+                // The request's own path without its slash (`$uri` for `/docs`): redirected to
+                // `/docs/` when the slash form serves something, looked at no further.
+                let redirects = !candidate.directory && !parsed.trailingSlash && candidate.segments == parsed.segments
                 for name in self.site.index {
                     if let file = self.open(real + "/" + name, name: name, codings: codings) {
+                        if redirects {
+                            close(file.descriptor)
+                            return .directoryRedirect
+                        }
                         return .file(readsSmallFiles ? self.inlined(file) : file)
                     }
                 }
-                if self.site.listing, let html = DirectoryListing.html(directory: real, uri: parsed.uri, showsDotfiles: self.site.dotfiles) {
-                    return .listing(html)
+                if self.site.listing {
+                    if redirects { return .directoryRedirect }
+                    if let html = DirectoryListing.html(directory: real, uri: parsed.uri, showsDotfiles: self.site.dotfiles) {
+                        return .listing(html)
+                    }
                 }
                 continue
             }

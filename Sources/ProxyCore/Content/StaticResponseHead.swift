@@ -17,9 +17,10 @@ public struct StaticResponseHead: Equatable {
     public init(plan: ConditionalRequest.Plan, file: OpenedFile, site: StaticSite) {
         let validators = file.validators
         var fields: [(String, String)] = []
+        fields.reserveCapacity(9)
         func validatorFields() {
             fields.append(("ETag", validators.etag))
-            fields.append(("Last-Modified", HTTPDate.format(validators.lastModified)))
+            fields.append(("Last-Modified", validators.lastModifiedText))
             if let cacheControl = site.cacheControl {
                 fields.append(("Cache-Control", cacheControl))
             }
@@ -32,7 +33,7 @@ public struct StaticResponseHead: Equatable {
             if let coding = file.coding {
                 fields.append(("Content-Encoding", coding))
             }
-            fields.append(("Content-Length", String(length)))
+            fields.append(("Content-Length", length == validators.size ? validators.sizeText : String(length)))
             fields.append(("Accept-Ranges", "bytes"))
         }
         switch plan {

@@ -20,11 +20,13 @@ public struct ClientResponseHead {
         self.targetFields = nil
     }
 
-    init(status: HTTPResponseStatus, version: HTTPVersion, fields: HTTPHeaders, targetFields: RawResponseFields?) {
+    /// Made whole where it is handed over: setting ``requestID`` afterwards copied the head.
+    init(status: HTTPResponseStatus, version: HTTPVersion, fields: HTTPHeaders, targetFields: RawResponseFields?, requestID: RequestID? = nil) {
         self.status = status
         self.version = version
         self.fields = fields
         self.targetFields = targetFields
+        self.requestID = requestID
     }
 
     /// Whether a `Content-Length` frames the response, among the target's lines or the fields.

@@ -352,25 +352,21 @@ public final class ForwardingSession {
             nioHead.uri = normalized
         }
         let routeIndex = router.routeIndex(for: nioHead)
-        let routePolicy = routeIndex.flatMap { router.policies[$0] }
+        let routeFacts = routeIndex.map { router.facts[$0] }  // one reference: no copy of the route
+        let routePolicy = routeFacts?.policy
         self.routePolicy = routePolicy
-        let compression = routeIndex.flatMap { router.compressions[$0] }
+        let compression = routeFacts?.compression
         self.routeCompression = compression
         self.requestCoding = compression?.coding(method: nioHead.method, version: nioHead.version, acceptEncoding: nioHead.headers["accept-encoding"])
         if let refusal = self.policyRefusal(route: routePolicy, head: nioHead, peer: peer) {
             self.refuse(refusal, head: head, peer: peer)
             return
         }
-        var groupName: String?
-        if let routeIndex {
-            self.record.route = router.routeNames[routeIndex]
-            groupName = router.targetGroupNames[routeIndex]
-        } else {
-            self.record.route = nil
-        }
+        let groupName = routeFacts?.targetGroupName
+        self.record.route = routeFacts?.name
         self.record.targetGroup = groupName
-        if let routeIndex, case .staticFiles(let site) = router.routes[routeIndex].action {
-            self.startStatic(site, head: head, nioHead: nioHead, peer: peer)
+        if let route = routeFacts?.staticRoute {
+            self.startStatic(route, head: head, nioHead: nioHead, peer: peer)
             return
         }
         let groupState = groupName.flatMap(self.targetGroupState(named:))
@@ -466,7 +462,7 @@ public final class ForwardingSession {
                 resendable: head.method.isIdempotent || head.fields.contains(name: "idempotency-key"),
                 retryOnTimeout: retries.retryOnTimeout
             )
-            stickyTarget = self.stickyCookie(of: state.group)?.target(in: head.fields)
+            stickyTarget = self.stickyCookie(of: state)?.target(in: head.fields)
         }
         self.lease.begin(group: groupState, key: RequestKey(clientAddress: rewritten.clientAddress), stickyTarget: stickyTarget)
         if admitted {
@@ -576,9 +572,11 @@ public final class ForwardingSession {
         return state
     }
 
-    private func stickyCookie(of group: TargetGroup) -> StickyCookie? {
-        guard let settings = group.stickiness, let signer = self.loop.cookieSigner else { return nil }
-        return StickyCookie(cookieName: settings.cookieName, groupName: group.name, signer: signer)
+    /// The group's fields read in place: passing `state.group` copied the whole group (every
+    /// reference in it retained and released) per request.
+    private func stickyCookie(of state: TargetGroupLoopState) -> StickyCookie? {
+        guard let settings = state.group.stickiness, let signer = self.loop.cookieSigner else { return nil }
+        return StickyCookie(cookieName: settings.cookieName, groupName: state.group.name, signer: signer)
     }
 
     private func answerACMEChallenge(_ keyAuthorization: String?, head: ClientRequestHead, peer: String?) {
@@ -737,8 +735,8 @@ public final class ForwardingSession {
         // Per-request response fields exist only with a policy somewhere (or a rate limit's).
         let addsFields = routePolicy != nil || self.settings.policy != nil || !self.responseFields.isEmpty
         var stickyCookie: String?
-        if self.lease.setsStickyCookie, let group = self.lease.group?.group, let cookie = self.stickyCookie(of: group), let target = self.lease.target {
-            stickyCookie = cookie.setCookieValue(target: target.name, secure: self.settings.scheme == "https", maxAge: group.stickiness?.ttl)
+        if self.lease.setsStickyCookie, let state = self.lease.group, let cookie = self.stickyCookie(of: state), let target = self.lease.target {
+            stickyCookie = cookie.setCookieValue(target: target.name, secure: self.settings.scheme == "https", maxAge: state.group.stickiness?.ttl)
         }
         // Compression needs the target's fields by name: its responses take the rebuilding path.
         var targetFields: HTTPHeaders?
@@ -756,9 +754,9 @@ public final class ForwardingSession {
             }
             if addsFields { self.addResponseFields(to: &added, routeRules: routeRules) }
             let fields = RawResponseFields(block: head.rawFields, hints: hints, hasContentLength: head.hasContentLength, rewriter: rewriter)
-            var responseHead = ClientResponseHead(status: head.status, version: clientVersion, fields: added, targetFields: fields)
-            responseHead.requestID = self.record.requestID
-            self.client?.writeResponseHead(responseHead)
+            self.client?.writeResponseHead(
+                ClientResponseHead(status: head.status, version: clientVersion, fields: added, targetFields: fields, requestID: self.record.requestID)
+            )
         } else {
             let nioHead = HTTPResponseHead(version: head.version, status: head.status, headers: targetFields ?? head.fields)
             var rewritten = rewriter.rewrite(nioHead, clientVersion: clientVersion, hints: nil)
@@ -769,9 +767,9 @@ public final class ForwardingSession {
                 rewritten.headers.add(name: "Set-Cookie", value: stickyCookie)
             }
             if addsFields { self.addResponseFields(to: &rewritten.headers, routeRules: routeRules) }
-            var responseHead = ClientResponseHead(status: rewritten.status, version: rewritten.version, fields: rewritten.headers)
-            responseHead.requestID = self.record.requestID
-            self.client?.writeResponseHead(responseHead)
+            self.client?.writeResponseHead(
+                ClientResponseHead(status: rewritten.status, version: rewritten.version, fields: rewritten.headers, targetFields: nil, requestID: self.record.requestID)
+            )
         }
         self.clientNeedsFlush = true
     }

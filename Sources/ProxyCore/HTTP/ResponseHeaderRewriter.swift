@@ -12,28 +12,50 @@ public import NIOHTTP1
 /// fields, or a list; RFC 9110 §8.6 lets us take it as one), and clients that refuse a repeated
 /// length (llhttp does) get one field with the number. Otherwise the client side re-frames the body.
 public struct ResponseHeaderRewriter: Sendable {
-    private let stripped: [String]
-    /// Bit `n`: a stripped name is `n` bytes long (longer ones set bit 63): most names are
-    /// passed without a comparison.
-    private let strippedLengths: UInt64
+    /// Everything, in one reference: the rewriter is copied into every response head that
+    /// copies a target's lines (``RawResponseFields``), and a copy is then one retain, not one
+    /// per array and string.
+    private final class Storage: Sendable {
+        let stripped: [String]
+        /// Bit `n`: a stripped name is `n` bytes long (longer ones set bit 63): most names are
+        /// passed without a comparison.
+        let strippedLengths: UInt64
+        let serverHeader: String?
+        let fixedFields: [(String, String)]
+        let serverLine: ByteBuffer?
+
+        init(stripped: [String], serverHeader: String?, fixedFields: [(String, String)]) {
+            self.stripped = stripped
+            self.strippedLengths = stripped.reduce(0) { $0 | 1 << UInt64(min($1.utf8.count, 63)) }
+            self.serverHeader = serverHeader
+            self.fixedFields = fixedFields
+            self.serverLine = ResponseHeaderRewriter.lines(server: serverHeader, fixedFields: fixedFields)
+        }
+    }
+
+    private var storage: Storage
+    private var stripped: [String] { self.storage.stripped }
+    private var strippedLengths: UInt64 { self.storage.strippedLengths }
+
     public var serverHeader: String? {
-        didSet { self.serverLine = Self.lines(server: self.serverHeader, fixedFields: self.fixedFields) }
+        get { self.storage.serverHeader }
+        set { self.storage = Storage(stripped: self.storage.stripped, serverHeader: newValue, fixedFields: self.storage.fixedFields) }
     }
     /// Added after `Server` to every response: `Strict-Transport-Security`, static rule lines.
-    public let fixedFields: [(String, String)]
+    public var fixedFields: [(String, String)] { self.storage.fixedFields }
     /// `Server: <serverHeader>` and the ``fixedFields``, each with its line end, written once for
     /// every head that copies a target's lines (``RawResponseFields``); `nil` when there is none.
-    private(set) var serverLine: ByteBuffer?
+    var serverLine: ByteBuffer? { self.storage.serverLine }
 
     public init(stripResponseHeaders: [String], serverHeader: String?, fixedFields: [(String, String)] = []) {
-        self.stripped = Array(Set(stripResponseHeaders.map { $0.lowercased() })).sorted()
-        self.strippedLengths = self.stripped.reduce(0) { $0 | 1 << UInt64(min($1.utf8.count, 63)) }
-        self.serverHeader = serverHeader
-        self.fixedFields = fixedFields
-        self.serverLine = Self.lines(server: serverHeader, fixedFields: fixedFields)
+        self.storage = Storage(
+            stripped: Array(Set(stripResponseHeaders.map { $0.lowercased() })).sorted(),
+            serverHeader: serverHeader,
+            fixedFields: fixedFields
+        )
     }
 
-    private static func lines(server: String?, fixedFields: [(String, String)]) -> ByteBuffer? {
+    fileprivate static func lines(server: String?, fixedFields: [(String, String)]) -> ByteBuffer? {
         var line = ByteBuffer()
         if let server, !server.isEmpty {
             HTTP1Serializer.writeField("Server", server, into: &line)
@@ -109,6 +131,23 @@ public struct ResponseHeaderRewriter: Sendable {
         }
         fields.append(contentsOf: self.fixedFields)
         return HTTPResponseHead(version: clientVersion, status: head.status, headers: HTTPHeaders(fields))
+    }
+
+    /// The fields of a response the proxy makes itself (a static file's): ``rewrite(_:clientVersion:hints:)``'s
+    /// result for fields that are never hop-by-hop and state their length once, without
+    /// wrapping them in `HTTPHeaders` first — the stripped names dropped, then `Server` and the
+    /// fixed fields.
+    func ownFields(_ own: [(String, String)]) -> HTTPHeaders {
+        var fields: [(String, String)] = []
+        fields.reserveCapacity(own.count + 1 + self.fixedFields.count)
+        for field in own where !self.isStripped(field.0) {
+            fields.append(field)
+        }
+        if let serverHeader = self.serverHeader, !serverHeader.isEmpty {
+            fields.append(("Server", serverHeader))
+        }
+        fields.append(contentsOf: self.fixedFields)
+        return HTTPHeaders(fields)
     }
 
     /// The length a `Content-Length` value states when every member of its list states the

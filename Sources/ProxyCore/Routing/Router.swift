@@ -15,14 +15,13 @@ public struct Router: Sendable {
     /// The first route that matches every request (no condition at all): routes after it are
     /// never looked at, and it is taken without matching (a copy of a `Route` per request).
     private var catchAll: Int?
-    /// Each route's name and target group name, by index: read per request without copying the
-    /// route (a large value).
-    public private(set) var routeNames: [String] = []
-    public private(set) var targetGroupNames: [String?] = []
-    /// Each route's edge policy, by index (a reference: no copy of the route per request).
-    public private(set) var policies: [EdgePolicy?] = []
-    /// Each route's response compression, by index (a reference).
-    public private(set) var compressions: [CompressionPolicy?] = []
+    /// What the request path reads of each route, by index, in one reference per route: read
+    /// per request without copying the route (a large value), and the router (copied once per
+    /// request) holds one array for all of it, not one per fact.
+    public private(set) var facts: [RouteFacts] = []
+
+    /// Each route's response compression, by index.
+    public var compressions: [CompressionPolicy?] { self.facts.map(\.compression) }
 
     public init(routes: [Route]) {
         self.routes = routes
@@ -35,10 +34,7 @@ public struct Router: Sendable {
         self.catchAll = self.routes.firstIndex { route in
             route.host == nil && route.pathPrefix == nil && route.path == nil && route.methods.isEmpty && route.headers.isEmpty
         }
-        self.routeNames = self.routes.map(\.name)
-        self.targetGroupNames = self.routes.map(\.targetGroupName)
-        self.policies = self.routes.map(\.policy)
-        self.compressions = self.routes.map(\.compression)
+        self.facts = self.routes.map(RouteFacts.init(route:))
     }
 
     /// For a request no route takes: the methods of the routes that would take it with another
@@ -109,5 +105,39 @@ public struct Router: Sendable {
             return host
         }
         return name.lowercased()
+    }
+}
+
+/// The facts of a route that the request path reads per request (``Router/facts``).
+public final class RouteFacts: Sendable {
+    public let name: String
+    public let targetGroupName: String?
+    /// The route's edge policy (`nil`: none of its own).
+    public let policy: EdgePolicy?
+    public let compression: CompressionPolicy?
+    /// A static route's site (`nil` for the others): asking a route's `action` per request
+    /// copied the enum, and with it a forwarding route's whole target group.
+    public let staticRoute: StaticRoute?
+
+    init(route: Route) {
+        self.name = route.name
+        self.targetGroupName = route.targetGroupName
+        self.policy = route.policy
+        self.compression = route.compression
+        if case .staticFiles(let site) = route.action {
+            self.staticRoute = StaticRoute(site: site)
+        } else {
+            self.staticRoute = nil
+        }
+    }
+}
+
+/// A static route's site, by reference (``RouteFacts/staticRoute``): a request keeps it without
+/// copying the site's fields.
+public final class StaticRoute: Sendable {
+    public let site: StaticSite
+
+    init(site: StaticSite) {
+        self.site = site
     }
 }

@@ -22,6 +22,10 @@ struct ConditionalRequestTests {
         #expect(self.plan([("If-None-Match", "\"other\", W/\(self.validators.etag)")]) == .notModified)
         #expect(self.plan([("If-None-Match", "*")], method: .HEAD) == .notModified)
         #expect(self.plan([("If-None-Match", "\"other\"")]) == .full)
+        // Names in any case, among others (the pass that looks for any of the six first).
+        #expect(self.plan([("Host", "a"), ("user-agent", "b"), ("if-none-match", self.validators.etag)]) == .notModified)
+        #expect(self.plan([("Host", "a"), ("RANGE", "bytes=0-9")]) == .partial(offset: 0, length: 10))
+        #expect(self.plan([("Host", "a"), ("If-Nothing", "x")]) == .full)
         // If-None-Match wins over If-Modified-Since (RFC 9110 §13.1.3).
         #expect(self.plan([("If-None-Match", "\"other\""), ("If-Modified-Since", HTTPDate.format(1_800_000_000))]) == .full)
     }

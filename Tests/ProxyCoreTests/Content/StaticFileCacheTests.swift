@@ -24,6 +24,7 @@ struct StaticFileCacheTests {
         switch lookup {
         case .file(let file)?: return file.contents.map { String(buffer: $0) }
         case .notFound?: return "404"
+        case .directoryRedirect?: return "301"
         case .listing?, .badRequest?: return "other"
         case nil: return nil
         }

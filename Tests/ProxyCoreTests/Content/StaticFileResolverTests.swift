@@ -52,7 +52,8 @@ struct StaticFileResolverTests {
         }
     }
 
-    /// What `path` resolves to: the file's contents (and coding), `listing`, `404` or the refusal.
+    /// What `path` resolves to: the file's contents (and coding), `listing`, `404`, `301` (a
+    /// directory without its slash) or the refusal.
     private func serve(_ site: StaticSite, _ path: String, acceptEncoding: String? = nil) -> String {
         switch StaticFileResolver(site: site).resolve(path: path, acceptEncoding: acceptEncoding) {
         case .file(let file):
@@ -64,6 +65,7 @@ struct StaticFileResolverTests {
         case .listing(let html): return "listing:" + html
         case .notFound: return "404"
         case .badRequest(let refusal): return "400 \(refusal.rawValue)"
+        case .directoryRedirect: return "301"
         }
     }
 
@@ -72,8 +74,9 @@ struct StaticFileResolverTests {
         let site = StaticSite(root: tree.root)
         #expect(self.serve(site, "/about.html") == "about")
         #expect(self.serve(site, "/") == "home")
-        #expect(self.serve(site, "/docs") == "docs")
+        #expect(self.serve(site, "/docs") == "301")  // to `/docs/`, as nginx answers
         #expect(self.serve(site, "/docs/") == "docs")
+        #expect(self.serve(site, "/empty") == "404")  // a directory that serves nothing: no redirect
         #expect(self.serve(site, "/empty/") == "404")
         #expect(self.serve(site, "/missing") == "404")
         #expect(self.serve(site, "/link-in") == "about")  // a link that stays inside is fine
@@ -184,6 +187,7 @@ struct StaticFileResolverTests {
         #expect(page.contains("href=\"./%3Cb%3E%26%22x%22.txt\""))
         #expect(!page.contains("<b>"))
         #expect(!page.contains(".hidden"))
+        #expect(self.serve(site, "/empty") == "301")  // the listing is at `/empty/`
         #expect(self.serve(StaticSite(root: tree.root), "/empty/") == "404")
     }
 }
