@@ -23,6 +23,8 @@ public struct Router: Sendable {
     public private(set) var policies: [EdgePolicy?] = []
     /// Each route's response compression, by index (a reference).
     public private(set) var compressions: [CompressionPolicy?] = []
+    /// Each route's HTTP cache, by index (a reference).
+    public private(set) var caches: [ResponseCache?] = []
 
     public init(routes: [Route]) {
         self.routes = routes
@@ -39,6 +41,7 @@ public struct Router: Sendable {
         self.targetGroupNames = self.routes.map(\.targetGroupName)
         self.policies = self.routes.map(\.policy)
         self.compressions = self.routes.map(\.compression)
+        self.caches = self.routes.map(\.cache)
     }
 
     /// For a request no route takes: the methods of the routes that would take it with another
