@@ -123,7 +123,7 @@ public final class ResponseCache: Sendable {
     /// it selects; the waiters are told (outside the lock).
     public func finish(_ key: String, id: CacheFillTable<Waiter>.FillID, storing response: StoredResponse?) {
         let waiters = self.state.withLockedValue { state in
-            if let response, response.size <= self.settings.maxObjectBytes {
+            if let response, response.body.readableBytes <= self.settings.maxObjectBytes {
                 self.insert(response, key: key, into: &state)
             }
             return state.fills.finish(key, id: id)
