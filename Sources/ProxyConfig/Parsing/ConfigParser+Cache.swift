@@ -14,12 +14,17 @@ extension ConfigParser {
         if let node = fields["max_object"], let bytes = self.size(node, key: fields.key("max_object"), in: CacheConfiguration.bytesRange) {
             cache.maxObjectBytes = bytes
         }
-        if cache.maxObjectBytes > cache.memoryBytes, let node = fields["max_object"] ?? fields["memory"] {
-            self.problems.report(
-                fields.key(fields["max_object"] != nil ? "max_object" : "memory"),
-                at: node,
-                "max_object (\(cache.maxObjectBytes) bytes) is larger than memory (\(cache.memoryBytes) bytes): no such response could be kept"
-            )
+        if cache.maxObjectBytes > cache.memoryBytes {
+            if let node = fields["max_object"] {
+                self.problems.report(
+                    fields.key("max_object"),
+                    at: node,
+                    "max_object (\(cache.maxObjectBytes) bytes) is larger than memory (\(cache.memoryBytes) bytes): no such response could be kept"
+                )
+            } else {
+                // A small memory tier without a max_object: the largest response it can hold.
+                cache.maxObjectBytes = cache.memoryBytes
+            }
         }
         if let node = fields["default_ttl"], let ttl = self.duration(node, key: fields.key("default_ttl"), allowsZero: true) {
             cache.defaultTTL = ttl

@@ -165,7 +165,8 @@ public enum CacheRules {
         if let maxAge = requestControl.maxAge { lifetime = min(lifetime, Int64(maxAge) * 1000) }
         if stored.noCache { return .stale }
         if age < lifetime { return .fresh(ttl: (lifetime - age) / 1000) }
-        if age < stored.freshnessLifetime + stored.staleWhileRevalidate { return .staleWhileRevalidate }
+        // Within the response's own stale-while-revalidate window (not one a request's max-age opened).
+        if age >= stored.freshnessLifetime, age < stored.freshnessLifetime + stored.staleWhileRevalidate { return .staleWhileRevalidate }
         return .stale
     }
 
