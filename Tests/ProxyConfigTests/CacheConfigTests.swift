@@ -48,7 +48,7 @@ struct CacheConfigTests {
             "routes[0].cache.memory: ",
             "routes[0].cache.default_ttl: ",
             "routes[0].cache.purge.allow[0]: ",
-            "routes[0].cache: ",
+            "routes[0].cache.colour: unknown key",
             "routes[1].cache.max_object: max_object (2097152 bytes) is larger than memory (1048576 bytes)",
             "routes[1].cache.disk: the disk tier is not available yet",
             "routes[2].cache: only a route that forwards has a cache",

@@ -315,9 +315,10 @@ struct CacheIntegrationTests {
         }
         // What was done shows in the metrics.
         let metrics = try await proxy.admin("GET", "/metrics")
-        for result in ["hit", "miss", "purge"] {
-            #expect(metrics.contains("portcullis_cache_requests_total{route=\"main\",result=\"\(result)\"}"), "\(result): \(metrics)")
+        for (route, result) in [("main", "miss"), ("main", "purge"), ("locked", "hit")] {
+            #expect(metrics.contains("portcullis_cache_requests_total{route=\"\(route)\",result=\"\(result)\"}"), "\(result): \(metrics)")
         }
+        #expect(metrics.contains("portcullis_requests_refused_total{listener=\"plain\",route=\"locked\",reason=\"purge_forbidden\",action=\"refused\"} 1"))
         #expect(metrics.contains("portcullis_cache_bytes{listener=\"plain\",route=\"main\",tier=\"memory\"}"), "\(metrics)")
         await proxy.stop()
     }

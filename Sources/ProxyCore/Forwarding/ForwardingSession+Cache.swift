@@ -61,7 +61,10 @@ extension ForwardingSession {
         let collapsed = self.cache.collapsed
         self.cache.collapsed = nil
         let requestControl = CacheControl(nioHead.headers)
-        let plan = CacheRules.plan(method: nioHead.method, hasBody: head.facts.framing != .none, requestControl: requestControl)
+        var plan = CacheRules.plan(method: nioHead.method, hasBody: head.facts.framing != .none, requestControl: requestControl)
+        if head.upgrade != nil {
+            plan = .bypass("upgrade")  // a WebSocket handshake is never answered from the cache
+        }
         if case .bypass(let why) = plan {
             var status = CacheStatus(forward: nioHead.method == .GET || nioHead.method == .HEAD ? .bypass : .method)
             status.detail = why
@@ -81,7 +84,10 @@ extension ForwardingSession {
             requestFields: nioHead.headers,
             requestControl: requestControl,
             refresh: plan == .refresh,
-            fills: nioHead.method == .GET,
+            // A range or a conditional request is answered from the cache, but on a miss it is
+            // forwarded as it is (its 206 or 304 would not fill the cache for the others).
+            fills: nioHead.method == .GET && !nioHead.headers.contains(name: "range")
+                && !nioHead.headers.contains(name: "if-none-match") && !nioHead.headers.contains(name: "if-modified-since"),
             now: now
         ) { eventLoop.makePromise(of: Bool.self) }
         switch lookup {
