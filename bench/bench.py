@@ -50,9 +50,9 @@ SMALL_FILE_BYTES = 1024  # the small static file (bench/out/static/1k.html)
 # has no such ports (18428/18429 stay unused) and no static rows.
 PROXY_PORTS = {
     "portcullis": {"tls": 18401, "tls_full": 18402, "http": 18403, "ws": 18404, "h2": 18405, "policy": 18406,
-                   "gzip": 18407, "static": 18408, "static_tls": 18409},
+                   "gzip": 18407, "static": 18408, "static_tls": 18409, "cache": 18430},
     "nginx": {"tls": 18411, "tls_full": 18412, "http": 18413, "ws": 18414, "h2": 18415, "policy": 18416,
-              "gzip": 18417, "static": 18418, "static_tls": 18419},
+              "gzip": 18417, "static": 18418, "static_tls": 18419, "cache": 18431},
     "haproxy": {"tls": 18421, "tls_full": 18422, "http": 18423, "ws": 18424, "h2": 18425, "policy": 18426,
                 "gzip": 18427},
 }
@@ -75,7 +75,7 @@ H2_CONNECTIONS = 10      # h2load over HTTP/2, small responses: connections ...
 H2_STREAMS = 10          # ... and concurrent streams on each (100 requests in flight)
 SCENARIOS = ["https-ka", "h2", "https-full", "https-resume", "https-1m", "http-ka", "wss-echo", "https-policy",
              "https-json", "https-gzip", "https-br", "https-zstd",
-             "static-small", "static-1m", "static-small-tls", "static-1m-tls"]
+             "static-small", "static-1m", "static-small-tls", "static-1m-tls", "cache-hit"]
 # The compression scenarios (the backend's 100 KiB JSON over HTTPS keep-alive, compressed in the
 # proxy) and the Accept-Encoding each sends. nginx OSS compresses with gzip only, and HAProxy with
 # libslz's gzip (no level): br and zstd are measured for Portcullis alone.
@@ -93,6 +93,10 @@ STATIC_SCENARIOS = {
     "static-1m-tls": ("static_tls", "/1m.bin", BIG_CONNECTIONS),
 }
 FILE_SERVERS = ["portcullis", "nginx"]
+# The cache scenario: the backend's small response, stored for 60 s by the proxy's HTTP cache
+# (Portcullis `cache`, nginx `proxy_cache`) and answered from it; plain HTTP keep-alive. HAProxy's
+# cache is not configured here.
+CACHE_SERVERS = ["portcullis", "nginx"]
 OTHER_CPU_WARN = 0.20    # cores used by processes other than ours during a run
 
 
@@ -1003,6 +1007,8 @@ class Bench:
             key, path, conns = STATIC_SCENARIOS[scenario]
             scheme = "https" if key == "static_tls" else "http"
             return lambda: wrk(f"{scheme}://{HOST}:{ports[key]}{path}", conns, duration)
+        if scenario == "cache-hit":
+            return lambda: wrk(f"http://{HOST}:{ports['cache']}/", KA_CONNECTIONS, duration)
         port = ports["tls_full"] if scenario == "https-full" else ports["tls"]
         key = (workers, target, scenario)
         n = int(min(200000, max(300, self.rates.get(key, 500) * duration)))
@@ -1071,6 +1077,8 @@ class Bench:
                     if scenario in selected and name in FILE_SERVERS:
                         scheme = "https" if key == "static_tls" else "http"
                         wrk(f"{scheme}://{HOST}:{ports[key]}{path}", conns, cfg["warmup"])
+                if "cache-hit" in selected and name in CACHE_SERVERS:
+                    wrk(f"http://{HOST}:{ports['cache']}/", KA_CONNECTIONS, cfg["warmup"])
                 if "wss-echo" in selected and self.checks[workers][name].get("websocket"):
                     warm = WebSocketRun(ports["ws"], cfg["warmup"])
                     if warm.prepare() is None:
@@ -1083,6 +1091,8 @@ class Bench:
                             continue
                         if scenario in STATIC_SCENARIOS and target not in FILE_SERVERS:
                             continue  # HAProxy serves no files
+                        if scenario == "cache-hit" and target not in CACHE_SERVERS:
+                            continue
                         self.measure(workers, rep, scenario, target,
                                      self.scenario_fn(workers, scenario, target, cfg["duration"]))
                     if scenario == "http-ka":
@@ -1231,6 +1241,10 @@ SCENARIO_ROWS = [
     ("static-1m-tls", "Static file, 1 MiB, HTTPS keep-alive", [
         ("mbps", "MB/s", "{:,.0f}", "higher"),
         ("cpu_us_per_req", "CPU µs / response", "{:,.0f}", "lower")]),
+    ("cache-hit", "HTTP cache hit, 64 B response, plain HTTP keep-alive (nginx proxy_cache; HAProxy not run)", [
+        ("rps", "req/s", "{:,.0f}", "higher"),
+        ("p99_ms", "p99 latency, ms", "{:.2f}", "lower"),
+        ("cpu_us_per_req", "CPU µs / request", "{:.1f}", "lower")]),
     ("wss-echo", f"WebSocket over HTTPS, {WS_MESSAGE_BYTES} B messages echoed ({WS_CONNECTIONS} tunnels)", [
         ("rps", "messages/s", "{:,.0f}", "higher"),
         ("cpu_us_per_req", "CPU µs / message (both ways)", "{:.1f}", "lower")]),
@@ -1388,6 +1402,8 @@ def render(bench: Bench, info: dict, speed: dict, started: str, elapsed: float) 
              med("static-small", "cpu_us_per_req", "nginx"), 1.0, "le"),
             ("Static 1 MiB file CPU ≤ nginx's (issue 20)", med("static-1m", "cpu_us_per_req", "portcullis"),
              med("static-1m", "cpu_us_per_req", "nginx"), 1.0, "le"),
+            ("Cache hit CPU ≤ nginx's (issue 20)", med("cache-hit", "cpu_us_per_req", "portcullis"),
+             med("cache-hit", "cpu_us_per_req", "nginx"), 1.0, "le"),
             ("RSS with idle TLS connections ≤ 1.5× nginx", mem.get("portcullis", {}).get("rss_kib_idle"),
              mem.get("nginx", {}).get("rss_kib_idle"), 1.5, "le"),
         ]

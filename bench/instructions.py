@@ -42,7 +42,12 @@ SCENARIOS = [
     # HTTP and HTTPS keep-alive.
     ("static 1 KiB file, plain HTTP keep-alive", "static", "/1k.html", ["--h1", "-c", "10"], 4000),
     ("static 1 KiB file, HTTPS keep-alive", "static_tls", "/1k.html", ["--h1", "-c", "10"], 4000),
+    # The HTTP cache (issue 20): the backend's small response answered from the proxy's cache
+    # (Portcullis `cache`, nginx `proxy_cache`), plain HTTP keep-alive; the warm-up stores it.
+    ("HTTP cache hit, plain HTTP keep-alive", "cache", "/", ["--h1", "-c", "10"], 4000),
 ]
+# Plain-HTTP port keys (the others are HTTPS).
+PLAIN_KEYS = {"http", "static", "cache"}
 
 
 # callgrind's event names with --cache-sim=yes, and how they are printed. The last-level
@@ -102,7 +107,7 @@ def measure(name: str, argv: list, ports: dict, cache_sim: bool) -> dict:
     server.start()
     try:
         for scenario, key, path, extra, count in SCENARIOS:
-            scheme = "http" if key in ("http", "static") else "https"
+            scheme = "http" if key in PLAIN_KEYS else "https"
             url = f"{scheme}://{bench.HOST}:{ports[key]}{path}"
             h2load(url, extra, 500)  # warm-up: connections, caches, lazy initialisation
             for old in os.listdir(CALLGRIND_DIR):
@@ -130,7 +135,12 @@ def main() -> int:
                         help="measure Portcullis alone (while iterating on a change; nginx's counts do not move)")
     parser.add_argument("--cache-sim", action="store_true",
                         help="also simulate the caches and print misses per request (about twice as slow)")
+    parser.add_argument("--only", help="measure only the scenarios whose port key is in this comma-separated list "
+                        "(http, tls, tls_full, h2, cache)")
     args = parser.parse_args()
+    if args.only:
+        keys = {k.strip() for k in args.only.split(",")}
+        SCENARIOS[:] = [s for s in SCENARIOS if s[1] in keys]
     for tool in ("valgrind", "callgrind_control", "h2load", "nginx", "strip"):
         if not shutil.which(tool):
             print(f"instructions: {tool} not found (make bench-instructions installs it)", file=sys.stderr)

@@ -180,6 +180,21 @@ public enum Defaults {
         public static let zstdLevels = 1...19
     }
 
+    /// `routes[].cache`: the HTTP cache (docs/content.md, decision 0029).
+    public enum Cache {
+        /// `memory`: the bytes of stored responses (bodies and fields) the memory tier keeps
+        /// before it evicts the least recently used.
+        public static let memoryBytes = 256 * 1024 * 1024
+        /// `max_object`: a larger response streams through and is not stored.
+        public static let maxObjectBytes = 8 * 1024 * 1024
+        /// `default_ttl`: the freshness lifetime of a response that names none (no `max-age`,
+        /// `s-maxage` or `Expires`) and whose status is cacheable by default; 0 stores it only
+        /// when it can be revalidated (`ETag`, `Last-Modified`).
+        public static let defaultTTLSeconds = 0
+        /// `purge.allow`: who may send `PURGE` (loopback only).
+        public static let purgeAllow = ["127.0.0.0/8", "::1/128"]
+    }
+
     /// `routes[].static`: a route that serves files from a directory (decision 0028).
     public enum StaticFiles {
         /// `index`: the files tried, in order, for a request that names a directory.

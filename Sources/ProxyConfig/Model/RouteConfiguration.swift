@@ -25,6 +25,7 @@ import ProxyDefaults
 /// - `rewrite` (mapping, forwarding routes only): see ``PathRewriteConfiguration``.
 /// - `compression` (mapping, `true` or `false`; forwarding routes; on by default): see
 ///   ``CompressionConfiguration``.
+/// - `cache` (mapping or `true`; forwarding routes; off by default): see ``CacheConfiguration``.
 /// - `allow`, `deny`, `rate_limits`, `request_headers`, `response_headers`: the route's edge
 ///   policy, after its listener's; see ``PolicyConfiguration``.
 /// - exactly one action: `forward` (the name of a target group), `redirect` (see
@@ -57,6 +58,8 @@ public struct RouteConfiguration: Sendable, Hashable {
     public var auth: AuthConfiguration?
     /// `compression`: see ``CompressionConfiguration`` (on by default).
     public var compression = CompressionConfiguration()
+    /// `cache`: see ``CacheConfiguration`` (`nil`: no cache).
+    public var cache: CacheConfiguration?
     /// The line of the route in the configuration file, for logs.
     public var line: Int
 

@@ -1,5 +1,5 @@
 extension ConfigParser {
-    private static let routeKeys = ["name", "priority", "match", "upgrades", "rewrite", "auth", "compression"] + RouteAction.keys + PolicyConfiguration.keys
+    private static let routeKeys = ["name", "priority", "match", "upgrades", "rewrite", "auth", "compression", "cache"] + RouteAction.keys + PolicyConfiguration.keys
 
     /// Reads a listener's routes and returns them in evaluation order: by priority (routes without
     /// one last), ties in file order.
@@ -87,6 +87,12 @@ extension ConfigParser {
             route.compression = self.compression(node, key: fields.key("compression"))
             if route.targetGroup == nil, route.compression.enabled {
                 self.problems.report(fields.key("compression"), at: node, "only a route that forwards compresses its responses (this one answers itself)")
+            }
+        }
+        if let node = fields["cache"] {
+            route.cache = self.cache(node, key: fields.key("cache"))
+            if route.targetGroup == nil, route.cache != nil {
+                self.problems.report(fields.key("cache"), at: node, "only a route that forwards has a cache (this one answers itself)")
             }
         }
         if let node = fields["auth"] {

@@ -65,7 +65,7 @@ public final class ForwardingSession {
     private var upgrade: String?
     /// Why the current retry is happening; answered instead of 503 when no other target can be picked.
     private var retryCause: UpstreamError?
-    private var localResponse: (head: ClientResponseHead, body: ByteBuffer, error: String?)?
+    var localResponse: (head: ClientResponseHead, body: ByteBuffer, error: String?)?
     /// A static route's request, answered from its files once the request has ended.
     var staticRequest: StaticRequest?
     /// The file being sent for the request in flight.
@@ -77,14 +77,16 @@ public final class ForwardingSession {
     /// The edge policy of the request in flight's route (`nil`: none, or no route).
     var routePolicy: EdgePolicy?
     /// The response compression of the request in flight's route (`nil`: none, or no route).
-    private var routeCompression: CompressionPolicy?
+    var routeCompression: CompressionPolicy?
     /// The coding the request in flight accepts on that route (``CompressionPolicy/coding(method:version:acceptEncoding:)``),
     /// worked out from its head while it is at hand; `nil`: its response goes as it is.
-    private var requestCoding: ContentCoding?
+    var requestCoding: ContentCoding?
     /// The compressor of the response in flight, when it is compressed (docs/content.md); it
     /// owns the library's state, freed when this lets go of it (end of body, or dropped with
     /// the target connection).
     private var compressor: ResponseCompressor?
+    /// The route's HTTP cache and the request in flight's use of it (ForwardingSession+Cache.swift).
+    var cache = SessionCache()
     /// Fields the request in flight's response gets besides the rewriter's (`RateLimit`).
     var responseFields: [PolicyRefusal.Field] = []
     /// Fields authentication sends on with the request in flight (`claims_to_headers`).
@@ -185,6 +187,7 @@ public final class ForwardingSession {
         }
         self.perform(self.machine.clientGone())
         self.compressor = nil
+        self.cache.exchange = nil
         self.responseTimer?.cancel()
         self.responseTimer = nil
         self.endStatic(error: "client closed")
@@ -358,6 +361,8 @@ public final class ForwardingSession {
         let compression = routeFacts?.compression
         self.routeCompression = compression
         self.requestCoding = compression?.coding(method: nioHead.method, version: nioHead.version, acceptEncoding: nioHead.headers["accept-encoding"])
+        self.cache.route = routeFacts?.cache
+        if self.cache.exchange != nil { self.cache.exchange = nil }
         if let refusal = self.policyRefusal(route: routePolicy, head: nioHead, peer: peer) {
             self.refuse(refusal, head: head, peer: peer)
             return
@@ -429,7 +434,7 @@ public final class ForwardingSession {
 
     /// Rewrites the head for the target and starts the lease (`admitted`: after asynchronous
     /// admission checks, which held the request).
-    private func forward(
+    func forward(
         _ head: ClientRequestHead,
         nioHead: HTTPRequestHead,
         group groupState: TargetGroupLoopState?,
@@ -437,8 +442,13 @@ public final class ForwardingSession {
         peer: String?,
         admitted: Bool
     ) {
+        if let cache = self.cache.route,
+            self.cacheTakes(cache, head, nioHead: nioHead, request: PendingRequest(head: head, nioHead: nioHead, group: groupState, upstreamURI: upstreamURI, peer: peer), admitted: admitted)
+        {
+            return
+        }
         let routePolicy = self.routePolicy
-        let rewritten = self.settings.requestRewriter.rewrite(
+        var rewritten = self.settings.requestRewriter.rewrite(
             nioHead,
             peerAddress: peer,
             cache: &self.forwardedCache,
@@ -452,6 +462,9 @@ public final class ForwardingSession {
         )
         self.record.clientAddress = rewritten.clientAddress
         self.record.requestID = rewritten.requestID
+        if self.cache.exchange?.revalidating == true {
+            self.cacheValidators(into: &rewritten.head)
+        }
         var policy = ForwardingStateMachine.RetryPolicy.none
         var stickyTarget: String?
         if let state = groupState {
@@ -676,6 +689,9 @@ public final class ForwardingSession {
             self.lease.finish(success: self.record.status < 500)
             // Read before the record is written (which lets go of the request head).
             let trailers = self.responseTrailers == nil ? nil : self.takeResponseTrailers()
+            if self.cache.exchange != nil {
+                self.cacheResponseEnded()
+            }
             self.writeRecord(error: compressionFailure?.description)
             if compressionFailure != nil {
                 // The compressed stream cannot be ended: the client sees it cut, not complete.
@@ -691,6 +707,9 @@ public final class ForwardingSession {
             self.cancelResponseTimer()
             self.dropUpstream()
             self.lease.finish(success: false)
+            if self.cache.exchange != nil, self.cacheServesStaleOnError(error) {
+                return
+            }
             self.respond(with: error)
         case .respondLocally:
             if self.localResponse == nil, let request = self.staticRequest {
@@ -714,6 +733,7 @@ public final class ForwardingSession {
             self.cancelResponseTimer()
             self.dropUpstream()
             self.lease.finish(success: false)
+            self.cache.exchange = nil
             self.record.status = UInt(error.httpStatus.code)
             self.writeRecord(error: error.description)
             self.client?.closeConnection()
@@ -721,6 +741,7 @@ public final class ForwardingSession {
             self.cancelResponseTimer()
             self.dropUpstream()
             self.lease.finish(success: nil)
+            self.cache.exchange = nil
             self.client?.resumeRequestReads()
         }
     }
@@ -728,12 +749,15 @@ public final class ForwardingSession {
     private func forwardResponseHead(_ head: UpstreamResponseHead) {
         self.cancelResponseTimer()
         self.record.status = head.status.code
+        if self.cache.exchange != nil, self.cacheResponseHead(head) {
+            return
+        }
         let clientVersion = self.record.head?.version ?? .http1_1
         let routePolicy = self.routePolicy
         let routeRules = routePolicy?.responseRewriter != nil
         let rewriter = routeRules ? routePolicy!.responseRewriter! : self.settings.responseRewriter
         // Per-request response fields exist only with a policy somewhere (or a rate limit's).
-        let addsFields = routePolicy != nil || self.settings.policy != nil || !self.responseFields.isEmpty
+        let addsFields = routePolicy != nil || self.settings.policy != nil || !self.responseFields.isEmpty || self.cache.exchange != nil
         var stickyCookie: String?
         if self.lease.setsStickyCookie, let state = self.lease.group, let cookie = self.stickyCookie(of: state), let target = self.lease.target {
             stickyCookie = cookie.setCookieValue(target: target.name, secure: self.settings.scheme == "https", maxAge: state.group.stickiness?.ttl)
@@ -842,6 +866,9 @@ public final class ForwardingSession {
     /// The fields a forwarded response gets per request: the `X-Request-Id`, the rate limits'
     /// `RateLimit` fields, and the response header rules' lines that use variables.
     func addResponseFields(to fields: inout HTTPHeaders, routeRules: Bool) {
+        if let status = self.cache.exchange?.status {
+            fields.add(name: "Cache-Status", value: status.fieldValue)
+        }
         for field in self.responseFields {
             fields.add(name: field.name, value: field.value)
         }
@@ -1030,6 +1057,9 @@ extension ForwardingSession: UpstreamConnectionDelegate {
     func upstream(_ connection: any UpstreamLink, receivedBody body: ByteBuffer) {
         guard connection === self.upstream else { return }
         if self.machine.isStreamingResponse {
+            if self.cache.exchange != nil, self.cacheResponseBody(body) {
+                return
+            }
             if self.compressor != nil {
                 self.writeCompressed(body)
                 return

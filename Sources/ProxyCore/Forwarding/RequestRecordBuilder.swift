@@ -28,6 +28,8 @@ struct RequestRecordBuilder {
     var monitored: String?
     /// Set when the response was compressed, at its end.
     var compression: RequestRecord.CompressionNote?
+    /// What the route's cache did (``CacheStatus/result``).
+    var cache: String?
     private var start = NIODeadline.now()
     private var upstreamStart: NIODeadline?
     private var rejectionRecorded = false
@@ -45,6 +47,7 @@ struct RequestRecordBuilder {
         self.rateLimitKey = nil
         self.monitored = nil
         self.compression = nil
+        self.cache = nil
         self.start = .now()
         self.upstreamStart = nil
     }
@@ -78,6 +81,7 @@ struct RequestRecordBuilder {
             retries: self.retries
         )
         record.compression = self.compression
+        record.cache = self.cache
         // Without an access log, only what the metrics count (fewer references to retain).
         if details {
             record.clientAddress = self.clientAddress

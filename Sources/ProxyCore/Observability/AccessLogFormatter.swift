@@ -100,6 +100,9 @@ public struct AccessLogFormatter: Sendable {
         if let compression = record.compression {
             line += " encoding=\(compression.coding.token) uncompressed_bytes=\(compression.bytesIn)"
         }
+        if let cache = record.cache {
+            line += " cache=\(cache)"
+        }
         if let error = record.error {
             line += " error=\"\(Self.escaped(error))\""
         }
@@ -143,6 +146,7 @@ public struct AccessLogFormatter: Sendable {
         fields.append("\"request_id\":\(Self.quotedOrNull(record.requestID))")
         fields.append("\"encoding\":\(Self.quotedOrNull(record.compression?.coding.token))")
         fields.append("\"uncompressed_bytes\":\(record.compression.map { String($0.bytesIn) } ?? "null")")
+        fields.append("\"cache\":\(Self.quotedOrNull(record.cache))")
         return "{" + fields.joined(separator: ",") + "}"
     }
 

@@ -37,6 +37,9 @@ public struct RequestRecord: Sendable {
     public var policy: PolicyNote?
     /// How the response was compressed, when it was (one reference: most records carry none).
     public var compression: CompressionNote?
+    /// What the route's HTTP cache did (``CacheStatus/result``: `hit`, `stale`, `revalidated`,
+    /// `miss`, `bypass`), on a route with a cache.
+    public var cache: String?
 
     /// A compressed response: its coding and its body before and after (docs/content.md).
     public final class CompressionNote: Sendable {

@@ -105,6 +105,9 @@ public struct Route: Sendable {
     /// The route's response compression (`routes[].compression`); `nil`: none (`false`, or a
     /// route that answers itself).
     public var compression: CompressionPolicy?
+    /// The route's HTTP cache (`routes[].cache`, decision 0029); `nil`: none. Shared by every
+    /// event loop.
+    public var cache: ResponseCache?
 
     public init(
         name: String,
@@ -116,7 +119,8 @@ public struct Route: Sendable {
         upgrades: [String] = Route.defaultUpgrades,
         action: RouteAction,
         policy: EdgePolicy? = nil,
-        compression: CompressionPolicy? = nil
+        compression: CompressionPolicy? = nil,
+        cache: ResponseCache? = nil
     ) {
         self.name = name
         self.upgrades = upgrades.map { $0.lowercased() }.filter { $0 != "h2c" }
@@ -129,6 +133,7 @@ public struct Route: Sendable {
         self.targetGroupName = action.targetGroupName
         self.policy = policy
         self.compression = compression
+        self.cache = cache
     }
 
     public init(name: String, host: String? = nil, pathPrefix: String? = nil, targetGroup: TargetGroup) {

@@ -115,6 +115,8 @@ public final class RouteFacts: Sendable {
     /// The route's edge policy (`nil`: none of its own).
     public let policy: EdgePolicy?
     public let compression: CompressionPolicy?
+    /// The route's HTTP cache (`nil`: none).
+    public let cache: ResponseCache?
     /// A static route's site (`nil` for the others): asking a route's `action` per request
     /// copied the enum, and with it a forwarding route's whole target group.
     public let staticRoute: StaticRoute?
@@ -124,6 +126,7 @@ public final class RouteFacts: Sendable {
         self.targetGroupName = route.targetGroupName
         self.policy = route.policy
         self.compression = route.compression
+        self.cache = route.cache
         if case .staticFiles(let site) = route.action {
             self.staticRoute = StaticRoute(site: site)
         } else {

@@ -84,6 +84,12 @@ enum AdminModels {
         var deregistered: String
     }
 
+    /// `DELETE /cache`: how many URLs (with all their variants) were removed, from which caches.
+    struct CachePurged: Codable, Sendable {
+        var purged: Int
+        var routes: [String]
+    }
+
     struct Reloaded: Codable, Sendable {
         var reloaded: Bool
         var summary: ReloadSummary

@@ -15,6 +15,8 @@ enum AdminRoute: Equatable, Sendable {
     case drain(group: String, target: String)
     case attach(group: String, target: String)
     case recheck(group: String, target: String)
+    /// `DELETE /cache?prefix=/assets` or `?tag=x` (or `?all=true`): the query as sent.
+    case purgeCache(query: String)
 
     /// Why no route matched.
     enum Mismatch: Error, Equatable {
@@ -48,6 +50,9 @@ enum AdminRoute: Equatable, Sendable {
             case "ready": return method == "HEAD" ? .success(.ready) : only("GET", .ready)
             case "metrics": return only("GET", .metrics)
             case "reload": return only("POST", .reload)
+            case "cache":
+                let query = rawPath.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
+                return only("DELETE", .purgeCache(query: query))
             default: return .failure(.notFound)
             }
         case 3 where segments[0] == "target-groups" && segments[2] == "targets":

@@ -65,6 +65,8 @@ extension ProxyServer: AdminResponder {
             return try Self.encode(await self.statusDocument())
         case .certificates:
             return try Self.encode(self.certificatesDocument())
+        case .purgeCache(let query):
+            return try Self.encode(try self.purgeCaches(query: query))
         case .reload:
             let summary = try await self.reload()
             return try Self.encode(AdminModels.Reloaded(reloaded: true, summary: summary))
@@ -322,6 +324,7 @@ extension ProxyServer: AdminResponder {
         gauges.append(("portcullis_upstream_pool_connections", [("state", "open")], Double(open)))
         gauges.append(("portcullis_access_log_dropped_lines", [], Double(self.accessLog.droppedLines)))
         gauges += self.certificateGauges()
+        gauges += self.cacheGauges()
         self.metrics.replaceGauges(gauges)
     }
 }

@@ -55,6 +55,8 @@ final class LoopObserver: ProxyObserver, @unchecked Sendable {
     /// By coding: compressed responses, and their body bytes in (from targets) and out.
     private var compressed: [String: CoreMetrics.Counter] = [:]
     private var compressionBytes: [String: CoreMetrics.Counter] = [:]
+    /// Requests on routes with a cache, by route and result (hit, stale, revalidated, miss, bypass, purge).
+    private var cacheRequests: [String: CoreMetrics.Counter] = [:]
 
     init(metrics: ServerMetrics, accessLog: AccessLogWriter) {
         self.metrics = metrics
@@ -157,6 +159,10 @@ final class LoopObserver: ProxyObserver, @unchecked Sendable {
                 .increment(by: Int64(compression.bytesIn))
             self.cached(&self.compressionBytes, "out\u{0}\(coding)", "portcullis_compression_bytes_total", [("direction", "out"), ("encoding", coding)])
                 .increment(by: Int64(compression.bytesOut))
+        }
+        if let cache = record.cache {
+            let route = record.route ?? "-"
+            self.cached(&self.cacheRequests, "\(route)\u{0}\(cache)", "portcullis_cache_requests_total", [("route", route), ("result", cache)]).increment()
         }
         if record.status == 101 {
             // A tunnel's record comes when it closes, with the bytes each way.

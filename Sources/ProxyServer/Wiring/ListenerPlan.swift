@@ -490,7 +490,22 @@ struct ListenerPlan: Sendable {
             headers: route.headers.map { HeaderMatch(name: $0.name, value: $0.value) },
             upgrades: route.upgrades,
             action: action,
-            compression: route.targetGroup == nil ? nil : Self.compression(route.compression)
+            compression: route.targetGroup == nil ? nil : Self.compression(route.compression),
+            cache: route.targetGroup == nil ? nil : route.cache.map(Self.cache(_:))
+        )
+    }
+
+    /// The runtime form of a route's `cache`: a store of its own, shared by every event loop
+    /// (a reload starts it empty).
+    static func cache(_ cache: CacheConfiguration) -> ResponseCache {
+        let allow = cache.purgeAllow
+        return ResponseCache(
+            settings: ResponseCache.Settings(
+                memoryBytes: cache.memoryBytes,
+                maxObjectBytes: cache.maxObjectBytes,
+                defaultTTL: Int64(cache.defaultTTL.components.seconds) * 1000 + cache.defaultTTL.components.attoseconds / 1_000_000_000_000_000
+            ),
+            purgeAllowed: { address in allow.contains { $0.contains(address) } }
         )
     }
 

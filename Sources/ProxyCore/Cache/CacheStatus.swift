@@ -1,0 +1,47 @@
+/// The `Cache-Status` field's member for this cache (RFC 9211): `portcullis; hit; ttl=5`,
+/// `portcullis; fwd=uri-miss; stored`, `portcullis; fwd=stale; fwd-status=304`, ... The
+/// ``result`` is what the access log and the `portcullis_cache_requests_total` metric name.
+public struct CacheStatus: Equatable, Sendable {
+    public enum Forward: String, Sendable {
+        case bypass, method, uriMiss = "uri-miss", varyMiss = "vary-miss", miss, request, stale
+    }
+
+    public var hit = false
+    public var forward: Forward?
+    public var forwardStatus: UInt?
+    public var stored = false
+    public var collapsed = false
+    public var ttl: Int64?
+    public var detail: String?
+
+    public init(hit: Bool = false, forward: Forward? = nil) {
+        self.hit = hit
+        self.forward = forward
+    }
+
+    /// The cache's name in the field.
+    public static let name = "portcullis"
+
+    public var fieldValue: String {
+        var value = Self.name
+        if self.hit { value += "; hit" }
+        if let forward { value += "; fwd=\(forward.rawValue)" }
+        if let forwardStatus { value += "; fwd-status=\(forwardStatus)" }
+        if let ttl { value += "; ttl=\(ttl)" }
+        if self.stored { value += "; stored" }
+        if self.collapsed { value += "; collapsed" }
+        if let detail { value += "; detail=\(detail)" }
+        return value
+    }
+
+    /// One word for logs and metrics: `hit`, `stale` (served stale), `revalidated`, `miss`,
+    /// `bypass`.
+    public var result: String {
+        if self.hit { return self.forward == .stale ? "stale" : "hit" }
+        switch self.forward {
+        case .bypass, .method, .request: return "bypass"
+        case .stale: return self.forwardStatus == 304 ? "revalidated" : "miss"
+        default: return "miss"
+        }
+    }
+}

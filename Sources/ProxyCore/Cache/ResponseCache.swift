@@ -1,0 +1,235 @@
+import NIOConcurrencyHelpers
+public import NIOCore
+public import NIOHTTP1
+
+/// A route's HTTP cache (`routes[].cache`, docs/content.md, decision 0029): the stored
+/// responses by key and `Vary`, bounded in bytes with least-recently-used eviction, and the
+/// fills in progress (``CacheFillTable``), so that concurrent misses for a key send one request.
+///
+/// Shared by every event loop of the process: one lock, held for a dictionary lookup or an
+/// insertion, never for I/O or a callback. What it decides is ``CacheRules``'.
+public final class ResponseCache: Sendable {
+    /// What a fill's waiters are told: the fill stored a response (look it up again), or not
+    /// (forward the request yourself).
+    public typealias Waiter = EventLoopPromise<Bool>
+
+    public struct Settings: Sendable, Equatable {
+        public var memoryBytes: Int
+        public var maxObjectBytes: Int
+        /// Milliseconds.
+        public var defaultTTL: Int64
+        /// At most this many `Vary` variants per key (the least recently stored goes first).
+        public var maxVariants: Int
+
+        public init(memoryBytes: Int, maxObjectBytes: Int, defaultTTL: Int64, maxVariants: Int = 16) {
+            self.memoryBytes = memoryBytes
+            self.maxObjectBytes = maxObjectBytes
+            self.defaultTTL = defaultTTL
+            self.maxVariants = maxVariants
+        }
+    }
+
+    /// Counters for the metrics (read at scrape time).
+    public struct Statistics: Sendable, Equatable {
+        public var bytes = 0
+        public var objects = 0
+        public var evictions = 0
+    }
+
+    public enum Lookup {
+        /// A fresh response (or one within `stale-while-revalidate`: then `revalidate` is the fill
+        /// the caller starts in the background, `nil` when one is already running).
+        case hit(StoredResponse, CacheRules.Freshness, revalidate: CacheFillTable<Waiter>.FillID?)
+        /// The caller fetches the key and ends with ``finish(_:id:storing:)``; `stale` is the
+        /// stored response to revalidate (or to serve on an error), `varyMiss` that the key had
+        /// responses but none for this request's variant.
+        case fill(CacheFillTable<Waiter>.FillID, stale: StoredResponse?, varyMiss: Bool)
+        /// Not found, and the request does not fetch it for the cache (a `HEAD`): forwarded.
+        case miss(stale: StoredResponse?)
+        /// Another request is fetching the key: the waiter is told when it is done.
+        case wait(Waiter)
+    }
+
+    private struct Node {
+        var variants: [StoredResponse]
+        var bytes: Int
+        var older: String?
+        var newer: String?
+    }
+
+    private struct State {
+        var nodes: [String: Node] = [:]
+        /// Least and most recently used keys.
+        var oldest: String?
+        var newest: String?
+        var fills = CacheFillTable<Waiter>()
+        var statistics = Statistics()
+    }
+
+    public let settings: Settings
+    /// Who may send `PURGE` (the route's `cache.purge.allow`).
+    public let purgeAllowed: @Sendable (String) -> Bool
+    private let state = NIOLockedValueBox(State())
+
+    public init(settings: Settings, purgeAllowed: @escaping @Sendable (String) -> Bool) {
+        self.settings = settings
+        self.purgeAllowed = purgeAllowed
+    }
+
+    /// The key of a request: scheme, host (lower case) and target (normalised path and query).
+    public static func key(scheme: String, host: String?, target: String) -> String {
+        "\(scheme)://\((host ?? "").lowercased())\(target)"
+    }
+
+    /// Looks `key` up for a request with `requestFields`; `refresh`: the request wants a fresh
+    /// answer (a stored one is only a fallback on errors); `fills`: a miss fetches the key for
+    /// the cache (a `GET`), or waits for the fetch in progress.
+    public func lookup(
+        _ key: String,
+        requestFields: HTTPHeaders,
+        requestControl: CacheControl,
+        refresh: Bool,
+        fills: Bool,
+        now: Int64,
+        waiter: () -> Waiter
+    ) -> Lookup {
+        self.state.withLockedValue { state in
+            var stale: StoredResponse?
+            let known = state.nodes[key] != nil
+            if let node = state.nodes[key], let stored = node.variants.first(where: { $0.matchesVary(requestFields) }) {
+                let freshness = CacheRules.freshness(of: stored, now: now, requestControl: requestControl)
+                switch freshness {
+                case .fresh where !refresh:
+                    Self.touch(key, in: &state)
+                    return .hit(stored, freshness, revalidate: nil)
+                case .staleWhileRevalidate where !refresh:
+                    Self.touch(key, in: &state)
+                    return .hit(stored, freshness, revalidate: state.fills.beginIfIdle(key))
+                default:
+                    stale = stored
+                }
+            }
+            guard fills else { return .miss(stale: stale) }
+            switch state.fills.begin(key, waiter: waiter) {
+            case .fill(let id):
+                return .fill(id, stale: stale, varyMiss: known && stale == nil)
+            case .wait(let made):
+                return .wait(made)
+            }
+        }
+    }
+
+    /// The fill `id` of `key` ended: `storing` (when the rules allowed it) replaces the variant
+    /// it selects; the waiters are told (outside the lock).
+    public func finish(_ key: String, id: CacheFillTable<Waiter>.FillID, storing response: StoredResponse?) {
+        let waiters = self.state.withLockedValue { state in
+            if let response, response.body.readableBytes <= self.settings.maxObjectBytes {
+                self.insert(response, key: key, into: &state)
+            }
+            return state.fills.finish(key, id: id)
+        }
+        let stored = response != nil
+        for waiter in waiters {
+            waiter.succeed(stored)
+        }
+    }
+
+    private func insert(_ response: StoredResponse, key: String, into state: inout State) {
+        var node = state.nodes[key] ?? Node(variants: [], bytes: 0)
+        let isNew = state.nodes[key] == nil
+        node.variants.removeAll { $0.varyNames == response.varyNames && $0.varyValues == response.varyValues }
+        // A response whose `Vary` changed makes the other variants unreachable by the new rule.
+        node.variants.removeAll { $0.varyNames != response.varyNames }
+        node.variants.insert(response, at: 0)
+        if node.variants.count > self.settings.maxVariants { node.variants.removeLast(node.variants.count - self.settings.maxVariants) }
+        let bytes = node.variants.reduce(0) { $0 + $1.size }
+        state.statistics.bytes += bytes - node.bytes
+        state.statistics.objects += isNew ? 1 : 0
+        node.bytes = bytes
+        if isNew {
+            state.nodes[key] = node
+            Self.link(key, in: &state)
+        } else {
+            state.nodes[key]!.variants = node.variants
+            state.nodes[key]!.bytes = bytes
+            Self.touch(key, in: &state)
+        }
+        while state.statistics.bytes > self.settings.memoryBytes, let oldest = state.oldest {
+            Self.remove(oldest, from: &state)
+            state.statistics.evictions += 1
+        }
+    }
+
+    /// Removes every response of `key`; how many keys went (0 or 1).
+    @discardableResult
+    public func purge(key: String) -> Int {
+        self.state.withLockedValue { state in
+            guard state.nodes[key] != nil else { return 0 }
+            Self.remove(key, from: &state)
+            return 1
+        }
+    }
+
+    /// Removes the keys whose path starts with `prefix` (any scheme and host); how many.
+    public func purge(pathPrefix prefix: String) -> Int {
+        self.purge { key, _ in Self.path(of: key).hasPrefix(prefix) }
+    }
+
+    /// Removes the keys any of whose responses carries `tag` (`Cache-Tag`, `Surrogate-Key`).
+    public func purge(tag: String) -> Int {
+        self.purge { _, node in node.variants.contains { $0.tags.contains(tag) } }
+    }
+
+    /// Removes everything.
+    public func purgeAll() -> Int {
+        self.purge { _, _ in true }
+    }
+
+    private func purge(where matches: (String, Node) -> Bool) -> Int {
+        self.state.withLockedValue { state in
+            let keys = state.nodes.filter { matches($0.key, $0.value) }.map(\.key)
+            for key in keys { Self.remove(key, from: &state) }
+            return keys.count
+        }
+    }
+
+    public var statistics: Statistics { self.state.withLockedValue { $0.statistics } }
+
+    /// The path and query of a key (`scheme://host/path?query`).
+    static func path(of key: String) -> Substring {
+        // After `scheme://`, the first `/` starts the path.
+        guard let colon = key.firstIndex(of: ":") else { return Substring(key) }
+        let rest = key[colon...].dropFirst(3)
+        return rest.firstIndex(of: "/").map { rest[$0...] } ?? ""
+    }
+
+    // MARK: The recency list (keys linked through their nodes)
+
+    private static func link(_ key: String, in state: inout State) {
+        state.nodes[key]!.older = state.newest
+        state.nodes[key]!.newer = nil
+        if let newest = state.newest { state.nodes[newest]!.newer = key }
+        state.newest = key
+        if state.oldest == nil { state.oldest = key }
+    }
+
+    private static func unlink(_ key: String, in state: inout State) {
+        let node = state.nodes[key]!
+        if let older = node.older { state.nodes[older]!.newer = node.newer } else { state.oldest = node.newer }
+        if let newer = node.newer { state.nodes[newer]!.older = node.older } else { state.newest = node.older }
+    }
+
+    private static func touch(_ key: String, in state: inout State) {
+        guard state.newest != key else { return }
+        Self.unlink(key, in: &state)
+        Self.link(key, in: &state)
+    }
+
+    private static func remove(_ key: String, from state: inout State) {
+        guard let node = state.nodes[key] else { return }
+        Self.unlink(key, in: &state)
+        state.nodes[key] = nil
+        state.statistics.bytes -= node.bytes
+        state.statistics.objects -= 1
+    }
+}
