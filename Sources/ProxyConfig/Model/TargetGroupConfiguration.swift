@@ -2,7 +2,8 @@
 ///
 /// Configuration keys (under `target_groups.<name>`; names use letters, digits, `-`, `_`, `.`):
 /// - `policy` (``BalancingPolicyName``, default `round_robin`).
-/// - `targets` (list, required, at least one): see ``TargetConfiguration``.
+/// - `targets` (list, required, at least one): see ``TargetConfiguration``; entries with `dns:`
+///   or `srv:` are ``TargetDiscoveryConfiguration``s (kept in ``discovery``).
 /// - `health_check` (mapping): see ``HealthCheckConfiguration``.
 /// - `upstream` (mapping): see ``UpstreamSettings``.
 /// - `stickiness` (mapping): see ``StickinessConfiguration``.
@@ -21,6 +22,8 @@ public struct TargetGroupConfiguration: Sendable, Equatable {
     public var policy: BalancingPolicyName
     /// Target names are unique within the group.
     public var targets: [TargetConfiguration]
+    /// The `targets` entries resolved through DNS (`dns:`, `srv:`), in list order.
+    public var discovery: [TargetDiscoveryConfiguration] = []
     public var healthCheck: HealthCheckConfiguration
     public var upstream: UpstreamSettings
     public var stickiness: StickinessConfiguration
