@@ -135,6 +135,11 @@ private final class DatagramAnswerHandler: ChannelInboundHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // An ICMP error for an earlier datagram: the timeout decides.
     }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        // Closed before an answer (the loops are shutting down); no-op after one.
+        self.promise.fail(ChannelError.ioOnClosedChannel)
+    }
 }
 
 @available(*, unavailable)
