@@ -19,6 +19,11 @@ APT_PACKAGES ?= libssl-dev pkg-config curl openssl ca-certificates python3 pytho
 	redis-server pebble python3-cryptography zlib1g-dev libbrotli-dev libzstd-dev zstd brotli
 # `portcullis trust` and its tests add the dev CA to NSS databases (Chromium, Firefox) with certutil.
 APT_PACKAGES += libnss3-tools
+# DNS service discovery (decision 0032): the tests run their own dnsmasq (dnsmasq-base: the program
+# without the system service) on free loopback ports. The failover test (make test-failover) runs
+# keepalived in network namespaces it creates (ip from iproute2); RUNLEVEL=1 keeps the package's
+# service from starting.
+APT_PACKAGES += dnsmasq-base keepalived iproute2
 # The WebSocket peers of the tests and of the benchmark (Tests/ProxyServerTests/Peers/, bench/ws_load.py)
 # use Python's `websockets` package, this version, installed with pip when it is missing.
 WEBSOCKETS_VERSION ?= 17.4
