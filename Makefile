@@ -35,7 +35,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CERTS_DIR ?= certs
 BIN := .build/release/portcullis
 
-.PHONY: all deps python-deps build build-debug test test-release run certs check clean fmt leak-check
+.PHONY: all deps python-deps build build-debug test test-failover test-release run certs check clean fmt leak-check
 
 all: build
 
@@ -79,10 +79,17 @@ $(CERTS_DIR)/localhost.pem:
 run: build $(CERTS_DIR)/localhost.pem
 	$(BIN) run --certs-dir $(CERTS_DIR)
 
-## test: build and run the whole suite (unit, TLS in memory, loopback integration)
+## test: build and run the whole suite (unit, TLS in memory, loopback integration), then the failover test
 test: deps python-deps
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 	$(SWIFT) test --skip-build
+	scripts/failover-test.sh .build/debug/portcullis
+
+## test-failover: two instances sharing a virtual address with keepalived, in network namespaces
+## it creates (root; ~10 s): the master killed, back, and shut down gracefully (decision 0032)
+test-failover: deps
+	$(SWIFT) build $(SWIFT_FLAGS) --product portcullis
+	scripts/failover-test.sh .build/debug/portcullis
 
 ## test-release: the test suite compiled as the release binary is (optimized, whole-program; ~6½ min)
 # swift-testing captures a backtrace at every thrown error through glibc's backtrace(); libgcc's
