@@ -69,17 +69,8 @@ final class DnsmasqServer {
             "--bind-interfaces", "--no-resolv", "--no-hosts", "--addn-hosts=\(self.hostsPath)", "--local-ttl=1",
             "--local=/internal/", "--user=root", "--group=root", "--pid-file=", "--log-facility=-",
         ] + self.arguments
-        let executable = self.executable
-        // Spawned from a thread with no signal blocked, so SIGHUP and SIGTERM reach it (see
-        // RedisServer).
-        self.process = try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                var none = sigset_t()
-                sigemptyset(&none)
-                pthread_sigmask(SIG_SETMASK, &none, nil)
-                continuation.resume(with: Result { try PeerProcess(executable, arguments, name: "dnsmasq") })
-            }.start()
-        }
+        // With no signal blocked, so SIGHUP and SIGTERM reach it.
+        self.process = try await PeerProcess.launch(self.executable, arguments, name: "dnsmasq")
         // Ready once it has read the hosts file (it says so on its log).
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
