@@ -315,6 +315,8 @@ extension ProxyServer {
                 }
                 before.targets = []
                 after.targets = []
+                before.discovery = []
+                after.discovery = []
                 guard Self.sameTraffic(before, after) else { continue }
             }
             result.insert(route.name)

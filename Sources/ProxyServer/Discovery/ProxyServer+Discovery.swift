@@ -29,7 +29,8 @@ extension ProxyServer {
         var result: [String: TargetDiscovery] = [:]
         for group in groups {
             if let kept = existing[group.name] {
-                kept.update(sources: group.discovery, resolver: resolver)
+                let staticIDs = Set(group.targets.map { BindAddress(host: $0.host, port: $0.port).description })
+                kept.update(sources: group.discovery, resolver: resolver, staticIDs: staticIDs)
                 result[group.name] = kept
                 continue
             }

@@ -84,9 +84,13 @@ final class TargetDiscovery: Sendable {
     }
 
     /// A reload's entries and resolvers. Entries that stay keep their last answer (renumbered);
-    /// every entry is asked again now. Call inside the operation gate.
-    func update(sources: [TargetDiscoveryConfiguration], resolver: DNSResolver) {
+    /// every entry is asked again now. Targets now written in the file (`staticIDs`) are the
+    /// file's from now on. Call inside the operation gate, once the reload cannot fail.
+    func update(sources: [TargetDiscoveryConfiguration], resolver: DNSResolver, staticIDs: Set<String>) {
         self.shared.withLockedValue { shared in
+            for id in staticIDs where shared.state.entries[id] != nil {
+                shared.state.registrationFailed(id: id)
+            }
             var mapping: [Int: Int] = [:]
             for (old, source) in shared.sources.enumerated() {
                 if let new = sources.firstIndex(of: source) { mapping[old] = new }
@@ -102,14 +106,11 @@ final class TargetDiscovery: Sendable {
     }
 
     /// The targets the group has from DNS, to put into a monitor that replaces the group's
-    /// (a reload); those now written in the file (`staticIDs`) are the file's from now on.
-    /// Call inside the operation gate.
+    /// (a reload), but those now written in the file (`staticIDs`). Call inside the operation
+    /// gate.
     func carriedTargets(excluding staticIDs: Set<String>) -> [DiscoveredTarget] {
         self.shared.withLockedValue { shared in
-            for id in staticIDs where shared.state.entries[id] != nil {
-                shared.state.registrationFailed(id: id)
-            }
-            return shared.state.entries.values.map(\.target).sorted { $0.id < $1.id }
+            shared.state.entries.values.map(\.target).filter { !staticIDs.contains($0.id) }.sorted { $0.id < $1.id }
         }
     }
 
