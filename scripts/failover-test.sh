@@ -17,7 +17,11 @@ set -euo pipefail
 
 BIN=$(readlink -f "${1:-.build/debug/portcullis}")
 HERE=$(cd "$(dirname "$0")" && pwd)
-[ "$(id -u)" = 0 ] || { echo "failover-test: needs root (ip netns)"; exit 1; }
+if [ "$(id -u)" != 0 ]; then
+  # `make test` on a developer's machine without root: said, not silently passed.
+  if [ "${FAILOVER_OPTIONAL:-0}" = 1 ]; then echo "failover-test: SKIPPED: needs root (ip netns); run make test-failover as root"; exit 0; fi
+  echo "failover-test: needs root (ip netns)"; exit 1
+fi
 for tool in ip keepalived curl python3; do
   command -v "$tool" >/dev/null || { echo "failover-test: $tool not found (make deps)"; exit 1; }
 done
