@@ -19,6 +19,11 @@ APT_PACKAGES ?= libssl-dev pkg-config curl openssl ca-certificates python3 pytho
 	redis-server pebble python3-cryptography zlib1g-dev libbrotli-dev libzstd-dev zstd brotli
 # `portcullis trust` and its tests add the dev CA to NSS databases (Chromium, Firefox) with certutil.
 APT_PACKAGES += libnss3-tools
+# DNS service discovery (decision 0032): the tests run their own dnsmasq (dnsmasq-base: the program
+# without the system service) on free loopback ports. The failover test (make test-failover) runs
+# keepalived in network namespaces it creates (ip from iproute2); RUNLEVEL=1 keeps the package's
+# service from starting.
+APT_PACKAGES += dnsmasq-base keepalived iproute2
 # The WebSocket peers of the tests and of the benchmark (Tests/ProxyServerTests/Peers/, bench/ws_load.py)
 # use Python's `websockets` package, this version, installed with pip when it is missing.
 WEBSOCKETS_VERSION ?= 17.4
@@ -32,7 +37,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CERTS_DIR ?= certs
 BIN := .build/release/portcullis
 
-.PHONY: all deps python-deps build build-debug test test-release run certs check clean fmt leak-check
+.PHONY: all deps python-deps build build-debug test test-failover test-release run certs check clean fmt leak-check
 
 all: build
 
@@ -81,10 +86,17 @@ $(CERTS_DIR)/localhost.pem:
 run: build $(CERTS_DIR)/localhost.pem
 	$(BIN) run --certs-dir $(CERTS_DIR)
 
-## test: build and run the whole suite (unit, TLS in memory, loopback integration)
+## test: build and run the whole suite (unit, TLS in memory, loopback integration), then the failover test
 test: deps python-deps
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 	$(SWIFT) test --skip-build
+	FAILOVER_OPTIONAL=1 scripts/failover-test.sh .build/debug/portcullis
+
+## test-failover: two instances sharing a virtual address with keepalived, in network namespaces
+## it creates (root; ~10 s): the master killed, back, and shut down gracefully (decision 0032)
+test-failover: deps
+	$(SWIFT) build $(SWIFT_FLAGS) --product portcullis
+	scripts/failover-test.sh .build/debug/portcullis
 
 ## test-release: the test suite compiled as the release binary is (optimized, whole-program; ~6½ min)
 # swift-testing captures a backtrace at every thrown error through glibc's backtrace(); libgcc's

@@ -251,6 +251,38 @@ public enum Defaults {
         public static let localHost = "127.0.0.1"
     }
 
+    /// `targets[]` entries with `dns:` or `srv:` and `global.resolvers`: DNS service discovery
+    /// of targets (docs/operations.md, decision 0032).
+    public enum Discovery {
+        /// `refresh`: the longest time between two resolutions of a name (a shorter TTL of the
+        /// answer wins).
+        public static let refresh = Duration.seconds(30)
+        /// The shortest time between two resolutions of a name, whatever the TTL (a TTL of 0 or
+        /// 1 s must not turn into a query loop).
+        public static let minimumInterval = Duration.seconds(1)
+        /// After a failed resolution (timeout, SERVFAIL, REFUSED, a malformed answer) the next
+        /// try comes this soon, or at `refresh` if that is shorter; the last answer stays.
+        public static let retryAfterFailure = Duration.seconds(5)
+        /// A vanished target is deregistered once it has no request in flight, or after this
+        /// long draining whatever it still has (those requests go on).
+        public static let drainLimit = Duration.seconds(300)
+        /// The DNS port of a resolver written without one, and of `/etc/resolv.conf`'s.
+        public static let resolverPort = 53
+        /// One query's wait for an answer from one resolver (`options timeout:` of
+        /// `/etc/resolv.conf` overrides it, capped at 30 s).
+        public static let queryTimeout = Duration.seconds(2)
+        /// Rounds over the resolvers per query (`options attempts:` overrides it, at most 5).
+        public static let attempts = 2
+        /// The resolver when neither `global.resolvers` nor `/etc/resolv.conf` names one (the
+        /// glibc default).
+        public static let fallbackResolver = "127.0.0.1"
+        /// `/etc/resolv.conf`: read when `global.resolvers` is absent.
+        public static let resolvConfPath = "/etc/resolv.conf"
+        /// How long `start()` waits for the first answers before binding listeners, so a group
+        /// whose targets all come from DNS does not answer its first requests with 503.
+        public static let startupWait = Duration.seconds(3)
+    }
+
     /// `portcullis dev` (docs/dev.md).
     public enum Dev {
         /// Where it listens without `--listen`: loopback only, an unprivileged port.

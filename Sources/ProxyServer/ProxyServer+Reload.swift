@@ -118,8 +118,8 @@ extension ProxyServer {
     }
 
     private func applyExclusively(_ new: ProxyConfiguration) async throws -> ReloadSummary {
-        let (old, oldListeners, oldMonitors, stopped) = self.state.withLockedValue {
-            ($0.configuration, $0.listeners, $0.monitors, $0.stopped)
+        let (old, oldListeners, oldMonitors, stopped, oldDiscoveries) = self.state.withLockedValue {
+            ($0.configuration, $0.listeners, $0.monitors, $0.stopped, $0.discoveries)
         }
         guard !stopped else { throw ReloadError.stopped }
         Self.logWarnings(of: new, logger: self.logger)
@@ -144,7 +144,10 @@ extension ProxyServer {
                 continue
             }
             let monitor = TargetGroupMonitor(
-                group: ListenerPlan.targetGroup(from: groupConfiguration),
+                group: self.targetGroupCarryingDiscovered(
+                    groupConfiguration,
+                    discovery: groupConfiguration.discovery.isEmpty ? nil : oldDiscoveries[groupConfiguration.name]
+                ),
                 home: self.group.next(),
                 prober: self.prober,
                 logger: self.logger,
@@ -220,11 +223,17 @@ extension ProxyServer {
         }
         for monitor in fresh { monitor.start() }
         for monitor in retired { monitor.stop() }
+        // DNS discovery: kept ones take the new entries; new ones start (their first answers
+        // come once this reload has released the operation gate).
+        let discoveries = self.discoveries(for: new, existing: oldDiscoveries)
+        for (name, discovery) in oldDiscoveries where discoveries[name] == nil { discovery.stop() }
+        for (name, discovery) in discoveries where oldDiscoveries[name] == nil { discovery.start() }
         let removed = oldListeners.filter { old in !listeners.contains { $0 === old } }
         self.state.withLockedValue { state in
             state.configuration = new
             state.listeners = listeners
             state.monitors = monitors
+            state.discoveries = discoveries
             state.initialPlans = nil  // built from the configuration replaced
         }
 
@@ -306,6 +315,8 @@ extension ProxyServer {
                 }
                 before.targets = []
                 after.targets = []
+                before.discovery = []
+                after.discovery = []
                 guard Self.sameTraffic(before, after) else { continue }
             }
             result.insert(route.name)

@@ -47,6 +47,8 @@ public final class ProxyServer: Service, Sendable {
         var acmeManagers: [ACMEManager] = []
         /// Polls the certificate files (`tls.watch_files`), from start to shutdown.
         var certificateWatch: Task<Void, Never>?
+        /// DNS discovery of targets, by target group name (groups with `dns:`/`srv:` entries).
+        var discoveries: [String: TargetDiscovery] = [:]
     }
 
     let logger: Logger
@@ -139,6 +141,8 @@ public final class ProxyServer: Service, Sendable {
         self.state = NIOLockedValueBox(
             State(configuration: configuration, monitors: monitors, admin: configuration.admin, initialPlans: plans)
         )
+        let discoveries = self.discoveries(for: configuration, existing: [:])
+        self.state.withLockedValue { $0.discoveries = discoveries }
     }
 
     static func accessLogSettings(_ global: GlobalSettings) -> AccessLogWriter.Settings {
@@ -208,6 +212,7 @@ public final class ProxyServer: Service, Sendable {
         for monitor in monitors {
             monitor.start()
         }
+        await self.startDiscoveries(Array(self.state.withLockedValue { $0.discoveries.values }))
         let plans = try initialPlans ?? ListenerPlan.make(from: configuration, staples: self.staples, acme: self.acmeChallenges)
         for (plan, listenerConfiguration) in zip(plans, configuration.listeners) {
             let listener = try await self.bind(plan, configuration: listenerConfiguration)
@@ -397,6 +402,7 @@ public final class ProxyServer: Service, Sendable {
             (state.listeners, state.adminChannel, state.repeatedTasks, state.monitors)
         }
         self.stopScaling()
+        for discovery in self.state.withLockedValue({ $0.discoveries.values }) { discovery.stop() }
         self.stopACME()
         self.stopCertificateWatch()
         self.ocspStapler.stop()

@@ -9,14 +9,7 @@ struct SharedRateLimitIntegrationTests {
     /// SIGTERM stops it; see RedisServer).
     static func portcullis(_ configuration: String) async throws -> PeerProcess {
         let binary = packageRoot + "/.build/debug/portcullis"
-        return try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                var none = sigset_t()
-                sigemptyset(&none)
-                pthread_sigmask(SIG_SETMASK, &none, nil)
-                continuation.resume(with: Result { try PeerProcess(binary, ["run", "-c", configuration], name: "portcullis") })
-            }.start()
-        }
+        return try await PeerProcess.launch(binary, ["run", "-c", configuration], name: "portcullis")
     }
 
     static func status(_ url: String) async throws -> Int {

@@ -14,6 +14,8 @@
 ///   (reopened on SIGUSR1 for log rotation) or `-` for standard output (the default).
 /// - `redis` (mapping `{address: host:port}`, optional): the Redis that `shared: true` rate
 ///   limits keep their buckets in (docs/security.md).
+/// - `resolvers` (list of `host` or `host:port`, optional): the DNS servers that resolve `dns:`
+///   and `srv:` targets; absent: the `nameserver`s of `/etc/resolv.conf` (decision 0032).
 public struct GlobalSettings: Sendable, Equatable {
     public var eventLoops: EventLoopCount
     public var shutdownGrace: Duration
@@ -25,6 +27,8 @@ public struct GlobalSettings: Sendable, Equatable {
     public var accessLogPath: String?
     /// `global.redis.address`; `nil` without Redis.
     public var redis: BindAddress?
+    /// `global.resolvers`; empty: those of `/etc/resolv.conf`.
+    public var resolvers: [BindAddress] = []
 
     public init(
         eventLoops: EventLoopCount = .automatic,

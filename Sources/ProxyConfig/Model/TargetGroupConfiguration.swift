@@ -4,7 +4,8 @@
 /// - `policy` (``BalancingPolicyName``, default `round_robin`).
 /// - `protocol` (``TargetProtocolName``, default `http1`): `h2c` speaks prior-knowledge HTTP/2
 ///   to the targets (gRPC); not with `upstream.proxy_protocol`.
-/// - `targets` (list, required, at least one): see ``TargetConfiguration``.
+/// - `targets` (list, required, at least one): see ``TargetConfiguration``; entries with `dns:`
+///   or `srv:` are ``TargetDiscoveryConfiguration``s (kept in ``discovery``).
 /// - `health_check` (mapping): see ``HealthCheckConfiguration``.
 /// - `upstream` (mapping): see ``UpstreamSettings``.
 /// - `stickiness` (mapping): see ``StickinessConfiguration``.
@@ -24,6 +25,8 @@ public struct TargetGroupConfiguration: Sendable, Equatable {
     public var `protocol` = TargetProtocolName.http1
     /// Target names are unique within the group.
     public var targets: [TargetConfiguration]
+    /// The `targets` entries resolved through DNS (`dns:`, `srv:`), in list order.
+    public var discovery: [TargetDiscoveryConfiguration] = []
     public var healthCheck: HealthCheckConfiguration
     public var upstream: UpstreamSettings
     public var stickiness: StickinessConfiguration

@@ -41,7 +41,7 @@ extension ConfigParser {
             group.protocol = value
         }
         if let node = fields["targets"] {
-            group.targets = self.targets(node, key: fields.key("targets"))
+            group.targets = self.targets(node, key: fields.key("targets"), discovery: &group.discovery)
         } else {
             self.reportMissing("targets", in: fields, " (a list of \"host:port\")")
         }

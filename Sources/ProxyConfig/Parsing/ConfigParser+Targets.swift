@@ -1,9 +1,15 @@
+import ProxyDefaults
+
 extension ConfigParser {
     private static let targetKeys = ["address", "weight", "name", "max_connections"]
 
     /// Reads the `targets` list of a group: each target named (`t<position>` by default), no two
-    /// with the same address or name.
-    mutating func targets(_ node: ConfigNode, key: String) -> [TargetConfiguration] {
+    /// with the same address or name. Entries with `dns:` or `srv:` go to `discovery`.
+    mutating func targets(
+        _ node: ConfigNode,
+        key: String,
+        discovery: inout [TargetDiscoveryConfiguration]
+    ) -> [TargetConfiguration] {
         guard let items = self.list(node, key: key) else { return [] }
         guard !items.isEmpty else {
             self.problems.report(key, at: node, "needs at least one target (\"host:port\")")
@@ -14,6 +20,18 @@ extension ConfigParser {
         var seenNames: [String: (line: Int, isDefault: Bool)] = [:]
         for (index, item) in items.enumerated() {
             let itemKey = "\(key)[\(index)]"
+            if case .mapping(let entries) = item.content,
+                entries.contains(where: { ["dns", "srv"].contains($0.key.scalar?.text ?? "") })
+            {
+                if let source = self.discoveredTargets(item, key: itemKey) {
+                    if discovery.contains(source) {
+                        self.problems.report(itemKey, at: item, "duplicate DNS entry \(source)")
+                    } else {
+                        discovery.append(source)
+                    }
+                }
+                continue
+            }
             guard let parsed = self.target(item, key: itemKey, position: index + 1) else { continue }
             let address = BindAddress(host: parsed.target.host, port: parsed.target.port)
             if let firstLine = seenAddresses[address] {
@@ -92,6 +110,66 @@ extension ConfigParser {
             self.problems.report(addressKey, at: addressNode, problem.message)
             return nil
         }
+    }
+
+    private static let discoveryKeys = ["dns", "srv", "port", "refresh", "weight", "max_connections"]
+
+    /// Reads `{dns: name, port: N, refresh, weight, max_connections}` or
+    /// `{srv: _service._proto.name, refresh, max_connections}` (decision 0032).
+    private mutating func discoveredTargets(_ node: ConfigNode, key: String) -> TargetDiscoveryConfiguration? {
+        guard let fields = self.fields(of: node, key: key, allowed: Self.discoveryKeys) else { return nil }
+        var source = TargetDiscoveryConfiguration(record: .service(name: ""))
+        if let node = fields["refresh"],
+            let value = self.duration(node, key: fields.key("refresh"), in: Defaults.Discovery.minimumInterval...Duration.seconds(86_400))
+        {
+            source.refresh = value
+        }
+        if let node = fields["max_connections"] {
+            source.maxConnections = self.maxConnections(node, key: fields.key("max_connections"))
+        }
+        switch (fields["dns"], fields["srv"]) {
+        case (.some(let nameNode), nil):
+            if let node = fields["weight"], let value = self.integer(node, key: fields.key("weight"), in: 1...1000) {
+                source.weight = value
+            }
+            let name = self.dnsName(nameNode, key: fields.key("dns"))
+            guard let portNode = fields["port"] else {
+                self.reportMissing("port", in: fields, " (the port of every address the name resolves to)")
+                return nil
+            }
+            guard let port = self.integer(portNode, key: fields.key("port"), in: 1...65535), let name else { return nil }
+            source.record = .address(name: name, port: port)
+        case (nil, .some(let nameNode)):
+            if fields["port"] != nil {
+                self.problems.report(fields.key("port"), at: fields["port"] ?? node, "srv: takes each target's port from its SRV record; remove \"port\"")
+            }
+            if fields["weight"] != nil {
+                self.problems.report(fields.key("weight"), at: fields["weight"] ?? node, "srv: takes each target's weight from its SRV record; remove \"weight\"")
+            }
+            guard let name = self.dnsName(nameNode, key: fields.key("srv")) else { return nil }
+            source.record = .service(name: name)
+        default:
+            self.problems.report(key, at: node, "a target entry takes one of \"dns\" and \"srv\", not both")
+            return nil
+        }
+        return source
+    }
+
+    /// Reads a DNS name (a trailing dot is dropped); an IP address is refused, since it needs no
+    /// resolving.
+    private mutating func dnsName(_ node: ConfigNode, key: String) -> String? {
+        guard let text = self.string(node, key: key) else { return nil }
+        var name = text.trimmingSpaces().lowercased()
+        if name.hasSuffix(".") { name.removeLast() }
+        if IPAddress(name) != nil {
+            self.problems.report(key, at: node, "\"\(name)\" is an IP address, not a name to resolve: write it as {address: \"host:port\"}")
+            return nil
+        }
+        guard AddressSyntax.isValidHostName(name) else {
+            self.problems.report(key, at: node, "\"\(text)\" is not a valid DNS name")
+            return nil
+        }
+        return name
     }
 
     /// Reads an integer ≥ 1, or null for no limit.

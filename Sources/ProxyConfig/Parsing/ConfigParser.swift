@@ -101,7 +101,7 @@ struct ConfigParser {
             let fields = self.fields(
                 of: node,
                 key: key,
-                allowed: ["event_loops", "shutdown_grace", "shutdown_delay", "log_level", "access_log", "redis"]
+                allowed: ["event_loops", "shutdown_grace", "shutdown_delay", "log_level", "access_log", "redis", "resolvers"]
             )
         else {
             return settings
@@ -150,6 +150,9 @@ struct ConfigParser {
             } else if redis["address"] == nil {
                 self.reportMissing("address", in: redis, " (such as 127.0.0.1:6379)")
             }
+        }
+        if let node = fields["resolvers"] {
+            settings.resolvers = self.resolvers(node, key: fields.key("resolvers"))
         }
         return settings
     }

@@ -26,6 +26,9 @@ extension TargetGroupMonitor {
                 target = target.named("t\(index)")
             }
             var status = TargetStatus(target: target, health: .healthy)
+            // Serving at once: its share ramps up over `slow_start` like a target that became
+            // healthy (with health checks, that happens when it passes).
+            status.healthySince = .now()
             if let check = self.group.healthCheck, self.prober != nil {
                 let machine = HealthStateMachine(
                     healthyThreshold: check.healthyThreshold,

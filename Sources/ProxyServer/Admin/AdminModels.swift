@@ -27,6 +27,22 @@ enum AdminModels {
         var healthCheck: String?
         var healthyTargets: Int
         var targets: [Target]
+        /// The group's `dns:`/`srv:` entries and their last resolution; absent without any.
+        var discovery: [DNSResolution]? = nil
+    }
+
+    /// The last resolution of one `dns:` or `srv:` entry (decision 0032).
+    struct DNSResolution: Codable, Sendable {
+        /// `dns:app.internal:8080` or `srv:_http._tcp.app.internal`.
+        var source: String
+        /// When it was last tried (RFC 3339, UTC); `null` before the first try.
+        var resolvedAt: String?
+        /// `ok`, or the failure (the last good answer stays in use).
+        var result: String
+        /// The targets of the last good answer (`host:port`).
+        var answer: [String]
+        var ttlSeconds: UInt32?
+        var lastSuccessAt: String?
     }
 
     struct Target: Codable, Sendable {
@@ -46,6 +62,9 @@ enum AdminModels {
         var consecutiveFailures: Int
         var ejected: Bool
         var maxConnections: Int?
+        /// The DNS entry that found the target (`dns:…`, `srv:…`); absent for the file's and
+        /// registered targets.
+        var source: String? = nil
     }
 
     struct RegisterRequest: Codable, Sendable {

@@ -169,7 +169,8 @@ extension ProxyServer: AdminResponder {
                     policy: configuration.targetGroup(named: monitor.group.name)?.policy.rawValue ?? "\(monitor.group.policy)",
                     healthCheck: check,
                     healthyTargets: targets.filter(\.serving).count,
-                    targets: targets
+                    targets: targets,
+                    discovery: self.discovery(of: monitor.group.name)?.snapshot().reports.map(Self.resolutionView)
                 )
             )
         }
@@ -197,7 +198,12 @@ extension ProxyServer: AdminResponder {
 
     func targetViews(_ monitor: TargetGroupMonitor) async -> [AdminModels.Target] {
         let inFlight = await monitor.inFlight()
-        return monitor.status().map { Self.view($0, inFlight: inFlight[$0.target.id] ?? 0) }
+        let origins = self.discovery(of: monitor.group.name)?.snapshot().origins ?? [:]
+        return monitor.status().map { status in
+            var view = Self.view(status, inFlight: inFlight[status.target.id] ?? 0)
+            view.source = origins[status.target.id]
+            return view
+        }
     }
 
     private func view(of id: String, in monitor: TargetGroupMonitor) async -> AdminModels.Target {

@@ -114,6 +114,12 @@ final class ServerMetrics: Sendable {
         self.counter("portcullis_acme_orders_total", [("listener", listener), ("result", result)]).increment()
     }
 
+    /// `portcullis_dns_resolutions_total{target_group, result}`: resolutions of `dns:`/`srv:`
+    /// entries by result (`success`, `empty`, `timeout`, `error_response`, `malformed`, `error`).
+    func dnsResolution(group: String, result: String) {
+        self.counter("portcullis_dns_resolutions_total", [("target_group", group), ("result", result)]).increment()
+    }
+
     func handshakeFailed(listener: String) {
         self.counter(for: .failed(listener: listener)).increment()
     }

@@ -27,14 +27,7 @@ final class DevProcess: Sendable {
     static func start(_ arguments: [String], stateDirectory: String, environment: [String] = []) async throws -> DevProcess {
         let command = ["dev", "--listen", "127.0.0.1:0", "--state-dir", stateDirectory] + arguments
         let (executable, all) = environment.isEmpty ? (Self.binary, command) : ("/usr/bin/env", environment + [Self.binary] + command)
-        let process = try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                var none = sigset_t()
-                sigemptyset(&none)
-                pthread_sigmask(SIG_SETMASK, &none, nil)
-                continuation.resume(with: Result { try PeerProcess(executable, all, name: "portcullis dev") })
-            }.start()
-        }
+        let process = try await PeerProcess.launch(executable, all, name: "portcullis dev")
         let prefix = "portcullis dev: https://localhost:"
         guard let line = try await process.line(where: { $0.hasPrefix(prefix) }, timeout: .seconds(30)),
             let port = Int(line.dropFirst(prefix.count).prefix(while: \.isNumber))

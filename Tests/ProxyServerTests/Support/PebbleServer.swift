@@ -101,15 +101,9 @@ final class PebbleServer {
     }
 
     private func spawn(_ executable: String, _ arguments: [String]) async throws {
-        // From a thread with no signal blocked, so that SIGTERM stops the child (see RedisServer).
-        let process: PeerProcess = try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                var none = sigset_t()
-                sigemptyset(&none)
-                pthread_sigmask(SIG_SETMASK, &none, nil)
-                continuation.resume(with: Result { try PeerProcess(executable, arguments, name: URL(fileURLWithPath: arguments.first { $0.hasPrefix("/") } ?? executable).lastPathComponent) })
-            }.start()
-        }
+        // With no signal blocked, so that SIGTERM stops the child.
+        let name = URL(fileURLWithPath: arguments.first { $0.hasPrefix("/") } ?? executable).lastPathComponent
+        let process = try await PeerProcess.launch(executable, arguments, name: name)
         self.processes.append(process)
     }
 

@@ -43,6 +43,21 @@ final class PeerProcess: @unchecked Sendable {
         if self.stdinFD >= 0 { close(self.stdinFD) }
     }
 
+    /// Starts a peer from a thread of its own with no signal blocked: a child inherits the
+    /// spawning thread's signal mask, and the threads of Swift's cooperative pool (and threads
+    /// they start) block SIGTERM and SIGHUP, so a child spawned from one would ignore ``stop()``
+    /// until its SIGKILL, 5 s later (and a SIGHUP altogether).
+    static func launch(_ executable: String, _ arguments: [String], name: String? = nil) async throws -> PeerProcess {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                var none = sigset_t()
+                sigemptyset(&none)
+                pthread_sigmask(SIG_SETMASK, &none, nil)
+                continuation.resume(with: Result { try PeerProcess(executable, arguments, name: name) })
+            }.start()
+        }
+    }
+
     private func startReader(fd: Int32, isStdout: Bool) {
         Thread { [weak self] in
             var buffer = [UInt8](repeating: 0, count: 65536)

@@ -30,22 +30,12 @@ final class RedisServer {
     /// Starts the server (again, after ``stop()``) on its port and waits until it answers `PING`.
     func startAgain() async throws {
         precondition(self.process == nil, "already running")
-        let executable = self.executable
         let arguments = [
             "--port", String(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
             "--dir", self.directory, "--daemonize", "no",
         ]
-        // Spawned from a thread of its own with no signal blocked: a child inherits the spawning
-        // thread's signal mask, and the threads of Swift's cooperative pool (and threads they
-        // start) block SIGTERM: the server would ignore `stop()` until its SIGKILL, 5 s later.
-        self.process = try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                var none = sigset_t()
-                sigemptyset(&none)
-                pthread_sigmask(SIG_SETMASK, &none, nil)
-                continuation.resume(with: Result { try PeerProcess(executable, arguments, name: "redis-server") })
-            }.start()
-        }
+        // With no signal blocked, so that `stop()`'s SIGTERM reaches it.
+        self.process = try await PeerProcess.launch(self.executable, arguments, name: "redis-server")
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
             if let answer = try? await self.cli("PING"), answer == "PONG" { return }

@@ -25,7 +25,8 @@ final class TestBackend: Sendable {
     /// - Parameters:
     ///   - name: Answered by `GET /whoami`.
     ///   - port: `0` for any free port; a fixed one to restart a stopped backend in place.
-    init(name: String = "backend", port: Int = 0) async throws {
+    ///   - host: The loopback address to bind (any of 127/8: several backends on one port).
+    init(name: String = "backend", port: Int = 0, host: String = "127.0.0.1") async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let stats = self.stats
         self.group = group
@@ -38,7 +39,7 @@ final class TestBackend: Sendable {
                     try channel.pipeline.syncOperations.addHandler(BackendHandler(stats: stats, name: name))
                 }
             }
-            .bind(host: "127.0.0.1", port: port)
+            .bind(host: host, port: port)
             .get()
         self.port = self.channel.localAddress?.port ?? port
     }
