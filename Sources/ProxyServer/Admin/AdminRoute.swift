@@ -8,6 +8,7 @@ enum AdminRoute: Equatable, Sendable {
     case ready
     case metrics
     case reload
+    case fleet
     case listTargets(group: String)
     case register(group: String)
     case deregister(group: String, target: String)
@@ -48,6 +49,7 @@ enum AdminRoute: Equatable, Sendable {
             case "ready": return method == "HEAD" ? .success(.ready) : only("GET", .ready)
             case "metrics": return only("GET", .metrics)
             case "reload": return only("POST", .reload)
+            case "fleet": return only("GET", .fleet)
             default: return .failure(.notFound)
             }
         case 3 where segments[0] == "target-groups" && segments[2] == "targets":
