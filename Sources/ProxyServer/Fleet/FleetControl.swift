@@ -72,25 +72,21 @@ public struct FleetControl: Sendable {
         }
     }
 
-    /// The target ID (`host:port`) that `reference` (an ID or a name) means in `group`, from the
-    /// configuration in etcd and the targets registered at run time.
+    /// The target ID (`host:port`) that `reference` (an ID or a name) means in `group`: as the
+    /// live instances know it, else as the configuration in etcd names it, else among the
+    /// targets registered at run time.
     public func resolve(group: String, reference: String) async throws -> String {
-        guard let stored = try await self.configuration() else {
-            throw FleetError.noConfiguration(self.keys.config)
+        for view in try await self.instances() {
+            if let target = view.targetGroups.first(where: { $0.name == group })?.targets.first(where: { $0.id == reference || $0.name == reference }) {
+                return target.id
+            }
         }
-        let configuration: ProxyConfiguration
-        do {
-            configuration = try ProxyConfiguration.parse(yaml: stored.text, file: "etcd:\(self.keys.config)", baseDirectory: ".", checkFilesExist: false)
-        } catch {
-            throw FleetError.invalidStored("\(error)")
-        }
-        guard let groupConfiguration = configuration.targetGroup(named: group) else {
-            let known = configuration.targetGroups.map { "\"\($0.name)\"" }.joined(separator: ", ")
-            throw FleetError.unknown("no target group \"\(group)\" (target groups: \(known))")
-        }
-        for target in groupConfiguration.targets {
-            let id = target.description
-            if id == reference || target.name == reference { return id }
+        if let stored = try await self.configuration(),
+            let configuration = try? ProxyConfiguration.parse(yaml: stored.text, file: "etcd:\(self.keys.config)", baseDirectory: ".", checkFilesExist: false),
+            let groupConfiguration = configuration.targetGroup(named: group),
+            let target = groupConfiguration.targets.first(where: { $0.description == reference || $0.name == reference })
+        {
+            return target.description
         }
         for keyValue in try await self.client.list(prefix: self.keys.targetsPrefix + group + "/").keyValues {
             guard let record = try? JSONDecoder().decode(FleetTargetRecord.self, from: Data(keyValue.value)),
@@ -98,7 +94,7 @@ public struct FleetControl: Sendable {
             else { continue }
             if record.target == reference || record.name == reference { return record.target }
         }
-        throw FleetError.unknown("no target \"\(reference)\" in target group \"\(group)\"")
+        throw FleetError.unknown("no target \"\(reference)\" in target group \"\(group)\" (neither a live instance nor the configuration in etcd knows it)")
     }
 }
 
@@ -107,7 +103,6 @@ public enum FleetError: Error, CustomStringConvertible, Equatable {
     case conflict(expected: Int64, current: Int64)
     case busy(String)
     case noConfiguration(String)
-    case invalidStored(String)
     case unknown(String)
     case noLocalCopy(String, String)
 
@@ -120,7 +115,6 @@ public enum FleetError: Error, CustomStringConvertible, Equatable {
                     + "fetch it (portcullis config get), merge, and push again with --revision \(current)"
         case .busy(let key): "\(key) kept changing while being written; try again"
         case .noConfiguration(let key): "no configuration at \(key) (push one with portcullis config push)"
-        case .invalidStored(let message): "the configuration in etcd is not valid: \(message)"
         case .unknown(let message): message
         case .noLocalCopy(let etcdError, let path): "\(etcdError), and there is no local copy at \(path) to start from"
         }

@@ -3,14 +3,16 @@
 public struct FleetInstanceView: Codable, Sendable, Equatable {
     public struct TargetView: Codable, Sendable, Equatable {
         public var id: String
+        public var name: String?
         public var state: String
         public var health: String
         public var serving: Bool
         public var inFlight: Int
         public var weight: Int
 
-        public init(id: String, state: String, health: String, serving: Bool, inFlight: Int, weight: Int) {
+        public init(id: String, name: String? = nil, state: String, health: String, serving: Bool, inFlight: Int, weight: Int) {
             self.id = id
+            self.name = name
             self.state = state
             self.health = health
             self.serving = serving
@@ -19,7 +21,7 @@ public struct FleetInstanceView: Codable, Sendable, Equatable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case id, state, health, serving, weight
+            case id, name, state, health, serving, weight
             case inFlight = "in_flight"
         }
     }

@@ -268,7 +268,7 @@ public final class FleetMember: Service, Sendable {
                     name: monitor.group.name,
                     targets: monitor.status().map {
                         FleetInstanceView.TargetView(
-                            id: $0.target.id, state: $0.health.rawValue, health: $0.checkHealth.rawValue, serving: $0.isServing,
+                            id: $0.target.id, name: $0.target.name, state: $0.health.rawValue, health: $0.checkHealth.rawValue, serving: $0.isServing,
                             inFlight: inFlight[$0.target.id] ?? 0, weight: $0.target.weight
                         )
                     }

@@ -139,8 +139,11 @@ struct FleetIntegrationTests {
         #expect(copy.hasSuffix("# portcullis fleet revision \(revision2)\n"))
         try FileManager.default.copyItem(atPath: fleet.directory + "/copy-0.yaml", toPath: fleet.directory + "/copy-3.yaml")
         let fresh = try await fleet.startInstance(3)
-        let line = try await fresh.line(where: { $0.contains("listener started") }, timeout: .seconds(15))
-        #expect(line != nil, "\(fresh.stderr)")
+        let deadline = ContinuousClock.now + .seconds(15)
+        while !fresh.stderr.contains("listener started") && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(fresh.stderr.contains("listener started"), "\(fresh.stderr)")
         #expect(fresh.stderr.contains("starting from the local copy"), "\(fresh.stderr)")
         let withFresh = try await fleet.requests(20, "/version")
         #expect(withFresh.allSatisfy { $0 == "v2|200" }, "\(withFresh)")

@@ -127,7 +127,8 @@ final class FleetFixture: @unchecked Sendable {
         let curl = try require(which("curl"), "curl")
         let config = self.directory + "/curl-\(UInt32.random(in: 1...UInt32.max)).rc"
         let lines = (0..<count).map { index in
-            "url = \"\(self.url)\(path)\(path.contains("?") ? "&" : "?")n=\(index)\"\n"
+            // A query of its own per request (the test backend reads the last `=N` of `/slow?ms=N`).
+            "url = \"\(self.url)\(path)\(path.contains("?") ? "" : "?n=\(index)")\"\n"
         }.joined()
         try ("header = \"Connection: close\"\nrequest = \"\(method)\"\nwrite-out = \"|%{http_code}\\n\"\n" + lines)
             .write(toFile: config, atomically: true, encoding: .utf8)
