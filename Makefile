@@ -19,6 +19,8 @@ APT_PACKAGES ?= libssl-dev pkg-config curl openssl ca-certificates python3 pytho
 	redis-server pebble python3-cryptography zlib1g-dev libbrotli-dev libzstd-dev zstd brotli
 # `portcullis trust` and its tests add the dev CA to NSS databases (Chromium, Firefox) with certutil.
 APT_PACKAGES += libnss3-tools
+# The fleet tests (issue 21): a single-member etcd cluster and etcdctl as an independent client.
+APT_PACKAGES += etcd-server etcd-client
 # The WebSocket peers of the tests and of the benchmark (Tests/ProxyServerTests/Peers/, bench/ws_load.py)
 # use Python's `websockets` package, this version, installed with pip when it is missing.
 WEBSOCKETS_VERSION ?= 17.4

@@ -140,11 +140,12 @@ struct FleetIntegrationTests {
         try FileManager.default.copyItem(atPath: fleet.directory + "/copy-0.yaml", toPath: fleet.directory + "/copy-3.yaml")
         let fresh = try await fleet.startInstance(3)
         let deadline = ContinuousClock.now + .seconds(15)
-        while !fresh.stderr.contains("listener started") && ContinuousClock.now < deadline {
+        while !fresh.stderr.contains("starting from the local copy") && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
         }
-        #expect(fresh.stderr.contains("listener started"), "\(fresh.stderr)")
-        #expect(fresh.stderr.contains("starting from the local copy"), "\(fresh.stderr)")
+        #expect(fresh.stderr.contains("starting from the local copy \(fleet.directory)/copy-3.yaml (revision \(revision2))"), "\(fresh.stderr)")
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(fresh.exited() == nil, "the instance started from its local copy exited: \(fresh.stderr)")
         let withFresh = try await fleet.requests(20, "/version")
         #expect(withFresh.allSatisfy { $0 == "v2|200" }, "\(withFresh)")
 

@@ -15,6 +15,8 @@ final class TestBackend: Sendable {
     let group: MultiThreadedEventLoopGroup
     let channel: any Channel
     private let stats = NIOLockedValueBox((connections: 0, requests: 0))
+    /// The URI of every POST received, in order (a test that must see no POST twice).
+    let posts = NIOLockedValueBox<[String]>([])
     private let stopped = NIOLockedValueBox(false)
 
     /// The bound port (kept after ``stop()``).
@@ -28,6 +30,7 @@ final class TestBackend: Sendable {
     init(name: String = "backend", port: Int = 0) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let stats = self.stats
+        let posts = self.posts
         self.group = group
         self.channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -35,7 +38,7 @@ final class TestBackend: Sendable {
                 stats.withLockedValue { $0.connections += 1 }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(BackendHandler(stats: stats, name: name))
+                    try channel.pipeline.syncOperations.addHandler(BackendHandler(stats: stats, name: name, posts: posts))
                 }
             }
             .bind(host: "127.0.0.1", port: port)
@@ -62,15 +65,17 @@ private final class BackendHandler: ChannelInboundHandler {
 
     let stats: NIOLockedValueBox<(connections: Int, requests: Int)>
     let name: String
+    let posts: NIOLockedValueBox<[String]>
     var head: HTTPRequestHead?
     var bodyBytes = 0
     var checksum: UInt64 = 1469598103934665603
     var remaining = 0
     var streaming = false
 
-    init(stats: NIOLockedValueBox<(connections: Int, requests: Int)>, name: String) {
+    init(stats: NIOLockedValueBox<(connections: Int, requests: Int)>, name: String, posts: NIOLockedValueBox<[String]>) {
         self.stats = stats
         self.name = name
+        self.posts = posts
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -87,6 +92,9 @@ private final class BackendHandler: ChannelInboundHandler {
         case .end:
             if self.head?.headers.first(name: "user-agent") != "portcullis-health-check" {
                 self.stats.withLockedValue { $0.requests += 1 }
+            }
+            if let head = self.head, head.method == .POST {
+                self.posts.withLockedValue { $0.append(head.uri) }
             }
             self.respond(context: context)
         }
