@@ -37,10 +37,8 @@ func runFleet(_ body: () async throws -> String) async throws {
     do {
         print(try await body())
     } catch let error as FleetError {
-        FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
-        throw ExitCode(1)
+        throw commandError(error.description)
     } catch let error as EtcdError {
-        FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
-        throw ExitCode(1)
+        throw commandError(error.description)
     }
 }

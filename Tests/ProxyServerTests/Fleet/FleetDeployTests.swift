@@ -10,14 +10,7 @@ import Testing
 struct FleetDeployTests {
     @Test(.timeLimit(.minutes(3)))
     func deployAcrossTheFleetUnderLoad() async throws {
-        let fleet = try await FleetFixture.start(backends: 3)
-        do {
-            try await Self.scenario(fleet)
-        } catch {
-            await fleet.stop()
-            throw error
-        }
-        await fleet.stop()
+        try await FleetFixture.with(backends: 3, Self.scenario)
     }
 
     static func scenario(_ fleet: FleetFixture) async throws {
@@ -76,17 +69,7 @@ struct FleetDeployTests {
                 // Drained on every instance: nothing may be in flight to it anywhere.
                 await old?.stop()
                 try await Task.sleep(for: .milliseconds(300))
-                var attempt = 0
-                var started: TestBackend?
-                while started == nil {
-                    do {
-                        started = try await TestBackend(name: "new-\(step.port)", port: step.port)
-                    } catch where attempt < 50 {
-                        attempt += 1
-                        try await Task.sleep(for: .milliseconds(100))
-                    }
-                }
-                let fresh = started!
+                let fresh = try await TestBackend.restarted(name: "new-\(step.port)", port: step.port)
                 current.withLockedValue { list in
                     list.removeAll { $0.port == step.port }
                     list.append(fresh)

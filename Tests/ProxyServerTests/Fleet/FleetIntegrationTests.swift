@@ -14,14 +14,7 @@ struct FleetIntegrationTests {
 
     @Test(.timeLimit(.minutes(3)))
     func configurationDrainsAndAnEtcdRestart() async throws {
-        let fleet = try await FleetFixture.start(backends: 2)
-        do {
-            try await Self.scenario(fleet)
-        } catch {
-            await fleet.stop()
-            throw error
-        }
-        await fleet.stop()
+        try await FleetFixture.with(backends: 2, Self.scenario)
     }
 
     static func scenario(_ fleet: FleetFixture) async throws {

@@ -33,6 +33,18 @@ final class FleetFixture: @unchecked Sendable {
         return FleetFixture(etcd: etcd, name: "f\(UInt32.random(in: 1...UInt32.max))", directory: try makeTemporaryDirectory(), port: try await stablePort(), backends: backends)
     }
 
+    /// Starts a fleet, runs `body`, and stops every process it started however `body` ends.
+    static func with(backends count: Int, _ body: (FleetFixture) async throws -> Void) async throws {
+        let fleet = try await Self.start(backends: count)
+        do {
+            try await body(fleet)
+        } catch {
+            await fleet.stop()
+            throw error
+        }
+        await fleet.stop()
+    }
+
     func stop() async {
         for instance in self.instances { await instance.stop() }
         self.instances = []

@@ -46,6 +46,20 @@ final class TestBackend: Sendable {
         self.port = self.channel.localAddress?.port ?? port
     }
 
+    /// A new backend on `port`, which a stopped one just left: the old sockets on the port may
+    /// take a moment to go (FIN_WAIT), so binding is retried for up to 5 s.
+    static func restarted(name: String, port: Int) async throws -> TestBackend {
+        var attempt = 0
+        while true {
+            do {
+                return try await TestBackend(name: name, port: port)
+            } catch where attempt < 50 {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
     /// Stops the backend; a second call does nothing (a second `shutdownGracefully` of the
     /// same group never returns).
     func stop() async {
