@@ -24,14 +24,14 @@ struct FleetDeployTests {
         let everyBackend = NIOLockedValueBox(fleet.backends)
         let current = NIOLockedValueBox(fleet.backends)
 
-        // Load until the deploy ends: 3 workers, each running curl on batches of 100 POSTs,
+        // Load until the deploy ends (light, for a 2-core machine running other tests): 2 workers, each running curl on batches of 100 POSTs,
         // every one on a new connection (spread over the three instances by the kernel), each
         // with its own ID. Bounded: 40 batches per worker at most.
         let curl = try require(which("curl"), "curl")
         let deployDone = NIOLockedValueBox(false)
         let directory = fleet.directory
         let url = fleet.url
-        let load = (0..<3).map { worker in
+        let load = (0..<2).map { worker in
             Task {
                 var codes: [Substring] = []
                 var batch = 0
@@ -91,7 +91,7 @@ struct FleetDeployTests {
         fleet.backends = current.withLockedValue { $0 } + everyBackend.withLockedValue { $0 }.filter { old in
             !current.withLockedValue { $0 }.contains { $0 === old }
         }
-        #expect(codes.count >= 600 && codes.count % 100 == 0, "\(codes.count) responses")
+        #expect(codes.count >= 400 && codes.count % 100 == 0, "\(codes.count) responses")
         let failed = codes.filter { $0 != "200" }
         #expect(failed.isEmpty, "\(failed.count) failed requests: \(Set(failed))")
         let posts = everyBackend.withLockedValue { $0 }.flatMap { $0.posts.withLockedValue { $0 } }
