@@ -127,7 +127,8 @@ final class FleetFixture: @unchecked Sendable {
                 last = views
                 if condition(views) { return views }
             }
-            try await Task.sleep(for: .milliseconds(100))
+            // etcdctl is a Go program: polled gently, so the test does not load the machine.
+            try await Task.sleep(for: .milliseconds(250))
         }
         let stderr = self.instances.map { "\($0.name): \($0.stderr.suffix(1500))" }.joined(separator: "\n")
         throw SubprocessError(description: "timed out waiting for \(what); views: \(last)\n\(stderr)")
