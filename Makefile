@@ -24,6 +24,8 @@ APT_PACKAGES += libnss3-tools
 # keepalived in network namespaces it creates (ip from iproute2); RUNLEVEL=1 keeps the package's
 # service from starting.
 APT_PACKAGES += dnsmasq-base keepalived iproute2
+# The fleet tests (issue 21): a single-member etcd cluster and etcdctl as an independent client.
+APT_PACKAGES += etcd-server etcd-client
 # The WebSocket peers of the tests and of the benchmark (Tests/ProxyServerTests/Peers/, bench/ws_load.py)
 # use Python's `websockets` package, this version, installed with pip when it is missing.
 WEBSOCKETS_VERSION ?= 17.4

@@ -293,4 +293,17 @@ public enum Defaults {
         /// `global.shutdown_grace` of the dev proxy: Ctrl-C stops it at once.
         public static let shutdownGrace = Duration.seconds(1)
     }
+
+    /// `portcullis run --etcd … --fleet …` (docs/operations.md, "A fleet over etcd").
+    public enum Fleet {
+        /// How long an instance's view in etcd outlives the instance (its lease's TTL).
+        public static let leaseSeconds = 10
+        /// How often an instance publishes its view (in-flight counts for `drain --wait`).
+        public static let publishInterval = Duration.milliseconds(500)
+        /// How long an instance waits before trying etcd again.
+        public static let retryInterval = Duration.seconds(1)
+        /// Where an instance keeps the last configuration applied, in the working directory,
+        /// with the fleet's name in place of `{fleet}`.
+        public static let localCopy = "portcullis-fleet-{fleet}.yaml"
+    }
 }

@@ -12,7 +12,8 @@ extension ProxyServer {
         configuration: ProxyConfiguration,
         logger: Logger,
         configurationSource: (@Sendable () throws -> ProxyConfiguration)? = nil,
-        onStarted: (@Sendable ([BoundListener]) -> Void)? = nil
+        onStarted: (@Sendable ([BoundListener]) -> Void)? = nil,
+        fleet: FleetMember.Settings? = nil
     ) async throws {
         let server = try ProxyServer(
             configuration: configuration,
@@ -20,9 +21,13 @@ extension ProxyServer {
             configurationSource: configurationSource,
             onStarted: onStarted
         )
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server)]
+        if let fleet {
+            services.append(.init(service: FleetMember(settings: fleet, server: server, logger: logger)))
+        }
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: server)],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

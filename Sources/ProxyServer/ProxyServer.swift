@@ -75,6 +75,9 @@ public final class ProxyServer: Service, Sendable {
     let ocspStapler: OCSPStapler
     /// Called once by ``run()`` when every listener accepts (`portcullis dev` prints its URL).
     let onStarted: (@Sendable ([BoundListener]) -> Void)?
+    /// The instance's fleet membership when run with `--etcd` (target operations then go through
+    /// etcd; `GET /fleet` lists the fleet).
+    let fleetLink = NIOLockedValueBox<FleetMember?>(nil)
 
     /// Loads every certificate and prepares the runtime. Does blocking file I/O: call it before
     /// serving, not on an event loop.

@@ -24,7 +24,12 @@ func runAdmin(_ body: () async throws -> String) async throws {
     do {
         print(try await body())
     } catch let error as AdminClientError {
-        FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
-        throw ExitCode(1)
+        throw commandError(error.message)
     }
+}
+
+/// Prints `error: MESSAGE` on standard error; the exit status 1 to throw.
+func commandError(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    return ExitCode(1)
 }

@@ -7,7 +7,7 @@ struct Portcullis: AsyncParsableCommand {
         abstract: "A TLS-terminating edge proxy and HTTP load balancer.",
         subcommands: [
             RunCommand.self, CheckCommand.self, CertsCommand.self, StatusCommand.self, TargetsCommand.self,
-            ReloadCommand.self, DeployCommand.self, DevCommand.self, TrustCommand.self, UntrustCommand.self,
+            ReloadCommand.self, DeployCommand.self, ConfigCommand.self, DevCommand.self, TrustCommand.self, UntrustCommand.self,
         ],
         defaultSubcommand: RunCommand.self
     )

@@ -44,6 +44,14 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
 
+    @OptionGroup var fleet: FleetOptions
+
+    @Option(name: .customLong("fleet-copy"), help: "With --fleet: where the last configuration applied is kept (default: portcullis-fleet-NAME.yaml).")
+    var fleetCopy: String?
+
+    @Option(name: .customLong("instance-id"), help: "With --fleet: this instance's name in the fleet (default: host name and process ID).")
+    var instanceID: String?
+
     func run() async throws {
         var overrides = CommandLineOverrides()
         overrides.listen = self.listen
@@ -61,7 +69,43 @@ struct RunCommand: AsyncParsableCommand {
             throw Self.failure("<command line>: --log-level: unknown log level \"\(text)\" (expected one of: \(levels))")
         }
         let load: @Sendable () throws -> ProxyConfiguration
-        if let path = self.config {
+        var fleetSettings: FleetMember.Settings?
+        var initial: ProxyConfiguration?
+        if let control = try self.fleet.control() {
+            guard self.config == nil, self.listen.isEmpty, self.to.isEmpty, self.cert == nil, self.key == nil, self.policy == nil,
+                self.healthPath == nil, self.healthInterval == nil, self.eventLoops == nil
+            else {
+                throw Self.failure("<command line>: with --etcd, the configuration comes from the fleet: -c, --listen, --to, --cert, --key, --policy, --health-path, --health-interval and --event-loops cannot be given")
+            }
+            let instanceID = self.instanceID ?? FleetStart.defaultInstanceID()
+            guard EtcdKeys.isValidName(instanceID) else {
+                throw Self.failure("<command line>: --instance-id: \"\(instanceID)\" is not a name (letters, digits, '-', '_' and '.')")
+            }
+            let start = FleetStart(
+                control: control,
+                localCopy: self.fleetCopy ?? FleetStart.defaultLocalCopy(fleet: control.keys.fleet),
+                instanceID: instanceID
+            )
+            let started: (configuration: ProxyConfiguration, revision: Int64, source: String)
+            do {
+                started = try await start.initial()
+            } catch let error as ConfigValidationError {
+                throw Self.failure(error.description)
+            } catch {
+                throw Self.failure("\(error)")
+            }
+            initial = started.configuration
+            let localCopy = start.localCopy
+            // SIGHUP and POST /reload apply the last revision again (from the local copy).
+            load = { try ProxyConfiguration.load(path: localCopy) }
+            fleetSettings = FleetMember.Settings(
+                control: control,
+                instanceID: instanceID,
+                localCopy: localCopy,
+                initialRevision: started.revision,
+                initialSource: started.source
+            )
+        } else if let path = self.config {
             load = { [overrides] in try ProxyConfiguration.load(path: path).applying(overrides) }
         } else {
             let base = FileManager.default.currentDirectoryPath
@@ -82,7 +126,7 @@ struct RunCommand: AsyncParsableCommand {
             }
             load = { [overrides] in try ProxyConfiguration.embeddedDefault(baseDirectory: base, listenOverrides: overrides.listen.count).applying(overrides) }
         }
-        let configuration = try Self.validated(load)
+        let configuration = try initial ?? Self.validated(load)
 
         let level = Logger.Level(rawValue: self.logLevel ?? configuration.global.logLevel.rawValue) ?? .info
         LoggingSystem.bootstrap { label in
@@ -92,7 +136,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "portcullis")
         do {
-            try await ProxyServer.runUntilSignalled(configuration: configuration, logger: logger, configurationSource: load)
+            try await ProxyServer.runUntilSignalled(configuration: configuration, logger: logger, configurationSource: load, fleet: fleetSettings)
         } catch let error as ExitCode {
             throw error
         } catch {

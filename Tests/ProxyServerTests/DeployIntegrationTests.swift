@@ -44,18 +44,7 @@ struct DeployIntegrationTests {
                     let old = backends.withLockedValue { $0.first { $0.port == step.port } }
                     await old?.stop()
                     try await Task.sleep(for: .milliseconds(400))
-                    // The old sockets on the port may take a moment to leave (FIN_WAIT): retry.
-                    var attempt = 0
-                    var started: TestBackend?
-                    while started == nil {
-                        do {
-                            started = try await TestBackend(name: "new-\(step.port)", port: step.port)
-                        } catch where attempt < 50 {
-                            attempt += 1
-                            try await Task.sleep(for: .milliseconds(100))
-                        }
-                    }
-                    let fresh = started!
+                    let fresh = try await TestBackend.restarted(name: "new-\(step.port)", port: step.port)
                     backends.withLockedValue { list in
                         list.removeAll { $0.port == step.port }
                         list.append(fresh)

@@ -93,6 +93,16 @@ enum AdminModels {
         var waitedSeconds: Double
         /// Tunnels (WebSocket and other upgrades) to the target closed because the wait ran out.
         var tunnelsClosed: Int = 0
+        /// In a fleet, when the wait ran out: the instances still waited for, with their
+        /// requests in flight (-1: the drain had not reached that instance).
+        var instancesWaitedFor: [String: Int]?
+    }
+
+    /// `GET /fleet`: every live instance of the fleet, as each publishes itself in etcd.
+    struct Fleet: Codable, Sendable {
+        var fleet: String
+        var etcd: String
+        var instances: [FleetInstanceView]
     }
 
     struct AttachRequest: Codable, Sendable {

@@ -8,6 +8,7 @@ enum AdminRoute: Equatable, Sendable {
     case ready
     case metrics
     case reload
+    case fleet
     case listTargets(group: String)
     case register(group: String)
     case deregister(group: String, target: String)
@@ -53,6 +54,7 @@ enum AdminRoute: Equatable, Sendable {
             case "cache":
                 let query = rawPath.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
                 return only("DELETE", .purgeCache(query: query))
+            case "fleet": return only("GET", .fleet)
             default: return .failure(.notFound)
             }
         case 3 where segments[0] == "target-groups" && segments[2] == "targets":

@@ -51,6 +51,9 @@ extension ProxyServer: AdminResponder {
     }
 
     private func perform(_ route: AdminRoute, body: [UInt8]) async throws -> AdminResponse {
+        if let member = self.fleetLink.withLockedValue({ $0 }), let response = try await self.performInFleet(route, body: body, member: member) {
+            return response
+        }
         switch route {
         case .healthz:
             return .text(200, "ok\n")
@@ -67,6 +70,8 @@ extension ProxyServer: AdminResponder {
             return try Self.encode(self.certificatesDocument())
         case .purgeCache(let query):
             return try Self.encode(try self.purgeCaches(query: query))
+        case .fleet:
+            throw AdminNotFound(message: "this instance is not in a fleet (start it with --etcd and --fleet)")
         case .reload:
             let summary = try await self.reload()
             return try Self.encode(AdminModels.Reloaded(reloaded: true, summary: summary))
@@ -206,7 +211,7 @@ extension ProxyServer: AdminResponder {
         }
     }
 
-    private func view(of id: String, in monitor: TargetGroupMonitor) async -> AdminModels.Target {
+    func view(of id: String, in monitor: TargetGroupMonitor) async -> AdminModels.Target {
         let views = await self.targetViews(monitor)
         return views.first { $0.id == id } ?? AdminModels.Target(
             id: id, name: id, host: "", port: 0, weight: 0, state: "unknown", health: "unknown", serving: false,
@@ -236,7 +241,7 @@ extension ProxyServer: AdminResponder {
 
     // MARK: Helpers
 
-    private func monitor(_ name: String) throws -> TargetGroupMonitor {
+    func monitor(_ name: String) throws -> TargetGroupMonitor {
         guard let monitor = self.monitors.first(where: { $0.group.name == name }) else {
             let known = self.monitors.map { "\"\($0.group.name)\"" }.joined(separator: ", ")
             throw AdminNotFound(message: "no target group \"\(name)\" (target groups: \(known))")
@@ -255,7 +260,7 @@ extension ProxyServer: AdminResponder {
         return difference == 0
     }
 
-    private static func target(from request: AdminModels.RegisterRequest) throws -> Target {
+    static func target(from request: AdminModels.RegisterRequest) throws -> Target {
         let address: BindAddress
         switch BindAddress.parseTarget(request.address) {
         case .success(let parsed): address = parsed

@@ -70,6 +70,11 @@ public struct AdminClient: Sendable {
         String(decoding: try await self.call("GET", "/status"), as: UTF8.self)
     }
 
+    /// `GET /fleet`, as JSON text: every live instance of the fleet this one belongs to.
+    public func fleetJSON() async throws -> String {
+        String(decoding: try await self.call("GET", "/fleet"), as: UTF8.self)
+    }
+
     /// The targets of a group as a table.
     public func targetsTable(group: String) async throws -> String {
         let targets = try self.decode([AdminModels.Target].self, try await self.call("GET", Self.path(group)))

@@ -15,6 +15,8 @@ final class TestBackend: Sendable {
     let group: MultiThreadedEventLoopGroup
     let channel: any Channel
     private let stats = NIOLockedValueBox((connections: 0, requests: 0))
+    /// The URI of every POST received, in order (a test that must see no POST twice).
+    let posts = NIOLockedValueBox<[String]>([])
     private let stopped = NIOLockedValueBox(false)
 
     /// The bound port (kept after ``stop()``).
@@ -29,6 +31,7 @@ final class TestBackend: Sendable {
     init(name: String = "backend", port: Int = 0, host: String = "127.0.0.1") async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let stats = self.stats
+        let posts = self.posts
         self.group = group
         self.channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -36,12 +39,26 @@ final class TestBackend: Sendable {
                 stats.withLockedValue { $0.connections += 1 }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(BackendHandler(stats: stats, name: name))
+                    try channel.pipeline.syncOperations.addHandler(BackendHandler(stats: stats, name: name, posts: posts))
                 }
             }
             .bind(host: host, port: port)
             .get()
         self.port = self.channel.localAddress?.port ?? port
+    }
+
+    /// A new backend on `port`, which a stopped one just left: the old sockets on the port may
+    /// take a moment to go (FIN_WAIT), so binding is retried for up to 5 s.
+    static func restarted(name: String, port: Int) async throws -> TestBackend {
+        var attempt = 0
+        while true {
+            do {
+                return try await TestBackend(name: name, port: port)
+            } catch where attempt < 50 {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
     }
 
     /// Stops the backend; a second call does nothing (a second `shutdownGracefully` of the
@@ -63,15 +80,17 @@ private final class BackendHandler: ChannelInboundHandler {
 
     let stats: NIOLockedValueBox<(connections: Int, requests: Int)>
     let name: String
+    let posts: NIOLockedValueBox<[String]>
     var head: HTTPRequestHead?
     var bodyBytes = 0
     var checksum: UInt64 = 1469598103934665603
     var remaining = 0
     var streaming = false
 
-    init(stats: NIOLockedValueBox<(connections: Int, requests: Int)>, name: String) {
+    init(stats: NIOLockedValueBox<(connections: Int, requests: Int)>, name: String, posts: NIOLockedValueBox<[String]>) {
         self.stats = stats
         self.name = name
+        self.posts = posts
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -88,6 +107,9 @@ private final class BackendHandler: ChannelInboundHandler {
         case .end:
             if self.head?.headers.first(name: "user-agent") != "portcullis-health-check" {
                 self.stats.withLockedValue { $0.requests += 1 }
+            }
+            if let head = self.head, head.method == .POST {
+                self.posts.withLockedValue { $0.append(head.uri) }
             }
             self.respond(context: context)
         }

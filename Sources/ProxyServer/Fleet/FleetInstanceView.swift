@@ -1,0 +1,115 @@
+/// What one instance publishes about itself at `instances/ID`, under its lease (so the key goes
+/// when the instance does): `GET /fleet` and `drain --wait` read these.
+public struct FleetInstanceView: Codable, Sendable, Equatable {
+    public struct TargetView: Codable, Sendable, Equatable {
+        public var id: String
+        public var name: String?
+        public var state: String
+        public var health: String
+        public var serving: Bool
+        public var inFlight: Int
+        public var weight: Int
+
+        public init(id: String, name: String? = nil, state: String, health: String, serving: Bool, inFlight: Int, weight: Int) {
+            self.id = id
+            self.name = name
+            self.state = state
+            self.health = health
+            self.serving = serving
+            self.inFlight = inFlight
+            self.weight = weight
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id, name, state, health, serving, weight
+            case inFlight = "in_flight"
+        }
+    }
+
+    public struct GroupView: Codable, Sendable, Equatable {
+        public var name: String
+        public var targets: [TargetView]
+
+        public init(name: String, targets: [TargetView]) {
+            self.name = name
+            self.targets = targets
+        }
+    }
+
+    public var id: String
+    /// The listeners' addresses.
+    public var listeners: [String]
+    public var admin: String?
+    public var pid: Int
+    public var ready: Bool
+    /// The etcd revision of the configuration in effect (0: started from the local copy of an
+    /// unknown revision).
+    public var configRevision: Int64
+    /// Where the configuration in effect came from: `etcd` or `local copy`.
+    public var configSource: String
+    /// The last revision that could not be applied, and why (every problem, as `portcullis
+    /// check` prints them); `nil` once a later revision applies.
+    public var configErrorRevision: Int64?
+    public var configError: String?
+    /// The highest revision of the target operations this instance has applied.
+    public var targetsRevision: Int64
+    public var targetGroups: [GroupView]
+
+    public init(
+        id: String, listeners: [String], admin: String?, pid: Int, ready: Bool, configRevision: Int64, configSource: String,
+        configErrorRevision: Int64?, configError: String?, targetsRevision: Int64, targetGroups: [GroupView]
+    ) {
+        self.id = id
+        self.listeners = listeners
+        self.admin = admin
+        self.pid = pid
+        self.ready = ready
+        self.configRevision = configRevision
+        self.configSource = configSource
+        self.configErrorRevision = configErrorRevision
+        self.configError = configError
+        self.targetsRevision = targetsRevision
+        self.targetGroups = targetGroups
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, listeners, admin, pid, ready
+        case configRevision = "config_revision"
+        case configSource = "config_source"
+        case configErrorRevision = "config_error_revision"
+        case configError = "config_error"
+        case targetsRevision = "targets_revision"
+        case targetGroups = "target_groups"
+    }
+
+    public func target(group: String, id: String) -> TargetView? {
+        self.targetGroups.first { $0.name == group }?.targets.first { $0.id == id }
+    }
+}
+
+/// Whether a fleet-wide drain is done: every live instance has applied the drain (its
+/// `targets_revision` has reached the drain's revision) and has nothing in flight to the target.
+public enum FleetDrainProgress: Sendable, Equatable {
+    case drained
+    /// The instances still waited for, with what each still has in flight (-1: has not applied
+    /// the drain yet).
+    case waiting([String: Int])
+
+    public static func evaluate(_ views: [FleetInstanceView], group: String, target: String, revision: Int64) -> FleetDrainProgress {
+        var pending: [String: Int] = [:]
+        for view in views {
+            if view.targetsRevision < revision {
+                pending[view.id] = -1
+                continue
+            }
+            // An instance whose configuration lacks the target sends it nothing.
+            guard let target = view.target(group: group, id: target) else { continue }
+            if target.state != "draining" {
+                pending[view.id] = -1
+            } else if target.inFlight > 0 {
+                pending[view.id] = target.inFlight
+            }
+        }
+        return pending.isEmpty ? .drained : .waiting(pending)
+    }
+}
