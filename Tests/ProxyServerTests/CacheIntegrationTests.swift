@@ -205,12 +205,19 @@ struct CacheIntegrationTests {
         let target = "/w?cc=max-age%3D2%2Cstale-while-revalidate%3D30&delay=0.5"
         let first = try await proxy.fetch(target)
         try await Task.sleep(for: .milliseconds(2200))
-        // Five stale requests while the revalidation (0.5 s at the target) is under way.
-        for _ in 0..<5 {
+        // Five requests while the revalidation (0.5 s at the target) is under way: the first is
+        // surely answered stale at once; on a loaded machine the later ones may already find the
+        // revalidated response (a fresh hit, its body the target's second).
+        for index in 0..<5 {
             let stale = try await proxy.fetch(target)
-            #expect(stale.body == first.body)
             let status = Self.field("Cache-Status", in: stale.head) ?? ""
-            #expect(status.hasPrefix("portcullis; hit; fwd=stale") || status.hasPrefix("portcullis; hit; ttl="), "\(stale.head)")
+            if index == 0 || status.hasPrefix("portcullis; hit; fwd=stale") {
+                #expect(status.hasPrefix("portcullis; hit; fwd=stale"), "\(stale.head)")
+                #expect(stale.body == first.body)
+            } else {
+                #expect(status.hasPrefix("portcullis; hit; ttl="), "\(stale.head)")
+                #expect(stale.body.contains("#2"), "\(stale.body)")
+            }
         }
         var count = 0
         for _ in 0..<30 where count < 2 {

@@ -35,15 +35,20 @@ struct RedisSharedRateLimiterTests {
         await server.stop()
     }
 
-    /// The same calls, made faster than any token comes back, decide as the in-process limiter
-    /// decides: allowed, remaining, reset and retry-after alike.
+    /// The same calls, made faster than any token comes back (one per 100 s: a loaded machine's
+    /// pauses between the calls cannot refill the bucket), decide as the in-process limiter
+    /// decides, given the same elapsed times: allowed, remaining, reset and retry-after alike.
     @Test func decidesAsTheInProcessLimiter() async throws {
         let server = try await RedisServer.start()
         let redis = try await RedisTestClient(port: server.port)
-        let local = RateLimiter(ratePerSecond: 1, burst: 5, maxKeys: 4)
+        let local = RateLimiter(ratePerSecond: 0.01, burst: 5, maxKeys: 4)
+        let clock = ContinuousClock()
+        let start = clock.now
         for index in 0..<8 {
-            let shared = try await redis.take("bucket", ratePerSecond: 1, burst: 5)
-            let expected = local.take(keyHash: 7, now: 1_000_000_000 + UInt64(index) * 1_000)
+            let shared = try await redis.take("bucket", ratePerSecond: 0.01, burst: 5)
+            let elapsed = start.duration(to: clock.now).components
+            let nanoseconds = UInt64(elapsed.seconds) * 1_000_000_000 + UInt64(elapsed.attoseconds / 1_000_000_000)
+            let expected = local.take(keyHash: 7, now: 1_000_000_000 + nanoseconds)
             #expect(shared == expected, "call \(index)")
         }
         try await redis.close()
@@ -84,19 +89,20 @@ struct RedisSharedRateLimiterTests {
         await server.stop()
     }
 
+    /// (One token per 100 s: pauses between the calls on a loaded machine refill nothing.)
     /// `SCRIPT FLUSH` forgets the script: the next call gets `NOSCRIPT`, is made again with
     /// `EVAL` (decided correctly), and the script is loaded again for `EVALSHA`.
     @Test func recoversFromNoScript() async throws {
         let server = try await RedisServer.start()
         let redis = try await RedisTestClient(port: server.port)
-        #expect(try await redis.take("flushed", ratePerSecond: 1, burst: 3).remaining == 2)
+        #expect(try await redis.take("flushed", ratePerSecond: 0.01, burst: 3).remaining == 2)
         let sha = try #require(try await redis.scriptSHA)
         #expect(sha.count == 40)
         try await server.cli("SCRIPT", "FLUSH")
         #expect(try await redis.send(["SCRIPT", "EXISTS", sha]) == .array([.integer(0)]))
-        #expect(try await redis.take("flushed", ratePerSecond: 1, burst: 3).remaining == 1)
+        #expect(try await redis.take("flushed", ratePerSecond: 0.01, burst: 3).remaining == 1)
         #expect(try await redis.send(["SCRIPT", "EXISTS", sha]) == .array([.integer(1)]))
-        #expect(try await redis.take("flushed", ratePerSecond: 1, burst: 3).remaining == 0)
+        #expect(try await redis.take("flushed", ratePerSecond: 0.01, burst: 3).remaining == 0)
         // The first call went out before the reply to `SCRIPT LOAD` (both in the first
         // connection's first write): `EVAL`. Then `EVALSHA`, `NOSCRIPT`, `EVAL`; then `EVALSHA`.
         let stats = try await server.cli("INFO", "commandstats")
