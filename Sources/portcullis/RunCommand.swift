@@ -52,6 +52,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("instance-id"), help: "With --fleet: this instance's name in the fleet (default: host name and process ID).")
     var instanceID: String?
 
+    @Option(name: .customLong("fleet-secret"), help: "With --fleet: a file of 32 random bytes (raw or base64), the same on every instance; the fleet then shares its session-ticket keys through etcd, sealed with it. Make one with: openssl rand -base64 32 > FILE")
+    var fleetSecret: String?
+
+    @Option(name: .customLong("ticket-rotation"), help: "With --fleet-secret: how often the fleet's shared session-ticket key changes, in seconds (default: 3600).")
+    var ticketRotation: Int?
+
     func run() async throws {
         var overrides = CommandLineOverrides()
         overrides.listen = self.listen
@@ -105,6 +111,19 @@ struct RunCommand: AsyncParsableCommand {
                 initialRevision: started.revision,
                 initialSource: started.source
             )
+            if let path = self.fleetSecret {
+                do {
+                    fleetSettings?.ticketSecret = try FleetSecret.load(path)
+                } catch {
+                    throw Self.failure("<command line>: --fleet-secret: \(error)")
+                }
+            }
+            if let seconds = self.ticketRotation {
+                guard seconds > 0 else { throw Self.failure("<command line>: --ticket-rotation: must be a number of seconds above 0 (got \(seconds))") }
+                fleetSettings?.ticketRotation = .seconds(seconds)
+            }
+        } else if self.fleetSecret != nil || self.ticketRotation != nil {
+            throw Self.failure("<command line>: --fleet-secret and --ticket-rotation need --etcd URL --fleet NAME")
         } else if let path = self.config {
             load = { [overrides] in try ProxyConfiguration.load(path: path).applying(overrides) }
         } else {
