@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import NIOConcurrencyHelpers
 import ProxyTLS
 
 /// Shared session-ticket keys (docs/tls.md, "Session tickets in a fleet"): one instance at a
