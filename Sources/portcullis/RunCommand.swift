@@ -87,6 +87,18 @@ struct RunCommand: AsyncParsableCommand {
             guard EtcdKeys.isValidName(instanceID) else {
                 throw Self.failure("<command line>: --instance-id: \"\(instanceID)\" is not a name (letters, digits, '-', '_' and '.')")
             }
+            // Checked before etcd is asked anything.
+            var ticketSecret: [UInt8]?
+            if let path = self.fleetSecret {
+                do {
+                    ticketSecret = try FleetSecret.load(path)
+                } catch {
+                    throw Self.failure("<command line>: --fleet-secret: \(error)")
+                }
+            }
+            if let seconds = self.ticketRotation, seconds <= 0 {
+                throw Self.failure("<command line>: --ticket-rotation: must be a number of seconds above 0 (got \(seconds))")
+            }
             let start = FleetStart(
                 control: control,
                 localCopy: self.fleetCopy ?? FleetStart.defaultLocalCopy(fleet: control.keys.fleet),
@@ -111,17 +123,8 @@ struct RunCommand: AsyncParsableCommand {
                 initialRevision: started.revision,
                 initialSource: started.source
             )
-            if let path = self.fleetSecret {
-                do {
-                    fleetSettings?.ticketSecret = try FleetSecret.load(path)
-                } catch {
-                    throw Self.failure("<command line>: --fleet-secret: \(error)")
-                }
-            }
-            if let seconds = self.ticketRotation {
-                guard seconds > 0 else { throw Self.failure("<command line>: --ticket-rotation: must be a number of seconds above 0 (got \(seconds))") }
-                fleetSettings?.ticketRotation = .seconds(seconds)
-            }
+            fleetSettings?.ticketSecret = ticketSecret
+            if let seconds = self.ticketRotation { fleetSettings?.ticketRotation = .seconds(seconds) }
         } else if self.fleetSecret != nil || self.ticketRotation != nil {
             throw Self.failure("<command line>: --fleet-secret and --ticket-rotation need --etcd URL --fleet NAME")
         } else if let path = self.config {

@@ -35,7 +35,7 @@ extension FleetSuites {
 
             // Load until the deploy ends (light, for a 2-core machine running other tests): 2 workers, each running curl on batches of 100 POSTs,
             // every one on a new connection (spread over the three instances by the kernel), each
-            // with its own ID. Bounded: 40 batches per worker at most.
+            // with its own ID. Bounded: 80 batches per worker at most.
             let curl = try require(which("curl"), "curl")
             let deployDone = NIOLockedValueBox(false)
             let directory = fleet.directory
@@ -44,7 +44,7 @@ extension FleetSuites {
                 Task {
                     var codes: [Substring] = []
                     var batch = 0
-                    while batch < 40 && (batch < 2 || !deployDone.withLockedValue { $0 }) {
+                    while batch < 80 && (batch < 2 || !deployDone.withLockedValue { $0 }) {
                         let path = directory + "/load-\(worker)-\(batch).curlrc"
                         let lines = (0..<100).map { index in
                             """
@@ -126,7 +126,7 @@ extension FleetSuites {
             for task in load {
                 let (workerCodes, overlapped) = try await task.value
                 codes += workerCodes
-                #expect(overlapped, "a load worker stopped (40 batches) before the deploy ended")
+                #expect(overlapped, "a load worker stopped (80 batches) before the deploy ended")
             }
             fleet.backends = current.withLockedValue { $0 } + everyBackend.withLockedValue { $0 }.filter { old in
                 !current.withLockedValue { $0 }.contains { $0 === old }
