@@ -63,17 +63,16 @@ struct DeployCommand: AsyncParsableCommand {
         do {
             let done = try await deploy.run()
             print("deploy: done, \(done.count) target(s) in \(started.duration(to: .now).formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1))))")
-        } catch let error as RollingDeployError {
-            FileHandle.standardError.write(Data("deploy: FAILED: \(error.description)\n".utf8))
-            throw ExitCode(1)
-        } catch let error as AdminClientError {
-            FileHandle.standardError.write(Data("deploy: FAILED: \(error.message)\n".utf8))
-            throw ExitCode(1)
-        } catch let error as FleetError {
-            FileHandle.standardError.write(Data("deploy: FAILED: \(error.description)\n".utf8))
-            throw ExitCode(1)
-        } catch let error as EtcdError {
-            FileHandle.standardError.write(Data("deploy: FAILED: \(error.description)\n".utf8))
+        } catch {
+            let message: String
+            switch error {
+            case let error as RollingDeployError: message = error.description
+            case let error as AdminClientError: message = error.message
+            case let error as FleetError: message = error.description
+            case let error as EtcdError: message = error.description
+            default: throw error
+            }
+            FileHandle.standardError.write(Data("deploy: FAILED: \(message)\n".utf8))
             throw ExitCode(1)
         }
     }
