@@ -305,5 +305,13 @@ public enum Defaults {
         /// Where an instance keeps the last configuration applied, in the working directory,
         /// with the fleet's name in place of `{fleet}`.
         public static let localCopy = "portcullis-fleet-{fleet}.yaml"
+        /// How often the instance holding the ticket lease starts a new shared session-ticket key.
+        public static let ticketRotation = Duration.seconds(3600)
+        /// How many previous shared ticket keys every instance still accepts (a ticket resumes
+        /// for between `ticketRetention` and `ticketRetention + 1` rotations).
+        public static let ticketRetention = 2
+        /// How often each instance checks the ticket lease (takes it over when free, rotates
+        /// when due).
+        public static let ticketCheckInterval = Duration.seconds(1)
     }
 }

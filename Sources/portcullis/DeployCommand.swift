@@ -10,10 +10,12 @@ struct DeployCommand: AsyncParsableCommand {
             Stops at the first target that fails (it stays drained), leaves the others untouched \
             and attached, and exits with status 1. Example:
               portcullis deploy --group app --exec 'ssh {host} systemctl restart app' --check /healthz
+            In a fleet, --etcd URL --fleet NAME steers every instance through etcd (no admin API needed).
             """
     )
 
     @OptionGroup var admin: AdminOptions
+    @OptionGroup var fleet: FleetOptions
 
     @Option(help: "Target group to deploy.") var group: String
 
@@ -43,8 +45,14 @@ struct DeployCommand: AsyncParsableCommand {
         options.healthTimeout = .seconds(self.timeout)
         options.drainTimeout = .seconds(self.drainTimeout)
         let started = ContinuousClock.now
+        let targets: any DeployTargets
+        if let control = try self.fleet.control() {
+            targets = FleetDeployTargets(control: control)
+        } else {
+            targets = AdminDeployTargets(admin: try self.admin.client())
+        }
         let deploy = RollingDeploy(
-            admin: try self.admin.client(),
+            targets: targets,
             options: options,
             deploy: RollingDeploy.shellStep(self.command),
             progress: { line in
@@ -55,11 +63,16 @@ struct DeployCommand: AsyncParsableCommand {
         do {
             let done = try await deploy.run()
             print("deploy: done, \(done.count) target(s) in \(started.duration(to: .now).formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1))))")
-        } catch let error as RollingDeployError {
-            FileHandle.standardError.write(Data("deploy: FAILED: \(error.description)\n".utf8))
-            throw ExitCode(1)
-        } catch let error as AdminClientError {
-            FileHandle.standardError.write(Data("deploy: FAILED: \(error.message)\n".utf8))
+        } catch {
+            let message: String
+            switch error {
+            case let error as RollingDeployError: message = error.description
+            case let error as AdminClientError: message = error.message
+            case let error as FleetError: message = error.description
+            case let error as EtcdError: message = error.description
+            default: throw error
+            }
+            FileHandle.standardError.write(Data("deploy: FAILED: \(message)\n".utf8))
             throw ExitCode(1)
         }
     }

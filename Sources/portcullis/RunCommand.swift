@@ -52,6 +52,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("instance-id"), help: "With --fleet: this instance's name in the fleet (default: host name and process ID).")
     var instanceID: String?
 
+    @Option(name: .customLong("fleet-secret"), help: "With --fleet: a file of 32 random bytes (raw or base64), the same on every instance; the fleet then shares its session-ticket keys through etcd, sealed with it. Make one with: openssl rand -base64 32 > FILE")
+    var fleetSecret: String?
+
+    @Option(name: .customLong("ticket-rotation"), help: "With --fleet-secret: how often the fleet's shared session-ticket key changes, in seconds (default: 3600).")
+    var ticketRotation: Int?
+
     func run() async throws {
         var overrides = CommandLineOverrides()
         overrides.listen = self.listen
@@ -81,6 +87,18 @@ struct RunCommand: AsyncParsableCommand {
             guard EtcdKeys.isValidName(instanceID) else {
                 throw Self.failure("<command line>: --instance-id: \"\(instanceID)\" is not a name (letters, digits, '-', '_' and '.')")
             }
+            // Checked before etcd is asked anything.
+            var ticketSecret: [UInt8]?
+            if let path = self.fleetSecret {
+                do {
+                    ticketSecret = try FleetSecret.load(path)
+                } catch {
+                    throw Self.failure("<command line>: --fleet-secret: \(error)")
+                }
+            }
+            if let seconds = self.ticketRotation, seconds <= 0 {
+                throw Self.failure("<command line>: --ticket-rotation: must be a number of seconds above 0 (got \(seconds))")
+            }
             let start = FleetStart(
                 control: control,
                 localCopy: self.fleetCopy ?? FleetStart.defaultLocalCopy(fleet: control.keys.fleet),
@@ -105,6 +123,10 @@ struct RunCommand: AsyncParsableCommand {
                 initialRevision: started.revision,
                 initialSource: started.source
             )
+            fleetSettings?.ticketSecret = ticketSecret
+            if let seconds = self.ticketRotation { fleetSettings?.ticketRotation = .seconds(seconds) }
+        } else if self.fleetSecret != nil || self.ticketRotation != nil {
+            throw Self.failure("<command line>: --fleet-secret and --ticket-rotation need --etcd URL --fleet NAME")
         } else if let path = self.config {
             load = { [overrides] in try ProxyConfiguration.load(path: path).applying(overrides) }
         } else {

@@ -54,6 +54,12 @@ struct CommandLineTests {
         (["--key", "some-key.pem"], "<command line>: --cert: --key needs --cert"),
         (["--event-loops", "0"], "<command line>: --event-loops: must be in 1...1024 (got 0)"),
         (["--log-level", "loud"], "<command line>: --log-level: unknown log level \"loud\""),
+        (["--fleet-secret", "fleet.secret"], "<command line>: --fleet-secret and --ticket-rotation need --etcd URL --fleet NAME"),
+        (
+            ["--etcd", "http://127.0.0.1:9", "--fleet", "f", "--fleet-secret", "/nonexistent/fleet.secret"],
+            "<command line>: --fleet-secret: /nonexistent/fleet.secret: cannot read the fleet secret"
+        ),
+        (["--etcd", "http://127.0.0.1:9", "--fleet", "f", "--ticket-rotation", "0"], "<command line>: --ticket-rotation: must be a number of seconds above 0 (got 0)"),
     ])
     func runWithBadArgumentsWritesNoCertificates(arguments: [String], message: String) async throws {
         let directory = try makeTemporaryDirectory()

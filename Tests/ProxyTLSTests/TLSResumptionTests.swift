@@ -119,6 +119,44 @@ struct TLSResumptionTests {
         #expect(!(try self.resumesElsewhere(sealedBy: before, openedBy: unrelated, client: client)))
     }
 
+    @Test(arguments: [TLSProtocolVersion.tls13, .tls12])
+    func keysInstalledByAFleetResumeAcrossContextsAndDoNotRotateInProcess(version: TLSProtocolVersion) throws {
+        let client = try self.fixture.clientContext { $0.maximumVersion = version }
+        let older = try TLSServerContext.makeTicketKeyMaterial()
+        let newer = try TLSServerContext.makeTicketKeyMaterial()
+        let instanceA = try self.fixture.serverContext()
+        let instanceB = try self.fixture.serverContext()
+        // Own keys: no resumption across instances.
+        #expect(!(try self.resumesElsewhere(sealedBy: instanceA, openedBy: instanceB, client: client)))
+        #expect(instanceA.installSharedTicketKeys([older]))
+        #expect(instanceB.installSharedTicketKeys([older]))
+        #expect(try self.resumesElsewhere(sealedBy: instanceA, openedBy: instanceB, client: client))
+        // In-process rotation leaves installed keys alone.
+        instanceB.rotateTicketKeys()
+        instanceB.rotateTicketKeys()
+        instanceB.rotateTicketKeys()
+        #expect(try self.resumesElsewhere(sealedBy: instanceA, openedBy: instanceB, client: client))
+        // The fleet rotates: a ticket under the previous key still opens; once dropped, not.
+        #expect(instanceB.installSharedTicketKeys([newer, older]))
+        #expect(try self.resumesElsewhere(sealedBy: instanceA, openedBy: instanceB, client: client))
+        #expect(instanceB.installSharedTicketKeys([newer]))
+        #expect(!(try self.resumesElsewhere(sealedBy: instanceA, openedBy: instanceB, client: client)))
+        // A reload keeps installed keys.
+        let reloaded = try TLSServerContext(configuration: instanceA.configuration, replacing: instanceA)
+        #expect(try self.resumesElsewhere(sealedBy: instanceA, openedBy: reloaded, client: client))
+    }
+
+    @Test func installingKeysIsRefusedForBadMaterialTicketsOffOrKeyFiles() throws {
+        let good = try TLSServerContext.makeTicketKeyMaterial()
+        let server = try self.fixture.serverContext()
+        #expect(!server.installSharedTicketKeys([]))
+        #expect(!server.installSharedTicketKeys([good, Array(good.prefix(48))]))
+        #expect(!(try self.fixture.serverContext { $0.sessionTickets = false }).installSharedTicketKeys([good]))
+        let path = makeTemporaryDirectory() + "/ticket.key"
+        _ = FileManager.default.createFile(atPath: path, contents: Data((0..<80).map { UInt8($0) }))
+        #expect(!(try self.fixture.serverContext { $0.ticketKeyFiles = [path] }).installSharedTicketKeys([good]))
+    }
+
     @Test func aTicketKeyFileOfTheWrongSizeIsRefusedNamingTheFile() throws {
         let path = makeTemporaryDirectory() + "/short.key"
         _ = FileManager.default.createFile(atPath: path, contents: Data(repeating: 1, count: 48))

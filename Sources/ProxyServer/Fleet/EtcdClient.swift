@@ -84,6 +84,17 @@ public struct EtcdClient: Sendable {
         return Int64(response.header?.revision ?? "0") ?? 0
     }
 
+    /// Writes the key under `lease` only if it does not exist; `false` when it does.
+    public func create(_ key: String, _ value: [UInt8], lease: Int64) async throws -> Bool {
+        let encodedKey = EtcdJSON.base64(key)
+        let json = """
+            {"compare":[{"key":"\(encodedKey)","target":"CREATE","result":"EQUAL","create_revision":"0"}],\
+            "success":[{"request_put":{"key":"\(encodedKey)","value":"\(EtcdJSON.base64(value))","lease":"\(lease)"}}]}
+            """
+        let response = try EtcdJSON.decode(EtcdJSON.TxnResponse.self, try await self.call("/v3/kv/txn", json))
+        return response.succeeded == true
+    }
+
     public func delete(_ key: String) async throws {
         _ = try await self.call("/v3/kv/deleterange", "{\"key\":\"\(EtcdJSON.base64(key))\"}")
     }

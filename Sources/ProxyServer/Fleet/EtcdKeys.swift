@@ -3,7 +3,8 @@
 /// - `config`: the configuration (YAML), written by `portcullis config push`;
 /// - `targets/GROUP/TARGET`: the operator's wish for one target (``FleetTargetRecord``);
 /// - `instances/ID`: each live instance's view (``FleetInstanceView``), under its lease;
-/// - `election/tickets`: who rotates the shared session-ticket keys (reserved).
+/// - `tickets`: the shared session-ticket keys, sealed (``FleetTicketKeys``);
+/// - `election/tickets`: who rotates them (the instance ID, under that instance's lease).
 public struct EtcdKeys: Sendable, Equatable {
     public var fleet: String
 
@@ -24,6 +25,8 @@ public struct EtcdKeys: Sendable, Equatable {
     public var config: String { self.root + "config" }
     public var targetsPrefix: String { self.root + "targets/" }
     public var instancesPrefix: String { self.root + "instances/" }
+    public var tickets: String { self.root + "tickets" }
+    public var ticketElection: String { self.root + "election/tickets" }
 
     public func target(group: String, target: String) -> String {
         self.targetsPrefix + group + "/" + target

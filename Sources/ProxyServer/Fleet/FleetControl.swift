@@ -105,6 +105,7 @@ public enum FleetError: Error, CustomStringConvertible, Equatable {
     case noConfiguration(String)
     case unknown(String)
     case noLocalCopy(String, String)
+    case badSecret(String)
 
     public var description: String {
         switch self {
@@ -117,6 +118,7 @@ public enum FleetError: Error, CustomStringConvertible, Equatable {
         case .noConfiguration(let key): "no configuration at \(key) (push one with portcullis config push)"
         case .unknown(let message): message
         case .noLocalCopy(let etcdError, let path): "\(etcdError), and there is no local copy at \(path) to start from"
+        case .badSecret(let message): message
         }
     }
 }

@@ -54,10 +54,16 @@ public struct FleetInstanceView: Codable, Sendable, Equatable {
     /// The highest revision of the target operations this instance has applied.
     public var targetsRevision: Int64
     public var targetGroups: [GroupView]
+    /// When the shared session-ticket keys this instance has installed were rotated (seconds
+    /// since 1970); `nil` when it shares none (no fleet secret, or none received yet).
+    public var ticketKeysRotatedAt: Double?
+    /// Whether this instance holds the ticket lease (rotates the shared keys).
+    public var ticketLeader: Bool?
 
     public init(
         id: String, listeners: [String], admin: String?, pid: Int, ready: Bool, configRevision: Int64, configSource: String,
-        configErrorRevision: Int64?, configError: String?, targetsRevision: Int64, targetGroups: [GroupView]
+        configErrorRevision: Int64?, configError: String?, targetsRevision: Int64, targetGroups: [GroupView],
+        ticketKeysRotatedAt: Double? = nil, ticketLeader: Bool? = nil
     ) {
         self.id = id
         self.listeners = listeners
@@ -70,6 +76,8 @@ public struct FleetInstanceView: Codable, Sendable, Equatable {
         self.configError = configError
         self.targetsRevision = targetsRevision
         self.targetGroups = targetGroups
+        self.ticketKeysRotatedAt = ticketKeysRotatedAt
+        self.ticketLeader = ticketLeader
     }
 
     enum CodingKeys: String, CodingKey {
@@ -80,6 +88,8 @@ public struct FleetInstanceView: Codable, Sendable, Equatable {
         case configError = "config_error"
         case targetsRevision = "targets_revision"
         case targetGroups = "target_groups"
+        case ticketKeysRotatedAt = "ticket_keys_rotated_at"
+        case ticketLeader = "ticket_leader"
     }
 
     public func target(group: String, id: String) -> TargetView? {

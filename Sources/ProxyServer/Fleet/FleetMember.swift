@@ -23,6 +23,12 @@ public final class FleetMember: Service, Sendable {
         public var leaseSeconds: Int = Defaults.Fleet.leaseSeconds
         public var publishInterval: Duration = Defaults.Fleet.publishInterval
         public var retryInterval: Duration = Defaults.Fleet.retryInterval
+        /// The fleet secret that seals the shared session-ticket keys; `nil`: keys are not
+        /// shared (each instance keeps its own).
+        public var ticketSecret: [UInt8]?
+        public var ticketRotation: Duration = Defaults.Fleet.ticketRotation
+        public var ticketRetention: Int = Defaults.Fleet.ticketRetention
+        public var ticketCheckInterval: Duration = Defaults.Fleet.ticketCheckInterval
 
         public init(control: FleetControl, instanceID: String, localCopy: String, initialRevision: Int64, initialSource: String) {
             self.control = control
@@ -38,6 +44,9 @@ public final class FleetMember: Service, Sendable {
         var configSource: String
         var targetsRevision: Int64 = 0
         var lease: Int64 = 0
+        /// The shared ticket keys installed last (installed again after a reload).
+        var ticketKeys: FleetTicketKeys?
+        var ticketLeader = false
     }
 
     let settings: Settings
@@ -60,6 +69,11 @@ public final class FleetMember: Service, Sendable {
         // The server binds first: the view names its addresses.
         while !self.server.isReady {
             try await Task.sleep(for: .milliseconds(20))
+        }
+        if self.settings.ticketSecret == nil {
+            self.logger.notice(
+                "fleet: no --fleet-secret: session-ticket keys are not shared; a ticket resumes only on the instance that issued it"
+            )
         }
         await cancelWhenGracefulShutdown {
             await self.session()
@@ -104,6 +118,10 @@ public final class FleetMember: Service, Sendable {
             tasks.addTask { try await self.followConfiguration(from: configRevision + 1) }
             tasks.addTask { try await self.followTargets(from: targetsRevision + 1) }
             tasks.addTask { try await self.keepPublishing(lease: lease) }
+            if let secret = self.settings.ticketSecret {
+                tasks.addTask { try await self.followTicketKeys(secret: secret) }
+                tasks.addTask { try await self.leadTicketRotation(secret: secret, lease: lease) }
+            }
             // The first to end (etcd gone) ends the others: the session starts over.
             try await tasks.next()
             tasks.cancelAll()
@@ -182,6 +200,8 @@ public final class FleetMember: Service, Sendable {
             }
             self.saveLocalCopy(yaml: yaml, revision: revision)
             self.logger.notice("fleet: configuration revision applied", metadata: ["revision": "\(revision)"])
+            // A listener the revision added starts with keys of its own: give it the fleet's.
+            self.installTicketKeys()
             // A new target group may have target operations waiting for it.
             _ = try? await self.applyAllTargets()
         } catch {
@@ -286,7 +306,9 @@ public final class FleetMember: Service, Sendable {
             configErrorRevision: state.config.failedRevision,
             configError: state.config.error,
             targetsRevision: state.targetsRevision,
-            targetGroups: groups
+            targetGroups: groups,
+            ticketKeysRotatedAt: state.ticketKeys?.rotatedAt,
+            ticketLeader: self.settings.ticketSecret == nil ? nil : state.ticketLeader
         )
     }
 

@@ -1,4 +1,5 @@
-/// A rolling deployment of one target group through the admin API, the loop every operator
+/// A rolling deployment of one target group (through an admin API or a fleet's etcd: see
+/// ``DeployTargets``), the loop every operator
 /// otherwise scripts by hand: for each target (at most `maxUnavailable` at a time) drain it and
 /// wait for its requests in flight, run the deploy step (deploy and restart), wait until it
 /// passes fresh health checks and an optional sanity request, attach it, go on.
@@ -32,7 +33,7 @@ public struct RollingDeploy: Sendable {
         public var port: Int
     }
 
-    public let admin: AdminClient
+    public let targets: any DeployTargets
     public let options: Options
     /// Deploys and restarts one target; throws (or the command exits non-zero) on failure.
     public let deploy: @Sendable (Step) async throws -> Void
@@ -40,15 +41,25 @@ public struct RollingDeploy: Sendable {
     public let progress: @Sendable (String) -> Void
 
     public init(
+        targets: any DeployTargets,
+        options: Options,
+        deploy: @escaping @Sendable (Step) async throws -> Void,
+        progress: @escaping @Sendable (String) -> Void
+    ) {
+        self.targets = targets
+        self.options = options
+        self.deploy = deploy
+        self.progress = progress
+    }
+
+    /// Through one instance's admin API.
+    public init(
         admin: AdminClient,
         options: Options,
         deploy: @escaping @Sendable (Step) async throws -> Void,
         progress: @escaping @Sendable (String) -> Void
     ) {
-        self.admin = admin
-        self.options = options
-        self.deploy = deploy
-        self.progress = progress
+        self.init(targets: AdminDeployTargets(admin: admin), options: options, deploy: deploy, progress: progress)
     }
 
     /// Runs the deployment. Returns the targets deployed, in order.
@@ -56,10 +67,7 @@ public struct RollingDeploy: Sendable {
     /// - Throws: ``RollingDeployError`` naming the target that failed and why.
     @discardableResult
     public func run() async throws -> [String] {
-        let targets = try self.admin.decode(
-            [AdminModels.Target].self,
-            try await self.admin.call("GET", AdminClient.path(self.options.group))
-        )
+        let targets = try await self.targets.list(group: self.options.group)
         guard !targets.isEmpty else {
             throw RollingDeployError(target: nil, message: "target group \(self.options.group) has no targets")
         }
@@ -108,7 +116,7 @@ public struct RollingDeploy: Sendable {
         return done
     }
 
-    private func roll(_ target: AdminModels.Target) async throws -> String {
+    private func roll(_ target: DeployTarget) async throws -> String {
         let id = target.id
         let group = self.options.group
         func fail(_ message: String) -> RollingDeployError {
@@ -116,20 +124,11 @@ public struct RollingDeploy: Sendable {
         }
 
         self.progress("\(id): draining")
-        let drainBody = "{\"wait\": true, \"timeout_seconds\": \(Self.seconds(self.options.drainTimeout))}"
-        let drained = try self.admin.decode(
-            AdminModels.DrainResult.self,
-            try await self.admin.call(
-                "POST",
-                AdminClient.path(group, id, "drain"),
-                json: drainBody,
-                timeout: self.options.drainTimeout + .seconds(10)
-            )
-        )
-        guard drained.outcome == "drained" else {
+        let drained = try await self.targets.drain(group: group, target: id, timeout: self.options.drainTimeout)
+        guard drained.drained else {
             // Not restarted: it still runs the old version, so it may serve again once its
             // health checks pass.
-            _ = try? await self.admin.call("POST", AdminClient.path(group, id, "attach"), json: "{\"immediately\": false}")
+            try? await self.targets.attach(group: group, target: id, immediately: false)
             throw fail("\(drained.inFlight) request(s) still in flight after \(Self.seconds(self.options.drainTimeout))s; re-attached it, not deployed")
         }
         self.progress("\(id): drained in \(AdminClient.seconds(drained.waitedSeconds)); deploying")
@@ -141,16 +140,15 @@ public struct RollingDeploy: Sendable {
         }
 
         self.progress("\(id): deployed; waiting for health checks")
-        _ = try await self.admin.call("POST", AdminClient.path(group, id, "recheck"))
+        try await self.targets.recheck(group: group, target: id)
         let deadline = ContinuousClock.now + self.options.healthTimeout
         var last = "unknown"
         while true {
-            let targets = try self.admin.decode([AdminModels.Target].self, try await self.admin.call("GET", AdminClient.path(group)))
-            guard let current = targets.first(where: { $0.id == id }) else {
+            guard let current = try await self.targets.health(group: group, target: id) else {
                 throw fail("it was deregistered during the deploy")
             }
-            last = current.lastProbe ?? current.health
-            if current.health == "healthy" { break }
+            last = current.detail
+            if current.healthy { break }
             if ContinuousClock.now >= deadline {
                 throw fail("not healthy after \(Self.seconds(self.options.healthTimeout))s (last probe: \(last)); left drained")
             }
@@ -173,7 +171,7 @@ public struct RollingDeploy: Sendable {
         } else {
             self.progress("\(id): healthy; attaching")
         }
-        _ = try await self.admin.call("POST", AdminClient.path(group, id, "attach"), json: "{\"immediately\": true}")
+        try await self.targets.attach(group: group, target: id, immediately: true)
         self.progress("\(id): attached")
         return id
     }

@@ -123,6 +123,33 @@ public final class TLSServerContext: @unchecked Sendable {
         try? self.ticketKeys?.rotate()
     }
 
+    /// The length of one session-ticket key's material: 16 bytes of name, 32 of HMAC secret and
+    /// 32 of AES key (the layout of a `ticket_key_files` file).
+    public static let ticketKeyMaterialLength = 80
+
+    /// A new random session-ticket key's material (``ticketKeyMaterialLength`` bytes).
+    public static func makeTicketKeyMaterial() throws(OpenSSLError) -> [UInt8] {
+        try randomBytes(Self.ticketKeyMaterialLength)
+    }
+
+    /// Replaces the session-ticket keys with keys shared by a fleet, newest (the sealing key)
+    /// first, each ``ticketKeyMaterialLength`` bytes; this context's in-process rotation stops
+    /// (the fleet rotates them). A context built by a reload from this one keeps them.
+    ///
+    /// Thread-safe. Returns `false`, changing nothing, when tickets are off, the keys come from
+    /// `ticket_key_files` (files win), or `material` is empty or holds a key of another length.
+    @discardableResult
+    public func installSharedTicketKeys(_ material: [[UInt8]]) -> Bool {
+        guard let ring = self.ticketKeys, !ring.isShared, !material.isEmpty else { return false }
+        var keys: [TLSTicketKey] = []
+        for bytes in material {
+            guard let key = TLSTicketKey(material: bytes) else { return false }
+            keys.append(key)
+        }
+        ring.install(keys)
+        return true
+    }
+
     /// One line per certificate for startup logs, e.g.
     /// `certs/a.pem: /CN=a.example.com (a.example.com, www.a.example.com)`.
     public var certificateSummaries: [String] {

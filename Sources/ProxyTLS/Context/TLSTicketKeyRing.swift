@@ -13,10 +13,22 @@ struct TLSTicketKey: Sendable {
     /// of nginx's `ssl_session_ticket_key`, so one file can serve both during a migration).
     static func load(_ path: String) throws(TLSConfigurationError) -> TLSTicketKey {
         let bytes = try PEMFile.read(path)
-        guard bytes.count == 80 else {
+        guard let key = TLSTicketKey(material: bytes) else {
             throw TLSConfigurationError.invalidTicketKey(path, size: bytes.count)
         }
-        return TLSTicketKey(name: Array(bytes[0..<16]), aesKey: Array(bytes[48..<80]), hmacKey: Array(bytes[16..<48]))
+        return key
+    }
+
+    init(name: [UInt8], aesKey: [UInt8], hmacKey: [UInt8]) {
+        self.name = name
+        self.aesKey = aesKey
+        self.hmacKey = hmacKey
+    }
+
+    /// The 80-byte layout of a key file (`nil` for any other length).
+    init?(material bytes: [UInt8]) {
+        guard bytes.count == TLSServerContext.ticketKeyMaterialLength else { return nil }
+        self.init(name: Array(bytes[0..<16]), aesKey: Array(bytes[48..<80]), hmacKey: Array(bytes[16..<48]))
     }
 
     static func random() throws(OpenSSLError) -> TLSTicketKey {
@@ -47,8 +59,14 @@ func randomBytes(_ count: Int) throws(OpenSSLError) -> [UInt8] {
 /// > Important: OpenSSL calls the ticket callback on whichever event loop runs the handshake,
 /// > so every access goes through a lock.
 final class TLSTicketKeyRing: Sendable {
-    /// Newest first.
-    private let keys: NIOLockedValueBox<[TLSTicketKey]>
+    private struct Keys {
+        /// Newest first.
+        var keys: [TLSTicketKey]
+        /// Installed by a fleet (``install(_:)``): whoever installed them rotates them.
+        var installed = false
+    }
+
+    private let state: NIOLockedValueBox<Keys>
     let retention: Int
 
     /// Keys read from files are shared with other instances: they never rotate in process.
@@ -56,7 +74,7 @@ final class TLSTicketKeyRing: Sendable {
 
     init(retention: Int) throws(OpenSSLError) {
         self.retention = retention
-        self.keys = NIOLockedValueBox([try TLSTicketKey.random()])
+        self.state = NIOLockedValueBox(Keys(keys: [try TLSTicketKey.random()]))
         self.isShared = false
     }
 
@@ -64,33 +82,41 @@ final class TLSTicketKeyRing: Sendable {
     init(shared keys: [TLSTicketKey]) {
         precondition(!keys.isEmpty)
         self.retention = keys.count - 1
-        self.keys = NIOLockedValueBox(keys)
+        self.state = NIOLockedValueBox(Keys(keys: keys))
         self.isShared = true
     }
 
     /// Makes a new key the encryption key and drops keys older than the retention allows.
-    /// Shared keys are left alone: they change when their files do (and the server reloads).
+    /// Shared keys are left alone: they change when their files do (and the server reloads),
+    /// and so are keys a fleet installed: they change when the fleet's do.
     func rotate() throws(OpenSSLError) {
         guard !self.isShared else { return }
         let fresh = try TLSTicketKey.random()
-        self.keys.withLockedValue { keys in
-            keys.insert(fresh, at: 0)
-            if keys.count > self.retention + 1 { keys.removeLast(keys.count - self.retention - 1) }
+        self.state.withLockedValue { state in
+            guard !state.installed else { return }
+            state.keys.insert(fresh, at: 0)
+            if state.keys.count > self.retention + 1 { state.keys.removeLast(state.keys.count - self.retention - 1) }
         }
+    }
+
+    /// Replaces every key with a fleet's (newest first); in-process rotation stops.
+    func install(_ keys: [TLSTicketKey]) {
+        precondition(!keys.isEmpty)
+        self.state.withLockedValue { $0 = Keys(keys: keys, installed: true) }
     }
 
     /// The key that seals new tickets.
     var newest: TLSTicketKey {
-        self.keys.withLockedValue { $0[0] }
+        self.state.withLockedValue { $0.keys[0] }
     }
 
     /// Finds the key a ticket names. `isNewest` is `false` when the ticket should be renewed.
     func key(named name: UnsafeRawBufferPointer) -> (key: TLSTicketKey, isNewest: Bool)? {
-        self.keys.withLockedValue { keys in
-            guard let index = keys.firstIndex(where: { $0.name.elementsEqual(name) }) else { return nil }
-            return (keys[index], index == 0)
+        self.state.withLockedValue { state in
+            guard let index = state.keys.firstIndex(where: { $0.name.elementsEqual(name) }) else { return nil }
+            return (state.keys[index], index == 0)
         }
     }
 
-    var count: Int { self.keys.withLockedValue { $0.count } }
+    var count: Int { self.state.withLockedValue { $0.keys.count } }
 }

@@ -5,16 +5,24 @@ import Testing
 @testable import ProxyServer
 
 extension FleetSuites {
-    /// `portcullis deploy`'s engine, unchanged, pointed at one instance of a fleet of three while
-    /// curl sends POSTs spread over all three (a new connection each): no request may fail, and no
-    /// POST may reach a target twice.
+    /// `portcullis deploy`'s engine pointed at one instance of a fleet of three (admin API), or
+    /// `portcullis deploy --etcd … --fleet …` (straight to etcd, no admin API), while curl sends
+    /// POSTs spread over all three (a new connection each): no request may fail, and no POST
+    /// may reach a target twice.
     struct FleetDeployTests {
+        enum Through: Sendable { case adminAPI, etcdCommand }
+
         @Test(.timeLimit(.minutes(3)))
         func deployAcrossTheFleetUnderLoad() async throws {
-            try await FleetFixture.with(backends: 3, Self.scenario)
+            try await FleetFixture.with(backends: 3) { try await Self.scenario($0, through: .adminAPI) }
         }
 
-        static func scenario(_ fleet: FleetFixture) async throws {
+        @Test(.timeLimit(.minutes(3)))
+        func deployCommandThroughEtcdAcrossTheFleetUnderLoad() async throws {
+            try await FleetFixture.with(backends: 3) { try await Self.scenario($0, through: .etcdCommand) }
+        }
+
+        static func scenario(_ fleet: FleetFixture, through: Through) async throws {
             let pushed = try await fleet.push(fleet.yaml(version: "v1"))
             #expect(pushed.status == 0, "\(pushed.stderr)")
             for index in 0..<3 { try await fleet.startInstance(index) }
@@ -27,7 +35,7 @@ extension FleetSuites {
 
             // Load until the deploy ends (light, for a 2-core machine running other tests): 2 workers, each running curl on batches of 100 POSTs,
             // every one on a new connection (spread over the three instances by the kernel), each
-            // with its own ID. Bounded: 40 batches per worker at most.
+            // with its own ID. Bounded: 80 batches per worker at most.
             let curl = try require(which("curl"), "curl")
             let deployDone = NIOLockedValueBox(false)
             let directory = fleet.directory
@@ -36,7 +44,7 @@ extension FleetSuites {
                 Task {
                     var codes: [Substring] = []
                     var batch = 0
-                    while batch < 40 && (batch < 2 || !deployDone.withLockedValue { $0 }) {
+                    while batch < 80 && (batch < 2 || !deployDone.withLockedValue { $0 }) {
                         let path = directory + "/load-\(worker)-\(batch).curlrc"
                         let lines = (0..<100).map { index in
                             """
@@ -59,35 +67,66 @@ extension FleetSuites {
             }
             try await Task.sleep(for: .milliseconds(300))
 
-            var options = RollingDeploy.Options(group: "web")
-            options.checkPath = "/healthz"
-            options.healthTimeout = .seconds(20)
-            let deploy = RollingDeploy(
-                admin: try AdminClient(address: admin),
-                options: options,
-                deploy: { step in
-                    let old = current.withLockedValue { $0.first { $0.port == step.port } }
-                    // Drained on every instance: nothing may be in flight to it anywhere.
-                    await old?.stop()
-                    try await Task.sleep(for: .milliseconds(300))
-                    let fresh = try await TestBackend.restarted(name: "new-\(step.port)", port: step.port)
-                    current.withLockedValue { list in
-                        list.removeAll { $0.port == step.port }
-                        list.append(fresh)
+            /// The deploy step: the target restarted (a new process-like backend on its port).
+            @Sendable func restart(port: Int) async throws {
+                let old = current.withLockedValue { $0.first { $0.port == port } }
+                // Drained on every instance: nothing may be in flight to it anywhere.
+                await old?.stop()
+                try await Task.sleep(for: .milliseconds(300))
+                let fresh = try await TestBackend.restarted(name: "new-\(port)", port: port)
+                current.withLockedValue { list in
+                    list.removeAll { $0.port == port }
+                    list.append(fresh)
+                }
+                everyBackend.withLockedValue { $0.append(fresh) }
+            }
+
+            switch through {
+            case .adminAPI:
+                var options = RollingDeploy.Options(group: "web")
+                options.checkPath = "/healthz"
+                options.healthTimeout = .seconds(20)
+                let deploy = RollingDeploy(
+                    admin: try AdminClient(address: admin),
+                    options: options,
+                    deploy: { step in try await restart(port: step.port) },
+                    progress: { _ in }
+                )
+                let deployed = try await deploy.run()
+                deployDone.withLockedValue { $0 = true }
+                #expect(deployed.count == 3)
+            case .etcdCommand:
+                // The command's --exec asks the test to restart the target (a file per request)
+                // and waits until the test has (the file gone).
+                let restarter = Task {
+                    while !deployDone.withLockedValue({ $0 }) {
+                        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+                        for name in names where name.hasPrefix("restart-") {
+                            guard let port = Int(name.dropFirst("restart-".count)) else { continue }
+                            try await restart(port: port)
+                            try FileManager.default.removeItem(atPath: directory + "/" + name)
+                        }
+                        try await Task.sleep(for: .milliseconds(50))
                     }
-                    everyBackend.withLockedValue { $0.append(fresh) }
-                },
-                progress: { _ in }
-            )
-            let deployed = try await deploy.run()
-            deployDone.withLockedValue { $0 = true }
-            #expect(deployed.count == 3)
+                }
+                let marker = directory + "/restart-{port}"
+                let result = try await fleet.portcullis(
+                    ["deploy", "--group", "web", "--exec", "touch \(marker) && while [ -e \(marker) ]; do sleep 0.05; done", "--check", "/healthz", "--timeout", "20"]
+                        + fleet.fleetFlags,
+                    timeout: 120
+                )
+                deployDone.withLockedValue { $0 = true }
+                try await restarter.value
+                #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+                #expect(result.stdout.contains("deploy: done, 3 target(s)"), "\(result.stdout)")
+                #expect(result.stdout.components(separatedBy: ": drained in ").count == 4, "\(result.stdout)")
+            }
 
             var codes: [Substring] = []
             for task in load {
                 let (workerCodes, overlapped) = try await task.value
                 codes += workerCodes
-                #expect(overlapped, "a load worker stopped (40 batches) before the deploy ended")
+                #expect(overlapped, "a load worker stopped (80 batches) before the deploy ended")
             }
             fleet.backends = current.withLockedValue { $0 } + everyBackend.withLockedValue { $0 }.filter { old in
                 !current.withLockedValue { $0 }.contains { $0 === old }
@@ -101,7 +140,7 @@ extension FleetSuites {
             let duplicated = seen.filter { $0.value > 1 }
             #expect(duplicated.isEmpty, "POSTs received twice: \(duplicated.keys.sorted().prefix(10))")
             #expect(seen.count == codes.count, "\(seen.count) distinct POSTs reached the targets for \(codes.count) responses")
-            print("fleet deploy: \(codes.count) POSTs over 3 instances during the deploy, \(failed.count) failed, \(duplicated.count) duplicated")
+            print("fleet deploy (\(through)): \(codes.count) POSTs over 3 instances during the deploy, \(failed.count) failed, \(duplicated.count) duplicated")
             // Every instance serves every target again.
             try await fleet.waitForViews("every target serving on every instance") { views in
                 views.count == 3 && views.allSatisfy { $0.targetGroups.first?.targets.allSatisfy(\.serving) == true }

@@ -89,10 +89,10 @@ final class FleetFixture: @unchecked Sendable {
 
     /// Starts one instance (`node-INDEX`), with its own local copy.
     @discardableResult
-    func startInstance(_ index: Int, localCopy: String? = nil) async throws -> PeerProcess {
+    func startInstance(_ index: Int, localCopy: String? = nil, extraArguments: [String] = []) async throws -> PeerProcess {
         let arguments = ["run"] + self.fleetFlags + [
             "--fleet-copy", localCopy ?? self.directory + "/copy-\(index).yaml", "--instance-id", "node-\(index)", "--log-level", "notice",
-        ]
+        ] + extraArguments
         let process = try await withCheckedThrowingContinuation { continuation in
             Thread {
                 var none = sigset_t()
