@@ -45,6 +45,9 @@ log() { printf '%s failover-test: %s\n' "$(date +%T.%3N)" "$*"; }
 
 cleanup() {
   local status=$?
+  # Once only (INT/TERM would run it again on EXIT, signalling PIDs already reaped), and to the end.
+  trap - EXIT INT TERM
+  set +e
   touch "$WORK/stop" 2>/dev/null || true
   for name in "${!PID[@]}"; do
     kill -TERM "${PID[$name]}" 2>/dev/null || true
@@ -56,7 +59,7 @@ cleanup() {
   for ns in "$NS_A" "$NS_B" "$NS_C" "$NS_H"; do ip netns del "$ns" 2>/dev/null || true; done
   if [ "$status" != 0 ]; then
     echo "--- logs ($WORK)"
-    for file in "$WORK"/*.log; do echo "--- $file"; tail -n 30 "$file"; done
+    for file in "$WORK"/*.log; do [ -e "$file" ] || continue; echo "--- $file"; tail -n 30 "$file"; done
   fi
   rm -rf "$WORK"
   exit "$status"

@@ -178,6 +178,9 @@ struct StaticFilesIntegrationTests {
             // route's client-side path), as nginx answers; curl follows it to the index.
             let bare = try await proxy.fetch(base + "/docs?x=1", flags)
             #expect(bare.status == "301" && bare.fields["location"] == "/docs/?x=1", "\(version)")
+            // Leading slashes collapse: `//docs/` in `Location` would send a browser to a host `docs`.
+            let doubled = try await proxy.fetch(base + "//docs", flags + ["--path-as-is"])
+            #expect(doubled.status == "301" && doubled.fields["location"] == "/docs/", "\(version) \(doubled)")
             let rewritten = try await proxy.fetch(base + "/static/docs", flags)
             #expect(rewritten.status == "301" && rewritten.fields["location"] == "/static/docs/", "\(version)")
             #expect(rewritten.fields["x-served-by"] == "static")

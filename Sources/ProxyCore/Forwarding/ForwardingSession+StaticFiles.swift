@@ -117,10 +117,12 @@ extension ForwardingSession {
             self.writeStaticResponse(response, request, error: "static path refused: \(refusal.rawValue)")
         case .directoryRedirect:
             // `/docs` → `/docs/`: the path as the client sent it (before the route's rewrite),
-            // its query kept.
+            // its query kept. Leading slashes (and backslashes, which browsers read as slashes)
+            // collapse to one: `//host/..` in `Location` would name another site.
             let target = request.head.uri
             let queryStart = target.utf8.firstIndex(of: UInt8(ascii: "?")) ?? target.utf8.endIndex
-            let location = String(target[..<queryStart]) + "/" + String(target[queryStart...])
+            let path = target[..<queryStart].drop { $0 == "/" || $0 == "\\" }
+            let location = "/" + String(path) + "/" + String(target[queryStart...])
             let body = ByteBuffer(string: "301 Moved Permanently\n")
             let fields = self.staticFields(
                 [("Location", location), ("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", String(body.readableBytes))],
