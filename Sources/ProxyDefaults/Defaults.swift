@@ -191,6 +191,10 @@ public enum Defaults {
         /// `s-maxage` or `Expires`) and whose status is cacheable by default; 0 stores it only
         /// when it can be revalidated (`ETag`, `Last-Modified`).
         public static let defaultTTLSeconds = 0
+        /// How long a request waits for another request's fill of the same key (collapsing)
+        /// before it goes to the target on its own (nginx's `proxy_cache_lock_timeout`): a slow
+        /// client of the filling request must not hold the others.
+        public static let lockTimeoutMilliseconds: Int64 = 5_000
         /// `purge.allow`: who may send `PURGE` (loopback only).
         public static let purgeAllow = ["127.0.0.0/8", "::1/128"]
     }

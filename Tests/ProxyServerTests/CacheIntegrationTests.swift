@@ -244,7 +244,7 @@ struct CacheIntegrationTests {
         try await Task.sleep(for: .milliseconds(2200))
         let served = try await proxy.fetch(failing)
         #expect(Self.status(served.head) == 200 && served.body == first.body)
-        #expect(Self.field("Cache-Status", in: served.head) == "portcullis; hit; fwd=stale; fwd-status=503; detail=stale-if-error", "\(served.head)")
+        #expect(Self.field("Cache-Status", in: served.head) == "portcullis; fwd=stale; fwd-status=503; detail=stale-if-error", "\(served.head)")
         #expect(Self.status(try await proxy.fetch(strict).head) == 503)
         // The target down altogether.
         let down = "/d?cc=max-age%3D2%2Cstale-if-error%3D60"

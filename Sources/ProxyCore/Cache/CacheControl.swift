@@ -45,8 +45,9 @@ public struct CacheControl: Equatable, Sendable {
         func seconds() -> Int? {
             guard let argument else { return nil }
             guard !argument.isEmpty, argument.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
-            // A number too large for an Int is "infinity" for our purpose (§1.2.2: 2^31).
-            return Int(argument) ?? Int(Int32.max)
+            // A number beyond 2^31 is "infinity" for our purpose (§1.2.2), so that the
+            // milliseconds made of it (and their sums) cannot overflow.
+            return min(Int(argument) ?? Int(Int32.max), Int(Int32.max))
         }
         switch name.lowercased() {
         case "no-store": self.noStore = true

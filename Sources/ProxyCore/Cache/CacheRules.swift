@@ -85,6 +85,15 @@ public enum CacheRules {
         return Self.isHeuristicallyCacheable(status.code) ? defaultTTL : 0
     }
 
+    /// The `Age` field's seconds, within 0...2^31 (§5.1: larger is 2^31), so that its
+    /// milliseconds cannot overflow.
+    static func ageSeconds(_ fields: HTTPHeaders) -> Int64 {
+        guard let value = fields.first(name: "age")?.trimmingSpaces(), !value.isEmpty,
+              value.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+        else { return 0 }
+        return min(Int64(value) ?? Int64(Int32.max), Int64(Int32.max))
+    }
+
     /// Fields a cache does not store (§3.1): hop-by-hop ones and those `Connection` names;
     /// `Age` (recomputed) and `Content-Length` (the stored body's) too.
     static func storedFields(_ fields: HTTPHeaders) -> HTTPHeaders {
@@ -120,7 +129,7 @@ public enum CacheRules {
             }
         }
         let dateValue = responseFields.first(name: "date").flatMap(HTTPDate.parse).map { $0 * 1000 } ?? responseTime
-        let ageValue = responseFields.first(name: "age").flatMap { Int64($0.trimmingSpaces()) } ?? 0
+        let ageValue = Self.ageSeconds(responseFields)
         var tags: [String] = []
         for name in ["cache-tag", "surrogate-key"] {
             for line in responseFields[canonicalForm: name] {
@@ -139,7 +148,7 @@ public enum CacheRules {
             requestTime: requestTime,
             responseTime: responseTime,
             dateValue: dateValue,
-            ageValue: max(0, ageValue),
+            ageValue: ageValue,
             freshnessLifetime: Self.freshnessLifetime(status: status, fields: responseFields, control: control, defaultTTL: defaultTTL),
             staleWhileRevalidate: mustRevalidate ? 0 : Int64(control.staleWhileRevalidate ?? 0) * 1000,
             staleIfError: mustRevalidate ? 0 : Int64(control.staleIfError ?? 0) * 1000,
@@ -208,7 +217,12 @@ public enum CacheRules {
         // The variant stays the one it was (the `304`'s request selected it).
         refreshed.varyNames = stored.varyNames
         refreshed.varyValues = stored.varyValues
-        refreshed.ageValue = fields.first(name: "age").flatMap { Int64($0.trimmingSpaces()) } ?? 0
+        refreshed.ageValue = Self.ageSeconds(fields)
+        if !fields.contains(name: "date") {
+            // A `304` without `Date`: its own arrival dates the refreshed response (the stored
+            // `Date` would make it as old as before, stale again at once).
+            refreshed.dateValue = responseTime
+        }
         return refreshed
     }
 }

@@ -40,7 +40,9 @@ public struct CacheStatus: Equatable, Sendable {
         if self.hit { return self.forward == .stale ? "stale" : "hit" }
         switch self.forward {
         case .bypass, .method, .request: return "bypass"
-        case .stale: return self.forwardStatus == 304 ? "revalidated" : "miss"
+        case .stale:
+            if self.forwardStatus == 304 { return "revalidated" }
+            return self.detail == "stale-if-error" ? "stale" : "miss"  // served stale on the target's failure
         default: return "miss"
         }
     }

@@ -76,6 +76,24 @@ public final class ResponseCache: Sendable {
         self.purgeAllowed = purgeAllowed
     }
 
+    /// Whether a `Host` value may go in a key: `uri-host[:port]` characters only (no `/`, `?`,
+    /// `#`, `@`, `\\`, spaces or controls), so that no host and target make another URL's key.
+    public static func isKeyableHost(_ host: String) -> Bool {
+        !host.isEmpty && host.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                true
+            case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: ":"),
+                 UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "%"), UInt8(ascii: "!"), UInt8(ascii: "$"),
+                 UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "*"),
+                 UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "="):
+                true
+            default:
+                false
+            }
+        }
+    }
+
     /// The key of a request: scheme, host (lower case) and target (normalised path and query).
     public static func key(scheme: String, host: String?, target: String) -> String {
         "\(scheme)://\((host ?? "").lowercased())\(target)"

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOHTTP1
+import ProxyDefaults
 
 /// The session's part in a route's HTTP cache: one stored property of the session.
 struct SessionCache {
@@ -13,6 +14,8 @@ struct SessionCache {
     /// After a wait: `true` the fill stored a response (looked up again, marked collapsed),
     /// `false` it did not (forwarded without the cache, as the fill found it uncacheable).
     var collapsed: Bool?
+    /// The wait outlasted ``ProxyDefaults/Defaults/Cache/lockTimeoutMilliseconds``: forwarded on its own.
+    var lockTimedOut = false
     /// A background revalidation's own session: the fill it carries out, and the stale response.
     var background: (fill: CacheFill, stale: StoredResponse)?
 }
@@ -64,6 +67,9 @@ extension ForwardingSession {
         var plan = CacheRules.plan(method: nioHead.method, hasBody: head.facts.framing != .none, requestControl: requestControl)
         if head.upgrade != nil {
             plan = .bypass("upgrade")  // a WebSocket handshake is never answered from the cache
+        } else if let host = nioHead.headers.first(name: "host"), !ResponseCache.isKeyableHost(host) {
+            // `Host: example.com/account` would make the key of another URL: never cached.
+            plan = .bypass("host")
         }
         if case .bypass(let why) = plan {
             var status = CacheStatus(forward: nioHead.method == .GET || nioHead.method == .HEAD ? .bypass : .method)
@@ -73,7 +79,8 @@ extension ForwardingSession {
         }
         if collapsed == false {
             var status = CacheStatus(forward: .miss)
-            status.detail = "uncacheable"
+            status.detail = self.cache.lockTimedOut ? "lock-timeout" : "uncacheable"
+            self.cache.lockTimedOut = false
             status.collapsed = true
             self.startCacheExchange(cache, key: key, status: status, fill: nil, stale: nil, nioHead: nioHead, now: now)
             return false
@@ -121,7 +128,16 @@ extension ForwardingSession {
             var held = request
             held.head.facts.rawFields = nil
             held.head.facts.fieldHints = nil
+            // Past the lock timeout the request goes to the target on its own.
+            let timeout = eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Defaults.Cache.lockTimeoutMilliseconds)) {
+                guard generation == self.cache.generation, self.client != nil, self.machine.isAdmitting else { return }
+                self.cache.generation &+= 1
+                self.cache.collapsed = false
+                self.cache.lockTimedOut = true
+                self.forward(held.head, nioHead: held.nioHead, group: held.group, upstreamURI: held.upstreamURI, peer: held.peer, admitted: true)
+            }
             waiter.futureResult.assumeIsolated().whenSuccess { stored in
+                timeout.cancel()
                 guard generation == self.cache.generation, self.client != nil, self.machine.isAdmitting else { return }
                 self.cache.collapsed = stored
                 self.forward(held.head, nioHead: held.nioHead, group: held.group, upstreamURI: held.upstreamURI, peer: held.peer, admitted: true)
@@ -304,7 +320,12 @@ extension ForwardingSession {
         let settings = exchange.cache.settings
         if exchange.revalidating, head.status == .notModified, let stale = exchange.stale {
             let merged = CacheRules.merge(stale, notModified: fields, requestTime: exchange.requestTime, responseTime: now, defaultTTL: settings.defaultTTL)
-            exchange.fill?.finish(storing: merged)
+            // The `304` answers this client: a `Set-Cookie`, `private` or `no-store` on it makes
+            // the merged response this client's alone, so it is not kept (and the old one goes).
+            let control = CacheControl(fields)
+            let keeps = !fields.contains(name: "set-cookie") && !control.isPrivate && !control.noStore
+            exchange.fill?.finish(storing: keeps ? merged : nil)
+            if !keeps { exchange.cache.purge(key: exchange.key) }
             exchange.fill = nil
             exchange.status.forwardStatus = 304
             exchange.discardsBody = true
@@ -315,7 +336,8 @@ extension ForwardingSession {
         if let stale = exchange.stale, [500, 502, 503, 504].contains(code), CacheRules.servesOnError(stale, now: now) {
             exchange.fill?.finish(storing: nil)
             exchange.fill = nil
-            var status = CacheStatus(hit: true, forward: .stale)
+            // Not a `hit` (RFC 9211 §2.1): the request went to the target.
+            var status = CacheStatus(hit: false, forward: .stale)
             status.forwardStatus = code
             status.detail = "stale-if-error"
             exchange.status = status
@@ -332,7 +354,7 @@ extension ForwardingSession {
                 status: head.status,
                 responseFields: fields,
                 responseControl: control,
-                requestHasAuthorization: exchange.requestFields.contains(name: "authorization"),
+                requestHasAuthorization: exchange.requestFields.contains(name: "authorization") || self.routeAuthenticates,
                 defaultTTL: settings.defaultTTL
             ) {
                 exchange.status.detail = why

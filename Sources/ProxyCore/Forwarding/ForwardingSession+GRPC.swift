@@ -47,6 +47,9 @@ extension ForwardingSession {
         guard let head = self.record.head else { return nil }
         if head.version.major == 2 { return trailers }
         let te = head.headers[canonicalForm: "te"]
-        return te.contains(where: { $0.lowercased() == "trailers" }) ? trailers : nil
+        let takesTrailers = te.contains { line in
+            line.split(separator: ",").contains { $0.split(separator: ";").first?.trimmingSpaces().lowercased() == "trailers" }
+        }
+        return takesTrailers ? trailers : nil
     }
 }

@@ -91,6 +91,12 @@ public final class ForwardingSession {
     var responseFields: [PolicyRefusal.Field] = []
     /// Fields authentication sends on with the request in flight (`claims_to_headers`).
     private var authFields: [PolicyRefusal.Field] = []
+    /// Whether the proxy authenticated this request itself (a route or listener `auth`, or a
+    /// forward-auth's fields): for the cache, such a request counts as one with `Authorization`
+    /// (RFC 9111 §3.5), so a per-user response is not stored for the next user.
+    var routeAuthenticates: Bool {
+        self.routePolicy?.auth != nil || self.settings.policy?.auth != nil || !self.authFields.isEmpty
+    }
     /// A verified token's claims, for the asynchronous checks (`jwt_claim:` keys of shared limits).
     private var claims: [String: String] = [:]
     /// Counts the requests that went through asynchronous admission checks: a check's answer

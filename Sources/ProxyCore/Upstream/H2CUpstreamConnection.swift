@@ -134,8 +134,13 @@ final class H2CUpstreamConnection: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // A connection error: swift-nio-http2 has sent GOAWAY; its streams fail as it closes.
-        context.close(promise: nil)
+        // swift-nio-http2 reports here both a stream's error (after its RST_STREAM: that stream
+        // alone fails) and a connection error (after its GOAWAY). Neither may cut the other
+        // streams short: the connection takes no new stream and closes when the last one ends.
+        if case .ready = self.state {
+            self.state = .goingAway
+        }
+        if self.streams == 0 { context.close(promise: nil) }
     }
 }
 

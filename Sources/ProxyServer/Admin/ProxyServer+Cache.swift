@@ -21,8 +21,11 @@ extension ProxyServer {
     func purgeCaches(query: String) throws -> AdminModels.CachePurged {
         var parameters: [String: String] = [:]
         for pair in query.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0) }
-            let name = parts[0].removingPercentEncoding ?? parts[0]
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map { String($0) }
+            guard let first = parts.first, !first.isEmpty else {
+                throw AdminBadRequest(message: "a parameter without a name in \"\(query)\"")
+            }
+            let name = first.removingPercentEncoding ?? first
             let value = parts.count > 1 ? (parts[1].replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? parts[1]) : ""
             parameters[name] = value
         }

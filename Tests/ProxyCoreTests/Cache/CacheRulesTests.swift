@@ -149,6 +149,37 @@ struct CacheRulesTests {
         #expect(withHopByHop.fields.map(\.name) == ["Cache-Control", "X-Kept"])
     }
 
+    /// Numbers past 2^31 (from a client or a target) are 2^31 (§1.2.2): no millisecond sum
+    /// made of them overflows.
+    @Test func hugeNumbersAreCappedNotTrapped() {
+        let huge = CacheControl(HTTPHeaders([("Cache-Control", "max-age=9999999999999999, s-maxage=99999999999999999999, stale-if-error=9999999999999999")]))
+        #expect(huge.maxAge == Int(Int32.max) && huge.sMaxAge == Int(Int32.max) && huge.staleIfError == Int(Int32.max))
+        let now = self.dateSeconds * 1000
+        let response = self.stored(
+            [("Cache-Control", "max-age=9999999999999999, stale-while-revalidate=9999999999999999, stale-if-error=9999999999999999"),
+             ("Age", "9223372036854775807")],
+            requestTime: now,
+            responseTime: now
+        )
+        #expect(response.ageValue == Int64(Int32.max))
+        var control = CacheControl()
+        control.maxAge = huge.maxAge
+        _ = CacheRules.freshness(of: response, now: now, requestControl: control)
+        _ = CacheRules.servesOnError(response, now: now)
+        #expect(CacheRules.ageSeconds(HTTPHeaders([("Age", "-5")])) == 0)
+        #expect(CacheRules.ageSeconds(HTTPHeaders([("Age", "12")])) == 12)
+    }
+
+    /// A `Host` that is not `uri-host[:port]` cannot go into a key (it would name another URL).
+    @Test func onlyPlainHostsMakeKeys() {
+        #expect(ResponseCache.isKeyableHost("example.com"))
+        #expect(ResponseCache.isKeyableHost("Example.COM:8443"))
+        #expect(ResponseCache.isKeyableHost("[::1]:443"))
+        for bad in ["example.com/account", "example.com?x", "a@example.com", "example.com#x", "ex ample.com", "example.com\\x", ""] {
+            #expect(!ResponseCache.isKeyableHost(bad), "\(bad)")
+        }
+    }
+
     @Test func staleWindows() {
         let now: Int64 = 1_000_000
         let response = self.stored([("Cache-Control", "max-age=10, stale-while-revalidate=20, stale-if-error=60")], requestTime: now, responseTime: now)
@@ -202,6 +233,11 @@ struct CacheRulesTests {
         #expect(merged.freshnessLifetime == 30_000)
         #expect(merged.tags == ["red", "blue"])
         #expect(CacheRules.freshness(of: merged, now: 6000, requestControl: CacheControl()) == .fresh(ttl: 29))
+        // The stored `Date` was the response's; a `304` without one dates the refreshed response.
+        let dated = self.stored([("Date", self.date), ("Cache-Control", "max-age=10"), ("ETag", "\"b\"")], requestTime: 0, responseTime: self.dateSeconds * 1000)
+        let later = self.dateSeconds * 1000 + 60_000
+        let refreshed = CacheRules.merge(dated, notModified: HTTPHeaders([("ETag", "\"b\"")]), requestTime: later, responseTime: later, defaultTTL: 0)
+        #expect(CacheRules.freshness(of: refreshed, now: later + 1000, requestControl: CacheControl()) == .fresh(ttl: 9))
     }
 
     @Test func cacheStatusFieldValues() {
