@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import ProxyConfig
 import ProxyServer
 import Testing
