@@ -68,29 +68,18 @@ struct DiskCacheIntegrationTests {
             try? FileManager.default.removeItem(atPath: self.directory)
         }
 
-        func curl(_ arguments: [String]) async throws -> ProcessResult {
-            let curl = try require(which("curl"), "curl")
-            return try await run(curl, ["--silent", "--show-error", "--max-time", "20"] + arguments, timeout: 30)
+        /// The cache tests' client helpers (curl, the target's counts, the admin API) on the proxy running now.
+        private var client: CacheIntegrationTests.Running {
+            CacheIntegrationTests.Running(server: self.server, target: self.target, targetPort: self.targetPort, http: self.http, directory: self.directory)
         }
 
-        func fetch(_ target: String, _ extra: [String] = []) async throws -> (head: String, body: String) {
-            let file = self.directory + "/body-\(UUID().uuidString)"
-            let result = try await self.curl(["--dump-header", "-", "--output", file] + extra + ["http://127.0.0.1:\(self.http)\(target)"])
-            #expect(result.status == 0, "\(result.stderr)")
-            let body = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
-            try? FileManager.default.removeItem(atPath: file)
-            return (result.stdout, body)
+        func curl(_ arguments: [String]) async throws -> ProcessResult { try await self.client.curl(arguments) }
+        /// A request with a fixed `Host` (part of the key), the same whatever port the proxy listens on.
+        func fetch(_ target: String) async throws -> (head: String, body: String) {
+            try await self.client.fetch(target, ["-H", "Host: disk.test"])
         }
-
-        func count(_ target: String) async throws -> Int {
-            let encoded = target.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? target
-            return Int(try await self.curl(["http://127.0.0.1:\(self.targetPort)/__count?target=\(encoded)"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
-        }
-
-        func admin(_ method: String, _ path: String) async throws -> String {
-            guard let port = self.server.adminAddress?.port else { throw SubprocessError(description: "no admin listener") }
-            return try await self.curl(["-X", method, "http://127.0.0.1:\(port)\(path)"]).stdout
-        }
+        func count(_ target: String) async throws -> Int { try await self.client.count(target) }
+        func admin(_ method: String, _ path: String) async throws -> String { try await self.client.admin(method, path) }
 
         /// A `portcullis_cache_*` gauge of the disk tier of `route`.
         func disk(_ metric: String, route: String) async throws -> Double? {
@@ -120,7 +109,7 @@ struct DiskCacheIntegrationTests {
         _ = try await proxy.fetch(purged)
         _ = try await proxy.fetch(tagged)
         try await proxy.waitForDisk(objects: 3)
-        #expect(try await proxy.curl(["-X", "PURGE", "http://127.0.0.1:\(proxy.http)\(purged)"]).stdout.contains("\"purged\":1"))
+        #expect(try await proxy.curl(["-X", "PURGE", "-H", "Host: disk.test", "http://127.0.0.1:\(proxy.http)\(purged)"]).stdout.contains("\"purged\":1"))
         #expect(try await proxy.admin("DELETE", "/cache?tag=gone").replacingOccurrences(of: " ", with: "").contains("\"purged\":1"))
         try await proxy.waitForDisk(objects: 1)
         #expect(FileManager.default.fileExists(atPath: proxy.directory + "/cache/main"))
