@@ -82,6 +82,7 @@ public final class DiskCache: Sendable {
             let temporary = "\(self.directory)/.\(name).\(number).tmp"
             guard Self.writeFile(temporary, record) else {
                 unlink(temporary)
+                self.state.withLockedValue { if $0.writes[name] == number { $0.writes[name] = nil } }
                 return
             }
             let evicted: [String]? = self.fileLock.withLock {
@@ -94,6 +95,7 @@ public final class DiskCache: Sendable {
             }
             guard let evicted else {
                 unlink(temporary)
+                self.state.withLockedValue { if $0.writes[name] == number { $0.writes[name] = nil } }
                 return
             }
             self.removeFiles(evicted)
@@ -115,6 +117,15 @@ public final class DiskCache: Sendable {
             }
             self.fileLock.withLock { _ = unlink("\(self.directory)/\(name)") }
             return nil
+        }
+    }
+
+    /// Forgets `key` without touching its file (a read that could not be carried out): later
+    /// lookups go to the target, and the next startup indexes the file again.
+    public func forget(_ key: String) {
+        let name = DiskCacheRecord.fileName(of: key)
+        self.state.withLockedValue { state in
+            if state.index.entry(name)?.key == key { state.index.remove(name) }
         }
     }
 

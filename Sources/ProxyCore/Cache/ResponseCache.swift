@@ -173,7 +173,13 @@ public final class ResponseCache: Sendable {
             }
             return state.fills.finish(key, id: id)
         }
-        if unfit { self.disk?.purge(key: key) }
+        if unfit {
+            self.disk?.purge(key: key)
+        } else if read == nil {
+            // Not read (the file was bad and is gone, or the pool is shut down): no lookup goes
+            // to the disk for it again, so the waiters cannot come back here.
+            self.disk?.forget(key)
+        }
         for waiter in waiters {
             waiter.succeed(true)
         }
