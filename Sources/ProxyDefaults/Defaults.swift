@@ -197,6 +197,9 @@ public enum Defaults {
         public static let lockTimeoutMilliseconds: Int64 = 5_000
         /// `purge.allow`: who may send `PURGE` (loopback only).
         public static let purgeAllow = ["127.0.0.0/8", "::1/128"]
+        /// `disk.size`: the bytes of files (records of head and body) the disk tier keeps
+        /// before it removes the least recently used.
+        public static let diskBytes = 10 * 1024 * 1024 * 1024
     }
 
     /// `routes[].static`: a route that serves files from a directory (decision 0028).

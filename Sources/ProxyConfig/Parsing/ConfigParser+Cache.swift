@@ -35,8 +35,34 @@ extension ConfigParser {
             }
         }
         if let node = fields["disk"] {
-            self.problems.report(fields.key("disk"), at: node, "the disk tier is not available yet (decision 0029); the cache keeps responses in memory only")
+            cache.disk = self.cacheDisk(node, key: fields.key("disk"))
         }
         return cache
+    }
+
+    /// `cache.disk: { path, size }`: `path` is resolved against the configuration file's
+    /// directory and, when files are checked, must be (or be makeable as) a writable directory.
+    private mutating func cacheDisk(_ node: ConfigNode, key: String) -> CacheConfiguration.Disk? {
+        guard let fields = self.fields(of: node, key: key, allowed: CacheConfiguration.diskKeys) else { return nil }
+        var sizeBytes = Defaults.Cache.diskBytes
+        var valid = true
+        if let node = fields["size"] {
+            if let bytes = self.size(node, key: fields.key("size"), in: CacheConfiguration.bytesRange) {
+                sizeBytes = bytes
+            } else {
+                valid = false
+            }
+        }
+        guard let pathNode = fields["path"] else {
+            self.problems.report(key, at: node, "path is required (the directory the disk tier keeps its files in)")
+            return nil
+        }
+        guard let path = self.string(pathNode, key: fields.key("path")) else { return nil }
+        let resolved = FilePaths.resolve(path, relativeTo: self.baseDirectory)
+        if self.checkFilesExist, let problem = FilePaths.writableDirectoryProblem(resolved) {
+            self.problems.report(fields.key("path"), at: pathNode, problem)
+            return nil
+        }
+        return valid ? CacheConfiguration.Disk(path: resolved, sizeBytes: sizeBytes) : nil
     }
 }

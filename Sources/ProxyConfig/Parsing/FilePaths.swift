@@ -56,6 +56,25 @@ enum FilePaths {
         return manager.isReadableFile(atPath: path) ? nil : "file is not readable: \(path)"
     }
 
+    /// What stops the process from using `path` as a directory it writes in (made when missing:
+    /// its nearest existing ancestor must then be a writable directory), or `nil`.
+    static func writableDirectoryProblem(_ path: String) -> String? {
+        let manager = FileManager.default
+        func isDirectory(_ path: String) -> Bool {
+            ((try? manager.attributesOfItem(atPath: path))?[.type] as? FileAttributeType) == .typeDirectory
+        }
+        if manager.fileExists(atPath: path) {
+            guard isDirectory(path) else { return "is not a directory: \(path)" }
+            return manager.isWritableFile(atPath: path) ? nil : "directory is not writable: \(path)"
+        }
+        var ancestor = Self.directory(of: path)
+        while !manager.fileExists(atPath: ancestor) {
+            ancestor = Self.directory(of: ancestor)
+        }
+        guard isDirectory(ancestor) else { return "cannot be made: \(ancestor) is not a directory" }
+        return manager.isWritableFile(atPath: ancestor) ? nil : "cannot be made: \(ancestor) is not writable"
+    }
+
     /// The contents of the file at `path` as UTF-8 text.
     static func read(_ path: String) -> Result<String, SyntaxProblem> {
         if let problem = Self.readProblem(path) {

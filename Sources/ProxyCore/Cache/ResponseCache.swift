@@ -48,6 +48,9 @@ public final class ResponseCache: Sendable {
         case miss(stale: StoredResponse?)
         /// Another request is fetching the key: the waiter is told when it is done.
         case wait(Waiter)
+        /// Not in memory but on disk: the caller reads it with ``readFromDisk(_:id:eventLoop:)``
+        /// (the fill `id` holds the concurrent requests for the key meanwhile) and looks up again.
+        case disk(CacheFillTable<Waiter>.FillID)
     }
 
     private struct Node {
@@ -69,10 +72,13 @@ public final class ResponseCache: Sendable {
     public let settings: Settings
     /// Who may send `PURGE` (the route's `cache.purge.allow`).
     public let purgeAllowed: @Sendable (String) -> Bool
+    /// The disk tier (`cache.disk`): every stored response is written to it too.
+    public let disk: DiskCache?
     private let state = NIOLockedValueBox(State())
 
-    public init(settings: Settings, purgeAllowed: @escaping @Sendable (String) -> Bool) {
+    public init(settings: Settings, disk: DiskCache? = nil, purgeAllowed: @escaping @Sendable (String) -> Bool) {
         self.settings = settings
+        self.disk = disk
         self.purgeAllowed = purgeAllowed
     }
 
@@ -101,13 +107,15 @@ public final class ResponseCache: Sendable {
 
     /// Looks `key` up for a request with `requestFields`; `refresh`: the request wants a fresh
     /// answer (a stored one is only a fallback on errors); `fills`: a miss fetches the key for
-    /// the cache (a `GET`), or waits for the fetch in progress.
+    /// the cache (a `GET`), or waits for the fetch in progress; `usesDisk`: a key not in memory
+    /// is looked for on disk (`false` after a disk read, so one request reads at most once).
     public func lookup(
         _ key: String,
         requestFields: HTTPHeaders,
         requestControl: CacheControl,
         refresh: Bool,
         fills: Bool,
+        usesDisk: Bool = true,
         now: Int64,
         waiter: () -> Waiter
     ) -> Lookup {
@@ -130,6 +138,9 @@ public final class ResponseCache: Sendable {
             guard fills else { return .miss(stale: stale) }
             switch state.fills.begin(key, waiter: waiter) {
             case .fill(let id):
+                if !known, usesDisk, let disk = self.disk, disk.contains(key) {
+                    return .disk(id)
+                }
                 return .fill(id, stale: stale, varyMiss: known && stale == nil)
             case .wait(let made):
                 return .wait(made)
@@ -149,6 +160,46 @@ public final class ResponseCache: Sendable {
         let stored = response != nil
         for waiter in waiters {
             waiter.succeed(stored)
+        }
+        if let response, let disk = self.disk, response.body.readableBytes <= self.settings.maxObjectBytes {
+            disk.write(response)
+        }
+    }
+
+    /// Reads `key` from the disk tier on its thread pool and ends the fill `id` (a ``Lookup/disk(_:)``):
+    /// what was read goes into memory, and the waiters look up again (one of them fills the key
+    /// when it was not read). Always ends the fill, whatever becomes of the request.
+    public func readFromDisk(_ key: String, id: CacheFillTable<Waiter>.FillID, eventLoop: any EventLoop) -> EventLoopFuture<Void> {
+        guard let disk = self.disk else {
+            self.endDiskRead(key, id: id, read: nil)
+            return eventLoop.makeSucceededVoidFuture()
+        }
+        return disk.read(key, eventLoop: eventLoop).map { Optional($0) }.recover { _ in nil }.map { read in
+            self.endDiskRead(key, id: id, read: read ?? nil)
+        }
+    }
+
+    private func endDiskRead(_ key: String, id: CacheFillTable<Waiter>.FillID, read: StoredResponse?) {
+        var unfit = false
+        let waiters = self.state.withLockedValue { state in
+            if let read {
+                if read.body.readableBytes <= self.settings.maxObjectBytes {
+                    self.insert(read, key: key, into: &state)
+                } else {
+                    unfit = true  // `max_object` shrank since it was written
+                }
+            }
+            return state.fills.finish(key, id: id)
+        }
+        if unfit {
+            self.disk?.purge(key: key)
+        } else if read == nil {
+            // Not read (the file was bad and is gone, or the pool is shut down): no lookup goes
+            // to the disk for it again, so the waiters cannot come back here.
+            self.disk?.forget(key)
+        }
+        for waiter in waiters {
+            waiter.succeed(true)
         }
     }
 
@@ -181,37 +232,45 @@ public final class ResponseCache: Sendable {
     /// Removes every response of `key`; how many keys went (0 or 1).
     @discardableResult
     public func purge(key: String) -> Int {
-        self.state.withLockedValue { state in
-            guard state.nodes[key] != nil else { return 0 }
+        let inMemory = self.state.withLockedValue { state in
+            guard state.nodes[key] != nil else { return false }
             Self.remove(key, from: &state)
-            return 1
+            return true
         }
+        let onDisk = self.disk?.purge(key: key) ?? false
+        return inMemory || onDisk ? 1 : 0
     }
 
     /// Removes the keys whose path starts with `prefix` (any scheme and host); how many.
     public func purge(pathPrefix prefix: String) -> Int {
-        self.purge { key, _ in Self.path(of: key).hasPrefix(prefix) }
+        self.purge({ key, _ in Self.path(of: key).hasPrefix(prefix) }, onDisk: { Self.path(of: $0.key).hasPrefix(prefix) })
     }
 
     /// Removes the keys any of whose responses carries `tag` (`Cache-Tag`, `Surrogate-Key`).
     public func purge(tag: String) -> Int {
-        self.purge { _, node in node.variants.contains { $0.tags.contains(tag) } }
+        self.purge({ _, node in node.variants.contains { $0.tags.contains(tag) } }, onDisk: { $0.tags.contains(tag) })
     }
 
     /// Removes everything.
     public func purgeAll() -> Int {
-        self.purge { _, _ in true }
+        self.purge({ _, _ in true }, onDisk: { _ in true })
     }
 
-    private func purge(where matches: (String, Node) -> Bool) -> Int {
-        self.state.withLockedValue { state in
+    /// Removes the keys `matches` selects in memory and `onDisk` on disk: how many keys went.
+    private func purge(_ matches: (String, Node) -> Bool, onDisk: (DiskCacheIndex.Entry) -> Bool) -> Int {
+        let keys = self.state.withLockedValue { state in
             let keys = state.nodes.filter { matches($0.key, $0.value) }.map(\.key)
             for key in keys { Self.remove(key, from: &state) }
-            return keys.count
+            return keys
         }
+        guard let disk = self.disk else { return keys.count }
+        return Set(keys).union(disk.purge(where: onDisk)).count
     }
 
     public var statistics: Statistics { self.state.withLockedValue { $0.statistics } }
+
+    /// The disk tier's counters (`nil`: no disk tier).
+    public var diskStatistics: DiskCache.Statistics? { self.disk?.statistics }
 
     /// The path and query of a key (`scheme://host/path?query`).
     static func path(of key: String) -> Substring {

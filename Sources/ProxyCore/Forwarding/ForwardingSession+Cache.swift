@@ -16,6 +16,8 @@ struct SessionCache {
     var collapsed: Bool?
     /// The wait outlasted ``ProxyDefaults/Defaults/Cache/lockTimeoutMilliseconds``: forwarded on its own.
     var lockTimedOut = false
+    /// The request is looked up again after this session read its key from the disk tier.
+    var readDisk = false
     /// A background revalidation's own session: the fill it carries out, and the stale response.
     var background: (fill: CacheFill, stale: StoredResponse)?
 }
@@ -63,6 +65,8 @@ extension ForwardingSession {
         }
         let collapsed = self.cache.collapsed
         self.cache.collapsed = nil
+        let readDisk = self.cache.readDisk
+        self.cache.readDisk = false
         let requestControl = CacheControl(nioHead.headers)
         var plan = CacheRules.plan(method: nioHead.method, hasBody: head.facts.framing != .none, requestControl: requestControl)
         if head.upgrade != nil {
@@ -95,6 +99,7 @@ extension ForwardingSession {
             // forwarded as it is (its 206 or 304 would not fill the cache for the others).
             fills: nioHead.method == .GET && !nioHead.headers.contains(name: "range")
                 && !nioHead.headers.contains(name: "if-none-match") && !nioHead.headers.contains(name: "if-modified-since"),
+            usesDisk: !readDisk,
             now: now
         ) { eventLoop.makePromise(of: Bool.self) }
         switch lookup {
@@ -103,6 +108,7 @@ extension ForwardingSession {
             status.collapsed = collapsed == true
             if case .fresh(let ttl) = freshness {
                 status.ttl = ttl
+                if readDisk { status.detail = "disk" }
             } else {
                 status.forward = .stale
                 status.detail = "stale-while-revalidate"
@@ -120,29 +126,53 @@ extension ForwardingSession {
             self.startCacheExchange(cache, key: key, status: CacheStatus(forward: stale != nil ? .stale : .uriMiss), fill: nil, stale: stale, nioHead: nioHead, now: now)
             return false
         case .wait(let waiter):
-            if !admitted {
-                self.perform(self.machine.requestHeadAwaitingAdmission())
-            }
-            self.cache.generation &+= 1
-            let generation = self.cache.generation
-            var held = request
-            held.head.facts.rawFields = nil
-            held.head.facts.fieldHints = nil
-            // Past the lock timeout the request goes to the target on its own.
-            let timeout = eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Defaults.Cache.lockTimeoutMilliseconds)) {
-                guard generation == self.cache.generation, self.client != nil, self.machine.isAdmitting else { return }
-                self.cache.generation &+= 1
-                self.cache.collapsed = false
-                self.cache.lockTimedOut = true
-                self.forward(held.head, nioHead: held.nioHead, group: held.group, upstreamURI: held.upstreamURI, peer: held.peer, admitted: true)
-            }
-            waiter.futureResult.assumeIsolated().whenSuccess { stored in
-                timeout.cancel()
-                guard generation == self.cache.generation, self.client != nil, self.machine.isAdmitting else { return }
+            self.holdForCache(request, admitted: admitted, until: waiter.futureResult, lockTimeout: true) { stored in
                 self.cache.collapsed = stored
-                self.forward(held.head, nioHead: held.nioHead, group: held.group, upstreamURI: held.upstreamURI, peer: held.peer, admitted: true)
             }
             return true
+        case .disk(let id):
+            // Read off the event loop; the fill holds concurrent requests for the key meanwhile.
+            self.holdForCache(request, admitted: admitted, until: cache.readFromDisk(key, id: id, eventLoop: eventLoop)) { _ in
+                self.cache.readDisk = true
+            }
+            return true
+        }
+    }
+
+    /// Holds the request (its body buffered as for an asynchronous admission check) until
+    /// `future` succeeds, then forwards it again through the cache after `prepare`; an answer
+    /// for a request that is gone is dropped.
+    private func holdForCache<Value: Sendable>(
+        _ request: PendingRequest,
+        admitted: Bool,
+        until future: EventLoopFuture<Value>,
+        lockTimeout: Bool = false,
+        prepare: @escaping (Value) -> Void
+    ) {
+        if !admitted {
+            self.perform(self.machine.requestHeadAwaitingAdmission())
+        }
+        self.cache.generation &+= 1
+        let generation = self.cache.generation
+        var held = request
+        held.head.facts.rawFields = nil
+        held.head.facts.fieldHints = nil
+        // A wait for another request's fill: past the lock timeout the request goes to the
+        // target on its own (the fill's slow client must not hold it).
+        let timeout = !lockTimeout ? nil : future.eventLoop.assumeIsolated().scheduleTask(
+            in: .milliseconds(Defaults.Cache.lockTimeoutMilliseconds)
+        ) {
+            guard generation == self.cache.generation, self.client != nil, self.machine.isAdmitting else { return }
+            self.cache.generation &+= 1
+            self.cache.collapsed = false
+            self.cache.lockTimedOut = true
+            self.forward(held.head, nioHead: held.nioHead, group: held.group, upstreamURI: held.upstreamURI, peer: held.peer, admitted: true)
+        }
+        future.assumeIsolated().whenSuccess { value in
+            timeout?.cancel()
+            guard generation == self.cache.generation, self.client != nil, self.machine.isAdmitting else { return }
+            prepare(value)
+            self.forward(held.head, nioHead: held.nioHead, group: held.group, upstreamURI: held.upstreamURI, peer: held.peer, admitted: true)
         }
     }
 

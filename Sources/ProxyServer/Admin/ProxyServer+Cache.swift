@@ -59,7 +59,7 @@ extension ProxyServer {
     }
 
     /// `portcullis_cache_bytes`, `portcullis_cache_objects` and `portcullis_cache_evictions_total`
-    /// by route (tier `memory`).
+    /// by route and tier (`memory`, and `disk` for a route with `cache.disk`).
     func cacheGauges() -> [(label: String, dimensions: [(String, String)], value: Double)] {
         var gauges: [(label: String, dimensions: [(String, String)], value: Double)] = []
         for entry in self.routeCaches() {
@@ -68,6 +68,12 @@ extension ProxyServer {
             gauges.append(("portcullis_cache_bytes", dimensions, Double(statistics.bytes)))
             gauges.append(("portcullis_cache_objects", dimensions, Double(statistics.objects)))
             gauges.append(("portcullis_cache_evictions_total", dimensions, Double(statistics.evictions)))
+            if let disk = entry.cache.diskStatistics {
+                let dimensions = [("listener", entry.listener), ("route", entry.route), ("tier", "disk")]
+                gauges.append(("portcullis_cache_bytes", dimensions, Double(disk.bytes)))
+                gauges.append(("portcullis_cache_objects", dimensions, Double(disk.objects)))
+                gauges.append(("portcullis_cache_evictions_total", dimensions, Double(disk.evictions)))
+            }
         }
         return gauges
     }

@@ -71,9 +71,17 @@ struct ListenerPlan: Sendable {
             }
         }
         let groups = Self.targetGroups(from: configuration)
+        // A reload keeps each disk tier whose directory and size did not change (its index and
+        // the writes in flight go on); another one rescans its directory.
+        var diskCaches: [String: DiskCache] = [:]
+        for plan in previous {
+            for route in plan.settings.router.routes {
+                if let disk = route.cache?.disk { diskCaches[disk.directory] = disk }
+            }
+        }
         return try configuration.listeners.map { listener in
-            let routes = listener.routes.compactMap { route in
-                Self.route(from: route, groups: groups).map { runtime in
+            let routes = try listener.routes.compactMap { route in
+                try Self.route(from: route, groups: groups, diskCaches: &diskCaches).map { runtime in
                     var runtime = runtime
                     runtime.policy = Self.routePolicy(
                         route,
@@ -444,7 +452,7 @@ struct ListenerPlan: Sendable {
 
     /// The runtime form of a route; `nil` only for a forward to an unknown group, which
     /// validation has already refused.
-    static func route(from route: RouteConfiguration, groups: [String: TargetGroup]) -> Route? {
+    static func route(from route: RouteConfiguration, groups: [String: TargetGroup], diskCaches: inout [String: DiskCache]) throws -> Route? {
         let action: ProxyCore.RouteAction
         switch route.action {
         case .forward(let name):
@@ -491,20 +499,32 @@ struct ListenerPlan: Sendable {
             upgrades: route.upgrades,
             action: action,
             compression: route.targetGroup == nil ? nil : Self.compression(route.compression),
-            cache: route.targetGroup == nil ? nil : route.cache.map(Self.cache(_:))
+            cache: route.targetGroup == nil ? nil : try route.cache.map { try Self.cache($0, diskCaches: &diskCaches) }
         )
     }
 
     /// The runtime form of a route's `cache`: a store of its own, shared by every event loop
-    /// (a reload starts it empty).
-    static func cache(_ cache: CacheConfiguration) -> ResponseCache {
+    /// (a reload starts its memory tier empty; a disk tier is reused from `diskCaches` when its
+    /// directory and size are the same, else made, scanning its directory).
+    static func cache(_ cache: CacheConfiguration, diskCaches: inout [String: DiskCache]) throws -> ResponseCache {
         let allow = cache.purgeAllow
+        var disk: DiskCache?
+        if let configured = cache.disk {
+            if let existing = diskCaches[configured.path], existing.limit == configured.sizeBytes {
+                disk = existing
+            } else {
+                let made = try DiskCache(directory: configured.path, limit: configured.sizeBytes)
+                diskCaches[configured.path] = made
+                disk = made
+            }
+        }
         return ResponseCache(
             settings: ResponseCache.Settings(
                 memoryBytes: cache.memoryBytes,
                 maxObjectBytes: cache.maxObjectBytes,
                 defaultTTL: Int64(cache.defaultTTL.components.seconds) * 1000 + cache.defaultTTL.components.attoseconds / 1_000_000_000_000_000
             ),
+            disk: disk,
             purgeAllowed: { address in allow.contains { $0.contains(address) } }
         )
     }
