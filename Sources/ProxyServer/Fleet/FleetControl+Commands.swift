@@ -15,12 +15,10 @@ extension FleetControl {
             return AdminClient.seconds(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         }
         switch try await self.waitDrained(group: group, target: id, revision: revision, deadline: deadline) {
-        case .drained:
-            let count = try await self.instances().count
+        case .drained(let count):
             return "\(id): drained on \(count) instance(s) (in-flight 0 after \(waited()))"
         case .waiting(let pending):
-            let list = pending.sorted { $0.key < $1.key }.map { $0.value < 0 ? "\($0.key): drain not applied" : "\($0.key): \($0.value) in flight" }
-            throw FleetError.unknown("\(id): not drained after \(waited()): \(list.joined(separator: ", "))")
+            throw FleetError.unknown("\(id): not drained after \(waited()): \(FleetDrainProgress.describe(pending))")
         }
     }
 
