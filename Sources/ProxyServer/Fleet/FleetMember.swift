@@ -19,6 +19,9 @@ public final class FleetMember: Service, Sendable {
         /// revision).
         public var initialRevision: Int64
         public var initialSource: String
+        /// The text of the initial revision when it came from etcd: written to the local copy
+        /// once the server has started with it (`nil`: the local copy is already it).
+        public var initialYAML: String?
         /// How long the instance's view outlives it.
         public var leaseSeconds: Int = Defaults.Fleet.leaseSeconds
         public var publishInterval: Duration = Defaults.Fleet.publishInterval
@@ -71,6 +74,9 @@ public final class FleetMember: Service, Sendable {
         // The server binds first: the view names its addresses.
         while !self.server.isReady {
             try await Task.sleep(for: .milliseconds(20))
+        }
+        if let yaml = self.settings.initialYAML {
+            self.saveLocalCopy(yaml: yaml, revision: self.settings.initialRevision)
         }
         if self.settings.ticketSecret == nil {
             self.logger.notice(
