@@ -206,12 +206,15 @@ public final class FleetMember: Service, Sendable {
             } catch {
                 throw ReloadError.invalid(error.description)
             }
-            try await self.server.apply(configuration)
-            self.state.withLockedValue {
-                $0.config.applied(revision)
-                $0.configSource = "etcd"
+            // The local copy is written before a reload (SIGHUP, POST /reload) can start, so the
+            // reload applies this revision again, not the one before.
+            try await self.server.apply(configuration) {
+                self.state.withLockedValue {
+                    $0.config.applied(revision)
+                    $0.configSource = "etcd"
+                }
+                self.saveLocalCopy(yaml: yaml, revision: revision)
             }
-            self.saveLocalCopy(yaml: yaml, revision: revision)
             self.logger.notice("fleet: configuration revision applied", metadata: ["revision": "\(revision)"])
             // A listener the revision added starts with keys of its own: give it the fleet's.
             self.installTicketKeys()
