@@ -47,21 +47,25 @@ extension ProxyServer {
         names.isEmpty ? "-" : names.joined(separator: ",")
     }
 
-    /// Reads the configuration again and applies it (see ``apply(_:)``). An invalid file changes
-    /// nothing.
+    /// Reads the configuration again and applies it (see ``apply(_:committed:)``). An invalid
+    /// file changes nothing. The source is read while the reload is claimed: a fleet revision
+    /// being applied (which writes the source, the local copy, before it lets go) is never
+    /// undone by a reload that read the source before it.
     @discardableResult
     public func reload() async throws -> ReloadSummary {
         guard let source = self.configurationSource else {
             throw ReloadError.noSource
         }
-        let configuration: ProxyConfiguration
-        do {
-            configuration = try source()
-        } catch {
-            self.recordReloadFailure("\(error)")
-            throw ReloadError.invalid("\(error)")
+        return try await self.whileReloading {
+            let configuration: ProxyConfiguration
+            do {
+                configuration = try source()
+            } catch {
+                self.recordReloadFailure("\(error)")
+                throw ReloadError.invalid("\(error)")
+            }
+            return try await self.applyClaimed(configuration)
         }
-        return try await self.apply(configuration)
     }
 
     /// Applies a validated configuration in place:
@@ -77,14 +81,30 @@ extension ProxyServer {
     ///   new routes for its next request. A request in flight on an unchanged route (same rules,
     ///   same target group settings) goes on and its connection stays open; on a changed route
     ///   the connection closes after that response.
+    ///
+    /// `committed` runs once it applied, before another reload can start (the fleet writes its
+    /// local copy there, so a reload re-reads the revision just applied).
     @discardableResult
-    public func apply(_ configuration: ProxyConfiguration) async throws -> ReloadSummary {
+    public func apply(_ configuration: ProxyConfiguration, committed: (() -> Void)? = nil) async throws -> ReloadSummary {
+        try await self.whileReloading {
+            let summary = try await self.applyClaimed(configuration)
+            committed?()
+            return summary
+        }
+    }
+
+    /// Runs `body` as the only reload (another at the same time: ``ReloadError/inProgress``).
+    private func whileReloading<Value>(_ body: () async throws -> Value) async throws -> Value {
         let busy = self.reloading.withLockedValue { reloading -> Bool in
             defer { reloading = true }
             return reloading
         }
         guard !busy else { throw ReloadError.inProgress }
         defer { self.reloading.withLockedValue { $0 = false } }
+        return try await body()
+    }
+
+    private func applyClaimed(_ configuration: ProxyConfiguration) async throws -> ReloadSummary {
         do {
             let summary = try await self.operations.withExclusive { try await self.applyExclusively(configuration) }
             self.state.withLockedValue {

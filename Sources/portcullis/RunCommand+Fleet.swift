@@ -11,9 +11,10 @@ struct FleetStart {
     var localCopy: String
     var instanceID: String
 
-    /// The configuration to start with, its revision and where it came from. Prints on standard
-    /// error why it did not come from etcd.
-    func initial() async throws -> (configuration: ProxyConfiguration, revision: Int64, source: String) {
+    /// The configuration to start with, its revision, where it came from and (from etcd) its
+    /// text, for the local copy once the server runs with it. Prints on standard error why it
+    /// did not come from etcd.
+    func initial() async throws -> (configuration: ProxyConfiguration, revision: Int64, source: String, yaml: String?) {
         let baseDirectory = URL(fileURLWithPath: self.localCopy).deletingLastPathComponent().path
         let reason: String
         do {
@@ -24,10 +25,10 @@ struct FleetStart {
                         file: "etcd:\(self.control.keys.config)@\(stored.modRevision)",
                         baseDirectory: baseDirectory
                     )
-                    try FleetLocalCopy.render(yaml: stored.text, revision: stored.modRevision)
-                        .write(toFile: self.localCopy, atomically: true, encoding: .utf8)
-                    return (configuration, stored.modRevision, "etcd")
-                } catch let error as ConfigValidationError {
+                    // The local copy is written by the FleetMember once the server has started
+                    // with this revision (a revision that cannot start must not replace it).
+                    return (configuration, stored.modRevision, "etcd", stored.text)
+                } catch {
                     reason = "revision \(stored.modRevision) in etcd is not valid:\n\(error.description)"
                 }
             } else {
@@ -43,7 +44,7 @@ struct FleetStart {
         let configuration = try ProxyConfiguration.load(path: self.localCopy)
         let revision = FleetLocalCopy.revision(in: text) ?? 0
         FileHandle.standardError.write(Data("fleet: \(reason)\nfleet: starting from the local copy \(self.localCopy) (revision \(revision))\n".utf8))
-        return (configuration, revision, "local copy")
+        return (configuration, revision, "local copy", nil)
     }
 
     static func defaultInstanceID() -> String {

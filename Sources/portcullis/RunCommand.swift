@@ -104,7 +104,7 @@ struct RunCommand: AsyncParsableCommand {
                 localCopy: self.fleetCopy ?? FleetStart.defaultLocalCopy(fleet: control.keys.fleet),
                 instanceID: instanceID
             )
-            let started: (configuration: ProxyConfiguration, revision: Int64, source: String)
+            let started: (configuration: ProxyConfiguration, revision: Int64, source: String, yaml: String?)
             do {
                 started = try await start.initial()
             } catch let error as ConfigValidationError {
@@ -123,6 +123,7 @@ struct RunCommand: AsyncParsableCommand {
                 initialRevision: started.revision,
                 initialSource: started.source
             )
+            fleetSettings?.initialYAML = started.yaml
             fleetSettings?.ticketSecret = ticketSecret
             if let seconds = self.ticketRotation { fleetSettings?.ticketRotation = .seconds(seconds) }
         } else if self.fleetSecret != nil || self.ticketRotation != nil {

@@ -26,7 +26,13 @@ struct TargetsCommand: AsyncParsableCommand {
         @Argument(help: "Target group.") var group: String
         @Argument(help: "Target (host:port or name).") var target: String
         @Flag(help: "Return only when no request is in flight (or --timeout passed: exit status 1).") var wait = false
-        @Option(help: "Seconds to wait at most.") var timeout: Double = 300
+        @Option(help: "Seconds to wait at most (0...86400).") var timeout: Double = 300
+
+        func validate() throws {
+            guard FleetControl.isValidDrainTimeout(self.timeout) else {
+                throw ValidationError("--timeout: must be a number of seconds in 0...86400 (got \(self.timeout))")
+            }
+        }
 
         func run() async throws {
             if let control = try self.fleet.control() {

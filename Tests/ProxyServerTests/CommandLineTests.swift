@@ -72,6 +72,16 @@ struct CommandLineTests {
         #expect(!FileManager.default.fileExists(atPath: certificates), "\(certificates) was created")
     }
 
+    @Test(arguments: ["inf", "nan", "1e30", "-1"])
+    func drainRejectsATimeoutOutOfRange(timeout: String) async throws {
+        // Refused before etcd (nothing listens on port 9) or an admin API is asked anything.
+        let result = try await run(
+            self.binary, ["targets", "drain", "--etcd", "http://127.0.0.1:9", "--fleet", "f", "--wait", "--timeout=\(timeout)", "web", "h:1"], timeout: 30
+        )
+        #expect(result.status == 64, "\(result.stdout) \(result.stderr)")
+        #expect(result.stderr.contains("--timeout: must be a number of seconds in 0...86400"), "\(result.stderr)")
+    }
+
     @Test func certsCreatesCAAndLeafWithPrivateKeys() async throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

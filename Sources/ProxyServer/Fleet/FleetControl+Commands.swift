@@ -4,7 +4,15 @@ import ProxyConfig
 /// `portcullis targets … --etcd URL --fleet NAME`: the operations written straight to etcd
 /// (no instance needed), with the same messages as through an admin API.
 extension FleetControl {
+    /// Whether `seconds` is a drain timeout `drain --wait` accepts (finite, 0...86400).
+    public static func isValidDrainTimeout(_ seconds: Double) -> Bool {
+        seconds.isFinite && (0...86_400).contains(seconds)
+    }
+
     public func drain(group: String, target reference: String, wait: Bool, timeoutSeconds: Double) async throws -> String {
+        guard Self.isValidDrainTimeout(timeoutSeconds) else {
+            throw FleetError.unknown("timeout must be a number of seconds in 0...86400 (got \(timeoutSeconds))")
+        }
         let started = ContinuousClock.now
         let id = try await self.resolve(group: group, reference: reference)
         let revision = try await self.change(group: group, target: id, .drain)
@@ -15,12 +23,10 @@ extension FleetControl {
             return AdminClient.seconds(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         }
         switch try await self.waitDrained(group: group, target: id, revision: revision, deadline: deadline) {
-        case .drained:
-            let count = try await self.instances().count
+        case .drained(let count):
             return "\(id): drained on \(count) instance(s) (in-flight 0 after \(waited()))"
         case .waiting(let pending):
-            let list = pending.sorted { $0.key < $1.key }.map { $0.value < 0 ? "\($0.key): drain not applied" : "\($0.key): \($0.value) in flight" }
-            throw FleetError.unknown("\(id): not drained after \(waited()): \(list.joined(separator: ", "))")
+            throw FleetError.unknown("\(id): not drained after \(waited()): \(FleetDrainProgress.describe(pending))")
         }
     }
 

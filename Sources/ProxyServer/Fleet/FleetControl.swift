@@ -37,6 +37,18 @@ public struct FleetControl: Sendable {
         return keyValues.compactMap { try? JSONDecoder().decode(FleetInstanceView.self, from: Data($0.value)) }
     }
 
+    /// Every key under `instances/`, by instance ID; `nil` for a value that does not decode.
+    public func instanceEntries() async throws -> [String: FleetInstanceView?] {
+        let (keyValues, _) = try await self.client.list(prefix: self.keys.instancesPrefix)
+        var entries: [String: FleetInstanceView?] = [:]
+        for keyValue in keyValues {
+            entries[String(keyValue.key.dropFirst(self.keys.instancesPrefix.count))] = .some(
+                try? JSONDecoder().decode(FleetInstanceView.self, from: Data(keyValue.value))
+            )
+        }
+        return entries
+    }
+
     // MARK: Targets
 
     public func targetRecords() async throws -> (records: [EtcdKeyValue], revision: Int64) {
@@ -63,11 +75,16 @@ public struct FleetControl: Sendable {
     }
 
     /// Waits until every live instance has applied the drain written at `revision` and has no
-    /// request in flight to the target, or until `deadline`.
+    /// request in flight to the target, or until `deadline`. An instance live at the start whose
+    /// view goes away is reported, not counted as done.
     public func waitDrained(group: String, target: String, revision: Int64, deadline: ContinuousClock.Instant) async throws -> FleetDrainProgress {
+        var expected: Set<String> = []
         while true {
-            let progress = FleetDrainProgress.evaluate(try await self.instances(), group: group, target: target, revision: revision)
-            if progress == .drained || ContinuousClock.now >= deadline { return progress }
+            let views = try await self.instanceEntries()
+            expected.formUnion(views.keys)
+            let progress = FleetDrainProgress.evaluate(views, expected: expected, group: group, target: target, revision: revision)
+            if case .drained = progress { return progress }
+            if ContinuousClock.now >= deadline { return progress }
             try await Task.sleep(for: .milliseconds(100))
         }
     }

@@ -97,29 +97,66 @@ public struct FleetInstanceView: Codable, Sendable, Equatable {
     }
 }
 
-/// Whether a fleet-wide drain is done: every live instance has applied the drain (its
-/// `targets_revision` has reached the drain's revision) and has nothing in flight to the target.
+/// Whether a fleet-wide drain is done: every instance live when the wait started is still live,
+/// has applied the drain (its `targets_revision` has reached the drain's revision) and has
+/// nothing in flight to the target. No live instance at all is not "drained": nothing is known.
 public enum FleetDrainProgress: Sendable, Equatable {
-    case drained
-    /// The instances still waited for, with what each still has in flight (-1: has not applied
-    /// the drain yet).
+    /// Drained on this many instances (at least one).
+    case drained(instances: Int)
+    /// The instances still waited for, with what each still has in flight, or one of
+    /// ``notApplied``, ``unreadable``, ``gone``. Empty: no live instance has a view.
     case waiting([String: Int])
 
-    public static func evaluate(_ views: [FleetInstanceView], group: String, target: String, revision: Int64) -> FleetDrainProgress {
+    /// The instance has not applied the drain yet.
+    public static let notApplied = -1
+    /// The instance's view cannot be decoded (another version?): it is not known to be done.
+    public static let unreadable = -2
+    /// The instance's view disappeared during the wait (it stopped, or its lease expired): it is
+    /// not known to be done.
+    public static let gone = -3
+
+    /// - Parameters:
+    ///   - views: every key under `instances/`, by instance ID; `nil`: the value does not decode.
+    ///   - expected: the instance IDs live when the wait started.
+    public static func evaluate(
+        _ views: [String: FleetInstanceView?], expected: Set<String>, group: String, target: String, revision: Int64
+    ) -> FleetDrainProgress {
         var pending: [String: Int] = [:]
-        for view in views {
+        for id in expected where views[id] == nil {
+            pending[id] = Self.gone
+        }
+        for (id, view) in views {
+            guard let view else {
+                pending[id] = Self.unreadable
+                continue
+            }
             if view.targetsRevision < revision {
-                pending[view.id] = -1
+                pending[id] = Self.notApplied
                 continue
             }
             // An instance whose configuration lacks the target sends it nothing.
             guard let target = view.target(group: group, id: target) else { continue }
             if target.state != "draining" {
-                pending[view.id] = -1
+                pending[id] = Self.notApplied
             } else if target.inFlight > 0 {
-                pending[view.id] = target.inFlight
+                pending[id] = target.inFlight
             }
         }
-        return pending.isEmpty ? .drained : .waiting(pending)
+        return pending.isEmpty && !views.isEmpty ? .drained(instances: views.count) : .waiting(pending)
+    }
+
+    /// What is still waited for, for a person: `a: 2 in flight, b: drain not applied`.
+    public static func describe(_ pending: [String: Int]) -> String {
+        guard !pending.isEmpty else {
+            return "no live instance has published a view (is any instance of the fleet running and connected to etcd?)"
+        }
+        return pending.sorted { $0.key < $1.key }.map { id, value in
+            switch value {
+            case Self.notApplied: "\(id): drain not applied"
+            case Self.unreadable: "\(id): view unreadable"
+            case Self.gone: "\(id): gone during the wait (stopped, or lost etcd)"
+            default: "\(id): \(value) in flight"
+            }
+        }.joined(separator: ", ")
     }
 }

@@ -19,6 +19,9 @@ public final class FleetMember: Service, Sendable {
         /// revision).
         public var initialRevision: Int64
         public var initialSource: String
+        /// The text of the initial revision when it came from etcd: written to the local copy
+        /// once the server has started with it (`nil`: the local copy is already it).
+        public var initialYAML: String?
         /// How long the instance's view outlives it.
         public var leaseSeconds: Int = Defaults.Fleet.leaseSeconds
         public var publishInterval: Duration = Defaults.Fleet.publishInterval
@@ -47,6 +50,8 @@ public final class FleetMember: Service, Sendable {
         /// The shared ticket keys installed last (installed again after a reload).
         var ticketKeys: FleetTicketKeys?
         var ticketLeader = false
+        /// The view last written under `lease` (written again only when it changes).
+        var published: [UInt8]?
     }
 
     let settings: Settings
@@ -69,6 +74,9 @@ public final class FleetMember: Service, Sendable {
         // The server binds first: the view names its addresses.
         while !self.server.isReady {
             try await Task.sleep(for: .milliseconds(20))
+        }
+        if let yaml = self.settings.initialYAML {
+            self.saveLocalCopy(yaml: yaml, revision: self.settings.initialRevision)
         }
         if self.settings.ticketSecret == nil {
             self.logger.notice(
@@ -105,7 +113,10 @@ public final class FleetMember: Service, Sendable {
     private func follow() async throws {
         let control = self.settings.control
         let lease = try await control.client.grantLease(ttl: self.settings.leaseSeconds)
-        self.state.withLockedValue { $0.lease = lease }
+        self.state.withLockedValue {
+            $0.lease = lease
+            $0.published = nil
+        }
         try await self.publish()
         let (configKey, configRevision) = try await control.client.get(control.keys.config)
         await self.consider(configKey)
@@ -158,14 +169,16 @@ public final class FleetMember: Service, Sendable {
         throw EtcdError.unreachable("the target watch ended")
     }
 
+    /// Checks the view every `publishInterval` and writes it only when it changed (each write is
+    /// a new etcd revision: an unchanged view written twice a second would fill etcd); keeps the
+    /// lease alive every third of its TTL, timed on the clock, however long the writes take.
     private func keepPublishing(lease: Int64) async throws {
-        var sinceKeepAlive = Duration.zero
         let keepAliveEvery = Duration.seconds(max(1, self.settings.leaseSeconds / 3))
+        var lastKeepAlive = ContinuousClock.now
         while !Task.isCancelled {
-            try await Task.sleep(for: self.settings.publishInterval)
-            sinceKeepAlive += self.settings.publishInterval
-            if sinceKeepAlive >= keepAliveEvery {
-                sinceKeepAlive = .zero
+            try await Task.sleep(for: min(self.settings.publishInterval, keepAliveEvery))
+            if lastKeepAlive.duration(to: .now) >= keepAliveEvery {
+                lastKeepAlive = .now
                 guard try await self.settings.control.client.keepAlive(lease: lease) else {
                     throw EtcdError.unreachable("the instance's lease expired")
                 }
@@ -193,12 +206,15 @@ public final class FleetMember: Service, Sendable {
             } catch {
                 throw ReloadError.invalid(error.description)
             }
-            try await self.server.apply(configuration)
-            self.state.withLockedValue {
-                $0.config.applied(revision)
-                $0.configSource = "etcd"
+            // The local copy is written before a reload (SIGHUP, POST /reload) can start, so the
+            // reload applies this revision again, not the one before.
+            try await self.server.apply(configuration) {
+                self.state.withLockedValue {
+                    $0.config.applied(revision)
+                    $0.configSource = "etcd"
+                }
+                self.saveLocalCopy(yaml: yaml, revision: revision)
             }
-            self.saveLocalCopy(yaml: yaml, revision: revision)
             self.logger.notice("fleet: configuration revision applied", metadata: ["revision": "\(revision)"])
             // A listener the revision added starts with keys of its own: give it the fleet's.
             self.installTicketKeys()
@@ -312,13 +328,30 @@ public final class FleetMember: Service, Sendable {
         )
     }
 
+    /// Writes the view if it differs from the one last written under the current lease.
     private func publish() async throws {
         let lease = self.state.withLockedValue { $0.lease }
         guard lease != 0 else { return }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let value = Array(try encoder.encode(await self.view()))
-        try await self.settings.control.client.put(self.settings.control.keys.instance(self.settings.instanceID), value, lease: lease)
+        guard Self.needsPublishing(value, lease: lease, state: self.state) else { return }
+        do {
+            try await self.settings.control.client.put(self.settings.control.keys.instance(self.settings.instanceID), value, lease: lease)
+        } catch {
+            // Not known to be written: the next check writes it again.
+            self.state.withLockedValue { if $0.lease == lease { $0.published = nil } }
+            throw error
+        }
+    }
+
+    /// Whether `value` must be written under `lease`; records it as written if so.
+    static func needsPublishing(_ value: [UInt8], lease: Int64, state: NIOLockedValueBox<State>) -> Bool {
+        state.withLockedValue {
+            guard $0.lease == lease, $0.published != value else { return false }
+            $0.published = value
+            return true
+        }
     }
 
     /// On shutdown: the view goes at once (not when the lease runs out).

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import Testing
 
 @testable import ProxyServer
@@ -118,11 +119,63 @@ struct FleetProtocolTests {
             )
         }
         let views = [view("a", revision: 10, state: "draining", inFlight: 0), view("b", revision: 9, state: "healthy", inFlight: 0), view("c", revision: 12, state: "draining", inFlight: 3)]
-        #expect(FleetDrainProgress.evaluate(views, group: "web", target: "h:1", revision: 10) == .waiting(["b": -1, "c": 3]))
-        #expect(FleetDrainProgress.evaluate([views[0]], group: "web", target: "h:1", revision: 10) == .drained)
+        func evaluate(_ views: [FleetInstanceView], expected: Set<String> = [], target: String = "h:1") -> FleetDrainProgress {
+            FleetDrainProgress.evaluate(
+                Dictionary(uniqueKeysWithValues: views.map { ($0.id, Optional($0)) }), expected: expected, group: "web", target: target, revision: 10
+            )
+        }
+        #expect(evaluate(views) == .waiting(["b": FleetDrainProgress.notApplied, "c": 3]))
+        #expect(evaluate([views[0]]) == .drained(instances: 1))
         // An instance without the target sends it nothing.
-        #expect(FleetDrainProgress.evaluate([views[2]], group: "web", target: "h:9", revision: 10) == .drained)
-        #expect(FleetDrainProgress.evaluate([], group: "web", target: "h:1", revision: 10) == .drained)
+        #expect(evaluate([views[2]], target: "h:9") == .drained(instances: 1))
+    }
+
+    @Test func drainProgressWithNoLiveInstanceIsNotDrained() {
+        let progress = FleetDrainProgress.evaluate([:], expected: [], group: "web", target: "h:1", revision: 10)
+        #expect(progress == .waiting([:]))
+        #expect(FleetDrainProgress.describe([:]).contains("no live instance has published a view"))
+    }
+
+    @Test func drainProgressCountsAnUnreadableViewAsPending() {
+        let done = FleetInstanceView(
+            id: "a", listeners: [], admin: nil, pid: 1, ready: true, configRevision: 1, configSource: "etcd",
+            configErrorRevision: nil, configError: nil, targetsRevision: 10,
+            targetGroups: [.init(name: "web", targets: [.init(id: "h:1", state: "draining", health: "healthy", serving: false, inFlight: 0, weight: 1)])]
+        )
+        // A key whose value does not decode: present, with no view.
+        let views: [String: FleetInstanceView?] = ["a": done, "b": nil]
+        #expect(views.count == 2)
+        let progress = FleetDrainProgress.evaluate(views, expected: ["a", "b"], group: "web", target: "h:1", revision: 10)
+        #expect(progress == .waiting(["b": FleetDrainProgress.unreadable]))
+        #expect(FleetDrainProgress.describe(["b": FleetDrainProgress.unreadable]) == "b: view unreadable")
+    }
+
+    @Test func drainProgressReportsAnInstanceThatWentAway() {
+        let done = FleetInstanceView(
+            id: "a", listeners: [], admin: nil, pid: 1, ready: true, configRevision: 1, configSource: "etcd",
+            configErrorRevision: nil, configError: nil, targetsRevision: 10,
+            targetGroups: [.init(name: "web", targets: [.init(id: "h:1", state: "draining", health: "healthy", serving: false, inFlight: 0, weight: 1)])]
+        )
+        let progress = FleetDrainProgress.evaluate(["a": done], expected: ["a", "gone-1"], group: "web", target: "h:1", revision: 10)
+        #expect(progress == .waiting(["gone-1": FleetDrainProgress.gone]))
+        #expect(FleetDrainProgress.describe(["gone-1": FleetDrainProgress.gone, "x": 2]) == "gone-1: gone during the wait (stopped, or lost etcd), x: 2 in flight")
+        // Everything gone: still not drained, and says which.
+        #expect(FleetDrainProgress.evaluate([:], expected: ["a"], group: "web", target: "h:1", revision: 10) == .waiting(["a": FleetDrainProgress.gone]))
+    }
+
+    @Test func anUnchangedViewIsNotWrittenAgain() {
+        let state = NIOLockedValueBox(FleetMember.State(config: FleetConfigState(appliedRevision: 0), configSource: "etcd"))
+        state.withLockedValue { $0.lease = 7 }
+        #expect(FleetMember.needsPublishing([1, 2], lease: 7, state: state))
+        #expect(!FleetMember.needsPublishing([1, 2], lease: 7, state: state))
+        #expect(FleetMember.needsPublishing([1, 3], lease: 7, state: state))
+        // A view computed under an older lease is not written under the new one.
+        state.withLockedValue {
+            $0.lease = 8
+            $0.published = nil
+        }
+        #expect(!FleetMember.needsPublishing([1, 3], lease: 7, state: state))
+        #expect(FleetMember.needsPublishing([1, 3], lease: 8, state: state))
     }
 
     @Test func viewJSONUsesSnakeCase() throws {
