@@ -36,6 +36,7 @@ public enum SecretSeal {
         guard key.count == Self.keyLength else { throw .badKey(key.count) }
         var nonce = [UInt8](repeating: 0, count: Self.nonceLength)
         guard nonce.withUnsafeMutableBufferPointer({ RAND_bytes($0.baseAddress, CInt(Self.nonceLength)) }) == 1 else {
+            ERR_clear_error()
             throw .openSSL("generating a nonce")
         }
         var ciphertext = [UInt8](repeating: 0, count: plaintext.count)
@@ -60,6 +61,10 @@ public enum SecretSeal {
     private static func crypt(
         encrypt: Bool, key: [UInt8], nonce: [UInt8], associatedData: [UInt8], input: [UInt8], output: inout [UInt8], tag: inout [UInt8]
     ) throws(Failure) {
+        // The thread's OpenSSL error queue is empty before and after (a failure's entries would
+        // be read by the next TLS call on this thread); `Failure` says what went wrong.
+        ERR_clear_error()
+        defer { ERR_clear_error() }
         guard let context = EVP_CIPHER_CTX_new() else { throw .openSSL("making a cipher context") }
         defer { EVP_CIPHER_CTX_free(context) }
         let mode: CInt = encrypt ? 1 : 0
