@@ -58,6 +58,14 @@ public enum DNSMessage {
         public var responseCode: Int
         public var answers: [Record]
         public var additional: [Record]
+        /// The question section as the server echoed it: each name (lower case) and type.
+        public var questions: [Question] = []
+    }
+
+    /// One entry of a response's question section.
+    public struct Question: Sendable, Hashable {
+        public var name: String
+        public var type: UInt16
     }
 
     /// Longest name on the wire (RFC 1035 §3.1), the length bytes included.
@@ -84,7 +92,8 @@ public enum DNSMessage {
         return bytes
     }
 
-    /// Parses a response. The question section is skipped; answer and additional records are
+    /// Parses a response. The question section is kept (``Response/questions``: the resolver
+    /// checks it is the question it asked, RFC 5452 §9.1); answer and additional records are
     /// read (authority records are skipped).
     public static func parse(_ bytes: [UInt8]) throws -> Response {
         var reader = Reader(bytes: bytes)
@@ -95,9 +104,12 @@ public enum DNSMessage {
         let answerCount = Int(try reader.read16())
         let authorityCount = Int(try reader.read16())
         let additionalCount = Int(try reader.read16())
+        var asked: [Question] = []
         for _ in 0..<questions {
-            _ = try reader.readName()
-            try reader.skip(4)
+            let name = try reader.readName()
+            let type = try reader.read16()
+            try reader.skip(2)
+            asked.append(Question(name: name, type: type))
         }
         var answers: [Record] = []
         for _ in 0..<answerCount {
@@ -115,7 +127,8 @@ public enum DNSMessage {
             truncated: flags & 0x0200 != 0,
             responseCode: Int(flags & 0x000F),
             answers: answers,
-            additional: additional
+            additional: additional,
+            questions: asked
         )
     }
 
@@ -251,6 +264,18 @@ public enum DNSMessage {
 }
 
 extension DNSMessage.Response {
+    /// Whether this answers `name` and `type` and nothing else: one question, the same (names
+    /// compared without case and a final dot). An answer to another question is not taken,
+    /// whatever its id (RFC 5452 §9.1).
+    public func answers(_ name: String, type: DNSMessage.RecordType) -> Bool {
+        var asked = Substring(name.lowercased())
+        if asked.hasSuffix(".") { asked = asked.dropLast() }
+        guard self.questions.count == 1, let question = self.questions.first else { return false }
+        var echoed = Substring(question.name.lowercased())
+        if echoed.hasSuffix(".") { echoed = echoed.dropLast() }
+        return echoed == asked && question.type == type.rawValue
+    }
+
     /// The records of `type` for `name`, following CNAMEs within the answer section (at most 8),
     /// and the smallest TTL along the way (`nil` when nothing was found).
     public func records(of type: DNSMessage.RecordType, for name: String) -> (data: [DNSMessage.RecordData], ttl: UInt32?) {

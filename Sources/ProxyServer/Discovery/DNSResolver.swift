@@ -30,6 +30,10 @@ final class DNSResolver: Sendable {
                     if response.truncated {
                         response = try await self.exchangeTCP(query, id: id, with: address)
                     }
+                    guard response.answers(name, type: type) else {
+                        lastError = DNSResolverError.malformed("an answer to another question", server: server.description)
+                        continue
+                    }
                     switch response.responseCode {
                     case DNSMessage.ResponseCode.noError, DNSMessage.ResponseCode.nameError:
                         return response

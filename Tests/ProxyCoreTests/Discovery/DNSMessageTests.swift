@@ -51,6 +51,21 @@ struct DNSMessageTests {
         #expect(query == [0xBE, 0xEF, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 3] + Array("app".utf8) + [8] + Array("internal".utf8) + [0, 0, 28, 0, 1])
     }
 
+    /// The question section comes back as the server echoed it; the resolver takes only an
+    /// answer to the question it asked (RFC 5452 §9.1).
+    @Test func anAnswerIsTakenOnlyForItsOwnQuestion() throws {
+        let response = try DNSMessage.parse(Builder(question: "App.Internal", type: 28).message)
+        #expect(response.questions == [DNSMessage.Question(name: "app.internal", type: 28)])
+        #expect(response.answers("app.internal.", type: .aaaa))
+        #expect(response.answers("APP.internal", type: .aaaa))
+        #expect(!response.answers("app.internal", type: .a))
+        #expect(!response.answers("evil.internal", type: .aaaa))
+        var none = Builder().message
+        none[5] = 0  // no question at all
+        none.removeSubrange(12...)
+        #expect(!(try DNSMessage.parse(none)).answers("app.internal", type: .a))
+    }
+
     @Test func refusesNamesThatCannotBeQueried() {
         for name in ["", ".", "a..b", String(repeating: "x", count: 64) + ".internal", Array(repeating: "abcdefghi", count: 26).joined(separator: ".")] {
             #expect(throws: DNSMessageError.invalidName(name)) { try DNSMessage.query(id: 1, name: name, type: .a) }
