@@ -45,6 +45,43 @@ struct StateMachineTests {
         }
     }
 
+    @Test func forwardingMachineSendsAPostCutByAGoAwayAgainOnAnotherConnectionOnce() {
+        var machine = ForwardingStateMachine()
+        let post = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/")
+        _ = machine.requestHead(UpstreamRequestHead(post), policy: .init(maxTries: 2, resendable: false, retryOnTimeout: false))
+        _ = machine.requestEnd()
+        _ = machine.leased(reused: true)
+        // Above the GOAWAY's last stream id: not processed, so sent again whatever the method.
+        guard case .retryOnNewConnection = machine.upstreamRefused(.closedBeforeResponse, connectionGoingAway: true) else {
+            Issue.record("expected a retry on another connection")
+            return
+        }
+        _ = machine.leased(reused: false)
+        // A second GOAWAY: another target (the route allows two tries).
+        guard case .tryAnotherTarget = machine.upstreamRefused(.closedBeforeResponse, connectionGoingAway: true) else {
+            Issue.record("expected another target")
+            return
+        }
+        _ = machine.retry(allowed: true, cause: .closedBeforeResponse)
+        _ = machine.leased(reused: false)
+        guard case .respondWithError = machine.upstreamRefused(.closedBeforeResponse, connectionGoingAway: true) else {
+            Issue.record("max_tries spent")
+            return
+        }
+    }
+
+    @Test func forwardingMachineSendsARefusedStreamToAnotherTargetNotTheSameOne() {
+        var machine = ForwardingStateMachine()
+        let post = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/")
+        _ = machine.requestHead(UpstreamRequestHead(post), policy: .init(maxTries: 2, resendable: false, retryOnTimeout: false))
+        _ = machine.requestEnd()
+        _ = machine.leased(reused: false)
+        guard case .tryAnotherTarget = machine.upstreamRefused(.closedBeforeResponse, connectionGoingAway: false) else {
+            Issue.record("expected another target")
+            return
+        }
+    }
+
     @Test func guardMachineHoldsPipelinedRequests() {
         var machine = RequestGuardStateMachine(maxBodyBytes: 10)
         let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/", headers: HTTPHeaders([("Host", "a")]))

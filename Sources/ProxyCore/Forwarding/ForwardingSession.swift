@@ -1117,8 +1117,8 @@ extension ForwardingSession: UpstreamConnectionDelegate {
         self.upstream = nil
         let why = error.map { "\($0)" } ?? "connection closed"
         let failure: UpstreamError
-        if error is UpstreamStreamRefused {
-            self.perform(self.machine.upstreamRefused(.closedBeforeResponse(target, why)))
+        if let refused = error as? UpstreamStreamRefused {
+            self.perform(self.machine.upstreamRefused(.closedBeforeResponse(target, why), connectionGoingAway: refused.reason == .goAway))
             return
         }
         if self.machine.isStreamingResponse {

@@ -57,6 +57,7 @@ struct ForwardingStateMachine {
         var response = ResponseProgress.awaitingHead
         var upstreamKeepAlive = true
         var reusedConnection = false
+        /// The one retry on another connection to the same target was spent (``Action/retryOnNewConnection``).
         var retriedStale = false
         var tries = 1
     }
@@ -97,8 +98,9 @@ struct ForwardingStateMachine {
         case finishResponse(reuseUpstream: Bool)
         /// Answer the client ourselves, closing the upstream connection if one is leased.
         case respondWithError(UpstreamError)
-        /// A reused keep-alive connection was closed by the target before it answered: send the
-        /// request again on a fresh connection to the same target. Not counted as a try.
+        /// A reused keep-alive connection was closed by the target before it answered, or an h2c
+        /// target's GOAWAY cut a stream it did not process: send the request again on another
+        /// connection to the same target. Not counted as a try.
         case retryOnNewConnection
         /// Drop the current connection (if any) and send the request to another target, if the
         /// budget allows and another target exists: the caller answers ``retry(allowed:cause:)``.
@@ -401,14 +403,24 @@ struct ForwardingStateMachine {
         }
     }
 
-    /// An h2c target refused the stream unprocessed (REFUSED_STREAM, or above its GOAWAY's last
-    /// stream id): as with a failed connect nothing reached it, so another target may take the
-    /// request whatever its method, while its body is still held.
-    mutating func upstreamRefused(_ why: UpstreamError) -> Action {
+    /// An h2c target did not process the stream (RFC 9113 §8.7): as with a failed connect
+    /// nothing reached it, so the request may go again whatever its method, while its body is
+    /// still held. `connectionGoingAway` (the stream was above the last stream id of the
+    /// target's GOAWAY): only that connection ends, so the first such refusal is sent again on
+    /// another connection to the same target, like a stale HTTP/1.1 connection (one retry, not
+    /// counted against `max_tries`). REFUSED_STREAM, or a second GOAWAY: another target, within
+    /// `max_tries` and the group's retry budget.
+    mutating func upstreamRefused(_ why: UpstreamError, connectionGoingAway: Bool) -> Action {
         guard case .exchanging = self.state, let exchange = self.exchange, exchange.response == .awaitingHead else {
             return self.upstreamClosed(why)
         }
-        if exchange.replayable && exchange.tries < exchange.policy.maxTries {
+        guard exchange.replayable else { return self.giveUp(why) }
+        if connectionGoingAway && !exchange.retriedStale {
+            self.exchange!.retriedStale = true
+            self.prepareResend()
+            return .retryOnNewConnection
+        }
+        if exchange.tries < exchange.policy.maxTries {
             self.prepareResend()
             return .tryAnotherTarget(why)
         }

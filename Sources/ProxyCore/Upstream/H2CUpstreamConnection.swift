@@ -4,8 +4,10 @@ import NIOHTTP2
 /// One prior-knowledge HTTP/2 connection to a target: the handler after swift-nio-http2's
 /// `NIOHTTP2Handler` (which owns frames, HPACK, flow control and the streams). It counts the
 /// streams it carries, takes the target's SETTINGS_MAX_CONCURRENT_STREAMS, and stops taking
-/// streams on the target's GOAWAY (swift-nio-http2 then fails the streams above its last stream
-/// id with REFUSED_STREAM, which the session may retry elsewhere; those below finish).
+/// streams on the target's GOAWAY. swift-nio-http2 then closes the streams above its last stream
+/// id (with CANCEL, after this handler has read the GOAWAY); ``goAwayLastStreamID`` lets those
+/// streams tell that the target never processed them (``UpstreamStreamRefused``), so the session
+/// sends their requests again on another connection. The streams below finish.
 ///
 /// ```
 /// socket ─ NIOHTTP2Handler(client) ─ H2CUpstreamConnection
@@ -31,6 +33,8 @@ final class H2CUpstreamConnection: ChannelInboundHandler {
     private(set) var streams = 0
     /// The configured cap, lowered to the target's SETTINGS_MAX_CONCURRENT_STREAMS.
     private(set) var maxStreams: Int
+    /// The lowest last stream id of the target's GOAWAYs: streams above it were not processed.
+    private(set) var goAwayLastStreamID: HTTP2StreamID?
     /// When it was last left without a stream (for the pool's idle sweep).
     var idleSince: NIODeadline
     /// Leases waiting for the connect.
@@ -123,7 +127,9 @@ final class H2CUpstreamConnection: ChannelInboundHandler {
             for setting in settings where setting.parameter == .maxConcurrentStreams {
                 self.maxStreams = max(1, min(self.maxStreams, setting.value))
             }
-        case .goAway:
+        case .goAway(let lastStreamID, _, _):
+            // A later GOAWAY may only lower it (RFC 9113 §6.8).
+            self.goAwayLastStreamID = min(self.goAwayLastStreamID ?? lastStreamID, lastStreamID)
             if case .ready = self.state {
                 self.state = .goingAway
             }

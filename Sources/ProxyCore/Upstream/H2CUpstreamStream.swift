@@ -112,12 +112,26 @@ final class H2CUpstreamStream: ChannelDuplexHandler, UpstreamLink {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let closed = error as? NIOHTTP2Errors.StreamClosed, closed.errorCode == .refusedStream, !self.responseStarted {
-            self.closeError = UpstreamStreamRefused()
+        if !self.responseStarted, let refused = Self.refusal(error, goAwayLastStreamID: self.connection?.goAwayLastStreamID) {
+            self.closeError = refused
         } else if self.closeError == nil {
             self.closeError = error
         }
         context.close(promise: nil)
+    }
+
+    /// Whether `error` says the target never processed the stream (RFC 9113 §8.7): reset with
+    /// REFUSED_STREAM, or closed while above the last stream id of the target's GOAWAY
+    /// (swift-nio-http2 closes those with CANCEL: only the GOAWAY tells them apart from a reset),
+    /// or its HEADERS written after the GOAWAY (swift-nio-http2 refuses to open it).
+    static func refusal(_ error: any Error, goAwayLastStreamID: HTTP2StreamID?) -> UpstreamStreamRefused? {
+        if let closed = error as? NIOHTTP2Errors.StreamClosed {
+            if closed.errorCode == .refusedStream { return UpstreamStreamRefused(reason: .refusedStream) }
+            if let last = goAwayLastStreamID, closed.streamID > last { return UpstreamStreamRefused(reason: .goAway) }
+            return nil
+        }
+        if error is NIOHTTP2Errors.CreatedStreamAfterGoaway { return UpstreamStreamRefused(reason: .goAway) }
+        return nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -182,7 +196,7 @@ final class H2CUpstreamStream: ChannelDuplexHandler, UpstreamLink {
                 context.write(self.wrapOutboundOut(.headers(.init(headers: block, endStream: true))), promise: promise)
             } else if let held = self.heldHeaders {
                 self.heldHeaders = nil
-                context.write(self.wrapOutboundOut(.headers(.init(headers: held, endStream: true))), promise: promise)
+                self.writeHeaders(held, endStream: true, promise: promise, context: context)
             } else {
                 context.write(self.wrapOutboundOut(.data(.init(data: .byteBuffer(ByteBuffer()), endStream: true))), promise: promise)
             }
@@ -192,7 +206,21 @@ final class H2CUpstreamStream: ChannelDuplexHandler, UpstreamLink {
     private func writeHeld(context: ChannelHandlerContext) {
         guard let held = self.heldHeaders else { return }
         self.heldHeaders = nil
-        context.write(self.wrapOutboundOut(.headers(.init(headers: held))), promise: nil)
+        self.writeHeaders(held, endStream: false, promise: nil, context: context)
+    }
+
+    /// Writes the request's HEADERS. A stream opened before the target's GOAWAY but whose
+    /// HEADERS come after it has no stream id yet, so the GOAWAY did not close it: swift-nio-http2
+    /// refuses the HEADERS (failing only their promise), and the stream fails as not processed.
+    private func writeHeaders(_ headers: HPACKHeaders, endStream: Bool, promise: EventLoopPromise<Void>?, context: ChannelHandlerContext) {
+        let written = promise ?? context.eventLoop.makePromise(of: Void.self)
+        written.futureResult.assumeIsolated().whenFailure { error in
+            guard !self.isClosed, !self.responseStarted, let context = self.context,
+                let refused = Self.refusal(error, goAwayLastStreamID: nil)
+            else { return }
+            self.fail(refused, context: context)
+        }
+        context.write(self.wrapOutboundOut(.headers(.init(headers: headers, endStream: endStream))), promise: written)
     }
 
     func flush() {

@@ -213,7 +213,61 @@ struct GRPCAndH2CTests {
         let (channel, _, recorder) = try Self.stream()
         channel.pipeline.fireErrorCaught(NIOHTTP2Errors.streamClosed(streamID: 1, errorCode: .refusedStream))
         #expect(recorder.events == ["closed"])
-        #expect(recorder.error is UpstreamStreamRefused)
+        #expect((recorder.error as? UpstreamStreamRefused)?.reason == .refusedStream)
+        _ = try? channel.finish()
+    }
+
+    /// A connection that has read the target's GOAWAY with `lastStreamID`, for `stream`.
+    static func goingAway(lastStreamID: HTTP2StreamID, for stream: H2CUpstreamStream) throws -> EmbeddedChannel {
+        let connection = H2CUpstreamConnection(target: stream.target, maxStreams: 100, now: .now())
+        let channel = EmbeddedChannel(handler: connection)
+        try channel.writeInbound(HTTP2Frame(streamID: .rootStream, payload: .goAway(lastStreamID: lastStreamID, errorCode: .noError, opaqueData: nil)))
+        stream.connection = connection
+        #expect(connection.goAwayLastStreamID == lastStreamID)
+        return channel
+    }
+
+    @Test func aStreamAboveTheTargetsGoAwayIsReportedAsNotProcessed() throws {
+        let (channel, stream, recorder) = try Self.stream()
+        let connection = try Self.goingAway(lastStreamID: 1, for: stream)
+        // swift-nio-http2 closes the streams above the last stream id with CANCEL.
+        channel.pipeline.fireErrorCaught(NIOHTTP2Errors.streamClosed(streamID: 3, errorCode: .cancel))
+        #expect(recorder.events == ["closed"])
+        #expect((recorder.error as? UpstreamStreamRefused)?.reason == .goAway, "\(String(describing: recorder.error))")
+        _ = try? channel.finish()
+        _ = try? connection.finish()
+    }
+
+    @Test func aStreamAtOrBelowTheGoAwaysLastStreamIdThatIsCancelledIsAFailure() throws {
+        let (channel, stream, recorder) = try Self.stream()
+        let connection = try Self.goingAway(lastStreamID: 3, for: stream)
+        channel.pipeline.fireErrorCaught(NIOHTTP2Errors.streamClosed(streamID: 3, errorCode: .cancel))
+        #expect(recorder.events == ["closed"])
+        #expect(!(recorder.error is UpstreamStreamRefused))
+        _ = try? channel.finish()
+        _ = try? connection.finish()
+    }
+
+    @Test func headersRefusedBecauseTheGoAwayCameFirstAreReportedAsNotProcessed() throws {
+        let (channel, stream, recorder) = try Self.stream()
+        /// swift-nio-http2's answer to HEADERS of a stream opened after the target's GOAWAY.
+        final class RefuseHeaders: ChannelOutboundHandler {
+            typealias OutboundIn = HTTP2Frame.FramePayload
+            func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+                if case .headers = self.unwrapOutboundIn(data) {
+                    promise?.fail(NIOHTTP2Errors.createdStreamAfterGoaway())
+                } else {
+                    context.write(data, promise: promise)
+                }
+            }
+        }
+        try channel.pipeline.syncOperations.addHandler(RefuseHeaders(), position: .first)
+        stream.send(.head(UpstreamRequestHead(HTTPRequestHead(version: .http1_1, method: .POST, uri: "/x", headers: ["Host": "h"]))))
+        stream.send(.end(nil))
+        stream.flush()
+        channel.embeddedEventLoop.run()
+        #expect(recorder.events == ["closed"])
+        #expect((recorder.error as? UpstreamStreamRefused)?.reason == .goAway, "\(String(describing: recorder.error))")
         _ = try? channel.finish()
     }
 
