@@ -17,6 +17,13 @@ public enum Defaults {
         /// `strip_response_headers`: removed from upstream responses (they tell attackers what
         /// runs behind the proxy); compared case-insensitively.
         public static let strippedResponseHeaders = ["Server", "X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version"]
+        /// A reload that closes a listener to bind its address again (`reuse_port` turned on or
+        /// off, http ↔ https) retries a bind refused with EADDRINUSE for this long: a child
+        /// process between its fork and its exec (a scaling hook) still holds the closed
+        /// socket, which stays listening until the child closes it.
+        public static let rebindWait = Duration.seconds(2)
+        /// Between two tries of such a bind.
+        public static let rebindRetryInterval = Duration.milliseconds(20)
     }
 
     /// `listeners[].limits`: what protects a listener from slow or oversized requests.

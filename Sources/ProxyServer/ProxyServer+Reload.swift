@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 public import ProxyConfig
 import ProxyCore
+import ProxyDefaults
 
 /// What a reload changed.
 public struct ReloadSummary: Sendable, Codable, Equatable {
@@ -204,6 +205,7 @@ extension ProxyServer {
                 }
                 // The address is still held by a listener that goes away: it stops accepting
                 // first (connections it accepted go on), for the moment the new bind takes.
+                var rebinding = false
                 for old in oldListeners
                 where Self.overlap(old.configuration.bind, listenerConfiguration.bind)
                     && !closedEarly.contains(where: { $0 === old }) && !listeners.contains(where: { $0 === old })
@@ -211,8 +213,13 @@ extension ProxyServer {
                     old.ticketRotation.withLockedValue { $0?.cancel() }
                     await old.close()
                     closedEarly.append(old)
+                    rebinding = true
                 }
-                let listener = try await self.bind(plan, configuration: listenerConfiguration)
+                let listener = try await self.bind(
+                    plan,
+                    configuration: listenerConfiguration,
+                    whileAddressInUse: rebinding ? Defaults.Listener.rebindWait : .zero
+                )
                 listeners.append(listener)
                 bound.append(listener)
                 summary.listenersAdded.append(plan.name)
@@ -225,7 +232,7 @@ extension ProxyServer {
                 await listener.close()
             }
             for old in closedEarly {
-                guard let reopened = try? await self.bind(old.plan, configuration: old.configuration) else {
+                guard let reopened = try? await self.bind(old.plan, configuration: old.configuration, whileAddressInUse: Defaults.Listener.rebindWait) else {
                     self.logger.error("cannot reopen a listener after a failed reload", metadata: ["listener": "\(old.name)"])
                     continue
                 }

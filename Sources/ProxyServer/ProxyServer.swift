@@ -4,6 +4,7 @@ public import NIOCore
 import NIOPosix
 public import ProxyConfig
 public import ProxyCore
+import ProxyDefaults
 import ProxyTLS
 public import ServiceLifecycle
 
@@ -242,7 +243,27 @@ public final class ProxyServer: Service, Sendable {
     static let clientReceiveAllocator = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65536)
 
     /// Binds one listener and schedules its ticket key rotation.
-    func bind(_ plan: ListenerPlan, configuration: ListenerConfiguration) async throws -> RunningListener {
+    ///
+    /// - Parameter whileAddressInUse: How long to try again a bind refused with EADDRINUSE (a
+    ///   reload that has just closed this address's old sockets: a child process spawned at that
+    ///   moment may hold one until its exec, ``Defaults/Listener/rebindWait``); zero: fail at once.
+    func bind(
+        _ plan: ListenerPlan,
+        configuration: ListenerConfiguration,
+        whileAddressInUse: Duration = .zero
+    ) async throws -> RunningListener {
+        let deadline = ContinuousClock.now + whileAddressInUse
+        while true {
+            do {
+                return try await self.bindOnce(plan, configuration: configuration)
+            } catch let error as IOError where error.errnoCode == EADDRINUSE && ContinuousClock.now < deadline {
+                self.logger.debug("address still in use; binding again", metadata: ["listener": "\(plan.name)"])
+                try await Task.sleep(for: Defaults.Listener.rebindRetryInterval)
+            }
+        }
+    }
+
+    private func bindOnce(_ plan: ListenerPlan, configuration: ListenerConfiguration) async throws -> RunningListener {
         let loops = self.loops
         let registry = self.registry
         let logger = self.logger

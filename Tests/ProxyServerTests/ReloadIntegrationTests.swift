@@ -132,6 +132,36 @@ struct ReloadIntegrationTests {
         }
     }
 
+    /// The cause of a flaky EADDRINUSE in the test above: a child process spawned (by any thread:
+    /// a scaling hook, another test's curl) while the old socket is open holds it from its fork
+    /// to its exec, so closing the server's descriptor does not close the socket. A reload that
+    /// binds the address again waits for it.
+    @Test func aReloadThatRebindsTheAddressWaitsForASocketAChildProcessStillHolds() async throws {
+        let port = try await stablePort()
+        let base = Self.yaml()
+            .replacingOccurrences(of: "event_loops: 1", with: "event_loops: 2")
+            .replacingOccurrences(of: "  - name: plain\n    bind: \"127.0.0.1:0\"", with: "  - name: plain\n    bind: \"127.0.0.1:\(port)\"")
+        let reusing = base.replacingOccurrences(of: "    protocol: http\n", with: "    protocol: http\n    reuse_port: true\n")
+        try await AdminFixture.with(yaml: base) { fixture in
+            let curl = try require(which("curl"), "curl")
+            for (yaml, sockets) in [(reusing, 2), (base, 1)] {
+                // Held as a forked child holds them, for 300 ms after the reload starts.
+                let held = try duplicateListeningSockets(port: port)
+                #expect(!held.isEmpty)
+                let release = Task {
+                    try? await Task.sleep(for: .milliseconds(300))
+                    for fd in held { close(fd) }
+                }
+                try fixture.rewrite(yaml)
+                let reload = try await fixture.adminCall("POST", "/reload")
+                await release.value
+                #expect(reload.status == 200, "\(reload.body)")
+                #expect(try listeningSockets(port: port) == sockets)
+                #expect(try await run(curl, ["-s", "http://127.0.0.1:\(port)/whoami"]).stdout == "b0")
+            }
+        }
+    }
+
     @Test func aClientThatHalfClosesAfterItsRequestStillGetsTheResponse() async throws {
         try await AdminFixture.with(yaml: Self.yaml()) { fixture in
             let client = try await RawHTTPConnection(port: fixture.port)

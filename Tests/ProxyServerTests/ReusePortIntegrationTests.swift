@@ -29,17 +29,38 @@ struct ReusePortIntegrationTests {
 /// Sockets in the LISTEN state on `port` (IPv4 and IPv6), from `/proc/net`: what the kernel
 /// holds, independently of what the server says it bound.
 func listeningSockets(port: Int) throws -> Int {
+    try listeningSocketInodes(port: port).count
+}
+
+/// The inodes of the sockets in the LISTEN state on `port`, from `/proc/net`.
+func listeningSocketInodes(port: Int) throws -> [String] {
     let hexPort = String(format: ":%04X", port)
-    var count = 0
+    var inodes: [String] = []
     for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
         // Read to the end: a /proc file reports size 0 and comes in pages.
         guard let handle = FileHandle(forReadingAtPath: table), let data = try handle.readToEnd() else { continue }
         let text = String(decoding: data, as: UTF8.self)
         for line in text.split(separator: "\n").dropFirst() {
             let fields = line.split(separator: " ")
-            guard fields.count > 3 else { continue }
-            if fields[1].hasSuffix(hexPort) && fields[3] == "0A" { count += 1 }
+            guard fields.count > 9 else { continue }
+            if fields[1].hasSuffix(hexPort) && fields[3] == "0A" { inodes.append(String(fields[9])) }
         }
     }
-    return count
+    return inodes
+}
+
+/// Duplicates this process's descriptors of the sockets listening on `port`, as a child process
+/// between its fork and its exec holds them: closing the server's own descriptors then leaves
+/// the sockets listening until these are closed too.
+func duplicateListeningSockets(port: Int) throws -> [Int32] {
+    let inodes = Set(try listeningSocketInodes(port: port).map { "socket:[\($0)]" })
+    var duplicates: [Int32] = []
+    for entry in try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") {
+        guard let fd = Int32(entry), let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(entry)"),
+            inodes.contains(target)
+        else { continue }
+        let duplicate = dup(fd)
+        if duplicate >= 0 { duplicates.append(duplicate) }
+    }
+    return duplicates
 }
