@@ -295,6 +295,13 @@ public enum Defaults {
         /// How long `start()` waits for the first answers before binding listeners, so a group
         /// whose targets all come from DNS does not answer its first requests with 503.
         public static let startupWait = Duration.seconds(3)
+        /// `max_targets`: the most targets one `dns:` or `srv:` entry brings (an answer over TCP
+        /// may name thousands of addresses, each of which would be health-checked). Beyond it the
+        /// answer is cut to the targets with the lowest ids, the same subset at every refresh and
+        /// on every instance, and the cut is logged and counted.
+        public static let maxTargetsPerEntry = 128
+        /// The highest `max_targets` a configuration may set.
+        public static let maxTargetsPerEntryLimit = 4096
     }
 
     /// `portcullis dev` (docs/dev.md).

@@ -167,7 +167,8 @@ extension ProxyServer {
             let monitor = TargetGroupMonitor(
                 group: self.targetGroupCarryingDiscovered(
                     groupConfiguration,
-                    discovery: groupConfiguration.discovery.isEmpty ? nil : oldDiscoveries[groupConfiguration.name]
+                    discovery: groupConfiguration.discovery.isEmpty ? nil : oldDiscoveries[groupConfiguration.name],
+                    previous: previous
                 ),
                 home: self.group.next(),
                 prober: self.prober,

@@ -26,7 +26,7 @@ struct DiscoveryConfigTests {
                 targets: """
                       - "127.0.0.1:9000"
                       - {dns: App.Internal., port: 8080, refresh: 10s, weight: 3, max_connections: 50}
-                      - {srv: _http._tcp.app.internal}
+                      - {srv: _http._tcp.app.internal, max_targets: 500}
                 """,
                 global: "global:\n  resolvers: [\"127.0.0.1:5353\", \"::1\", \"10.0.0.2\"]"
             )
@@ -36,10 +36,11 @@ struct DiscoveryConfigTests {
         #expect(
             group.discovery == [
                 TargetDiscoveryConfiguration(record: .address(name: "app.internal", port: 8080), refresh: .seconds(10), weight: 3, maxConnections: 50),
-                TargetDiscoveryConfiguration(record: .service(name: "_http._tcp.app.internal")),
+                TargetDiscoveryConfiguration(record: .service(name: "_http._tcp.app.internal"), maxTargets: 500),
             ]
         )
         #expect(group.discovery[1].refresh == .seconds(30))
+        #expect(group.discovery[0].maxTargets == 128)  // the default cap
         #expect(configuration.global.resolvers.map(\.description) == ["127.0.0.1:5353", "[::1]:53", "10.0.0.2:53"])
     }
 
@@ -63,6 +64,7 @@ struct DiscoveryConfigTests {
                       - {dns: b.internal, port: 80, ttl: 3s}
                       - {dns: c.internal, port: 80}
                       - {dns: c.internal, port: 80}
+                      - {dns: d.internal, port: 80, max_targets: 0}
                 """,
                 global: "global:\n  resolvers: [\"dns.example:53\", \"127.0.0.1:99999\"]"
             )
@@ -77,6 +79,7 @@ struct DiscoveryConfigTests {
             "refresh: must be in 1s...",
             "unknown key \"ttl\"",
             "duplicate DNS entry dns:c.internal:80",
+            "max_targets: must be in 1...4096 (got 0)",
             "a resolver is an IP address",
             "port must be a number",
         ]

@@ -176,6 +176,44 @@ struct DNSDiscoveryIntegrationTests {
         await second.stop()
     }
 
+    @Test func aTargetAnOperatorDeregisteredStaysOutAcrossAnswersAndAGroupReplacingReload() async throws {
+        let backends = try await Self.backends(["127.0.0.2", "127.0.0.3"])
+        defer { Task { for backend in backends { await backend.stop() } } }
+        let port = backends[0].port
+        let id = { (host: String) in "\(host):\(port)" }
+        try await DnsmasqServer.with(hosts: ["127.0.0.2 app.internal", "127.0.0.3 app.internal"]) { dns in
+            let yaml = Self.yaml(resolverPort: dns.port, entries: "      - {dns: app.internal, port: \(port), refresh: 1s}")
+            try await AdminFixture.with(backends: 0, yaml: yaml) { fixture in
+                try await Self.waitForTargets(fixture, "two serving targets") { Self.serving($0) == [id("127.0.0.2"), id("127.0.0.3")] }
+                let removed = try await fixture.adminCall("DELETE", "/target-groups/app/targets/\(id("127.0.0.3"))")
+                #expect(removed.status == 200, "\(removed.body)")
+                // Answers keep naming it (refresh 1 s): it stays out.
+                let firstResolution = try await Self.waitForStatus(fixture) { $0.first?["resolved_at"] != nil }.first?["resolved_at"] as? String
+                try await Self.waitForStatus(fixture) { ($0.first?["resolved_at"] as? String).map { $0 != firstResolution } ?? false }
+                #expect(try await Self.targets(fixture).compactMap { $0["id"] as? String } == [id("127.0.0.2")])
+
+                // A reload that replaces the group (its health check changed) does not bring it back.
+                try fixture.rewrite(yaml.replacingOccurrences(of: "timeout: 500ms", with: "timeout: 400ms"))
+                let reloaded = try await fixture.adminCall("POST", "/reload")
+                #expect(reloaded.status == 200, "\(reloaded.body)")
+                let summary = (try JSONSerialization.jsonObject(with: Data(reloaded.body.utf8)) as? [String: Any])?["summary"] as? [String: Any]
+                #expect(summary?["target_groups_replaced"] as? [String] == ["app"])
+                #expect(try await Self.targets(fixture).compactMap { $0["id"] as? String } == [id("127.0.0.2")])
+                // Nor the answers after it (every entry is asked again at once after a reload).
+                let afterReload = try await Self.waitForStatus(fixture) { $0.first?["resolved_at"] != nil }.first?["resolved_at"] as? String
+                try await Self.waitForStatus(fixture) { ($0.first?["resolved_at"] as? String).map { $0 != afterReload } ?? false }
+                #expect(try await Self.targets(fixture).compactMap { $0["id"] as? String } == [id("127.0.0.2")])
+
+                // Once DNS stops naming it, its address is new when it comes back.
+                try dns.setHosts(["127.0.0.2 app.internal"])
+                try await Self.waitForStatus(fixture) { ($0.first?["answer"] as? [String]) == [id("127.0.0.2")] }
+                try dns.setHosts(["127.0.0.2 app.internal", "127.0.0.3 app.internal"])
+                try await Self.waitForTargets(fixture, "127.0.0.3 registered again") { Self.serving($0) == [id("127.0.0.2"), id("127.0.0.3")] }
+            }
+        }
+        for backend in backends { await backend.stop() }
+    }
+
     /// Two slow requests through the proxy at once (round robin sends one to each of two
     /// targets; with three, at least one of four reaches any given target); their bodies.
     private static func slowRequests(_ fixture: AdminFixture, curl: String) async throws -> String {
@@ -184,6 +222,7 @@ struct DNSDiscoveryIntegrationTests {
     }
 
     /// Polls `discovery` of the group in `GET /status` until `condition` holds (15 s at most).
+    @discardableResult
     private static func waitForStatus(_ fixture: AdminFixture, _ condition: ([[String: Any]]) -> Bool) async throws -> [[String: Any]] {
         let deadline = ContinuousClock.now + .seconds(15)
         var last: [[String: Any]] = []

@@ -55,6 +55,31 @@ struct DNSResolverTests {
         }
     }
 
+    @Test func answersBeyondMaxTargetsAreCutToTheSameSubsetAndSRVLookupsStop() async throws {
+        let hosts = (10..<60).map { "127.0.1.\($0) big.internal" } + ["127.0.0.4 s1.internal", "127.0.0.5 s2.internal"]
+        try await DnsmasqServer.with(hosts: hosts, arguments: Self.srvArguments) { dns in
+            let resolver = DNSResolver(
+                configuration: ResolverConfiguration(servers: [.init(host: "127.0.0.1", port: dns.port)], timeout: .seconds(2), attempts: 1),
+                group: MultiThreadedEventLoopGroup.singleton
+            )
+            let all = try await resolver.targets(of: TargetDiscoveryConfiguration(record: .address(name: "big.internal", port: 80)))
+            #expect(all.targets.count == 50)  // under the default cap
+            #expect(all.cut == 0)
+            let capped = TargetDiscoveryConfiguration(record: .address(name: "big.internal", port: 80), maxTargets: 20)
+            let first = try await resolver.targets(of: capped)
+            #expect(first.targets.count == 20)
+            #expect(first.cut == 30)
+            #expect(first.targets.map(\.id) == (10..<30).map { "127.0.1.\($0):80" })
+            // dnsmasq rotates its records: the subset does not.
+            let second = try await resolver.targets(of: capped)
+            #expect(Set(second.targets) == Set(first.targets))
+            // SRV: targets in name order, no lookup once enough addresses are in.
+            let service = try await resolver.targets(of: TargetDiscoveryConfiguration(record: .service(name: "_http._tcp.app.internal"), maxTargets: 1))
+            #expect(service.targets == [DiscoveredTarget(host: "127.0.0.4", port: 8081, weight: 5)])
+            #expect(service.cut == 1)
+        }
+    }
+
     @Test func aResolverThatDoesNotAnswerTimesOutAndTheNextOneAnswers() async throws {
         try await DnsmasqServer.with(hosts: ["127.0.0.2 app.internal"]) { dns in
         let silent = try await stablePort()  // nothing listens there

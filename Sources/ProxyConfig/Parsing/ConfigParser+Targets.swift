@@ -112,10 +112,10 @@ extension ConfigParser {
         }
     }
 
-    private static let discoveryKeys = ["dns", "srv", "port", "refresh", "weight", "max_connections"]
+    private static let discoveryKeys = ["dns", "srv", "port", "refresh", "weight", "max_connections", "max_targets"]
 
-    /// Reads `{dns: name, port: N, refresh, weight, max_connections}` or
-    /// `{srv: _service._proto.name, refresh, max_connections}` (decision 0032).
+    /// Reads `{dns: name, port: N, refresh, weight, max_connections, max_targets}` or
+    /// `{srv: _service._proto.name, refresh, max_connections, max_targets}` (decision 0032).
     private mutating func discoveredTargets(_ node: ConfigNode, key: String) -> TargetDiscoveryConfiguration? {
         guard let fields = self.fields(of: node, key: key, allowed: Self.discoveryKeys) else { return nil }
         var source = TargetDiscoveryConfiguration(record: .service(name: ""))
@@ -126,6 +126,11 @@ extension ConfigParser {
         }
         if let node = fields["max_connections"] {
             source.maxConnections = self.maxConnections(node, key: fields.key("max_connections"))
+        }
+        if let node = fields["max_targets"],
+            let value = self.integer(node, key: fields.key("max_targets"), in: 1...Defaults.Discovery.maxTargetsPerEntryLimit)
+        {
+            source.maxTargets = value
         }
         switch (fields["dns"], fields["srv"]) {
         case (.some(let nameNode), nil):

@@ -34,6 +34,18 @@ public struct DiscoveredTarget: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(self.id) (weight \(self.weight))" }
 
+    /// At most `limit` of `targets`: all of them in their order when they fit, else the `limit`
+    /// with the lowest ids. DNS servers rotate the order of their records, so taking the first
+    /// would change the subset at every refresh (targets registered and drained back and forth);
+    /// by id it is the same subset at every refresh and on every instance.
+    ///
+    /// - Returns: The targets kept, and how many were cut.
+    public static func limited(_ targets: [DiscoveredTarget], to limit: Int) -> (targets: [DiscoveredTarget], cut: Int) {
+        guard targets.count > max(limit, 0) else { return (targets, 0) }
+        let kept = targets.sorted { $0.id < $1.id }.prefix(max(limit, 0))
+        return (Array(kept), targets.count - kept.count)
+    }
+
     /// An SRV weight (0...65535) as a target weight (1...1000): 0 becomes 1, more than 1000
     /// becomes 1000 (the proportions of weights up to 1000 are kept).
     public static func weight(fromSRV weight: Int) -> Int {

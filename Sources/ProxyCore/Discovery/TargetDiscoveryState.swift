@@ -6,7 +6,8 @@
 /// answer; a failed resolution changes nothing. A target named by any source is wanted. A
 /// wanted target that is new is registered (health checks and slow start apply); one that
 /// vanished is drained, then deregistered once nothing is in flight to it (or after the drain
-/// limit); one that comes back while draining is attached again.
+/// limit); one that comes back while draining is attached again. One an operator removed is
+/// withdrawn: left alone while DNS names it.
 public struct TargetDiscoveryState: Sendable {
     /// A target the group has because DNS named it.
     public struct Entry: Sendable, Hashable {
@@ -30,6 +31,11 @@ public struct TargetDiscoveryState: Sendable {
     public private(set) var entries: [String: Entry] = [:]
     /// The last good answer of each source, by source index.
     public private(set) var answers: [Int: [DiscoveredTarget]] = [:]
+    /// Targets an operator removed from the group (deregistered through the admin API or the
+    /// fleet) while DNS named them: neither registered again nor carried into a monitor that
+    /// replaces the group's (a reload) while an answer names them; forgotten once none does, so
+    /// an address that comes back later is a new target.
+    public private(set) var withdrawn: Set<String> = []
 
     public init() {}
 
@@ -55,9 +61,23 @@ public struct TargetDiscoveryState: Sendable {
         self.entries[id] = nil
     }
 
-    /// Forgets a target an operator removed.
-    public mutating func forget(_ id: String) {
+    /// An operator removed `id` from the group: DNS leaves it alone while an answer names it.
+    public mutating func withdraw(_ id: String) {
         self.entries[id] = nil
+        self.withdrawn.insert(id)
+    }
+
+    /// Withdraws the entries the group no longer has (`present`: the ids of its targets now):
+    /// only an operator removes a target DNS registered and has not deregistered itself.
+    ///
+    /// - Returns: The ids withdrawn now.
+    @discardableResult
+    public mutating func withdrawMissing(present: Set<String>) -> [String] {
+        let missing = self.entries.keys.filter { !present.contains($0) }.sorted()
+        for id in missing {
+            self.withdraw(id)
+        }
+        return missing
     }
 
     /// Renumbers the sources after a reload (`mapping`: old index → new index); sources not in
@@ -105,7 +125,8 @@ public struct TargetDiscoveryState: Sendable {
         let wanted = self.wanted
         let wantedIDs = Set(wanted.map(\.id))
         var actions: [Action] = []
-        for target in wanted {
+        self.withdrawn.formIntersection(wantedIDs)
+        for target in wanted where !self.withdrawn.contains(target.id) {
             guard var entry = self.entries[target.id] else {
                 self.entries[target.id] = Entry(target: target, draining: false, drainingSince: nil)
                 actions.append(.register(target))

@@ -43,6 +43,8 @@ enum AdminModels {
         var answer: [String]
         var ttlSeconds: UInt32?
         var lastSuccessAt: String?
+        /// Targets the last good answer named beyond the entry's `max_targets` (not used).
+        var targetsCut: Int
     }
 
     struct Target: Codable, Sendable {

@@ -2,22 +2,24 @@ import ProxyConfig
 import ProxyCore
 
 extension DNSResolver {
-    /// The targets a `dns:` or `srv:` entry names now, and the smallest TTL of the records used
-    /// (`nil` when there were none).
+    /// The targets a `dns:` or `srv:` entry names now (at most its `max_targets`), the smallest
+    /// TTL of the records used (`nil` when there were none), and how many targets the cap cut.
     ///
     /// - `dns:`: the A and AAAA records of the name (CNAMEs followed), each on the entry's port.
     /// - `srv:`: the SRV records of the lowest priority value (RFC 2782: the others are for
     ///   when those fail, which the health checks here decide instead); each target's addresses
     ///   from the additional section, or asked for (A and AAAA) when absent. A target of `.`
-    ///   means "no such service": no targets.
-    func targets(of source: TargetDiscoveryConfiguration) async throws -> (targets: [DiscoveredTarget], ttl: UInt32?) {
+    ///   means "no such service": no targets. SRV targets are taken in name order, and none is
+    ///   looked up once `max_targets` addresses are in (each one not looked up counts as cut).
+    func targets(of source: TargetDiscoveryConfiguration) async throws -> (targets: [DiscoveredTarget], ttl: UInt32?, cut: Int) {
         switch source.record {
         case .address(let name, let port):
             let (addresses, ttl) = try await self.addresses(of: name)
             let targets = addresses.map {
                 DiscoveredTarget(host: $0, port: port, weight: source.weight, maxConnections: source.maxConnections)
             }
-            return (targets, ttl)
+            let limited = DiscoveredTarget.limited(targets, to: source.maxTargets)
+            return (limited.targets, ttl, limited.cut)
         case .service(let name):
             let response = try await self.query(name, type: .srv)
             let (records, srvTTL) = response.records(of: .srv, for: name)
@@ -34,7 +36,13 @@ extension DNSResolver {
             }
             var ttl = srvTTL
             var targets: [DiscoveredTarget] = []
-            for service in services {
+            var notLookedUp = 0
+            services.sort { ($0.target, $0.port) < ($1.target, $1.port) }
+            for (index, service) in services.enumerated() {
+                if targets.count >= source.maxTargets {
+                    notLookedUp = services.count - index
+                    break
+                }
                 var addresses: [String] = []
                 var addressTTL: UInt32?
                 for type in [DNSMessage.RecordType.a, .aaaa] {
@@ -57,7 +65,8 @@ extension DNSResolver {
                     )
                 }
             }
-            return (targets, ttl)
+            let limited = DiscoveredTarget.limited(targets, to: source.maxTargets)
+            return (limited.targets, ttl, limited.cut + notLookedUp)
         }
     }
 

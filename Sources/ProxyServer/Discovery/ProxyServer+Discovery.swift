@@ -57,13 +57,19 @@ extension ProxyServer {
         }
     }
 
-    /// The runtime group of a configuration group whose monitor is being replaced, with the
-    /// targets its discovery found so far (they keep their state through the carried statuses).
-    func targetGroupCarryingDiscovered(_ configuration: TargetGroupConfiguration, discovery: TargetDiscovery?) -> TargetGroup {
+    /// The runtime group of a configuration group whose monitor (`previous`) is being replaced,
+    /// with the targets its discovery found so far (they keep their state through the carried
+    /// statuses), but those an operator removed from `previous`.
+    func targetGroupCarryingDiscovered(
+        _ configuration: TargetGroupConfiguration,
+        discovery: TargetDiscovery?,
+        previous: TargetGroupMonitor?
+    ) -> TargetGroup {
         var group = ListenerPlan.targetGroup(from: configuration)
         guard let discovery else { return group }
         let staticIDs = Set(group.targets.map(\.id))
-        for target in discovery.carriedTargets(excluding: staticIDs) {
+        let present = previous.map { Set($0.status().map(\.target.id)) }
+        for target in discovery.carriedTargets(excluding: staticIDs, present: present) {
             group.targets.append(
                 Target(host: target.host, port: target.port, weight: target.weight, name: target.name, maxConnections: target.maxConnections)
             )
@@ -87,7 +93,8 @@ extension ProxyServer {
             result: report.error ?? "ok",
             answer: report.answer,
             ttlSeconds: report.ttl,
-            lastSuccessAt: report.lastSuccess.map(format)
+            lastSuccessAt: report.lastSuccess.map(format),
+            targetsCut: report.cut
         )
     }
 }

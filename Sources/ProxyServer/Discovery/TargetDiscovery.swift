@@ -26,6 +26,8 @@ final class TargetDiscovery: Sendable {
         var answer: [String]
         var ttl: UInt32?
         var lastSuccess: Date?
+        /// Targets the last good answer named beyond the entry's `max_targets`.
+        var cut = 0
     }
 
     /// The hooks into the server, as values.
@@ -106,11 +108,25 @@ final class TargetDiscovery: Sendable {
     }
 
     /// The targets the group has from DNS, to put into a monitor that replaces the group's
-    /// (a reload), but those now written in the file (`staticIDs`). Call inside the operation
-    /// gate.
-    func carriedTargets(excluding staticIDs: Set<String>) -> [DiscoveredTarget] {
-        self.shared.withLockedValue { shared in
-            shared.state.entries.values.map(\.target).filter { !staticIDs.contains($0.id) }.sorted { $0.id < $1.id }
+    /// (a reload), but those now written in the file (`staticIDs`) and those an operator
+    /// removed (not in `present`, the ids of the replaced monitor's targets). Call inside the
+    /// operation gate.
+    func carriedTargets(excluding staticIDs: Set<String>, present: Set<String>?) -> [DiscoveredTarget] {
+        let (carried, withdrawn) = self.shared.withLockedValue { shared in
+            let withdrawn = present.map { shared.state.withdrawMissing(present: $0) } ?? []
+            let carried = shared.state.entries.values.map(\.target).filter { !staticIDs.contains($0.id) }.sorted { $0.id < $1.id }
+            return (carried, withdrawn)
+        }
+        self.logWithdrawn(withdrawn)
+        return carried
+    }
+
+    private func logWithdrawn(_ ids: [String]) {
+        for id in ids {
+            self.context.logger.notice(
+                "DNS discovery: target removed by an operator; not registered again while DNS names it",
+                metadata: ["target_group": "\(self.groupName)", "target": "\(id)"]
+            )
         }
     }
 
@@ -157,7 +173,7 @@ final class TargetDiscovery: Sendable {
 
     private func resolve(_ index: Int, source: TargetDiscoveryConfiguration, resolver: DNSResolver) async {
         let started = ContinuousClock.now
-        let result: Result<(targets: [DiscoveredTarget], ttl: UInt32?), any Error>
+        let result: Result<(targets: [DiscoveredTarget], ttl: UInt32?, cut: Int), any Error>
         do {
             result = .success(try await resolver.targets(of: source))
         } catch {
@@ -167,7 +183,12 @@ final class TargetDiscovery: Sendable {
         let schedule = RefreshSchedule(refresh: source.refresh)
         self.context.metrics.dnsResolution(group: self.groupName, result: Self.resultLabel(result))
         await self.context.operations.withExclusive {
+            var cutBefore = 0
+            var withdrawn: [String] = []
+            // What an operator removed since (the monitor's targets are current inside the gate).
+            let present = self.context.monitor().map { Set($0.status().map(\.target.id)) }
             let actions: [TargetDiscoveryState.Action] = self.shared.withLockedValue { shared in
+                if let present { withdrawn = shared.state.withdrawMissing(present: present) }
                 // A reload may have renumbered or removed the entry meanwhile.
                 guard shared.sources.indices.contains(index), shared.sources[index] == source else { return [] }
                 var report = shared.reports[index] ?? Report(source: source.description, at: Date(), error: nil, answer: [], ttl: nil, lastSuccess: nil)
@@ -175,6 +196,8 @@ final class TargetDiscovery: Sendable {
                 switch result {
                 case .success(let answer):
                     shared.due[index] = ContinuousClock.now + schedule.delay(afterAnswerWithTTL: answer.ttl)
+                    cutBefore = report.cut
+                    report.cut = answer.cut
                     report.error = nil
                     report.answer = answer.targets.map(\.id)
                     report.ttl = answer.ttl
@@ -188,10 +211,20 @@ final class TargetDiscovery: Sendable {
                     return []
                 }
             }
+            self.logWithdrawn(withdrawn)
             if case .failure(let error) = result {
                 self.context.logger.warning(
                     "DNS resolution failed; keeping the last answer",
                     metadata: ["target_group": "\(self.groupName)", "source": "\(source)", "error": "\(error)"]
+                )
+            } else if case .success(let answer) = result, answer.cut != cutBefore, answer.cut > 0 {
+                // Once per change of the cut, not at every refresh.
+                self.context.logger.warning(
+                    "DNS answer names more targets than max_targets; the rest are not used",
+                    metadata: [
+                        "target_group": "\(self.groupName)", "source": "\(source)",
+                        "max_targets": "\(source.maxTargets)", "cut": "\(answer.cut)",
+                    ]
                 )
             } else {
                 self.context.logger.debug(
@@ -244,7 +277,7 @@ final class TargetDiscovery: Sendable {
                 if case .register(let target) = action {
                     self.shared.withLockedValue { $0.state.registrationFailed(id: target.id) }
                 } else if case .unknownTarget = error as? TargetOperationError {
-                    self.shared.withLockedValue { $0.state.forget(Self.id(of: action)) }
+                    self.shared.withLockedValue { $0.state.withdraw(Self.id(of: action)) }
                 }
                 logger.notice(
                     "DNS discovery: change not applied",
@@ -261,9 +294,9 @@ final class TargetDiscovery: Sendable {
         }
     }
 
-    private static func resultLabel(_ result: Result<(targets: [DiscoveredTarget], ttl: UInt32?), any Error>) -> String {
+    private static func resultLabel(_ result: Result<(targets: [DiscoveredTarget], ttl: UInt32?, cut: Int), any Error>) -> String {
         switch result {
-        case .success(let answer): answer.targets.isEmpty ? "empty" : "success"
+        case .success(let answer): answer.cut > 0 ? "capped" : answer.targets.isEmpty ? "empty" : "success"
         case .failure(let error as DNSResolverError):
             switch error {
             case .timeout: "timeout"

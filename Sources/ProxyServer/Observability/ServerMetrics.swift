@@ -115,7 +115,8 @@ final class ServerMetrics: Sendable {
     }
 
     /// `portcullis_dns_resolutions_total{target_group, result}`: resolutions of `dns:`/`srv:`
-    /// entries by result (`success`, `empty`, `timeout`, `error_response`, `malformed`, `error`).
+    /// entries by result (`success`, `capped`: an answer cut to the entry's `max_targets`,
+    /// `empty`, `timeout`, `error_response`, `malformed`, `error`).
     func dnsResolution(group: String, result: String) {
         self.counter("portcullis_dns_resolutions_total", [("target_group", group), ("result", result)]).increment()
     }

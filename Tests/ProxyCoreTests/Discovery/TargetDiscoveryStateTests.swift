@@ -66,6 +66,34 @@ struct TargetDiscoveryStateTests {
         #expect(state.record([], source: 0, now: .seconds(1)) == [])
     }
 
+    @Test func aTargetAnOperatorRemovedIsLeftAloneWhileDNSNamesIt() {
+        var state = TargetDiscoveryState()
+        let a = Self.target("127.0.0.2")
+        let b = Self.target("127.0.0.3")
+        _ = state.record([a, b], source: 0, now: .zero)
+        // The operator deregistered b: the group has a only.
+        #expect(state.withdrawMissing(present: [a.id, "10.0.0.9:80"]) == [b.id])
+        #expect(state.entries.keys.sorted() == [a.id])
+        // Still named: not registered again, and not carried into a replaced monitor.
+        #expect(state.record([a, b], source: 0, now: .seconds(1)) == [])
+        #expect(state.record([a, Self.target("127.0.0.3", weight: 7)], source: 0, now: .seconds(2)) == [])
+        #expect(!state.entries.keys.contains(b.id))
+        // No longer named: forgotten; named again later, it is new.
+        #expect(state.record([a], source: 0, now: .seconds(3)) == [])
+        #expect(state.withdrawn.isEmpty)
+        #expect(state.record([a, b], source: 0, now: .seconds(4)) == [.register(b)])
+    }
+
+    @Test func anAnswerBeyondTheCapKeepsTheLowestIdsWhateverTheOrder() {
+        let targets = (2..<12).map { Self.target("127.0.0.\($0)") }
+        let kept = DiscoveredTarget.limited(targets, to: 4)
+        #expect(kept.cut == 6)
+        #expect(kept.targets.map(\.id) == ["127.0.0.10:8080", "127.0.0.11:8080", "127.0.0.2:8080", "127.0.0.3:8080"])
+        #expect(DiscoveredTarget.limited(targets.reversed(), to: 4).targets == kept.targets)
+        // Within the cap: as answered.
+        #expect(DiscoveredTarget.limited(targets.reversed(), to: 10) == (targets.reversed(), 0))
+    }
+
     @Test func carriedTargetsAreKnownAlready() {
         var state = TargetDiscoveryState(carrying: [Self.target("127.0.0.2")], draining: [])
         #expect(state.record([Self.target("127.0.0.2")], source: 0, now: .zero) == [])
