@@ -122,27 +122,19 @@ public final class ResponseCache: Sendable {
     /// The key of a request: scheme, host (lower case) and target (normalised path and query).
     public static func key(scheme: String, host: String?, target: String) -> String {
         let host = host ?? ""
-        // Written in one allocation, the host lower-cased as it is copied (interpolation and
+        // Copied into one allocation, the host lower-cased in place (interpolation and
         // `lowercased()` cost an allocation and a pass each).
         let count = scheme.utf8.count + 3 + host.utf8.count + target.utf8.count
         return String(unsafeUninitializedCapacity: count) { buffer in
-            var index = 0
-            func copy(_ text: String, lowercasing: Bool) {
-                func write(_ bytes: some Sequence<UInt8>) {
-                    for byte in bytes {
-                        buffer[index] = lowercasing && byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
-                        index += 1
-                    }
-                }
-                // In place when the string lends its bytes (the view's iterator is slow).
-                if text.utf8.withContiguousStorageIfAvailable({ write($0) }) == nil {
-                    write(text.utf8)
-                }
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            var index = HTTP1Serializer.copyUTF8(of: scheme, to: raw, at: 0)
+            index += HTTP1Serializer.copyUTF8(of: "://", to: raw, at: index)
+            let hostStart = index
+            index += HTTP1Serializer.copyUTF8(of: host, to: raw, at: index)
+            for position in hostStart..<index where buffer[position] >= UInt8(ascii: "A") && buffer[position] <= UInt8(ascii: "Z") {
+                buffer[position] |= 0x20
             }
-            copy(scheme, lowercasing: false)
-            copy("://", lowercasing: false)
-            copy(host, lowercasing: true)
-            copy(target, lowercasing: false)
+            index += HTTP1Serializer.copyUTF8(of: target, to: raw, at: index)
             return index
         }
     }

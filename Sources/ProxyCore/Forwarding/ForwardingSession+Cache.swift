@@ -92,7 +92,7 @@ extension ForwardingSession {
                 status.forwardStatus = failure
                 status.collapsed = true
                 status.detail = "stale-if-error"
-                self.answerFromCache(stale, status: status, nioHead: nioHead, peer: request.peer, admitted: admitted, now: now)
+                self.answerFromCache(stale, status: status, nioHead: nioHead, facts: facts, peer: request.peer, admitted: admitted, now: now)
                 return true
             }
             var status = CacheStatus(forward: .miss)
@@ -136,7 +136,7 @@ extension ForwardingSession {
             if let revalidate {
                 self.revalidateInBackground(CacheFill(cache: cache, key: key, id: revalidate), stale: stored, request: nioHead, peer: request.peer)
             }
-            self.answerFromCache(stored, status: status, nioHead: nioHead, peer: request.peer, admitted: admitted, now: now)
+            self.answerFromCache(stored, status: status, nioHead: nioHead, facts: facts, peer: request.peer, admitted: admitted, now: now)
             return true
         case .fill(let id, let stale, let varyMiss):
             let forward: CacheStatus.Forward = plan == .refresh ? .request : stale != nil ? .stale : varyMiss ? .varyMiss : .uriMiss
@@ -255,11 +255,19 @@ extension ForwardingSession {
     }
 
     /// Answers the request with a stored response, once the request has ended.
-    private func answerFromCache(_ stored: StoredResponse, status: CacheStatus, nioHead: HTTPRequestHead, peer: String?, admitted: Bool, now: Int64) {
+    private func answerFromCache(
+        _ stored: StoredResponse,
+        status: CacheStatus,
+        nioHead: HTTPRequestHead,
+        facts: CacheRequestFacts,
+        peer: String?,
+        admitted: Bool,
+        now: Int64
+    ) {
         self.lease.beginLocal()
         self.record.clientAddress = self.settings.requestRewriter.clientAddress(of: nioHead, peerAddress: peer)
         self.record.cache = status.result
-        let (head, body) = self.cachedResponse(stored, status: status, request: nioHead, now: now)
+        let (head, body) = self.cachedResponse(stored, status: status, request: nioHead, facts: facts, now: now)
         self.localResponse = (head, body, nil)
         self.perform(admitted ? self.machine.admittedToAnswerLocally() : self.machine.requestHeadAnsweredLocally())
     }
@@ -267,9 +275,16 @@ extension ForwardingSession {
     /// A stored response as the client gets it: `Age` and `Cache-Status` added, a `304` when the
     /// client's own conditions hold, compressed as the route compresses, with the route's or
     /// listener's response rewriting.
-    func cachedResponse(_ stored: StoredResponse, status: CacheStatus, request: HTTPRequestHead, now: Int64) -> (ClientResponseHead, ByteBuffer) {
+    /// `facts`: the request's, as ``cacheTakes(_:_:nioHead:request:admitted:)`` read them.
+    func cachedResponse(
+        _ stored: StoredResponse,
+        status: CacheStatus,
+        request: HTTPRequestHead,
+        facts: CacheRequestFacts,
+        now: Int64
+    ) -> (ClientResponseHead, ByteBuffer) {
         let age = String(max(0, stored.currentAge(now: now) / 1000))
-        let conditionsHold = CacheRequestFacts(request.headers).isConditional && Self.clientConditionsHold(request.headers, stored)
+        let conditionsHold = facts.isConditional && Self.clientConditionsHold(request.headers, stored)
         let routeRules = self.routePolicy?.responseRewriter != nil
         let rewriter = self.routePolicy?.responseRewriter ?? self.settings.responseRewriter
         if let prepared = stored.prepared, !conditionsHold, !self.compressesCached(stored) {
@@ -326,7 +341,7 @@ extension ForwardingSession {
     }
 
     /// Whether the route compresses `stored` for this request (the test of the slow path in
-    /// ``cachedResponse(_:status:request:now:)``, made on the stored fields and body length).
+    /// ``cachedResponse(_:status:request:facts:now:)``, made on the stored fields and body length).
     private func compressesCached(_ stored: StoredResponse) -> Bool {
         guard let compression = self.routeCompression, self.requestCoding != nil, stored.status != .noContent, stored.status != .notModified else {
             return false
@@ -466,7 +481,7 @@ extension ForwardingSession {
     private func writeStored(_ stored: StoredResponse, status: CacheStatus, now: Int64) {
         guard let request = self.record.head else { return }
         self.record.cache = status.result
-        let (head, body) = self.cachedResponse(stored, status: status, request: request, now: now)
+        let (head, body) = self.cachedResponse(stored, status: status, request: request, facts: CacheRequestFacts(request.headers), now: now)
         self.record.status = head.status.code
         self.client?.writeResponseHead(head)
         if body.readableBytes > 0, request.method != .HEAD {
@@ -523,7 +538,7 @@ extension ForwardingSession {
         status.forwardStatus = error.httpStatus.code
         status.detail = "stale-if-error"
         self.record.cache = status.result
-        let (head, body) = self.cachedResponse(stale, status: status, request: request, now: now)
+        let (head, body) = self.cachedResponse(stale, status: status, request: request, facts: CacheRequestFacts(request.headers), now: now)
         self.record.status = head.status.code
         self.record.responseBytes = request.method == .HEAD ? 0 : body.readableBytes
         self.writeRecord(error: "\(error)")
