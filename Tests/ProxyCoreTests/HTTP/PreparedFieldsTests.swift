@@ -44,6 +44,26 @@ struct PreparedFieldsTests {
         }
     }
 
+    /// A cache hit's own lines go after the prepared ones, in a buffer of the hit's: the shared
+    /// block is untouched, and the rewriter strips among them what it strips anywhere.
+    @Test func linesAppendedForOneResponseFollowTheBlock() {
+        let prepared = PreparedFields([("Content-Type", "text/plain"), ("Content-Length", "2")])
+        let rewriter = ResponseHeaderRewriter(stripResponseHeaders: ["age"], serverHeader: "p")
+        let raw = prepared.raw(rewriter: rewriter) { lines in
+            lines.writeString("Age: 5\r\n")
+            var status = CacheStatus(hit: true)
+            status.ttl = 42
+            lines.writeString("Cache-Status: ")
+            status.write(into: &lines)
+            lines.writeString("\r\n")
+        }
+        var written = ByteBuffer()
+        raw.write(into: &written)
+        #expect(String(buffer: written) == "Content-Type: text/plain\r\nContent-Length: 2\r\nCache-Status: portcullis; hit; ttl=42\r\nServer: p\r\n")
+        #expect(String(buffer: prepared.block) == "Content-Type: text/plain\r\nContent-Length: 2\r\n")
+        #expect(raw.hasContentLength)
+    }
+
     /// The hints mark what the parser would mark for the same lines.
     @Test func hintsAreTheParsers() throws {
         for fields in Self.fieldSets where !fields.isEmpty {
