@@ -258,26 +258,30 @@ struct CacheIntegrationTests {
         await proxy.stop()
     }
 
+    /// Python: `n` connections, each sending one `GET path` at the same moment; prints the
+    /// distinct `<status> <body>` answers, sorted.
+    static let concurrentGets = """
+        import http.client, sys, threading
+        port, path, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+        results, barrier = [None] * n, threading.Barrier(n)
+        def get(i):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+            connection.connect()
+            barrier.wait()
+            connection.request("GET", path)
+            response = connection.getresponse()
+            results[i] = f"{response.status} {response.read().decode().strip()}"
+        threads = [threading.Thread(target=get, args=(i,)) for i in range(n)]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+        print("\\n".join(sorted(set(results))))
+        """
+
     /// 100 concurrent requests over two event loops: one reaches the target.
     @Test func concurrentMissesCollapseIntoOneRequest() async throws {
         let proxy = try await Running.start()
         let python = try require(which("python3"), "python3")
-        let script = """
-            import http.client, sys, threading
-            port, path, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-            results, barrier = [None] * n, threading.Barrier(n)
-            def get(i):
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
-                connection.connect()
-                barrier.wait()
-                connection.request("GET", path)
-                response = connection.getresponse()
-                results[i] = f"{response.status} {response.read().decode().strip()}"
-            threads = [threading.Thread(target=get, args=(i,)) for i in range(n)]
-            [t.start() for t in threads]
-            [t.join() for t in threads]
-            print("\\n".join(sorted(set(results))))
-            """
+        let script = Self.concurrentGets
         let cached = "/c?cc=max-age%3D60&delay=0.5"
         let result = try await run(python, ["-c", script, String(proxy.http), cached, "100"], timeout: 60)
         #expect(result.status == 0, "\(result.stderr)")
@@ -289,6 +293,31 @@ struct CacheIntegrationTests {
         #expect(each.status == 0, "\(each.stderr)")
         #expect(each.stdout.split(separator: "\n").count == 20, "\(each.stdout)")
         #expect(try await proxy.count(uncacheable) == 20)
+        await proxy.stop()
+    }
+
+    /// A stale response's fill that finds the target failing: the requests collapsed behind it
+    /// get the stale response too where `stale-if-error` allows, as the fill's own request
+    /// does, and none of them goes to the failing target.
+    @Test func collapsedRequestsGetTheStaleResponseWhenTheFillFails() async throws {
+        let proxy = try await Running.start()
+        let python = try require(which("python3"), "python3")
+        // The target answers the first request (after 0.5 s), then 503 (after 0.5 s too).
+        let target = "/cf?cc=max-age%3D1%2Cstale-if-error%3D60&fail=1&delay=0.5"
+        let first = try await proxy.fetch(target)
+        #expect(Self.status(first.head) == 200)
+        try await Task.sleep(for: .milliseconds(2200))
+        let result = try await run(python, ["-c", Self.concurrentGets, String(proxy.http), target, "20"], timeout: 60)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.split(separator: "\n") == ["200 \(first.body.trimmingCharacters(in: .whitespacesAndNewlines))"], "\(result.stdout)")
+        #expect(try await proxy.count(target) == 2)
+        // Without stale-if-error the collapsed requests go to the target themselves, as before.
+        let strict = "/cs?cc=max-age%3D1&fail=1&delay=0.5"
+        _ = try await proxy.fetch(strict)
+        try await Task.sleep(for: .milliseconds(2200))
+        let failing = try await run(python, ["-c", Self.concurrentGets, String(proxy.http), strict, "5"], timeout: 60)
+        #expect(failing.stdout.split(separator: "\n") == ["503 down"], "\(failing.stdout)")
+        #expect(try await proxy.count(strict) == 6)
         await proxy.stop()
     }
 

@@ -23,6 +23,14 @@ final class CacheFill {
         self.cache.finish(self.key, id: self.id, storing: response)
     }
 
+    /// The target failed (`status`: what the client would get for it): nothing is stored, and
+    /// the waiters may answer with a stale response within `stale-if-error`.
+    func fail(status: UInt) {
+        guard !self.finished else { return }
+        self.finished = true
+        self.cache.finish(self.key, id: self.id, storing: nil, failure: status)
+    }
+
     deinit {
         if !self.finished {
             self.cache.finish(self.key, id: self.id, storing: nil)

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// The `Cache-Status` field's member for this cache (RFC 9211): `portcullis; hit; ttl=5`,
 /// `portcullis; fwd=uri-miss; stored`, `portcullis; fwd=stale; fwd-status=304`, ... The
 /// ``result`` is what the access log and the `portcullis_cache_requests_total` metric name.
@@ -23,15 +25,33 @@ public struct CacheStatus: Equatable, Sendable {
     public static let name = "portcullis"
 
     public var fieldValue: String {
-        var value = Self.name
-        if self.hit { value += "; hit" }
-        if let forward { value += "; fwd=\(forward.rawValue)" }
-        if let forwardStatus { value += "; fwd-status=\(forwardStatus)" }
-        if let ttl { value += "; ttl=\(ttl)" }
-        if self.stored { value += "; stored" }
-        if self.collapsed { value += "; collapsed" }
-        if let detail { value += "; detail=\(detail)" }
-        return value
+        var value = ByteBuffer()
+        self.write(into: &value)
+        return String(buffer: value)
+    }
+
+    /// ``fieldValue``'s bytes, written where they go (a cache hit's head: no `String` made).
+    func write(into buffer: inout ByteBuffer) {
+        buffer.writeString(Self.name)
+        if self.hit { buffer.writeStaticString("; hit") }
+        if let forward {
+            buffer.writeStaticString("; fwd=")
+            buffer.writeString(forward.rawValue)
+        }
+        if let forwardStatus {
+            buffer.writeStaticString("; fwd-status=")
+            buffer.writeString(String(forwardStatus))
+        }
+        if let ttl {
+            buffer.writeStaticString("; ttl=")
+            buffer.writeString(String(ttl))
+        }
+        if self.stored { buffer.writeStaticString("; stored") }
+        if self.collapsed { buffer.writeStaticString("; collapsed") }
+        if let detail {
+            buffer.writeStaticString("; detail=")
+            buffer.writeString(detail)
+        }
     }
 
     /// One word for logs and metrics: `hit`, `stale` (served stale), `revalidated`, `miss`,

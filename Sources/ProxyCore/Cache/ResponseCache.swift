@@ -9,9 +9,20 @@ public import NIOHTTP1
 /// Shared by every event loop of the process: one lock, held for a dictionary lookup or an
 /// insertion, never for I/O or a callback. What it decides is ``CacheRules``'.
 public final class ResponseCache: Sendable {
-    /// What a fill's waiters are told: the fill stored a response (look it up again), or not
-    /// (forward the request yourself).
-    public typealias Waiter = EventLoopPromise<Bool>
+    /// What a fill's waiters are told (``FillOutcome``).
+    public typealias Waiter = EventLoopPromise<FillOutcome>
+
+    /// How a fill ended, as its waiters are told.
+    public enum FillOutcome: Sendable, Equatable {
+        /// A response was stored (or read from disk): look it up again.
+        case stored
+        /// Nothing was stored (uncacheable, too large, the client went): forward the request yourself.
+        case notStored
+        /// The target failed (no connection, or this `500`/`502`/`503`/`504`): a stale response
+        /// within `stale-if-error` answers the waiter (``staleOnError(_:requestFields:now:)``),
+        /// as it answered the fill's own request; without one, the waiter forwards itself.
+        case failed(status: UInt)
+    }
 
     public struct Settings: Sendable, Equatable {
         public var memoryBytes: Int
@@ -85,24 +96,47 @@ public final class ResponseCache: Sendable {
     /// Whether a `Host` value may go in a key: `uri-host[:port]` characters only (no `/`, `?`,
     /// `#`, `@`, `\\`, spaces or controls), so that no host and target make another URL's key.
     public static func isKeyableHost(_ host: String) -> Bool {
-        !host.isEmpty && host.utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                true
-            case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: ":"),
-                 UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "%"), UInt8(ascii: "!"), UInt8(ascii: "$"),
-                 UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "*"),
-                 UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "="):
-                true
-            default:
-                false
-            }
+        // In place when the string lends its bytes (native strings do): the view's iterator
+        // cost ~40 instructions a byte.
+        if let keyable = host.utf8.withContiguousStorageIfAvailable({ bytes in !bytes.isEmpty && bytes.allSatisfy(Self.isKeyableHostByte) }) {
+            return keyable
+        }
+        return !host.isEmpty && host.utf8.allSatisfy(Self.isKeyableHostByte)
+    }
+
+    @inline(__always)
+    private static func isKeyableHostByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            true
+        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: ":"),
+             UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "%"), UInt8(ascii: "!"), UInt8(ascii: "$"),
+             UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "*"),
+             UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "="):
+            true
+        default:
+            false
         }
     }
 
     /// The key of a request: scheme, host (lower case) and target (normalised path and query).
     public static func key(scheme: String, host: String?, target: String) -> String {
-        "\(scheme)://\((host ?? "").lowercased())\(target)"
+        let host = host ?? ""
+        // Copied into one allocation, the host lower-cased in place (interpolation and
+        // `lowercased()` cost an allocation and a pass each).
+        let count = scheme.utf8.count + 3 + host.utf8.count + target.utf8.count
+        return String(unsafeUninitializedCapacity: count) { buffer in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            var index = HTTP1Serializer.copyUTF8(of: scheme, to: raw, at: 0)
+            index += HTTP1Serializer.copyUTF8(of: "://", to: raw, at: index)
+            let hostStart = index
+            index += HTTP1Serializer.copyUTF8(of: host, to: raw, at: index)
+            for position in hostStart..<index where buffer[position] >= UInt8(ascii: "A") && buffer[position] <= UInt8(ascii: "Z") {
+                buffer[position] |= 0x20
+            }
+            index += HTTP1Serializer.copyUTF8(of: target, to: raw, at: index)
+            return index
+        }
     }
 
     /// Looks `key` up for a request with `requestFields`; `refresh`: the request wants a fresh
@@ -121,8 +155,9 @@ public final class ResponseCache: Sendable {
     ) -> Lookup {
         self.state.withLockedValue { state in
             var stale: StoredResponse?
-            let known = state.nodes[key] != nil
-            if let node = state.nodes[key], let stored = node.variants.first(where: { $0.matchesVary(requestFields) }) {
+            let node = state.nodes[key]  // one hash of the key
+            let known = node != nil
+            if let node, let stored = node.variants.first(where: { $0.matchesVary(requestFields) }) {
                 let freshness = CacheRules.freshness(of: stored, now: now, requestControl: requestControl)
                 switch freshness {
                 case .fresh where !refresh:
@@ -149,20 +184,35 @@ public final class ResponseCache: Sendable {
     }
 
     /// The fill `id` of `key` ended: `storing` (when the rules allowed it) replaces the variant
-    /// it selects; the waiters are told (outside the lock).
-    public func finish(_ key: String, id: CacheFillTable<Waiter>.FillID, storing response: StoredResponse?) {
-        let waiters = self.state.withLockedValue { state in
-            if let response, response.body.readableBytes <= self.settings.maxObjectBytes {
-                self.insert(response, key: key, into: &state)
+    /// it selects; the waiters are told (outside the lock): `.stored`, or `failure` when the
+    /// target failed, else `.notStored`.
+    public func finish(_ key: String, id: CacheFillTable<Waiter>.FillID, storing response: StoredResponse?, failure: UInt? = nil) {
+        // Made ready outside the lock: a copy of the body, the head's lines encoded.
+        let kept = response.flatMap { $0.body.readableBytes <= self.settings.maxObjectBytes ? $0.forStorage() : nil }
+        let (waiters, stored) = self.state.withLockedValue { state in
+            var stored: StoredResponse?
+            if let kept {
+                stored = self.insert(kept, key: key, into: &state)
             }
-            return state.fills.finish(key, id: id)
+            return (state.fills.finish(key, id: id), stored)
         }
-        let stored = response != nil
+        let outcome: FillOutcome = stored != nil ? .stored : failure.map { .failed(status: $0) } ?? .notStored
         for waiter in waiters {
-            waiter.succeed(stored)
+            waiter.succeed(outcome)
         }
-        if let response, let disk = self.disk, response.body.readableBytes <= self.settings.maxObjectBytes {
-            disk.write(response)
+        if let stored, let disk = self.disk {
+            disk.write(stored)
+        }
+    }
+
+    /// The stored response of `key` that a request with `requestFields` selects, when it may
+    /// still answer on the target's failure (within `stale-if-error`, RFC 5861 §4); `nil` otherwise.
+    public func staleOnError(_ key: String, requestFields: HTTPHeaders, now: Int64) -> StoredResponse? {
+        self.state.withLockedValue { state in
+            guard let stored = state.nodes[key]?.variants.first(where: { $0.matchesVary(requestFields) }),
+                CacheRules.servesOnError(stored, now: now)
+            else { return nil }
+            return stored
         }
     }
 
@@ -181,10 +231,11 @@ public final class ResponseCache: Sendable {
 
     private func endDiskRead(_ key: String, id: CacheFillTable<Waiter>.FillID, read: StoredResponse?) {
         var unfit = false
+        let kept = read.flatMap { $0.body.readableBytes <= self.settings.maxObjectBytes ? $0.forStorage() : nil }
         let waiters = self.state.withLockedValue { state in
-            if let read {
-                if read.body.readableBytes <= self.settings.maxObjectBytes {
-                    self.insert(read, key: key, into: &state)
+            if read != nil {
+                if let kept {
+                    _ = self.insert(kept, key: key, into: &state)
                 } else {
                     unfit = true  // `max_object` shrank since it was written
                 }
@@ -199,11 +250,19 @@ public final class ResponseCache: Sendable {
             self.disk?.forget(key)
         }
         for waiter in waiters {
-            waiter.succeed(true)
+            waiter.succeed(.stored)  // looked up again: from memory, or filled from the target
         }
     }
 
-    private func insert(_ response: StoredResponse, key: String, into state: inout State) {
+    /// Stores `response` (made ready by ``StoredResponse/forStorage()``: its body and head in
+    /// buffers of their exact size, so that what ``StoredResponse/size`` counts is what is
+    /// held) and evicts down to the memory bound; what was stored, or `nil` when it is larger
+    /// than the whole bound (nothing is kept for its key then).
+    private func insert(_ response: StoredResponse, key: String, into state: inout State) -> StoredResponse? {
+        guard response.size <= self.settings.memoryBytes else {
+            Self.remove(key, from: &state)  // what it replaces is out of date
+            return nil
+        }
         var node = state.nodes[key] ?? Node(variants: [], bytes: 0)
         let isNew = state.nodes[key] == nil
         node.variants.removeAll { $0.varyNames == response.varyNames && $0.varyValues == response.varyValues }
@@ -227,6 +286,7 @@ public final class ResponseCache: Sendable {
             Self.remove(oldest, from: &state)
             state.statistics.evictions += 1
         }
+        return response
     }
 
     /// Removes every response of `key`; how many keys went (0 or 1).

@@ -31,14 +31,39 @@ public struct StoredResponse: Sendable {
     public var mustRevalidate: Bool
     /// `Cache-Tag` and `Surrogate-Key` values, for the admin API's tag purge.
     public var tags: [String]
+    /// ``fields`` and the body's `Content-Length` as field lines, encoded once when the cache
+    /// keeps the response (``forStorage()``): a hit copies them instead of rebuilding its head.
+    var prepared: PreparedFields?
 
-    /// The bytes it is counted as in the memory bound: body and field text.
+    /// The bytes it is counted as in the memory bound: what the body's buffer holds (NIO
+    /// allocates every buffer in a power of two: up to twice its bytes, which the bound once
+    /// missed), the prepared lines' buffer, the field text and the key.
     public var size: Int {
-        var size = self.body.readableBytes + self.key.utf8.count + 128
+        var size = self.body.storageCapacity + (self.prepared?.size ?? 0) + self.key.utf8.count + 128
         for (name, value) in self.fields {
             size += name.utf8.count + value.utf8.count + 4
         }
         return size
+    }
+
+    /// As the cache keeps it: the body in the smallest buffer NIO makes for its size (not a
+    /// slice of a larger one, such as a disk record's, nor a buffer grown past it), and its
+    /// head's field lines prepared (``prepared``).
+    public func forStorage() -> StoredResponse {
+        var kept = self
+        let count = self.body.readableBytes
+        let fitted = count <= 1 ? count : 1 << (Int.bitWidth - (count - 1).leadingZeroBitCount)
+        if self.body.storageCapacity > fitted {
+            var body = ByteBufferAllocator().buffer(capacity: self.body.readableBytes)
+            body.writeImmutableBuffer(self.body)
+            kept.body = body
+        }
+        var lines: [(String, String)] = self.fields.map { ($0.name, $0.value) }
+        if self.status != .noContent, self.status != .notModified {
+            lines.append(("Content-Length", String(self.body.readableBytes)))
+        }
+        kept.prepared = PreparedFields(lines)
+        return kept
     }
 
     public var etag: String? { self.fields.first(name: "etag") }

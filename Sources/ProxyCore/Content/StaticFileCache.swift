@@ -96,7 +96,7 @@ public struct StaticFileCache {
     }
 
     private static func bytes(of lookup: StaticLookup) -> Int {
-        if case .file(let file) = lookup { return file.contents?.readableBytes ?? 0 }
+        if case .file(let file) = lookup { return (file.contents?.readableBytes ?? 0) + (file.prepared?.size ?? 0) }
         return 0
     }
 

@@ -16,6 +16,9 @@ public struct OpenedFile: Sendable {
     public var coding: String?
     /// The whole file, when it is at most ``StaticSite/inlineBytes`` and was read by the lookup.
     public var contents: ByteBuffer?
+    /// With ``contents``: the fields of its whole-file `200` (``StaticResponseHead``) encoded
+    /// once, on the thread pool, so that a lookup-cache hit formats and encodes nothing.
+    var prepared: PreparedFields? = nil
 }
 
 /// What a static route found for a request.
@@ -121,6 +124,7 @@ public struct StaticFileResolver: Sendable {
         var inlined = file
         inlined.descriptor = -1
         inlined.contents = buffer
+        inlined.prepared = PreparedFields(StaticResponseHead(plan: .full, file: inlined, site: self.site).fields)
         return inlined
     }
 

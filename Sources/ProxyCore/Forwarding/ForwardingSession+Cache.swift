@@ -11,9 +11,10 @@ struct SessionCache {
     var exchange: CacheExchange?
     /// Counts waits for another request's fill: an answer for a request that is gone is dropped.
     var generation = 0
-    /// After a wait: `true` the fill stored a response (looked up again, marked collapsed),
-    /// `false` it did not (forwarded without the cache, as the fill found it uncacheable).
-    var collapsed: Bool?
+    /// After a wait, how the fill ended: stored (looked up again, marked collapsed), not
+    /// stored (forwarded without the cache, as the fill found it uncacheable), or the target
+    /// failed (a stale response within `stale-if-error` answers; else forwarded).
+    var collapsed: ResponseCache.FillOutcome?
     /// The wait outlasted ``ProxyDefaults/Defaults/Cache/lockTimeoutMilliseconds``: forwarded on its own.
     var lockTimedOut = false
     /// The request is looked up again after this session read its key from the disk tier.
@@ -52,7 +53,8 @@ extension ForwardingSession {
     /// exchange says what becomes of the response).
     func cacheTakes(_ cache: ResponseCache, _ head: ClientRequestHead, nioHead: HTTPRequestHead, request: PendingRequest, admitted: Bool) -> Bool {
         let now = CacheClock.now()
-        let key = ResponseCache.key(scheme: self.settings.scheme, host: nioHead.headers.first(name: "host"), target: nioHead.uri)
+        let facts = CacheRequestFacts(nioHead.headers)
+        let key = ResponseCache.key(scheme: self.settings.scheme, host: facts.host, target: nioHead.uri)
         if let background = self.cache.background {
             self.cache.background = nil
             self.startCacheExchange(cache, key: key, status: CacheStatus(forward: .stale), fill: background.fill, stale: background.stale, nioHead: nioHead, now: now)
@@ -67,11 +69,11 @@ extension ForwardingSession {
         self.cache.collapsed = nil
         let readDisk = self.cache.readDisk
         self.cache.readDisk = false
-        let requestControl = CacheControl(nioHead.headers)
+        let requestControl = facts.hasCacheControl ? CacheControl(nioHead.headers) : CacheControl()
         var plan = CacheRules.plan(method: nioHead.method, hasBody: head.facts.framing != .none, requestControl: requestControl)
         if head.upgrade != nil {
             plan = .bypass("upgrade")  // a WebSocket handshake is never answered from the cache
-        } else if let host = nioHead.headers.first(name: "host"), !ResponseCache.isKeyableHost(host) {
+        } else if let host = facts.host, !ResponseCache.isKeyableHost(host) {
             // `Host: example.com/account` would make the key of another URL: never cached.
             plan = .bypass("host")
         }
@@ -81,13 +83,32 @@ extension ForwardingSession {
             self.startCacheExchange(cache, key: key, status: status, fill: nil, stale: nil, nioHead: nioHead, now: now)
             return false
         }
-        if collapsed == false {
+        switch collapsed {
+        case .failed(let failure):
+            // The fill's request found the target failing: the stale response answers this one
+            // too where `stale-if-error` allows (as it answered the fill's), without a request.
+            if let stale = cache.staleOnError(key, requestFields: nioHead.headers, now: now) {
+                var status = CacheStatus(hit: true, forward: .stale)
+                status.forwardStatus = failure
+                status.collapsed = true
+                status.detail = "stale-if-error"
+                self.answerFromCache(stale, status: status, nioHead: nioHead, facts: facts, peer: request.peer, admitted: admitted, now: now)
+                return true
+            }
+            var status = CacheStatus(forward: .miss)
+            status.detail = "fill-failed"
+            status.collapsed = true
+            self.startCacheExchange(cache, key: key, status: status, fill: nil, stale: nil, nioHead: nioHead, now: now)
+            return false
+        case .notStored:
             var status = CacheStatus(forward: .miss)
             status.detail = self.cache.lockTimedOut ? "lock-timeout" : "uncacheable"
             self.cache.lockTimedOut = false
             status.collapsed = true
             self.startCacheExchange(cache, key: key, status: status, fill: nil, stale: nil, nioHead: nioHead, now: now)
             return false
+        case .stored, nil:
+            break
         }
         let eventLoop = self.loop.eventLoop
         let lookup = cache.lookup(
@@ -97,15 +118,14 @@ extension ForwardingSession {
             refresh: plan == .refresh,
             // A range or a conditional request is answered from the cache, but on a miss it is
             // forwarded as it is (its 206 or 304 would not fill the cache for the others).
-            fills: nioHead.method == .GET && !nioHead.headers.contains(name: "range")
-                && !nioHead.headers.contains(name: "if-none-match") && !nioHead.headers.contains(name: "if-modified-since"),
+            fills: nioHead.method == .GET && !facts.hasRange && !facts.isConditional,
             usesDisk: !readDisk,
             now: now
-        ) { eventLoop.makePromise(of: Bool.self) }
+        ) { eventLoop.makePromise(of: ResponseCache.FillOutcome.self) }
         switch lookup {
         case .hit(let stored, let freshness, let revalidate):
             var status = CacheStatus(hit: true)
-            status.collapsed = collapsed == true
+            status.collapsed = collapsed == .stored
             if case .fresh(let ttl) = freshness {
                 status.ttl = ttl
                 if readDisk { status.detail = "disk" }
@@ -116,7 +136,7 @@ extension ForwardingSession {
             if let revalidate {
                 self.revalidateInBackground(CacheFill(cache: cache, key: key, id: revalidate), stale: stored, request: nioHead, peer: request.peer)
             }
-            self.answerFromCache(stored, status: status, nioHead: nioHead, peer: request.peer, admitted: admitted, now: now)
+            self.answerFromCache(stored, status: status, nioHead: nioHead, facts: facts, peer: request.peer, admitted: admitted, now: now)
             return true
         case .fill(let id, let stale, let varyMiss):
             let forward: CacheStatus.Forward = plan == .refresh ? .request : stale != nil ? .stale : varyMiss ? .varyMiss : .uriMiss
@@ -126,8 +146,8 @@ extension ForwardingSession {
             self.startCacheExchange(cache, key: key, status: CacheStatus(forward: stale != nil ? .stale : .uriMiss), fill: nil, stale: stale, nioHead: nioHead, now: now)
             return false
         case .wait(let waiter):
-            self.holdForCache(request, admitted: admitted, until: waiter.futureResult, lockTimeout: true) { stored in
-                self.cache.collapsed = stored
+            self.holdForCache(request, admitted: admitted, until: waiter.futureResult, lockTimeout: true) { outcome in
+                self.cache.collapsed = outcome
             }
             return true
         case .disk(let id):
@@ -164,7 +184,7 @@ extension ForwardingSession {
         ) {
             guard generation == self.cache.generation, self.client != nil, self.machine.isAdmitting else { return }
             self.cache.generation &+= 1
-            self.cache.collapsed = false
+            self.cache.collapsed = .notStored
             self.cache.lockTimedOut = true
             self.forward(held.head, nioHead: held.nioHead, group: held.group, upstreamURI: held.upstreamURI, peer: held.peer, admitted: true)
         }
@@ -235,11 +255,19 @@ extension ForwardingSession {
     }
 
     /// Answers the request with a stored response, once the request has ended.
-    private func answerFromCache(_ stored: StoredResponse, status: CacheStatus, nioHead: HTTPRequestHead, peer: String?, admitted: Bool, now: Int64) {
+    private func answerFromCache(
+        _ stored: StoredResponse,
+        status: CacheStatus,
+        nioHead: HTTPRequestHead,
+        facts: CacheRequestFacts,
+        peer: String?,
+        admitted: Bool,
+        now: Int64
+    ) {
         self.lease.beginLocal()
         self.record.clientAddress = self.settings.requestRewriter.clientAddress(of: nioHead, peerAddress: peer)
         self.record.cache = status.result
-        let (head, body) = self.cachedResponse(stored, status: status, request: nioHead, now: now)
+        let (head, body) = self.cachedResponse(stored, status: status, request: nioHead, facts: facts, now: now)
         self.localResponse = (head, body, nil)
         self.perform(admitted ? self.machine.admittedToAnswerLocally() : self.machine.requestHeadAnsweredLocally())
     }
@@ -247,13 +275,42 @@ extension ForwardingSession {
     /// A stored response as the client gets it: `Age` and `Cache-Status` added, a `304` when the
     /// client's own conditions hold, compressed as the route compresses, with the route's or
     /// listener's response rewriting.
-    func cachedResponse(_ stored: StoredResponse, status: CacheStatus, request: HTTPRequestHead, now: Int64) -> (ClientResponseHead, ByteBuffer) {
+    /// `facts`: the request's, as ``cacheTakes(_:_:nioHead:request:admitted:)`` read them.
+    func cachedResponse(
+        _ stored: StoredResponse,
+        status: CacheStatus,
+        request: HTTPRequestHead,
+        facts: CacheRequestFacts,
+        now: Int64
+    ) -> (ClientResponseHead, ByteBuffer) {
+        let age = String(max(0, stored.currentAge(now: now) / 1000))
+        let conditionsHold = facts.isConditional && Self.clientConditionsHold(request.headers, stored)
+        let routeRules = self.routePolicy?.responseRewriter != nil
+        let rewriter = self.routePolicy?.responseRewriter ?? self.settings.responseRewriter
+        if let prepared = stored.prepared, !conditionsHold, !self.compressesCached(stored) {
+            // The stored head's lines as they were prepared when it was kept (with its
+            // `Content-Length`): only `Age`, `Cache-Status` and the header rules' lines are made
+            // per hit, and the rewriter removes and adds as it does for a target's lines.
+            let lines = prepared.raw(rewriter: rewriter) { lines in
+                lines.writeStaticString("Age: ")
+                lines.writeString(age)
+                lines.writeStaticString("\r\nCache-Status: ")
+                status.write(into: &lines)
+                HTTP1Serializer.writeCRLF(into: &lines)
+            }
+            var fields = HTTPHeaders()
+            if self.routePolicy != nil || self.settings.policy != nil || !self.responseFields.isEmpty {
+                self.addResponseFields(to: &fields, routeRules: routeRules)
+            }
+            let head = ClientResponseHead(status: stored.status, version: request.version, fields: fields, targetFields: lines, requestID: self.record.requestID)
+            return (head, stored.body)
+        }
         var fields = stored.fields
         var body = stored.body
         var code = stored.status
-        fields.add(name: "Age", value: String(max(0, stored.currentAge(now: now) / 1000)))
+        fields.add(name: "Age", value: age)
         fields.add(name: "Cache-Status", value: status.fieldValue)
-        if Self.clientConditionsHold(request.headers, stored) {
+        if conditionsHold {
             code = .notModified
             body = ByteBuffer()
         } else if code != .noContent, code != .notModified {
@@ -274,8 +331,6 @@ extension ForwardingSession {
                 }
             }
         }
-        let routeRules = self.routePolicy?.responseRewriter != nil
-        let rewriter = self.routePolicy?.responseRewriter ?? self.settings.responseRewriter
         var rewritten = rewriter.rewrite(HTTPResponseHead(version: request.version, status: code, headers: fields), clientVersion: request.version)
         if self.routePolicy != nil || self.settings.policy != nil || !self.responseFields.isEmpty {
             self.addResponseFields(to: &rewritten.headers, routeRules: routeRules)
@@ -283,6 +338,15 @@ extension ForwardingSession {
         var head = ClientResponseHead(status: rewritten.status, version: rewritten.version, fields: rewritten.headers)
         head.requestID = self.record.requestID
         return (head, body)
+    }
+
+    /// Whether the route compresses `stored` for this request (the test of the slow path in
+    /// ``cachedResponse(_:status:request:facts:now:)``, made on the stored fields and body length).
+    private func compressesCached(_ stored: StoredResponse) -> Bool {
+        guard let compression = self.routeCompression, self.requestCoding != nil, stored.status != .noContent, stored.status != .notModified else {
+            return false
+        }
+        return stored.body.readableBytes >= compression.minBytes && compression.compresses(status: stored.status, fields: stored.fields)
     }
 
     /// Whether the client's `If-None-Match` (else `If-Modified-Since`) holds for `stored`
@@ -363,8 +427,9 @@ extension ForwardingSession {
             self.writeStored(merged, status: exchange.status, now: now)
             return true
         }
-        if let stale = exchange.stale, [500, 502, 503, 504].contains(code), CacheRules.servesOnError(stale, now: now) {
-            exchange.fill?.finish(storing: nil)
+        let failed = [500, 502, 503, 504].contains(code)
+        if let stale = exchange.stale, failed, CacheRules.servesOnError(stale, now: now) {
+            exchange.fill?.fail(status: code)
             exchange.fill = nil
             // Not a `hit` (RFC 9211 §2.1): the request went to the target.
             var status = CacheStatus(hit: false, forward: .stale)
@@ -388,14 +453,21 @@ extension ForwardingSession {
                 defaultTTL: settings.defaultTTL
             ) {
                 exchange.status.detail = why
-                fill.finish(storing: nil)
+                if failed {
+                    fill.fail(status: code)
+                } else {
+                    fill.finish(storing: nil)
+                }
                 exchange.fill = nil
             } else if let length = fields.first(name: "content-length").flatMap({ Int($0.trimmingSpaces()) }), length > settings.maxObjectBytes {
                 exchange.status.detail = "too-large"
                 fill.finish(storing: nil)
                 exchange.fill = nil
             } else {
-                exchange.capture = (head.status, fields, now, ByteBuffer())
+                // Room for the whole body when its length is known: one allocation of its size,
+                // not a buffer doubled as it grows (decision 0029: the memory bound).
+                let length = fields.first(name: "content-length").flatMap { Int($0.trimmingSpaces()) } ?? 0
+                exchange.capture = (head.status, fields, now, ByteBufferAllocator().buffer(capacity: max(0, min(length, settings.maxObjectBytes))))
                 exchange.status.stored = true
             }
         }
@@ -409,7 +481,7 @@ extension ForwardingSession {
     private func writeStored(_ stored: StoredResponse, status: CacheStatus, now: Int64) {
         guard let request = self.record.head else { return }
         self.record.cache = status.result
-        let (head, body) = self.cachedResponse(stored, status: status, request: request, now: now)
+        let (head, body) = self.cachedResponse(stored, status: status, request: request, facts: CacheRequestFacts(request.headers), now: now)
         self.record.status = head.status.code
         self.client?.writeResponseHead(head)
         if body.readableBytes > 0, request.method != .HEAD {
@@ -459,13 +531,14 @@ extension ForwardingSession {
     func cacheServesStaleOnError(_ error: UpstreamError) -> Bool {
         guard let exchange = self.cache.exchange else { return false }
         self.cache.exchange = nil
+        exchange.fill?.fail(status: error.httpStatus.code)
         let now = CacheClock.now()
         guard let stale = exchange.stale, CacheRules.servesOnError(stale, now: now), let request = self.record.head else { return false }
         var status = CacheStatus(hit: true, forward: .stale)
         status.forwardStatus = error.httpStatus.code
         status.detail = "stale-if-error"
         self.record.cache = status.result
-        let (head, body) = self.cachedResponse(stale, status: status, request: request, now: now)
+        let (head, body) = self.cachedResponse(stale, status: status, request: request, facts: CacheRequestFacts(request.headers), now: now)
         self.record.status = head.status.code
         self.record.responseBytes = request.method == .HEAD ? 0 : body.readableBytes
         self.writeRecord(error: "\(error)")

@@ -145,6 +145,19 @@ extension ForwardingSession {
 
     private func answerStatic(file: OpenedFile, _ request: StaticRequest) {
         let plan = ConditionalRequest.plan(method: request.head.method, headers: request.head.headers, validators: file.validators)
+        if plan == .full, let prepared = file.prepared, let contents = file.contents {
+            // The whole small file, its fields encoded when it was looked up: only the
+            // rewriter's lines and the header rules' are added (``PreparedFields``).
+            let routeRules = self.routePolicy?.responseRewriter != nil
+            let rewriter = self.routePolicy?.responseRewriter ?? self.settings.responseRewriter
+            var added = HTTPHeaders()
+            if self.routePolicy != nil || self.settings.policy != nil || !self.responseFields.isEmpty {
+                self.addResponseFields(to: &added, routeRules: routeRules)
+            }
+            let head = ClientResponseHead(status: .ok, version: request.head.version, fields: added, targetFields: prepared.raw(rewriter: rewriter))
+            self.writeStaticResponse(head: head, body: contents, request, error: nil)
+            return
+        }
         let made = StaticResponseHead(plan: plan, file: file, site: request.route.site)
         let fields = self.staticFields(made.fields, status: made.status, version: request.head.version)
         if let contents = file.contents {
@@ -214,12 +227,17 @@ extension ForwardingSession {
 
     /// Writes a response held in memory (`404`, `400`, a listing, a `304`, a `HEAD`'s head).
     private func writeStaticResponse(_ response: LocalResponses.Response, _ request: StaticRequest, error: String?) {
-        let sendsBody = response.body.readableBytes > 0 && request.head.method != .HEAD
-        self.record.status = response.status.code
-        self.record.responseBytes = sendsBody ? response.body.readableBytes : 0
-        self.client?.writeResponseHead(ClientResponseHead(status: response.status, version: request.head.version, fields: response.headers))
+        let head = ClientResponseHead(status: response.status, version: request.head.version, fields: response.headers)
+        self.writeStaticResponse(head: head, body: response.body, request, error: error)
+    }
+
+    private func writeStaticResponse(head: ClientResponseHead, body: ByteBuffer, _ request: StaticRequest, error: String?) {
+        let sendsBody = body.readableBytes > 0 && request.head.method != .HEAD
+        self.record.status = head.status.code
+        self.record.responseBytes = sendsBody ? body.readableBytes : 0
+        self.client?.writeResponseHead(head)
         if sendsBody {
-            self.client?.writeResponseBody(response.body)
+            self.client?.writeResponseBody(body)
         }
         self.writeRecord(error: error)
         self.client?.writeResponseEnd(trailers: nil)

@@ -724,8 +724,9 @@ public final class ForwardingSession {
                 return
             }
             self.staticRequest = nil
-            guard let (head, body, error) = self.localResponse else { return }
-            self.localResponse = nil
+            // Taken out, not copied then cleared: a copy retained and released each of its
+            // references (the head's fields and lines, the body).
+            guard let (head, body, error) = self.localResponse.take() else { return }
             self.record.status = head.status.code
             self.record.responseBytes = body.readableBytes
             self.client?.writeResponseHead(head)

@@ -171,7 +171,7 @@ struct DiskCacheTests {
             return
         }
         try await second.readFromDisk("http://example.com/d", id: read, eventLoop: loop).get()
-        #expect(try await waiter.futureResult.get() == true)
+        #expect(try await waiter.futureResult.get() == .stored)
         guard case .hit(let hit, _, _) = lookup(usesDisk: false) else {
             Issue.record("after the read, memory has it")
             return

@@ -28,7 +28,7 @@ struct ResponseCacheTests {
 
     private func lookup(_ cache: ResponseCache, _ key: String, fields: [(String, String)] = [], refresh: Bool = false, fills: Bool = true, now: Int64 = 1000) -> ResponseCache.Lookup {
         cache.lookup(key, requestFields: HTTPHeaders(fields), requestControl: CacheControl(), refresh: refresh, fills: fills, now: now) {
-            self.loop.makePromise(of: Bool.self)
+            self.loop.makePromise(of: ResponseCache.FillOutcome.self)
         }
     }
 
@@ -49,17 +49,29 @@ struct ResponseCacheTests {
         #expect(table.count == 2)
     }
 
+    /// The key: scheme, host lower-cased, target as it is; hosts that could make another URL's
+    /// key are refused.
+    @Test func keysAndKeyableHosts() {
+        #expect(ResponseCache.key(scheme: "https", host: "Example.COM:8443", target: "/A/b?C=D") == "https://example.com:8443/A/b?C=D")
+        #expect(ResponseCache.key(scheme: "http", host: nil, target: "/") == "http:///")
+        #expect(ResponseCache.key(scheme: "http", host: "bücher.example", target: "/é") == "http://bücher.example/é")
+        #expect(ResponseCache.isKeyableHost("127.0.0.1:18430") && ResponseCache.isKeyableHost("[::1]:80"))
+        for host in ["", "example.com/account", "a?b", "a#b", "user@host", "a\\b", "a b", "bücher"] {
+            #expect(!ResponseCache.isKeyableHost(host), "\(host)")
+        }
+    }
+
     @Test func aMissFillsThenHits() throws {
         let cache = self.cache()
         guard case .fill(let id, let stale, let varyMiss) = self.lookup(cache, "k") else { Issue.record("a miss fills"); return }
         #expect(stale == nil && !varyMiss)
         // A second miss waits; it is told when the fill stores.
         guard case .wait(let waiter) = self.lookup(cache, "k") else { Issue.record("the second waits"); return }
-        var told: Bool?
+        var told: ResponseCache.FillOutcome?
         waiter.futureResult.assumeIsolated().whenSuccess { told = $0 }
         cache.finish("k", id: id, storing: self.response("k"))
         self.loop.run()
-        #expect(told == true)
+        #expect(told == .stored)
         guard case .hit(let stored, .fresh(let ttl), nil) = self.lookup(cache, "k") else { Issue.record("then it hits"); return }
         #expect(String(buffer: stored.body) == "body" && ttl == 59)
         // HEAD-like lookups do not fill.
@@ -71,11 +83,11 @@ struct ResponseCacheTests {
         let cache = self.cache()
         guard case .fill(let id, _, _) = self.lookup(cache, "k") else { Issue.record("fills"); return }
         guard case .wait(let waiter) = self.lookup(cache, "k") else { Issue.record("waits"); return }
-        var told: Bool?
+        var told: ResponseCache.FillOutcome?
         waiter.futureResult.assumeIsolated().whenSuccess { told = $0 }
         cache.finish("k", id: id, storing: nil)
         self.loop.run()
-        #expect(told == false)
+        #expect(told == .notStored)
         guard case .fill = self.lookup(cache, "k") else { Issue.record("the next miss fills again"); return }
     }
 
@@ -83,13 +95,92 @@ struct ResponseCacheTests {
         let cache = self.cache()
         guard case .fill(let id, _, _) = self.lookup(cache, "k") else { Issue.record("fills"); return }
         guard case .wait(let waiter) = self.lookup(cache, "k") else { Issue.record("waits"); return }
-        var told: Bool?
+        var told: ResponseCache.FillOutcome?
         waiter.futureResult.assumeIsolated().whenSuccess { told = $0 }
         do {
             _ = CacheFill(cache: cache, key: "k", id: id)
         }
         self.loop.run()
-        #expect(told == false)
+        #expect(told == .notStored)
+    }
+
+    /// A fill whose target failed tells its waiters so, and the stale response they may answer
+    /// with is the one within `stale-if-error`, for their variant.
+    @Test func aFailedFillTellsItsWaitersAndTheStaleResponseWithinStaleIfErrorAnswersThem() {
+        let cache = self.cache()
+        guard case .fill(let id, _, _) = self.lookup(cache, "k", now: 0) else { Issue.record("fills"); return }
+        cache.finish("k", id: id, storing: self.response("k", fields: [("Cache-Control", "max-age=1, stale-if-error=10")]))
+        guard case .fill(let refill, let stale?, _) = self.lookup(cache, "k", now: 2000) else { Issue.record("stale: fills again"); return }
+        guard case .wait(let waiter) = self.lookup(cache, "k", now: 2000) else { Issue.record("waits"); return }
+        var told: ResponseCache.FillOutcome?
+        waiter.futureResult.assumeIsolated().whenSuccess { told = $0 }
+        CacheFill(cache: cache, key: "k", id: refill).fail(status: 503)
+        self.loop.run()
+        #expect(told == .failed(status: 503))
+        #expect(cache.staleOnError("k", requestFields: HTTPHeaders(), now: 2000).map { String(buffer: $0.body) } == String(buffer: stale.body))
+        // Past max-age + stale-if-error: nothing to answer with.
+        #expect(cache.staleOnError("k", requestFields: HTTPHeaders(), now: 11_000) == nil)
+        #expect(cache.staleOnError("other", requestFields: HTTPHeaders(), now: 2000) == nil)
+        // A failure that stored nothing else leaves the stale response in place.
+        #expect(cache.statistics.objects == 1)
+    }
+
+    /// What the memory bound counts is what is held: a body's buffer (NIO's are powers of two:
+    /// a 5,000-byte body holds 8 KiB, which the bound counted as 5,000, so it held up to twice
+    /// `memory`) and its head's prepared lines, so that the bytes held never pass `memory`.
+    /// A body in a slice of a larger buffer (a disk record's) is copied out of it.
+    @Test func theMemoryBoundCountsWhatIsHeld() {
+        func grown(_ count: Int) -> ByteBuffer {
+            var body = ByteBuffer()
+            for _ in 0..<count / 100 {
+                body.writeString(String(repeating: "x", count: 100))
+            }
+            return body
+        }
+        #expect(grown(5000).storageCapacity >= 8192)  // as a capture grows it
+        let memory = 20_000
+        let cache = self.cache(memory: memory)
+        var held: [String: Int] = [:]
+        for index in 0..<10 {
+            let key = "k\(index)"
+            guard case .fill(let id, _, _) = self.lookup(cache, key) else { Issue.record("fills"); return }
+            var response = self.response(key)
+            response.body = grown(5000)
+            cache.finish(key, id: id, storing: response)
+            held[key] = nil
+            for stored in 0...index {
+                if case .hit(let kept, _, _) = self.lookup(cache, "k\(stored)", fills: false) {
+                    #expect(kept.body.storageCapacity == 8192 && kept.body.readableBytes == 5000)
+                    #expect(kept.prepared != nil)
+                    held["k\(stored)"] = kept.body.storageCapacity + (kept.prepared?.size ?? 0)
+                } else {
+                    held["k\(stored)"] = nil
+                }
+            }
+            #expect(held.values.reduce(0, +) <= memory, "\(held)")
+            #expect(cache.statistics.bytes <= memory)
+        }
+        // Two of about 8.4 KB held fit in 20 KB (three were kept before); the others were evicted.
+        #expect(cache.statistics.objects == 2 && held.count == 2 && cache.statistics.evictions == 8)
+        // A slice of a larger buffer is copied out: what is held is the body's own buffer.
+        var record = ByteBuffer(string: String(repeating: "h", count: 3000))
+        record.writeString(String(repeating: "b", count: 1000))
+        var sliced = self.response("s")
+        sliced.body = record.getSlice(at: 3000, length: 1000)!
+        #expect(sliced.body.storageCapacity == 4096)
+        let kept = sliced.forStorage()
+        #expect(kept.body.storageCapacity == 1024 && String(buffer: kept.body) == String(repeating: "b", count: 1000))
+        #expect(kept.size < sliced.size)
+        // A response larger than the whole bound is not kept, and what it replaces goes.
+        let tiny = self.cache(memory: 1000)
+        guard case .fill(let first, _, _) = self.lookup(tiny, "a") else { return }
+        tiny.finish("a", id: first, storing: self.response("a"))
+        #expect(tiny.statistics.objects == 1)
+        guard case .fill(let second, _, _) = self.lookup(tiny, "a", refresh: true) else { Issue.record("refresh fills"); return }
+        var large = self.response("a")
+        large.body = grown(900)
+        tiny.finish("a", id: second, storing: large)
+        #expect(tiny.statistics.objects == 0 && tiny.statistics.bytes == 0)
     }
 
     @Test func staleResponsesAreRevalidatedOrServedWhileRevalidating() {
