@@ -2,17 +2,22 @@ public import Logging
 public import NIOCore
 public import NIOHTTP2
 
-/// The connection-level part of an HTTP/2 client connection, after swift-nio-http2's handler
-/// (which owns frames, HPACK, flow control and the stream multiplexer):
+/// An HTTP/2 client connection after swift-nio-http2's handler, which owns frames, HPACK and the
+/// protocol's state and flow-control accounting and, without a stream multiplexer, passes every
+/// frame on as an ``HTTP2Frame`` value:
 ///
 /// ```
 /// [TLSServerHandler,] HTTP2FlushBatcher ─ NIOHTTP2Handler ─ HTTP2ServerConnection
-///                                          (each stream: HTTP2StreamConnection)
+///                                                            (its streams: HTTP2ServerStream)
 /// ```
 ///
-/// - gives each new stream its ``HTTP2StreamConnection`` and ``ForwardingSession`` with the
-///   listener's current settings (a reload's ``ListenerReloadedEvent`` changes them for the
-///   streams that follow; a stream in flight finishes as it began);
+/// - keeps the table of its open streams: a client's HEADERS on a new stream id attaches an
+///   ``HTTP2ServerStream`` (with its ``ForwardingSession``, both kept for the next streams, with
+///   the listener's current settings), the stream's frames go to it, swift-nio-http2's
+///   `StreamClosedEvent` ends it (decision 0034: no stream channel per stream);
+/// - sends the WINDOW_UPDATEs: the connection's as swift-nio-http2 reports its window, a
+///   stream's as its session takes the request's bytes (``HTTP2InboundWindow``);
+/// - tells its streams when the socket's writability changes; flushes once per read;
 /// - counts its open streams, closes the connection after `limits.idle_timeout` without one;
 /// - shuts down gracefully: on ``ChannelShouldQuiesceEvent`` (shutdown, a listener removed) a
 ///   GOAWAY names the last stream it took, those streams finish, then the connection closes;
@@ -25,68 +30,69 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
     public typealias OutboundIn = HTTP2Frame
     public typealias OutboundOut = HTTP2Frame
 
+    /// The window sizes the connection keeps open for the client (`http2.connection_window`,
+    /// `http2.initial_window`).
+    public struct Windows: Sendable, Equatable {
+        public var connection: Int
+        public var stream: Int
+
+        public init(connection: Int, stream: Int) {
+            self.connection = connection
+            self.stream = stream
+        }
+    }
+
     private var settings: ListenerSettings
     private let loop: ProxyLoop
     private let connectionInfo: ClientConnectionInfo
     private let logger: Logger
+    private let windows: Windows
     private var context: ChannelHandlerContext?
-    private var clientAddress: String?
+    private(set) var clientAddress: String?
     private var counted = false
-    private var openStreams = 0
+    private var streams: [HTTP2StreamID: HTTP2ServerStream] = [:]
+    /// Streams whose stream ended with their session idle, for the next streams: one session
+    /// serves many requests one after the other, as on an HTTP/1 connection (cleared by a
+    /// reload: they hold the old settings).
+    private var idleStreams: [HTTP2ServerStream] = []
+    /// Streams that had a frame in the current read: they hear of its end.
+    private var readStreams: [HTTP2ServerStream] = []
+    private var connectionWindow: HTTP2InboundWindow
     private var lastStreamID = HTTP2StreamID(0)
     private var goingAway = false
     /// A connection error ended it: reading on, dropping, until ``lingerThenClose(context:)`` closes.
     private var lingering = false
+    /// Within a read: a flush waits for its end.
+    private var reading = false
+    private var flushAtReadComplete = false
+    private(set) var isWritable = true
     private var idleTimer: LazyTimer?
-    /// Sessions whose stream finished, for the next streams: one session serves many requests
-    /// one after the other, as on an HTTP/1 connection (cleared by a reload: they hold the old
-    /// settings).
-    private var idleSessions: [ForwardingSession] = []
 
-    public init(settings: ListenerSettings, loop: ProxyLoop, connectionInfo: ClientConnectionInfo, logger: Logger) {
+    public init(settings: ListenerSettings, loop: ProxyLoop, connectionInfo: ClientConnectionInfo, windows: Windows, logger: Logger) {
         self.settings = settings
         self.loop = loop
         self.connectionInfo = connectionInfo
+        self.windows = windows
         self.logger = logger
+        self.connectionWindow = HTTP2InboundWindow(target: windows.connection)
     }
 
-    /// Sets up a stream channel the multiplexer opened for a client's stream (on this loop).
-    public func initializeStream(_ channel: any Channel) throws {
-        let session =
-            self.idleSessions.popLast()
-            ?? ForwardingSession(settings: self.settings, loop: self.loop, connectionInfo: self.connectionInfo, logger: self.logger)
-        let listener = self.settings.name
-        let observer = self.loop.observer
-        let maxIdle = Self.maxIdleSessions
-        try channel.pipeline.syncOperations.addHandler(
-            HTTP2StreamConnection(
-                limits: self.settings.limits,
-                serverHeader: self.settings.serverHeader,
-                timers: self.loop.timers,
-                session: session,
-                clientAddress: self.clientAddress,
-                onDefence: { defence in observer?.http2DefenceFired(listener: listener, defence: defence) },
-                onFinished: { [weak self] session in
-                    guard let self, self.context != nil, self.idleSessions.count < maxIdle else {
-                        session.clientClosed()  // not kept: its timer's cycle ends here
-                        return
-                    }
-                    self.idleSessions.append(session)
-                }
-            )
-        )
-    }
+    var eventLoop: any EventLoop { self.loop.eventLoop }
 
-    /// A bound on the sessions a connection keeps between its streams (above the default
-    /// `max_concurrent_streams`, so a busy connection makes no new ones).
-    private static let maxIdleSessions = 128
+    /// A bound on the streams (and sessions) a connection keeps between its streams (above the
+    /// default `max_concurrent_streams`, so a busy connection makes no new ones).
+    private static let maxIdleStreams = 128
+
+    /// The open streams' count.
+    var openStreams: Int { self.streams.count }
 
     // MARK: Channel events
 
     public func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        self.isWritable = context.channel.isWritable
         self.idleTimer = LazyTimer(timers: self.loop.timers) {
-            guard let context = self.context, self.openStreams == 0 else { return }
+            guard let context = self.context, self.streams.isEmpty else { return }
             self.goAway(context: context)
         }
         if context.channel.isActive {
@@ -95,7 +101,8 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
     }
 
     public func handlerRemoved(context: ChannelHandlerContext) {
-        self.dropIdleSessions()
+        self.endStreams()
+        self.dropIdleStreams()
         self.stopped()
         self.idleTimer?.cancel()
         self.idleTimer = nil
@@ -108,6 +115,7 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
     }
 
     public func channelInactive(context: ChannelHandlerContext) {
+        self.endStreams()
         self.stopped()
         self.idleTimer?.disarm()
         context.fireChannelInactive()
@@ -115,18 +123,68 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if self.lingering { return }
-        if case .goAway = self.unwrapInboundIn(data).payload {
+        self.reading = true
+        let frame = self.unwrapInboundIn(data)
+        switch frame.payload {
+        case .headers, .data:
+            let known = self.streams[frame.streamID]
+            guard let stream = known ?? self.openedIfHeaders(frame) else { return }
+            if !stream.readInThisRead {
+                stream.readInThisRead = true
+                self.readStreams.append(stream)
+            }
+            stream.received(frame.payload)
+        case .goAway:
             // The client opens no more streams: answer those it has, then close.
             self.goAway(context: context)
+        default:
+            break  // RST_STREAM ends its stream through swift-nio-http2's StreamClosedEvent; the rest is swift-nio-http2's
         }
-        context.fireChannelRead(data)
+    }
+
+    public func channelReadComplete(context: ChannelHandlerContext) {
+        self.reading = false
+        var index = 0
+        while index < self.readStreams.count {
+            self.readStreams[index].readComplete()
+            index += 1
+        }
+        self.readStreams.removeAll(keepingCapacity: true)
+        if self.flushAtReadComplete {
+            self.flushAtReadComplete = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    public func channelWritabilityChanged(context: ChannelHandlerContext) {
+        self.isWritable = context.channel.isWritable
+        for stream in self.streams.values {
+            stream.writabilityChanged()
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch event {
+        case let window as NIOHTTP2WindowUpdatedEvent:
+            guard let size = window.inboundWindowSize else { break }
+            if window.streamID == .rootStream {
+                if let increment = self.connectionWindow.sizeChanged(to: size) {
+                    self.sendWindowUpdate(increment, stream: .rootStream)
+                }
+            } else {
+                self.streams[window.streamID]?.inboundWindowChanged(to: size)
+            }
+        case let closed as StreamClosedEvent:
+            self.streamClosed(closed.streamID)
+        case let change as NIOHTTP2BulkStreamWindowChangeEvent:
+            for stream in self.streams.values {
+                stream.initialWindowChanged(by: change.delta)
+            }
         case let reloaded as ListenerReloadedEvent:
             self.settings = reloaded.settings
-            self.dropIdleSessions()
+            self.dropIdleStreams()
         case is ChannelShouldQuiesceEvent:
             self.goAway(context: context)
         case let event as ChannelEvent where event == .inputClosed:
@@ -142,6 +200,10 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
             // A frame after the connection quiesced (its last stream done after our GOAWAY), or
             // more of what ended it: the connection is closing already.
             return
+        }
+        if let streamError = error as? NIOHTTP2Errors.StreamError, self.streams[streamError.streamID] != nil {
+            // A frame of ours that its stream's state refused: that stream cannot go on.
+            self.resetStream(streamError.streamID, code: .internalError)
         }
         let (defence, closes) = HTTP2Defence.classify(error)
         self.loop.observer?.http2DefenceFired(listener: self.settings.name, defence: defence)
@@ -177,19 +239,38 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
 
     // MARK: Streams
 
-    /// swift-nio-http2's multiplexer opened a stream (the client's HEADERS).
-    func streamOpened(_ id: HTTP2StreamID) {
-        self.openStreams += 1
+    /// A client's HEADERS on a new stream id opens a stream (swift-nio-http2 checked that it
+    /// may); anything else for a stream we do not know (it ended here) is dropped.
+    private func openedIfHeaders(_ frame: HTTP2Frame) -> HTTP2ServerStream? {
+        guard case .headers = frame.payload else { return nil }
+        let id = frame.streamID
+        let stream =
+            self.idleStreams.popLast()
+            ?? HTTP2ServerStream(
+                session: ForwardingSession(settings: self.settings, loop: self.loop, connectionInfo: self.connectionInfo, logger: self.logger),
+                limits: self.settings.limits,
+                serverHeader: self.settings.serverHeader,
+                timers: self.loop.timers,
+                windowTarget: self.windows.stream
+            )
+        self.streams[id] = stream
         if id > self.lastStreamID { self.lastStreamID = id }
         self.idleTimer?.disarm()
         self.loop.observer?.http2StreamChanged(listener: self.settings.name, open: true)
+        stream.attach(id: id, to: self)
+        return stream
     }
 
     /// A stream closed (both sides ended, or reset).
-    func streamClosed(_ id: HTTP2StreamID) {
-        self.openStreams = max(0, self.openStreams - 1)
+    private func streamClosed(_ id: HTTP2StreamID) {
+        guard let stream = self.streams.removeValue(forKey: id) else { return }
+        if stream.detach(), self.context != nil, self.idleStreams.count < Self.maxIdleStreams {
+            self.idleStreams.append(stream)
+        } else {
+            stream.drop()
+        }
         self.loop.observer?.http2StreamChanged(listener: self.settings.name, open: false)
-        guard self.openStreams == 0, let context = self.context else { return }
+        guard self.streams.isEmpty, let context = self.context else { return }
         if self.goingAway {
             self.closeAfterGoAway(context: context)
         } else {
@@ -197,37 +278,60 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
         }
     }
 
-    /// What swift-nio-http2 calls as streams open and close (its inline multiplexer reports
-    /// them here, not as pipeline events).
-    public var streamDelegate: any NIOHTTP2StreamDelegate {
-        StreamEvents(connection: NIOLoopBound(self, eventLoop: self.loop.eventLoop))
-    }
-
-    /// A class: swift-nio-http2 copies its delegate for every call, and a reference copies with
-    /// one retain where a struct holding a `NIOLoopBound` copies field by field.
-    private final class StreamEvents: NIOHTTP2StreamDelegate {
-        let connection: NIOLoopBound<HTTP2ServerConnection>
-
-        init(connection: NIOLoopBound<HTTP2ServerConnection>) {
-            self.connection = connection
+    /// The connection went: every open stream ends (its session hears its client went).
+    private func endStreams() {
+        let open = self.streams
+        self.streams.removeAll()
+        for stream in open.values {
+            _ = stream.detach()
+            stream.drop()
+            self.loop.observer?.http2StreamChanged(listener: self.settings.name, open: false)
         }
-
-        func streamCreated(_ id: HTTP2StreamID, channel: any Channel) {
-            self.connection.value.streamOpened(id)
-        }
-
-        func streamClosed(_ id: HTTP2StreamID, channel: any Channel) {
-            self.connection.value.streamClosed(id)
-        }
+        self.readStreams.removeAll()
     }
 
     /// Sessions are dropped the way a connection drops its own: `clientClosed()` cancels their
     /// timers (a timer's callback holds its session; the cycle ends there).
-    private func dropIdleSessions() {
-        for session in self.idleSessions {
-            session.clientClosed()
+    private func dropIdleStreams() {
+        for stream in self.idleStreams {
+            stream.drop()
         }
-        self.idleSessions.removeAll()
+        self.idleStreams.removeAll()
+    }
+
+    // MARK: For the streams
+
+    func write(_ payload: HTTP2Frame.FramePayload, stream: HTTP2StreamID, promise: EventLoopPromise<Void>?) {
+        guard let context = self.context else {
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        context.write(self.wrapOutboundOut(HTTP2Frame(streamID: stream, payload: payload)), promise: promise)
+    }
+
+    /// Sends what was written: at the end of the current read, or now (the flush batcher below
+    /// makes the flushes of one event-loop pass one).
+    func flush() {
+        if self.reading {
+            self.flushAtReadComplete = true
+        } else {
+            self.context?.flush()
+        }
+    }
+
+    func sendWindowUpdate(_ increment: Int, stream: HTTP2StreamID) {
+        self.write(.windowUpdate(windowSizeIncrement: increment), stream: stream, promise: nil)
+        self.flush()
+    }
+
+    /// RST_STREAM for stream `id`: swift-nio-http2 then closes it (``streamClosed(_:)``).
+    func resetStream(_ id: HTTP2StreamID, code: HTTP2ErrorCode) {
+        self.write(.rstStream(code), stream: id, promise: nil)
+        self.flush()
+    }
+
+    func defenceFired(_ defence: HTTP2Defence) {
+        self.loop.observer?.http2DefenceFired(listener: self.settings.name, defence: defence)
     }
 
     // MARK: Lifecycle
@@ -251,7 +355,7 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
     private func goAway(context: ChannelHandlerContext) {
         guard !self.goingAway else { return }
         self.goingAway = true
-        if self.openStreams == 0 {
+        if self.streams.isEmpty {
             self.closeAfterGoAway(context: context)
         } else {
             context.writeAndFlush(self.wrapOutboundOut(self.goAwayFrame), promise: nil)

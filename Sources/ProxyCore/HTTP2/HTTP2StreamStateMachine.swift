@@ -3,7 +3,7 @@ import NIOHTTP1
 /// The decisions of one HTTP/2 stream between its frames and the forwarding session: which frame
 /// starts, continues or ends the request, whether the DATA received agrees with the declared
 /// `content-length` and the body limit, and whether a refusal can still be answered with a
-/// status or must reset the stream. Pure: ``HTTP2StreamConnection`` carries out its actions.
+/// status or must reset the stream. Pure: ``HTTP2ServerStream`` carries out its actions.
 struct HTTP2StreamStateMachine {
     enum Request: Equatable {
         case awaitingHeaders

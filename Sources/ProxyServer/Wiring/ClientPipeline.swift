@@ -19,7 +19,7 @@ import ProxyTLS
 ///
 /// ```
 /// socket ─ TLSServerHandler ─ HTTP2FlushBatcher ─ NIOHTTP2Handler ─ HTTP2ServerConnection
-///                                  └ each stream: HTTP2StreamConnection ─▶ ForwardingSession ─▶ …
+///                                  └ each stream: HTTP2ServerStream ─▶ ForwardingSession ─▶ …
 /// ```
 enum ClientPipeline {
     /// Copies what the TLS handshake negotiated into the connection's ``ClientConnectionInfo``
@@ -118,25 +118,17 @@ enum ClientPipeline {
     }
 
     private static func addHTTP2(to channel: any Channel, plan: ListenerPlan, loop: ProxyLoop, info: ClientConnectionInfo, logger: Logger) throws {
-        let connection = HTTP2ServerConnection(settings: plan.settings, loop: loop, connectionInfo: info, logger: logger)
-        let loopBound = NIOLoopBound(connection, eventLoop: channel.eventLoop)
-        let http2 = NIOHTTP2Handler(
-            mode: .server,
-            eventLoop: channel.eventLoop,
-            connectionConfiguration: plan.http2.connection,
-            streamConfiguration: plan.http2.stream,
-            streamDelegate: connection.streamDelegate
-        ) { stream in
-            // Set up in place; NIO's cached succeeded future, not a new one per stream.
-            do {
-                try loopBound.value.initializeStream(stream)
-                return stream.eventLoop.makeSucceededVoidFuture()
-            } catch {
-                return stream.eventLoop.makeFailedFuture(error)
-            }
-        }
+        // No stream multiplexer: swift-nio-http2 passes the frames on, and the connection
+        // handler drives its streams itself (decision 0034).
+        let http2 = NIOHTTP2Handler(mode: .server, connectionConfiguration: plan.http2.connection, streamConfiguration: plan.http2.stream)
+        let windows = HTTP2ServerConnection.Windows(
+            connection: plan.http2.connection.targetWindowSize,
+            stream: plan.http2.stream.targetWindowSize
+        )
         try channel.pipeline.syncOperations.addHandler(HTTP2FlushBatcher())
         try channel.pipeline.syncOperations.addHandler(http2)
-        try channel.pipeline.syncOperations.addHandler(connection)
+        try channel.pipeline.syncOperations.addHandler(
+            HTTP2ServerConnection(settings: plan.settings, loop: loop, connectionInfo: info, windows: windows, logger: logger)
+        )
     }
 }

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
+import NIOHTTP2
 
 @testable import ProxyCore
 
@@ -53,8 +54,10 @@ final class EmbeddedConnector: UpstreamConnector, @unchecked Sendable {
 
 /// A client connection's full pipeline (the HTTP/1 connection handler and its session) on an
 /// `EmbeddedChannel`, forwarding to targets that are `EmbeddedChannel`s too. With
-/// `http2Stream: true` the client channel is one HTTP/2 stream instead: an
-/// `HTTP2StreamConnection` taking and giving `HTTP2Frame.FramePayload`s.
+/// `http2Stream: true` the client channel is an HTTP/2 connection's frames instead (what
+/// swift-nio-http2 passes on): an `HTTP2ServerConnection` whose stream 1 takes and gives
+/// `HTTP2Frame.FramePayload`s (``StreamOneAdapter``); with `http2Connection: true`, the same
+/// taking and giving `HTTP2Frame`s of any stream.
 struct ProxyHarness {
     let loop = EmbeddedEventLoop()
     let client: EmbeddedChannel
@@ -74,7 +77,8 @@ struct ProxyHarness {
         policy: BalancingPolicy = .roundRobin,
         upgrades: [String] = Route.defaultUpgrades,
         compression: CompressionPolicy? = nil,
-        http2Stream: Bool = false
+        http2Stream: Bool = false,
+        http2Connection: Bool = false
     ) throws {
         self.client = EmbeddedChannel(loop: self.loop)
         self.connector = EmbeddedConnector(loop: self.loop)
@@ -103,19 +107,7 @@ struct ProxyHarness {
             loop: self.proxyLoop,
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         )
-        if http2Stream {
-            try self.client.pipeline.syncOperations.addHandler(
-                HTTP2StreamConnection(
-                    limits: limits,
-                    serverHeader: serverHeader,
-                    timers: self.proxyLoop.timers,
-                    session: session,
-                    clientAddress: "203.0.113.7",
-                    onDefence: { _ in },
-                    onFinished: { $0.clientClosed() }
-                )
-            )
-        } else {
+        if !(http2Stream || http2Connection) {
             try self.client.pipeline.syncOperations.addHandler(
                 HTTP1ServerConnection(
                     limits: limits,
@@ -127,6 +119,21 @@ struct ProxyHarness {
         }
         try self.client.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 443)).wait()
         self.client.remoteAddress = try SocketAddress(ipAddress: "203.0.113.7", port: 50_000)
+        if http2Stream || http2Connection {
+            // Added to the connected channel, as after a TLS handshake: it reads the peer's address.
+            if http2Stream {
+                try self.client.pipeline.syncOperations.addHandler(StreamOneAdapter())
+            }
+            try self.client.pipeline.syncOperations.addHandler(
+                HTTP2ServerConnection(
+                    settings: settings,
+                    loop: self.proxyLoop,
+                    connectionInfo: ClientConnectionInfo(),
+                    windows: .init(connection: 65_535, stream: 65_535),
+                    logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+                )
+            )
+        }
     }
 
     func send(_ text: String) throws {
@@ -163,6 +170,22 @@ struct ProxyHarness {
         guard let channel = index.map({ self.connector.channels[$0] }) ?? self.upstream else { return }
         try channel.writeInbound(ByteBuffer(string: text))
         self.loop.run()
+    }
+}
+
+/// Frames of stream 1 in and out, as payloads: what the tests of one stream write and read.
+final class StreamOneAdapter: ChannelDuplexHandler {
+    typealias InboundIn = HTTP2Frame.FramePayload
+    typealias InboundOut = HTTP2Frame
+    typealias OutboundIn = HTTP2Frame
+    typealias OutboundOut = HTTP2Frame.FramePayload
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.fireChannelRead(self.wrapInboundOut(HTTP2Frame(streamID: 1, payload: self.unwrapInboundIn(data))))
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        context.write(self.wrapOutboundOut(self.unwrapOutboundIn(data).payload), promise: promise)
     }
 }
 
