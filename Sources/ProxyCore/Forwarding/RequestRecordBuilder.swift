@@ -101,7 +101,7 @@ struct RequestRecordBuilder {
             compression: self.compression,
             cache: self.cache
         )
-        observer.requestCompleted(record)
+        observer.requestCompleted(consume record)
     }
 
     /// The record of a request refused before it reached the session; once per HTTP/1

@@ -79,14 +79,15 @@ final class LoopObserver: ProxyObserver, @unchecked Sendable {
     /// The access log is on.
     var wantsRequestDetails: Bool { self.accessLog.isEnabled }
 
-    func requestCompleted(_ record: borrowing RequestRecord) {
+    func requestCompleted(_ record: consuming RequestRecord) {
         let statusClass = record.statusClass
         let protocolName = record.version.major == 2 ? "h2" : "http1"
         // The recent keys are compared with the record's fields in place: a key made per
         // request retained and released its six strings (~400 instructions per request).
+        // By index: `for recent in` copied each (key, counter) pair.
         var counter: CoreMetrics.Counter?
-        for recent in self.recentCounters
-        where recent.key.matches(
+        for index in self.recentCounters.indices
+        where self.recentCounters[index].key.matches(
             listener: record.listener,
             route: record.route,
             targetGroup: record.targetGroup,
@@ -94,7 +95,7 @@ final class LoopObserver: ProxyObserver, @unchecked Sendable {
             statusClass: statusClass,
             protocol: protocolName
         ) {
-            counter = recent.counter
+            counter = self.recentCounters[index].counter
             break
         }
         if counter == nil {
@@ -125,8 +126,11 @@ final class LoopObserver: ProxyObserver, @unchecked Sendable {
         counter!.increment()
 
         let timer: Metrics.Timer
-        if let recent = self.recentTimer, recent.key.listener == record.listener, recent.key.targetGroup == (record.targetGroup ?? "-") {
-            timer = recent.timer
+        // Read in place: a copy of the pair retained its strings and its timer.
+        if self.recentTimer?.key.listener == record.listener, self.recentTimer?.key.targetGroup == (record.targetGroup ?? "-"),
+            let recent = self.recentTimer?.timer
+        {
+            timer = recent
         } else {
             let latencyKey = LatencyKey(listener: record.listener, targetGroup: record.targetGroup ?? "-")
             if let cached = self.latencyTimers[latencyKey] {
