@@ -133,7 +133,15 @@ public struct RequestHeaderRewriter: Sendable {
         // the peer and `Host` alone.
         let ownLinesOnly = found.forwardedFor.isEmpty && found.forwarded.isEmpty
         if ownLinesOnly, let cached = cache.lines, cache.isFor(peer: peer, host: found.host) {
-            buffer.writeImmutableBuffer(cached)
+            // One copy into the buffer's room (`writeImmutableBuffer` goes through ByteBuffer's
+            // non-inlined `setBuffer`).
+            _ = cached.withUnsafeReadableBytes { lines in
+                buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: lines.count) { target in
+                    precondition(target.count >= lines.count, "forwarding lines outside their space")
+                    target.baseAddress!.copyMemory(from: lines.baseAddress!, byteCount: lines.count)
+                    return lines.count
+                }
+            }
         } else {
             let forwardedFor: String
             if found.forwardedFor.isEmpty {
@@ -250,6 +258,10 @@ public struct RequestHeaderRewriter: Sendable {
         if let rules = found.rules, rules.drops(name) {
             return false  // never a framing or hop-by-hop name (the configuration refuses them)
         }
+        if HeaderName.equals(name, "host") {  // the one special field of nearly every request, first
+            found.host = value
+            return true
+        }
         if found.tracksRequestID, name.utf8.count == 12, HeaderName.equals(name, "x-request-id") {
             // One acceptable id goes on; a second, or one that is not, is dropped (and made).
             guard found.requestID == nil, RequestIDGenerator.isAcceptable(value) else { return false }
@@ -274,10 +286,6 @@ public struct RequestHeaderRewriter: Sendable {
         if HeaderName.equals(name, "transfer-encoding") {
             found.chunked = true  // validated earlier: the last coding is `chunked`; written again
             return false
-        }
-        if HeaderName.equals(name, "host") {
-            found.host = value
-            return true
         }
         if HeaderName.equals(name, "content-length") {
             found.hasContentLength = true
