@@ -587,8 +587,9 @@ public final class ForwardingSession {
     }
 
     private func targetGroupState(named name: String) -> TargetGroupLoopState? {
-        if let last = self.lastGroup, last.generation == self.loop.generation, last.name == name {
-            return last.state
+        // Read in place: a copy of the tuple retained and released its name and state.
+        if self.lastGroup?.generation == self.loop.generation, self.lastGroup?.name == name, let state = self.lastGroup?.state {
+            return state
         }
         let state = self.loop.targetGroups[name]
         self.lastGroup = state.map { (name, self.loop.generation, $0) }
@@ -788,9 +789,9 @@ public final class ForwardingSession {
             }
             if addsFields { self.addResponseFields(to: &added, routeRules: routeRules) }
             let fields = RawResponseFields(block: head.rawFields, hints: hints, hasContentLength: head.hasContentLength, rewriter: rewriter)
-            self.client?.writeResponseHead(
-                ClientResponseHead(status: head.status, version: clientVersion, fields: added, targetFields: fields, requestID: self.record.requestID)
-            )
+            let responseHead = ClientResponseHead(status: head.status, version: clientVersion, fields: added, targetFields: fields, requestID: self.record.requestID)
+            // Handed over (`consume`): an argument made in place was copied and destroyed twice.
+            self.client?.writeResponseHead(consume responseHead)
         } else {
             let nioHead = HTTPResponseHead(version: head.version, status: head.status, headers: targetFields ?? head.fields)
             var rewritten = rewriter.rewrite(nioHead, clientVersion: clientVersion, hints: nil)
