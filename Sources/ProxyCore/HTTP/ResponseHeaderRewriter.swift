@@ -23,33 +23,24 @@ public struct ResponseHeaderRewriter: Sendable {
         let serverHeader: String?
         let fixedFields: [(String, String)]
         let serverLine: ByteBuffer?
-        /// The stripped names' bytes one after the other, shortest first, and where each is: a
-        /// raw name is compared only with those of its length (``strippedByLength``), without a
-        /// call and a string's storage per stripped name (two of a usual target's fields,
-        /// `Server` and `Content-Type`, have the length of one).
+        /// The stripped names' bytes one after the other, and where each is: a raw name is
+        /// compared with them without a call and a string's storage per stripped name (two of
+        /// a usual target's fields, `Server` and `Content-Type`, have the length of one). (An
+        /// index by length measured no faster for the handful of names.)
         let strippedBytes: [UInt8]
         let strippedRanges: [Range<Int>]
-        /// For a length `n` below 64: the stripped names of that length are
-        /// `strippedRanges[strippedByLength[n]..<strippedByLength[n + 1]]`.
-        let strippedByLength: [Int]
 
         init(stripped: [String], serverHeader: String?, fixedFields: [(String, String)]) {
             self.stripped = stripped
             self.strippedLengths = stripped.reduce(0) { $0 | 1 << UInt64(min($1.utf8.count, 63)) }
             var bytes: [UInt8] = []
             var ranges: [Range<Int>] = []
-            var byLength = [Int](repeating: 0, count: 65)
-            for name in stripped.sorted(by: { $0.utf8.count < $1.utf8.count }) {
+            for name in stripped {
                 ranges.append(bytes.count..<(bytes.count + name.utf8.count))
                 bytes.append(contentsOf: name.utf8)
             }
-            // The first range of each length (names of 63 bytes or more are looked for among all).
-            for length in 0...64 {
-                byLength[length] = length == 64 ? ranges.count : (ranges.firstIndex { $0.count >= length } ?? ranges.count)
-            }
             self.strippedBytes = bytes
             self.strippedRanges = ranges
-            self.strippedByLength = byLength
             self.serverHeader = serverHeader
             self.fixedFields = fixedFields
             self.serverLine = ResponseHeaderRewriter.lines(server: serverHeader, fixedFields: fixedFields)
@@ -93,9 +84,8 @@ public struct ResponseHeaderRewriter: Sendable {
     func strips(_ name: UnsafeRawBufferPointer) -> Bool {
         guard self.strippedLengths & 1 << UInt64(min(name.count, 63)) != 0 else { return false }
         let storage = self.storage
-        let candidates = name.count < 64 ? storage.strippedByLength[name.count]..<storage.strippedByLength[name.count + 1] : storage.strippedRanges.indices
         return storage.strippedBytes.withUnsafeBufferPointer { bytes in
-            for range in storage.strippedRanges[candidates] where range.count == name.count {
+            for range in storage.strippedRanges where range.count == name.count {
                 var same = true
                 for offset in 0..<range.count where HeaderName.folded(name[offset]) != bytes[range.lowerBound + offset] {
                     same = false

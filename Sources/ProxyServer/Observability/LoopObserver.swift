@@ -187,7 +187,9 @@ final class LoopObserver: ProxyObserver, @unchecked Sendable {
                 ).increment()
             }
         }
-        if let compression = record.compression {
+        // Tested in place first: `if let` alone copied the optional (through an outlined
+        // copy) on every record, most of which have none.
+        if record.compression?.bytesIn != nil, let compression = record.compression {
             let coding = compression.coding.token
             self.cached(&self.compressed, coding, "portcullis_compressed_responses_total", [("encoding", coding)]).increment()
             self.cached(&self.compressionBytes, "in\u{0}\(coding)", "portcullis_compression_bytes_total", [("direction", "in"), ("encoding", coding)])
@@ -195,7 +197,7 @@ final class LoopObserver: ProxyObserver, @unchecked Sendable {
             self.cached(&self.compressionBytes, "out\u{0}\(coding)", "portcullis_compression_bytes_total", [("direction", "out"), ("encoding", coding)])
                 .increment(by: Int64(compression.bytesOut))
         }
-        if let cache = record.cache {
+        if record.cache?.isEmpty != nil, let cache = record.cache {
             let route = record.route ?? "-"
             self.cached(&self.cacheRequests, "\(route)\u{0}\(cache)", "portcullis_cache_requests_total", [("route", route), ("result", cache)]).increment()
         }
