@@ -9,6 +9,40 @@ struct HeaderRewriterTests {
         HTTPRequestHead(version: .http1_1, method: .GET, uri: "/", headers: HTTPHeaders(headers))
     }
 
+    /// The forwarding lines kept per connection are the ones built for its peer and `Host`:
+    /// reused for the same pair (also when a client chain was dropped), rebuilt for another.
+    @Test func forwardingLinesAreReusedOnlyForTheSamePeerAndHost() {
+        let rewriter = RequestHeaderRewriter(scheme: "https")
+        var cache = RequestHeaderRewriter.ForwardedCache()
+        func text(_ host: String, _ peer: String, _ extra: [(String, String)] = []) -> String {
+            String(buffer: rewriter.rewrite(self.head([("Host", host)] + extra), peerAddress: peer, cache: &cache).head.bytes)
+        }
+        let first = text("a.example", "192.0.2.1")
+        #expect(first.contains("X-Forwarded-For: 192.0.2.1\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: a.example\r\nForwarded: for=192.0.2.1;host=a.example;proto=https\r\n"))
+        #expect(text("a.example", "192.0.2.1") == first)
+        let otherHost = text("b.example", "192.0.2.1")
+        #expect(otherHost.contains("X-Forwarded-Host: b.example\r\nForwarded: for=192.0.2.1;host=b.example;proto=https\r\n"))
+        let otherPeer = text("b.example", "192.0.2.9")
+        #expect(otherPeer.contains("X-Forwarded-For: 192.0.2.9\r\n") && otherPeer.contains("Forwarded: for=192.0.2.9;host=b.example;proto=https\r\n"))
+        #expect(text("b.example", "192.0.2.9", [("X-Forwarded-For", "10.0.0.1"), ("Forwarded", "for=10.0.0.1")]) == otherPeer)
+        let chunked = text("b.example", "192.0.2.9", [("Transfer-Encoding", "chunked")])
+        #expect(chunked.contains("Forwarded: for=192.0.2.9;host=b.example;proto=https\r\nTransfer-Encoding: chunked\r\n"))
+    }
+
+    /// Stripped names are found among those of their length, in any case; others of the same
+    /// length pass.
+    @Test func strippedNamesAreComparedWithThoseOfTheirLength() {
+        let long = String(repeating: "x", count: 70)
+        let rewriter = ResponseHeaderRewriter(stripResponseHeaders: ["Server", "X-Powered-By", "X-Request-Id", "X-AspNet-Version", long], serverHeader: nil)
+        func strips(_ name: String) -> Bool {
+            var name = name
+            return name.withUTF8 { rewriter.strips(UnsafeRawBufferPointer($0)) }
+        }
+        #expect(strips("server") && strips("SERVER") && strips("x-powered-by") && strips("X-REQUEST-ID") && strips("x-aspnet-version"))
+        #expect(!strips("Content-Type") && !strips("Date") && !strips("Servers") && !strips("x-powered-bz") && !strips(""))
+        #expect(strips(String(repeating: "X", count: 70)) && !strips(String(repeating: "x", count: 71)) && !strips(String(repeating: "x", count: 63)))
+    }
+
     @Test func untrustedPeerForwardedForIsReplaced() {
         let rewriter = RequestHeaderRewriter(scheme: "https")
         let result = rewriter.rewrite(

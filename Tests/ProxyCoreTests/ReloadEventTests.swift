@@ -93,7 +93,7 @@ struct ObserverTests {
     final class Recorder: ProxyObserver {
         var records: [RequestRecord] = []
         var wantsRequestDetails = true
-        func requestCompleted(_ record: borrowing RequestRecord) { self.records.append(copy record) }
+        func requestCompleted(_ record: consuming RequestRecord) { self.records.append(record) }
     }
 
     /// Without an access log, a record carries what the metrics count and nothing of the

@@ -53,7 +53,7 @@ struct SessionPartsTests {
     final class Recorder: ProxyObserver {
         var records: [RequestRecord] = []
         var wantsRequestDetails = true
-        func requestCompleted(_ record: borrowing RequestRecord) { self.records.append(copy record) }
+        func requestCompleted(_ record: consuming RequestRecord) { self.records.append(record) }
     }
 
     @Test func aRecordIsMadeOnceWithTheRequestsFacts() {

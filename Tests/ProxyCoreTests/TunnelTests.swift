@@ -17,7 +17,7 @@ struct TunnelTests {
         var records: [RequestRecord] = []
         var opened = 0
         var closed = 0
-        func requestCompleted(_ record: borrowing RequestRecord) { self.records.append(copy record) }
+        func requestCompleted(_ record: consuming RequestRecord) { self.records.append(record) }
         func tunnelOpened(route: String?, target: String) { self.opened += 1 }
         func tunnelClosed(route: String?, target: String) { self.closed += 1 }
     }

@@ -46,7 +46,7 @@ public final class ForwardingSession {
 
     var machine = ForwardingStateMachine()
     /// The target connection (HTTP/1) or stream (h2c) of the request in flight.
-    private var upstream: (any UpstreamLink)?
+    private var upstream: LeasedUpstream?
     /// gRPC calls (HTTP/2 clients only) of the request in flight: `nil` for any other request;
     /// its `grpc-timeout`, if any (``GRPCTimeout``). Failures are answered the gRPC way
     /// (``GRPCFailureResponse``).
@@ -87,6 +87,10 @@ public final class ForwardingSession {
     private var compressor: ResponseCompressor?
     /// The route's HTTP cache and the request in flight's use of it (ForwardingSession+Cache.swift).
     var cache = SessionCache()
+    /// Whether the request in flight uses the route's cache, read in place: `cache.exchange !=
+    /// nil` copied the exchange out and destroyed it through its metadata, several times per
+    /// request on routes without a cache (decision 0035).
+    var hasCacheExchange: Bool { self.cache.exchange?.requestTime != nil }
     /// Fields the request in flight's response gets besides the rewriter's (`RateLimit`).
     var responseFields: [PolicyRefusal.Field] = []
     /// Fields authentication sends on with the request in flight (`claims_to_headers`).
@@ -368,7 +372,7 @@ public final class ForwardingSession {
         self.routeCompression = compression
         self.requestCoding = compression?.coding(method: nioHead.method, version: nioHead.version, acceptEncoding: nioHead.headers["accept-encoding"])
         self.cache.route = routeFacts?.cache
-        if self.cache.exchange != nil { self.cache.exchange = nil }
+        if self.hasCacheExchange { self.cache.exchange = nil }
         if let refusal = self.policyRefusal(route: routePolicy, head: nioHead, peer: peer) {
             self.refuse(refusal, head: head, peer: peer)
             return
@@ -583,8 +587,9 @@ public final class ForwardingSession {
     }
 
     private func targetGroupState(named name: String) -> TargetGroupLoopState? {
-        if let last = self.lastGroup, last.generation == self.loop.generation, last.name == name {
-            return last.state
+        // Read in place: a copy of the tuple retained and released its name and state.
+        if self.lastGroup?.generation == self.loop.generation, self.lastGroup?.name == name, let state = self.lastGroup?.state {
+            return state
         }
         let state = self.loop.targetGroups[name]
         self.lastGroup = state.map { (name, self.loop.generation, $0) }
@@ -688,14 +693,14 @@ public final class ForwardingSession {
             let upstream = self.upstream
             self.upstream = nil
             if let upstream {
-                upstream.delegate = nil
+                upstream.setDelegate(nil)
                 let settings = self.lease.group?.group.upstream ?? UpstreamSettings()
                 upstream.release(reusable: reuse && !settings.proxyProtocol, settings: settings)
             }
             self.lease.finish(success: self.record.status < 500)
             // Read before the record is written (which lets go of the request head).
             let trailers = self.responseTrailers == nil ? nil : self.takeResponseTrailers()
-            if self.cache.exchange != nil {
+            if self.hasCacheExchange {
                 self.cacheResponseEnded()
             }
             self.writeRecord(error: compressionFailure?.description)
@@ -713,7 +718,7 @@ public final class ForwardingSession {
             self.cancelResponseTimer()
             self.dropUpstream()
             self.lease.finish(success: false)
-            if self.cache.exchange != nil, self.cacheServesStaleOnError(error) {
+            if self.hasCacheExchange, self.cacheServesStaleOnError(error) {
                 return
             }
             self.respond(with: error)
@@ -756,7 +761,7 @@ public final class ForwardingSession {
     private func forwardResponseHead(_ head: UpstreamResponseHead) {
         self.cancelResponseTimer()
         self.record.status = head.status.code
-        if self.cache.exchange != nil, self.cacheResponseHead(head) {
+        if self.hasCacheExchange, self.cacheResponseHead(head) {
             return
         }
         let clientVersion = self.record.head?.version ?? .http1_1
@@ -764,7 +769,7 @@ public final class ForwardingSession {
         let routeRules = routePolicy?.responseRewriter != nil
         let rewriter = routeRules ? routePolicy!.responseRewriter! : self.settings.responseRewriter
         // Per-request response fields exist only with a policy somewhere (or a rate limit's).
-        let addsFields = routePolicy != nil || self.settings.policy != nil || !self.responseFields.isEmpty || self.cache.exchange != nil
+        let addsFields = routePolicy != nil || self.settings.policy != nil || !self.responseFields.isEmpty || self.hasCacheExchange
         var stickyCookie: String?
         if self.lease.setsStickyCookie, let state = self.lease.group, let cookie = self.stickyCookie(of: state), let target = self.lease.target {
             stickyCookie = cookie.setCookieValue(target: target.name, secure: self.settings.scheme == "https", maxAge: state.group.stickiness?.ttl)
@@ -785,9 +790,9 @@ public final class ForwardingSession {
             }
             if addsFields { self.addResponseFields(to: &added, routeRules: routeRules) }
             let fields = RawResponseFields(block: head.rawFields, hints: hints, hasContentLength: head.hasContentLength, rewriter: rewriter)
-            self.client?.writeResponseHead(
-                ClientResponseHead(status: head.status, version: clientVersion, fields: added, targetFields: fields, requestID: self.record.requestID)
-            )
+            let responseHead = ClientResponseHead(status: head.status, version: clientVersion, fields: added, targetFields: fields, requestID: self.record.requestID)
+            // Handed over (`consume`): an argument made in place was copied and destroyed twice.
+            self.client?.writeResponseHead(consume responseHead)
         } else {
             let nioHead = HTTPResponseHead(version: head.version, status: head.status, headers: targetFields ?? head.fields)
             var rewritten = rewriter.rewrite(nioHead, clientVersion: clientVersion, hints: nil)
@@ -908,21 +913,21 @@ public final class ForwardingSession {
         // A connection that starts with a PROXY header belongs to one client: always new.
         if upstreamSettings.targetProtocol == .h2c {
             self.loop.h2cPool.lease(to: target, settings: upstreamSettings) { result in
-                self.leaseCompleted(result, target: target, upstreamSettings: upstreamSettings)
+                self.leaseCompleted(result.map(LeasedUpstream.other), target: target, upstreamSettings: upstreamSettings)
             }
             return
         }
         if sameTarget == nil, !upstreamSettings.proxyProtocol, let connection = self.loop.pool.takeIdle(to: target) {
-            self.leaseCompleted(.success(connection), target: target, upstreamSettings: upstreamSettings)
+            self.leaseCompleted(.success(.http1(connection)), target: target, upstreamSettings: upstreamSettings)
             return
         }
         self.loop.pool.lease(to: target, settings: upstreamSettings, forceNewConnection: sameTarget != nil || upstreamSettings.proxyProtocol) { result in
-            self.leaseCompleted(result.map { $0 }, target: target, upstreamSettings: upstreamSettings)
+            self.leaseCompleted(result.map(LeasedUpstream.http1), target: target, upstreamSettings: upstreamSettings)
         }
     }
 
     private func leaseCompleted(
-        _ result: Result<any UpstreamLink, UpstreamError>,
+        _ result: Result<LeasedUpstream, UpstreamError>,
         target: Target,
         upstreamSettings: UpstreamSettings
     ) {
@@ -936,7 +941,7 @@ public final class ForwardingSession {
                 connection.release(reusable: false, settings: upstreamSettings)
                 return
             }
-            connection.delegate = self
+            connection.setDelegate(self)
             if !client.isWritable { connection.pauseReading() }
             if upstreamSettings.proxyProtocol {
                 connection.sendPreamble(self.proxyProtocolHeader())
@@ -1017,7 +1022,7 @@ public final class ForwardingSession {
         self.compressor = nil
         guard let upstream = self.upstream else { return }
         self.upstream = nil
-        upstream.delegate = nil
+        upstream.setDelegate(nil)
         upstream.close()
     }
 
@@ -1057,14 +1062,14 @@ public final class ForwardingSession {
 
 extension ForwardingSession: UpstreamConnectionDelegate {
     func upstream(_ connection: any UpstreamLink, receivedHead head: UpstreamResponseHead) {
-        guard connection === self.upstream else { return }
+        guard self.upstream?.holds(connection) == true else { return }
         self.perform(self.machine.responseHead(head))
     }
 
     func upstream(_ connection: any UpstreamLink, receivedBody body: ByteBuffer) {
-        guard connection === self.upstream else { return }
+        guard self.upstream?.holds(connection) == true else { return }
         if self.machine.isStreamingResponse {
-            if self.cache.exchange != nil, self.cacheResponseBody(body) {
+            if self.hasCacheExchange, self.cacheResponseBody(body) {
                 return
             }
             if self.compressor != nil {
@@ -1078,13 +1083,13 @@ extension ForwardingSession: UpstreamConnectionDelegate {
     }
 
     func upstreamReceivedEnd(_ connection: any UpstreamLink, trailers: HTTPHeaders?) {
-        guard connection === self.upstream else { return }
+        guard self.upstream?.holds(connection) == true else { return }
         self.responseTrailers = trailers
         self.perform(self.machine.responseEnd())
     }
 
     func upstream(_ connection: any UpstreamLink, receivedTunnelBytes bytes: ByteBuffer) {
-        guard connection === self.upstream, self.machine.isTunnel else { return }
+        guard self.upstream?.holds(connection) == true, self.machine.isTunnel else { return }
         self.record.responseBytes += bytes.readableBytes
         self.client?.writeTunnel(bytes)
         self.clientNeedsFlush = true
@@ -1093,7 +1098,7 @@ extension ForwardingSession: UpstreamConnectionDelegate {
     func upstreamReadComplete(_ connection: any UpstreamLink) {
         // A compressed body is flushed once per read from the target (not per part: each flush
         // ends a deflate block), before the client's write is flushed.
-        if self.compressor?.hasUnflushedInput == true, connection === self.upstream, self.machine.isStreamingResponse {
+        if self.compressor?.hasUnflushedInput == true, self.upstream?.holds(connection) == true, self.machine.isStreamingResponse {
             self.writeCompressed(nil)
         }
         guard self.clientNeedsFlush else { return }
@@ -1107,7 +1112,7 @@ extension ForwardingSession: UpstreamConnectionDelegate {
     }
 
     func upstream(_ connection: any UpstreamLink, closedWith error: (any Error)?) {
-        guard connection === self.upstream else { return }
+        guard self.upstream?.holds(connection) == true else { return }
         let target = connection.target
         if self.machine.isTunnel {
             self.client?.flushResponse()

@@ -62,37 +62,13 @@ struct RequestRecordBuilder {
     /// Hands the finished request's record to `observer`, once (nothing when no request is
     /// open). The record is built where it is handed over, not returned: it is a large value.
     mutating func finish(listener: String, target: String?, tlsVersion: String?, error: String?, to observer: (any ProxyObserver)?) {
-        guard let head = self.head else { return }
-        self.head = nil
+        guard let head = self.head.take() else { return }
         guard let observer else { return }
         let details = observer.wantsRequestDetails
         let now = NIODeadline.now()
-        var record = RequestRecord(
-            listener: listener,
-            route: self.route,
-            targetGroup: self.targetGroup,
-            target: target,
-            version: head.version,
-            status: self.status,
-            requestBytes: self.requestBytes,
-            responseBytes: self.responseBytes,
-            totalNanoseconds: (now - self.start).nanoseconds,
-            upstreamNanoseconds: self.upstreamStart.map { (now - $0).nanoseconds },
-            retries: self.retries
-        )
-        record.compression = self.compression
-        record.cache = self.cache
-        // Without an access log, only what the metrics count (fewer references to retain).
-        if details {
-            record.clientAddress = self.clientAddress
-            record.method = head.method
-            record.uri = head.uri
-            record.headers = head.headers
-            record.tlsVersion = tlsVersion
-            record.error = error
-        }
+        var policy: RequestRecord.PolicyNote?
         if self.refusal != nil || self.monitored != nil || (details && (self.requestID != nil || self.upstreamURI != nil)) {
-            record.policy = RequestRecord.PolicyNote(
+            policy = RequestRecord.PolicyNote(
                 requestID: details ? self.requestID?.description : nil,
                 upstreamURI: details ? self.upstreamURI : nil,
                 refusal: self.refusal,
@@ -100,7 +76,32 @@ struct RequestRecordBuilder {
                 monitored: self.monitored
             )
         }
-        observer.requestCompleted(record)
+        // Made whole in one initializer and never changed: a record built and then amended
+        // field by field was copied once and destroyed twice (~700 instructions per request).
+        // Without an access log, only what the metrics count (fewer references to retain).
+        let record = RequestRecord(
+            listener: listener,
+            route: self.route,
+            targetGroup: self.targetGroup,
+            target: target,
+            clientAddress: details ? self.clientAddress : "-",
+            method: details ? head.method : .GET,
+            uri: details ? head.uri : "/",
+            version: head.version,
+            headers: details ? head.headers : HTTPHeaders(),
+            status: self.status,
+            requestBytes: self.requestBytes,
+            responseBytes: self.responseBytes,
+            totalNanoseconds: (now - self.start).nanoseconds,
+            upstreamNanoseconds: self.upstreamStart.map { (now - $0).nanoseconds },
+            retries: self.retries,
+            tlsVersion: details ? tlsVersion : nil,
+            error: details ? error : nil,
+            policy: policy,
+            compression: self.compression,
+            cache: self.cache
+        )
+        observer.requestCompleted(consume record)
     }
 
     /// The record of a request refused before it reached the session; once per HTTP/1

@@ -114,6 +114,9 @@ enum HTTP1Serializer {
         private var count = 0
         private var size = 0
 
+        /// The bytes ``write(into:)`` writes.
+        var byteCount: Int { self.size }
+
         /// Adds `name: value` (nothing when `value` is `nil`).
         @inline(__always)
         mutating func add(_ name: StaticString, _ value: String?) {

@@ -73,34 +73,44 @@ struct RequestGuardStateMachine {
         return false
     }
 
-    /// - Parameter facts: What the parser noted about the head's fields; `nil` finds them
-    ///   (``RequestValidator/facts(of:)``).
-    mutating func requestHead(_ head: HTTPRequestHead, facts: RequestFacts? = nil) -> InboundAction {
-        switch self.state {
-        case .awaitingHead:
-            do throws(RequestRejection) {
-                let known: RequestFacts
-                if let facts {
-                    known = facts
-                } else {
-                    known = try RequestValidator.facts(of: head)
-                }
-                let framing = try RequestValidator.validate(head, facts: known, maxBodyBytes: self.maxBodyBytes)
-                self.state = .inFlight(InFlight(keepAlive: known.keepAlive, version: head.version))
-                if head.version == .http1_1 && framing != .none && known.expectsContinue {
-                    return .forwardHeadSendingContinue
-                }
-                return .forward
-            } catch {
-                self.state = .rejecting
-                return .reject(error, abortProxy: false)
+    /// - Parameter facts: What the parser noted about the head's fields. Taken as it is (not
+    ///   as an optional: wrapping it copied it, and its references, twice per request).
+    mutating func requestHead(_ head: HTTPRequestHead, facts: RequestFacts) -> InboundAction {
+        guard case .awaitingHead = self.state else { return self.headOutOfTurn() }
+        do throws(RequestRejection) {
+            let framing = try RequestValidator.validate(head, facts: facts, maxBodyBytes: self.maxBodyBytes)
+            self.state = .inFlight(InFlight(keepAlive: facts.keepAlive, version: head.version))
+            if head.version == .http1_1 && framing != .none && facts.expectsContinue {
+                return .forwardHeadSendingContinue
             }
+            return .forward
+        } catch {
+            self.state = .rejecting
+            return .reject(error, abortProxy: false)
+        }
+    }
+
+    /// A head that did not come from our parser: its facts found from its fields first
+    /// (``RequestValidator/facts(of:)``).
+    mutating func requestHead(_ head: HTTPRequestHead) -> InboundAction {
+        guard case .awaitingHead = self.state else { return self.headOutOfTurn() }
+        do throws(RequestRejection) {
+            return self.requestHead(head, facts: try RequestValidator.facts(of: head))
+        } catch {
+            self.state = .rejecting
+            return .reject(error, abortProxy: false)
+        }
+    }
+
+    /// A head while not awaiting one.
+    private mutating func headOutOfTurn() -> InboundAction {
+        switch self.state {
         case .inFlight(let request) where request.requestEnded:
             return .buffer
         case .inFlight:
             // A second head before the first request ended cannot come out of a sane decoder.
             return self.fail(RequestRejection(.badRequest, "request head inside a request"))
-        case .rejecting, .closed, .tunnel:
+        case .rejecting, .closed, .tunnel, .awaitingHead:
             return .drop
         }
     }

@@ -38,12 +38,18 @@ public struct RequestHeaderRewriter: Sendable {
         return self.rewrite(head, peerAddress: peerAddress, cache: &cache)
     }
 
-    /// The `Forwarded` element built for the last request of a connection: the next request
-    /// usually has the same peer and `Host`, and then reuses it instead of building the string.
+    /// The `Forwarded` element built for the last request of a connection, and the forwarding
+    /// lines (`X-Forwarded-For`, `-Proto`, `-Host`, `Forwarded`) of a request that brought no
+    /// chain of its own: the next request usually has the same peer and `Host`, and then reuses
+    /// them (one copy of the lines' bytes) instead of building the strings and writing the
+    /// lines one by one.
     public struct ForwardedCache {
         var peer: String?
         var host: String?
         var element: String?
+        /// The four lines, encoded, for a request without `X-Forwarded-For` or `Forwarded`
+        /// chains to extend (`nil`: not made yet for this peer and `Host`).
+        var lines: ByteBuffer?
 
         public init() {}
 
@@ -51,6 +57,12 @@ public struct RequestHeaderRewriter: Sendable {
             self.peer = peer
             self.host = host
             self.element = element
+        }
+
+        /// Whether it was made for this peer and `Host`.
+        @inline(__always)
+        func isFor(peer: String, host: String?) -> Bool {
+            self.peer == peer && self.host == host
         }
     }
 
@@ -72,6 +84,8 @@ public struct RequestHeaderRewriter: Sendable {
         var tracksRequestID = false
         var requestID: RequestID?
     }
+
+    private static let chunkedLine: StaticString = "Transfer-Encoding: chunked\r\n"
 
     /// ``rewrite(_:peerAddress:)`` for one connection's successive requests.
     /// - Parameters:
@@ -115,39 +129,63 @@ public struct RequestHeaderRewriter: Sendable {
         }
 
         let clientAddress = found.trusted ? self.clientAddress(chain: found.forwardedFor, peer: peer) : peer
-        let forwardedFor: String
-        if found.forwardedFor.isEmpty {
-            forwardedFor = peer
-        } else {
-            found.forwardedFor.append(Substring(peer))
-            forwardedFor = found.forwardedFor.joined(separator: ", ")
-        }
-        let element: String
-        if let cached = cache.element, cache.peer == peer, cache.host == found.host {
-            element = cached
-        } else {
-            var built = "for=\(Self.forwardedNode(peer))"
-            if let host = found.host {
-                built += ";host=\(Self.quotedIfNeeded(host))"
+        // No chain to extend (the client's were dropped, or it sent none): the lines depend on
+        // the peer and `Host` alone.
+        let ownLinesOnly = found.forwardedFor.isEmpty && found.forwarded.isEmpty
+        if ownLinesOnly, let cached = cache.lines, cache.isFor(peer: peer, host: found.host) {
+            // One copy into the buffer's room (`writeImmutableBuffer` goes through ByteBuffer's
+            // non-inlined `setBuffer`).
+            _ = cached.withUnsafeReadableBytes { lines in
+                buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: lines.count) { target in
+                    precondition(target.count >= lines.count, "forwarding lines outside their space")
+                    target.baseAddress!.copyMemory(from: lines.baseAddress!, byteCount: lines.count)
+                    return lines.count
+                }
             }
-            built += ";proto=\(self.scheme)"
-            element = built
-            cache = ForwardedCache(peer: peer, host: found.host, element: built)
+        } else {
+            let forwardedFor: String
+            if found.forwardedFor.isEmpty {
+                forwardedFor = peer
+            } else {
+                found.forwardedFor.append(Substring(peer))
+                forwardedFor = found.forwardedFor.joined(separator: ", ")
+            }
+            let element: String
+            if let cached = cache.element, cache.isFor(peer: peer, host: found.host) {
+                element = cached
+            } else {
+                var built = "for=\(Self.forwardedNode(peer))"
+                if let host = found.host {
+                    built += ";host=\(Self.quotedIfNeeded(host))"
+                }
+                built += ";proto=\(self.scheme)"
+                element = built
+                cache = ForwardedCache(peer: peer, host: found.host, element: built)
+            }
+            var forwarded = element
+            if !found.forwarded.isEmpty {
+                found.forwarded.append(element)
+                forwarded = found.forwarded.joined(separator: ", ")
+            }
+            // The added lines in one reservation of the buffer's room (each write checks the
+            // buffer's size and uniqueness).
+            var lines = HTTP1Serializer.FieldLines()
+            lines.add("X-Forwarded-For", forwardedFor)
+            lines.add("X-Forwarded-Proto", self.scheme)
+            lines.add("X-Forwarded-Host", found.host)
+            lines.add("Forwarded", forwarded)
+            if ownLinesOnly {
+                var own = ByteBufferAllocator().buffer(capacity: lines.byteCount)
+                lines.write(into: &own)
+                buffer.writeImmutableBuffer(own)
+                cache.lines = own
+            } else {
+                lines.write(into: &buffer)
+            }
         }
-        var forwarded = element
-        if !found.forwarded.isEmpty {
-            found.forwarded.append(element)
-            forwarded = found.forwarded.joined(separator: ", ")
+        if found.chunked {
+            buffer.writeStaticString(Self.chunkedLine)
         }
-        // The added lines in one reservation of the buffer's room (each write checks the
-        // buffer's size and uniqueness).
-        var lines = HTTP1Serializer.FieldLines()
-        lines.add("X-Forwarded-For", forwardedFor)
-        lines.add("X-Forwarded-Proto", self.scheme)
-        lines.add("X-Forwarded-Host", found.host)
-        lines.add("Forwarded", forwarded)
-        lines.add("Transfer-Encoding", found.chunked ? "chunked" : nil)
-        lines.write(into: &buffer)
         if let requestIDs, found.requestID == nil {
             let made = requestIDs.next()
             found.requestID = made
@@ -220,6 +258,10 @@ public struct RequestHeaderRewriter: Sendable {
         if let rules = found.rules, rules.drops(name) {
             return false  // never a framing or hop-by-hop name (the configuration refuses them)
         }
+        if HeaderName.equals(name, "host") {  // the one special field of nearly every request, first
+            found.host = value
+            return true
+        }
         if found.tracksRequestID, name.utf8.count == 12, HeaderName.equals(name, "x-request-id") {
             // One acceptable id goes on; a second, or one that is not, is dropped (and made).
             guard found.requestID == nil, RequestIDGenerator.isAcceptable(value) else { return false }
@@ -244,10 +286,6 @@ public struct RequestHeaderRewriter: Sendable {
         if HeaderName.equals(name, "transfer-encoding") {
             found.chunked = true  // validated earlier: the last coding is `chunked`; written again
             return false
-        }
-        if HeaderName.equals(name, "host") {
-            found.host = value
-            return true
         }
         if HeaderName.equals(name, "content-length") {
             found.hasContentLength = true

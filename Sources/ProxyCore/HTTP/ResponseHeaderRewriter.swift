@@ -23,10 +23,24 @@ public struct ResponseHeaderRewriter: Sendable {
         let serverHeader: String?
         let fixedFields: [(String, String)]
         let serverLine: ByteBuffer?
+        /// The stripped names' bytes one after the other, and where each is: a raw name is
+        /// compared with them without a call and a string's storage per stripped name (two of
+        /// a usual target's fields, `Server` and `Content-Type`, have the length of one). (An
+        /// index by length measured no faster for the handful of names.)
+        let strippedBytes: [UInt8]
+        let strippedRanges: [Range<Int>]
 
         init(stripped: [String], serverHeader: String?, fixedFields: [(String, String)]) {
             self.stripped = stripped
             self.strippedLengths = stripped.reduce(0) { $0 | 1 << UInt64(min($1.utf8.count, 63)) }
+            var bytes: [UInt8] = []
+            var ranges: [Range<Int>] = []
+            for name in stripped {
+                ranges.append(bytes.count..<(bytes.count + name.utf8.count))
+                bytes.append(contentsOf: name.utf8)
+            }
+            self.strippedBytes = bytes
+            self.strippedRanges = ranges
             self.serverHeader = serverHeader
             self.fixedFields = fixedFields
             self.serverLine = ResponseHeaderRewriter.lines(server: serverHeader, fixedFields: fixedFields)
@@ -69,7 +83,18 @@ public struct ResponseHeaderRewriter: Sendable {
     /// Whether a field named by raw `name` is among the stripped (by length first).
     func strips(_ name: UnsafeRawBufferPointer) -> Bool {
         guard self.strippedLengths & 1 << UInt64(min(name.count, 63)) != 0 else { return false }
-        return self.stripped.contains { HeaderName.matches(name, lowercased: $0) }
+        let storage = self.storage
+        return storage.strippedBytes.withUnsafeBufferPointer { bytes in
+            for range in storage.strippedRanges where range.count == name.count {
+                var same = true
+                for offset in 0..<range.count where HeaderName.folded(name[offset]) != bytes[range.lowerBound + offset] {
+                    same = false
+                    break
+                }
+                if same { return true }
+            }
+            return false
+        }
     }
 
     /// Whether a field named by raw `name` survives the rewrite when the `Connection` fields

@@ -131,6 +131,52 @@ public struct RequestRecord: Sendable {
         self.error = error
     }
 
+    /// Every field as it is: the request record's own initializer (``RequestRecordBuilder``),
+    /// which makes a record whole in one call instead of amending a copy.
+    init(
+        listener: String,
+        route: String?,
+        targetGroup: String?,
+        target: String?,
+        clientAddress: String,
+        method: HTTPMethod,
+        uri: String,
+        version: HTTPVersion,
+        headers: HTTPHeaders,
+        status: UInt,
+        requestBytes: Int,
+        responseBytes: Int,
+        totalNanoseconds: Int64,
+        upstreamNanoseconds: Int64?,
+        retries: Int,
+        tlsVersion: String?,
+        error: String?,
+        policy: PolicyNote?,
+        compression: CompressionNote?,
+        cache: String?
+    ) {
+        self.listener = listener
+        self.route = route
+        self.targetGroup = targetGroup
+        self.target = target
+        self.clientAddress = clientAddress
+        self.method = method
+        self.uri = uri
+        self.version = version
+        self.headers = headers
+        self.status = status
+        self.requestBytes = requestBytes
+        self.responseBytes = responseBytes
+        self.totalNanoseconds = totalNanoseconds
+        self.upstreamNanoseconds = upstreamNanoseconds
+        self.retries = retries
+        self.tlsVersion = tlsVersion
+        self.error = error
+        self.policy = policy
+        self.compression = compression
+        self.cache = cache
+    }
+
     /// `1xx` … `5xx`.
     public var statusClass: String {
         switch self.status {

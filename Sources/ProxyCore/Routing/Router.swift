@@ -5,36 +5,47 @@ public import NIOHTTP1
 ///
 /// A pure function of the request head, so it is tested without any channel.
 public struct Router: Sendable {
-    public var routes: [Route] {
-        didSet { self.computeNeeds() }
+    /// Everything, in one reference: the session reads the router once per request, and a copy
+    /// of a struct with two arrays retained both and destroyed them through their metadata
+    /// (decision 0035).
+    private final class Storage: Sendable {
+        let routes: [Route]
+        /// Whether any route looks at the host or the path: when none does (a single catch-all
+        /// route, the common case), they are not worked out for every request.
+        let needsHost: Bool
+        let needsPath: Bool
+        /// The first route that matches every request (no condition at all): routes after it
+        /// are never looked at, and it is taken without matching (a copy of a `Route` per
+        /// request).
+        let catchAll: Int?
+        let facts: [RouteFacts]
+
+        init(routes: [Route]) {
+            self.routes = routes
+            self.needsHost = routes.contains { $0.host != nil }
+            self.needsPath = routes.contains { $0.pathPrefix != nil || $0.path != nil }
+            self.catchAll = routes.firstIndex { route in
+                route.host == nil && route.pathPrefix == nil && route.path == nil && route.methods.isEmpty && route.headers.isEmpty
+            }
+            self.facts = routes.map(RouteFacts.init(route:))
+        }
     }
-    /// Whether any route looks at the host or the path: when none does (a single catch-all
-    /// route, the common case), they are not worked out for every request.
-    private var needsHost = false
-    private var needsPath = false
-    /// The first route that matches every request (no condition at all): routes after it are
-    /// never looked at, and it is taken without matching (a copy of a `Route` per request).
-    private var catchAll: Int?
+
+    private var storage: Storage
+
+    public var routes: [Route] {
+        get { self.storage.routes }
+        set { self.storage = Storage(routes: newValue) }
+    }
     /// What the request path reads of each route, by index, in one reference per route: read
-    /// per request without copying the route (a large value), and the router (copied once per
-    /// request) holds one array for all of it, not one per fact.
-    public private(set) var facts: [RouteFacts] = []
+    /// per request without copying the route (a large value).
+    public var facts: [RouteFacts] { self.storage.facts }
 
     /// Each route's response compression, by index.
     public var compressions: [CompressionPolicy?] { self.facts.map(\.compression) }
 
     public init(routes: [Route]) {
-        self.routes = routes
-        self.computeNeeds()
-    }
-
-    private mutating func computeNeeds() {
-        self.needsHost = self.routes.contains { $0.host != nil }
-        self.needsPath = self.routes.contains { $0.pathPrefix != nil || $0.path != nil }
-        self.catchAll = self.routes.firstIndex { route in
-            route.host == nil && route.pathPrefix == nil && route.path == nil && route.methods.isEmpty && route.headers.isEmpty
-        }
-        self.facts = self.routes.map(RouteFacts.init(route:))
+        self.storage = Storage(routes: routes)
     }
 
     /// For a request no route takes: the methods of the routes that would take it with another
@@ -62,13 +73,14 @@ public struct Router: Sendable {
     /// The index in ``routes`` of the first matching route: the request path reads the few
     /// fields it needs in place instead of copying the route and its target group.
     public func routeIndex(for head: HTTPRequestHead) -> Int? {
-        if self.catchAll == 0 {
+        let storage = self.storage
+        if storage.catchAll == 0 {
             return 0
         }
-        let host = self.needsHost ? head.headers.first(name: "host").map(Self.normalizedHost(_:)) : nil
-        let path = self.needsPath ? Self.path(of: head.uri) : ""
-        let candidates = self.routes[..<(self.catchAll ?? self.routes.count)]
-        return candidates.firstIndex { $0.matches(host: host, path: path, method: head.method, headers: head.headers) } ?? self.catchAll
+        let host = storage.needsHost ? head.headers.first(name: "host").map(Self.normalizedHost(_:)) : nil
+        let path = storage.needsPath ? Self.path(of: head.uri) : ""
+        let candidates = storage.routes[..<(storage.catchAll ?? storage.routes.count)]
+        return candidates.firstIndex { $0.matches(host: host, path: path, method: head.method, headers: head.headers) } ?? storage.catchAll
     }
 
     /// Convenience for tests: a GET with this host and URI.

@@ -35,6 +35,9 @@ final class TLSConnection {
 
     private(set) var summary: TLSHandshakeSummary?
     private let observer: TLSHandshakeObserver?
+    /// The default allocator (the one our channels have, and the engine's ciphertext buffers'),
+    /// held: the context's channel's allocator getter cost ~130 instructions per read.
+    private let allocator = ByteBufferAllocator()
     private(set) var peerCertificateSubject: String?
     private(set) var peerCertificateNames: [String] = []
     /// Kept when the engine is released, so a client can still read it after the channel closed.
@@ -207,7 +210,7 @@ final class TLSConnection {
 
     private func readPlaintext(context: ChannelHandlerContext) {
         guard let engine = self.engine else { return }
-        var plaintext = context.channel.allocator.buffer(capacity: 0)
+        var plaintext = self.allocator.buffer(capacity: 0)
         let step = engine.read(into: &plaintext)
         self.writeCiphertext(context: context)  // e.g. a KeyUpdate answer
         if plaintext.readableBytes > 0 {

@@ -39,6 +39,25 @@ struct PolicyPartsTests {
         #expect(!RequestIDGenerator.isAcceptable("has space") && !RequestIDGenerator.isAcceptable(String(repeating: "a", count: 201)))
     }
 
+    /// The id's digits, made eight at a time, match `String(_:radix:)` for every digit value and
+    /// both halves, in the access log's text and in the written line.
+    @Test func requestIDHexMatchesStringRadix() {
+        func hex(_ value: UInt64) -> String {
+            let digits = String(value, radix: 16)
+            return String(repeating: "0", count: 16 - digits.count) + digits
+        }
+        var values: [UInt64] = [0, 1, 9, 10, 15, 16, 0xFF, 0x0123_4567_89AB_CDEF, 0xFEDC_BA98_7654_3210, UInt64.max, 0x8000_0000_0000_0000, 0xA0A0_0909_FAFA_0F0F]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<200 { values.append(generator.next()) }
+        for (prefix, counter) in zip(values, values.reversed()) {
+            let id = RequestID.made(prefix: prefix, counter: counter)
+            #expect(id.description == hex(prefix) + hex(counter))
+            var line = ByteBuffer()
+            id.writeLine(into: &line)
+            #expect(String(buffer: line) == "X-Request-Id: \(hex(prefix))\(hex(counter))\r\n")
+        }
+    }
+
     /// The request rules act in the rewriter's one pass, on parsed heads and on raw field lines.
     @Test func requestRulesDropAndAddInTheRewritersPass() throws {
         let rules = HeaderRules(
