@@ -16,12 +16,15 @@ struct RedisTestClient: Sendable {
         commandTimeout: TimeAmount = .milliseconds(500),
         initialBackoff: TimeAmount = .milliseconds(100)
     ) async throws {
-        let configuration = RedisClient.Configuration(
+        var configuration = RedisClient.Configuration(
             host: "127.0.0.1",
             port: port,
             commandTimeout: commandTimeout,
             initialBackoff: initialBackoff
         )
+        // The client caps every backoff at `maximumBackoff`: a test that asks for a longer initial
+        // backoff gets it as asked (a capped 60 s backoff ended after 5 s on a machine stalled for 11 s).
+        configuration.maximumBackoff = max(configuration.maximumBackoff, initialBackoff)
         self.loop = loop
         self.parts = try await loop.submit {
             let client = RedisClient(configuration: configuration, eventLoop: loop)
