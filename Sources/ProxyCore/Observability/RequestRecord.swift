@@ -108,27 +108,17 @@ public struct RequestRecord: Sendable {
         tlsVersion: String? = nil,
         error: String? = nil
     ) {
-        self.listener = listener
-        self.route = route
-        self.targetGroup = targetGroup
-        self.target = target
-        self.clientAddress = clientAddress
-        self.method = method
-        self.uri = uri
-        self.version = version
         var headers = headers
         if let host { headers.replaceOrAdd(name: "Host", value: host) }
         if let userAgent { headers.replaceOrAdd(name: "User-Agent", value: userAgent) }
         if let referer { headers.replaceOrAdd(name: "Referer", value: referer) }
-        self.headers = headers
-        self.status = status
-        self.requestBytes = requestBytes
-        self.responseBytes = responseBytes
-        self.totalNanoseconds = totalNanoseconds
-        self.upstreamNanoseconds = upstreamNanoseconds
-        self.retries = retries
-        self.tlsVersion = tlsVersion
-        self.error = error
+        self.init(
+            listener: listener, route: route, targetGroup: targetGroup, target: target,
+            clientAddress: clientAddress, method: method, uri: uri, version: version, headers: headers,
+            status: status, requestBytes: requestBytes, responseBytes: responseBytes,
+            totalNanoseconds: totalNanoseconds, upstreamNanoseconds: upstreamNanoseconds, retries: retries,
+            tlsVersion: tlsVersion, error: error, policy: nil, compression: nil, cache: nil
+        )
     }
 
     /// Every field as it is: the request record's own initializer (``RequestRecordBuilder``),
