@@ -234,10 +234,10 @@ public final class ResponseCache: Sendable {
         let kept = read.flatMap { $0.body.readableBytes <= self.settings.maxObjectBytes ? $0.forStorage() : nil }
         let waiters = self.state.withLockedValue { state in
             if read != nil {
-                if let kept {
-                    _ = self.insert(kept, key: key, into: &state)
+                if let kept, self.insert(kept, key: key, into: &state) != nil {
+                    // In memory: the waiters find it there.
                 } else {
-                    unfit = true  // `max_object` shrank since it was written
+                    unfit = true  // `max_object` or `memory` shrank since it was written
                 }
             }
             return state.fills.finish(key, id: id)
@@ -259,7 +259,9 @@ public final class ResponseCache: Sendable {
     /// held) and evicts down to the memory bound; what was stored, or `nil` when it is larger
     /// than the whole bound (nothing is kept for its key then).
     private func insert(_ response: StoredResponse, key: String, into state: inout State) -> StoredResponse? {
-        guard response.size <= self.settings.memoryBytes else {
+        // Whether it fits is asked of what was sized (`max_object` ≤ `memory`): its bytes, not the
+        // power of two NIO rounds its buffer up to; the bound below counts what is held.
+        guard response.size - response.body.storageCapacity + response.body.readableBytes <= self.settings.memoryBytes else {
             Self.remove(key, from: &state)  // what it replaces is out of date
             return nil
         }
@@ -282,7 +284,9 @@ public final class ResponseCache: Sendable {
             state.nodes[key]!.bytes = bytes
             Self.touch(key, in: &state)
         }
-        while state.statistics.bytes > self.settings.memoryBytes, let oldest = state.oldest {
+        // Never the response just stored (the newest): alone, it may hold up to its buffer's
+        // rounding above the bound, as the one object allowed to.
+        while state.statistics.bytes > self.settings.memoryBytes, let oldest = state.oldest, oldest != key {
             Self.remove(oldest, from: &state)
             state.statistics.evictions += 1
         }

@@ -241,6 +241,8 @@ public final class ForwardingSession {
     /// route that changed closes.
     public func reloaded(_ reloaded: ListenerReloadedEvent) -> ReloadOutcome {
         self.settings = reloaded.settings
+        // The cached forwarding lines carry the old settings' scheme (`X-Forwarded-Proto`, `proto=`).
+        self.forwardedCache = RequestHeaderRewriter.ForwardedCache()
         guard self.record.head != nil else { return .keep }
         if let route = self.record.route, reloaded.unchangedRoutes.contains(route) {
             return .keep

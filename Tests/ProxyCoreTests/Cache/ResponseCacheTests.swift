@@ -183,6 +183,25 @@ struct ResponseCacheTests {
         #expect(tiny.statistics.objects == 0 && tiny.statistics.bytes == 0)
     }
 
+    /// A response within `max_object` (≤ `memory`) is kept even when NIO's buffer for it, rounded
+    /// up to a power of two, is larger than the bound: it evicts every other one, never itself.
+    @Test func aResponseOverHalfTheBoundIsKeptAlone() {
+        let memory = 10_000
+        let cache = self.cache(memory: memory, maxObject: memory)
+        guard case .fill(let small, _, _) = self.lookup(cache, "small") else { Issue.record("fills"); return }
+        cache.finish("small", id: small, storing: self.response("small"))
+        guard case .fill(let id, _, _) = self.lookup(cache, "big") else { Issue.record("fills"); return }
+        let body = String(repeating: "x", count: 9000)
+        cache.finish("big", id: id, storing: self.response("big", body: body))
+        guard case .hit(let kept, _, _) = self.lookup(cache, "big", fills: false) else {
+            Issue.record("a 9,000-byte body in a 10,000-byte cache is a hit")
+            return
+        }
+        #expect(String(buffer: kept.body) == body && kept.body.storageCapacity == 16384)
+        #expect(cache.statistics.objects == 1 && cache.statistics.evictions == 1)
+        if case .hit = self.lookup(cache, "small", fills: false) { Issue.record("the smaller one was evicted") }
+    }
+
     @Test func staleResponsesAreRevalidatedOrServedWhileRevalidating() {
         let cache = self.cache()
         guard case .fill(let id, _, _) = self.lookup(cache, "k") else { return }

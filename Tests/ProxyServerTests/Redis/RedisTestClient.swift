@@ -25,9 +25,10 @@ struct RedisTestClient: Sendable {
         // The client caps every backoff at `maximumBackoff`: a test that asks for a longer initial
         // backoff gets it as asked (a capped 60 s backoff ended after 5 s on a machine stalled for 11 s).
         configuration.maximumBackoff = max(configuration.maximumBackoff, initialBackoff)
+        let settings = configuration
         self.loop = loop
         self.parts = try await loop.submit {
-            let client = RedisClient(configuration: configuration, eventLoop: loop)
+            let client = RedisClient(configuration: settings, eventLoop: loop)
             return NIOLoopBound((client, SharedRateLimiter(client: client)), eventLoop: loop)
         }.get()
     }
