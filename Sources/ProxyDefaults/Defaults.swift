@@ -194,6 +194,9 @@ public enum Defaults {
         public static let memoryBytes = 256 * 1024 * 1024
         /// `max_object`: a larger response streams through and is not stored.
         public static let maxObjectBytes = 8 * 1024 * 1024
+        /// The most a miss being stored reserves for its body before the bytes arrive (its
+        /// `Content-Length` up to this; a larger body grows the buffer as it comes).
+        public static let captureReservationBytes = 1024 * 1024
         /// `default_ttl`: the freshness lifetime of a response that names none (no `max-age`,
         /// `s-maxage` or `Expires`) and whose status is cacheable by default; 0 stores it only
         /// when it can be revalidated (`ETag`, `Last-Modified`).

@@ -465,9 +465,12 @@ extension ForwardingSession {
                 exchange.fill = nil
             } else {
                 // Room for the whole body when its length is known: one allocation of its size,
-                // not a buffer doubled as it grows (decision 0029: the memory bound).
+                // not a buffer doubled as it grows (decision 0029: the memory bound); at most
+                // `captureReservation` before the bytes come, so that targets announcing large
+                // bodies they do not send cannot make every miss hold `max_object`.
                 let length = fields.first(name: "content-length").flatMap { Int($0.trimmingSpaces()) } ?? 0
-                exchange.capture = (head.status, fields, now, ByteBufferAllocator().buffer(capacity: max(0, min(length, settings.maxObjectBytes))))
+                let reserved = max(0, min(length, settings.maxObjectBytes, Defaults.Cache.captureReservationBytes))
+                exchange.capture = (head.status, fields, now, ByteBufferAllocator().buffer(capacity: reserved))
                 exchange.status.stored = true
             }
         }
