@@ -7,7 +7,9 @@ import Testing
 /// Graceful shutdown with a delay, and the access log's reopen for log rotation.
 struct OperationsTests {
     @Test func shutdownFailsReadyFirstAndKeepsAcceptingDuringTheDelay() async throws {
-        let yaml = AdminAPITests.yaml.replacingOccurrences(of: "  shutdown_grace: 2s", with: "  shutdown_grace: 2s\n  shutdown_delay: 1s")
+        // A delay long enough to outlast a stall of the whole test process (seen: ~10 s while the
+        // suites start on 2 cores), so the request below lands within it.
+        let yaml = AdminAPITests.yaml.replacingOccurrences(of: "  shutdown_grace: 2s", with: "  shutdown_grace: 2s\n  shutdown_delay: 8s")
         let fixture = try await AdminFixture.start(yaml: yaml)
         let curl = try require(which("curl"), "curl")
         #expect(try await fixture.adminCall("GET", "/ready").status == 200)
