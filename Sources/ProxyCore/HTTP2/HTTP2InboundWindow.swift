@@ -7,7 +7,10 @@
 /// target takes nothing yet (``held(_:)``) count as not yet consumed, so a paused stream's window
 /// runs out and its client stops sending on it. A window is topped up to `target` once it is
 /// below half of it (as swift-nio-http2's `InboundWindowManager`), so a client sending steadily
-/// gets one WINDOW_UPDATE per half window, not one per frame. Pure.
+/// gets one WINDOW_UPDATE per half window, not one per frame. Once the client ended its side of
+/// a stream (``remoteEnded()``), that stream's window is never opened again: swift-nio-http2
+/// refuses a WINDOW_UPDATE on a half-closed (remote) stream, as its own stream channels never
+/// send one (`windowManager.closed`). Pure.
 struct HTTP2InboundWindow: Equatable {
     /// The window kept open ahead of what was consumed.
     let target: Int
@@ -15,6 +18,8 @@ struct HTTP2InboundWindow: Equatable {
     private var lastSize: Int?
     /// Bytes received but held back, not yet consumed.
     private(set) var heldBytes = 0
+    /// The client ended its side (a frame with END_STREAM came): no more increments.
+    private(set) var isClosed = false
 
     init(target: Int) {
         self.target = max(0, min(target, Int(Int32.max)))
@@ -34,6 +39,11 @@ struct HTTP2InboundWindow: Equatable {
         return self.sizeChanged(to: last + delta)
     }
 
+    /// The client ended its side of the stream: nothing more comes, no update is sent.
+    mutating func remoteEnded() {
+        self.isClosed = true
+    }
+
     /// `count` bytes arrived but are held back.
     mutating func held(_ count: Int) {
         self.heldBytes += count
@@ -49,6 +59,7 @@ struct HTTP2InboundWindow: Equatable {
     /// Nothing below half the target: no update; otherwise the distance to the target (bounded
     /// to what a WINDOW_UPDATE can carry when the window went below zero).
     private func increment(window: Int) -> Int? {
+        if self.isClosed { return nil }
         if window >= self.target { return nil }
         if window >= 0 {
             let increment = self.target - window

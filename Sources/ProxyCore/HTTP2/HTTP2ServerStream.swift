@@ -105,6 +105,10 @@ final class HTTP2ServerStream {
 
     /// A frame of this stream (HEADERS, DATA; the others are the connection's business).
     func received(_ payload: HTTP2Frame.FramePayload) {
+        if Self.endsStream(payload) {
+            // Before it is held: releasing held bytes later must not open a half-closed stream.
+            self.window.remoteEnded()
+        }
         if self.machine.request != .awaitingHeaders, !self.held.isEmpty || !self.session.wantsRequestBytes {
             // Not the client's delay: the body timeout waits while we hold its bytes back.
             self.bodyTimer?.disarm()
@@ -115,6 +119,14 @@ final class HTTP2ServerStream {
             return
         }
         self.handle(payload)
+    }
+
+    private static func endsStream(_ payload: HTTP2Frame.FramePayload) -> Bool {
+        switch payload {
+        case .data(let data): data.endStream
+        case .headers(let headers): headers.endStream
+        default: false
+        }
     }
 
     /// swift-nio-http2's count of the stream's inbound window after a frame.

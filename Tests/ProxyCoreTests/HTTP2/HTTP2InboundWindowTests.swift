@@ -19,6 +19,16 @@ struct HTTP2InboundWindowTests {
         #expect(window.heldBytes == 0)
     }
 
+    @Test func aStreamTheClientEndedIsNeverOpenedAgain() {
+        var window = HTTP2InboundWindow(target: 65_535)
+        window.held(40_000)
+        #expect(window.sizeChanged(to: 25_535) == nil)
+        window.remoteEnded()
+        #expect(window.released(40_000) == nil)  // would be 40,000 on a stream still open
+        #expect(window.sizeChanged(to: 10_000) == nil)
+        #expect(window.initialSizeChanged(by: -20_000) == nil)
+    }
+
     @Test func aWindowBelowZeroIsBroughtBackToTheTarget() {
         var window = HTTP2InboundWindow(target: 16_384)
         #expect(window.sizeChanged(to: -1_000) == 17_384)

@@ -139,6 +139,29 @@ struct HTTP2ServerStreamTests {
         upstream.pipeline.fireChannelWritabilityChanged()
         harness.loop.run()
         #expect(try harness.upstreamReceived().utf8.count == 40_000)
+        // The client ended its side: its stream's window is not opened again (swift-nio-http2
+        // refuses a WINDOW_UPDATE on a half-closed stream).
+        #expect(try Self.frames(harness).isEmpty)
+    }
+
+    @Test func aStreamStillSendingGetsItsWindowBackWhenItsHeldBodyIsTaken() throws {
+        let harness = try ProxyHarness(limits: RequestLimits(headerBytes: 1024, bodyBytes: 100_000), http2Stream: true)
+        try harness.client.writeInbound(Self.request("POST", "/up", [("content-length", "60000")], endStream: false))
+        harness.loop.run()
+        let upstream = try #require(harness.upstream)
+        _ = try harness.upstreamReceived()
+        upstream.isWritable = false
+        upstream.pipeline.fireChannelWritabilityChanged()
+        let chunk = ByteBuffer(repeating: UInt8(ascii: "a"), count: 20_000)
+        try harness.client.writeInbound(HTTP2Frame.FramePayload.data(.init(data: .byteBuffer(chunk))))
+        try harness.client.writeInbound(HTTP2Frame.FramePayload.data(.init(data: .byteBuffer(chunk))))
+        harness.client.pipeline.fireUserInboundEventTriggered(NIOHTTP2WindowUpdatedEvent(streamID: 1, inboundWindowSize: 25_535, outboundWindowSize: nil))
+        harness.loop.run()
+        #expect(try Self.frames(harness).isEmpty)
+        upstream.isWritable = true
+        upstream.pipeline.fireChannelWritabilityChanged()
+        harness.loop.run()
+        #expect(try harness.upstreamReceived().utf8.count == 40_000)
         #expect(Self.describe(try Self.frames(harness)) == ["\(HTTP2Frame.FramePayload.windowUpdate(windowSizeIncrement: 40_000))"])
     }
 
