@@ -201,10 +201,10 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
             // more of what ended it: the connection is closing already.
             return
         }
-        if let streamError = error as? NIOHTTP2Errors.StreamError, self.streams[streamError.streamID] != nil {
-            // A frame of ours that its stream's state refused: that stream cannot go on.
-            self.resetStream(streamError.streamID, code: .internalError)
-        }
+        // What comes here is the client's: without a stream multiplexer swift-nio-http2 (1.46)
+        // reports a stream error of an inbound frame as its underlying error after it has reset
+        // the stream itself, and a frame of ours it refuses only by failing that write's promise
+        // (``writeRefused(_:error:)``), never here.
         let (defence, closes) = HTTP2Defence.classify(error)
         self.loop.observer?.http2DefenceFired(listener: self.settings.name, defence: defence)
         if closes {
@@ -328,6 +328,22 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
     func resetStream(_ id: HTTP2StreamID, code: HTTP2ErrorCode) {
         self.write(.rstStream(code), stream: id, promise: nil)
         self.flush()
+    }
+
+    /// swift-nio-http2 refused a frame of ours on stream `id` (its write failed): the stream
+    /// cannot go on, so it is reset (INTERNAL_ERROR) and logged; no client defence is counted,
+    /// the fault is ours. A stream closing fails the writes it dropped with `StreamClosed`
+    /// before its `StreamClosedEvent`: that is its end, not a refusal.
+    func writeRefused(_ id: HTTP2StreamID, error: any Error) {
+        guard !(error is NIOHTTP2Errors.StreamClosed), self.streams[id] != nil else { return }
+        self.logger.warning(
+            "HTTP/2 frame refused by the protocol state; resetting its stream",
+            metadata: [
+                "client": "\(self.clientAddress ?? "unknown")", "listener": "\(self.settings.name)",
+                "stream": "\(id)", "error": "\(error)",
+            ]
+        )
+        self.resetStream(id, code: .internalError)
     }
 
     func defenceFired(_ defence: HTTP2Defence) {

@@ -279,6 +279,11 @@ final class HTTP2ServerStream {
     private func write(_ payload: HTTP2Frame.FramePayload) {
         guard let connection = self.connection else { return }
         self.unflushed = true
+        if case .headers = payload {
+            // A refused HEADERS would leave the client waiting for an answer that never comes.
+            connection.write(payload, stream: self.id, promise: self.refusalWatch(on: connection))
+            return
+        }
         guard case .data(let data) = payload, let mark = self.backlog.wrote(data.data.readableBytes) else {
             connection.write(payload, stream: self.id, promise: nil)
             return
@@ -292,6 +297,19 @@ final class HTTP2ServerStream {
         }
         connection.write(payload, stream: self.id, promise: promise)
         self.writabilityChanged()
+    }
+
+    /// A write's promise whose failure (swift-nio-http2 refused the frame) resets this stream,
+    /// if it is still the stream the write was for.
+    private func refusalWatch(on connection: HTTP2ServerConnection) -> EventLoopPromise<Void> {
+        let promise = connection.eventLoop.makePromise(of: Void.self)
+        let generation = self.generation
+        let id = self.id
+        promise.futureResult.assumeIsolated().whenFailure { error in
+            guard self.generation == generation, let connection = self.connection else { return }
+            connection.writeRefused(id, error: error)
+        }
+        return promise
     }
 
     /// Writes what waits, without ending the stream.
@@ -372,9 +390,12 @@ extension HTTP2ServerStream: ForwardingSessionClient {
         self.unflushed = false
         connection.write(last, stream: self.id, promise: written)
         connection.flush()
-        written.futureResult.assumeIsolated().whenSuccess {
+        written.futureResult.assumeIsolated().whenComplete { result in
             guard self.generation == generation else { return }
-            self.reset(.noError)
+            switch result {
+            case .success: self.reset(.noError)
+            case .failure(let error): self.connection?.writeRefused(self.id, error: error)
+            }
         }
     }
 

@@ -208,4 +208,80 @@ struct HTTP2ServerStreamTests {
         }
         #expect(ended == [3])
     }
+
+    /// Fails the writes of stream 1's frames of one kind with `error`, as swift-nio-http2 fails
+    /// the promise of a frame it refuses (or drops when the stream closes); the rest go on.
+    final class Refuser: ChannelOutboundHandler {
+        typealias OutboundIn = HTTP2Frame
+        typealias OutboundOut = HTTP2Frame
+        let refuses: (HTTP2Frame.FramePayload) -> Bool
+        let error: any Error
+
+        init(error: any Error, refuses: @escaping (HTTP2Frame.FramePayload) -> Bool) {
+            self.error = error
+            self.refuses = refuses
+        }
+
+        func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+            let frame = self.unwrapOutboundIn(data)
+            if frame.streamID == 1, self.refuses(frame.payload) {
+                promise?.fail(self.error)
+                return
+            }
+            context.write(data, promise: promise)
+        }
+    }
+
+    final class Defences: ProxyObserver {
+        var fired: [HTTP2Defence] = []
+        func requestCompleted(_ record: borrowing RequestRecord) {}
+        func http2DefenceFired(listener: String, defence: HTTP2Defence) { self.fired.append(defence) }
+    }
+
+    static func isHeaders(_ payload: HTTP2Frame.FramePayload) -> Bool {
+        if case .headers = payload { return true }
+        return false
+    }
+
+    @Test func aResponseFrameTheProtocolRefusesResetsItsStreamWithoutCountingTheClient() throws {
+        let harness = try ProxyHarness(http2Stream: false, http2Connection: true)
+        let defences = Defences()
+        harness.proxyLoop.observer = defences
+        let refused = NIOHTTP2Errors.badStreamStateTransition(from: .halfClosedRemoteLocalIdle)
+        try harness.client.pipeline.syncOperations.addHandler(Refuser(error: refused, refuses: Self.isHeaders), position: .first)
+        try harness.client.writeInbound(HTTP2Frame(streamID: 1, payload: Self.request("GET", "/a")))
+        harness.loop.run()
+        try harness.respond("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na")
+        var written: [String] = []
+        while let frame = try harness.client.readOutbound(as: HTTP2Frame.self) {
+            written.append("\(frame.streamID) \(Self.describe([frame.payload])[0])")
+        }
+        #expect(written.last == "1 RST_STREAM \(HTTP2ErrorCode.internalError)")  // not left waiting
+        #expect(defences.fired.isEmpty)  // our fault, not the client's
+    }
+
+    @Test func writesDroppedAsTheStreamClosesNeitherResetItNorReportItWritable() throws {
+        let harness = try ProxyHarness(http2Stream: false, http2Connection: true)
+        let dropped = NIOHTTP2Errors.streamClosed(streamID: 1, errorCode: .cancel)
+        try harness.client.pipeline.syncOperations.addHandler(
+            Refuser(error: dropped) { if case .data = $0 { true } else { false } },
+            position: .first
+        )
+        try harness.client.writeInbound(HTTP2Frame(streamID: 1, payload: Self.request("GET", "/big")))
+        harness.loop.run()
+        let upstream = try #require(harness.upstream)
+        // A response larger than the backlog's high watermark: its DATA writes carry promises,
+        // and the stream reports itself unwritable, so the target is not read.
+        let body = String(repeating: "b", count: 300_000)
+        try harness.respond("HTTP/1.1 200 OK\r\nContent-Length: 300000\r\n\r\n" + body)
+        var written: [String] = []
+        while let frame = try harness.client.readOutbound(as: HTTP2Frame.self) {
+            if case .rstStream(let code) = frame.payload { written.append("RST_STREAM \(code)") }
+        }
+        #expect(written.isEmpty)  // a closing stream's dropped writes are no refusal
+        #expect(upstream.isActive)
+        harness.client.pipeline.fireUserInboundEventTriggered(StreamClosedEvent(streamID: 1, reason: .cancel))
+        harness.loop.run()
+        #expect(try harness.client.readOutbound(as: HTTP2Frame.self) == nil)  // nothing more on the closed stream
+    }
 }
