@@ -291,9 +291,18 @@ final class HTTP2ServerStream {
         // Past the high watermark: this write's completion says how far the bytes have gone.
         let promise = connection.eventLoop.makePromise(of: Void.self)
         let generation = self.generation
-        promise.futureResult.assumeIsolated().whenComplete { _ in
-            guard self.generation == generation, self.backlog.completed(through: mark) else { return }
-            self.writabilityChanged()
+        promise.futureResult.assumeIsolated().whenComplete { result in
+            guard self.generation == generation else { return }
+            switch result {
+            case .success:
+                guard self.backlog.completed(through: mark) else { return }
+                self.writabilityChanged()
+            case .failure(let error):
+                // Not written: nothing drained. A stream that closes fails the writes it drops
+                // before its StreamClosedEvent; reporting it writable then would have its target
+                // resumed and DATA written on a closed stream.
+                self.connection?.writeRefused(self.id, error: error)
+            }
         }
         connection.write(payload, stream: self.id, promise: promise)
         self.writabilityChanged()
