@@ -171,7 +171,7 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
             guard let size = window.inboundWindowSize else { break }
             if window.streamID == .rootStream {
                 if let increment = self.connectionWindow.sizeChanged(to: size) {
-                    self.sendWindowUpdate(increment, stream: .rootStream)
+                    self.sendConnectionWindowUpdate(increment)
                 }
             } else {
                 self.streams[window.streamID]?.inboundWindowChanged(to: size)
@@ -319,9 +319,25 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
         }
     }
 
-    func sendWindowUpdate(_ increment: Int, stream: HTTP2StreamID) {
-        self.write(.windowUpdate(windowSizeIncrement: increment), stream: stream, promise: nil)
+    /// WINDOW_UPDATE for `stream`; `written` completes when it has gone (or failed), so its
+    /// window computes the next one only then (``HTTP2InboundWindow``). None while lingering
+    /// after a connection error: what comes is dropped, its window is not opened.
+    func sendWindowUpdate(_ increment: Int, stream: HTTP2StreamID, written: EventLoopPromise<Void>) {
+        if self.lingering {
+            written.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        self.write(.windowUpdate(windowSizeIncrement: increment), stream: stream, promise: written)
         self.flush()
+    }
+
+    private func sendConnectionWindowUpdate(_ increment: Int) {
+        let written = self.eventLoop.makePromise(of: Void.self)
+        written.futureResult.assumeIsolated().whenComplete { _ in
+            guard self.context != nil, let next = self.connectionWindow.updateWritten() else { return }
+            self.sendConnectionWindowUpdate(next)
+        }
+        self.sendWindowUpdate(increment, stream: .rootStream, written: written)
     }
 
     /// RST_STREAM for stream `id`: swift-nio-http2 then closes it (``streamClosed(_:)``).

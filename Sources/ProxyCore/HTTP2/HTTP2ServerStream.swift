@@ -132,14 +132,26 @@ final class HTTP2ServerStream {
     /// swift-nio-http2's count of the stream's inbound window after a frame.
     func inboundWindowChanged(to size: Int) {
         if let increment = self.window.sizeChanged(to: size) {
-            self.connection?.sendWindowUpdate(increment, stream: self.id)
+            self.sendWindowUpdate(increment)
         }
     }
 
     func initialWindowChanged(by delta: Int) {
         if let increment = self.window.initialSizeChanged(by: delta) {
-            self.connection?.sendWindowUpdate(increment, stream: self.id)
+            self.sendWindowUpdate(increment)
         }
+    }
+
+    /// Sends `increment` for this stream; once written, the window may want the next one.
+    private func sendWindowUpdate(_ increment: Int) {
+        guard let connection = self.connection else { return }
+        let written = connection.eventLoop.makePromise(of: Void.self)
+        let generation = self.generation
+        written.futureResult.assumeIsolated().whenComplete { _ in
+            guard self.generation == generation, self.connection != nil, let next = self.window.updateWritten() else { return }
+            self.sendWindowUpdate(next)
+        }
+        connection.sendWindowUpdate(increment, stream: self.id, written: written)
     }
 
     /// The connection's end of a read.
@@ -429,7 +441,7 @@ extension HTTP2ServerStream: ForwardingSessionClient {
             self.handle(payload)
         }
         if released > 0, let increment = self.window.released(released) {
-            self.connection?.sendWindowUpdate(increment, stream: self.id)
+            self.sendWindowUpdate(increment)
         }
         if frames > 0, !self.readInThisRead {
             // The end of this "read": what went to the target leaves now (within the
