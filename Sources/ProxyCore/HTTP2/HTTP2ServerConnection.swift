@@ -55,6 +55,9 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
     /// serves many requests one after the other, as on an HTTP/1 connection (cleared by a
     /// reload: they hold the old settings).
     private var idleStreams: [HTTP2ServerStream] = []
+    /// Counts the listener's settings (a reload changes them): a stream made with earlier
+    /// ones (in flight during a reload) is not kept for the next streams.
+    private var settingsGeneration = 0
     /// Streams that had a frame in the current read: they hear of its end.
     private var readStreams: [HTTP2ServerStream] = []
     private var connectionWindow: HTTP2InboundWindow
@@ -184,6 +187,7 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
             }
         case let reloaded as ListenerReloadedEvent:
             self.settings = reloaded.settings
+            self.settingsGeneration &+= 1
             self.dropIdleStreams()
         case is ChannelShouldQuiesceEvent:
             self.goAway(context: context)
@@ -251,7 +255,8 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
                 limits: self.settings.limits,
                 serverHeader: self.settings.serverHeader,
                 timers: self.loop.timers,
-                windowTarget: self.windows.stream
+                windowTarget: self.windows.stream,
+                settingsGeneration: self.settingsGeneration
             )
         self.streams[id] = stream
         if id > self.lastStreamID { self.lastStreamID = id }
@@ -264,7 +269,9 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
     /// A stream closed (both sides ended, or reset).
     private func streamClosed(_ id: HTTP2StreamID) {
         guard let stream = self.streams.removeValue(forKey: id) else { return }
-        if stream.detach(), self.context != nil, self.idleStreams.count < Self.maxIdleStreams {
+        if stream.detach(), self.context != nil, stream.settingsGeneration == self.settingsGeneration,
+            self.idleStreams.count < Self.maxIdleStreams
+        {
             self.idleStreams.append(stream)
         } else {
             stream.drop()

@@ -29,6 +29,8 @@ final class HTTP2ServerStream {
     private let serverHeader: String?
     private let timers: LoopTimers
     private let windowTarget: Int
+    /// Its connection's settings generation when it was made (with their limits and server header).
+    let settingsGeneration: Int
     /// Set while attached to a stream of the connection; cleared when that stream ends.
     private var connection: HTTP2ServerConnection?
     private var machine: HTTP2StreamStateMachine
@@ -52,7 +54,8 @@ final class HTTP2ServerStream {
     private var bodyTimer: LazyTimer?
     private var sendTimer: LazyTimer?
 
-    init(session: ForwardingSession, limits: RequestLimits, serverHeader: String?, timers: LoopTimers, windowTarget: Int) {
+    init(session: ForwardingSession, limits: RequestLimits, serverHeader: String?, timers: LoopTimers, windowTarget: Int, settingsGeneration: Int) {
+        self.settingsGeneration = settingsGeneration
         self.session = session
         self.limits = limits
         self.serverHeader = serverHeader
