@@ -411,13 +411,17 @@ extension HTTP2ServerStream: ForwardingSessionClient {
         // frame has (swift-nio-http2 drops DATA still waiting for window when a stream resets).
         let written = connection.eventLoop.makePromise(of: Void.self)
         let generation = self.generation
+        // Counted as every DATA frame is.
+        let mark: Int? = if case .data(let data) = last { self.backlog.wrote(data.data.readableBytes) } else { nil }
         self.unflushed = false
         connection.write(last, stream: self.id, promise: written)
         connection.flush()
         written.futureResult.assumeIsolated().whenComplete { result in
             guard self.generation == generation else { return }
             switch result {
-            case .success: self.reset(.noError)
+            case .success:
+                if let mark { _ = self.backlog.completed(through: mark) }
+                self.reset(.noError)
             case .failure(let error): self.connection?.writeRefused(self.id, error: error)
             }
         }
