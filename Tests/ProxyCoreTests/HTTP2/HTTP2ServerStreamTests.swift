@@ -256,7 +256,7 @@ struct HTTP2ServerStreamTests {
         while let frame = try harness.client.readOutbound(as: HTTP2Frame.self) {
             written.append("\(frame.streamID) \(Self.describe([frame.payload])[0])")
         }
-        #expect(written.contains("1 RST_STREAM \(HTTP2ErrorCode.internalError)"))  // not left waiting
+        #expect(written.contains("\(HTTP2StreamID(1)) RST_STREAM \(HTTP2ErrorCode.internalError)"))  // not left waiting
         #expect(defences.fired.isEmpty)  // our fault, not the client's
     }
 
