@@ -55,6 +55,9 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
     /// serves many requests one after the other, as on an HTTP/1 connection (cleared by a
     /// reload: they hold the old settings).
     private var idleStreams: [HTTP2ServerStream] = []
+    /// Counts the listener's settings (a reload changes them): a stream made with earlier
+    /// ones (in flight during a reload) is not kept for the next streams.
+    private var settingsGeneration = 0
     /// Streams that had a frame in the current read: they hear of its end.
     private var readStreams: [HTTP2ServerStream] = []
     private var connectionWindow: HTTP2InboundWindow
@@ -171,7 +174,7 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
             guard let size = window.inboundWindowSize else { break }
             if window.streamID == .rootStream {
                 if let increment = self.connectionWindow.sizeChanged(to: size) {
-                    self.sendWindowUpdate(increment, stream: .rootStream)
+                    self.sendConnectionWindowUpdate(increment)
                 }
             } else {
                 self.streams[window.streamID]?.inboundWindowChanged(to: size)
@@ -184,6 +187,7 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
             }
         case let reloaded as ListenerReloadedEvent:
             self.settings = reloaded.settings
+            self.settingsGeneration &+= 1
             self.dropIdleStreams()
         case is ChannelShouldQuiesceEvent:
             self.goAway(context: context)
@@ -201,10 +205,10 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
             // more of what ended it: the connection is closing already.
             return
         }
-        if let streamError = error as? NIOHTTP2Errors.StreamError, self.streams[streamError.streamID] != nil {
-            // A frame of ours that its stream's state refused: that stream cannot go on.
-            self.resetStream(streamError.streamID, code: .internalError)
-        }
+        // What comes here is the client's: without a stream multiplexer swift-nio-http2 (1.46)
+        // reports a stream error of an inbound frame as its underlying error after it has reset
+        // the stream itself, and a frame of ours it refuses only by failing that write's promise
+        // (``writeRefused(_:error:)``), never here.
         let (defence, closes) = HTTP2Defence.classify(error)
         self.loop.observer?.http2DefenceFired(listener: self.settings.name, defence: defence)
         if closes {
@@ -251,7 +255,8 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
                 limits: self.settings.limits,
                 serverHeader: self.settings.serverHeader,
                 timers: self.loop.timers,
-                windowTarget: self.windows.stream
+                windowTarget: self.windows.stream,
+                settingsGeneration: self.settingsGeneration
             )
         self.streams[id] = stream
         if id > self.lastStreamID { self.lastStreamID = id }
@@ -264,7 +269,9 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
     /// A stream closed (both sides ended, or reset).
     private func streamClosed(_ id: HTTP2StreamID) {
         guard let stream = self.streams.removeValue(forKey: id) else { return }
-        if stream.detach(), self.context != nil, self.idleStreams.count < Self.maxIdleStreams {
+        if stream.detach(), self.context != nil, stream.settingsGeneration == self.settingsGeneration,
+            self.idleStreams.count < Self.maxIdleStreams
+        {
             self.idleStreams.append(stream)
         } else {
             stream.drop()
@@ -319,15 +326,47 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
         }
     }
 
-    func sendWindowUpdate(_ increment: Int, stream: HTTP2StreamID) {
-        self.write(.windowUpdate(windowSizeIncrement: increment), stream: stream, promise: nil)
+    /// WINDOW_UPDATE for `stream`; `written` completes when it has gone (or failed), so its
+    /// window computes the next one only then (``HTTP2InboundWindow``). None while lingering
+    /// after a connection error: what comes is dropped, its window is not opened.
+    func sendWindowUpdate(_ increment: Int, stream: HTTP2StreamID, written: EventLoopPromise<Void>) {
+        if self.lingering {
+            written.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        self.write(.windowUpdate(windowSizeIncrement: increment), stream: stream, promise: written)
         self.flush()
+    }
+
+    private func sendConnectionWindowUpdate(_ increment: Int) {
+        let written = self.eventLoop.makePromise(of: Void.self)
+        written.futureResult.assumeIsolated().whenComplete { _ in
+            guard self.context != nil, let next = self.connectionWindow.updateWritten() else { return }
+            self.sendConnectionWindowUpdate(next)
+        }
+        self.sendWindowUpdate(increment, stream: .rootStream, written: written)
     }
 
     /// RST_STREAM for stream `id`: swift-nio-http2 then closes it (``streamClosed(_:)``).
     func resetStream(_ id: HTTP2StreamID, code: HTTP2ErrorCode) {
         self.write(.rstStream(code), stream: id, promise: nil)
         self.flush()
+    }
+
+    /// swift-nio-http2 refused a frame of ours on stream `id` (its write failed): the stream
+    /// cannot go on, so it is reset (INTERNAL_ERROR) and logged; no client defence is counted,
+    /// the fault is ours. A stream closing fails the writes it dropped with `StreamClosed`
+    /// before its `StreamClosedEvent`: that is its end, not a refusal.
+    func writeRefused(_ id: HTTP2StreamID, error: any Error) {
+        guard !(error is NIOHTTP2Errors.StreamClosed), self.streams[id] != nil else { return }
+        self.logger.warning(
+            "HTTP/2 frame refused by the protocol state; resetting its stream",
+            metadata: [
+                "client": "\(self.clientAddress ?? "unknown")", "listener": "\(self.settings.name)",
+                "stream": "\(id)", "error": "\(error)",
+            ]
+        )
+        self.resetStream(id, code: .internalError)
     }
 
     func defenceFired(_ defence: HTTP2Defence) {

@@ -29,6 +29,8 @@ final class HTTP2ServerStream {
     private let serverHeader: String?
     private let timers: LoopTimers
     private let windowTarget: Int
+    /// Its connection's settings generation when it was made (with their limits and server header).
+    let settingsGeneration: Int
     /// Set while attached to a stream of the connection; cleared when that stream ends.
     private var connection: HTTP2ServerConnection?
     private var machine: HTTP2StreamStateMachine
@@ -52,7 +54,8 @@ final class HTTP2ServerStream {
     private var bodyTimer: LazyTimer?
     private var sendTimer: LazyTimer?
 
-    init(session: ForwardingSession, limits: RequestLimits, serverHeader: String?, timers: LoopTimers, windowTarget: Int) {
+    init(session: ForwardingSession, limits: RequestLimits, serverHeader: String?, timers: LoopTimers, windowTarget: Int, settingsGeneration: Int) {
+        self.settingsGeneration = settingsGeneration
         self.session = session
         self.limits = limits
         self.serverHeader = serverHeader
@@ -105,6 +108,10 @@ final class HTTP2ServerStream {
 
     /// A frame of this stream (HEADERS, DATA; the others are the connection's business).
     func received(_ payload: HTTP2Frame.FramePayload) {
+        if Self.endsStream(payload) {
+            // Before it is held: releasing held bytes later must not open a half-closed stream.
+            self.window.remoteEnded()
+        }
         if self.machine.request != .awaitingHeaders, !self.held.isEmpty || !self.session.wantsRequestBytes {
             // Not the client's delay: the body timeout waits while we hold its bytes back.
             self.bodyTimer?.disarm()
@@ -117,17 +124,37 @@ final class HTTP2ServerStream {
         self.handle(payload)
     }
 
+    private static func endsStream(_ payload: HTTP2Frame.FramePayload) -> Bool {
+        switch payload {
+        case .data(let data): data.endStream
+        case .headers(let headers): headers.endStream
+        default: false
+        }
+    }
+
     /// swift-nio-http2's count of the stream's inbound window after a frame.
     func inboundWindowChanged(to size: Int) {
         if let increment = self.window.sizeChanged(to: size) {
-            self.connection?.sendWindowUpdate(increment, stream: self.id)
+            self.sendWindowUpdate(increment)
         }
     }
 
     func initialWindowChanged(by delta: Int) {
         if let increment = self.window.initialSizeChanged(by: delta) {
-            self.connection?.sendWindowUpdate(increment, stream: self.id)
+            self.sendWindowUpdate(increment)
         }
+    }
+
+    /// Sends `increment` for this stream; once written, the window may want the next one.
+    private func sendWindowUpdate(_ increment: Int) {
+        guard let connection = self.connection else { return }
+        let written = connection.eventLoop.makePromise(of: Void.self)
+        let generation = self.generation
+        written.futureResult.assumeIsolated().whenComplete { _ in
+            guard self.generation == generation, self.connection != nil, let next = self.window.updateWritten() else { return }
+            self.sendWindowUpdate(next)
+        }
+        connection.sendWindowUpdate(increment, stream: self.id, written: written)
     }
 
     /// The connection's end of a read.
@@ -267,6 +294,11 @@ final class HTTP2ServerStream {
     private func write(_ payload: HTTP2Frame.FramePayload) {
         guard let connection = self.connection else { return }
         self.unflushed = true
+        if case .headers = payload {
+            // A refused HEADERS would leave the client waiting for an answer that never comes.
+            connection.write(payload, stream: self.id, promise: self.refusalWatch(on: connection))
+            return
+        }
         guard case .data(let data) = payload, let mark = self.backlog.wrote(data.data.readableBytes) else {
             connection.write(payload, stream: self.id, promise: nil)
             return
@@ -274,12 +306,34 @@ final class HTTP2ServerStream {
         // Past the high watermark: this write's completion says how far the bytes have gone.
         let promise = connection.eventLoop.makePromise(of: Void.self)
         let generation = self.generation
-        promise.futureResult.assumeIsolated().whenComplete { _ in
-            guard self.generation == generation, self.backlog.completed(through: mark) else { return }
-            self.writabilityChanged()
+        promise.futureResult.assumeIsolated().whenComplete { result in
+            guard self.generation == generation else { return }
+            switch result {
+            case .success:
+                guard self.backlog.completed(through: mark) else { return }
+                self.writabilityChanged()
+            case .failure(let error):
+                // Not written: nothing drained. A stream that closes fails the writes it drops
+                // before its StreamClosedEvent; reporting it writable then would have its target
+                // resumed and DATA written on a closed stream.
+                self.connection?.writeRefused(self.id, error: error)
+            }
         }
         connection.write(payload, stream: self.id, promise: promise)
         self.writabilityChanged()
+    }
+
+    /// A write's promise whose failure (swift-nio-http2 refused the frame) resets this stream,
+    /// if it is still the stream the write was for.
+    private func refusalWatch(on connection: HTTP2ServerConnection) -> EventLoopPromise<Void> {
+        let promise = connection.eventLoop.makePromise(of: Void.self)
+        let generation = self.generation
+        let id = self.id
+        promise.futureResult.assumeIsolated().whenFailure { error in
+            guard self.generation == generation, let connection = self.connection else { return }
+            connection.writeRefused(id, error: error)
+        }
+        return promise
     }
 
     /// Writes what waits, without ending the stream.
@@ -357,12 +411,19 @@ extension HTTP2ServerStream: ForwardingSessionClient {
         // frame has (swift-nio-http2 drops DATA still waiting for window when a stream resets).
         let written = connection.eventLoop.makePromise(of: Void.self)
         let generation = self.generation
+        // Counted as every DATA frame is.
+        let mark: Int? = if case .data(let data) = last { self.backlog.wrote(data.data.readableBytes) } else { nil }
         self.unflushed = false
         connection.write(last, stream: self.id, promise: written)
         connection.flush()
-        written.futureResult.assumeIsolated().whenSuccess {
+        written.futureResult.assumeIsolated().whenComplete { result in
             guard self.generation == generation else { return }
-            self.reset(.noError)
+            switch result {
+            case .success:
+                if let mark { _ = self.backlog.completed(through: mark) }
+                self.reset(.noError)
+            case .failure(let error): self.connection?.writeRefused(self.id, error: error)
+            }
         }
     }
 
@@ -387,7 +448,7 @@ extension HTTP2ServerStream: ForwardingSessionClient {
             self.handle(payload)
         }
         if released > 0, let increment = self.window.released(released) {
-            self.connection?.sendWindowUpdate(increment, stream: self.id)
+            self.sendWindowUpdate(increment)
         }
         if frames > 0, !self.readInThisRead {
             // The end of this "read": what went to the target leaves now (within the

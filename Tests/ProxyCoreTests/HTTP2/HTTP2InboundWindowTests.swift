@@ -19,6 +19,30 @@ struct HTTP2InboundWindowTests {
         #expect(window.heldBytes == 0)
     }
 
+    @Test func aStreamTheClientEndedIsNeverOpenedAgain() {
+        var window = HTTP2InboundWindow(target: 65_535)
+        window.held(40_000)
+        #expect(window.sizeChanged(to: 25_535) == nil)
+        window.remoteEnded()
+        #expect(window.released(40_000) == nil)  // would be 40,000 on a stream still open
+        #expect(window.sizeChanged(to: 10_000) == nil)
+        #expect(window.initialSizeChanged(by: -20_000) == nil)
+    }
+
+    @Test func oneUpdateIsInFlightAtATime() {
+        var window = HTTP2InboundWindow(target: 65_535)
+        #expect(window.sizeChanged(to: 30_000) == 35_535)
+        // Parked (the socket is not writable): swift-nio-http2's reports do not count it yet.
+        #expect(window.sizeChanged(to: 20_000) == nil)
+        #expect(window.sizeChanged(to: 10_000) == nil)
+        #expect(window.released(0) == nil)
+        // Forwarded (its report counts it), then written: nothing more is due.
+        #expect(window.sizeChanged(to: 45_535) == nil)
+        #expect(window.updateWritten() == nil)
+        #expect(window.sizeChanged(to: 30_000) == 35_535)  // the next one
+        #expect(window.updateWritten() == nil)  // written before any report: counted as sent
+    }
+
     @Test func aWindowBelowZeroIsBroughtBackToTheTarget() {
         var window = HTTP2InboundWindow(target: 16_384)
         #expect(window.sizeChanged(to: -1_000) == 17_384)

@@ -139,6 +139,29 @@ struct HTTP2ServerStreamTests {
         upstream.pipeline.fireChannelWritabilityChanged()
         harness.loop.run()
         #expect(try harness.upstreamReceived().utf8.count == 40_000)
+        // The client ended its side: its stream's window is not opened again (swift-nio-http2
+        // refuses a WINDOW_UPDATE on a half-closed stream).
+        #expect(try Self.frames(harness).isEmpty)
+    }
+
+    @Test func aStreamStillSendingGetsItsWindowBackWhenItsHeldBodyIsTaken() throws {
+        let harness = try ProxyHarness(limits: RequestLimits(headerBytes: 1024, bodyBytes: 100_000), http2Stream: true)
+        try harness.client.writeInbound(Self.request("POST", "/up", [("content-length", "60000")], endStream: false))
+        harness.loop.run()
+        let upstream = try #require(harness.upstream)
+        _ = try harness.upstreamReceived()
+        upstream.isWritable = false
+        upstream.pipeline.fireChannelWritabilityChanged()
+        let chunk = ByteBuffer(repeating: UInt8(ascii: "a"), count: 20_000)
+        try harness.client.writeInbound(HTTP2Frame.FramePayload.data(.init(data: .byteBuffer(chunk))))
+        try harness.client.writeInbound(HTTP2Frame.FramePayload.data(.init(data: .byteBuffer(chunk))))
+        harness.client.pipeline.fireUserInboundEventTriggered(NIOHTTP2WindowUpdatedEvent(streamID: 1, inboundWindowSize: 25_535, outboundWindowSize: nil))
+        harness.loop.run()
+        #expect(try Self.frames(harness).isEmpty)
+        upstream.isWritable = true
+        upstream.pipeline.fireChannelWritabilityChanged()
+        harness.loop.run()
+        #expect(try harness.upstreamReceived().utf8.count == 40_000)
         #expect(Self.describe(try Self.frames(harness)) == ["\(HTTP2Frame.FramePayload.windowUpdate(windowSizeIncrement: 40_000))"])
     }
 
@@ -184,5 +207,120 @@ struct HTTP2ServerStreamTests {
             if case .data(let data) = frame.payload, data.endStream { ended.append(frame.streamID) }
         }
         #expect(ended == [3])
+    }
+
+    /// Fails the writes of stream 1's frames of one kind with `error`, as swift-nio-http2 fails
+    /// the promise of a frame it refuses (or drops when the stream closes); the rest go on.
+    final class Refuser: ChannelOutboundHandler {
+        typealias OutboundIn = HTTP2Frame
+        typealias OutboundOut = HTTP2Frame
+        let refuses: (HTTP2Frame.FramePayload) -> Bool
+        let error: any Error
+
+        init(error: any Error, refuses: @escaping (HTTP2Frame.FramePayload) -> Bool) {
+            self.error = error
+            self.refuses = refuses
+        }
+
+        func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+            let frame = self.unwrapOutboundIn(data)
+            if frame.streamID == 1, self.refuses(frame.payload) {
+                promise?.fail(self.error)
+                return
+            }
+            context.write(data, promise: promise)
+        }
+    }
+
+    final class Defences: ProxyObserver {
+        var fired: [HTTP2Defence] = []
+        func requestCompleted(_ record: borrowing RequestRecord) {}
+        func http2DefenceFired(listener: String, defence: HTTP2Defence) { self.fired.append(defence) }
+    }
+
+    static func isHeaders(_ payload: HTTP2Frame.FramePayload) -> Bool {
+        if case .headers = payload { return true }
+        return false
+    }
+
+    @Test func aResponseFrameTheProtocolRefusesResetsItsStreamWithoutCountingTheClient() throws {
+        let harness = try ProxyHarness(http2Stream: false, http2Connection: true)
+        let defences = Defences()
+        harness.proxyLoop.observer = defences
+        let refused = NIOHTTP2Errors.badStreamStateTransition(from: .halfClosedRemoteLocalIdle)
+        try harness.client.pipeline.syncOperations.addHandler(Refuser(error: refused, refuses: Self.isHeaders), position: .first)
+        try harness.client.writeInbound(HTTP2Frame(streamID: 1, payload: Self.request("GET", "/a")))
+        harness.loop.run()
+        try harness.respond("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na")
+        var written: [String] = []
+        while let frame = try harness.client.readOutbound(as: HTTP2Frame.self) {
+            written.append("\(frame.streamID) \(Self.describe([frame.payload])[0])")
+        }
+        #expect(written.contains("\(HTTP2StreamID(1)) RST_STREAM \(HTTP2ErrorCode.internalError)"))  // not left waiting
+        #expect(defences.fired.isEmpty)  // our fault, not the client's
+    }
+
+    @Test func writesDroppedAsTheStreamClosesNeitherResetItNorReportItWritable() throws {
+        let harness = try ProxyHarness(http2Stream: false, http2Connection: true)
+        let dropped = NIOHTTP2Errors.streamClosed(streamID: 1, errorCode: .cancel)
+        try harness.client.pipeline.syncOperations.addHandler(
+            Refuser(error: dropped) { if case .data = $0 { true } else { false } },
+            position: .first
+        )
+        try harness.client.writeInbound(HTTP2Frame(streamID: 1, payload: Self.request("GET", "/big")))
+        harness.loop.run()
+        let upstream = try #require(harness.upstream)
+        // A response larger than the backlog's high watermark: its DATA writes carry promises,
+        // and the stream reports itself unwritable, so the target is not read.
+        let body = String(repeating: "b", count: 300_000)
+        try harness.respond("HTTP/1.1 200 OK\r\nContent-Length: 300000\r\n\r\n" + body)
+        var written: [String] = []
+        while let frame = try harness.client.readOutbound(as: HTTP2Frame.self) {
+            if case .rstStream(let code) = frame.payload { written.append("RST_STREAM \(code)") }
+        }
+        #expect(written.isEmpty)  // a closing stream's dropped writes are no refusal
+        #expect(upstream.isActive)
+        harness.client.pipeline.fireUserInboundEventTriggered(StreamClosedEvent(streamID: 1, reason: .cancel))
+        harness.loop.run()
+        #expect(try harness.client.readOutbound(as: HTTP2Frame.self) == nil)  // nothing more on the closed stream
+    }
+
+    @Test func aConnectionLingeringAfterAnErrorOpensNoWindow() throws {
+        let harness = try ProxyHarness(http2Stream: false, http2Connection: true)
+        harness.client.pipeline.fireUserInboundEventTriggered(NIOHTTP2WindowUpdatedEvent(streamID: .rootStream, inboundWindowSize: 10_000, outboundWindowSize: nil))
+        var updates = 0
+        while let frame = try harness.client.readOutbound(as: HTTP2Frame.self) {
+            if case .windowUpdate = frame.payload { updates += 1 }
+        }
+        #expect(updates == 1)  // the connection's window, opened while it is in good standing
+        harness.client.pipeline.fireErrorCaught(NIOHTTP2Errors.excessiveRSTFrames())
+        harness.client.pipeline.fireUserInboundEventTriggered(NIOHTTP2WindowUpdatedEvent(streamID: .rootStream, inboundWindowSize: 100, outboundWindowSize: nil))
+        harness.loop.run()
+        #expect(try harness.client.readOutbound(as: HTTP2Frame.self) == nil)  // lingering: what comes is dropped, no window opened
+    }
+
+    @Test func aStreamInFlightDuringAReloadIsNotKeptForTheNextStreams() throws {
+        let harness = try ProxyHarness(http2Stream: false, http2Connection: true)
+        try harness.client.writeInbound(HTTP2Frame(streamID: 1, payload: Self.request("GET", "/a")))
+        harness.loop.run()
+        let reloaded = ListenerSettings(
+            name: "test",
+            scheme: "https",
+            serverHeader: "edge-2",
+            router: Router(routes: [Route(name: "default", targetGroup: harness.monitor.group)])
+        )
+        harness.client.pipeline.fireUserInboundEventTriggered(ListenerReloadedEvent(settings: reloaded, unchangedRoutes: ["default"]))
+        try harness.respond("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na")
+        harness.client.pipeline.fireUserInboundEventTriggered(StreamClosedEvent(streamID: 1, reason: nil))
+        while try harness.client.readOutbound(as: HTTP2Frame.self) != nil {}
+        try harness.client.writeInbound(HTTP2Frame(streamID: 3, payload: Self.request("GET", "/b")))
+        harness.loop.run()
+        try harness.respond("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb")
+        var heads: [String] = []
+        while let frame = try harness.client.readOutbound(as: HTTP2Frame.self) {
+            if case .headers = frame.payload { heads += Self.describe([frame.payload]) }
+        }
+        #expect(heads.count == 1)
+        #expect(heads.first?.contains("server: edge-2") == true)  // the reloaded settings, not the old stream's
     }
 }

@@ -57,7 +57,8 @@ final class EmbeddedConnector: UpstreamConnector, @unchecked Sendable {
 /// `http2Stream: true` the client channel is an HTTP/2 connection's frames instead (what
 /// swift-nio-http2 passes on): an `HTTP2ServerConnection` whose stream 1 takes and gives
 /// `HTTP2Frame.FramePayload`s (``StreamOneAdapter``); with `http2Connection: true`, the same
-/// taking and giving `HTTP2Frame`s of any stream.
+/// taking and giving `HTTP2Frame`s of any stream; with `http2Handler`, a server-mode
+/// `NIOHTTP2Handler` then that handler come first, so the client channel takes and gives bytes.
 struct ProxyHarness {
     let loop = EmbeddedEventLoop()
     let client: EmbeddedChannel
@@ -78,7 +79,8 @@ struct ProxyHarness {
         upgrades: [String] = Route.defaultUpgrades,
         compression: CompressionPolicy? = nil,
         http2Stream: Bool = false,
-        http2Connection: Bool = false
+        http2Connection: Bool = false,
+        http2Handler: (any ChannelHandler)? = nil
     ) throws {
         self.client = EmbeddedChannel(loop: self.loop)
         self.connector = EmbeddedConnector(loop: self.loop)
@@ -123,6 +125,10 @@ struct ProxyHarness {
             // Added to the connected channel, as after a TLS handshake: it reads the peer's address.
             if http2Stream {
                 try self.client.pipeline.syncOperations.addHandler(StreamOneAdapter())
+            }
+            if let http2Handler {
+                // A real swift-nio-http2 handler (and what the test puts after it) before the connection.
+                try self.client.pipeline.syncOperations.addHandlers([NIOHTTP2Handler(mode: .server), http2Handler])
             }
             try self.client.pipeline.syncOperations.addHandler(
                 HTTP2ServerConnection(
