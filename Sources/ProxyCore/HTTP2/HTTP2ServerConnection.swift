@@ -358,7 +358,10 @@ public final class HTTP2ServerConnection: ChannelDuplexHandler {
     /// the fault is ours. A stream closing fails the writes it dropped with `StreamClosed`
     /// before its `StreamClosedEvent`: that is its end, not a refusal.
     func writeRefused(_ id: HTTP2StreamID, error: any Error) {
-        guard !(error is NIOHTTP2Errors.StreamClosed), self.streams[id] != nil else { return }
+        // Not refusals: a stream that closed, and a connection that closed (swift-nio-http2 and
+        // the channel fail what they still hold with `ChannelError`, as when a client goes away
+        // mid-download): nothing to reset, and nothing to warn about.
+        guard !(error is NIOHTTP2Errors.StreamClosed), !(error is ChannelError), self.streams[id] != nil else { return }
         self.logger.warning(
             "HTTP/2 frame refused by the protocol state; resetting its stream",
             metadata: [

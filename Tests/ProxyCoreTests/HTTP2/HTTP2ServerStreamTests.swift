@@ -260,9 +260,13 @@ struct HTTP2ServerStreamTests {
         #expect(defences.fired.isEmpty)  // our fault, not the client's
     }
 
-    @Test func writesDroppedAsTheStreamClosesNeitherResetItNorReportItWritable() throws {
+    /// Writes failed because their stream closed (swift-nio-http2's `StreamClosed`) or their
+    /// connection did (`ChannelError`, as when a client goes away mid-download).
+    @Test(arguments: ["stream", "connection"])
+    func writesDroppedAsTheStreamClosesNeitherResetItNorReportItWritable(closing: String) throws {
         let harness = try ProxyHarness(http2Stream: false, http2Connection: true)
-        let dropped = NIOHTTP2Errors.streamClosed(streamID: 1, errorCode: .cancel)
+        let dropped: any Error =
+            closing == "stream" ? NIOHTTP2Errors.streamClosed(streamID: 1, errorCode: .cancel) : ChannelError.ioOnClosedChannel
         try harness.client.pipeline.syncOperations.addHandler(
             Refuser(error: dropped) { if case .data = $0 { true } else { false } },
             position: .first
